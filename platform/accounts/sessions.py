@@ -1,0 +1,110 @@
+"""Login sessions: opaque random tokens, stored hashed, revocable; resolved into a Principal."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from servicebank.accounts.models import AuthSession, Role, RoleGrant, User
+from servicebank.accounts.principal import Grant, Principal
+from servicebank.org.models import Community
+from servicebank.volunteers.models import Team, Volunteer
+
+SESSION_LIFETIME = dt.timedelta(days=30)
+TOKEN_PREFIX = "sb_"
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def open_session(session: AsyncSession, *, user_id: int, lifetime: dt.timedelta = SESSION_LIFETIME) -> str:
+    """Create a login and return its token (shown once; only its hash is stored)."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    now = _utcnow()
+    session.add(AuthSession(token_hash=hash_token(token), user_id=user_id, created_at=now, expires_at=now + lifetime))
+    await session.flush()
+    return token
+
+
+async def revoke_session(session: AsyncSession, *, token: str) -> None:
+    await session.execute(
+        update(AuthSession).where(AuthSession.token_hash == hash_token(token)).values(revoked_at=_utcnow())
+    )
+
+
+async def revoke_all_sessions(session: AsyncSession, *, user_id: int, keep_token: str | None = None) -> None:
+    """End every login of a user (password change, deactivation), optionally keeping the current one."""
+    query = update(AuthSession).where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
+    if keep_token:
+        query = query.where(AuthSession.token_hash != hash_token(keep_token))
+    await session.execute(query.values(revoked_at=_utcnow()))
+
+
+async def user_for_token(session: AsyncSession, token: str) -> User | None:
+    """The active user behind a live token, or None."""
+    if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 128:
+        return None
+    row = await session.execute(
+        select(User, AuthSession.expires_at)
+        .join(AuthSession, AuthSession.user_id == User.id)
+        .where(AuthSession.token_hash == hash_token(token), AuthSession.revoked_at.is_(None))
+    )
+    found = row.first()
+    if found is None:
+        return None
+    user, expires_at = found
+    if expires_at.tzinfo is None:
+        expires_at = expires_at.replace(tzinfo=dt.UTC)
+    if expires_at <= _utcnow() or not user.is_active:
+        return None
+    return user
+
+
+async def load_principal(session: AsyncSession, user: User) -> Principal:
+    """Resolve a user's grants into the communities, teams and stores they may reach."""
+    grants = tuple(
+        Grant(role=g.role, street_id=g.street_id, community_id=g.community_id, team_id=g.team_id, store_id=g.store_id)
+        for g in (await session.scalars(select(RoleGrant).where(RoleGrant.user_id == user.id))).all()
+    )
+    managed: set[int] | None = set()
+    street_ids = frozenset(g.street_id for g in grants if g.role == Role.STREET_ADMIN and g.street_id)
+    if any(g.role == Role.PLATFORM_ADMIN for g in grants):
+        managed = None
+    else:
+        managed = {g.community_id for g in grants if g.role == Role.ORGANISER and g.community_id}
+        if street_ids:
+            managed |= set(
+                (await session.scalars(select(Community.id).where(Community.street_id.in_(street_ids)))).all()
+            )
+    led_teams = frozenset(g.team_id for g in grants if g.role == Role.TEAM_LEADER and g.team_id)
+    led_team_communities: frozenset[int] = frozenset()
+    if led_teams:
+        led_team_communities = frozenset(
+            (await session.scalars(select(Team.community_id).where(Team.id.in_(led_teams)))).all()
+        )
+    volunteer_community_id = None
+    if user.volunteer_id is not None:
+        volunteer_community_id = await session.scalar(
+            select(Volunteer.community_id).where(Volunteer.id == user.volunteer_id)
+        )
+    return Principal(
+        user_id=user.id,
+        display_name=user.display_name,
+        grants=grants,
+        volunteer_id=user.volunteer_id,
+        volunteer_community_id=volunteer_community_id,
+        managed_community_ids=None if managed is None else frozenset(managed),
+        street_ids=street_ids,
+        led_team_ids=led_teams,
+        led_team_community_ids=led_team_communities,
+        clerk_store_ids=frozenset(g.store_id for g in grants if g.role == Role.STORE_CLERK and g.store_id),
+    )

@@ -1,0 +1,99 @@
+"""The Litestar application: routes of every domain, the request transaction, errors as problem+json."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from litestar import Litestar
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from servicebank import health, registry
+from servicebank.accounts.dependencies import provide_optional_principal, provide_principal
+from servicebank.config import Settings, get_settings
+from servicebank.db import Database, provide_transaction
+from servicebank.errors import exception_handlers
+
+log = logging.getLogger(__name__)
+
+
+async def provide_db_session(state: State) -> AsyncIterator[AsyncSession]:
+    """The request's transaction (committed before the response is sent)."""
+    async for session in provide_transaction(state.db):
+        yield session
+
+
+def _publisher(settings: Settings):  # noqa: ANN202
+    if not settings.publish_events:
+        return None
+    from servicebank.workers.runtime import publish_event_ids
+
+    return publish_event_ids
+
+
+@contextlib.asynccontextmanager
+async def _embedded_runtime(app: Litestar) -> AsyncIterator[None]:
+    """Embedded mode: the Dramatiq worker and the scheduler run inside the API process."""
+    settings: Settings = app.state.settings
+    if not settings.embedded_worker:
+        yield
+        return
+    import dramatiq
+
+    from servicebank.workers import tasks  # noqa: F401  (declares the actors)
+    from servicebank.workers.broker import broker
+    from servicebank.workers.scheduler import run_scheduler
+
+    worker = dramatiq.Worker(broker, worker_threads=2, worker_timeout=100)
+    worker.start()
+    stop = asyncio.Event()
+    scheduler = asyncio.create_task(run_scheduler(app.state.db, stop=stop))
+    log.info("embedded worker and scheduler started")
+    try:
+        yield
+    finally:
+        stop.set()
+        await scheduler
+        worker.stop(timeout=5000)
+
+
+@contextlib.asynccontextmanager
+async def _database_lifespan(app: Litestar) -> AsyncIterator[None]:
+    try:
+        yield
+    finally:
+        await app.state.db.dispose()
+
+
+def create_app(settings: Settings | None = None, *, db: Database | None = None) -> Litestar:
+    """Build the application for these settings (read from the environment when omitted)."""
+    settings = (settings or get_settings()).validate()
+    db = db or Database(settings, publisher=_publisher(settings))
+    dependencies: dict[str, Any] = {
+        "db_session": Provide(provide_db_session),
+        "principal": Provide(provide_principal),
+        "optional_principal": Provide(provide_optional_principal),
+    }
+    return Litestar(
+        route_handlers=[*health.ROUTES, *registry.route_handlers()],
+        dependencies=dependencies,
+        exception_handlers=exception_handlers(),
+        state=State({"db": db, "settings": settings}),
+        lifespan=[_database_lifespan, _embedded_runtime],
+        openapi_config=OpenAPIConfig(
+            title="Service Bank API",
+            version="0.1.0",
+            description="社区志愿服务银行: activities, QR check-in, the service-hours ledger, stores and reports.",
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+        ),
+        request_max_body_size=settings.max_upload_bytes,
+        debug=settings.debug,
+    )

@@ -1,0 +1,133 @@
+"""Settings, read once from environment variables prefixed SERVICEBANK_."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from functools import lru_cache
+from pathlib import Path
+
+DEV_SECRET = "dev-only-secret-change-me"
+EMBEDDED = "embedded"
+PRODUCTION = "production"
+
+
+class SettingsError(RuntimeError):
+    """Raised when the configuration would be unsafe or cannot work."""
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    return os.environ.get(f"SERVICEBANK_{name}", default)
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = _env(name)
+    if raw is None:
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = _env(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise SettingsError(f"SERVICEBANK_{name} must be a whole number, got {raw!r}") from exc
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """Everything the processes need to know; embedded defaults unless told otherwise."""
+
+    mode: str = EMBEDDED
+    database_url: str = "sqlite+aiosqlite:///./servicebank.db"
+    redis_url: str | None = None
+    secret_key: str = DEV_SECRET
+    # Key for encrypting ID numbers at rest; derived from secret_key when not set.
+    data_key: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str = "http://127.0.0.1:8000"
+    timezone: str = "Asia/Shanghai"
+    qr_rotation_seconds: int = 30
+    outbox_sweep_after_seconds: int = 30
+    outbox_batch_size: int = 500
+    db_pool_size: int = 10
+    debug: bool = False
+    # Embedded mode runs the Dramatiq worker inside the API process.
+    embedded_worker: bool = True
+    # Send events to the broker after commit; tests switch it off and drain the outbox themselves.
+    publish_events: bool = True
+    secure_cookies: bool = False
+    max_upload_bytes: int = 20 * 1024 * 1024
+    smtp_url: str | None = None
+
+    @property
+    def is_production(self) -> bool:
+        return self.mode == PRODUCTION
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.database_url.startswith("postgresql")
+
+    @property
+    def uses_redis(self) -> bool:
+        return bool(self.redis_url)
+
+    def validate(self) -> "Settings":
+        """Refuse settings that are unsafe in production or cannot work at all."""
+        if self.mode not in {EMBEDDED, PRODUCTION}:
+            raise SettingsError(f"SERVICEBANK_MODE must be '{EMBEDDED}' or '{PRODUCTION}', got {self.mode!r}")
+        if self.is_production:
+            if not self.secret_key or self.secret_key == DEV_SECRET or len(self.secret_key) < 32:
+                raise SettingsError(
+                    "Production mode needs SERVICEBANK_SECRET_KEY set to a random value of at least 32 "
+                    "characters (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)."
+                )
+            if not self.is_postgres:
+                raise SettingsError("Production mode needs SERVICEBANK_DATABASE_URL pointing at PostgreSQL.")
+            if not self.redis_url:
+                raise SettingsError("Production mode needs SERVICEBANK_REDIS_URL (queue and leaderboards).")
+        return self
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        """Build settings from SERVICEBANK_* variables."""
+        mode = _env("MODE", EMBEDDED) or EMBEDDED
+        production = mode == PRODUCTION
+        data_dir = Path(_env("DATA_DIR", ".") or ".")
+        default_db = f"sqlite+aiosqlite:///{data_dir / 'servicebank.db'}"
+        host = _env("HOST", "127.0.0.1") or "127.0.0.1"
+        port = _env_int("PORT", 8000)
+        return cls(
+            mode=mode,
+            database_url=_env("DATABASE_URL", default_db) or default_db,
+            redis_url=_env("REDIS_URL") or None,
+            secret_key=_env("SECRET_KEY", DEV_SECRET) or "",
+            data_key=_env("DATA_KEY") or None,
+            host=host,
+            port=port,
+            public_url=_env("PUBLIC_URL", f"http://{host}:{port}") or f"http://{host}:{port}",
+            timezone=_env("TIMEZONE", "Asia/Shanghai") or "Asia/Shanghai",
+            qr_rotation_seconds=_env_int("QR_ROTATION_SECONDS", 30),
+            outbox_sweep_after_seconds=_env_int("OUTBOX_SWEEP_AFTER_SECONDS", 30),
+            outbox_batch_size=_env_int("OUTBOX_BATCH_SIZE", 500),
+            db_pool_size=_env_int("DB_POOL_SIZE", 10),
+            debug=_env_bool("DEBUG", False),
+            embedded_worker=_env_bool("EMBEDDED_WORKER", not production),
+            publish_events=_env_bool("PUBLISH_EVENTS", True),
+            secure_cookies=_env_bool("SECURE_COOKIES", production),
+            max_upload_bytes=_env_int("MAX_UPLOAD_BYTES", 20 * 1024 * 1024),
+            smtp_url=_env("SMTP_URL") or None,
+        )
+
+    def replace(self, **changes: object) -> "Settings":
+        return dataclasses.replace(self, **changes)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings.from_env().validate()

@@ -1,0 +1,128 @@
+"""Database: declarative bases, engine and sessions, the request transaction, session_scope()."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable, Sequence
+from typing import Any
+
+from advanced_alchemy.base import BigIntBase, DefaultBase, orm_registry
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Session
+
+from servicebank.config import Settings
+
+log = logging.getLogger(__name__)
+
+# Tables with a BigInt `id` primary key inherit Base; tables with their own keys inherit PlainBase.
+Base = BigIntBase
+PlainBase = DefaultBase
+metadata = orm_registry.metadata
+
+OUTBOX_PENDING = "outbox_pending"
+Publisher = Callable[[Sequence[int]], None]
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Deferred SQLite transactions that later write fail at once with SQLITE_BUSY when another
+    # writer got there first; we begin every transaction IMMEDIATE instead (see _sqlite_begin),
+    # so turn off the driver's own transaction handling and wait for locks.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _sqlite_begin(conn: Any) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_engine(settings: Settings) -> AsyncEngine:
+    """An async engine for the configured database, tuned for its dialect."""
+    url = settings.database_url
+    if url.startswith("sqlite"):
+        engine = create_async_engine(url, pool_size=1, max_overflow=0, pool_timeout=60)
+        sync_engine: Engine = engine.sync_engine
+        event.listen(sync_engine, "connect", _sqlite_pragmas)
+        event.listen(sync_engine, "begin", _sqlite_begin)
+        return engine
+    return create_async_engine(
+        url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_pool_size,
+        pool_pre_ping=True,
+        pool_recycle=1800,
+    )
+
+
+class Database:
+    """One engine and its session factory; workers and the API each own one."""
+
+    def __init__(self, settings: Settings, *, publisher: Publisher | None = None) -> None:
+        self.settings = settings
+        self.engine = make_engine(settings)
+        self.publisher = publisher
+        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, info={"db": self})
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextlib.asynccontextmanager
+    async def session_scope(self) -> AsyncIterator[AsyncSession]:
+        """A session whose transaction commits on success and rolls back on error."""
+        async with self.sessionmaker() as session:
+            try:
+                yield session
+                await session.commit()
+            except BaseException:
+                await session.rollback()
+                raise
+
+    async def create_all(self) -> None:
+        """Create every table (tests and first start); production uses Alembic."""
+        import servicebank.registry  # noqa: F401  (registers every model)
+
+        async with self.engine.begin() as conn:
+            await conn.run_sync(metadata.create_all)
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+@event.listens_for(Session, "after_commit")
+def _publish_after_commit(session: Session) -> None:
+    # Events recorded in the transaction go to the broker only once the change is durable.
+    # If this send fails (broker down, process killed) the outbox sweep sends them later.
+    pending = session.info.pop(OUTBOX_PENDING, None)
+    db = session.info.get("db")
+    if not pending or db is None or db.publisher is None:
+        return
+    try:
+        db.publisher(list(pending))
+    except Exception:  # noqa: BLE001 - the sweep is the safety net, never fail a committed request
+        log.warning("could not publish %d outbox events; the sweep will resend them", len(pending), exc_info=True)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session: Session) -> None:
+    session.info.pop(OUTBOX_PENDING, None)
+
+
+async def provide_transaction(db: Database) -> AsyncIterator[AsyncSession]:
+    """Litestar dependency: one transaction per request, committed before the response is sent."""
+    async with db.sessionmaker() as session:
+        try:
+            yield session
+        except BaseException:
+            await session.rollback()
+            raise
+        else:
+            if session.in_transaction():
+                await session.commit()

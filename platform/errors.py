@@ -1,0 +1,153 @@
+"""Domain errors and their problem+json responses: a stable `code` and a message a person can act on."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class DomainError(Exception):
+    """A refusal the user can understand; subclasses fix status and code."""
+
+    status_code = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, *, code: str | None = None, status_code: int | None = None, **extra: Any):
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+        if status_code:
+            self.status_code = status_code
+        self.extra = extra
+
+
+class NotFound(DomainError):
+    status_code = 404
+    code = "not_found"
+
+
+class Forbidden(DomainError):
+    status_code = 403
+    code = "forbidden"
+
+
+class Unauthenticated(DomainError):
+    status_code = 401
+    code = "not_authenticated"
+
+
+class Conflict(DomainError):
+    status_code = 409
+    code = "conflict"
+
+
+class InvalidInput(DomainError):
+    status_code = 422
+    code = "invalid_input"
+
+
+class TooManyRequests(DomainError):
+    status_code = 429
+    code = "rate_limited"
+
+
+class ServiceUnavailable(DomainError):
+    status_code = 503
+    code = "service_unavailable"
+
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "invalid_input",
+    429: "rate_limited",
+    503: "service_unavailable",
+}
+
+
+def problem(status: int, code: str, message: str, **extra: Any) -> Response[dict[str, Any]]:
+    """A problem+json response (RFC 9457) with our stable `code`."""
+    body: dict[str, Any] = {"type": f"https://servicebank.invalid/problems/{code}", "title": message,
+                            "status": status, "code": code, "detail": message}
+    body.update({k: v for k, v in extra.items() if v is not None})
+    headers = {"Retry-After": "5"} if status == 503 else None
+    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _domain_error(_: Request, exc: DomainError) -> Response[Any]:
+    return problem(exc.status_code, exc.code, exc.message, **exc.extra)
+
+
+def _validation_error(_: Request, exc: ValidationException) -> Response[Any]:
+    errors = exc.extra if isinstance(exc.extra, list) else None
+    detail = exc.detail or "The request is not valid."
+    if errors:
+        parts = [f"{e.get('key') or 'body'}: {e.get('message')}" for e in errors if isinstance(e, dict)]
+        if parts:
+            detail = "Please correct: " + "; ".join(parts)
+    return problem(400, "invalid_input", detail, errors=errors)
+
+
+def _http_error(_: Request, exc: HTTPException) -> Response[Any]:
+    status = exc.status_code
+    code = _HTTP_CODES.get(status, "http_error")
+    message = exc.detail or code.replace("_", " ")
+    if isinstance(exc, NotAuthorizedException):
+        message = exc.detail or "Please log in first."
+    if status == 413:
+        message = "The request body is too large."
+    return problem(status, code, message, headers=None)
+
+
+def _integrity_error(_: Request, exc: IntegrityError) -> Response[Any]:
+    log.info("integrity error turned into 409: %s", exc.orig)
+    return problem(409, "conflict", "This conflicts with data already stored (a duplicate or a missing reference). "
+                   "Reload and try again.")
+
+
+def _database_down(_: Request, exc: DBAPIError) -> Response[Any]:
+    log.warning("database unavailable: %s", exc)
+    return problem(503, "database_unavailable", "The database is not reachable right now. Please try again in a "
+                   "few seconds; nothing was changed.")
+
+
+def _unexpected(request: Request, exc: Exception) -> Response[Any]:
+    if isinstance(exc, (OSError, ConnectionError)) and "connect" in str(exc).lower():
+        return _database_down(request, exc)  # type: ignore[arg-type]
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return problem(HTTP_500_INTERNAL_SERVER_ERROR, "internal_error",
+                   "Something went wrong on our side. It has been logged; please try again.")
+
+
+def exception_handlers() -> dict[Any, Any]:
+    return {
+        DomainError: _domain_error,
+        ValidationException: _validation_error,
+        HTTPException: _http_error,
+        IntegrityError: _integrity_error,
+        OperationalError: _database_down,
+        InterfaceError: _database_down,
+        Exception: _unexpected,
+    }
+
+
+__all__ = [
+    "Conflict", "DomainError", "Forbidden", "InvalidInput", "NotFound", "PROBLEM_JSON", "ServiceUnavailable",
+    "TooManyRequests", "Unauthenticated", "exception_handlers", "problem", "MediaType",
+]

@@ -1,0 +1,174 @@
+"""The outbox: events written in the transaction of the change they describe, handled at most once.
+
+A domain calls `record_event(session, type, payload)` next to its change. After commit the event id
+goes to the broker; the `events.dispatch` actor runs every handler subscribed to the event type and
+marks it processed, all in one transaction, so a handler's database effects happen exactly once even
+when a message is delivered twice. The sweep re-sends whatever was left unprocessed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import traceback
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from advanced_alchemy.types import DateTimeUTC, JsonB
+from sqlalchemy import Index, String, Text, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from servicebank.db import OUTBOX_PENDING, Base, Database
+
+log = logging.getLogger(__name__)
+
+# After this many failed attempts an event is parked (dead) and reported by /health and metrics.
+MAX_ATTEMPTS = 10
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class OutboxEvent(Base):
+    """An event, stored with the change it describes."""
+
+    __tablename__ = "outbox_event"
+    __table_args__ = (
+        Index("ix_outbox_event_pending", "processed_at", "dead", "id"),
+    )
+
+    type: Mapped[str] = mapped_column(String(80))
+    payload: Mapped[dict[str, Any]] = mapped_column(JsonB, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True), default=utcnow)
+    processed_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    dead: Mapped[bool] = mapped_column(default=False)
+
+
+Handler = Callable[[AsyncSession, OutboxEvent], Awaitable[None]]
+_handlers: dict[str, list[Handler]] = defaultdict(list)
+
+
+def subscribe(*event_types: str) -> Callable[[Handler], Handler]:
+    """Register a handler for event types. Handlers must be idempotent and never commit."""
+
+    def register(handler: Handler) -> Handler:
+        for event_type in event_types:
+            if handler not in _handlers[event_type]:
+                _handlers[event_type].append(handler)
+        return handler
+
+    return register
+
+
+def handlers_for(event_type: str) -> list[Handler]:
+    return list(_handlers.get(event_type, ()))
+
+
+async def record_event(session: AsyncSession, type: str, payload: dict[str, Any]) -> OutboxEvent:  # noqa: A002
+    """Write an event to the outbox in the caller's transaction; it is published after commit."""
+    event = OutboxEvent(type=type, payload=payload, created_at=utcnow())
+    session.add(event)
+    await session.flush()
+    session.sync_session.info.setdefault(OUTBOX_PENDING, []).append(event.id)
+    return event
+
+
+async def _claim(session: AsyncSession, event_ids: Sequence[int] | None, limit: int) -> list[OutboxEvent]:
+    query = select(OutboxEvent).where(OutboxEvent.processed_at.is_(None), OutboxEvent.dead.is_(False))
+    if event_ids is not None:
+        query = query.where(OutboxEvent.id.in_(list(event_ids)))
+    query = query.order_by(OutboxEvent.id).limit(limit)
+    if session.bind and session.bind.dialect.name == "postgresql":
+        # Two workers given the same events (a re-send) never run them at the same time.
+        query = query.with_for_update(skip_locked=True)
+    return list((await session.scalars(query)).all())
+
+
+async def _apply(session: AsyncSession, event: OutboxEvent) -> bool:
+    try:
+        async with session.begin_nested():
+            for handler in handlers_for(event.type):
+                await handler(session, event)
+    except Exception as exc:  # noqa: BLE001 - one bad event must not block the batch
+        event.attempts += 1
+        event.last_error = "".join(traceback.format_exception_only(exc))[-2000:]
+        event.dead = event.attempts >= MAX_ATTEMPTS
+        log.exception("event %s (%s) failed, attempt %s", event.id, event.type, event.attempts)
+        return False
+    event.processed_at = utcnow()
+    return True
+
+
+async def process_events(db: Database, event_ids: Sequence[int] | None = None, *, limit: int = 500) -> int:
+    """Apply the given (or the oldest pending) events in one transaction; returns how many succeeded."""
+    async with db.session_scope() as session:
+        events = await _claim(session, event_ids, limit)
+        done = 0
+        for event in events:
+            done += await _apply(session, event)
+        return done
+
+
+async def drain(db: Database, *, limit: int = 500, max_rounds: int = 10_000) -> int:
+    """Process pending events until none is left (embedded mode, tests, `outbox drain`)."""
+    total = 0
+    for _ in range(max_rounds):
+        async with db.session_scope() as session:
+            pending = await _claim(session, None, limit)
+            ids = [e.id for e in pending]
+        if not ids:
+            break
+        done = await process_events(db, ids, limit=limit)
+        total += done
+        if done == 0:
+            # Everything left is failing; the sweep retries it later with the attempt count.
+            break
+    return total
+
+
+async def pending_ids(db: Database, *, older_than: dt.timedelta, limit: int) -> list[int]:
+    """Ids of events still unprocessed after `older_than`, oldest first."""
+    cutoff = utcnow() - older_than
+    async with db.session_scope() as session:
+        rows = await session.scalars(
+            select(OutboxEvent.id)
+            .where(OutboxEvent.processed_at.is_(None), OutboxEvent.dead.is_(False), OutboxEvent.created_at <= cutoff)
+            .order_by(OutboxEvent.id)
+            .limit(limit)
+        )
+        return list(rows.all())
+
+
+async def backlog(db: Database) -> dict[str, Any]:
+    """Pending and dead event counts and the age of the oldest pending event, in seconds."""
+    from sqlalchemy import func
+
+    async with db.session_scope() as session:
+        pending, oldest = (
+            await session.execute(
+                select(func.count(OutboxEvent.id), func.min(OutboxEvent.created_at)).where(
+                    OutboxEvent.processed_at.is_(None), OutboxEvent.dead.is_(False)
+                )
+            )
+        ).one()
+        dead = await session.scalar(select(func.count(OutboxEvent.id)).where(OutboxEvent.dead.is_(True)))
+    age = 0.0
+    if oldest is not None:
+        if oldest.tzinfo is None:
+            oldest = oldest.replace(tzinfo=dt.UTC)
+        age = max(0.0, (utcnow() - oldest).total_seconds())
+    return {"pending": int(pending or 0), "dead": int(dead or 0), "oldest_pending_age_s": round(age, 3)}
+
+
+async def revive_dead(db: Database) -> int:
+    """Give parked events another chance (after the cause was fixed)."""
+    async with db.session_scope() as session:
+        result = await session.execute(
+            update(OutboxEvent).where(OutboxEvent.dead.is_(True)).values(dead=False, attempts=0)
+        )
+        return int(result.rowcount or 0)

@@ -1,0 +1,161 @@
+"""Throwaway PostgreSQL and Redis servers for the test suite, started from the installed binaries.
+
+Both listen on 127.0.0.1 only. As root, PostgreSQL runs as the `postgres` user (initdb refuses root).
+Set SERVICEBANK_TEST_POSTGRES_URL / SERVICEBANK_TEST_REDIS_URL to use servers you already run.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+
+class ServerUnavailable(RuntimeError):
+    """The binaries are missing or the server would not start; the message says which and why."""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _pg_bindir() -> Path | None:
+    explicit = os.environ.get("SERVICEBANK_PG_BIN")
+    if explicit:
+        return Path(explicit)
+    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(Path(p).parent.name))
+    if candidates:
+        return Path(candidates[-1])
+    initdb = shutil.which("initdb")
+    return Path(initdb).parent if initdb else None
+
+
+class PostgresServer:
+    """A PostgreSQL cluster in a temporary folder; stop()/start() simulate an outage."""
+
+    def __init__(self) -> None:
+        bindir = _pg_bindir()
+        if bindir is None or not (bindir / "initdb").exists():
+            raise ServerUnavailable("PostgreSQL binaries not found (apt-get install postgresql, or set SERVICEBANK_PG_BIN)")
+        self.bindir = bindir
+        self.port = free_port()
+        self.root = Path(tempfile.mkdtemp(prefix="sb-pg-"))
+        self.datadir = self.root / "data"
+        self.sockdir = self.root / "sock"
+        self.sockdir.mkdir()
+        self.run_as: list[str] = []
+        if os.geteuid() == 0:
+            try:
+                entry = pwd.getpwnam("postgres")
+            except KeyError as exc:
+                raise ServerUnavailable("running as root but there is no 'postgres' user to run PostgreSQL") from exc
+            os.chmod(self.root, 0o755)
+            for path in (self.root, self.sockdir):
+                os.chown(path, entry.pw_uid, entry.pw_gid)
+            self.run_as = ["runuser", "-u", "postgres", "--"]
+        self._run([str(bindir / "initdb"), "-D", str(self.datadir), "-A", "trust", "-U", "postgres",
+                   "-E", "UTF8", "--locale=C.UTF-8" if _has_c_utf8() else "--locale=C"])
+        self.start()
+
+    def _run(self, cmd: list[str]) -> None:
+        result = subprocess.run(self.run_as + cmd, capture_output=True, text=True, timeout=120)
+        if result.returncode != 0:
+            raise ServerUnavailable(f"{' '.join(cmd[:2])} failed: {result.stderr.strip() or result.stdout.strip()}")
+
+    def start(self) -> None:
+        options = (f"-p {self.port} -k {self.sockdir} -c listen_addresses=127.0.0.1 -c fsync=off "
+                   "-c synchronous_commit=off -c full_page_writes=off -c max_connections=400 "
+                   "-c shared_buffers=256MB")
+        self._run([str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-l", str(self.root / "log"),
+                   "-o", options, "-w", "-t", "60", "start"])
+
+    def stop(self, mode: str = "fast") -> None:
+        self._run([str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-m", mode, "-w", "stop"])
+
+    def url(self, database: str = "postgres", driver: str = "asyncpg") -> str:
+        return f"postgresql+{driver}://postgres@127.0.0.1:{self.port}/{database}"
+
+    def psql(self, sql: str, database: str = "postgres") -> str:
+        result = subprocess.run(
+            [str(self.bindir / "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-d", database,
+             "-v", "ON_ERROR_STOP=1", "-tAc", sql],
+            capture_output=True, text=True, timeout=120)
+        if result.returncode != 0:
+            raise RuntimeError(result.stderr)
+        return result.stdout
+
+    def create_database(self, name: str) -> str:
+        self.psql(f'DROP DATABASE IF EXISTS "{name}"')
+        self.psql(f'CREATE DATABASE "{name}"')
+        return self.url(name)
+
+    def close(self) -> None:
+        try:
+            self.stop("immediate")
+        except ServerUnavailable:
+            pass
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _has_c_utf8() -> bool:
+    result = subprocess.run(["locale", "-a"], capture_output=True, text=True)
+    return "c.utf8" in result.stdout.lower().replace("-", "")
+
+
+class RedisServer:
+    """A redis-server without persistence; restart() simulates a Redis restart (data lost)."""
+
+    def __init__(self) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise ServerUnavailable("redis-server not found (apt-get install redis-server)")
+        self.binary = binary
+        self.port = free_port()
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.start()
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [self.binary, "--bind", "127.0.0.1", "--port", str(self.port), "--save", "", "--appendonly", "no",
+             "--daemonize", "no"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as sock:
+                    sock.sendall(b"PING\r\n")
+                    if sock.recv(16).startswith(b"+PONG"):
+                        return
+            except OSError:
+                time.sleep(0.05)
+        raise ServerUnavailable(f"redis-server did not answer on port {self.port}")
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(10)
+            self.proc = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def close(self) -> None:
+        self.stop()
+
+
+def services_required() -> bool:
+    """Under CI (or when asked) a missing server fails the run instead of skipping tests."""
+    return bool(os.environ.get("CI")) or os.environ.get("SERVICEBANK_REQUIRE_SERVICES") == "1"

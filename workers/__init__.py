@@ -1,0 +1,1 @@
+"""Dramatiq broker, actors and the scheduler."""

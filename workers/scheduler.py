@@ -1,0 +1,124 @@
+"""The scheduler: one active instance sends periodic actor messages; others stand by.
+
+Leadership is a PostgreSQL advisory lock held on a dedicated connection, so a crashed scheduler
+frees it at once. Each job's last run key is stored, so a restart never runs a monthly job twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from zoneinfo import ZoneInfo
+
+import dramatiq
+from sqlalchemy import String, select, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from servicebank.db import Database, PlainBase
+from servicebank.workers.schedule import JOBS, PeriodicJob
+
+log = logging.getLogger(__name__)
+
+# Arbitrary constant shared by every scheduler process of one installation.
+LEADER_LOCK_KEY = 0x5B_5C4E_D01E
+
+
+class SchedulerRun(PlainBase):
+    """The last time each periodic job was started."""
+
+    __tablename__ = "scheduler_run"
+
+    job: Mapped[str] = mapped_column(String(80), primary_key=True)
+    last_key: Mapped[str] = mapped_column(String(40))
+
+
+async def run_due_jobs(db: Database, now: dt.datetime | None = None) -> list[str]:
+    """Send every job whose run key changed since its last run; returns the names sent."""
+    now = now or dt.datetime.now(dt.UTC)
+    tz = ZoneInfo(db.settings.timezone)
+    started: list[str] = []
+    async with db.session_scope() as session:
+        last = {r.job: r for r in (await session.scalars(select(SchedulerRun))).all()}
+        for job in JOBS.values():
+            key = job.run_key(now, tz)
+            if not key:
+                continue
+            row = last.get(job.name)
+            if row is not None and row.last_key == key:
+                continue
+            if row is None:
+                session.add(SchedulerRun(job=job.name, last_key=key))
+            else:
+                row.last_key = key
+            started.append(job.name)
+    for name in started:
+        _send(JOBS[name])
+    return started
+
+
+def _send(job: PeriodicJob) -> None:
+    actor = dramatiq.get_broker().get_actor(job.actor_name)
+    actor.send()
+
+
+class Leadership:
+    """Holds the advisory lock on PostgreSQL; SQLite (embedded, one process) is always leader."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._conn = None
+
+    async def acquire(self) -> bool:
+        if self.db.dialect != "postgresql":
+            return True
+        if self._conn is None:
+            self._conn = await self.db.engine.connect()
+        got = await self._conn.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": LEADER_LOCK_KEY})
+        await self._conn.commit()
+        return bool(got)
+
+    async def still_held(self) -> bool:
+        if self._conn is None:
+            return self.db.dialect != "postgresql"
+        try:
+            await self._conn.scalar(text("SELECT 1"))
+            return True
+        except Exception:  # noqa: BLE001 - a lost connection means the lock is gone
+            self._conn = None
+            return False
+
+    async def release(self) -> None:
+        if self._conn is not None:
+            await self._conn.close()
+            self._conn = None
+
+
+async def run_scheduler(db: Database, *, tick_seconds: float = 5.0, stop: asyncio.Event | None = None) -> None:
+    """Loop until stopped: stand by until leader, then start due jobs every tick."""
+    stop = stop or asyncio.Event()
+    leadership = Leadership(db)
+    leader = False
+    try:
+        while not stop.is_set():
+            try:
+                if not leader:
+                    leader = await leadership.acquire()
+                    if leader:
+                        log.info("scheduler is now the active instance")
+                else:
+                    leader = await leadership.still_held()
+                if leader:
+                    sent = await run_due_jobs(db)
+                    if sent:
+                        log.info("scheduler started %s", ", ".join(sent))
+            except Exception:  # noqa: BLE001 - keep scheduling through database restarts
+                log.warning("scheduler tick failed; retrying", exc_info=True)
+                leader = False
+                await leadership.release()
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=tick_seconds)
+            except TimeoutError:
+                pass
+    finally:
+        await leadership.release()
