@@ -1,0 +1,71 @@
+"""Activities (服务项目) and their kinds. The activities domain extends this module."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from advanced_alchemy.types import DateTimeUTC, JsonB
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from servicebank.db import Base
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class ActivityStatus:
+    DRAFT = "draft"
+    PENDING_APPROVAL = "pending_approval"  # 项目申请 waiting for the street admin
+    PUBLISHED = "published"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class ActivityKind(Base):
+    """A kind of activity: the built-in ones (community_id NULL) and a community's custom kinds."""
+
+    __tablename__ = "activity_kind"
+    __table_args__ = (UniqueConstraint("community_id", "code"),)
+
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("community.id"), default=None, index=True)
+    code: Mapped[str] = mapped_column(String(32))  # e.g. "cultural_show", "cleanup", "patrol"
+    name: Mapped[str] = mapped_column(String(64))  # e.g. 文艺演出
+    needs_approval: Mapped[bool] = mapped_column(default=False)
+    # Attendance of this kind is approved without an organiser's review.
+    auto_approve: Mapped[bool] = mapped_column(default=False)
+
+
+class Activity(Base):
+    """One activity, or one occurrence of a recurring series."""
+
+    __tablename__ = "activity"
+    __table_args__ = (Index("ix_activity_community_start", "community_id", "starts_at"),)
+
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"))
+    kind: Mapped[str] = mapped_column(String(32))  # ActivityKind.code
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    beneficiary_groups: Mapped[list[str]] = mapped_column(JsonB, default=list)
+    address: Mapped[str] = mapped_column(String(300), default="")
+    latitude: Mapped[float | None] = mapped_column(default=None)
+    longitude: Mapped[float | None] = mapped_column(default=None)
+    starts_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True))
+    ends_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True))
+    capacity: Mapped[int | None] = mapped_column(default=None)  # None: unlimited
+    status: Mapped[str] = mapped_column(String(20), default=ActivityStatus.DRAFT)
+    # Who may join: everyone in the community, or members of these teams, or holders of a skill tag.
+    team_ids: Mapped[list[int]] = mapped_column(JsonB, default=list)
+    required_skill: Mapped[str | None] = mapped_column(String(32), default=None)
+    # Overrides the hours rule of the kind: {"multiplier_permille": 1500, "rounding_minutes": 15,
+    # "rounding": "nearest"|"down"|"up", "daily_cap_minutes": 480, "earns_points": true}
+    hours_rule_override: Mapped[dict[str, Any] | None] = mapped_column(JsonB, default=None)
+    # Estimated number of people served (受益人次), filled by the organiser for the 台账.
+    beneficiaries_count: Mapped[int] = mapped_column(default=0)
+    series_id: Mapped[int | None] = mapped_column(default=None, index=True)
+    created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), default=None)
+    cancel_reason: Mapped[str | None] = mapped_column(String(500), default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True), default=_now)
