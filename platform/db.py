@@ -21,6 +21,10 @@ log = logging.getLogger(__name__)
 Base = BigIntBase
 PlainBase = DefaultBase
 metadata = orm_registry.metadata
+# advanced-alchemy names unique constraints after their first column only, which collides for
+# two multi-column constraints starting with the same column; name them after all their columns.
+metadata.naming_convention["uq"] = "uq_%(table_name)s_%(column_0_N_name)s"
+metadata.naming_convention["fk"] = "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s"
 
 OUTBOX_PENDING = "outbox_pending"
 Publisher = Callable[[Sequence[int]], None]

@@ -112,7 +112,7 @@ def _http_error(_: Request, exc: HTTPException) -> Response[Any]:
         message = exc.detail or "Please log in first."
     if status == 413:
         message = "The request body is too large."
-    return problem(status, code, message, headers=None)
+    return problem(status, code, message)
 
 
 def _integrity_error(_: Request, exc: IntegrityError) -> Response[Any]:
@@ -121,14 +121,30 @@ def _integrity_error(_: Request, exc: IntegrityError) -> Response[Any]:
                    "Reload and try again.")
 
 
-def _database_down(_: Request, exc: DBAPIError) -> Response[Any]:
+_CONNECTION_HINTS = ("connect", "connection", "server closed", "terminating", "shutting down", "the database system",
+                     "timeout", "timed out", "database is locked", "too many clients")
+
+
+def is_connection_error(exc: BaseException) -> bool:
+    """True for errors that mean the database is unreachable, not that our query is wrong."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    if isinstance(exc, (ConnectionError, TimeoutError)):
+        return True
+    text = str(getattr(exc, "orig", None) or exc).lower()
+    return any(hint in text for hint in _CONNECTION_HINTS)
+
+
+def _database_down(request: Request, exc: DBAPIError) -> Response[Any]:
+    if not is_connection_error(exc):
+        return _unexpected(request, exc, checked=True)
     log.warning("database unavailable: %s", exc)
     return problem(503, "database_unavailable", "The database is not reachable right now. Please try again in a "
                    "few seconds; nothing was changed.")
 
 
-def _unexpected(request: Request, exc: Exception) -> Response[Any]:
-    if isinstance(exc, (OSError, ConnectionError)) and "connect" in str(exc).lower():
+def _unexpected(request: Request, exc: Exception, checked: bool = False) -> Response[Any]:
+    if not checked and isinstance(exc, OSError) and is_connection_error(exc):
         return _database_down(request, exc)  # type: ignore[arg-type]
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return problem(HTTP_500_INTERNAL_SERVER_ERROR, "internal_error",
