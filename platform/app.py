@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -16,6 +17,9 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank import health, registry
+from servicebank.observability import routes as metrics_routes
+from servicebank.observability.logs import configure_logging
+from servicebank.observability.middleware import request_id_and_metrics
 from servicebank.accounts.dependencies import provide_optional_principal, provide_principal
 from servicebank.config import Settings, get_settings
 from servicebank.db import Database, provide_transaction
@@ -75,6 +79,9 @@ async def _database_lifespan(app: Litestar) -> AsyncIterator[None]:
 def create_app(settings: Settings | None = None, *, db: Database | None = None) -> Litestar:
     """Build the application for these settings (read from the environment when omitted)."""
     settings = (settings or get_settings()).validate()
+    if os.environ.get("SERVICEBANK_CONFIGURE_LOGGING") == "1":
+        # Set by the CLI so that every uvicorn worker process logs the same way.
+        configure_logging(json_logs=settings.json_logs)
     db = db or Database(settings, publisher=_publisher(settings))
     dependencies: dict[str, Any] = {
         "db_session": Provide(provide_db_session),
@@ -82,7 +89,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         "optional_principal": Provide(provide_optional_principal),
     }
     return Litestar(
-        route_handlers=[*health.ROUTES, *registry.route_handlers()],
+        route_handlers=[*health.ROUTES, *metrics_routes.ROUTES, *registry.route_handlers()],
+        middleware=[request_id_and_metrics],
         dependencies=dependencies,
         exception_handlers=exception_handlers(),
         state=State({"db": db, "settings": settings}),

@@ -22,12 +22,18 @@ def cli() -> None:
     """Service Bank (社区志愿服务银行): volunteering, QR check-in and a community time bank."""
 
 
-def _settings_or_exit():  # noqa: ANN202
+def _settings_or_exit(*, logs: bool = False):  # noqa: ANN202
     try:
-        return get_settings()
+        settings = get_settings()
     except SettingsError as exc:
         fail(str(exc), code="bad_settings", as_json=False, exit_code=2)
         raise  # unreachable
+    if logs:
+        from servicebank.observability.logs import configure_logging
+
+        os.environ["SERVICEBANK_CONFIGURE_LOGGING"] = "1"
+        configure_logging(json_logs=settings.json_logs)
+    return settings
 
 
 def _print_welcome(settings, logins: list[dict[str, str]] | None) -> None:  # noqa: ANN001
@@ -84,7 +90,7 @@ def up(host: str | None, port: int | None, no_demo: bool) -> None:
     if port:
         os.environ["SERVICEBANK_PORT"] = str(port)
     get_settings.cache_clear()
-    settings = _settings_or_exit()
+    settings = _settings_or_exit(logs=True)
     click.echo("Preparing the database ...")
     _upgrade(settings.database_url)
     logins = None
@@ -97,7 +103,7 @@ def up(host: str | None, port: int | None, no_demo: bool) -> None:
     import uvicorn
 
     uvicorn.run("servicebank.app:create_app", factory=True, host=settings.host, port=settings.port,
-                log_level="info", proxy_headers=False)
+                log_level="info", log_config=None, proxy_headers=False)
 
 
 @cli.command()
@@ -106,11 +112,12 @@ def up(host: str | None, port: int | None, no_demo: bool) -> None:
 @click.option("--workers", default=1, show_default=True, help="Number of API processes.")
 def serve(host: str | None, port: int | None, workers: int) -> None:
     """Serve the API and web pages only (production: workers and scheduler run separately)."""
-    settings = _settings_or_exit()
+    settings = _settings_or_exit(logs=True)
     import uvicorn
 
     uvicorn.run("servicebank.app:create_app", factory=True, host=host or settings.host,
-                port=port or settings.port, workers=workers, log_level="info", access_log=False)
+                port=port or settings.port, workers=workers, log_level="info", log_config=None,
+                access_log=False)
 
 
 @cli.command()
@@ -129,7 +136,7 @@ def worker(processes: int, threads: int) -> None:
 @cli.command()
 def scheduler() -> None:
     """Run the scheduler (one active instance; extra ones stand by)."""
-    settings = _settings_or_exit()
+    settings = _settings_or_exit(logs=True)
     from servicebank.workers import tasks  # noqa: F401  (actors and periodic jobs)
     from servicebank.workers.scheduler import run_scheduler
 

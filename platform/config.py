@@ -63,6 +63,8 @@ class Settings:
     secure_cookies: bool = False
     max_upload_bytes: int = 20 * 1024 * 1024
     smtp_url: str | None = None
+    # One JSON object per log line (production default) instead of plain text.
+    json_logs: bool = False
 
     @property
     def is_production(self) -> bool:
@@ -121,6 +123,7 @@ class Settings:
             secure_cookies=_env_bool("SECURE_COOKIES", production),
             max_upload_bytes=_env_int("MAX_UPLOAD_BYTES", 20 * 1024 * 1024),
             smtp_url=_env("SMTP_URL") or None,
+            json_logs=_env_bool("JSON_LOGS", production),
         )
 
     def replace(self, **changes: object) -> "Settings":

@@ -78,8 +78,10 @@ async def record_event(session: AsyncSession, type: str, payload: dict[str, Any]
     return event
 
 
-async def _claim(session: AsyncSession, event_ids: Sequence[int] | None, limit: int) -> list[OutboxEvent]:
-    query = select(OutboxEvent).where(OutboxEvent.processed_at.is_(None), OutboxEvent.dead.is_(False))
+async def _claim(session: AsyncSession, event_ids: Sequence[int] | None, limit: int,
+                 after_id: int = 0) -> list[OutboxEvent]:
+    query = select(OutboxEvent).where(OutboxEvent.processed_at.is_(None), OutboxEvent.dead.is_(False),
+                                      OutboxEvent.id > after_id)
     if event_ids is not None:
         query = query.where(OutboxEvent.id.in_(list(event_ids)))
     query = query.order_by(OutboxEvent.id).limit(limit)
@@ -115,19 +117,20 @@ async def process_events(db: Database, event_ids: Sequence[int] | None = None, *
 
 
 async def drain(db: Database, *, limit: int = 500, max_rounds: int = 10_000) -> int:
-    """Process pending events until none is left (embedded mode, tests, `outbox drain`)."""
+    """Process pending events until none is left (embedded mode, tests, `outbox drain`).
+
+    Each event is tried once per call, events recorded by handlers included; failures wait for the
+    sweep, which retries them with their attempt count.
+    """
     total = 0
+    last_id = 0
     for _ in range(max_rounds):
         async with db.session_scope() as session:
-            pending = await _claim(session, None, limit)
-            ids = [e.id for e in pending]
+            ids = [e.id for e in await _claim(session, None, limit, after_id=last_id)]
         if not ids:
             break
-        done = await process_events(db, ids, limit=limit)
-        total += done
-        if done == 0:
-            # Everything left is failing; the sweep retries it later with the attempt count.
-            break
+        total += await process_events(db, ids, limit=limit)
+        last_id = ids[-1]
     return total
 
 

@@ -1,0 +1,62 @@
+"""The metrics endpoint exposes request rate/latency per route, outbox backlog and age, dead events,
+worker errors and queue depth; every response carries a request id."""
+
+from __future__ import annotations
+
+import logging
+
+from servicebank import events
+from servicebank.events import record_event
+from servicebank.observability.logs import JsonFormatter, request_id_var
+
+
+def _value(text: str, name: str, **labels: str) -> float | None:
+    for line in text.splitlines():
+        if not line.startswith(name):
+            continue
+        head, _, value = line.rpartition(" ")
+        if all(f'{k}="{v}"' in head for k, v in labels.items()):
+            return float(value)
+    return None
+
+
+async def test_metrics_cover_requests_outbox_and_queue(client, db) -> None:  # noqa: ANN001
+    await client.get("/health/live")
+    await client.get("/health/live")
+    async with db.session_scope() as s:
+        await record_event(s, "test.metrics", {})
+
+        @events.subscribe("test.metrics.fail")
+        async def fail(session, event) -> None:  # noqa: ANN001
+            raise RuntimeError("boom")
+
+        await record_event(s, "test.metrics.fail", {})
+    await events.drain(db)
+    text = (await client.get("/metrics")).text
+    assert _value(text, "servicebank_http_requests_total", route="/health/live", status="200") >= 2
+    assert _value(text, "servicebank_http_request_duration_seconds_count", route="/health/live") >= 2
+    assert _value(text, "servicebank_outbox_pending_events") == 1  # the failing one waits for a retry
+    assert _value(text, "servicebank_outbox_oldest_pending_age_seconds") >= 0
+    assert _value(text, "servicebank_outbox_dead_events") == 0
+    assert _value(text, "servicebank_worker_failed_attempts") == 1
+    assert "servicebank_queue_depth" in text
+
+
+async def test_request_id_is_echoed_or_created(client) -> None:  # noqa: ANN001
+    given = await client.get("/health/live", headers={"X-Request-ID": "abc-123"})
+    assert given.headers["x-request-id"] == "abc-123"
+    made = await client.get("/health/live", headers={"X-Request-ID": "bad id with spaces"})
+    assert made.headers["x-request-id"] != "bad id with spaces" and len(made.headers["x-request-id"]) == 16
+
+
+def test_json_log_lines_carry_the_request_id() -> None:
+    token = request_id_var.set("req-42")
+    try:
+        record = logging.LogRecord("servicebank.test", logging.INFO, __file__, 1, "checked in %s", ("x",), None)
+        line = JsonFormatter().format(record)
+    finally:
+        request_id_var.reset(token)
+    import json
+
+    data = json.loads(line)
+    assert data["msg"] == "checked in x" and data["request_id"] == "req-42" and data["level"] == "info"
