@@ -89,9 +89,16 @@ class Leadership:
             return False
 
     async def release(self) -> None:
-        if self._conn is not None:
-            await self._conn.close()
-            self._conn = None
+        if self._conn is None:
+            return
+        conn, self._conn = self._conn, None
+        try:
+            # A pooled connection outlives close(): drop the session-level lock explicitly.
+            await conn.execute(text("SELECT pg_advisory_unlock_all()"))
+            await conn.commit()
+            await conn.close()
+        except Exception:  # noqa: BLE001 - a broken connection holds no lock; discard it
+            await conn.invalidate()
 
 
 async def run_scheduler(db: Database, *, tick_seconds: float = 5.0, stop: asyncio.Event | None = None) -> None:
