@@ -67,7 +67,7 @@ class ServiceUnavailable(DomainError):
 
 
 _HTTP_CODES = {
-    400: "bad_request",
+    400: "invalid_input",
     401: "not_authenticated",
     403: "forbidden",
     404: "not_found",
@@ -87,6 +87,8 @@ def problem(status: int, code: str, message: str, **extra: Any) -> Response[dict
                             "status": status, "code": code, "detail": message}
     body.update({k: v for k, v in extra.items() if v is not None})
     headers = {"Retry-After": "5"} if status == 503 else None
+    if status == 429 and extra.get("retry_after"):
+        headers = {"Retry-After": str(extra["retry_after"])}
     return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 

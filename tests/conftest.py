@@ -16,7 +16,7 @@ for _name in [n for n in os.environ if n.startswith("SERVICEBANK_") and not n.st
 from collections.abc import AsyncIterator, Iterator  # noqa: E402
 
 import pytest  # noqa: E402
-from litestar.testing import AsyncTestClient  # noqa: E402
+import httpx  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
 from servicebank.config import Settings  # noqa: E402
@@ -160,6 +160,9 @@ def app(settings: Settings, db: Database):  # noqa: ANN201
 
 
 @pytest.fixture
-async def client(app) -> AsyncIterator[AsyncTestClient]:  # noqa: ANN001
-    async with AsyncTestClient(app=app, base_url="http://testserver") as c:
+async def client(app) -> AsyncIterator[httpx.AsyncClient]:  # noqa: ANN001
+    """An HTTP client calling the app in the test's own event loop (so asyncio.gather over requests
+    is truly concurrent, and the database pool is used from one loop only)."""
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
         yield c

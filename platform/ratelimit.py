@@ -1,0 +1,67 @@
+"""Fixed-window rate limits shared by every process: Redis when configured, else in-process memory
+(the embedded mode is a single process)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from servicebank.config import Settings
+from servicebank.errors import TooManyRequests
+
+
+class RateLimiter:
+    """Counts hits per key and window; `hit()` refuses with 429 once the limit is passed."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._redis = None
+        if settings.redis_url:
+            import redis.asyncio as aioredis
+
+            self._redis = aioredis.from_url(settings.redis_url)
+        self._memory: dict[str, tuple[int, int]] = {}
+        self._lock = asyncio.Lock()
+
+    async def count(self, key: str, window_seconds: int) -> tuple[int, int]:
+        """Add one hit; returns (hits in the current window, seconds until it resets)."""
+        window = int(time.time()) // window_seconds
+        reset = (window + 1) * window_seconds - int(time.time())
+        bucket = f"sb:rl:{key}:{window}"
+        if self._redis is not None:
+            try:
+                pipe = self._redis.pipeline()
+                pipe.incr(bucket)
+                pipe.expire(bucket, window_seconds + 1)
+                hits, _ = await pipe.execute()
+                return int(hits), reset
+            except Exception:  # noqa: BLE001 - Redis down must not stop check-ins; fall back to memory
+                pass
+        async with self._lock:
+            current_window, hits = self._memory.get(key, (window, 0))
+            hits = hits + 1 if current_window == window else 1
+            self._memory[key] = (window, hits)
+            if len(self._memory) > 100_000:
+                self._memory = {k: v for k, v in self._memory.items() if v[0] == window}
+            return hits, reset
+
+    async def hit(self, key: str, *, limit: int, window_seconds: int, what: str) -> None:
+        """Count a hit and refuse (429, code rate_limited) past `limit` per window."""
+        hits, reset = await self.count(key, window_seconds)
+        if hits > limit:
+            raise TooManyRequests(f"Too many {what} in a short time. Please wait {max(reset, 1)} seconds and try again.",
+                                  retry_after=max(reset, 1))
+
+    async def close(self) -> None:
+        if self._redis is not None:
+            await self._redis.aclose()
+
+
+_limiters: dict[int, RateLimiter] = {}
+
+
+def limiter_for(settings: Settings) -> RateLimiter:
+    """One limiter per settings object (per app)."""
+    key = id(settings)
+    if key not in _limiters:
+        _limiters[key] = RateLimiter(settings)
+    return _limiters[key]
