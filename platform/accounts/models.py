@@ -66,3 +66,15 @@ class AuthSession(PlainBase):
     created_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True), default=_now)
     expires_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True))
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+
+
+class LoginAttempt(Base):
+    """A failed login, kept for the rate limit (in the database so every process sees it)."""
+
+    __tablename__ = "login_attempt"
+    __table_args__ = (Index("ix_login_attempt_login_at", "login_key", "at"),
+                      Index("ix_login_attempt_ip_at", "client_ip", "at"))
+
+    login_key: Mapped[str] = mapped_column(String(128))
+    client_ip: Mapped[str | None] = mapped_column(String(64), default=None)
+    at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True), default=_now)

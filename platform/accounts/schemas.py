@@ -31,3 +31,48 @@ class LoginOut(msgspec.Struct):
     token: str
     token_type: str
     me: MeOut
+
+
+class PasswordChange(msgspec.Struct, forbid_unknown_fields=True):
+    current_password: str
+    new_password: str
+
+
+class StaffCreate(msgspec.Struct, forbid_unknown_fields=True):
+    """A staff login with its first role (street admin, organiser, store clerk, platform admin)."""
+
+    display_name: str
+    password: str
+    role: str
+    username: str | None = None
+    phone: str | None = None
+    street_id: int | None = None
+    community_id: int | None = None
+    store_id: int | None = None
+
+
+class GrantCreate(msgspec.Struct, forbid_unknown_fields=True):
+    role: str
+    street_id: int | None = None
+    community_id: int | None = None
+    team_id: int | None = None
+    store_id: int | None = None
+
+
+class GrantRow(msgspec.Struct):
+    id: int
+    role: str
+    street_id: int | None
+    community_id: int | None
+    team_id: int | None
+    store_id: int | None
+
+
+class UserOut(msgspec.Struct):
+    id: int
+    username: str | None
+    phone: str | None
+    display_name: str
+    volunteer_id: int | None
+    is_active: bool
+    grants: list[GrantRow]

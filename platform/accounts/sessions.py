@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,6 +14,9 @@ from servicebank.accounts.models import AuthSession, Role, RoleGrant, User
 from servicebank.accounts.principal import Grant, Principal
 from servicebank.org.models import Community
 from servicebank.volunteers.models import Team, Volunteer
+
+if TYPE_CHECKING:
+    from litestar.datastructures import Cookie
 
 SESSION_LIFETIME = dt.timedelta(days=30)
 TOKEN_PREFIX = "sb_"
@@ -108,3 +112,18 @@ async def load_principal(session: AsyncSession, user: User) -> Principal:
         led_team_community_ids=led_team_communities,
         clerk_store_ids=frozenset(g.store_id for g in grants if g.role == Role.STORE_CLERK and g.store_id),
     )
+
+
+def session_cookie(token: str, *, secure: bool, lifetime: dt.timedelta = SESSION_LIFETIME) -> "Cookie":
+    """The `sb_session` cookie for web pages: HttpOnly, SameSite=Lax, Secure when the site is on HTTPS."""
+    from litestar.datastructures import Cookie
+
+    return Cookie(key="sb_session", value=token, httponly=True, samesite="lax", secure=secure, path="/",
+                  max_age=int(lifetime.total_seconds()))
+
+
+def expired_session_cookie(*, secure: bool) -> "Cookie":
+    """Tells the browser to forget the session cookie."""
+    from litestar.datastructures import Cookie
+
+    return Cookie(key="sb_session", value="", httponly=True, samesite="lax", secure=secure, path="/", max_age=0)

@@ -28,6 +28,7 @@ class Volunteer(Base):
     __tablename__ = "volunteer"
     __table_args__ = (
         UniqueConstraint("community_id", "phone"),
+        UniqueConstraint("community_id", "id_number_digest"),
         Index("ix_volunteer_community_status", "community_id", "status"),
     )
 
@@ -43,6 +44,8 @@ class Volunteer(Base):
     # Keyed hash to find duplicates without decrypting; unique per community.
     id_number_digest: Mapped[str | None] = mapped_column(String(64), default=None, index=True)
     id_number_last4: Mapped[str | None] = mapped_column(String(4), default=None)
+    # The only form ever shown: 110***********1234.
+    id_number_masked: Mapped[str | None] = mapped_column(String(32), default=None)
     gender: Mapped[str | None] = mapped_column(String(8), default=None)
     birth_year: Mapped[int | None] = mapped_column(default=None)
     # 退休 / 在职 / 流动 / 学生 ... used in reports
@@ -56,6 +59,9 @@ class Volunteer(Base):
     card_version: Mapped[int] = mapped_column(default=1)
     # What the volunteer agreed to show on public pages (honour list, certificate verification).
     public_consent: Mapped[bool] = mapped_column(default=True)
+    # Why an organiser suspended the volunteer (shown to organisers only).
+    status_reason: Mapped[str | None] = mapped_column(String(500), default=None)
+    approved_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
     created_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True), default=_now)
 
 
@@ -81,3 +87,12 @@ class TeamMember(PlainBase):
     team_id: Mapped[int] = mapped_column(ForeignKey("team.id"), primary_key=True)
     volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteer.id"), primary_key=True, index=True)
     joined_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True), default=_now)
+
+
+class VolunteerNumberCounter(PlainBase):
+    """The last sequence number handed out per community; bumped with one atomic UPDATE."""
+
+    __tablename__ = "volunteer_number_counter"
+
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), primary_key=True)
+    last_value: Mapped[int] = mapped_column(default=0)
