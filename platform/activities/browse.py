@@ -1,0 +1,111 @@
+"""What a caller sees: activity lists with their counts and the caller's own place."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from sqlalchemy import and_, false, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from servicebank.accounts.principal import Principal
+from servicebank.activities import repository as repo
+from servicebank.activities.access import STAFF_ONLY_STATUSES, eligibility_problem, volunteer_team_ids
+from servicebank.activities.models import Activity, ActivityStatus, Signup
+from servicebank.activities.schemas import ActivityOut, SignupOut
+from servicebank.volunteers.models import Volunteer
+
+MAX_PAGE = 200
+
+
+def activity_out(activity: Activity, *, counts: tuple[int, int] = (0, 0), signup: Signup | None = None,
+                 can_sign_up: bool | None = None) -> ActivityOut:
+    """The response shape of one activity."""
+    return ActivityOut(
+        id=activity.id, community_id=activity.community_id, kind=activity.kind, title=activity.title,
+        description=activity.description or "", beneficiary_groups=list(activity.beneficiary_groups or []),
+        address=activity.address or "", latitude=activity.latitude, longitude=activity.longitude,
+        starts_at=activity.starts_at, ends_at=activity.ends_at, capacity=activity.capacity, status=activity.status,
+        team_ids=list(activity.team_ids or []), required_skill=activity.required_skill,
+        hours_rule_override=activity.hours_rule_override, beneficiaries_count=activity.beneficiaries_count,
+        needs_approval=activity.needs_approval, series_id=activity.series_id,
+        detached_from_series=activity.detached_from_series, cancel_reason=activity.cancel_reason,
+        confirmed_count=counts[0], waitlist_count=counts[1],
+        my_signup_status=signup.status if signup else None, my_waitlist_position=signup.position if signup else None,
+        can_sign_up=can_sign_up,
+    )
+
+
+def signup_out(signup: Signup, volunteer: Volunteer | None = None) -> SignupOut:
+    """The response shape of one signup."""
+    return SignupOut(id=signup.id, activity_id=signup.activity_id, volunteer_id=signup.volunteer_id,
+                     status=signup.status, position=signup.position, created_at=signup.created_at,
+                     updated_at=signup.updated_at, volunteer_name=volunteer.real_name if volunteer else None,
+                     volunteer_number=volunteer.number if volunteer else None)
+
+
+async def present(session: AsyncSession, principal: Principal, activities: Sequence[Activity],
+                  *, now: dt.datetime | None = None) -> list[ActivityOut]:
+    """Activities with counts, the caller's signup and whether the caller may sign up now."""
+    now = now or dt.datetime.now(dt.UTC)
+    ids = [a.id for a in activities]
+    counts = await repo.signup_counts(session, ids)
+    mine: dict[int, Signup] = {}
+    volunteer = None
+    teams: set[int] = set()
+    if principal.volunteer_id is not None and ids:
+        rows = await session.scalars(select(Signup).where(Signup.volunteer_id == principal.volunteer_id,
+                                                          Signup.activity_id.in_(ids)))
+        mine = {s.activity_id: s for s in rows.all()}
+        volunteer = await session.get(Volunteer, principal.volunteer_id)
+        teams = await volunteer_team_ids(session, volunteer_id=principal.volunteer_id)
+    out = []
+    for activity in activities:
+        signup = mine.get(activity.id)
+        can = None
+        if volunteer is not None:
+            can = (activity.status == ActivityStatus.PUBLISHED and activity.starts_at > now
+                   and (signup is None or signup.status not in ("confirmed", "waitlisted"))
+                   and eligibility_problem(activity, volunteer, teams) is None)
+        out.append(activity_out(activity, counts=counts.get(activity.id, (0, 0)), signup=signup, can_sign_up=can))
+    return out
+
+
+def _visibility(principal: Principal, community_id: int | None):  # noqa: ANN202
+    """Where-clause: staff see everything in their communities, volunteers only what was published."""
+    public = Activity.status.not_in(STAFF_ONLY_STATUSES)
+    if community_id is not None:
+        principal.require_member(community_id)
+        scope = Activity.community_id == community_id
+        return scope if principal.works_in(community_id) else and_(scope, public)
+    if principal.managed_community_ids is None:
+        return None
+    staff = set(principal.managed_community_ids) | set(principal.led_team_community_ids)
+    clauses = [Activity.community_id.in_(staff)] if staff else []
+    if principal.volunteer_community_id is not None and principal.volunteer_community_id not in staff:
+        clauses.append(and_(Activity.community_id == principal.volunteer_community_id, public))
+    return or_(*clauses) if clauses else false()
+
+
+async def list_activities(session: AsyncSession, *, principal: Principal, community_id: int | None = None,
+                          kind: str | None = None, status: Sequence[str] | None = None,
+                          starts_from: dt.datetime | None = None, starts_to: dt.datetime | None = None,
+                          series_id: int | None = None, joinable: bool = False, limit: int = 50,
+                          offset: int = 0) -> tuple[list[ActivityOut], int]:
+    """A page of the activities the caller may see; `joinable` keeps those the caller may sign up for now."""
+    now = dt.datetime.now(dt.UTC)
+    limit = max(1, min(limit, MAX_PAGE))
+    query = repo.activity_query(community_ids=None, kind=kind, status=status, starts_from=starts_from,
+                                starts_to=starts_to, series_id=series_id)
+    where = _visibility(principal, community_id)
+    if where is not None:
+        query = query.where(where)
+    if joinable:
+        query = query.where(Activity.status == ActivityStatus.PUBLISHED, Activity.starts_at > now)
+        # Eligibility (teams, skills) is checked per row; bounded so a huge community stays cheap.
+        rows = list((await session.scalars(query.limit(1000))).all())
+        items = [a for a in await present(session, principal, rows, now=now) if a.can_sign_up]
+        return items[offset:offset + limit], len(items)
+    total = int(await session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0)
+    rows = list((await session.scalars(query.limit(limit).offset(offset))).all())
+    return await present(session, principal, rows, now=now), total

@@ -1,0 +1,122 @@
+"""Queries of the activities domain."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from servicebank.activities.models import Activity, ActivitySeries, ActivityProposal, Signup, SignupStatus
+
+
+async def get_activity(session: AsyncSession, activity_id: int) -> Activity | None:
+    """The activity, or None."""
+    return await session.get(Activity, activity_id)
+
+
+async def lock_activity(session: AsyncSession, activity_id: int) -> Activity | None:
+    """The activity, locked FOR UPDATE on PostgreSQL (SQLite transactions are already serialised)."""
+    query = select(Activity).where(Activity.id == activity_id).with_for_update()
+    return await session.scalar(query.execution_options(populate_existing=True))
+
+
+async def lock_series(session: AsyncSession, series_id: int) -> ActivitySeries | None:
+    """The series, locked for update."""
+    query = select(ActivitySeries).where(ActivitySeries.id == series_id).with_for_update()
+    return await session.scalar(query.execution_options(populate_existing=True))
+
+
+async def get_proposal(session: AsyncSession, activity_id: int) -> ActivityProposal | None:
+    """The proposal of an activity, or None."""
+    return await session.scalar(select(ActivityProposal).where(ActivityProposal.activity_id == activity_id))
+
+
+async def get_signup(session: AsyncSession, *, activity_id: int, volunteer_id: int) -> Signup | None:
+    """The volunteer's signup for the activity (any status), or None."""
+    return await session.scalar(
+        select(Signup).where(Signup.activity_id == activity_id, Signup.volunteer_id == volunteer_id)
+        .execution_options(populate_existing=True)
+    )
+
+
+async def count_confirmed(session: AsyncSession, activity_id: int) -> int:
+    """Confirmed places taken."""
+    return int(await session.scalar(
+        select(func.count(Signup.id)).where(Signup.activity_id == activity_id,
+                                             Signup.status == SignupStatus.CONFIRMED)
+    ) or 0)
+
+
+async def last_waitlist_position(session: AsyncSession, activity_id: int) -> int:
+    """The position of the last person waiting, 0 when nobody is."""
+    return int(await session.scalar(
+        select(func.max(Signup.position)).where(Signup.activity_id == activity_id,
+                                                Signup.status == SignupStatus.WAITLISTED)
+    ) or 0)
+
+
+async def waitlist(session: AsyncSession, activity_id: int, *, limit: int | None = None) -> list[Signup]:
+    """People waiting, first in line first."""
+    query = (select(Signup).where(Signup.activity_id == activity_id, Signup.status == SignupStatus.WAITLISTED)
+             .order_by(Signup.position, Signup.id).execution_options(populate_existing=True))
+    if limit is not None:
+        query = query.limit(limit)
+    return list((await session.scalars(query)).all())
+
+
+async def signups_of(session: AsyncSession, activity_id: int, *, statuses: Sequence[str] | None = None) -> list[Signup]:
+    """Signups of an activity: confirmed first, then the waitlist in order."""
+    query = select(Signup).where(Signup.activity_id == activity_id)
+    if statuses:
+        query = query.where(Signup.status.in_(list(statuses)))
+    query = query.order_by(Signup.status != SignupStatus.CONFIRMED, Signup.position, Signup.id)
+    return list((await session.scalars(query.execution_options(populate_existing=True))).all())
+
+
+async def signup_counts(session: AsyncSession, activity_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
+    """activity id -> (confirmed, waitlisted)."""
+    if not activity_ids:
+        return {}
+    rows = await session.execute(
+        select(Signup.activity_id, Signup.status, func.count(Signup.id))
+        .where(Signup.activity_id.in_(list(activity_ids)), Signup.status.in_(SignupStatus.ACTIVE))
+        .group_by(Signup.activity_id, Signup.status)
+    )
+    counts: dict[int, list[int]] = {}
+    for activity_id, status, n in rows.all():
+        slot = counts.setdefault(activity_id, [0, 0])
+        slot[0 if status == SignupStatus.CONFIRMED else 1] = int(n)
+    return {k: (v[0], v[1]) for k, v in counts.items()}
+
+
+def activity_query(*, community_ids: Sequence[int] | None, kind: str | None = None, status: Sequence[str] | None = None,
+                   starts_from: dt.datetime | None = None, starts_to: dt.datetime | None = None,
+                   series_id: int | None = None) -> Select[tuple[Activity]]:
+    """Activities matching the filters, by start time (community_ids None: every community)."""
+    query = select(Activity)
+    if community_ids is not None:
+        query = query.where(Activity.community_id.in_(list(community_ids)))
+    if kind:
+        query = query.where(Activity.kind == kind)
+    if status:
+        query = query.where(Activity.status.in_(list(status)))
+    if starts_from is not None:
+        query = query.where(Activity.ends_at >= starts_from)
+    if starts_to is not None:
+        query = query.where(Activity.starts_at < starts_to)
+    if series_id is not None:
+        query = query.where(Activity.series_id == series_id)
+    return query.order_by(Activity.starts_at, Activity.id)
+
+
+async def my_signups(session: AsyncSession, *, volunteer_id: int, since: dt.datetime | None,
+                     limit: int) -> list[tuple[Signup, Activity]]:
+    """A volunteer's signups with their activities, soonest first."""
+    query = (select(Signup, Activity).join(Activity, Activity.id == Signup.activity_id)
+             .where(Signup.volunteer_id == volunteer_id))
+    if since is not None:
+        query = query.where(Activity.ends_at >= since)
+    rows = await session.execute(query.order_by(Activity.starts_at, Activity.id).limit(limit))
+    return [(s, a) for s, a in rows.all()]

@@ -1,0 +1,91 @@
+"""Sign up, withdraw, see who is coming, and a volunteer's own activities."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import msgspec
+from litestar import Controller, delete, get, post
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from servicebank.accounts.principal import Principal
+from servicebank.activities import repository as repo
+from servicebank.activities import signups
+from servicebank.activities.access import require_poster, require_viewer
+from servicebank.activities.browse import present, signup_out
+from servicebank.activities.schemas import MyActivityOut, SignupOut
+from servicebank.activities.service import require_activity
+from servicebank.errors import NotFound
+from servicebank.volunteers.models import Volunteer
+
+
+class SignupIn(msgspec.Struct, forbid_unknown_fields=True):
+    # Staff signing someone up on their behalf (代报名, e.g. an elderly neighbour without a phone).
+    volunteer_id: int | None = None
+
+
+async def _target_volunteer(db_session: AsyncSession, principal: Principal, activity_id: int,
+                            volunteer_id: int | None) -> int:
+    """The caller's own volunteer id, or (for the activity's staff) the volunteer they act for."""
+    activity = require_viewer(principal, await require_activity(db_session, activity_id))
+    if volunteer_id is None or volunteer_id == principal.volunteer_id:
+        return principal.require_volunteer()
+    require_poster(principal, community_id=activity.community_id, team_ids=activity.team_ids)
+    volunteer = await db_session.get(Volunteer, volunteer_id)
+    if volunteer is None or volunteer.community_id != activity.community_id:
+        raise NotFound("No such volunteer in this community.", code="volunteer_not_found")
+    return volunteer_id
+
+
+class SignupController(Controller):
+    path = "/api/activities/{activity_id:int}/signups"
+    tags = ["signups"]
+
+    @post("/")
+    async def sign_up(self, activity_id: int, db_session: AsyncSession, principal: Principal,
+                      data: SignupIn | None = None) -> SignupOut:
+        """Sign up: a confirmed place, or a numbered place on the waitlist when the activity is full."""
+        volunteer_id = await _target_volunteer(db_session, principal, activity_id, data.volunteer_id if data else None)
+        return signup_out(await signups.sign_up(db_session, activity_id=activity_id, volunteer_id=volunteer_id))
+
+    @get("/")
+    async def list_signups(self, activity_id: int, db_session: AsyncSession, principal: Principal,
+                           include_withdrawn: bool = False) -> list[SignupOut]:
+        """Staff: who is confirmed and who is waiting, in order."""
+        activity = require_viewer(principal, await require_activity(db_session, activity_id))
+        principal.require_staff(activity.community_id)
+        statuses = None if include_withdrawn else ["confirmed", "waitlisted"]
+        rows = await repo.signups_of(db_session, activity_id, statuses=statuses)
+        people = {v.id: v for v in (await db_session.scalars(
+            select(Volunteer).where(Volunteer.id.in_([s.volunteer_id for s in rows])))).all()} if rows else {}
+        return [signup_out(s, people.get(s.volunteer_id)) for s in rows]
+
+    @delete("/me", status_code=200)
+    async def withdraw(self, activity_id: int, db_session: AsyncSession, principal: Principal) -> SignupOut:
+        """Withdraw your signup; the first person waiting gets the place automatically."""
+        require_viewer(principal, await require_activity(db_session, activity_id))
+        volunteer_id = principal.require_volunteer()
+        return signup_out(await signups.withdraw(db_session, activity_id=activity_id, volunteer_id=volunteer_id))
+
+    @delete("/{volunteer_id:int}", status_code=200)
+    async def withdraw_for(self, activity_id: int, volunteer_id: int, db_session: AsyncSession,
+                           principal: Principal) -> SignupOut:
+        """Staff: withdraw a volunteer (they called to say they cannot come)."""
+        target = await _target_volunteer(db_session, principal, activity_id, volunteer_id)
+        return signup_out(await signups.withdraw(db_session, activity_id=activity_id, volunteer_id=target))
+
+
+class MyActivitiesController(Controller):
+    path = "/api/me/activities"
+    tags = ["signups"]
+
+    @get("/")
+    async def mine(self, db_session: AsyncSession, principal: Principal, include_past: bool = False,
+                   limit: int = 100) -> list[MyActivityOut]:
+        """The caller's signups (any status) with their activities, soonest first; upcoming only by default."""
+        volunteer_id = principal.require_volunteer()
+        since = None if include_past else dt.datetime.now(dt.UTC)
+        rows = await repo.my_signups(db_session, volunteer_id=volunteer_id, since=since, limit=max(1, min(limit, 500)))
+        outs = await present(db_session, principal, [a for _, a in rows])
+        return [MyActivityOut(signup=signup_out(s), activity=o) for (s, _), o in zip(rows, outs, strict=True)]

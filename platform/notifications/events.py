@@ -1,0 +1,152 @@
+"""Turn domain events into notifications: who should hear, what to tell them, through every channel.
+
+Handlers read current state (events may arrive in any order) and are idempotent: each channel keeps
+one row per (source event, recipient).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from servicebank.accounts.models import User
+from servicebank.activities.models import Activity, Signup, SignupStatus
+from servicebank.config import Settings, get_settings
+from servicebank.events import OutboxEvent, subscribe
+from servicebank.notifications.channels import CHANNELS, Message, Recipient
+from servicebank.volunteers.models import TeamMember, Volunteer
+
+
+def _settings(session: AsyncSession) -> Settings:
+    db = session.info.get("db")
+    return db.settings if db is not None else get_settings()
+
+
+async def recipients_for(session: AsyncSession, volunteer_ids: Iterable[int]) -> list[Recipient]:
+    """Each volunteer's login when they have one, else the volunteer (seen once they get a login)."""
+    ids = sorted(set(volunteer_ids))
+    if not ids:
+        return []
+    users = dict((await session.execute(
+        select(User.volunteer_id, User.id).where(User.volunteer_id.in_(ids), User.is_active.is_(True)))).all())
+    return [Recipient(volunteer_id=v, user_id=users.get(v)) for v in ids]
+
+
+async def deliver(session: AsyncSession, event: OutboxEvent, recipients: Iterable[Recipient],
+                  message: Message) -> None:
+    """Hand the message to every enabled channel for every recipient."""
+    settings = _settings(session)
+    channels = [c for c in CHANNELS if c.enabled(settings)]
+    for recipient in recipients:
+        for channel in channels:
+            await channel.deliver(session, settings=settings, event_id=event.id, recipient=recipient,
+                                  message=message)
+
+
+def _when(session: AsyncSession, activity: Activity) -> str:
+    tz = ZoneInfo(_settings(session).timezone)
+    start, end = activity.starts_at.astimezone(tz), activity.ends_at.astimezone(tz)
+    end_text = end.strftime("%H:%M") if end.date() == start.date() else end.strftime("%m月%d日 %H:%M")
+    return f"{start.strftime('%m月%d日 %H:%M')}–{end_text}"
+
+
+def _details(session: AsyncSession, activity: Activity) -> str:
+    place = f"，地点：{activity.address}" if activity.address else ""
+    return f"时间：{_when(session, activity)}{place}。"
+
+
+SIGNUP_TITLES = {
+    "signup.confirmed": "报名成功：{title}",
+    "signup.waitlisted": "已进入候补：{title}",
+    "signup.promoted": "候补转为正式报名：{title}",
+}
+
+
+@subscribe("signup.confirmed", "signup.waitlisted", "signup.promoted")
+async def on_signup(session: AsyncSession, event: OutboxEvent) -> None:
+    """Tell the volunteer their place (confirmed, waiting at position n, promoted)."""
+    activity = await session.get(Activity, event.payload["activity_id"])
+    signup = await session.get(Signup, event.payload["signup_id"])
+    if activity is None or signup is None:
+        return
+    body = _details(session, activity)
+    if event.type == "signup.waitlisted":
+        position = f"第 {signup.position} 位" if signup.status == SignupStatus.WAITLISTED and signup.position else ""
+        body = f"名额已满，您在候补名单{position}，有人退出时会自动为您转正。" + body
+    elif event.type == "signup.promoted":
+        body = "有名额空出，您已从候补转为正式报名，请按时参加。" + body
+    else:
+        body = "请按时参加，活动现场扫码签到。" + body
+    message = Message(type=event.type, title=SIGNUP_TITLES[event.type].format(title=activity.title), body=body,
+                      activity_id=activity.id)
+    await deliver(session, event, await recipients_for(session, [event.payload["volunteer_id"]]), message)
+
+
+@subscribe("activity.reminder")
+async def on_reminder(session: AsyncSession, event: OutboxEvent) -> None:
+    """The day-before reminder, only while the place is still confirmed."""
+    activity = await session.get(Activity, event.payload["activity_id"])
+    volunteer_id = event.payload["volunteer_id"]
+    if activity is None:
+        return
+    status = await session.scalar(select(Signup.status).where(Signup.activity_id == activity.id,
+                                                              Signup.volunteer_id == volunteer_id))
+    if status != SignupStatus.CONFIRMED or activity.status != "published":
+        return
+    message = Message(type=event.type, title=f"活动提醒：{activity.title}",
+                      body=f"您报名的活动即将开始。{_details(session, activity)}如不能参加请提前取消报名。",
+                      activity_id=activity.id)
+    await deliver(session, event, await recipients_for(session, [volunteer_id]), message)
+
+
+@subscribe("activity.cancelled")
+async def on_cancelled(session: AsyncSession, event: OutboxEvent) -> None:
+    """Everyone whose place the cancellation took."""
+    activity = await session.get(Activity, event.payload["activity_id"])
+    if activity is None:
+        return
+    volunteer_ids = (await session.scalars(select(Signup.volunteer_id).where(
+        Signup.activity_id == activity.id, Signup.status == SignupStatus.CANCELLED))).all()
+    reason = event.payload.get("reason") or activity.cancel_reason or ""
+    message = Message(type=event.type, title=f"活动已取消：{activity.title}",
+                      body=f"原定{_when(session, activity)}的活动已取消。原因：{reason}", activity_id=activity.id)
+    await deliver(session, event, await recipients_for(session, volunteer_ids), message)
+
+
+@subscribe("activity.published")
+async def on_published(session: AsyncSession, event: OutboxEvent) -> None:
+    """A one-off activity for particular teams: tell their members (series occurrences would be noise)."""
+    activity = await session.get(Activity, event.payload["activity_id"])
+    if activity is None or not activity.team_ids or activity.series_id is not None:
+        return
+    if activity.starts_at <= dt.datetime.now(dt.UTC):
+        return
+    members = (await session.scalars(select(TeamMember.volunteer_id).where(
+        TeamMember.team_id.in_(list(activity.team_ids))))).all()
+    message = Message(type=event.type, title=f"新活动：{activity.title}",
+                      body=f"您所在的服务队有新活动，欢迎报名。{_details(session, activity)}", activity_id=activity.id)
+    await deliver(session, event, await recipients_for(session, members), message)
+
+
+@subscribe("volunteer.registered")
+async def on_registered(session: AsyncSession, event: OutboxEvent) -> None:
+    """Welcome a new volunteer."""
+    volunteer = await session.get(Volunteer, event.payload["volunteer_id"])
+    if volunteer is None:
+        return
+    message = Message(type=event.type, title="欢迎加入社区志愿服务",
+                      body=f"{volunteer.real_name}，您的志愿者编号是 {volunteer.number}。在“活动”里可以报名参加服务。")
+    await deliver(session, event, await recipients_for(session, [volunteer.id]), message)
+
+
+@subscribe("ledger.star_level_reached")
+async def on_star_level(session: AsyncSession, event: OutboxEvent) -> None:
+    """Congratulate a volunteer on a new star level."""
+    level = int(event.payload.get("level") or 0)
+    message = Message(type=event.type, title=f"恭喜成为{level}星级志愿者",
+                      body=f"您的累计服务时长已达到{level}星级志愿者标准，感谢您的奉献！")
+    await deliver(session, event, await recipients_for(session, [event.payload["volunteer_id"]]), message)

@@ -1,0 +1,3 @@
+"""The notifications tests reuse the activities fixtures (an org, an organiser, a volunteer)."""
+
+from tests.activities.conftest import world  # noqa: F401
