@@ -100,6 +100,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
             version="0.1.0",
             description="社区志愿服务银行: activities, QR check-in, the service-hours ledger, stores and reports.",
             path="/schema",
+            use_handler_docstrings=True,
             render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
         ),
         request_max_body_size=settings.max_upload_bytes,

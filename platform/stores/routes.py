@@ -1,0 +1,152 @@
+"""HTTP API of the counter (scan, redeem, refund, receipts), volunteers' codes and history, settlements."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+from urllib.parse import quote
+
+from litestar import Controller, Request, Response, get, post
+from litestar.openapi.spec import Example
+from litestar.params import Body, QueryParameter
+from sqlalchemy.ext.asyncio import AsyncSession
+from typing_extensions import Annotated
+
+from servicebank.accounts.principal import Principal
+from servicebank.checkins.tokens import qr_png, qr_svg
+from servicebank.config import Settings
+from servicebank.errors import Forbidden
+from servicebank.events import utcnow
+from servicebank.stores import codes, receipts, settlement, till
+from servicebank.stores.catalogue_routes import StoreController
+from servicebank.stores.schemas import CodeOut, RedeemIn, RedemptionOut, RefundIn, ScanIn, ScanOut
+
+_MEDIA = {"svg": "image/svg+xml", "png": "image/png"}
+_NO_STORE = {"Cache-Control": "no-store"}
+
+
+def _settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def _image(data: str, fmt: str, headers: dict[str, str] | None = None) -> Response[bytes]:
+    body = qr_svg(data) if fmt == "svg" else qr_png(data)
+    return Response(body, media_type=_MEDIA[fmt], headers={**_NO_STORE, **(headers or {})})
+
+
+class TillController(Controller):
+    path = "/api/stores/{store_id:int}"
+    tags = ["stores"]
+
+    @post("/scan", status_code=200)
+    async def scan(self, request: Request, db_session: AsyncSession, principal: Principal, store_id: int,
+                   data: Annotated[ScanIn, Body(examples=[Example(value={"code": "r.42.1790000000.xxxx.yyyy"})])]
+                   ) -> ScanOut:
+        """Resolve a phone code or personal card at the counter: masked name, balance, hours, and which items the
+        volunteer may redeem now (with the reason when not). Spends nothing. Store clerks and organisers. Errors:
+        400 `redemption_code_invalid` / `redemption_code_expired` / `card_invalid` / `card_revoked`, 403
+        `not_store_clerk` / `volunteer_not_in_community` / `volunteer_not_active`, 409 `store_closed`."""
+        return await till.scan(db_session, actor=principal, settings=_settings(request), store_id=store_id,
+                               code=data.code)
+
+    @post("/redemptions", status_code=201)
+    async def redeem(self, request: Request, db_session: AsyncSession, principal: Principal, store_id: int,
+                     data: Annotated[RedeemIn, Body(examples=[Example(value={
+                         "code": "r.42.1790000000.xxxx.yyyy", "lines": [{"item_id": 1, "quantity": 2}]})])]
+                     ) -> RedemptionOut:
+        """Confirm a cart: points move from the volunteer to the store in one ledger transaction, stock goes down,
+        the code is spent; all or nothing. Returns the receipt. Errors: 409 `insufficient_balance` /
+        `out_of_stock` / `monthly_limit_exceeded` / `redemption_code_used` / `item_unavailable` / `store_closed`,
+        403 `service_hours_too_few` / `not_store_clerk` / `volunteer_not_in_community`, 400
+        `redemption_code_expired` / `redemption_code_invalid`, 422 `empty_cart` / `invalid_quantity` /
+        `item_not_found`."""
+        receipt = await till.redeem(db_session, actor=principal, settings=_settings(request), store_id=store_id,
+                                    code=data.code, lines=data.lines)
+        return (await receipts.outs(db_session, [receipt]))[0]
+
+    @get("/redemptions")
+    async def store_redemptions(self, request: Request, db_session: AsyncSession, principal: Principal,
+                                store_id: int, day: dt.date | None = None) -> list[RedemptionOut]:
+        """Receipts made or refunded on a local day (`day=2026-11-14`; today by default), newest first."""
+        rows = await receipts.store_receipts(db_session, actor=principal, settings=_settings(request),
+                                             store_id=store_id, day=day)
+        return await receipts.outs(db_session, rows)
+
+    @get("/settlements/{month:str}")
+    async def settlement(self, request: Request, db_session: AsyncSession, principal: Principal, store_id: int,
+                         month: str, format_: Literal["json", "csv", "xlsx"] = QueryParameter(
+                             name="format", default="json")) -> Response[Any]:
+        """Monthly settlement (YYYY-MM, local time): receipts, volunteers, points received and refunded, per-item
+        quantities and points. `format=csv` (per item, with a total row) or `xlsx` (汇总 and 明细 sheets).
+        Store clerks and organisers; 422 `invalid_month`."""
+        result = await settlement.settlement_for(db_session, actor=principal, settings=_settings(request),
+                                                 store_id=store_id, month=month)
+        if format_ == "json":
+            return Response(result.summary)
+        if format_ == "csv":
+            body, media = settlement.to_csv(result), "text/csv; charset=utf-8"
+        else:
+            body, media = settlement.to_xlsx(result), settlement.XLSX_MEDIA_TYPE
+        name = settlement.filename(result, format_)
+        return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+class RedemptionController(Controller):
+    path = "/api/redemptions"
+    tags = ["stores"]
+
+    @get("/{redemption_id:int}")
+    async def get_receipt(self, db_session: AsyncSession, principal: Principal, redemption_id: int) -> RedemptionOut:
+        """A receipt: for the volunteer who redeemed and the store's staff; 404 `redemption_not_found` else."""
+        receipt = await receipts.receipt_for(db_session, actor=principal, redemption_id=redemption_id)
+        return (await receipts.outs(db_session, [receipt]))[0]
+
+    @post("/{redemption_id:int}/refund", status_code=200)
+    async def refund(self, db_session: AsyncSession, principal: Principal, redemption_id: int,
+                     data: Annotated[RefundIn, Body(examples=[Example(value={"reason": "米袋破损"})])]
+                     ) -> RedemptionOut:
+        """Refund a whole receipt once, within the store's refund period: a reversing ledger transaction, stock
+        back up, the monthly allowance given back. Store clerks and organisers. Errors: 409 `already_refunded` /
+        `refund_period_over`, 403 `not_store_clerk`."""
+        receipt = await receipts.refund(db_session, actor=principal, redemption_id=redemption_id, reason=data.reason)
+        return (await receipts.outs(db_session, [receipt]))[0]
+
+
+class MyRedemptionController(Controller):
+    path = "/api/me"
+    tags = ["stores"]
+
+    @get("/redemption-code")
+    async def redemption_code(self, request: Request, principal: Principal,
+                              format_: Literal["json", "png", "svg"] = QueryParameter(name="format", default="json")
+                              ) -> Response[Any]:
+        """A fresh redemption code for the counter (valid 2 minutes, spent by one redemption). JSON with the
+        code and QR image URLs, or the QR image itself with `format=png|svg`. Volunteers only."""
+        volunteer_id = principal.require_volunteer()
+        issued = codes.issue_code(secret_key=_settings(request).secret_key, volunteer_id=volunteer_id, now=utcnow())
+        if format_ != "json":
+            return _image(issued.code, format_, {"X-Code-Expires-At": issued.expires_at.isoformat()})
+        base = "/api/me/redemption-code/qr?code=" + quote(issued.code, safe="")
+        return Response(CodeOut(code=issued.code, expires_at=issued.expires_at, qr_png_url=f"{base}&format=png",
+                                qr_svg_url=f"{base}&format=svg"), headers=_NO_STORE)
+
+    @get("/redemption-code/qr")
+    async def redemption_code_qr(self, request: Request, principal: Principal, code: str,
+                                 format_: Literal["png", "svg"] = QueryParameter(name="format", default="svg")
+                                 ) -> Response[bytes]:
+        """The QR image of one of your own unexpired codes (the URLs the JSON answer gives)."""
+        volunteer_id = principal.require_volunteer()
+        scanned = codes.verify_code(code, secret_key=_settings(request).secret_key, now=utcnow())
+        if scanned.volunteer_id != volunteer_id:
+            raise Forbidden("This code belongs to someone else.", code="not_your_code")
+        return _image(code, format_)
+
+    @get("/redemptions")
+    async def my_redemptions(self, db_session: AsyncSession, principal: Principal, limit: int = 50,
+                             before_id: int | None = None) -> list[RedemptionOut]:
+        """Your redemption history, newest first; page with `before_id` (the last id you got)."""
+        rows = await receipts.my_receipts(db_session, actor=principal, limit=limit, before_id=before_id)
+        return await receipts.outs(db_session, rows)
+
+
+ROUTES = [StoreController, TillController, RedemptionController, MyRedemptionController]

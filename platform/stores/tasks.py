@@ -1,0 +1,31 @@
+"""Periodic jobs of the stores domain."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+import dramatiq
+from sqlalchemy import delete
+
+from servicebank.events import utcnow
+from servicebank.stores.models import UsedRedemptionCode
+from servicebank.workers.runtime import worker_db
+from servicebank.workers.schedule import every
+
+log = logging.getLogger(__name__)
+
+every("stores-prune-used-codes", "stores.prune_used_codes", seconds=3600)
+
+# A spent code is refused by its expiry alone once it is this old; keep a margin for clock skew.
+KEEP_AFTER_EXPIRY = dt.timedelta(hours=1)
+
+
+@dramatiq.actor(actor_name="stores.prune_used_codes", queue_name="default", max_retries=0)
+async def prune_used_codes() -> None:
+    """Forget nonces of spent codes that have long expired (idempotent)."""
+    async with worker_db().session_scope() as session:
+        result = await session.execute(delete(UsedRedemptionCode).where(
+            UsedRedemptionCode.expires_at < utcnow() - KEEP_AFTER_EXPIRY))
+    if result.rowcount:
+        log.info("pruned %d spent redemption codes", result.rowcount)
