@@ -1,0 +1,83 @@
+"""Figures for the organiser's dashboard: this month's hours, active volunteers, upcoming activities, kinds."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from servicebank.accounts.principal import Principal
+from servicebank.activities.models import Activity, ActivityStatus
+from servicebank.errors import NotFound
+from servicebank.org.models import Community
+from servicebank.points.models import PeriodTotal
+from servicebank.volunteers.models import Volunteer
+
+
+async def managed_communities(session: AsyncSession, principal: Principal) -> list[Community]:
+    """The communities the caller manages (every community for platform admins)."""
+    query = select(Community).order_by(Community.name)
+    if principal.managed_community_ids is not None:
+        ids = set(principal.managed_community_ids) | set(principal.led_team_community_ids)
+        query = query.where(Community.id.in_(ids))
+    return list((await session.scalars(query)).all())
+
+
+async def pick_community(session: AsyncSession, principal: Principal, community_id: int | None) -> tuple[
+        Community, list[Community]]:
+    """The community asked for (or the first one the caller works in), with the caller's list to switch."""
+    choices = await managed_communities(session, principal)
+    if not choices:
+        raise NotFound("You do not manage any community.", code="community_not_found")
+    chosen = next((c for c in choices if c.id == community_id), choices[0])
+    principal.require_staff(chosen.id)
+    return chosen, choices
+
+
+async def month_figures(session: AsyncSession, *, community_id: int, month: str) -> tuple[int, int]:
+    """(minutes served, volunteers who served) in the community in `month` ("2026-11")."""
+    row = (await session.execute(
+        select(func.coalesce(func.sum(PeriodTotal.minutes), 0), func.count(PeriodTotal.volunteer_id))
+        .join(Volunteer, Volunteer.id == PeriodTotal.volunteer_id)
+        .where(Volunteer.community_id == community_id, PeriodTotal.period == month, PeriodTotal.minutes > 0))).one()
+    return int(row[0]), int(row[1])
+
+
+async def months_hours(session: AsyncSession, *, community_id: int, months: list[str]) -> list[tuple[str, float]]:
+    """Hours served in each month, for the chart."""
+    rows = await session.execute(
+        select(PeriodTotal.period, func.sum(PeriodTotal.minutes))
+        .join(Volunteer, Volunteer.id == PeriodTotal.volunteer_id)
+        .where(Volunteer.community_id == community_id, PeriodTotal.period.in_(months))
+        .group_by(PeriodTotal.period))
+    minutes = {period: int(total or 0) for period, total in rows.all()}
+    return [(m[5:], round(minutes.get(m, 0) / 60, 1)) for m in months]
+
+
+async def activities_by_kind(session: AsyncSession, *, community_id: int, since: dt.datetime) -> list[tuple[str, int]]:
+    """How many activities of each kind started since `since` (drafts and cancelled ones left out)."""
+    rows = await session.execute(
+        select(Activity.kind, func.count()).where(
+            Activity.community_id == community_id, Activity.starts_at >= since,
+            Activity.status.notin_((ActivityStatus.DRAFT, ActivityStatus.CANCELLED)))
+        .group_by(Activity.kind).order_by(func.count().desc()))
+    return [(kind, int(n)) for kind, n in rows.all()]
+
+
+async def community_activities(session: AsyncSession, *, community_id: int, since: dt.datetime,
+                               limit: int = 50) -> list[Activity]:
+    """The community's activities that end after `since` (drafts included), soonest first."""
+    query = (select(Activity).where(Activity.community_id == community_id, Activity.ends_at >= since)
+             .order_by(Activity.starts_at).limit(limit))
+    return list((await session.scalars(query)).all())
+
+
+def last_months(today: dt.date, count: int) -> list[str]:
+    """The labels ("2026-11") of the last `count` months, oldest first."""
+    labels = []
+    year, month = today.year, today.month
+    for _ in range(count):
+        labels.append(f"{year:04d}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return labels[::-1]

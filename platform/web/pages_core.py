@@ -1,0 +1,161 @@
+"""Login, logout, language and text-size preferences, the landing page and the scan (/c/{token}) page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import Cookie
+from litestar.params import QueryParameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from servicebank.accounts.dependencies import token_from_request
+from servicebank.accounts.principal import Principal
+from servicebank.accounts.service import authenticate
+from servicebank.accounts.sessions import expired_session_cookie, load_principal, revoke_session, session_cookie
+from servicebank.checkins import tokens
+from servicebank.checkins.service import Scanner, check_in, check_out
+from servicebank.errors import DomainError, TooManyRequests, Unauthenticated
+from servicebank.events import utcnow
+from servicebank.volunteers.models import Volunteer
+from servicebank.web import friendly, i18n, public_data
+from servicebank.web.guard import require_login, safe_next
+from servicebank.web.render import BIG_TEXT_COOKIE, lang_of, redirect, render
+
+YEAR = 365 * 24 * 3600
+
+
+def home_for(principal: Principal) -> str:
+    """Where a person belongs: clerks at the till, organisers on the dashboard, volunteers on their page."""
+    if principal.volunteer_id is not None and not (principal.managed_community_ids is None
+                                                   or principal.managed_community_ids):
+        return "/me"
+    if principal.managed_community_ids is None or principal.managed_community_ids:
+        return "/manage"
+    if principal.clerk_store_ids:
+        return "/till"
+    return "/me" if principal.volunteer_id is not None else "/leaderboard"
+
+
+def _purpose(token: str) -> str | None:
+    return {"i": tokens.CHECK_IN, "o": tokens.CHECK_OUT}.get(token.split(".", 1)[0])
+
+
+class CorePages(Controller):
+    path = "/"
+    include_in_schema = False
+
+    @get("/")
+    async def landing(self, request: Request, db_session: AsyncSession,
+                      optional_principal: Principal | None) -> Response:
+        """Send people where they belong by role; visitors see the public start page."""
+        if optional_principal is not None:
+            return redirect(request, home_for(optional_principal))
+        _ = i18n.translator(lang_of(request))
+        communities = await public_data.communities(db_session)
+        return render(request, "landing.html", None, title=_("Welcome"), communities=communities)
+
+    @get("/login")
+    async def login_form(self, request: Request, optional_principal: Principal | None,
+                         next_: str | None = QueryParameter(name="next", default=None)) -> Response:
+        """The login form; `next` is where to go afterwards."""
+        _ = i18n.translator(lang_of(request))
+        if optional_principal is not None:
+            return redirect(request, safe_next(next_, home_for(optional_principal)))
+        return render(request, "login.html", None, title=_("Log in"), next=safe_next(next_, ""), login="",
+                      error=None)
+
+    @post("/login")
+    async def login(self, request: Request, db_session: AsyncSession) -> Response:
+        """Check the password, set the session cookie, go back where the person came from."""
+        _ = i18n.translator(lang_of(request))
+        form = await request.form()
+        login, password = str(form.get("login", "")).strip(), str(form.get("password", ""))
+        next_url = safe_next(str(form.get("next", "")), "")
+        try:
+            user, token = await authenticate(db_session, login=login, password=password,
+                                             client_ip=request.client.host if request.client else None)
+        except (Unauthenticated, TooManyRequests) as exc:
+            await db_session.commit()  # the failed attempt must count towards the rate limit
+            return render(request, "login.html", None, status_code=exc.status_code, title=_("Log in"),
+                          next=next_url, login=login, error=friendly.explain(exc, _))
+        principal = await load_principal(db_session, user)
+        cookie = session_cookie(token, secure=request.app.state.settings.secure_cookies)
+        return redirect(request, next_url or home_for(principal), cookies=[cookie])
+
+    @post("/logout")
+    async def logout(self, request: Request, db_session: AsyncSession) -> Response:
+        """End the session and forget the cookie."""
+        token = token_from_request(request)
+        if token:
+            await revoke_session(db_session, token=token)
+        return redirect(request, "/", cookies=[expired_session_cookie(
+            secure=request.app.state.settings.secure_cookies)])
+
+    @post("/prefs")
+    async def prefs(self, request: Request) -> Response:
+        """Switch the language or the large-text mode (remembered in cookies for a year)."""
+        form = await request.form()
+        cookies = []
+        secure = request.app.state.settings.secure_cookies
+        if form.get("lang") in i18n.LANGS:
+            cookies.append(Cookie(key=i18n.LANG_COOKIE, value=str(form["lang"]), max_age=YEAR, path="/",
+                                  samesite="lax", secure=secure))
+        if form.get("big") in {"0", "1"}:
+            cookies.append(Cookie(key=BIG_TEXT_COOKIE, value=str(form["big"]), max_age=YEAR, path="/",
+                                  samesite="lax", secure=secure))
+        return redirect(request, safe_next(str(form.get("next", "")), "/"), cookies=cookies)
+
+    @get("/c/{token:str}")
+    async def scan_page(self, request: Request, token: str, db_session: AsyncSession,
+                        optional_principal: Principal | None) -> Response:
+        """What a phone opens after scanning the kiosk code: one big button."""
+        principal = require_login(optional_principal)
+        _ = i18n.translator(lang_of(request))
+        purpose = _purpose(token)
+        settings = request.app.state.settings
+        activity = None
+        error = None
+        try:
+            if purpose is None:
+                raise tokens.TokenError("invalid", code="qr_token_invalid")
+            activity_id = tokens.verify_kiosk_token(token, secret_key=settings.secret_key, purpose=purpose,
+                                                    rotation_seconds=settings.qr_rotation_seconds, now=utcnow())
+            activity = await public_data.activity(db_session, activity_id)
+            if principal.volunteer_id is None:
+                raise DomainError("not a volunteer", code="volunteer_required", status_code=403)
+        except DomainError as exc:
+            error = friendly.explain(exc, _)
+        title = _("Check in") if purpose == tokens.CHECK_IN else _("Check out")
+        return render(request, "scan.html", principal, title=title, token=token, purpose=purpose,
+                      activity=activity, error=error, result=None)
+
+    @post("/c/{token:str}")
+    async def scan(self, request: Request, token: str, db_session: AsyncSession,
+                   optional_principal: Principal | None) -> Response:
+        """Check in or out with the code, then say plainly what happened."""
+        principal = require_login(optional_principal)
+        _ = i18n.translator(lang_of(request))
+        settings = request.app.state.settings
+        purpose = _purpose(token)
+        title = _("Check in") if purpose == tokens.CHECK_IN else _("Check out")
+        values: dict[str, Any] = {"token": token, "purpose": purpose, "activity": None, "result": None,
+                                  "error": None}
+        try:
+            volunteer_id = principal.require_volunteer()
+            volunteer = await db_session.get(Volunteer, volunteer_id)
+            assert volunteer is not None
+            scanner = Scanner(volunteer_id=volunteer.id, volunteer_community_id=volunteer.community_id,
+                              volunteer_status=volunteer.status)
+            action = check_out if purpose == tokens.CHECK_OUT else check_in
+            result = await action(db_session, settings=settings, token=token, scanner=scanner, now=utcnow())
+            values["activity"] = await public_data.activity(db_session, result.attendance.activity_id)
+            values["result"] = {"created": result.created, "message": _(result.message),
+                                "at": result.attendance.checked_out_at if purpose == tokens.CHECK_OUT
+                                else result.attendance.checked_in_at,
+                                "minutes": result.attendance.served_minutes}
+        except DomainError as exc:
+            await db_session.rollback()
+            values["error"] = friendly.explain(exc, _)
+        return render(request, "scan.html", principal, status_code=200 if values["error"] is None else 409,
+                      title=title, **values)

@@ -1,0 +1,126 @@
+"""The volunteer's pages: my page (hours, points, stars, rank, sign-ups), browse and sign up, my card, my code."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from litestar import Controller, Request, Response, get, post
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from servicebank.accounts.principal import Principal
+from servicebank.activities import signups
+from servicebank.activities.browse import list_activities
+from servicebank.checkins import kiosk
+from servicebank.errors import DomainError
+from servicebank.events import utcnow
+from servicebank.honours import certificates
+from servicebank.points.service import account_view, leaderboard_view
+from servicebank.stores import codes
+from servicebank.web import charts, friendly, i18n, public_data, volunteer_data
+from servicebank.web.guard import require_login
+from servicebank.web.render import lang_of, redirect, render
+
+
+class VolunteerPages(Controller):
+    path = "/"
+    include_in_schema = False
+
+    @get("/me")
+    async def my_page(self, request: Request, db_session: AsyncSession,
+                      optional_principal: Principal | None, done: str | None = None) -> Response:
+        """Hours, points, star level and rank; upcoming sign-ups; recent attendance; hours per month."""
+        principal = require_login(optional_principal)
+        _ = i18n.translator(lang_of(request))
+        volunteer_id = principal.require_volunteer()
+        account = await account_view(db_session, principal=principal, volunteer_id=volunteer_id, recent=10)
+        board = await leaderboard_view(db_session, scope=f"community:{principal.volunteer_community_id}",
+                                       period="all", by="hours", limit=1, volunteer_id=volunteer_id,
+                                       viewer_volunteer_id=volunteer_id)
+        today = dt.datetime.now(ZoneInfo(request.app.state.settings.timezone)).date()
+        months = await volunteer_data.month_hours(db_session, volunteer_id=volunteer_id, today=today)
+        return render(request, "me.html", principal, title=_("My page"), account=account,
+                      rank=board.me.rank if board.me else None,
+                      signups=await volunteer_data.my_signups(db_session, principal=principal,
+                                                              volunteer_id=volunteer_id),
+                      attendance=await volunteer_data.my_attendance(db_session, volunteer_id=volunteer_id),
+                      chart=charts.bar_chart(months, label=_("Hours per month")),
+                      flash=_(_FLASHES[done]) if done in _FLASHES else None)
+
+    @get("/activities")
+    async def browse(self, request: Request, db_session: AsyncSession,
+                     optional_principal: Principal | None) -> Response:
+        """Activities the volunteer may sign up for now, soonest first."""
+        principal = require_login(optional_principal)
+        _ = i18n.translator(lang_of(request))
+        principal.require_volunteer()
+        items, _total = await list_activities(db_session, principal=principal, joinable=True, limit=50)
+        mine = await volunteer_data.my_signups(db_session, principal=principal,
+                                               volunteer_id=principal.volunteer_id or 0)
+        return render(request, "activities.html", principal, title=_("Activities"), items=items, mine=mine,
+                      kinds=await public_data.kind_names(db_session), error=None)
+
+    @post("/activities/{activity_id:int}/signup")
+    async def sign_up(self, request: Request, activity_id: int, db_session: AsyncSession,
+                      optional_principal: Principal | None) -> Response:
+        """Take a place (or a waitlist place) on the activity."""
+        return await _change_signup(request, db_session, optional_principal, activity_id, withdraw=False)
+
+    @post("/activities/{activity_id:int}/withdraw")
+    async def withdraw(self, request: Request, activity_id: int, db_session: AsyncSession,
+                       optional_principal: Principal | None) -> Response:
+        """Give the place back."""
+        return await _change_signup(request, db_session, optional_principal, activity_id, withdraw=True)
+
+    @get("/me/card")
+    async def card(self, request: Request, db_session: AsyncSession,
+                   optional_principal: Principal | None) -> Response:
+        """The printable personal QR card (staff scan it to check someone in who has no phone)."""
+        principal = require_login(optional_principal)
+        _ = i18n.translator(lang_of(request))
+        card = await kiosk.get_card(db_session, settings=request.app.state.settings,
+                                    volunteer_id=principal.require_volunteer(), principal=principal)
+        return render(request, "card.html", principal, title=_("My QR card"), card=card,
+                      qr=volunteer_data.qr_data_uri(card.token))
+
+    @get("/me/code")
+    async def redemption_code(self, request: Request, optional_principal: Principal | None) -> Response:
+        """A fresh one-time code for the store clerk to scan."""
+        principal = require_login(optional_principal)
+        _ = i18n.translator(lang_of(request))
+        issued = codes.issue_code(secret_key=request.app.state.settings.secret_key,
+                                  volunteer_id=principal.require_volunteer(), now=utcnow())
+        return render(request, "code.html", principal, title=_("My redemption code"), code=issued.code,
+                      expires_at=issued.expires_at, qr=volunteer_data.qr_data_uri(issued.code))
+
+    @get("/me/certificates")
+    async def my_certificates(self, request: Request, db_session: AsyncSession,
+                              optional_principal: Principal | None) -> Response:
+        """The volunteer's service certificates, each with its PDF and verification code."""
+        principal = require_login(optional_principal)
+        _ = i18n.translator(lang_of(request))
+        rows = await certificates.list_certificates(db_session, principal=principal, community_id=None, status=None)
+        return render(request, "certificates.html", principal, title=_("My certificates"), rows=rows)
+
+
+_FLASHES = {"signed_up": i18n.N_("You are signed up."), "waitlisted": i18n.N_("You are on the waiting list."),
+            "withdrawn": i18n.N_("Your place is given back.")}
+
+
+async def _change_signup(request: Request, db_session: AsyncSession, principal: Principal | None,
+                         activity_id: int, *, withdraw: bool) -> Response:
+    principal = require_login(principal)
+    _ = i18n.translator(lang_of(request))
+    volunteer_id = principal.require_volunteer()
+    try:
+        if withdraw:
+            await signups.withdraw(db_session, activity_id=activity_id, volunteer_id=volunteer_id)
+            done = "withdrawn"
+        else:
+            signup = await signups.sign_up(db_session, activity_id=activity_id, volunteer_id=volunteer_id)
+            done = "waitlisted" if signup.status == "waitlisted" else "signed_up"
+    except DomainError as exc:
+        await db_session.rollback()
+        return render(request, "error.html", principal, status_code=exc.status_code, title=_("Sorry"),
+                      message=friendly.explain(exc, _))
+    return redirect(request, f"/me?done={done}")

@@ -1,0 +1,113 @@
+"""Rendering pages: one Jinja environment, the page context (who, language, text size, CSRF), headers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from litestar import Request, Response
+from litestar.datastructures import Cookie
+
+from servicebank.accounts.principal import Principal
+from servicebank.web import i18n
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+STATIC_DIR = Path(__file__).parent / "static"
+CSRF_COOKIE = "sb_csrf"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+BIG_TEXT_COOKIE = "sb_big"
+
+SECURITY_HEADERS = {
+    # Everything comes from us: no inline script or style, no third party, never framed.
+    "Content-Security-Policy": ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+                                "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
+
+env = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=select_autoescape(["html", "svg"]),
+                  undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, enable_async=False)
+
+
+def hours(minutes: int | None) -> str:
+    """Minutes as hours with one decimal, the way volunteers count ("2.5")."""
+    value = (minutes or 0) / 60
+    return f"{value:.1f}".rstrip("0").rstrip(".") if value else "0"
+
+
+env.filters["hours"] = hours
+
+
+def lang_of(request: Request) -> str:
+    return i18n.pick_lang(request.cookies.get(i18n.LANG_COOKIE))
+
+
+def csrf_token(request: Request) -> str:
+    """This visitor's CSRF token (from the cookie, or a new one that the response will set)."""
+    state = request.scope.setdefault("state", {})
+    token = state.get("csrf_token") or request.cookies.get(CSRF_COOKIE)
+    if not token or len(token) < 20:
+        token = secrets.token_urlsafe(32)
+        state["csrf_new"] = True
+    state["csrf_token"] = token
+    return token
+
+
+def local_time(request: Request, value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A UTC time shown in the platform's timezone."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(ZoneInfo(request.app.state.settings.timezone)).strftime(fmt)
+
+
+def context(request: Request, principal: Principal | None, **values: Any) -> dict[str, Any]:
+    """What every template may use."""
+    lang = lang_of(request)
+    return {
+        "request": request,
+        "me": principal,
+        "lang": lang,
+        "_": i18n.translator(lang),
+        "big_text": request.cookies.get(BIG_TEXT_COOKIE) == "1",
+        "csrf_token": csrf_token(request),
+        "path": request.url.path,
+        "here": quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""), safe="/?=&"),
+        "when": lambda value, fmt="%Y-%m-%d %H:%M": local_time(request, value, fmt),
+        "roles": principal.roles if principal else frozenset(),
+        **values,
+    }
+
+
+def finish(request: Request, response: Response) -> Response:
+    """Security headers, no caching of personal pages, and the CSRF cookie when it is new."""
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    response.headers.setdefault("Cache-Control", "no-store")
+    state = request.scope.get("state", {})
+    if state.get("csrf_new"):
+        response.set_cookie(Cookie(key=CSRF_COOKIE, value=state["csrf_token"], httponly=True, samesite="lax",
+                                   secure=request.app.state.settings.secure_cookies, path="/"))
+        state["csrf_new"] = False
+    return response
+
+
+def render(request: Request, template: str, principal: Principal | None = None, *, status_code: int = 200,
+           **values: Any) -> Response:
+    """The page `template` as an HTML response."""
+    html = env.get_template(template).render(context(request, principal, **values))
+    return finish(request, Response(html, media_type="text/html; charset=utf-8", status_code=status_code))
+
+
+def redirect(request: Request, url: str, *, cookies: list[Cookie] | None = None) -> Response:
+    """303 See Other (after a form post, the browser GETs the next page)."""
+    response = Response(b"", status_code=303, headers={"Location": url}, cookies=cookies or [])
+    return finish(request, response)

@@ -1,0 +1,20 @@
+"""The web pages: one router with the CSRF check, HTML error pages and security headers; static files."""
+
+from __future__ import annotations
+
+from litestar import Router
+from litestar.static_files import create_static_files_router
+
+from servicebank.web import pages_core, pages_honours, pages_manage, pages_public, pages_till, pages_volunteer
+from servicebank.web.guard import EXCEPTION_HANDLERS, check_csrf
+from servicebank.web.render import STATIC_DIR
+
+PAGE_CONTROLLERS = [pages_core.CorePages, pages_volunteer.VolunteerPages, pages_manage.ManagePages,
+                    pages_honours.HonourPages, pages_till.TillPages, pages_public.PublicPages]
+
+pages = Router(path="/", route_handlers=PAGE_CONTROLLERS, before_request=check_csrf,
+               exception_handlers=EXCEPTION_HANDLERS, include_in_schema=False)
+
+static = create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False)
+
+ROUTES = [pages, static]

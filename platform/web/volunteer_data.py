@@ -1,0 +1,49 @@
+"""What the volunteer's own pages show, gathered from the domains' services and tables."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from servicebank.accounts.principal import Principal
+from servicebank.points.models import PeriodTotal
+
+
+def qr_data_uri(data: str) -> str:
+    """A QR code as an inline SVG image (allowed by our CSP: img-src data:)."""
+    from servicebank.checkins.tokens import qr_svg
+
+    return "data:image/svg+xml;base64," + base64.b64encode(qr_svg(data)).decode()
+
+
+async def month_hours(session: AsyncSession, *, volunteer_id: int, today: dt.date,
+                      months: int = 6) -> list[tuple[str, float]]:
+    """Hours served in each of the last `months` months (oldest first), for the chart."""
+    from servicebank.web.manage_data import last_months
+
+    labels = last_months(today, months)
+    rows = await session.execute(select(PeriodTotal.period, PeriodTotal.minutes).where(
+        PeriodTotal.volunteer_id == volunteer_id, PeriodTotal.period.in_(labels)))
+    minutes = dict(rows.all())
+    return [(label[5:], round(minutes.get(label, 0) / 60, 1)) for label in labels]
+
+
+async def my_signups(session: AsyncSession, *, principal: Principal, volunteer_id: int) -> list[Any]:
+    """The volunteer's current sign-ups (upcoming activities), with the activity's details."""
+    from servicebank.activities import repository as activity_repo
+    from servicebank.activities.browse import present
+
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(hours=12)
+    rows = await activity_repo.my_signups(session, volunteer_id=volunteer_id, since=since, limit=50)
+    return await present(session, principal, [a for _, a in rows])
+
+
+async def my_attendance(session: AsyncSession, *, volunteer_id: int, limit: int = 20) -> list[tuple[Any, str]]:
+    """Recent attendance records with the activity titles, newest first."""
+    from servicebank.checkins import repository as checkin_repo
+
+    return list(await checkin_repo.volunteer_history(session, volunteer_id=volunteer_id, limit=limit))

@@ -1,0 +1,61 @@
+"""A real server for the browser tests: fresh SQLite, the embedded worker in-process, a small world.
+
+Run as `python -m tests.web.serve <data dir> <port>`; prints one JSON line with the logins, then serves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+
+
+async def build_world(database_url: str) -> dict[str, object]:
+    """Schema, a community with an organiser, a volunteer, a store with its clerk and one item."""
+    import servicebank.registry  # noqa: F401  (every domain's models)
+    from servicebank.accounts.models import Role
+    from servicebank.config import Settings
+    from servicebank.db import Database
+    from servicebank.stores.models import Store, StoreItem
+    from tests.factories import PASSWORD, make_org, make_person
+
+    db = Database(Settings(database_url=database_url, secret_key="x" * 40))
+    await db.create_all()
+    async with db.sessionmaker() as session:
+        org = await make_org(session)
+        organiser = await make_person(session, Role.ORGANISER, community=org.community, name="社工小李")
+        volunteer = await make_person(session, Role.VOLUNTEER, community=org.community, name="王秀英")
+        assert volunteer.volunteer is not None
+        volunteer.volunteer.public_consent = True
+        store = Store(community_id=org.community.id, name="爱心超市")
+        session.add(store)
+        await session.flush()
+        session.add(StoreItem(store_id=store.id, name="大米", unit="袋", price_points=10, stock=20))
+        clerk = await make_person(session, Role.STORE_CLERK, community=org.community, store_id=store.id,
+                                  name="店员小张")
+        await session.commit()
+        world = {"password": PASSWORD, "organiser": organiser.user.username, "volunteer": volunteer.user.phone,
+                 "clerk": clerk.user.username, "community_id": org.community.id, "store_id": store.id,
+                 "volunteer_name": "王秀英"}
+    await db.dispose()
+    return world
+
+
+def main() -> None:
+    data_dir, port = sys.argv[1], int(sys.argv[2])
+    url = f"sqlite+aiosqlite:///{os.path.join(data_dir, 'web.db')}"
+    os.environ.update(SERVICEBANK_DATABASE_URL=url, SERVICEBANK_PORT=str(port),
+                      SERVICEBANK_PUBLIC_URL=f"http://127.0.0.1:{port}", SERVICEBANK_SECRET_KEY="s" * 48,
+                      SERVICEBANK_EMBEDDED_WORKER="1", SERVICEBANK_PUBLISH_EVENTS="1")
+    world = asyncio.run(build_world(url))
+    print(json.dumps(world), flush=True)
+    import uvicorn
+
+    from servicebank.app import create_app
+
+    uvicorn.run(create_app(), host="127.0.0.1", port=port, log_level="warning")
+
+
+if __name__ == "__main__":
+    main()
