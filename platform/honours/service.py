@@ -1,0 +1,180 @@
+"""Reviewing, publishing and objecting to honour lists; who may see and change which list."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from servicebank.accounts.principal import Principal
+from servicebank.errors import Conflict, InvalidInput, NotFound, TooManyRequests
+from servicebank.honours.models import (
+    HonourEntry, HonourList, HonourObjection, ListStatus, ObjectionStatus, Scope,
+)
+from servicebank.org.access import supervises
+from servicebank.org.models import Community, Street
+
+MIN_NOTICE_DAYS = 7
+MAX_NOTICE_DAYS = 30
+# Objections from one client address: enough for a family, too few to flood an organiser's queue.
+OBJECTION_WINDOW = dt.timedelta(hours=1)
+MAX_OBJECTIONS_PER_CLIENT = 5
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _aware(value: dt.datetime | None) -> dt.datetime | None:
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    return value
+
+
+def public_state(honour_list: HonourList, now: dt.datetime | None = None) -> str:
+    """draft, notice (公示中, objections open) or final (公示期满, frozen for good)."""
+    if honour_list.status == ListStatus.DRAFT:
+        return "draft"
+    ends = _aware(honour_list.notice_ends_at)
+    return "notice" if ends is not None and (now or utcnow()) < ends else "final"
+
+
+def require_scope_manager(principal: Principal, scope_kind: str, scope_id: int, street_of: int | None) -> None:
+    """Organisers manage community lists; street admins (and platform admins) manage street lists."""
+    if scope_kind == Scope.COMMUNITY:
+        try:
+            principal.require_manager(scope_id)
+        except NotFound as exc:
+            raise NotFound("No such honour list.", code="honour_list_not_found") from exc
+        return
+    if not supervises(principal, street_of):
+        raise NotFound("No such honour list.", code="honour_list_not_found")
+
+
+async def street_of_scope(session: AsyncSession, scope_kind: str, scope_id: int) -> int | None:
+    if scope_kind == Scope.STREET:
+        return scope_id
+    return await session.scalar(select(Community.street_id).where(Community.id == scope_id))
+
+
+async def get_list(session: AsyncSession, *, list_id: int, principal: Principal | None = None,
+                   for_update: bool = False) -> HonourList:
+    """The list, checked against the caller's scope when a principal is given."""
+    query = select(HonourList).where(HonourList.id == list_id)
+    if for_update:
+        query = query.with_for_update()
+    honour_list = await session.scalar(query)
+    if honour_list is None:
+        raise NotFound("No such honour list.", code="honour_list_not_found")
+    if principal is not None:
+        street_id = await street_of_scope(session, honour_list.scope_kind, honour_list.scope_id)
+        require_scope_manager(principal, honour_list.scope_kind, honour_list.scope_id, street_id)
+    return honour_list
+
+
+async def entries(session: AsyncSession, *, list_id: int) -> list[HonourEntry]:
+    rows = await session.scalars(select(HonourEntry).where(HonourEntry.list_id == list_id)
+                                 .order_by(HonourEntry.section, HonourEntry.position))
+    return list(rows.all())
+
+
+async def lists_for_scope(session: AsyncSession, *, principal: Principal, scope_kind: str, scope_id: int,
+                          ) -> list[HonourList]:
+    """A scope's lists, newest month first."""
+    if scope_kind not in Scope.ALL:
+        raise InvalidInput("The scope is community or street.", code="invalid_scope")
+    require_scope_manager(principal, scope_kind, scope_id, await street_of_scope(session, scope_kind, scope_id))
+    rows = await session.scalars(select(HonourList).where(HonourList.scope_kind == scope_kind,
+                                                          HonourList.scope_id == scope_id)
+                                 .order_by(HonourList.month.desc()))
+    return list(rows.all())
+
+
+async def publish(session: AsyncSession, *, principal: Principal, list_id: int, notice_days: int = MIN_NOTICE_DAYS,
+                  now: dt.datetime | None = None) -> HonourList:
+    """Publish a reviewed draft: the public notice period (公示) of at least 7 days starts now."""
+    honour_list = await get_list(session, list_id=list_id, principal=principal, for_update=True)
+    if honour_list.status != ListStatus.DRAFT:
+        raise Conflict("This list is already published; it cannot change any more.", code="honour_list_published")
+    if not MIN_NOTICE_DAYS <= notice_days <= MAX_NOTICE_DAYS:
+        raise InvalidInput(f"The notice period is {MIN_NOTICE_DAYS} to {MAX_NOTICE_DAYS} days.",
+                           code="invalid_notice_days")
+    now = now or utcnow()
+    honour_list.status = ListStatus.PUBLISHED
+    honour_list.published_at, honour_list.published_by_user_id = now, principal.user_id
+    honour_list.notice_days = notice_days
+    honour_list.notice_ends_at = now + dt.timedelta(days=notice_days)
+    await session.flush()
+    return honour_list
+
+
+async def scope_name(session: AsyncSession, honour_list: HonourList) -> str:
+    model = Community if honour_list.scope_kind == Scope.COMMUNITY else Street
+    return await session.scalar(select(model.name).where(model.id == honour_list.scope_id)) or ""
+
+
+def client_key(secret: str, client: str | None) -> str:
+    """A keyed hash of the client address (the rate limit needs equality, not the address)."""
+    return hmac.new(secret.encode(), (client or "unknown").encode(), hashlib.sha256).hexdigest()
+
+
+async def raise_objection(session: AsyncSession, *, list_id: int, name: str, phone: str | None, text: str,
+                          client: str, now: dt.datetime | None = None) -> HonourObjection:
+    """A resident objects to a published list during its notice period (no login; rate-limited)."""
+    now = now or utcnow()
+    honour_list = await session.get(HonourList, list_id)
+    if honour_list is None or honour_list.status == ListStatus.DRAFT:
+        raise NotFound("No such honour list.", code="honour_list_not_found")
+    if public_state(honour_list, now) != "notice":
+        raise Conflict("The notice period of this list has ended; objections are closed.",
+                       code="notice_period_over")
+    name, text, phone = name.strip(), text.strip(), (phone or "").strip() or None
+    if not 1 <= len(name) <= 64:
+        raise InvalidInput("Please give your name (1 to 64 characters).", code="invalid_objection_name")
+    if not 5 <= len(text) <= 2000:
+        raise InvalidInput("Please describe the objection in 5 to 2000 characters.", code="invalid_objection_text")
+    if phone is not None and (not phone.replace("-", "").replace("+", "").isdigit() or not 5 <= len(phone) <= 20):
+        raise InvalidInput("The phone number should be 5 to 20 digits.", code="invalid_phone")
+    recent = await session.scalar(select(func.count()).select_from(HonourObjection).where(
+        HonourObjection.client_key == client, HonourObjection.created_at > now - OBJECTION_WINDOW))
+    if (recent or 0) >= MAX_OBJECTIONS_PER_CLIENT:
+        raise TooManyRequests("Too many objections from this address; please try again in an hour.",
+                              code="objection_rate_limited", retry_after=int(OBJECTION_WINDOW.total_seconds()))
+    objection = HonourObjection(list_id=list_id, name=name, phone=phone, text=text, client_key=client,
+                                created_at=now)
+    session.add(objection)
+    await session.flush()
+    return objection
+
+
+async def objections(session: AsyncSession, *, principal: Principal, list_id: int) -> list[HonourObjection]:
+    await get_list(session, list_id=list_id, principal=principal)
+    rows = await session.scalars(select(HonourObjection).where(HonourObjection.list_id == list_id)
+                                 .order_by(HonourObjection.id))
+    return list(rows.all())
+
+
+async def resolve_objection(session: AsyncSession, *, principal: Principal, objection_id: int, resolution: str,
+                            note: str) -> HonourObjection:
+    """Uphold or dismiss an objection with a note; a correction of hours goes through the ledger."""
+    objection = await session.get(HonourObjection, objection_id, with_for_update=True)
+    if objection is None:
+        raise NotFound("No such objection.", code="objection_not_found")
+    try:
+        await get_list(session, list_id=objection.list_id, principal=principal)
+    except NotFound as exc:
+        raise NotFound("No such objection.", code="objection_not_found") from exc
+    if resolution not in ObjectionStatus.RESOLUTIONS:
+        raise InvalidInput("Resolve an objection as upheld or dismissed.", code="invalid_resolution")
+    if objection.status != ObjectionStatus.OPEN:
+        raise Conflict("This objection was already resolved.", code="objection_resolved")
+    note = note.strip()
+    if not 2 <= len(note) <= 1000:
+        raise InvalidInput("Please explain the resolution (2 to 1000 characters).", code="invalid_resolution_note")
+    objection.status, objection.resolution_note = resolution, note
+    objection.resolved_by_user_id, objection.resolved_at = principal.user_id, utcnow()
+    await session.flush()
+    return objection

@@ -1,0 +1,96 @@
+"""The 台账 as .xlsx (one sheet per table, Chinese headers) and as CSV (the tables one after another)."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from servicebank.reports.schemas import BreakdownRow, TaizhangOut
+
+SUMMARY_HEADERS = ["指标", "本期", "去年同期", "同比增减", "同比增长率(%)"]
+BREAKDOWN_HEADERS = ["{what}", "活动(次)", "参与(人次)", "志愿者(人)", "服务时长(小时)", "受益人次",
+                     "去年同期活动(次)", "去年同期参与(人次)", "去年同期服务时长(小时)", "去年同期受益人次"]
+SUMMARY_LINES = [("teams", "志愿服务队(支)"), ("volunteers_registered", "注册志愿者(人)"),
+                 ("volunteers_served", "参与服务志愿者(人)"), ("activities", "开展活动(次)"),
+                 ("participations", "参与服务(人次)"), ("service_hours", "服务时长(小时)"),
+                 ("beneficiaries", "受益人次")]
+
+
+def _change(now: float, before: float) -> tuple[float, float | None]:
+    diff = round(now - before, 2)
+    return diff, (round(diff / before * 100, 1) if before else None)
+
+
+def summary_table(report: TaizhangOut) -> list[list[object]]:
+    rows: list[list[object]] = [SUMMARY_HEADERS]
+    for field, label in SUMMARY_LINES:
+        now, before = getattr(report.current, field), getattr(report.last_year, field)
+        diff, pct = _change(now, before)
+        rows.append([label, now, before, diff, "" if pct is None else pct])
+    return rows
+
+
+def _hours(minutes: int) -> float:
+    return round(minutes / 60, 2)
+
+
+def breakdown_table(rows: list[BreakdownRow], what: str) -> list[list[object]]:
+    table: list[list[object]] = [[h.format(what=what) for h in BREAKDOWN_HEADERS]]
+    for r in rows:
+        table.append([r.name, r.activities, r.participations, "" if r.volunteers is None else r.volunteers,
+                      _hours(r.service_minutes), r.beneficiaries, r.last_year_activities, r.last_year_participations,
+                      _hours(r.last_year_service_minutes), r.last_year_beneficiaries])
+    return table
+
+
+def tables(report: TaizhangOut) -> list[tuple[str, list[list[object]]]]:
+    """(sheet name, rows with a header row) for every table of the report."""
+    out = [("汇总", summary_table(report)), ("按活动类型", breakdown_table(report.by_kind, "活动类型")),
+           ("按服务对象", breakdown_table(report.by_group, "服务对象"))]
+    if report.by_community:
+        out.append(("按社区", breakdown_table(report.by_community, "社区")))
+    return out
+
+
+def title(report: TaizhangOut) -> str:
+    return f"{report.scope_name}{report.period_name}志愿服务台账"
+
+
+def to_xlsx(report: TaizhangOut) -> bytes:
+    """An .xlsx workbook: a title row, then the table with a bold header, one sheet per table."""
+    book = Workbook()
+    book.remove(book.active)
+    header_fill = PatternFill("solid", fgColor="F8E0E0")
+    for name, rows in tables(report):
+        sheet = book.create_sheet(name)
+        sheet.append([f"{title(report)}（{name}）", f"对比：{report.last_year_period}"])
+        sheet["A1"].font = Font(bold=True, size=13)
+        for row in rows:
+            sheet.append(row)
+        for cell in sheet[2]:
+            cell.font, cell.fill = Font(bold=True), header_fill
+            cell.alignment = Alignment(horizontal="center", wrap_text=True)
+        for index in range(1, len(rows[0]) + 1):
+            sheet.column_dimensions[get_column_letter(index)].width = 22 if index == 1 else 14
+        sheet.freeze_panes = "B3"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def to_csv(report: TaizhangOut) -> str:
+    """CSV (UTF-8 with BOM so Excel opens Chinese correctly): each table after its title line."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    writer.writerow([title(report), report.period, f"对比 {report.last_year_period}"])
+    for name, rows in tables(report):
+        writer.writerow([])
+        writer.writerow([f"【{name}】"])
+        writer.writerows(rows)
+    return out.getvalue()
+

@@ -1,0 +1,45 @@
+"""GET /api/reports/taizhang: the 台账 as JSON, .xlsx or CSV for organisers and street admins."""
+
+from __future__ import annotations
+
+from litestar import Controller, Request, Response, get
+from litestar.params import Parameter
+from sqlalchemy.ext.asyncio import AsyncSession
+from typing_extensions import Annotated
+
+from servicebank.accounts.principal import Principal
+from servicebank.errors import InvalidInput
+from servicebank.reports import export, service
+from servicebank.reports.schemas import TaizhangOut
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class ReportController(Controller):
+    path = "/api/reports"
+    tags = ["reports"]
+
+    @get("/taizhang")
+    async def taizhang(self, request: Request, db_session: AsyncSession, principal: Principal,
+                       scope_text: Annotated[str, Parameter(query="scope")], period: str, format: str = "json") -> TaizhangOut | Response[bytes]:  # noqa: A002
+        """The 台账 of `scope` (community:{id} or street:{id}) for `period` (2026-11, 2026-Q4 or 2026):
+        teams (支), volunteers (人), activities (次), participations (人次), service hours, beneficiaries
+        (受益人次), by activity kind, beneficiary group and (streets) community, with the same period last
+        year. `format=xlsx` or `csv` downloads the same figures. Organisers see their community, street
+        admins their street. Errors: `invalid_scope`, `invalid_period`, `invalid_format`, 404
+        `scope_not_found`."""
+        if format not in ("json", "xlsx", "csv"):
+            raise InvalidInput("The format is json, xlsx or csv.", code="invalid_format")
+        report = await service.taizhang(db_session, principal=principal, scope=scope_text, period=period,
+                                        timezone=request.app.state.settings.timezone)
+        if format == "json":
+            return report
+        name = f"taizhang-{report.scope.replace(':', '-')}-{report.period}"
+        if format == "xlsx":
+            return Response(export.to_xlsx(report), media_type=XLSX,
+                            headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
+        return Response(export.to_csv(report).encode("utf-8"), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+
+
+ROUTES = [ReportController]
