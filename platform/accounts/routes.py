@@ -136,7 +136,8 @@ class StaffController(Controller):
 
     @post("/{user_id:int}/grants", status_code=201)
     async def grant(self, db_session: AsyncSession, principal: Principal, user_id: int,
-                    data: GrantCreate) -> GrantRow:
+                    data: Annotated[GrantCreate, Body(examples=[Example(summary="team leader", value={
+                        "role": "team_leader", "team_id": 3})])]) -> GrantRow:
         """Give a user another role, under the same rules as creating a staff login."""
         return grant_row(await staff.add_grant(db_session, actor=principal, user_id=user_id, grant=data))
 

@@ -1,0 +1,137 @@
+"""ID numbers: validated, encrypted at rest (AES-GCM), a keyed digest for duplicates, shown masked only."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import hashlib
+import hmac
+import os
+import re
+from functools import lru_cache
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from servicebank.config import Settings
+from servicebank.errors import InvalidInput
+
+RESIDENT_ID = "居民身份证"
+# Other documents people volunteer with; only the resident ID has a checksum we can verify.
+ID_TYPES = (RESIDENT_ID, "港澳居民来往内地通行证", "台湾居民来往大陆通行证", "护照", "外国人永久居留身份证", "其他")
+
+_CIPHER_VERSION = "v1"
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_CHECK_CHARS = "10X98765432"
+_RESIDENT_ID_SHAPE = re.compile(r"^[1-9]\d{16}[\dX]$")
+_OTHER_ID_SHAPE = re.compile(r"^[A-Z0-9()\-]{5,32}$")
+
+
+def normalise_id_number(value: str) -> str:
+    """Upper-case, without spaces (people paste numbers with spaces or a lower-case x)."""
+    return re.sub(r"\s+", "", value).upper()
+
+
+def resident_id_check_char(first17: str) -> str:
+    """The 18th character of a resident ID number (GB 11643-1999, ISO 7064 MOD 11-2)."""
+    total = sum(int(digit) * weight for digit, weight in zip(first17, _WEIGHTS, strict=True))
+    return _CHECK_CHARS[total % 11]
+
+
+def resident_id_problem(value: str) -> str | None:
+    """Why a resident ID number is malformed, or None when it is well-formed."""
+    if len(value) != 18:
+        return f"a resident ID number has 18 characters, this one has {len(value)}"
+    if not _RESIDENT_ID_SHAPE.match(value):
+        return "a resident ID number is 17 digits followed by a digit or X"
+    year, month, day = int(value[6:10]), int(value[10:12]), int(value[12:14])
+    if not (1900 <= year <= 2100 and 1 <= month <= 12 and 1 <= day <= 31):
+        return "the birth date inside the ID number is not a real date"
+    if resident_id_check_char(value[:17]) != value[17]:
+        return "the check digit does not match (a digit was probably mistyped)"
+    return None
+
+
+def validate_id_number(id_type: str, value: str) -> str:
+    """The normalised number, or InvalidInput(code=invalid_id_number) saying what is wrong."""
+    number = normalise_id_number(value)
+    if id_type == RESIDENT_ID:
+        problem = resident_id_problem(number)
+    elif not _OTHER_ID_SHAPE.match(number):
+        problem = "use 5 to 32 letters and digits"
+    else:
+        problem = None
+    if problem:
+        raise InvalidInput(f"The {id_type} number is not valid: {problem}.", code="invalid_id_number")
+    return number
+
+
+def mask_id_number(number: str) -> str:
+    """110***********1234: the region prefix and the last four, never more."""
+    if len(number) <= 7:
+        return number[:1] + "*" * (len(number) - 1)
+    return number[:3] + "*" * (len(number) - 7) + number[-4:]
+
+
+def birth_year_from_resident_id(number: str) -> int:
+    return int(number[6:10])
+
+
+def gender_from_resident_id(number: str) -> str:
+    """男 or 女 from the 17th digit (odd for men)."""
+    return "男" if int(number[16]) % 2 else "女"
+
+
+@dataclasses.dataclass(frozen=True)
+class ProtectedId:
+    """What is stored for one ID number."""
+
+    encrypted: str
+    digest: str
+    last4: str
+    masked: str
+
+
+class IdentityVault:
+    """Encrypts and digests ID numbers with keys derived (HKDF) from the data key or secret key."""
+
+    def __init__(self, master_key: str) -> None:
+        material = master_key.encode()
+        self._aead = AESGCM(_derive(material, b"servicebank id-number encryption v1"))
+        self._digest_key = _derive(material, b"servicebank id-number digest v1")
+
+    def digest(self, number: str) -> str:
+        """Keyed HMAC-SHA256: finds duplicates without decrypting, useless without the key."""
+        return hmac.new(self._digest_key, normalise_id_number(number).encode(), hashlib.sha256).hexdigest()
+
+    def encrypt(self, number: str) -> str:
+        nonce = os.urandom(12)
+        sealed = self._aead.encrypt(nonce, number.encode(), _CIPHER_VERSION.encode())
+        return _CIPHER_VERSION + ":" + base64.urlsafe_b64encode(nonce + sealed).decode()
+
+    def decrypt(self, token: str) -> str:
+        """The plain number (for certificates issued to the volunteer themself); raises on tampering."""
+        version, _, body = token.partition(":")
+        if version != _CIPHER_VERSION:
+            raise ValueError(f"unknown ID cipher version {version!r}")
+        raw = base64.urlsafe_b64decode(body.encode())
+        return self._aead.decrypt(raw[:12], raw[12:], version.encode()).decode()
+
+    def protect(self, number: str) -> ProtectedId:
+        return ProtectedId(encrypted=self.encrypt(number), digest=self.digest(number), last4=number[-4:],
+                           masked=mask_id_number(number))
+
+
+def _derive(material: bytes, info: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"servicebank", info=info).derive(material)
+
+
+@lru_cache(maxsize=8)
+def _vault_for(master_key: str) -> IdentityVault:
+    return IdentityVault(master_key)
+
+
+def vault(settings: Settings) -> IdentityVault:
+    """The vault for these settings (data_key when set, else secret_key); cached."""
+    return _vault_for(settings.data_key or settings.secret_key)

@@ -1,0 +1,139 @@
+"""Queries for volunteers and teams."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+
+from sqlalchemy import Select, func, or_, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from servicebank.accounts.models import Role, RoleGrant, User
+from servicebank.volunteers.models import Team, TeamMember, Volunteer
+
+
+async def get_volunteer(session: AsyncSession, volunteer_id: int) -> Volunteer | None:
+    return await session.get(Volunteer, volunteer_id)
+
+
+async def team_ids_of(session: AsyncSession, volunteer_ids: Iterable[int]) -> dict[int, list[int]]:
+    """Team ids per volunteer."""
+    ids = list(volunteer_ids)
+    found: dict[int, list[int]] = defaultdict(list)
+    if not ids:
+        return found
+    rows = await session.execute(
+        select(TeamMember.volunteer_id, TeamMember.team_id).where(TeamMember.volunteer_id.in_(ids))
+        .order_by(TeamMember.team_id)
+    )
+    for volunteer_id, team_id in rows:
+        found[volunteer_id].append(team_id)
+    return found
+
+
+async def volunteers_with_accounts(session: AsyncSession, volunteer_ids: Iterable[int]) -> set[int]:
+    ids = list(volunteer_ids)
+    if not ids:
+        return set()
+    return set((await session.scalars(select(User.volunteer_id).where(User.volunteer_id.in_(ids)))).all())
+
+
+async def phone_taken(session: AsyncSession, *, community_id: int, phone: str, exclude_id: int | None = None) -> bool:
+    query = select(Volunteer.id).where(Volunteer.community_id == community_id, Volunteer.phone == phone)
+    if exclude_id is not None:
+        query = query.where(Volunteer.id != exclude_id)
+    return (await session.scalar(query.limit(1))) is not None
+
+
+async def id_digest_taken(session: AsyncSession, *, community_id: int, digest: str,
+                          exclude_id: int | None = None) -> bool:
+    query = select(Volunteer.id).where(Volunteer.community_id == community_id, Volunteer.id_number_digest == digest)
+    if exclude_id is not None:
+        query = query.where(Volunteer.id != exclude_id)
+    return (await session.scalar(query.limit(1))) is not None
+
+
+async def number_taken(session: AsyncSession, number: str) -> bool:
+    return (await session.scalar(select(Volunteer.id).where(Volunteer.number == number).limit(1))) is not None
+
+
+def volunteer_query(*, community_id: int, status: str | None = None, search: str | None = None,
+                    team_id: int | None = None, grid_id: int | None = None, skill: str | None = None,
+                    paid_service: bool | None = None, only_team_ids: frozenset[int] | None = None,
+                    dialect: str = "sqlite") -> Select:
+    """Volunteers of a community matching the filters (search: name, phone or volunteer number)."""
+    query = select(Volunteer).where(Volunteer.community_id == community_id)
+    if status:
+        query = query.where(Volunteer.status == status)
+    if grid_id is not None:
+        query = query.where(Volunteer.grid_id == grid_id)
+    if paid_service is not None:
+        query = query.where(Volunteer.paid_service == paid_service)
+    if search:
+        term = search.strip()
+        like = f"%{term}%"
+        query = query.where(or_(Volunteer.real_name.like(like), Volunteer.phone.like(like),
+                                Volunteer.number.like(like)))
+    if team_id is not None:
+        query = query.where(Volunteer.id.in_(select(TeamMember.volunteer_id).where(TeamMember.team_id == team_id)))
+    if only_team_ids is not None:
+        query = query.where(
+            Volunteer.id.in_(select(TeamMember.volunteer_id).where(TeamMember.team_id.in_(only_team_ids)))
+        )
+    if skill:
+        query = query.where(_has_skill(dialect, skill.strip()))
+    return query
+
+
+def _has_skill(dialect: str, skill: str):  # noqa: ANN202
+    # skill_tags is jsonb on PostgreSQL and JSON text (ASCII-escaped) on SQLite: ask each in its own terms.
+    if dialect == "postgresql":
+        return text("volunteer.skill_tags @> CAST(:skill_json AS jsonb)").bindparams(skill_json=json.dumps([skill]))
+    return text("EXISTS (SELECT 1 FROM json_each(volunteer.skill_tags) WHERE json_each.value = :skill)").bindparams(
+        skill=skill)
+
+
+async def page(session: AsyncSession, query: Select, *, limit: int, offset: int) -> tuple[list[Volunteer], int]:
+    total = int(await session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0)
+    rows = (await session.scalars(query.order_by(Volunteer.id).limit(limit).offset(offset))).all()
+    return list(rows), total
+
+
+async def get_team(session: AsyncSession, team_id: int) -> Team | None:
+    return await session.get(Team, team_id)
+
+
+async def teams_of_community(session: AsyncSession, community_id: int) -> list[Team]:
+    return list((await session.scalars(select(Team).where(Team.community_id == community_id).order_by(Team.id))).all())
+
+
+async def member_counts(session: AsyncSession, team_ids: list[int]) -> dict[int, int]:
+    if not team_ids:
+        return {}
+    rows = await session.execute(
+        select(TeamMember.team_id, func.count()).where(TeamMember.team_id.in_(team_ids)).group_by(TeamMember.team_id)
+    )
+    return {team_id: int(count) for team_id, count in rows}
+
+
+async def leader_grants(session: AsyncSession, team_ids: list[int]) -> list[tuple[RoleGrant, User]]:
+    if not team_ids:
+        return []
+    rows = await session.execute(
+        select(RoleGrant, User).join(User, User.id == RoleGrant.user_id)
+        .where(RoleGrant.role == Role.TEAM_LEADER, RoleGrant.team_id.in_(team_ids)).order_by(RoleGrant.id)
+    )
+    return [(grant, user) for grant, user in rows]
+
+
+async def team_members(session: AsyncSession, team_id: int) -> list[tuple[TeamMember, Volunteer]]:
+    rows = await session.execute(
+        select(TeamMember, Volunteer).join(Volunteer, Volunteer.id == TeamMember.volunteer_id)
+        .where(TeamMember.team_id == team_id).order_by(Volunteer.id)
+    )
+    return [(member, volunteer) for member, volunteer in rows]
+
+
+async def teams_by_name(session: AsyncSession, community_id: int) -> dict[str, int]:
+    return {team.name: team.id for team in await teams_of_community(session, community_id)}

@@ -1,0 +1,288 @@
+"""Every endpoint × every role, in the own community (A) and from the neighbouring one (B).
+
+One table: a row per endpoint with the status each role must get. Outsiders get 404 (nothing about A
+leaks), members of A without the role get 403, anonymous callers 401. Later domains add their rows to
+CASES (a path or body may be an async factory, so writes act on fresh records and never on each other).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from servicebank.accounts.models import Role, RoleGrant, User
+from servicebank.accounts.sessions import open_session
+from servicebank.volunteers.models import Volunteer, VolunteerStatus
+from tests.factories import PASSWORD, Org, Person, make_org, make_person, make_team, make_volunteer
+from tests.volunteers.roster_files import xlsx
+
+ADMIN, STREET, ORGANISER, LEADER, VOLUNTEER, CLERK = "admin", "street", "organiser", "leader", "volunteer", "clerk"
+ORGANISER_B, LEADER_B, VOLUNTEER_B, ANON = "organiser_b", "leader_b", "volunteer_b", "anon"
+ROLES = (ADMIN, STREET, ORGANISER, LEADER, VOLUNTEER, CLERK, ORGANISER_B, LEADER_B, VOLUNTEER_B, ANON)
+MANAGERS = {ADMIN, STREET, ORGANISER}
+MEMBERS_OF_A = {LEADER, VOLUNTEER}  # linked to A without managing it
+OUTSIDERS = {CLERK, ORGANISER_B, LEADER_B, VOLUNTEER_B}  # the clerk's grant links to a store, not to A
+_seq = itertools.count(1)
+
+
+def expect(ok: int, *, allow: set[str] = MANAGERS, members: int = 403, outsiders: int = 404, anon: int = 401,
+           **overrides: int) -> dict[str, int]:
+    """Statuses per role: `ok` for allowed roles, refusals for the rest; overrides by role name."""
+    table = {}
+    for role in ROLES:
+        if role in allow:
+            table[role] = ok
+        elif role == ANON:
+            table[role] = anon
+        elif role in MEMBERS_OF_A:
+            table[role] = members
+        else:
+            table[role] = outsiders
+    table.update(overrides)
+    return table
+
+
+EVERYONE_LOGGED_IN = set(ROLES) - {ANON}
+LINKED_TO_A = MANAGERS | MEMBERS_OF_A
+
+
+@dataclasses.dataclass
+class World:
+    session: Any
+    org: Org
+    people: dict[str, Person]
+    team: Any
+    target: Volunteer  # a volunteer of A, member of the team the leader leads
+
+    async def volunteer(self, *, status: str = VolunteerStatus.ACTIVE, account: bool = False,
+                        in_team: bool = False) -> Volunteer:
+        n = next(_seq)
+        # Own number prefix: the API allocates "<code>-000001"-style numbers in the same community.
+        volunteer = Volunteer(community_id=self.org.community.id, number=f"T-{n:06d}", real_name=f"临时{n}",
+                              phone=f"137{n:08d}", status=status)
+        self.session.add(volunteer)
+        await self.session.commit()
+        if in_team:
+            await make_team_member(self.session, self.team.id, volunteer.id)
+        if account:
+            self.session.add(User(phone=volunteer.phone, display_name=volunteer.real_name, password_hash="x",
+                                  volunteer_id=volunteer.id))
+            await self.session.commit()
+        return volunteer
+
+    async def leader_user(self) -> int:
+        volunteer = await self.volunteer(account=True, in_team=True)
+        user_id = await self.session.scalar(User.__table__.select().with_only_columns(User.id)
+                                            .where(User.volunteer_id == volunteer.id))
+        self.session.add(RoleGrant(user_id=user_id, role=Role.TEAM_LEADER, team_id=self.team.id,
+                                   community_id=self.org.community.id))
+        await self.session.commit()
+        return int(user_id)
+
+    async def plain_user(self) -> int:
+        user = User(username=f"plain{next(_seq)}", display_name="某人", password_hash="x")
+        self.session.add(user)
+        await self.session.commit()
+        return user.id
+
+    async def clerk_grant(self) -> int:
+        grant = RoleGrant(user_id=await self.plain_user(), role=Role.STORE_CLERK, community_id=self.org.community.id,
+                          store_id=1)
+        self.session.add(grant)
+        await self.session.commit()
+        return grant.id
+
+
+async def make_team_member(session: Any, team_id: int, volunteer_id: int) -> None:
+    from servicebank.volunteers.models import TeamMember
+
+    session.add(TeamMember(team_id=team_id, volunteer_id=volunteer_id))
+    await session.commit()
+
+
+Value = str | dict | Callable[[World], Awaitable[Any]]
+
+
+@dataclasses.dataclass
+class Case:
+    method: str
+    path: Value
+    expected: dict[str, int]
+    body: Value | None = None
+    files: Callable[[World], dict] | None = None
+    fresh_token: bool = False  # the call ends the session (logout)
+
+
+async def _value(value: Value | None, world: World) -> Any:
+    if callable(value):
+        return await value(world)
+    return value
+
+
+def a(path: str) -> Callable[[World], Awaitable[str]]:
+    """A path with {A}, {B}, {team}, {target}, {street}, {district} filled from the world."""
+    async def fill(w: World) -> str:
+        return path.format(A=w.org.community.id, B=w.org.other.id, team=w.team.id, target=w.target.id,
+                           street=w.org.street.id, district=w.org.district.id)
+    return fill
+
+
+def fresh(template: str, make: Callable[[World], Awaitable[int]]) -> Callable[[World], Awaitable[str]]:
+    async def fill(w: World) -> str:
+        return await a(template.replace("{new}", str(await make(w))))(w)
+    return fill
+
+
+def body(make: Callable[[World, int], dict]) -> Callable[[World], Awaitable[dict]]:
+    async def build(w: World) -> dict:
+        return make(w, next(_seq))
+    return build
+
+
+async def _pending(w: World) -> int:
+    return (await w.volunteer(status=VolunteerStatus.PENDING)).id
+
+
+async def _active(w: World) -> int:
+    return (await w.volunteer()).id
+
+
+async def _suspended(w: World) -> int:
+    return (await w.volunteer(status=VolunteerStatus.SUSPENDED)).id
+
+
+async def _member(w: World) -> int:
+    return (await w.volunteer(in_team=True)).id
+
+
+async def _with_account(w: World) -> dict:
+    return {"volunteer_id": (await w.volunteer(account=True)).id}
+
+
+async def _members_body(w: World) -> dict:
+    return {"volunteer_ids": [(await w.volunteer()).id]}
+
+
+async def _leader_grant(w: World) -> dict:
+    return {"role": "team_leader", "team_id": w.team.id}
+
+
+CASES: dict[str, Case] = {
+    # organisation
+    "list districts": Case("GET", "/api/districts", expect(200, allow=EVERYONE_LOGGED_IN)),
+    "create district": Case("POST", "/api/districts", expect(201, allow={ADMIN}, outsiders=403, members=403),
+                            body=body(lambda w, n: {"name": f"新区{n}"})),
+    "list streets": Case("GET", "/api/streets", expect(200, allow=EVERYONE_LOGGED_IN)),
+    "create street": Case("POST", "/api/streets", expect(201, allow={ADMIN}, outsiders=403, members=403),
+                          body=body(lambda w, n: {"district_id": w.org.district.id, "name": f"新街道{n}"})),
+    "public communities": Case("GET", "/api/communities/public", expect(200, allow=set(ROLES))),
+    "list communities": Case("GET", "/api/communities", expect(200, allow=EVERYONE_LOGGED_IN)),
+    "create community": Case("POST", "/api/communities", expect(201, allow={ADMIN, STREET}, outsiders=403),
+                             body=body(lambda w, n: {"district_id": w.org.district.id, "street_id": w.org.street.id,
+                                                     "name": f"新社区{n}", "code": f"NEW{n}"})),
+    "get community": Case("GET", a("/api/communities/{A}"), expect(200, allow=LINKED_TO_A)),
+    "update community": Case("PATCH", a("/api/communities/{A}"), expect(200), body={"contact_phone": "010-1"}),
+    "list grids": Case("GET", a("/api/communities/{A}/grids"), expect(200, allow=LINKED_TO_A)),
+    "create grid": Case("POST", a("/api/communities/{A}/grids"), expect(201),
+                        body=body(lambda w, n: {"name": f"网格{n}"})),
+    # teams
+    "team kinds": Case("GET", "/api/teams/kinds", expect(200, allow=EVERYONE_LOGGED_IN)),
+    "list teams": Case("GET", a("/api/teams?community_id={A}"), expect(200, allow=LINKED_TO_A)),
+    "create team": Case("POST", "/api/teams", expect(201),
+                        body=body(lambda w, n: {"community_id": w.org.community.id, "name": f"队{n}", "kind": "居民"})),
+    "get team": Case("GET", a("/api/teams/{team}"), expect(200, allow=LINKED_TO_A)),
+    "update team": Case("PATCH", a("/api/teams/{team}"), expect(200), body={"description": "每周巡逻"}),
+    "team members": Case("GET", a("/api/teams/{team}/members"), expect(200, allow=MANAGERS | {LEADER})),
+    "add members": Case("POST", a("/api/teams/{team}/members"), expect(200), body=_members_body),
+    "remove member": Case("DELETE", fresh("/api/teams/{team}/members/{new}", _member), expect(204)),
+    "team leaders": Case("GET", a("/api/teams/{team}/leaders"), expect(200, allow=LINKED_TO_A)),
+    "assign leader": Case("POST", a("/api/teams/{team}/leaders"), expect(201), body=_with_account),
+    "remove leader": Case("DELETE", fresh("/api/teams/{team}/leaders/{new}", World.leader_user), expect(204)),
+    # volunteers
+    "list volunteers": Case("GET", a("/api/volunteers?community_id={A}"), expect(200, allow=MANAGERS | {LEADER})),
+    "create volunteer": Case("POST", "/api/volunteers", expect(201), body=body(lambda w, n: {
+        "community_id": w.org.community.id, "real_name": f"新人{n}", "phone": f"136{n:08d}"})),
+    "self-register": Case("POST", "/api/volunteers/register", expect(201, allow=set(ROLES)), body=body(lambda w, n: {
+        "community_id": w.org.community.id, "real_name": f"报名{n}", "phone": f"135{n:08d}",
+        "password": "long-enough-1"})),
+    "my volunteer record": Case("GET", "/api/volunteers/me", expect(200, allow={VOLUNTEER, VOLUNTEER_B}, outsiders=403,
+                                                                    members=403)),
+    "get volunteer": Case("GET", a("/api/volunteers/{target}"), expect(200, allow=MANAGERS | {LEADER})),
+    "update volunteer": Case("PATCH", a("/api/volunteers/{target}"), expect(200), body={"skill_tags": ["维修"]}),
+    "approve volunteer": Case("POST", fresh("/api/volunteers/{new}/approve", _pending), expect(200)),
+    "suspend volunteer": Case("POST", fresh("/api/volunteers/{new}/suspend", _active), expect(200),
+                              body={"reason": "测试"}),
+    "reactivate volunteer": Case("POST", fresh("/api/volunteers/{new}/reactivate", _suspended), expect(200)),
+    "volunteer leaves": Case("POST", fresh("/api/volunteers/{new}/leave", _active), expect(200)),
+    "import roster": Case("POST", a("/api/volunteers/import?community_id={A}&dry_run=true"), expect(200),
+                          files=lambda w: {"file": ("r.xlsx", xlsx([["甲", 13900000001]], header=["姓名", "手机号"]))}),
+    # accounts
+    "who am I": Case("GET", "/api/auth/me", expect(200, allow=EVERYONE_LOGGED_IN)),
+    "change password": Case("POST", "/api/auth/password", expect(204, allow=EVERYONE_LOGGED_IN),
+                            body={"current_password": PASSWORD, "new_password": "brand-new-pass-1"}),
+    "log out": Case("POST", "/api/auth/logout", expect(204, allow=EVERYONE_LOGGED_IN), fresh_token=True),
+    "list staff": Case("GET", a("/api/users?community_id={A}"), expect(200)),
+    "create staff": Case("POST", "/api/users", expect(201, allow={ADMIN, STREET}, organiser=403),
+                         body=body(lambda w, n: {"display_name": f"社工{n}", "username": f"staff{n}",
+                                                 "password": "first-pass-1", "role": "organiser",
+                                                 "community_id": w.org.community.id})),
+    "grant role": Case("POST", fresh("/api/users/{new}/grants", World.plain_user), expect(201),
+                       body=_leader_grant),
+    "revoke role": Case("DELETE", fresh("/api/users/grants/{new}", World.clerk_grant), expect(204)),
+    # audit
+    "audit of A": Case("GET", a("/api/audit?community_id={A}"), expect(200)),
+    "audit of my communities": Case("GET", "/api/audit", expect(200, allow=MANAGERS | {ORGANISER_B}, outsiders=403)),
+}
+
+
+
+async def _world(session: Any) -> World:
+    org = await make_org(session)
+    team = await make_team(session, org.community)
+    team_b = await make_team(session, org.other)
+    target = await make_volunteer(session, org.community, name="目标志愿者", phone="13811112222")
+    await make_team_member(session, team.id, target.id)
+    people = {
+        ADMIN: await make_person(session, Role.PLATFORM_ADMIN),
+        STREET: await make_person(session, Role.STREET_ADMIN, street=org.street),
+        ORGANISER: await make_person(session, Role.ORGANISER, community=org.community),
+        LEADER: await make_person(session, Role.TEAM_LEADER, community=org.community, team=team),
+        VOLUNTEER: await make_person(session, Role.VOLUNTEER, community=org.community),
+        CLERK: await make_person(session, Role.STORE_CLERK, community=org.community, store_id=1),
+        ORGANISER_B: await make_person(session, Role.ORGANISER, community=org.other),
+        LEADER_B: await make_person(session, Role.TEAM_LEADER, community=org.other, team=team_b),
+        VOLUNTEER_B: await make_person(session, Role.VOLUNTEER, community=org.other),
+    }
+    return World(session=session, org=org, people=people, team=team, target=target)
+
+
+async def test_every_endpoint_with_every_role(client, session) -> None:  # noqa: ANN001
+    world = await _world(session)
+    failures = []
+    for name, case in CASES.items():
+        for role in ROLES:
+            headers = {}
+            if role != ANON:
+                person = world.people[role]
+                token = person.token
+                if case.fresh_token:
+                    token = await open_session(session, user_id=person.user.id)
+                    await session.commit()
+                headers = {"Authorization": f"Bearer {token}"}
+            path = await _value(case.path, world)
+            payload = await _value(case.body, world)
+            kwargs: dict[str, Any] = {"headers": headers}
+            if case.files:
+                kwargs["files"] = case.files(world)
+            elif payload is not None or case.method in {"POST", "PATCH"}:
+                kwargs["json"] = payload
+            response = await client.request(case.method, path, **kwargs)
+            wanted = case.expected[role]
+            if response.status_code != wanted:
+                failures.append(f"{name} as {role}: {response.status_code} (wanted {wanted}) {response.text[:160]}")
+            elif response.status_code in {403, 404} and (world.target.real_name in response.text
+                                                           or world.target.phone in response.text):
+                failures.append(f"{name} as {role}: refusal leaks the volunteer's data")
+    assert not failures, "\n".join(failures)
