@@ -30,8 +30,11 @@ log = logging.getLogger(__name__)
 
 async def provide_db_session(state: State) -> AsyncIterator[AsyncSession]:
     """The request's transaction (committed before the response is sent)."""
-    async for session in provide_transaction(state.db):
-        yield session
+    # aclosing: the transaction's connection goes back to the pool as soon as the request ends,
+    # also when the handler raised (not when the generator is garbage-collected).
+    async with contextlib.aclosing(provide_transaction(state.db)) as sessions:
+        async for session in sessions:
+            yield session
 
 
 def _publisher(settings: Settings):  # noqa: ANN202

@@ -67,7 +67,7 @@ async def make_org(session: AsyncSession) -> Org:
 async def make_volunteer(session: AsyncSession, community: Community, *, name: str | None = None,
                          phone: str | None = None, **fields: object) -> Volunteer:
     n = next(_seq)
-    volunteer = Volunteer(community_id=community.id, number=f"{community.code}-{n:06d}",
+    volunteer = Volunteer(community_id=community.id, number=f"{community.code}-F{n:05d}",
                           real_name=name or f"志愿者{n}", phone=phone or f"139{n:08d}", **fields)
     session.add(volunteer)
     await session.commit()

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 03:47:05.154504
+Create Date: 2026-11-23 04:37:09.236226
 """
 from __future__ import annotations
 
@@ -29,6 +29,105 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_district')),
     sa.UniqueConstraint('name', name=op.f('uq_district_name'))
     )
+    op.create_table('email_message',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('source_event_id', sa.Integer(), nullable=False),
+    sa.Column('recipient', sa.String(length=40), nullable=False),
+    sa.Column('to_address', sa.String(length=254), nullable=False),
+    sa.Column('subject', sa.String(length=200), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('last_error', sa.String(length=1000), nullable=True),
+    sa.Column('created_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=False),
+    sa.Column('sent_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_email_message')),
+    sa.UniqueConstraint('source_event_id', 'recipient', name=op.f('uq_email_message_source_event_id_recipient'))
+    )
+    with op.batch_alter_table('email_message', schema=None) as batch_op:
+        batch_op.create_index('ix_email_message_pending', ['status', 'id'], unique=False)
+
+    op.create_table('honour_star_award',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('source_event_id', sa.BigInteger(), nullable=False),
+    sa.Column('volunteer_id', sa.BigInteger(), nullable=False),
+    sa.Column('level', sa.Integer(), nullable=False),
+    sa.Column('reached_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_honour_star_award')),
+    sa.UniqueConstraint('source_event_id', name=op.f('uq_honour_star_award_source_event_id'))
+    )
+    with op.batch_alter_table('honour_star_award', schema=None) as batch_op:
+        batch_op.create_index('ix_honour_star_award_at', ['reached_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_honour_star_award_volunteer_id'), ['volunteer_id'], unique=False)
+
+    op.create_table('ledger_account',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('owner_id', sa.BigInteger(), nullable=False),
+    sa.Column('balance', sa.BigInteger(), nullable=False),
+    sa.Column('created_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ledger_account')),
+    sa.UniqueConstraint('kind', 'owner_id', name=op.f('uq_ledger_account_kind_owner_id'))
+    )
+    op.create_table('ledger_attendance_posting',
+    sa.Column('attendance_id', sa.BigInteger(), nullable=False),
+    sa.Column('volunteer_id', sa.BigInteger(), nullable=False),
+    sa.Column('community_id', sa.BigInteger(), nullable=False),
+    sa.Column('service_date', sa.Date(), nullable=False),
+    sa.Column('minutes', sa.BigInteger(), nullable=False),
+    sa.Column('points', sa.BigInteger(), nullable=False),
+    sa.Column('first_transaction_id', sa.BigInteger(), nullable=False),
+    sa.Column('last_transaction_id', sa.BigInteger(), nullable=False),
+    sa.Column('revision', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('attendance_id', name=op.f('pk_ledger_attendance_posting'))
+    )
+    with op.batch_alter_table('ledger_attendance_posting', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_ledger_attendance_posting_volunteer_id'), ['volunteer_id'], unique=False)
+
+    op.create_table('ledger_period_total',
+    sa.Column('volunteer_id', sa.BigInteger(), nullable=False),
+    sa.Column('period', sa.String(length=7), nullable=False),
+    sa.Column('minutes', sa.BigInteger(), nullable=False),
+    sa.Column('points', sa.BigInteger(), nullable=False),
+    sa.Column('version', sa.BigInteger(), nullable=False),
+    sa.PrimaryKeyConstraint('volunteer_id', 'period', name=op.f('pk_ledger_period_total'))
+    )
+    with op.batch_alter_table('ledger_period_total', schema=None) as batch_op:
+        batch_op.create_index('ix_ledger_period_total_rank', ['period', 'minutes', 'volunteer_id'], unique=False)
+
+    op.create_table('ledger_transaction',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('source_key', sa.String(length=160), nullable=False),
+    sa.Column('kind', sa.String(length=32), nullable=False),
+    sa.Column('memo', sa.String(length=500), nullable=False),
+    sa.Column('reverses_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('created_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['reverses_id'], ['ledger_transaction.id'], name=op.f('fk_ledger_transaction_reverses_id_ledger_transaction')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ledger_transaction')),
+    sa.UniqueConstraint('source_key', name=op.f('uq_ledger_transaction_source_key'))
+    )
+    with op.batch_alter_table('ledger_transaction', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_ledger_transaction_reverses_id'), ['reverses_id'], unique=False)
+
+    op.create_table('ledger_volunteer_standing',
+    sa.Column('volunteer_id', sa.BigInteger(), nullable=False),
+    sa.Column('service_minutes', sa.BigInteger(), nullable=False),
+    sa.Column('points_earned', sa.BigInteger(), nullable=False),
+    sa.Column('star_level', sa.Integer(), nullable=False),
+    sa.Column('highest_star_level', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('volunteer_id', name=op.f('pk_ledger_volunteer_standing'))
+    )
+    op.create_table('login_attempt',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('login_key', sa.String(length=128), nullable=False),
+    sa.Column('client_ip', sa.String(length=64), nullable=True),
+    sa.Column('at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_login_attempt'))
+    )
+    with op.batch_alter_table('login_attempt', schema=None) as batch_op:
+        batch_op.create_index('ix_login_attempt_ip_at', ['client_ip', 'at'], unique=False)
+        batch_op.create_index('ix_login_attempt_login_at', ['login_key', 'at'], unique=False)
+
     op.create_table('outbox_event',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('type', sa.String(length=80), nullable=False),
@@ -48,6 +147,65 @@ def upgrade() -> None:
     sa.Column('last_key', sa.String(length=40), nullable=False),
     sa.PrimaryKeyConstraint('job', name=op.f('pk_scheduler_run'))
     )
+    op.create_table('store_used_code',
+    sa.Column('nonce', sa.String(length=32), nullable=False),
+    sa.Column('volunteer_id', sa.BigInteger(), nullable=False),
+    sa.Column('used_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=False),
+    sa.Column('expires_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('nonce', name=op.f('pk_store_used_code'))
+    )
+    with op.batch_alter_table('store_used_code', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_store_used_code_expires_at'), ['expires_at'], unique=False)
+
+    op.create_table('ledger_entry',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('transaction_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('amount', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['ledger_account.id'], name=op.f('fk_ledger_entry_account_id_ledger_account')),
+    sa.ForeignKeyConstraint(['transaction_id'], ['ledger_transaction.id'], name=op.f('fk_ledger_entry_transaction_id_ledger_transaction')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ledger_entry'))
+    )
+    with op.batch_alter_table('ledger_entry', schema=None) as batch_op:
+        batch_op.create_index('ix_ledger_entry_account', ['account_id', 'id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_ledger_entry_transaction_id'), ['transaction_id'], unique=False)
+
+    op.create_table('ledger_service_credit',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('transaction_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('volunteer_id', sa.BigInteger(), nullable=False),
+    sa.Column('service_date', sa.Date(), nullable=False),
+    sa.Column('minutes', sa.BigInteger(), nullable=False),
+    sa.Column('points', sa.BigInteger(), nullable=False),
+    sa.Column('attendance_id', sa.BigInteger(), nullable=True),
+    sa.Column('rule_id', sa.BigInteger(), nullable=True),
+    sa.Column('rule_version', sa.Integer(), nullable=True),
+    sa.Column('rule_source', sa.String(length=40), nullable=True),
+    sa.ForeignKeyConstraint(['transaction_id'], ['ledger_transaction.id'], name=op.f('fk_ledger_service_credit_transaction_id_ledger_transaction')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ledger_service_credit'))
+    )
+    with op.batch_alter_table('ledger_service_credit', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_ledger_service_credit_attendance_id'), ['attendance_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_ledger_service_credit_transaction_id'), ['transaction_id'], unique=False)
+        batch_op.create_index('ix_ledger_service_credit_volunteer', ['volunteer_id', 'service_date'], unique=False)
+
+    op.create_table('ledger_transfer',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('transaction_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('from_volunteer_id', sa.BigInteger(), nullable=False),
+    sa.Column('to_volunteer_id', sa.BigInteger(), nullable=True),
+    sa.Column('to_pool_community_id', sa.BigInteger(), nullable=True),
+    sa.Column('amount', sa.BigInteger(), nullable=False),
+    sa.Column('relation', sa.String(length=32), nullable=True),
+    sa.Column('month', sa.String(length=7), nullable=False),
+    sa.Column('created_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['transaction_id'], ['ledger_transaction.id'], name=op.f('fk_ledger_transfer_transaction_id_ledger_transaction')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ledger_transfer')),
+    sa.UniqueConstraint('transaction_id', name=op.f('uq_ledger_transfer_transaction_id'))
+    )
+    with op.batch_alter_table('ledger_transfer', schema=None) as batch_op:
+        batch_op.create_index('ix_ledger_transfer_sender_month', ['from_volunteer_id', 'month'], unique=False)
+
     op.create_table('street',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('district_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -100,6 +258,43 @@ def upgrade() -> None:
     with op.batch_alter_table('grid', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_grid_community_id'), ['community_id'], unique=False)
 
+    op.create_table('honour_certificate_counter',
+    sa.Column('community_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('last_value', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['community_id'], ['community.id'], name=op.f('fk_honour_certificate_counter_community_id_community')),
+    sa.PrimaryKeyConstraint('community_id', 'year', name=op.f('pk_honour_certificate_counter'))
+    )
+    op.create_table('ledger_community_policy',
+    sa.Column('community_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('max_transfer_per_month', sa.Integer(), nullable=True),
+    sa.Column('min_service_minutes_to_spend', sa.Integer(), nullable=False),
+    sa.Column('allow_family_transfers', sa.Boolean(), nullable=False),
+    sa.Column('allow_pool_donations', sa.Boolean(), nullable=False),
+    sa.Column('updated_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['community_id'], ['community.id'], name=op.f('fk_ledger_community_policy_community_id_community')),
+    sa.PrimaryKeyConstraint('community_id', name=op.f('pk_ledger_community_policy'))
+    )
+    op.create_table('store',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('community_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('kind', sa.String(length=24), nullable=False),
+    sa.Column('address', sa.String(length=200), nullable=True),
+    sa.Column('contact_phone', sa.String(length=32), nullable=True),
+    sa.Column('opening_hours', sa.String(length=100), nullable=True),
+    sa.Column('description', sa.String(length=1000), nullable=True),
+    sa.Column('refund_days', sa.Integer(), nullable=False),
+    sa.Column('min_service_minutes', sa.Integer(), nullable=False),
+    sa.Column('is_active', sa.Boolean(), nullable=False),
+    sa.Column('created_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['community_id'], ['community.id'], name=op.f('fk_store_community_id_community')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_store')),
+    sa.UniqueConstraint('community_id', 'name', name=op.f('uq_store_community_id_name'))
+    )
+    with op.batch_alter_table('store', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_store_community_id'), ['community_id'], unique=False)
+
     op.create_table('team',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('community_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -120,6 +315,28 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['community_id'], ['community.id'], name=op.f('fk_volunteer_number_counter_community_id_community')),
     sa.PrimaryKeyConstraint('community_id', name=op.f('pk_volunteer_number_counter'))
     )
+    op.create_table('store_item',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('store_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('unit', sa.String(length=16), nullable=False),
+    sa.Column('description', sa.String(length=500), nullable=True),
+    sa.Column('price_points', sa.Integer(), nullable=False),
+    sa.Column('stock', sa.Integer(), nullable=True),
+    sa.Column('monthly_limit', sa.Integer(), nullable=True),
+    sa.Column('min_service_minutes', sa.Integer(), nullable=False),
+    sa.Column('sort_order', sa.Integer(), nullable=False),
+    sa.Column('is_active', sa.Boolean(), nullable=False),
+    sa.Column('created_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=False),
+    sa.Column('updated_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['store_id'], ['store.id'], name=op.f('fk_store_item_store_id_store')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_store_item')),
+    sa.UniqueConstraint('store_id', 'name', name=op.f('uq_store_item_store_id_name'))
+    )
+    with op.batch_alter_table('store_item', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_store_item_store_id'), ['store_id'], unique=False)
+
     op.create_table('volunteer',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('community_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -172,6 +389,14 @@ def upgrade() -> None:
     sa.UniqueConstraint('username', name=op.f('uq_app_user_username')),
     sa.UniqueConstraint('volunteer_id', name=op.f('uq_app_user_volunteer_id'))
     )
+    op.create_table('store_monthly_usage',
+    sa.Column('item_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('volunteer_id', sa.BigInteger(), nullable=False),
+    sa.Column('month', sa.String(length=7), nullable=False),
+    sa.Column('quantity', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['item_id'], ['store_item.id'], name=op.f('fk_store_monthly_usage_item_id_store_item')),
+    sa.PrimaryKeyConstraint('item_id', 'volunteer_id', 'month', name=op.f('pk_store_monthly_usage'))
+    )
     op.create_table('team_member',
     sa.Column('team_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('volunteer_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -205,6 +430,12 @@ def upgrade() -> None:
     sa.Column('created_by_user_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('cancel_reason', sa.String(length=500), nullable=True),
     sa.Column('created_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=False),
+    sa.Column('needs_approval', sa.Boolean(), nullable=False),
+    sa.Column('occurrence_start', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=True),
+    sa.Column('detached_from_series', sa.Boolean(), nullable=False),
+    sa.Column('published_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=True),
+    sa.Column('reminder_sent_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=True),
+    sa.Column('updated_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['community_id'], ['community.id'], name=op.f('fk_activity_community_id_community')),
     sa.ForeignKeyConstraint(['created_by_user_id'], ['app_user.id'], name=op.f('fk_activity_created_by_user_id_app_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_activity'))
@@ -212,6 +443,30 @@ def upgrade() -> None:
     with op.batch_alter_table('activity', schema=None) as batch_op:
         batch_op.create_index('ix_activity_community_start', ['community_id', 'starts_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_activity_series_id'), ['series_id'], unique=False)
+        batch_op.create_index('ix_activity_status_start', ['status', 'starts_at'], unique=False)
+        batch_op.create_index('uq_activity_series_occurrence', ['series_id', 'occurrence_start'], unique=True)
+
+    op.create_table('activity_series',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('community_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('rrule', sa.String(length=500), nullable=False),
+    sa.Column('first_starts_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=False),
+    sa.Column('duration_minutes', sa.Integer(), nullable=False),
+    sa.Column('timezone', sa.String(length=64), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('publish_occurrences', sa.Boolean(), nullable=False),
+    sa.Column('template', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'cockroachdb').with_variant(advanced_alchemy.types.json.ORA_JSONB(), 'oracle').with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('materialised_until', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=True),
+    sa.Column('created_by_user_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('cancel_reason', sa.String(length=500), nullable=True),
+    sa.Column('created_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=False),
+    sa.Column('updated_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['community_id'], ['community.id'], name=op.f('fk_activity_series_community_id_community')),
+    sa.ForeignKeyConstraint(['created_by_user_id'], ['app_user.id'], name=op.f('fk_activity_series_created_by_user_id_app_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_activity_series'))
+    )
+    with op.batch_alter_table('activity_series', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_activity_series_community_id'), ['community_id'], unique=False)
 
     op.create_table('audit_entry',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -243,6 +498,150 @@ def upgrade() -> None:
     with op.batch_alter_table('auth_session', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_auth_session_user_id'), ['user_id'], unique=False)
 
+    op.create_table('honour_certificate',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('community_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('volunteer_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('number', sa.String(length=40), nullable=True),
+    sa.Column('verification_code', sa.String(length=16), nullable=True),
+    sa.Column('period_start', sa.Date(), nullable=False),
+    sa.Column('period_end', sa.Date(), nullable=False),
+    sa.Column('purpose', sa.String(length=200), nullable=True),
+    sa.Column('volunteer_name', sa.String(length=64), nullable=True),
+    sa.Column('id_type', sa.String(length=32), nullable=True),
+    sa.Column('id_number_masked', sa.String(length=32), nullable=True),
+    sa.Column('volunteer_number', sa.String(length=32), nullable=True),
+    sa.Column('total_minutes', sa.BigInteger(), nullable=False),
+    sa.Column('attendance_count', sa.Integer(), nullable=False),
+    sa.Column('content', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'cockroachdb').with_variant(advanced_alchemy.types.json.ORA_JSONB(), 'oracle').with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('issuer_name', sa.String(length=100), nullable=True),
+    sa.Column('person_in_charge', sa.String(length=64), nullable=True),
+    sa.Column('contact_phone', sa.String(length=32), nullable=True),
+    sa.Column('public_consent', sa.Boolean(), nullable=False),
+    sa.Column('requested_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=True),
+    sa.Column('issued_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=True),
+    sa.Column('issue_date', sa.Date(), nullable=True),
+    sa.Column('issued_by_user_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('revoked_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=True),
+    sa.Column('revoked_by_user_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('status_reason', sa.String(length=500), nullable=True),
+    sa.Column('created_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['community_id'], ['community.id'], name=op.f('fk_honour_certificate_community_id_community')),
+    sa.ForeignKeyConstraint(['issued_by_user_id'], ['app_user.id'], name=op.f('fk_honour_certificate_issued_by_user_id_app_user')),
+    sa.ForeignKeyConstraint(['revoked_by_user_id'], ['app_user.id'], name=op.f('fk_honour_certificate_revoked_by_user_id_app_user')),
+    sa.ForeignKeyConstraint(['volunteer_id'], ['volunteer.id'], name=op.f('fk_honour_certificate_volunteer_id_volunteer')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_honour_certificate')),
+    sa.UniqueConstraint('number', name=op.f('uq_honour_certificate_number'))
+    )
+    with op.batch_alter_table('honour_certificate', schema=None) as batch_op:
+        batch_op.create_index('ix_honour_certificate_community', ['community_id', 'status'], unique=False)
+        batch_op.create_index('ix_honour_certificate_volunteer', ['volunteer_id', 'id'], unique=False)
+
+    op.create_table('honour_list',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('scope_kind', sa.String(length=16), nullable=False),
+    sa.Column('scope_id', sa.BigInteger(), nullable=False),
+    sa.Column('month', sa.String(length=7), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('top_n', sa.Integer(), nullable=False),
+    sa.Column('period_start', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=False),
+    sa.Column('period_end', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=False),
+    sa.Column('generated_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=False),
+    sa.Column('generated_by_user_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('published_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=True),
+    sa.Column('published_by_user_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('notice_days', sa.Integer(), nullable=False),
+    sa.Column('notice_ends_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=True),
+    sa.Column('digest', sa.String(length=64), nullable=False),
+    sa.ForeignKeyConstraint(['generated_by_user_id'], ['app_user.id'], name=op.f('fk_honour_list_generated_by_user_id_app_user')),
+    sa.ForeignKeyConstraint(['published_by_user_id'], ['app_user.id'], name=op.f('fk_honour_list_published_by_user_id_app_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_honour_list')),
+    sa.UniqueConstraint('scope_kind', 'scope_id', 'month', name=op.f('uq_honour_list_scope_kind_scope_id_month'))
+    )
+    op.create_table('ledger_hours_rule',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('community_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('kind', sa.String(length=32), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('multiplier_permille', sa.Integer(), nullable=False),
+    sa.Column('rounding_minutes', sa.Integer(), nullable=False),
+    sa.Column('rounding', sa.String(length=8), nullable=False),
+    sa.Column('daily_cap_minutes', sa.Integer(), nullable=True),
+    sa.Column('earns_points', sa.Boolean(), nullable=False),
+    sa.Column('paid_service_earns_points', sa.Boolean(), nullable=False),
+    sa.Column('created_by_user_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('created_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['community_id'], ['community.id'], name=op.f('fk_ledger_hours_rule_community_id_community')),
+    sa.ForeignKeyConstraint(['created_by_user_id'], ['app_user.id'], name=op.f('fk_ledger_hours_rule_created_by_user_id_app_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ledger_hours_rule')),
+    sa.UniqueConstraint('community_id', 'kind', 'version', name=op.f('uq_ledger_hours_rule_community_id_kind_version'))
+    )
+    with op.batch_alter_table('ledger_hours_rule', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_ledger_hours_rule_community_id'), ['community_id'], unique=False)
+
+    op.create_table('notification',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('source_event_id', sa.Integer(), nullable=False),
+    sa.Column('recipient', sa.String(length=40), nullable=False),
+    sa.Column('user_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('volunteer_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('type', sa.String(length=80), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('activity_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=False),
+    sa.Column('read_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['app_user.id'], name=op.f('fk_notification_user_id_app_user')),
+    sa.ForeignKeyConstraint(['volunteer_id'], ['volunteer.id'], name=op.f('fk_notification_volunteer_id_volunteer')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notification')),
+    sa.UniqueConstraint('source_event_id', 'recipient', name=op.f('uq_notification_source_event_id_recipient'))
+    )
+    with op.batch_alter_table('notification', schema=None) as batch_op:
+        batch_op.create_index('ix_notification_user', ['user_id', 'read_at', 'id'], unique=False)
+        batch_op.create_index('ix_notification_volunteer', ['volunteer_id', 'read_at', 'id'], unique=False)
+
+    op.create_table('notification_preference',
+    sa.Column('user_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('email', sa.String(length=254), nullable=True),
+    sa.Column('email_enabled', sa.Boolean(), nullable=False),
+    sa.Column('updated_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['app_user.id'], name=op.f('fk_notification_preference_user_id_app_user')),
+    sa.PrimaryKeyConstraint('user_id', name=op.f('pk_notification_preference'))
+    )
+    op.create_table('redemption',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('store_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('community_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('volunteer_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('receipt_no', sa.String(length=40), nullable=True),
+    sa.Column('total_points', sa.BigInteger(), nullable=False),
+    sa.Column('month', sa.String(length=7), nullable=False),
+    sa.Column('method', sa.String(length=8), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('clerk_user_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('transaction_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('created_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=False),
+    sa.Column('refunded_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=True),
+    sa.Column('refunded_by_user_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('refund_reason', sa.String(length=500), nullable=True),
+    sa.Column('refund_transaction_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.ForeignKeyConstraint(['clerk_user_id'], ['app_user.id'], name=op.f('fk_redemption_clerk_user_id_app_user')),
+    sa.ForeignKeyConstraint(['community_id'], ['community.id'], name=op.f('fk_redemption_community_id_community')),
+    sa.ForeignKeyConstraint(['refund_transaction_id'], ['ledger_transaction.id'], name=op.f('fk_redemption_refund_transaction_id_ledger_transaction')),
+    sa.ForeignKeyConstraint(['refunded_by_user_id'], ['app_user.id'], name=op.f('fk_redemption_refunded_by_user_id_app_user')),
+    sa.ForeignKeyConstraint(['store_id'], ['store.id'], name=op.f('fk_redemption_store_id_store')),
+    sa.ForeignKeyConstraint(['transaction_id'], ['ledger_transaction.id'], name=op.f('fk_redemption_transaction_id_ledger_transaction')),
+    sa.ForeignKeyConstraint(['volunteer_id'], ['volunteer.id'], name=op.f('fk_redemption_volunteer_id_volunteer')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_redemption')),
+    sa.UniqueConstraint('receipt_no', name=op.f('uq_redemption_receipt_no'))
+    )
+    with op.batch_alter_table('redemption', schema=None) as batch_op:
+        batch_op.create_index('ix_redemption_store_created', ['store_id', 'created_at'], unique=False)
+        batch_op.create_index('ix_redemption_store_refunded', ['store_id', 'refunded_at'], unique=False)
+        batch_op.create_index('ix_redemption_volunteer_created', ['volunteer_id', 'created_at'], unique=False)
+
     op.create_table('role_grant',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('user_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -261,16 +660,227 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_role_grant_community_id'), ['community_id'], unique=False)
         batch_op.create_index('ix_role_grant_user', ['user_id'], unique=False)
 
+    op.create_table('activity_proposal',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('activity_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('goals', sa.Text(), nullable=False),
+    sa.Column('budget_fen', sa.Integer(), nullable=False),
+    sa.Column('expected_participants', sa.Integer(), nullable=False),
+    sa.Column('schedule', sa.Text(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('submitted_by_user_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('submitted_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=False),
+    sa.Column('decided_by_user_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('decided_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=True),
+    sa.Column('decision_reason', sa.String(length=500), nullable=True),
+    sa.ForeignKeyConstraint(['activity_id'], ['activity.id'], name=op.f('fk_activity_proposal_activity_id_activity')),
+    sa.ForeignKeyConstraint(['decided_by_user_id'], ['app_user.id'], name=op.f('fk_activity_proposal_decided_by_user_id_app_user')),
+    sa.ForeignKeyConstraint(['submitted_by_user_id'], ['app_user.id'], name=op.f('fk_activity_proposal_submitted_by_user_id_app_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_activity_proposal')),
+    sa.UniqueConstraint('activity_id', name=op.f('uq_activity_proposal_activity_id'))
+    )
+    op.create_table('attendance',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('activity_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('volunteer_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('community_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('checked_in_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=True),
+    sa.Column('checked_out_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=True),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('served_minutes', sa.Integer(), nullable=False),
+    sa.Column('service_date', sa.Date(), nullable=False),
+    sa.Column('revision', sa.Integer(), nullable=False),
+    sa.Column('proxy_by_user_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('checkout_proxy_by_user_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('flags', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'cockroachdb').with_variant(advanced_alchemy.types.json.ORA_JSONB(), 'oracle').with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('distance_m', sa.Integer(), nullable=True),
+    sa.Column('decided_by_user_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('decided_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=True),
+    sa.Column('created_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['activity_id'], ['activity.id'], name=op.f('fk_attendance_activity_id_activity')),
+    sa.ForeignKeyConstraint(['checkout_proxy_by_user_id'], ['app_user.id'], name=op.f('fk_attendance_checkout_proxy_by_user_id_app_user')),
+    sa.ForeignKeyConstraint(['community_id'], ['community.id'], name=op.f('fk_attendance_community_id_community')),
+    sa.ForeignKeyConstraint(['decided_by_user_id'], ['app_user.id'], name=op.f('fk_attendance_decided_by_user_id_app_user')),
+    sa.ForeignKeyConstraint(['proxy_by_user_id'], ['app_user.id'], name=op.f('fk_attendance_proxy_by_user_id_app_user')),
+    sa.ForeignKeyConstraint(['volunteer_id'], ['volunteer.id'], name=op.f('fk_attendance_volunteer_id_volunteer')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_attendance')),
+    sa.UniqueConstraint('activity_id', 'volunteer_id', name='uq_attendance_activity_volunteer')
+    )
+    with op.batch_alter_table('attendance', schema=None) as batch_op:
+        batch_op.create_index('ix_attendance_activity_status', ['activity_id', 'status'], unique=False)
+        batch_op.create_index('ix_attendance_community_date', ['community_id', 'service_date'], unique=False)
+        batch_op.create_index('ix_attendance_status', ['status'], unique=False)
+        batch_op.create_index('ix_attendance_volunteer_date', ['volunteer_id', 'service_date'], unique=False)
+
+    op.create_table('checkin_policy',
+    sa.Column('activity_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('radius_m', sa.Integer(), nullable=True),
+    sa.Column('geofence_mode', sa.String(length=8), nullable=False),
+    sa.Column('opens_minutes_before', sa.Integer(), nullable=False),
+    sa.Column('grace_minutes_after_end', sa.Integer(), nullable=False),
+    sa.Column('allow_walk_ins', sa.Boolean(), nullable=True),
+    sa.Column('updated_by_user_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('updated_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['activity_id'], ['activity.id'], name=op.f('fk_checkin_policy_activity_id_activity')),
+    sa.ForeignKeyConstraint(['updated_by_user_id'], ['app_user.id'], name=op.f('fk_checkin_policy_updated_by_user_id_app_user')),
+    sa.PrimaryKeyConstraint('activity_id', name=op.f('pk_checkin_policy'))
+    )
+    op.create_table('honour_entry',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('list_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('section', sa.String(length=16), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('rank', sa.Integer(), nullable=False),
+    sa.Column('volunteer_id', sa.BigInteger(), nullable=True),
+    sa.Column('team_id', sa.BigInteger(), nullable=True),
+    sa.Column('community_id', sa.BigInteger(), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('public_name', sa.String(length=100), nullable=True),
+    sa.Column('minutes', sa.BigInteger(), nullable=False),
+    sa.Column('star_level', sa.Integer(), nullable=True),
+    sa.Column('member_count', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['list_id'], ['honour_list.id'], name=op.f('fk_honour_entry_list_id_honour_list'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_honour_entry'))
+    )
+    with op.batch_alter_table('honour_entry', schema=None) as batch_op:
+        batch_op.create_index('ix_honour_entry_list', ['list_id', 'section', 'position'], unique=False)
+
+    op.create_table('honour_objection',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('list_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('name', sa.String(length=64), nullable=False),
+    sa.Column('phone', sa.String(length=20), nullable=True),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('client_key', sa.String(length=64), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('resolution_note', sa.String(length=1000), nullable=True),
+    sa.Column('resolved_by_user_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('resolved_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=True),
+    sa.Column('created_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['list_id'], ['honour_list.id'], name=op.f('fk_honour_objection_list_id_honour_list'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['resolved_by_user_id'], ['app_user.id'], name=op.f('fk_honour_objection_resolved_by_user_id_app_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_honour_objection'))
+    )
+    with op.batch_alter_table('honour_objection', schema=None) as batch_op:
+        batch_op.create_index('ix_honour_objection_client', ['client_key', 'created_at'], unique=False)
+        batch_op.create_index('ix_honour_objection_list', ['list_id', 'status'], unique=False)
+
+    op.create_table('redemption_line',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('redemption_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('item_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('item_name', sa.String(length=100), nullable=False),
+    sa.Column('unit', sa.String(length=16), nullable=False),
+    sa.Column('unit_points', sa.Integer(), nullable=False),
+    sa.Column('quantity', sa.Integer(), nullable=False),
+    sa.Column('points', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['item_id'], ['store_item.id'], name=op.f('fk_redemption_line_item_id_store_item')),
+    sa.ForeignKeyConstraint(['redemption_id'], ['redemption.id'], name=op.f('fk_redemption_line_redemption_id_redemption')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_redemption_line'))
+    )
+    with op.batch_alter_table('redemption_line', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_redemption_line_item_id'), ['item_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_redemption_line_redemption_id'), ['redemption_id'], unique=False)
+
+    op.create_table('signup',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('activity_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('volunteer_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=True),
+    sa.Column('created_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=False),
+    sa.Column('updated_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['activity_id'], ['activity.id'], name=op.f('fk_signup_activity_id_activity')),
+    sa.ForeignKeyConstraint(['volunteer_id'], ['volunteer.id'], name=op.f('fk_signup_volunteer_id_volunteer')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_signup')),
+    sa.UniqueConstraint('activity_id', 'volunteer_id', name=op.f('uq_signup_activity_id_volunteer_id'))
+    )
+    with op.batch_alter_table('signup', schema=None) as batch_op:
+        batch_op.create_index('ix_signup_activity_status', ['activity_id', 'status', 'position'], unique=False)
+        batch_op.create_index(batch_op.f('ix_signup_volunteer_id'), ['volunteer_id'], unique=False)
+
+    op.create_table('attendance_adjustment',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('attendance_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=False),
+    sa.Column('actor_user_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('actor_name', sa.String(length=64), nullable=True),
+    sa.Column('action', sa.String(length=32), nullable=False),
+    sa.Column('reason', sa.String(length=500), nullable=True),
+    sa.Column('before', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'cockroachdb').with_variant(advanced_alchemy.types.json.ORA_JSONB(), 'oracle').with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=True),
+    sa.Column('after', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'cockroachdb').with_variant(advanced_alchemy.types.json.ORA_JSONB(), 'oracle').with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('revision', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['actor_user_id'], ['app_user.id'], name=op.f('fk_attendance_adjustment_actor_user_id_app_user')),
+    sa.ForeignKeyConstraint(['attendance_id'], ['attendance.id'], name=op.f('fk_attendance_adjustment_attendance_id_attendance')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_attendance_adjustment'))
+    )
+    with op.batch_alter_table('attendance_adjustment', schema=None) as batch_op:
+        batch_op.create_index('ix_attendance_adjustment_attendance', ['attendance_id', 'id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('attendance_adjustment', schema=None) as batch_op:
+        batch_op.drop_index('ix_attendance_adjustment_attendance')
+
+    op.drop_table('attendance_adjustment')
+    with op.batch_alter_table('signup', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_signup_volunteer_id'))
+        batch_op.drop_index('ix_signup_activity_status')
+
+    op.drop_table('signup')
+    with op.batch_alter_table('redemption_line', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_redemption_line_redemption_id'))
+        batch_op.drop_index(batch_op.f('ix_redemption_line_item_id'))
+
+    op.drop_table('redemption_line')
+    with op.batch_alter_table('honour_objection', schema=None) as batch_op:
+        batch_op.drop_index('ix_honour_objection_list')
+        batch_op.drop_index('ix_honour_objection_client')
+
+    op.drop_table('honour_objection')
+    with op.batch_alter_table('honour_entry', schema=None) as batch_op:
+        batch_op.drop_index('ix_honour_entry_list')
+
+    op.drop_table('honour_entry')
+    op.drop_table('checkin_policy')
+    with op.batch_alter_table('attendance', schema=None) as batch_op:
+        batch_op.drop_index('ix_attendance_volunteer_date')
+        batch_op.drop_index('ix_attendance_status')
+        batch_op.drop_index('ix_attendance_community_date')
+        batch_op.drop_index('ix_attendance_activity_status')
+
+    op.drop_table('attendance')
+    op.drop_table('activity_proposal')
     with op.batch_alter_table('role_grant', schema=None) as batch_op:
         batch_op.drop_index('ix_role_grant_user')
         batch_op.drop_index(batch_op.f('ix_role_grant_community_id'))
 
     op.drop_table('role_grant')
+    with op.batch_alter_table('redemption', schema=None) as batch_op:
+        batch_op.drop_index('ix_redemption_volunteer_created')
+        batch_op.drop_index('ix_redemption_store_refunded')
+        batch_op.drop_index('ix_redemption_store_created')
+
+    op.drop_table('redemption')
+    op.drop_table('notification_preference')
+    with op.batch_alter_table('notification', schema=None) as batch_op:
+        batch_op.drop_index('ix_notification_volunteer')
+        batch_op.drop_index('ix_notification_user')
+
+    op.drop_table('notification')
+    with op.batch_alter_table('ledger_hours_rule', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_ledger_hours_rule_community_id'))
+
+    op.drop_table('ledger_hours_rule')
+    op.drop_table('honour_list')
+    with op.batch_alter_table('honour_certificate', schema=None) as batch_op:
+        batch_op.drop_index('ix_honour_certificate_volunteer')
+        batch_op.drop_index('ix_honour_certificate_community')
+
+    op.drop_table('honour_certificate')
     with op.batch_alter_table('auth_session', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_auth_session_user_id'))
 
@@ -279,7 +889,13 @@ def downgrade() -> None:
         batch_op.drop_index('ix_audit_entry_community_at')
 
     op.drop_table('audit_entry')
+    with op.batch_alter_table('activity_series', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_activity_series_community_id'))
+
+    op.drop_table('activity_series')
     with op.batch_alter_table('activity', schema=None) as batch_op:
+        batch_op.drop_index('uq_activity_series_occurrence')
+        batch_op.drop_index('ix_activity_status_start')
         batch_op.drop_index(batch_op.f('ix_activity_series_id'))
         batch_op.drop_index('ix_activity_community_start')
 
@@ -288,6 +904,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_team_member_volunteer_id'))
 
     op.drop_table('team_member')
+    op.drop_table('store_monthly_usage')
     op.drop_table('app_user')
     with op.batch_alter_table('volunteer', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_volunteer_id_number_digest'))
@@ -295,11 +912,21 @@ def downgrade() -> None:
         batch_op.drop_index('ix_volunteer_community_status')
 
     op.drop_table('volunteer')
+    with op.batch_alter_table('store_item', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_store_item_store_id'))
+
+    op.drop_table('store_item')
     op.drop_table('volunteer_number_counter')
     with op.batch_alter_table('team', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_team_community_id'))
 
     op.drop_table('team')
+    with op.batch_alter_table('store', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_store_community_id'))
+
+    op.drop_table('store')
+    op.drop_table('ledger_community_policy')
+    op.drop_table('honour_certificate_counter')
     with op.batch_alter_table('grid', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_grid_community_id'))
 
@@ -317,10 +944,57 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_street_district_id'))
 
     op.drop_table('street')
+    with op.batch_alter_table('ledger_transfer', schema=None) as batch_op:
+        batch_op.drop_index('ix_ledger_transfer_sender_month')
+
+    op.drop_table('ledger_transfer')
+    with op.batch_alter_table('ledger_service_credit', schema=None) as batch_op:
+        batch_op.drop_index('ix_ledger_service_credit_volunteer')
+        batch_op.drop_index(batch_op.f('ix_ledger_service_credit_transaction_id'))
+        batch_op.drop_index(batch_op.f('ix_ledger_service_credit_attendance_id'))
+
+    op.drop_table('ledger_service_credit')
+    with op.batch_alter_table('ledger_entry', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_ledger_entry_transaction_id'))
+        batch_op.drop_index('ix_ledger_entry_account')
+
+    op.drop_table('ledger_entry')
+    with op.batch_alter_table('store_used_code', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_store_used_code_expires_at'))
+
+    op.drop_table('store_used_code')
     op.drop_table('scheduler_run')
     with op.batch_alter_table('outbox_event', schema=None) as batch_op:
         batch_op.drop_index('ix_outbox_event_pending')
 
     op.drop_table('outbox_event')
+    with op.batch_alter_table('login_attempt', schema=None) as batch_op:
+        batch_op.drop_index('ix_login_attempt_login_at')
+        batch_op.drop_index('ix_login_attempt_ip_at')
+
+    op.drop_table('login_attempt')
+    op.drop_table('ledger_volunteer_standing')
+    with op.batch_alter_table('ledger_transaction', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_ledger_transaction_reverses_id'))
+
+    op.drop_table('ledger_transaction')
+    with op.batch_alter_table('ledger_period_total', schema=None) as batch_op:
+        batch_op.drop_index('ix_ledger_period_total_rank')
+
+    op.drop_table('ledger_period_total')
+    with op.batch_alter_table('ledger_attendance_posting', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_ledger_attendance_posting_volunteer_id'))
+
+    op.drop_table('ledger_attendance_posting')
+    op.drop_table('ledger_account')
+    with op.batch_alter_table('honour_star_award', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_honour_star_award_volunteer_id'))
+        batch_op.drop_index('ix_honour_star_award_at')
+
+    op.drop_table('honour_star_award')
+    with op.batch_alter_table('email_message', schema=None) as batch_op:
+        batch_op.drop_index('ix_email_message_pending')
+
+    op.drop_table('email_message')
     op.drop_table('district')
     # ### end Alembic commands ###

@@ -56,7 +56,13 @@ async def normalise_grant(session: AsyncSession, *, actor: Principal, grant: Gra
     guard(actor.require_manager, community.id, code="community_not_found", what="community")
     if grant.store_id is None:
         raise InvalidInput("A store clerk needs the id of their store.", code="store_required")
-    return RoleGrant(role=role, community_id=community.id, store_id=grant.store_id)
+    from servicebank.stores.models import Store
+
+    store = await session.get(Store, grant.store_id)
+    if store is None or store.community_id != community.id:
+        # A clerk may only be given a store of the same community (no cross-community till access).
+        raise NotFound("Give the id of a store of this community.", code="store_not_found")
+    return RoleGrant(role=role, community_id=community.id, store_id=store.id)
 
 
 async def create_staff(session: AsyncSession, *, actor: Principal, data: StaffCreate) -> User:

@@ -13,7 +13,7 @@ from servicebank.db import Database
 from servicebank.events import OutboxEvent
 from servicebank.observability import metrics
 
-QUEUES = ("events", "default")
+QUEUES = ("events", "default", "maintenance")
 
 
 def _queue_depths() -> dict[str, int]:
