@@ -22,19 +22,23 @@ from servicebank.observability.logs import configure_logging
 from servicebank.observability.middleware import request_id_and_metrics
 from servicebank.accounts.dependencies import provide_optional_principal, provide_principal
 from servicebank.config import Settings, get_settings
-from servicebank.db import Database, provide_transaction
+from servicebank.db import Database
 from servicebank.errors import exception_handlers
 
 log = logging.getLogger(__name__)
 
 
 async def provide_db_session(state: State) -> AsyncIterator[AsyncSession]:
-    """The request's transaction (committed before the response is sent)."""
-    # aclosing: the transaction's connection goes back to the pool as soon as the request ends,
-    # also when the handler raised (not when the generator is garbage-collected).
-    async with contextlib.aclosing(provide_transaction(state.db)) as sessions:
-        async for session in sessions:
+    """The request's transaction: committed after the handler returns, before the response is sent;
+    rolled back when the handler raises. The connection goes back to the pool either way."""
+    async with state.db.sessionmaker() as session:
+        try:
             yield session
+        except BaseException:
+            await session.rollback()
+            raise
+        if session.in_transaction():
+            await session.commit()
 
 
 def _publisher(settings: Settings):  # noqa: ANN202

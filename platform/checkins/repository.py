@@ -1,0 +1,318 @@
+"""Queries of the checkins domain. The scan path uses lean Core statements: it is the busiest write we have."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import BigInteger, Row, Select, TextClause, and_, bindparam, func, literal, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from servicebank.accounts.models import AuthSession, User
+from servicebank.accounts.sessions import TOKEN_PREFIX, hash_token
+from servicebank.activities.models import Activity, ActivityKind
+from servicebank.checkins.models import Attendance, AttendanceAdjustment, AttendanceStatus, CheckinPolicy
+from servicebank.db import OUTBOX_PENDING
+from servicebank.events import OutboxEvent
+from servicebank.volunteers.models import Volunteer
+
+try:  # The activities domain adds sign-ups; until it does, everyone is a walk-in.
+    from servicebank.activities.models import Signup  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - depends on the activities domain's progress
+    Signup = None  # type: ignore[assignment,misc]
+
+CONFIRMED = "confirmed"
+ATTENDANCE = Attendance.__table__
+OUTBOX = OutboxEvent.__table__
+
+
+def _signup_status(activity_id: Any, volunteer_id: Any):  # noqa: ANN202
+    if Signup is None:
+        return literal(None).label("signup_status")
+    return (
+        select(Signup.status)
+        .where(Signup.activity_id == activity_id, Signup.volunteer_id == volunteer_id)
+        .scalar_subquery()
+        .label("signup_status")
+    )
+
+
+_CONTEXT_COLUMNS = (
+    Activity.id, Activity.community_id, Activity.status, Activity.kind, Activity.starts_at, Activity.ends_at,
+    Activity.capacity, Activity.latitude, Activity.longitude, CheckinPolicy.radius_m, CheckinPolicy.geofence_mode,
+    CheckinPolicy.opens_minutes_before, CheckinPolicy.grace_minutes_after_end, CheckinPolicy.allow_walk_ins,
+)
+
+
+@lru_cache(maxsize=1)
+def _scan_context_statement() -> Select[Any]:
+    # Built once with bound parameters: a scan then skips statement construction and cache-key work.
+    activity_id, volunteer_id = bindparam("activity_id"), bindparam("volunteer_id")
+    return (
+        select(*_CONTEXT_COLUMNS, _signup_status(activity_id, volunteer_id), Attendance.id.label("attendance_id"))
+        .outerjoin(CheckinPolicy, CheckinPolicy.activity_id == Activity.id)
+        .outerjoin(Attendance, and_(Attendance.activity_id == Activity.id, Attendance.volunteer_id == volunteer_id))
+        .where(Activity.id == activity_id)
+    )
+
+
+async def scan_context(session: AsyncSession, *, activity_id: int, volunteer_id: int) -> Row[Any] | None:
+    """Everything a scan needs in one round trip: the activity, its policy, the sign-up and any attendance."""
+    params = {"activity_id": activity_id, "volunteer_id": volunteer_id}
+    return (await session.execute(_scan_context_statement(), params)).first()
+
+
+@lru_cache(maxsize=1)
+def _self_scan_statement() -> Select[Any]:
+    activity_id = bindparam("activity_id")
+    return (
+        select(
+            User.id.label("user_id"), User.volunteer_id, User.is_active, AuthSession.expires_at,
+            Volunteer.community_id.label("volunteer_community_id"), Volunteer.status.label("volunteer_status"),
+            *_CONTEXT_COLUMNS, _signup_status(activity_id, User.volunteer_id),
+            Attendance.id.label("attendance_id"),
+        )
+        .select_from(AuthSession)
+        .join(User, User.id == AuthSession.user_id)
+        .outerjoin(Volunteer, Volunteer.id == User.volunteer_id)
+        .outerjoin(Activity, Activity.id == activity_id)
+        .outerjoin(CheckinPolicy, CheckinPolicy.activity_id == Activity.id)
+        .outerjoin(Attendance, and_(Attendance.activity_id == Activity.id,
+                                    Attendance.volunteer_id == User.volunteer_id))
+        .where(AuthSession.token_hash == bindparam("token_hash"), AuthSession.revoked_at.is_(None))
+    )
+
+
+async def self_scan_context(session: AsyncSession, *, bearer: str, activity_id: int) -> Row[Any] | None:
+    """A volunteer's own scan in one round trip: their login and volunteer record plus the scan context.
+
+    None when the token matches no open login; activity columns are NULL when the activity is gone.
+    """
+    if not bearer or not bearer.startswith(TOKEN_PREFIX) or len(bearer) > 128:
+        return None
+    params = {"activity_id": activity_id, "token_hash": hash_token(bearer)}
+    return (await session.execute(_self_scan_statement(), params)).first()
+
+
+async def confirmed_signup_count(session: AsyncSession, *, activity_id: int) -> int:
+    """How many volunteers hold a confirmed place."""
+    if Signup is None:
+        return 0
+    return int(await session.scalar(
+        select(func.count()).where(Signup.activity_id == activity_id, Signup.status == CONFIRMED)) or 0)
+
+
+async def confirmed_volunteer_ids(session: AsyncSession, *, activity_id: int) -> list[int]:
+    """Volunteers holding a confirmed place."""
+    if Signup is None:
+        return []
+    rows = await session.scalars(
+        select(Signup.volunteer_id).where(Signup.activity_id == activity_id, Signup.status == CONFIRMED))
+    return list(rows.all())
+
+
+async def walk_in_count(session: AsyncSession, *, activity_id: int) -> int:
+    """Attendances recorded for volunteers without a confirmed place."""
+    query = select(func.count()).select_from(Attendance).where(Attendance.activity_id == activity_id)
+    if Signup is not None:
+        confirmed = select(Signup.volunteer_id).where(Signup.activity_id == activity_id, Signup.status == CONFIRMED)
+        query = query.where(Attendance.volunteer_id.not_in(confirmed))
+    return int(await session.scalar(query) or 0)
+
+
+async def insert_attendance(session: AsyncSession, values: dict[str, Any], *,
+                            event_type: str, now: dt.datetime) -> int | None:
+    """Insert a check-in and its outbox event; None when the volunteer already has a record.
+
+    The unique key (activity, volunteer) decides a race: ON CONFLICT DO NOTHING inserts nothing and
+    the caller answers with the winner's row. On PostgreSQL both rows go in one statement (a
+    data-modifying CTE), the scan's only write round trip.
+    """
+    if session.bind is None or session.bind.dialect.name != "postgresql":
+        attendance_id = (await session.execute(
+            sqlite.insert(ATTENDANCE).values(**values)
+            .on_conflict_do_nothing(index_elements=["activity_id", "volunteer_id"])
+            .returning(ATTENDANCE.c.id))).scalar()
+        if attendance_id is not None:
+            await insert_event(session, type=event_type, now=now, payload={
+                "attendance_id": attendance_id, "activity_id": values["activity_id"],
+                "volunteer_id": values["volunteer_id"]})
+        return attendance_id
+    params = {**values, "event_type": event_type, "event_created_at": now}
+    row = (await session.execute(_pg_check_in_statement(), params)).first()
+    if row is None:
+        return None
+    session.sync_session.info.setdefault(OUTBOX_PENDING, []).append(row.id)
+    return int(row.attendance_id)
+
+
+@lru_cache(maxsize=1)
+def _pg_check_in_statement() -> TextClause:
+    """The attendance row and its outbox event in one statement (a data-modifying CTE).
+
+    Written as text: SQLAlchemy cannot cache an INSERT ... FROM SELECT over a CTE, and compiling it
+    on every scan cost more than the round trip it saves. Ids come from the sequences SQLAlchemy
+    uses for these tables (advanced-alchemy's `<table>_id_seq`).
+    """
+    columns = [c for c in ATTENDANCE.c if c.key != "id"]
+    sql = (
+        "WITH new_attendance AS ("
+        f" INSERT INTO attendance (id, {', '.join(c.name for c in columns)})"
+        f" VALUES (nextval('attendance_id_seq'), {', '.join(':' + c.key for c in columns)})"
+        " ON CONFLICT (activity_id, volunteer_id) DO NOTHING"
+        " RETURNING id, activity_id, volunteer_id)"
+        " INSERT INTO outbox_event (id, type, payload, created_at, attempts, dead, processed_at, last_error)"
+        " SELECT nextval('outbox_event_id_seq'), :event_type, jsonb_build_object('attendance_id', id,"
+        " 'activity_id', activity_id, 'volunteer_id', volunteer_id), :event_created_at, 0, false, NULL, NULL"
+        " FROM new_attendance"
+        " RETURNING id, (payload->>'attendance_id')::bigint AS attendance_id"
+    )
+    return (
+        text(sql)
+        .bindparams(*(bindparam(c.key, type_=c.type) for c in columns),
+                    bindparam("event_type", type_=OUTBOX.c.type.type),
+                    bindparam("event_created_at", type_=OUTBOX.c.created_at.type))
+        .columns(id=BigInteger, attendance_id=BigInteger)
+    )
+
+
+async def insert_event(session: AsyncSession, *, type: str, payload: dict[str, Any], now: dt.datetime) -> int:  # noqa: A002
+    """`record_event` without the ORM unit of work: one INSERT, published after commit all the same."""
+    event_id = (await session.execute(
+        OUTBOX.insert().values(type=type, payload=payload, created_at=now, attempts=0, dead=False)
+        .returning(OUTBOX.c.id)
+    )).scalar_one()
+    session.sync_session.info.setdefault(OUTBOX_PENDING, []).append(event_id)
+    return event_id
+
+
+async def attendance_row(session: AsyncSession, attendance_id: int) -> Row[Any] | None:
+    """An attendance as a plain row (no ORM identity)."""
+    return (await session.execute(select(ATTENDANCE).where(ATTENDANCE.c.id == attendance_id))).first()
+
+
+async def attendance_row_for(session: AsyncSession, *, activity_id: int, volunteer_id: int) -> Row[Any] | None:
+    """A volunteer's attendance at an activity as a plain row."""
+    return (await session.execute(select(ATTENDANCE).where(
+        ATTENDANCE.c.activity_id == activity_id, ATTENDANCE.c.volunteer_id == volunteer_id))).first()
+
+
+async def get_attendance(session: AsyncSession, attendance_id: int, *, for_update: bool = False) -> Attendance | None:
+    """An attendance as an ORM object, locked for the decision when asked (PostgreSQL)."""
+    query = select(Attendance).where(Attendance.id == attendance_id)
+    if for_update:
+        query = query.with_for_update()
+    return (await session.scalars(query.execution_options(populate_existing=True))).first()
+
+
+async def get_by_activity_volunteer(session: AsyncSession, *, activity_id: int, volunteer_id: int,
+                                    for_update: bool = False) -> Attendance | None:
+    query = select(Attendance).where(Attendance.activity_id == activity_id, Attendance.volunteer_id == volunteer_id)
+    if for_update:
+        query = query.with_for_update()
+    return (await session.scalars(query.execution_options(populate_existing=True))).first()
+
+
+async def close_open(session: AsyncSession, *, attendance_id: int, values: dict[str, Any]) -> bool:
+    """Close a still-open attendance; False when someone else closed it first."""
+    result = await session.execute(
+        update(ATTENDANCE)
+        .where(ATTENDANCE.c.id == attendance_id, ATTENDANCE.c.status == AttendanceStatus.CHECKED_IN)
+        .values(**values)
+    )
+    return bool(result.rowcount)
+
+
+async def get_activity(session: AsyncSession, activity_id: int) -> Activity | None:
+    return await session.get(Activity, activity_id)
+
+
+async def get_policy(session: AsyncSession, activity_id: int) -> CheckinPolicy | None:
+    return await session.get(CheckinPolicy, activity_id)
+
+
+async def kind_auto_approves(session: AsyncSession, *, community_id: int, kind: str) -> bool:
+    """Whether attendance of this kind is approved without review (the community's own kind wins)."""
+    rows = (await session.execute(
+        select(ActivityKind.community_id, ActivityKind.auto_approve)
+        .where(ActivityKind.code == kind,
+               (ActivityKind.community_id == community_id) | ActivityKind.community_id.is_(None))
+    )).all()
+    own = [r.auto_approve for r in rows if r.community_id is not None]
+    return bool(own[0]) if own else any(r.auto_approve for r in rows)
+
+
+async def get_volunteer(session: AsyncSession, volunteer_id: int) -> Volunteer | None:
+    return await session.get(Volunteer, volunteer_id)
+
+
+async def list_for_activity(session: AsyncSession, *, activity_id: int,
+                            status: str | None = None) -> Sequence[Row[Any]]:
+    """Attendance of an activity with the volunteer's name and number, check-in order."""
+    query = (
+        select(Attendance, Volunteer.real_name, Volunteer.number)
+        .join(Volunteer, Volunteer.id == Attendance.volunteer_id)
+        .where(Attendance.activity_id == activity_id)
+        .order_by(Attendance.checked_in_at.is_(None), Attendance.checked_in_at, Attendance.id)
+    )
+    if status:
+        query = query.where(Attendance.status == status)
+    return (await session.execute(query)).all()
+
+
+async def status_counts(session: AsyncSession, *, activity_id: int) -> dict[str, int]:
+    """Attendance count per status for one activity."""
+    rows = await session.execute(
+        select(Attendance.status, func.count()).where(Attendance.activity_id == activity_id)
+        .group_by(Attendance.status))
+    return {status: int(n) for status, n in rows.all()}
+
+
+async def open_past_grace(session: AsyncSession, *, now: dt.datetime, limit: int) -> Sequence[Row[Any]]:
+    """Open attendances of activities that ended (grace checked by the caller: it is per activity)."""
+    query = (
+        select(Attendance.id, Activity.ends_at,
+               func.coalesce(CheckinPolicy.grace_minutes_after_end, 60).label("grace"))
+        .join(Activity, Activity.id == Attendance.activity_id)
+        .outerjoin(CheckinPolicy, CheckinPolicy.activity_id == Activity.id)
+        .where(Attendance.status == AttendanceStatus.CHECKED_IN, Activity.ends_at < now)
+        .order_by(Attendance.id)
+        .limit(limit)
+    )
+    return (await session.execute(query)).all()
+
+
+async def open_for_activity(session: AsyncSession, *, activity_id: int) -> list[int]:
+    rows = await session.scalars(select(Attendance.id).where(
+        Attendance.activity_id == activity_id, Attendance.status == AttendanceStatus.CHECKED_IN))
+    return list(rows.all())
+
+
+async def volunteer_history(session: AsyncSession, *, volunteer_id: int, limit: int) -> Sequence[Row[Any]]:
+    """A volunteer's attendance with the activity title, newest first."""
+    query = (
+        select(Attendance, Activity.title)
+        .join(Activity, Activity.id == Attendance.activity_id)
+        .where(Attendance.volunteer_id == volunteer_id)
+        .order_by(Attendance.service_date.desc(), Attendance.id.desc())
+        .limit(limit)
+    )
+    return (await session.execute(query)).all()
+
+
+async def for_review(session: AsyncSession, *, activity_id: int) -> list[Attendance]:
+    """Every attendance of an activity as ORM objects, locked for the decisions (PostgreSQL)."""
+    rows = await session.scalars(
+        select(Attendance).where(Attendance.activity_id == activity_id).order_by(Attendance.id)
+        .with_for_update().execution_options(populate_existing=True))
+    return list(rows.all())
+
+
+async def adjustments(session: AsyncSession, *, attendance_id: int) -> list[AttendanceAdjustment]:
+    """The history of one attendance, oldest first."""
+    rows = await session.scalars(select(AttendanceAdjustment).where(AttendanceAdjustment.attendance_id == attendance_id)
+                                 .order_by(AttendanceAdjustment.id))
+    return list(rows.all())

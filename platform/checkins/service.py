@@ -1,0 +1,242 @@
+"""Check-in and check-out by scanning the kiosk code: the volunteer's own phone, or a staff member's phone
+scanning the volunteer's personal card (代签). Services flush, never commit."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from servicebank.accounts.principal import Principal
+from servicebank.activities.models import ActivityStatus
+from servicebank.audit.service import record_audit
+from servicebank.checkins import repository as repo
+from servicebank.checkins import rules, tokens
+from servicebank.checkins.models import (
+    DEFAULT_OPENS_MINUTES_BEFORE,
+    AttendanceAdjustment,
+    AttendanceFlag,
+    AttendanceStatus,
+    GeofenceMode,
+)
+from servicebank.config import Settings
+from servicebank.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
+from servicebank.volunteers.models import VolunteerStatus
+
+NOT_YET_OPEN = (ActivityStatus.DRAFT, ActivityStatus.PENDING_APPROVAL)
+
+
+@dataclasses.dataclass(frozen=True)
+class Scanner:
+    """Who the scan is for, and who scanned: the volunteer themself, or staff holding their card."""
+
+    volunteer_id: int
+    volunteer_community_id: int | None
+    volunteer_status: str | None
+    # Set for a proxy scan (代签): the staff member, checked against the activity's community.
+    proxy: Principal | None = None
+    card_version: int | None = None
+    current_card_version: int | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class ScanResult:
+    attendance: Any  # a row with the attendance columns
+    created: bool
+    message: str
+
+
+async def scanner_for_card(session: AsyncSession, *, settings: Settings, card: str, staff: Principal) -> Scanner:
+    """The volunteer on a scanned personal card; the card must be genuine and current."""
+    volunteer_id, version = tokens.verify_card_token(card, secret_key=settings.secret_key)
+    volunteer = await repo.get_volunteer(session, volunteer_id)
+    if volunteer is None:
+        raise tokens.TokenError("This card belongs to no volunteer any more.", code="card_invalid")
+    return Scanner(volunteer_id=volunteer.id, volunteer_community_id=volunteer.community_id,
+                   volunteer_status=volunteer.status, proxy=staff, card_version=version,
+                   current_card_version=volunteer.card_version)
+
+
+def _check_activity(ctx: Any, scanner: Scanner) -> None:
+    if ctx.status == ActivityStatus.CANCELLED:
+        raise Conflict("This activity was cancelled; there is nothing to check in to.", code="activity_cancelled")
+    if ctx.status in NOT_YET_OPEN:
+        raise Conflict("This activity is not published yet.", code="activity_not_published")
+    if scanner.proxy is not None:
+        scanner.proxy.require_staff(ctx.community_id)
+        if scanner.volunteer_community_id != ctx.community_id:
+            raise Forbidden("This card belongs to a volunteer of another community; they check in with their own "
+                            "community's activities.", code="card_other_community")
+        if scanner.card_version != scanner.current_card_version:
+            raise Forbidden("This card was revoked (a newer card was issued). Please use the current card.",
+                            code="card_revoked")
+    if scanner.volunteer_status != VolunteerStatus.ACTIVE:
+        raise Forbidden("This volunteer account is not active; please ask the community organiser.",
+                        code="volunteer_not_active")
+
+
+async def _check_admission(session: AsyncSession, ctx: Any, scanner: Scanner) -> list[str]:
+    """Volunteers with a confirmed place may check in; others are walk-ins if the policy allows."""
+    if ctx.signup_status == repo.CONFIRMED:
+        return []
+    if scanner.proxy is None and scanner.volunteer_community_id != ctx.community_id:
+        raise Forbidden("This activity is for volunteers of another community, and you have no confirmed place.",
+                        code="volunteer_other_community")
+    if ctx.allow_walk_ins is False:
+        raise Forbidden("This activity takes only volunteers with a confirmed place. Please sign up first.",
+                        code="walk_in_not_allowed")
+    if ctx.allow_walk_ins is None and ctx.capacity is not None:
+        taken = (await repo.confirmed_signup_count(session, activity_id=ctx.id)
+                 + await repo.walk_in_count(session, activity_id=ctx.id))
+        if taken >= ctx.capacity:
+            raise Conflict("This activity is full. Please ask the organiser on site.", code="activity_full")
+    return [AttendanceFlag.WALK_IN]
+
+
+def _check_geofence(ctx: Any, latitude: float | None, longitude: float | None) -> tuple[list[str], int | None]:
+    if not ctx.radius_m or ctx.latitude is None or ctx.longitude is None:
+        return [], None
+    refuse = ctx.geofence_mode == GeofenceMode.REFUSE
+    if latitude is None or longitude is None:
+        if refuse:
+            raise InvalidInput("This activity checks your position. Please allow location access and scan again.",
+                               code="location_required")
+        return [AttendanceFlag.NO_LOCATION], None
+    distance = rules.distance_m(latitude, longitude, ctx.latitude, ctx.longitude)
+    if distance <= ctx.radius_m:
+        return [], distance
+    if refuse:
+        raise Forbidden(f"You are about {distance} m from the venue; check-in works within {ctx.radius_m} m.",
+                        code="outside_geofence", distance_m=distance, radius_m=ctx.radius_m)
+    return [AttendanceFlag.OUTSIDE_GEOFENCE], distance
+
+
+async def _context(session: AsyncSession, *, activity_id: int, expected: int | None, scanner: Scanner | None,
+                   bearer: str | None, now: dt.datetime) -> tuple[Any, Scanner]:
+    """The scan context and who it is for; a volunteer's own scan resolves their login in the same query."""
+    if expected is not None and expected != activity_id:
+        raise tokens.TokenError("This code belongs to another activity. Please scan the code of this activity.",
+                                code="qr_token_other_activity")
+    if scanner is None:
+        ctx = await repo.self_scan_context(session, bearer=bearer or "", activity_id=activity_id)
+        if ctx is None or not ctx.is_active or rules.aware(ctx.expires_at) <= now:
+            raise Unauthenticated("Please log in first (your session is missing or has expired).")
+        if ctx.volunteer_id is None:
+            raise Forbidden("This account is not a volunteer. To sign someone in, scan their card "
+                            "(send volunteer_card).", code="volunteer_required")
+        scanner = Scanner(volunteer_id=ctx.volunteer_id, volunteer_community_id=ctx.volunteer_community_id,
+                          volunteer_status=ctx.volunteer_status)
+    else:
+        ctx = await repo.scan_context(session, activity_id=activity_id, volunteer_id=scanner.volunteer_id)
+    if ctx is None or ctx.id is None:
+        raise NotFound("This activity no longer exists.", code="activity_not_found")
+    _check_activity(ctx, scanner)
+    return ctx, scanner
+
+
+async def check_in(session: AsyncSession, *, settings: Settings, token: str, now: dt.datetime,
+                   scanner: Scanner | None = None, bearer: str | None = None, expected_activity_id: int | None = None,
+                   latitude: float | None = None, longitude: float | None = None) -> ScanResult:
+    """Record a check-in for the bearer's volunteer (or the scanned card's); a second scan returns the record."""
+    activity_id = tokens.verify_kiosk_token(token, secret_key=settings.secret_key, purpose=tokens.CHECK_IN,
+                                            rotation_seconds=settings.qr_rotation_seconds, now=now)
+    ctx, scanner = await _context(session, activity_id=activity_id, expected=expected_activity_id, scanner=scanner,
+                                  bearer=bearer, now=now)
+    if ctx.attendance_id is not None:
+        return ScanResult(await repo.attendance_row(session, ctx.attendance_id), False, "Already checked in.")
+    starts_at, ends_at = rules.aware(ctx.starts_at), rules.aware(ctx.ends_at)
+    opens_before = ctx.opens_minutes_before if ctx.opens_minutes_before is not None else DEFAULT_OPENS_MINUTES_BEFORE
+    opens_at = starts_at - dt.timedelta(minutes=opens_before)
+    if now < opens_at:
+        raise Conflict(f"Check-in opens {opens_before} minutes before the start.", code="checkin_not_open",
+                       opens_at=opens_at.isoformat())
+    if now >= ends_at:
+        raise Conflict("This activity has ended; check-in is closed. Ask the organiser to record your time.",
+                       code="activity_ended")
+    flags = await _check_admission(session, ctx, scanner)
+    geo_flags, distance = _check_geofence(ctx, latitude, longitude)
+    flags += geo_flags
+    if scanner.proxy is not None:
+        flags.append(AttendanceFlag.PROXY_CHECK_IN)
+    values: dict[str, Any] = {
+        "activity_id": activity_id, "volunteer_id": scanner.volunteer_id, "community_id": ctx.community_id,
+        "checked_in_at": now, "checked_out_at": None, "status": AttendanceStatus.CHECKED_IN, "served_minutes": 0,
+        "service_date": rules.service_date(starts_at, settings.timezone), "revision": 0,
+        "proxy_by_user_id": scanner.proxy.user_id if scanner.proxy else None, "checkout_proxy_by_user_id": None,
+        "flags": flags, "distance_m": distance, "decided_by_user_id": None, "decided_at": None, "created_at": now,
+    }
+    attendance_id = await repo.insert_attendance(session, values, event_type="attendance.checked_in", now=now)
+    if attendance_id is None:  # a simultaneous scan of the same person won the unique key
+        existing = await repo.attendance_row_for(session, activity_id=activity_id, volunteer_id=scanner.volunteer_id)
+        return ScanResult(existing, False, "Already checked in.")
+    if scanner.proxy is not None:
+        await record_audit(session, actor=scanner.proxy, action="attendance.proxy_check_in",
+                           entity_type="attendance", entity_id=attendance_id, community_id=ctx.community_id,
+                           after={"volunteer_id": scanner.volunteer_id, "activity_id": activity_id, "at": now})
+    return ScanResult(_Row(id=attendance_id, **values), True, "Checked in.")
+
+
+async def check_out(session: AsyncSession, *, settings: Settings, token: str, now: dt.datetime,
+                    scanner: Scanner | None = None, bearer: str | None = None,
+                    expected_activity_id: int | None = None) -> ScanResult:
+    """Close the volunteer's attendance; minutes count only inside the activity window."""
+    activity_id = tokens.verify_kiosk_token(token, secret_key=settings.secret_key, purpose=tokens.CHECK_OUT,
+                                            rotation_seconds=settings.qr_rotation_seconds, now=now)
+    ctx, scanner = await _context(session, activity_id=activity_id, expected=expected_activity_id, scanner=scanner,
+                                  bearer=bearer, now=now)
+    if ctx.attendance_id is None:
+        raise Conflict("You have not checked in to this activity, so there is nothing to check out of.",
+                       code="not_checked_in")
+    current = await repo.attendance_row(session, ctx.attendance_id)
+    if current.status != AttendanceStatus.CHECKED_IN:
+        return ScanResult(current, False, "Already checked out.")
+    starts_at, ends_at = rules.aware(ctx.starts_at), rules.aware(ctx.ends_at)
+    flags = list(current.flags or [])
+    if scanner.proxy is not None:
+        flags.append(AttendanceFlag.PROXY_CHECK_OUT)
+    values: dict[str, Any] = {
+        "checked_out_at": now, "status": AttendanceStatus.CHECKED_OUT, "flags": flags,
+        "served_minutes": rules.served_minutes(checked_in_at=rules.aware(current.checked_in_at), checked_out_at=now,
+                                               starts_at=starts_at, ends_at=ends_at),
+        "checkout_proxy_by_user_id": scanner.proxy.user_id if scanner.proxy else None,
+    }
+    auto = not AttendanceFlag.NEEDS_REVIEW.intersection(flags) and await repo.kind_auto_approves(
+        session, community_id=ctx.community_id, kind=ctx.kind)
+    if auto:
+        values.update(status=AttendanceStatus.APPROVED, revision=current.revision + 1, decided_at=now)
+    if not await repo.close_open(session, attendance_id=current.id, values=values):
+        return ScanResult(await repo.attendance_row(session, current.id), False, "Already checked out.")
+    await repo.insert_event(session, type="attendance.checked_out", now=now, payload={
+        "attendance_id": current.id, "activity_id": activity_id, "volunteer_id": scanner.volunteer_id})
+    if auto:
+        after = {"status": AttendanceStatus.APPROVED, "served_minutes": values["served_minutes"],
+                 "checked_in_at": current.checked_in_at, "checked_out_at": now}
+        session.add(AttendanceAdjustment(attendance_id=current.id, at=now, action="auto_approve",
+                                         before=None, after=snapshot_times(after), revision=values["revision"],
+                                         reason="The activity kind is approved automatically."))
+        await repo.insert_event(session, type="attendance.approved", now=now,
+                                payload={"attendance_id": current.id, "revision": values["revision"]})
+    if scanner.proxy is not None:
+        await record_audit(session, actor=scanner.proxy, action="attendance.proxy_check_out",
+                           entity_type="attendance", entity_id=current.id, community_id=ctx.community_id,
+                           after={"volunteer_id": scanner.volunteer_id, "activity_id": activity_id, "at": now})
+    await session.flush()
+    return ScanResult(await repo.attendance_row(session, current.id), True,
+                      "Checked out and approved." if auto else "Checked out.")
+
+
+def snapshot_times(values: dict[str, Any]) -> dict[str, Any]:
+    """JSON-safe copy of the fields an adjustment history keeps."""
+    return {k: v.isoformat() if isinstance(v, (dt.datetime, dt.date)) else v for k, v in values.items()}
+
+
+class _Row:
+    """A just-inserted attendance as attributes, so the response needs no second query."""
+
+    def __init__(self, **values: Any) -> None:
+        self.__dict__.update(values)
+
+
+__all__ = ["ScanResult", "Scanner", "check_in", "check_out", "scanner_for_card", "snapshot_times"]

@@ -1,0 +1,151 @@
+"""Signed tokens: rotating activity QR codes and personal volunteer cards; QR images as SVG and PNG.
+
+A kiosk token is `<purpose>.<activity id>.<window>.<signature>`: the window is the number of
+`qr_rotation_seconds` periods since the epoch and the signature is an HMAC over purpose, activity
+and window. Only the current and the previous window are accepted, so a photo of the code sent to
+someone at home stops working within one rotation. A card token `v.<volunteer id>.<card version>.
+<signature>` never expires; bumping Volunteer.card_version revokes every printed card at once.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import datetime as dt
+import hashlib
+import hmac
+import io
+from functools import lru_cache
+
+from servicebank.errors import DomainError
+
+CHECK_IN = "check-in"
+CHECK_OUT = "check-out"
+PURPOSES = (CHECK_IN, CHECK_OUT)
+_PURPOSE_CODES = {CHECK_IN: "i", CHECK_OUT: "o"}
+_CODE_PURPOSES = {v: k for k, v in _PURPOSE_CODES.items()}
+_CARD_PREFIX = "v"
+_MAX_TOKEN_LENGTH = 128
+
+
+class TokenError(DomainError):
+    """A scanned code that cannot be used."""
+
+    status_code = 400
+    code = "qr_token_invalid"
+
+
+@lru_cache(maxsize=8)
+def _key(secret_key: str, purpose: str) -> bytes:
+    # A separate key per use, so a card signature can never pass as a kiosk signature or vice versa.
+    return hmac.new(secret_key.encode(), f"servicebank/checkins/{purpose}".encode(), hashlib.sha256).digest()
+
+
+def _sign(key: bytes, message: str) -> str:
+    digest = hmac.new(key, message.encode(), hashlib.sha256).digest()[:16]
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def current_window(now: dt.datetime, rotation_seconds: int) -> int:
+    """The rotation window `now` falls in."""
+    return int(now.timestamp()) // rotation_seconds
+
+
+@dataclasses.dataclass(frozen=True)
+class KioskToken:
+    token: str
+    purpose: str
+    activity_id: int
+    window: int
+    refresh_at: dt.datetime  # when the kiosk shows the next code
+    expires_at: dt.datetime  # when this code stops being accepted
+
+
+def issue_kiosk_token(*, secret_key: str, rotation_seconds: int, activity_id: int, purpose: str,
+                      now: dt.datetime) -> KioskToken:
+    """The code the kiosk shows right now for this activity and purpose."""
+    window = current_window(now, rotation_seconds)
+    code = _PURPOSE_CODES[purpose]
+    body = f"{code}.{activity_id}.{window}"
+    token = f"{body}.{_sign(_key(secret_key, 'kiosk'), body)}"
+    return KioskToken(
+        token=token, purpose=purpose, activity_id=activity_id, window=window,
+        refresh_at=dt.datetime.fromtimestamp((window + 1) * rotation_seconds, dt.UTC),
+        expires_at=dt.datetime.fromtimestamp((window + 2) * rotation_seconds, dt.UTC),
+    )
+
+
+def verify_kiosk_token(token: str, *, secret_key: str, rotation_seconds: int, purpose: str,
+                       now: dt.datetime) -> int:
+    """The activity id of a genuine, fresh kiosk token for `purpose`; raises TokenError otherwise."""
+    if not token or len(token) > _MAX_TOKEN_LENGTH:
+        raise _invalid()
+    parts = token.split(".")
+    if len(parts) != 4 or parts[0] not in _CODE_PURPOSES or not parts[1].isdigit() or not parts[2].isdigit():
+        raise _invalid()
+    body = token.rpartition(".")[0]
+    if not hmac.compare_digest(parts[3], _sign(_key(secret_key, "kiosk"), body)):
+        raise _invalid()
+    token_purpose = _CODE_PURPOSES[parts[0]]
+    if token_purpose != purpose:
+        other = "check-out" if purpose == CHECK_IN else "check-in"
+        raise TokenError(f"This is the {other} code. Please scan the {purpose} code shown at the venue.",
+                         code="qr_token_wrong_purpose")
+    window = int(parts[2])
+    current = current_window(now, rotation_seconds)
+    if window < current - 1:
+        raise TokenError("This code has expired. Please scan the code currently shown at the venue.",
+                         code="qr_token_expired")
+    if window > current:
+        raise _invalid()
+    return int(parts[1])
+
+
+def _invalid() -> TokenError:
+    return TokenError("This is not a valid Service Bank check-in code. Please scan the code shown at the venue.",
+                      code="qr_token_invalid")
+
+
+def issue_card_token(*, secret_key: str, volunteer_id: int, card_version: int) -> str:
+    """The token printed on a volunteer's personal QR card."""
+    body = f"{_CARD_PREFIX}.{volunteer_id}.{card_version}"
+    return f"{body}.{_sign(_key(secret_key, 'card'), body)}"
+
+
+def verify_card_token(token: str, *, secret_key: str) -> tuple[int, int]:
+    """(volunteer id, card version) of a genuine card token; raises TokenError otherwise."""
+    parts = token.split(".") if token and len(token) <= _MAX_TOKEN_LENGTH else []
+    if len(parts) != 4 or parts[0] != _CARD_PREFIX or not parts[1].isdigit() or not parts[2].isdigit():
+        raise TokenError("This is not a Service Bank volunteer card.", code="card_invalid")
+    if not hmac.compare_digest(parts[3], _sign(_key(secret_key, "card"), token.rpartition(".")[0])):
+        raise TokenError("This is not a Service Bank volunteer card.", code="card_invalid")
+    return int(parts[1]), int(parts[2])
+
+
+def scan_url(public_url: str, token: str) -> str:
+    """The address a phone opens when it scans a kiosk code."""
+    return f"{public_url.rstrip('/')}/c/{token}"
+
+
+def qr_svg(data: str) -> bytes:
+    """`data` as a QR code in SVG."""
+    import qrcode
+    import qrcode.image.svg
+
+    image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, border=2,
+                        error_correction=qrcode.constants.ERROR_CORRECT_M)
+    buffer = io.BytesIO()
+    image.save(buffer)
+    return buffer.getvalue()
+
+
+def qr_png(data: str, *, box_size: int = 10) -> bytes:
+    """`data` as a QR code in PNG."""
+    import qrcode
+
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=box_size, border=2)
+    code.add_data(data)
+    code.make(fit=True)
+    buffer = io.BytesIO()
+    code.make_image().save(buffer, format="PNG")
+    return buffer.getvalue()

@@ -1,0 +1,44 @@
+"""Double scans at the same moment on PostgreSQL: one record, every scan answered with it."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from servicebank.checkins import service, tokens
+from servicebank.checkins.service import Scanner
+from tests.checkins.helpers import attendance_count, code, events_of, scene, utcnow
+
+
+def _scanner(s) -> Scanner:  # noqa: ANN001
+    v = s.volunteer.volunteer
+    return Scanner(volunteer_id=v.id, volunteer_community_id=v.community_id, volunteer_status=v.status)
+
+
+@pytest.mark.postgres_only
+async def test_simultaneous_check_ins_make_one_record(session, settings, db) -> None:
+    s = await scene(session)
+    token = code(settings, s.activity.id)
+
+    async def one_scan():  # noqa: ANN202
+        async with db.session_scope() as tx:
+            result = await service.check_in(tx, settings=settings, token=token, scanner=_scanner(s), now=utcnow())
+            return result.created, result.attendance.id
+
+    results = await asyncio.gather(*(one_scan() for _ in range(12)))
+    assert sum(created for created, _ in results) == 1
+    assert len({attendance_id for _, attendance_id in results}) == 1
+    assert await attendance_count(db) == 1
+    assert len(await events_of(db, "attendance.checked_in")) == 1
+
+
+@pytest.mark.postgres_only
+async def test_simultaneous_check_outs_close_once(client, session, settings, db) -> None:
+    s = await scene(session)
+    await client.post("/api/check-ins", json={"token": code(settings, s.activity.id)}, headers=s.volunteer.headers)
+    token = code(settings, s.activity.id, tokens.CHECK_OUT)
+    responses = await asyncio.gather(*(
+        client.post("/api/check-outs", json={"token": token}, headers=s.volunteer.headers) for _ in range(8)))
+    assert sorted(r.status_code for r in responses) == [200] * 7 + [201]
+    assert len(await events_of(db, "attendance.checked_out")) == 1
