@@ -117,16 +117,3 @@ def _publish_after_commit(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _forget_after_rollback(session: Session) -> None:
     session.info.pop(OUTBOX_PENDING, None)
-
-
-async def provide_transaction(db: Database) -> AsyncIterator[AsyncSession]:
-    """Litestar dependency: one transaction per request, committed before the response is sent."""
-    async with db.sessionmaker() as session:
-        try:
-            yield session
-        except BaseException:
-            await session.rollback()
-            raise
-        else:
-            if session.in_transaction():
-                await session.commit()

@@ -69,12 +69,17 @@ def handlers_for(event_type: str) -> list[Handler]:
     return list(_handlers.get(event_type, ()))
 
 
+def publish_after_commit(session: AsyncSession, event_id: int) -> None:
+    """Send an outbox row written by the caller (e.g. with plain SQL) once the transaction commits."""
+    session.sync_session.info.setdefault(OUTBOX_PENDING, []).append(event_id)
+
+
 async def record_event(session: AsyncSession, type: str, payload: dict[str, Any]) -> OutboxEvent:  # noqa: A002
     """Write an event to the outbox in the caller's transaction; it is published after commit."""
     event = OutboxEvent(type=type, payload=payload, created_at=utcnow())
     session.add(event)
     await session.flush()
-    session.sync_session.info.setdefault(OUTBOX_PENDING, []).append(event.id)
+    publish_after_commit(session, event.id)
     return event
 
 

@@ -15,8 +15,7 @@ from servicebank.accounts.models import AuthSession, User
 from servicebank.accounts.sessions import TOKEN_PREFIX, hash_token
 from servicebank.activities.models import Activity, ActivityKind
 from servicebank.checkins.models import Attendance, AttendanceAdjustment, AttendanceStatus, CheckinPolicy
-from servicebank.db import OUTBOX_PENDING
-from servicebank.events import OutboxEvent
+from servicebank.events import OutboxEvent, publish_after_commit
 from servicebank.volunteers.models import Volunteer
 
 try:  # The activities domain adds sign-ups; until it does, everyone is a walk-in.
@@ -145,7 +144,7 @@ async def insert_attendance(session: AsyncSession, values: dict[str, Any], *,
     row = (await session.execute(_pg_check_in_statement(), params)).first()
     if row is None:
         return None
-    session.sync_session.info.setdefault(OUTBOX_PENDING, []).append(row.id)
+    publish_after_commit(session, row.id)
     return int(row.attendance_id)
 
 
@@ -185,7 +184,7 @@ async def insert_event(session: AsyncSession, *, type: str, payload: dict[str, A
         OUTBOX.insert().values(type=type, payload=payload, created_at=now, attempts=0, dead=False)
         .returning(OUTBOX.c.id)
     )).scalar_one()
-    session.sync_session.info.setdefault(OUTBOX_PENDING, []).append(event_id)
+    publish_after_commit(session, event_id)
     return event_id
 
 
