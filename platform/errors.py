@@ -124,6 +124,7 @@ def _integrity_error(_: Request, exc: IntegrityError) -> Response[Any]:
 
 
 _CONNECTION_HINTS = ("connect", "connection", "server closed", "terminating", "shutting down", "the database system",
+                     "recovery",
                      "timeout", "timed out", "database is locked", "too many clients")
 
 
@@ -146,7 +147,8 @@ def _database_down(request: Request, exc: DBAPIError) -> Response[Any]:
 
 
 def _unexpected(request: Request, exc: Exception, checked: bool = False) -> Response[Any]:
-    if not checked and isinstance(exc, OSError) and is_connection_error(exc):
+    from_driver = isinstance(exc, OSError) or type(exc).__module__.startswith(("asyncpg", "aiosqlite", "sqlite3"))
+    if not checked and from_driver and is_connection_error(exc):
         return _database_down(request, exc)  # type: ignore[arg-type]
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return problem(HTTP_500_INTERNAL_SERVER_ERROR, "internal_error",
@@ -161,6 +163,8 @@ def exception_handlers() -> dict[Any, Any]:
         IntegrityError: _integrity_error,
         OperationalError: _database_down,
         InterfaceError: _database_down,
+        # asyncpg reports a connection dropped mid-query as a plain DBAPIError.
+        DBAPIError: _database_down,
         Exception: _unexpected,
     }
 

@@ -99,4 +99,6 @@ DYNAMIC = [
     N_("no_location"), N_("activity_cancelled"), N_("manual"),
     N_("Checked in."), N_("Already checked in."), N_("Checked out."), N_("Already checked out."),
     N_("Checked out and approved."), N_("requested"), N_("issued"), N_("revoked"), N_("rejected"), N_("It did not work: %(reason)s"),
+    # Volunteer, series and objection statuses on the organiser pages.
+    N_("pending"), N_("active"), N_("suspended"), N_("left"), N_("open"), N_("upheld"), N_("dismissed"),
 ]

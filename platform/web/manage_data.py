@@ -24,6 +24,14 @@ async def managed_communities(session: AsyncSession, principal: Principal) -> li
     return list((await session.scalars(query)).all())
 
 
+async def community_by_id(session: AsyncSession, community_id: int) -> Community:
+    """The community (callers have checked access already)."""
+    community = await session.get(Community, community_id)
+    if community is None:
+        raise NotFound("No such community.", code="community_not_found")
+    return community
+
+
 async def pick_community(session: AsyncSession, principal: Principal, community_id: int | None) -> tuple[
         Community, list[Community]]:
     """The community asked for (or the first one the caller works in), with the caller's list to switch."""

@@ -18,18 +18,12 @@ from servicebank.checkins import kiosk, review
 from servicebank.checkins import repository as checkin_repo
 from servicebank.errors import DomainError, InvalidInput
 from servicebank.events import utcnow
-from servicebank.web import charts, friendly, i18n, manage_data
-from servicebank.web.guard import require_login
+from servicebank.web import charts, forms, friendly, i18n, manage_data
+from servicebank.web.forms import parse_local
+from servicebank.web.guard import require_login, safe_next
+from servicebank.web.pages_attendance import no_show_candidates, proxy_flash
+from servicebank.web.pages_series import choices
 from servicebank.web.render import lang_of, redirect, render
-
-
-def parse_local(value: str, timezone: str) -> dt.datetime:
-    """A datetime-local field ("2026-11-23T09:30") in the platform's timezone, as an aware time."""
-    try:
-        naive = dt.datetime.fromisoformat(value.strip())
-    except ValueError:
-        raise InvalidInput("Please give the date and time, e.g. 2026-11-23 09:30.", code="invalid_time") from None
-    return naive.replace(tzinfo=ZoneInfo(timezone)) if naive.tzinfo is None else naive
 
 
 def _today(request: Request) -> dt.date:
@@ -73,23 +67,18 @@ class ManagePages(Controller):
                               optional_principal: Principal | None) -> Response:
         """Create the activity (published at once when asked)."""
         principal = require_login(optional_principal)
-        form = dict(await request.form())
+        form = forms.values(await request.form())
         _ = i18n.translator(lang_of(request))
-        tz = request.app.state.settings.timezone
+        community_id = int(forms.text(form, "community_id") or 0)
         try:
-            community_id = int(form.get("community_id", "0"))
-            capacity = int(form["capacity"]) if str(form.get("capacity", "")).strip() else None
-            data = msgspec.convert({
-                "community_id": community_id, "kind": form.get("kind", ""), "title": str(form.get("title", "")),
-                "description": str(form.get("description", "")), "address": str(form.get("address", "")),
-                "starts_at": parse_local(str(form.get("starts_at", "")), tz),
-                "ends_at": parse_local(str(form.get("ends_at", "")), tz), "capacity": capacity,
-                "publish": form.get("publish") == "1"}, ActivityCreate)
+            fields = forms.activity_fields(form, timezone=request.app.state.settings.timezone, with_times=True)
+            data = msgspec.convert({**fields, "community_id": community_id,
+                                    "publish": forms.text(form, "publish") == "1"}, ActivityCreate)
             activity = await activities.create_activity(db_session, principal=principal, data=data)
         except (DomainError, ValueError, msgspec.ValidationError) as exc:
             await db_session.rollback()
             error = exc if isinstance(exc, DomainError) else InvalidInput(str(exc), code="invalid_input")
-            return await _activity_form(request, db_session, principal, int(form.get("community_id") or 0), form,
+            return await _activity_form(request, db_session, principal, community_id, form,
                                         friendly.explain(error, _))
         return redirect(request, f"/manage/activities/{activity.id}")
 
@@ -101,8 +90,15 @@ class ManagePages(Controller):
         _ = i18n.translator(lang_of(request))
         activity = await kiosk.staff_activity(db_session, activity_id=activity_id, principal=principal)
         rows = await checkin_repo.list_for_activity(db_session, activity_id=activity_id)
+        flash, kind = _flash(request, _, done), "ok"
+        proxied = await proxy_flash(db_session, request, activity_id=activity_id)
+        if proxied:
+            flash, kind = proxied
         return render(request, "manage_activity.html", principal, title=activity.title, activity=activity,
-                      rows=rows, flash=_(DONE[done]) if done in DONE else None)
+                      rows=rows, flash=flash, flash_kind=kind,
+                      absent=await no_show_candidates(db_session, activity_id=activity_id),
+                      started=activity.starts_at <= utcnow(),
+                      awaiting=sum(1 for att, _n, _num in rows if att.status in ("checked_out", "auto_closed")))
 
     @post("/activities/{activity_id:int}/publish")
     async def publish(self, request: Request, activity_id: int, db_session: AsyncSession,
@@ -120,7 +116,8 @@ class ManagePages(Controller):
         form = await request.form()
         reason = str(form.get("reason", "")).strip() or "Cancelled by the organiser."
         await activities.cancel_activity(db_session, principal=principal, activity_id=activity_id, reason=reason)
-        return redirect(request, f"/manage/activities/{activity_id}?done=cancelled")
+        back = safe_next(str(form.get("next", "")), f"/manage/activities/{activity_id}")
+        return redirect(request, f"{back}{'&' if '?' in back else '?'}done=cancelled")
 
     @get("/activities/{activity_id:int}/kiosk")
     async def kiosk_page(self, request: Request, activity_id: int, db_session: AsyncSession,
@@ -133,8 +130,10 @@ class ManagePages(Controller):
         code = await kiosk.kiosk_code(db_session, settings=request.app.state.settings, activity_id=activity_id,
                                       purpose=purpose, principal=principal, now=utcnow())
         count = await kiosk.live_count(db_session, activity_id=activity_id, principal=principal, now=utcnow())
+        proxied = await proxy_flash(db_session, request, activity_id=activity_id)
         return render(request, "kiosk.html", principal, title=_("Check-in code"), activity=activity, code=code,
-                      count=count, purpose=purpose)
+                      count=count, purpose=purpose, flash=proxied[0] if proxied else None,
+                      flash_kind=proxied[1] if proxied else "ok")
 
     @post("/attendance/{attendance_id:int}/{action:str}")
     async def decide(self, request: Request, attendance_id: int, action: str, db_session: AsyncSession,
@@ -159,13 +158,23 @@ class ManagePages(Controller):
 
 
 DONE = {"published": i18n.N_("Published: volunteers can sign up now."), "cancelled": i18n.N_("The activity is cancelled."),
-        "approve": i18n.N_("Approved."), "adjust": i18n.N_("Times adjusted and approved."), "decline": i18n.N_("Declined.")}
+        "approve": i18n.N_("Approved."), "adjust": i18n.N_("Times adjusted and approved."), "decline": i18n.N_("Declined."),
+        "saved": i18n.N_("Saved."), "no_show": i18n.N_("Recorded as not come."),
+        "bulk": i18n.N_("%(approved)s records approved, %(skipped)s left for you to look at.")}
+
+
+def _flash(request: Request, _, done: str | None) -> str | None:  # noqa: ANN001
+    """The message after an action, from the address (numbers only, so nobody can write on the page)."""
+    if done == "bulk":
+        counts = {k: request.query_params.get(k, "") for k in ("approved", "skipped")}
+        return _(DONE["bulk"], **{k: int(v) if v.isdigit() else 0 for k, v in counts.items()})
+    return _(DONE[done]) if done in DONE else None
 
 
 async def _activity_form(request: Request, db_session: AsyncSession, principal: Principal, community_id: int,
                          form: dict[str, Any], error: str | None) -> Response:
     _ = i18n.translator(lang_of(request))
-    chosen, choices = await manage_data.pick_community(db_session, principal, community_id or None)
-    kinds = await kinds_for(db_session, community_id=chosen.id)
+    chosen, communities = await manage_data.pick_community(db_session, principal, community_id or None)
     return render(request, "activity_form.html", principal, status_code=422 if error else 200,
-                  title=_("New activity"), community=chosen, choices=choices, kinds=kinds, form=form, error=error)
+                  title=_("New activity"), community=chosen, choices=communities, form=form, error=error,
+                  activity=None, action="/manage/activities/new", **await choices(db_session, chosen.id))

@@ -37,9 +37,41 @@ async def build_world(database_url: str) -> dict[str, object]:
         await session.commit()
         world = {"password": PASSWORD, "organiser": organiser.user.username, "volunteer": volunteer.user.phone,
                  "clerk": clerk.user.username, "community_id": org.community.id, "store_id": store.id,
-                 "volunteer_name": "王秀英"}
+                 "volunteer_name": "王秀英", "volunteer_id": volunteer.volunteer.id,
+                 **await organiser_world(session, org, organiser)}
     await db.dispose()
     return world
+
+
+async def organiser_world(session, org, organiser) -> dict[str, int]:  # noqa: ANN001
+    """What the organiser pages show: a team, a draft activity, a weekly series, a list with an objection."""
+    import datetime as dt
+
+    from servicebank.accounts.sessions import load_principal
+    from servicebank.activities import series
+    from servicebank.activities.models import Activity
+    from servicebank.activities.schemas import SeriesCreate
+    from servicebank.honours.models import HonourList, HonourObjection
+    from tests.factories import make_team
+
+    team = await make_team(session, org.community, name="党员先锋队", kind="党员")
+    now = dt.datetime.now(dt.UTC)
+    draft = Activity(community_id=org.community.id, kind="cleanup", title="小区绿化", status="draft",
+                     starts_at=now + dt.timedelta(days=3), ends_at=now + dt.timedelta(days=3, hours=2))
+    session.add(draft)
+    principal = await load_principal(session, organiser.user)
+    weekly = await series.create_series(session, principal=principal, timezone="Asia/Shanghai", data=SeriesCreate(
+        community_id=org.community.id, kind="patrol", title="周六治安巡逻", rrule="FREQ=WEEKLY;BYDAY=SA",
+        starts_at=now + dt.timedelta(days=1), ends_at=now + dt.timedelta(days=1, hours=2)))
+    honours = HonourList(scope_kind="community", scope_id=org.community.id, month="2026-01", title="一月光荣榜",
+                         status="published", period_start=now - dt.timedelta(days=60),
+                         period_end=now - dt.timedelta(days=30), published_at=now,
+                         notice_ends_at=now + dt.timedelta(days=7))
+    session.add(honours)
+    await session.flush()
+    session.add(HonourObjection(list_id=honours.id, name="居民老马", text="名单上的时长和我看到的不一样", client_key="k"))
+    await session.commit()
+    return {"team_id": team.id, "activity_id": draft.id, "series_id": weekly.id, "list_id": honours.id}
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ pytestmark = [pytest.mark.browser]
 
 # Checks run in the page: no eval (our CSP forbids it), so these are plain functions Playwright passes over.
 CHECK = """() => {
+  document.querySelectorAll('details').forEach(d => { d.open = true; });
   const unlabelled = [...document.querySelectorAll('input, select, textarea')]
     .filter(el => el.type !== 'hidden')
     .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label'))
@@ -20,7 +21,14 @@ CHECK = """() => {
 PUBLIC = ["/", "/login", "/leaderboard", "/verify", "/public/communities/{community_id}",
           "/public/communities/{community_id}/honours"]
 VOLUNTEER = ["/me", "/activities", "/me/card", "/me/code", "/me/certificates", "/leaderboard"]
-ORGANISER = ["/manage", "/manage/activities/new", "/manage/honours", "/leaderboard"]
+ORGANISER = ["/manage", "/manage/activities/new", "/manage/honours", "/leaderboard",
+             "/manage/activities/{activity_id}", "/manage/activities/{activity_id}/edit",
+             "/manage/activities/{activity_id}/kiosk", "/manage/series", "/manage/series/new",
+             "/manage/series/{series_id}", "/manage/volunteers", "/manage/volunteers/new",
+             "/manage/volunteers/{volunteer_id}", "/manage/volunteers/{volunteer_id}/edit",
+             "/manage/volunteers/{volunteer_id}/card", "/manage/teams", "/manage/teams/{team_id}", "/manage/import",
+             "/manage/reports", "/manage/certificates?q=王&volunteer={volunteer_id}",
+             "/manage/honours/{list_id}/objections", "/manage/audit"]
 CLERK = ["/till/{store_id}"]
 
 
@@ -31,7 +39,7 @@ def _sweep(page, paths: list[str], world: dict, shots, tag: str) -> list[str]:  
         response = page.goto(path)
         assert response is not None
         facts = page.evaluate(CHECK)
-        name = tag + path.replace("/", "_")
+        name = tag + path.replace("/", "_").replace("?", "_").replace("&", "_").replace("=", "-")
         page.screenshot(path=shots / f"sweep{name}.png", full_page=True)
         if response.status != 200:
             problems.append(f"{tag} {path}: HTTP {response.status}")
