@@ -1,0 +1,120 @@
+"""Open-loop load: requests started on a schedule (arrivals), not when the previous one finished.
+
+A festival is people arriving: a slow server does not slow their arrival, it makes them wait.
+`run_paced` starts request i at `i * seconds / total` and measures each from its scheduled start,
+so queueing inside our server shows in the latency. `Readers` keeps a steady trickle of reads
+going in the background until told to stop. Both are bounded in count and time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+
+import httpx
+
+from bench.common import LoadResult
+
+Request = Callable[[httpx.AsyncClient, int], Awaitable[httpx.Response]]
+
+
+def client_for(base_url: str, connections: int = 200) -> httpx.AsyncClient:
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    return httpx.AsyncClient(base_url=base_url, limits=limits, timeout=60)
+
+
+def _record(result: LoadResult, started: float, response: httpx.Response | None,
+            ok: Callable[[httpx.Response], bool]) -> None:
+    result.latencies_ms.append((time.perf_counter() - started) * 1000)
+    if response is None:
+        result.errors += 1
+        return
+    result.statuses[response.status_code] = result.statuses.get(response.status_code, 0) + 1
+    if not ok(response):
+        result.errors += 1
+        if len(result.samples) < 5:
+            result.samples.append(f"{response.status_code} {response.text[:300]}")
+
+
+async def run_paced(name: str, make_request: Request, *, total: int, seconds: float, client: httpx.AsyncClient,
+                    ok: Callable[[httpx.Response], bool] | None = None,
+                    on_done: Callable[[int, httpx.Response | None], None] | None = None) -> LoadResult:
+    """Start `total` requests evenly over `seconds`; latency counts from each request's scheduled start."""
+    ok = ok or (lambda r: r.status_code < 400)
+    result = LoadResult(name=name, requests=total, seconds=0.0, errors=0)
+    result.samples = []  # type: ignore[attr-defined]
+    origin = time.perf_counter()
+
+    async def one(i: int) -> None:
+        scheduled = origin + i * seconds / total
+        await asyncio.sleep(max(0.0, scheduled - time.perf_counter()))
+        response = None
+        try:
+            response = await make_request(client, i)
+        except httpx.HTTPError as exc:
+            if len(result.samples) < 5:  # type: ignore[attr-defined]
+                result.samples.append(repr(exc))  # type: ignore[attr-defined]
+        _record(result, scheduled, response, ok)
+        if on_done is not None:
+            on_done(i, response)
+
+    await asyncio.gather(*(one(i) for i in range(total)))
+    result.seconds = time.perf_counter() - origin
+    return result
+
+
+class Readers:
+    """A background mix of reads at a steady rate until `stop()`; at most `limit` requests in all."""
+
+    def __init__(self, client: httpx.AsyncClient, requests: dict[str, Request], *, per_second: float,
+                 limit: int = 100_000) -> None:
+        self.client = client
+        self.requests = requests
+        self.interval = 1 / per_second
+        self.limit = limit
+        self.results = {name: LoadResult(name=name, requests=0, seconds=0.0, errors=0) for name in requests}
+        for r in self.results.values():
+            r.samples = []  # type: ignore[attr-defined]
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._inflight: set[asyncio.Task[None]] = set()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run())
+
+    async def _one(self, name: str, i: int) -> None:
+        result = self.results[name]
+        started = time.perf_counter()
+        response = None
+        try:
+            response = await self.requests[name](self.client, i)
+        except httpx.HTTPError:
+            pass
+        result.requests += 1
+        _record(result, started, response, lambda r: r.status_code < 400)
+
+    async def _run(self) -> None:
+        names = list(self.requests)
+        origin = time.perf_counter()
+        for i in range(self.limit):
+            if self._stop.is_set():
+                break
+            task = asyncio.create_task(self._one(names[i % len(names)], i // len(names)))
+            self._inflight.add(task)
+            task.add_done_callback(self._inflight.discard)
+            try:
+                await asyncio.wait_for(self._stop.wait(), timeout=max(0.0, origin + (i + 1) * self.interval
+                                                                       - time.perf_counter()))
+            except TimeoutError:
+                pass
+        for r in self.results.values():
+            r.seconds = time.perf_counter() - origin
+
+    async def stop(self) -> dict[str, LoadResult]:
+        self._stop.set()
+        if self._task is not None:
+            await self._task
+        if self._inflight:
+            await asyncio.gather(*self._inflight)
+        return self.results

@@ -1,0 +1,160 @@
+"""The benchmark harness: a city's data, the festival and the city-size reads, on throwaway servers.
+
+    python -m bench.run [--scenario festival|city|all] [--size tiny|small|full] [--json] [--no-docs]
+
+Starts PostgreSQL and Redis (tests/servers.py, loopback only), loads the city with COPY, starts the
+API (uvicorn, one process, production mode) and a Dramatiq worker as separate processes, runs the
+scenarios with progress on stderr, prints the figures (or JSON with --json), saves them to
+bench/results/<size>.json and rewrites docs/benchmarks.md from every benchmark's latest results.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import os
+import random
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from bench.common import ROOT, PostgresServer, RedisServer, peak_rss_mb, service_env, start_api, start_worker, stop
+
+RESULTS = ROOT / "bench" / "results"
+TARGET_RSS_MB = 300.0
+READS = {"full": (300, 4), "small": (200, 4), "tiny": (20, 4)}
+READ_SAMPLE = {"full": 2000, "small": 500, "tiny": 20}
+
+
+class Progress:
+    def __init__(self, quiet: bool = False) -> None:
+        self.origin = time.perf_counter()
+        self.quiet = quiet
+
+    def __call__(self, message: str) -> None:
+        if not self.quiet:
+            print(f"[{time.perf_counter() - self.origin:7.1f}s] {message}", file=sys.stderr, flush=True)
+
+
+def machine() -> dict[str, Any]:
+    model = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
+                 "unknown")
+    mem_kb = next(int(line.split()[1]) for line in open("/proc/meminfo") if line.startswith("MemTotal"))
+    return {"cores": os.cpu_count(), "cpu": model, "memory_gb": round(mem_kb / 1024 / 1024, 1),
+            "python": sys.version.split()[0], "load_average_start": os.getloadavg()}
+
+
+def rss_mb(pid: int) -> float:
+    """The current resident set of a process and its children, in MB."""
+    from bench.common import _tree
+
+    total = 0
+    for p in _tree(pid):
+        try:
+            for line in open(f"/proc/{p}/status"):
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+    return round(total / 1024, 1)
+
+
+async def run(scenario: str, size: str, progress: Progress, *, pg: Any = None, redis: Any = None,
+              after: Callable[[str, str], Awaitable[None]] | None = None) -> dict[str, Any]:
+    """Load the city and run the scenarios; servers given by the caller are left running for it."""
+    from bench.city import SHAPES, load_city
+    from bench.festival import FESTIVALS, festival_volunteers, prepare, run_festival
+    from bench.copyload import loading_connection
+    from bench.logins import create_logins
+    from bench.reads import run_reads
+
+    started = time.perf_counter()
+    out: dict[str, Any] = {"date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "size": size,
+                           "scenario": scenario, "machine": machine()}
+    own_servers = pg is None
+    if own_servers:
+        pg, redis = PostgresServer(), RedisServer()
+    api = worker = None
+    try:
+        url = pg.create_database("servicebank_bench")
+        progress(f"loading the {size} city")
+        city = await load_city(url, SHAPES[size], redis_url=redis.url, progress=progress)
+        out["city"] = {"shape": city.shape.__dict__, "months": city.months, "counts": city.counts,
+                       "timings_s": {k: round(v, 1) for k, v in city.timings.items()}}
+        fshape = FESTIVALS[size]
+        conn = await loading_connection(url)
+        # Logins: the festival's volunteers, a random sample of the city, one organiser per community.
+        rnd = random.Random(11)
+        sample = rnd.sample(range(1, city.shape.volunteers + 1), min(READ_SAMPLE[size], city.shape.volunteers))
+        festival_people = [v for vs in festival_volunteers(city, fshape).values() for v in vs]
+        logins = await create_logins(conn, volunteer_ids=sorted(set(sample) | set(festival_people)),
+                                     community_ids=list(range(1, city.shape.communities + 1)))
+        reads_logins = type(logins)(volunteer_tokens={v: logins.volunteer_tokens[v] for v in sample},
+                                    organiser_tokens=logins.organiser_tokens)
+        festival = await prepare(conn, city, fshape) if scenario in ("festival", "all") else None
+        await conn.execute("ANALYZE")
+        await conn.close()
+        out["setup_s"] = round(time.perf_counter() - started, 1)
+        env = service_env(url, redis.url, SERVICEBANK_MODE="production", SERVICEBANK_SECURE_COOKIES="false",
+                          SERVICEBANK_JSON_LOGS="false")
+        progress("starting the API (uvicorn, 1 process) and the worker (dramatiq, 1 process x 8 threads)")
+        api, base = start_api(env, app="bench.apps:make_app")
+        worker = start_worker(env)
+        scenarios_started = time.perf_counter()
+        if festival is not None:
+            mark = time.perf_counter()
+            out["festival"] = await run_festival(base_url=base, db_url=url, city=city, logins=logins,
+                                                 festival=festival, shape=fshape, progress=progress)
+            out["festival"]["seconds"] = round(time.perf_counter() - mark, 1)
+            out["memory"] = {"api_peak_mb": peak_rss_mb(api.pid), "worker_peak_mb": peak_rss_mb(worker.pid),
+                             "api_now_mb": rss_mb(api.pid), "worker_now_mb": rss_mb(worker.pid),
+                             "target_mb": TARGET_RSS_MB}
+        if scenario in ("city", "all"):
+            mark = time.perf_counter()
+            requests, concurrency = READS[size]
+            out["reads"] = {"requests": requests, "concurrency": concurrency, "month": city.months[-1],
+                            "results": await run_reads(base_url=base, city=city, logins=reads_logins,
+                                                       requests=requests, concurrency=concurrency,
+                                                       progress=progress)}
+            out["reads"]["seconds"] = round(time.perf_counter() - mark, 1)
+            out["memory_after_reads"] = {"api_peak_mb": peak_rss_mb(api.pid)}
+        out["scenarios_s"] = round(time.perf_counter() - scenarios_started, 1)
+        stop(worker)
+        stop(api)
+        if after is not None:
+            await after(url, redis.url)
+    finally:
+        stop(worker)
+        stop(api)
+        if own_servers:
+            redis.close()
+            pg.close()
+    out["total_s"] = round(time.perf_counter() - started, 1)
+    out["machine"]["load_average_end"] = os.getloadavg()
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Service Bank benchmark harness (loopback only).")
+    parser.add_argument("--scenario", choices=("festival", "city", "all"), default="all")
+    parser.add_argument("--size", choices=("tiny", "small", "full"), default="small")
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument("--no-docs", action="store_true", help="do not rewrite docs/benchmarks.md")
+    args = parser.parse_args(argv)
+    from bench.report import as_json, render_summary, write_docs
+
+    results = asyncio.run(run(args.scenario, args.size, Progress(quiet=False)))
+    data = as_json(results)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"{args.size}.json").write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n")
+    print(json.dumps(data, indent=1, ensure_ascii=False) if args.json else render_summary(data))
+    if not args.no_docs and args.size != "tiny":
+        write_docs()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

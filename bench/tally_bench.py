@@ -1,0 +1,259 @@
+"""Tally throughput: attendance events turned into ledger postings by a real Dramatiq worker, against a
+Dramatiq actor doing one PostgreSQL insert per message, in the same run on the same servers.
+
+Starts a throwaway PostgreSQL and Redis (tests/servers.py). Phase 1 (throughput): N approved
+attendances with their outbox events, dispatched in messages of 500 ids (what the after-commit
+publisher sends) to `python -m dramatiq ... -p 1 -t 4`; events/s from the first send to the last
+processed_at. The baseline gets N messages, one insert each. Phase 2 (lag): events produced at a
+steady rate in small commits (like requests), each published after commit; lag = processed_at -
+created_at. Prints a markdown table.
+
+    python bench/tally_bench.py [--events 20000] [--rate 1000] [--seconds 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import dramatiq  # noqa: E402
+from sqlalchemy import BigInteger, Float, func, insert, select, text  # noqa: E402
+from sqlalchemy.orm import Mapped, mapped_column  # noqa: E402
+
+from servicebank.db import Base  # noqa: E402
+
+
+class BaselineInsert(Base):
+    """The baseline actor's table: one row per message."""
+
+    __tablename__ = "bench_tally_baseline"
+
+    sent_at: Mapped[float] = mapped_column(Float)
+    done_at: Mapped[float] = mapped_column(Float)
+    n: Mapped[int] = mapped_column(BigInteger)
+
+
+def _declare_baseline_actor() -> None:
+    # Imported by the worker (`python -m dramatiq bench.tally_bench`): bind the actor to the Redis broker.
+    from servicebank.workers import tasks  # noqa: F401  (broker + real actors)
+    from servicebank.workers.runtime import worker_db
+
+    @dramatiq.actor(actor_name="bench.insert_one", queue_name="bench", max_retries=0)
+    async def insert_one(n: int, sent_at: float) -> None:
+        """One PostgreSQL insert per message."""
+        async with worker_db().session_scope() as session:
+            session.add(BaselineInsert(n=n, sent_at=sent_at, done_at=time.time()))
+
+
+if __name__ != "__main__":
+    _declare_baseline_actor()
+
+
+def _env(pg_url: str, redis_url: str) -> dict[str, str]:
+    from bench.common import service_env
+
+    return service_env(pg_url, redis_url)
+
+
+async def _seed(db, attendances: int) -> list[int]:  # noqa: ANN001
+    from servicebank.activities.models import Activity
+    from servicebank.checkins.models import Attendance
+    from servicebank.events import OutboxEvent
+    from servicebank.org.models import Community, District, Street
+    from servicebank.points.models import HoursRule
+    from servicebank.volunteers.models import Volunteer
+
+    async with db.session_scope() as s:
+        if not await s.scalar(select(func.count(District.id))):
+            district = District(name="基准区")
+            s.add(district)
+            await s.flush()
+            street = Street(district_id=district.id, name="基准街道")
+            s.add(street)
+            await s.flush()
+            s.add(Community(district_id=district.id, street_id=street.id, name="基准社区", code="BM"))
+            s.add(HoursRule(kind="*", daily_cap_minutes=None))
+            await s.flush()
+        community = (await s.scalars(select(Community))).first()
+        volunteers = list((await s.scalars(select(Volunteer.id))).all())
+        if not volunteers:
+            rows = [{"community_id": community.id, "number": f"BM-{i:06d}", "real_name": f"志愿者{i}",
+                     "phone": f"1390{i:07d}"} for i in range(500)]
+            volunteers = list((await s.execute(insert(Volunteer).returning(Volunteer.id), rows)).scalars().all())
+        start = dt.datetime(2026, 11, 1, 1, tzinfo=dt.UTC)
+        per_activity = len(volunteers)
+        ids: list[int] = []
+        for first in range(0, attendances, per_activity):
+            activity = Activity(community_id=community.id, kind="cleanup", title="基准活动", starts_at=start,
+                                ends_at=start + dt.timedelta(hours=2), status="published")
+            s.add(activity)
+            await s.flush()
+            count = min(per_activity, attendances - first)
+            rows = [{"activity_id": activity.id, "volunteer_id": v, "community_id": community.id,
+                     "status": "approved", "served_minutes": 60 + (v % 60), "service_date": start.date(),
+                     "revision": 1, "checked_in_at": start, "flags": []} for v in volunteers[:count]]
+            att_ids = (await s.execute(insert(Attendance).returning(Attendance.id), rows)).scalars().all()
+            ids += (await s.execute(insert(OutboxEvent).returning(OutboxEvent.id), [
+                {"type": "attendance.approved", "payload": {"attendance_id": a, "revision": 1},
+                 "created_at": dt.datetime.now(dt.UTC)} for a in att_ids])).scalars().all()
+    return sorted(ids)
+
+
+def _broker(redis_url: str):  # noqa: ANN202
+    from dramatiq.brokers.redis import RedisBroker
+
+    broker = RedisBroker(url=redis_url)
+    broker.declare_queue("events")
+    broker.declare_queue("bench")
+    return broker
+
+
+def _dispatch(broker, ids: list[int], batch: int = 500) -> None:  # noqa: ANN001
+    for start in range(0, len(ids), batch):
+        broker.enqueue(dramatiq.Message(queue_name="events", actor_name="events.dispatch",
+                                        args=(ids[start:start + batch],), kwargs={}, options={}))
+
+
+async def _wait_processed(db, ids: list[int], limit_s: float = 600) -> float:  # noqa: ANN001
+    from servicebank.events import OutboxEvent
+
+    deadline = time.monotonic() + limit_s
+    low, high = ids[0], ids[-1]
+    while time.monotonic() < deadline:
+        async with db.session_scope() as s:
+            left = await s.scalar(select(func.count()).select_from(OutboxEvent).where(
+                OutboxEvent.id.between(low, high), OutboxEvent.processed_at.is_(None)))
+        if not left:
+            async with db.session_scope() as s:
+                last = await s.scalar(select(func.max(OutboxEvent.processed_at)).where(
+                    OutboxEvent.id.between(low, high)))
+            return last.timestamp()
+        await asyncio.sleep(0.05)
+    raise RuntimeError("events were not processed in time")
+
+
+async def _lag(db, ids: list[int]) -> tuple[float, float]:  # noqa: ANN001
+    from servicebank.events import OutboxEvent
+
+    async with db.session_scope() as s:
+        rows = (await s.execute(select(OutboxEvent.created_at, OutboxEvent.processed_at).where(
+            OutboxEvent.id.in_(ids)))).all()
+    lags = sorted((p - c).total_seconds() * 1000 for c, p in rows)
+    return lags[len(lags) // 2], lags[min(len(lags) - 1, int(0.99 * len(lags)))]
+
+
+async def _paced(db, broker, *, rate: int, seconds: int, tick: float = 0.05) -> list[int]:  # noqa: ANN001
+    """Produce `rate` events/s in commits of one tick each, publishing after every commit."""
+    from servicebank.checkins.models import Attendance
+
+    async with db.session_scope() as s:
+        pool = list((await s.scalars(select(Attendance.id).limit(5000))).all())
+    per_tick = max(1, int(rate * tick))
+    ids: list[int] = []
+    started = time.monotonic()
+    n = 0
+    while time.monotonic() - started < seconds:
+        from servicebank.events import OutboxEvent
+
+        async with db.session_scope() as s:
+            new = (await s.execute(insert(OutboxEvent).returning(OutboxEvent.id), [
+                {"type": "attendance.adjusted", "payload": {"attendance_id": pool[(n + i) % len(pool)]},
+                 "created_at": dt.datetime.now(dt.UTC)} for i in range(per_tick)])).scalars().all()
+        n += per_tick
+        _dispatch(broker, list(new))
+        ids += new
+        await asyncio.sleep(max(0.0, started + (n / rate) - time.monotonic()))
+    return sorted(ids)
+
+
+async def run(events: int, rate: int, seconds: int) -> str:
+    from bench.common import PostgresServer, RedisServer, start_worker, stop
+    from servicebank.config import Settings
+    from servicebank.db import Database
+
+    pg, redis = PostgresServer(), RedisServer()
+    worker = None
+    try:
+        url = pg.create_database("tally_bench")
+        db = Database(Settings(database_url=url, redis_url=redis.url, publish_events=False))
+        await db.create_all()
+        async with db.engine.begin() as conn:
+            await conn.run_sync(BaselineInsert.__table__.create, checkfirst=True)
+        broker = _broker(redis.url)
+        env = _env(url, redis.url)
+        ids = await _seed(db, events)
+        worker = start_worker(env, processes=1, threads=4, modules=("bench.tally_bench",))
+        warm = await _seed(db, 500)  # warm up: worker started, connections open
+        _dispatch(broker, warm)
+        await _wait_processed(db, warm, limit_s=120)
+        sent = time.time()
+        _dispatch(broker, ids)
+        last = await _wait_processed(db, ids)
+        tally_rate = len(ids) / (last - sent)
+        tally_p50, tally_p99 = await _lag(db, ids)
+
+        sent = time.time()
+        for n in range(events):
+            broker.enqueue(dramatiq.Message(queue_name="bench", actor_name="bench.insert_one",
+                                            args=(n, time.time()), kwargs={}, options={}))
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline:
+            async with db.session_scope() as s:
+                done, last_done = (await s.execute(select(func.count(), func.max(BaselineInsert.done_at)))).one()
+            if done >= events:
+                break
+            await asyncio.sleep(0.05)
+        base_rate = events / (last_done - sent)
+        async with db.session_scope() as s:
+            lags = sorted((await s.scalars(select((BaselineInsert.done_at - BaselineInsert.sent_at) * 1000))).all())
+        base_p50, base_p99 = lags[len(lags) // 2], lags[int(0.99 * (len(lags) - 1))]
+
+        paced_ids = await _paced(db, broker, rate=rate, seconds=seconds)
+        await _wait_processed(db, paced_ids)
+        paced_p50, paced_p99 = await _lag(db, paced_ids)
+        async with db.session_scope() as s:
+            await s.execute(text("SELECT 1"))
+        from servicebank.points.verify import verify
+
+        report = await verify(db)
+        await db.dispose()
+    finally:
+        stop(worker)
+        redis.close()
+        pg.close()
+    return "\n".join([
+        f"Tally vs one-insert Dramatiq actor: PostgreSQL + Redis on 127.0.0.1, one worker `-p 1 -t 4`, "
+        f"{events} events (messages of 500 ids) vs {events} one-insert messages; 2 cores shared by everything.",
+        "",
+        "| scenario | events | events/s | lag p50 ms | lag p99 ms |",
+        "|---|---:|---:|---:|---:|",
+        f"| tally backlog (ledger postings, totals, Redis push) | {events} | {tally_rate:,.0f} | {tally_p50:,.0f} | "
+        f"{tally_p99:,.0f} |",
+        f"| baseline backlog (1 insert per message) | {events} | {base_rate:,.0f} | {base_p50:,.0f} | "
+        f"{base_p99:,.0f} |",
+        f"| tally at a steady {rate}/s for {seconds}s (commits every 50 ms) | {len(paced_ids)} | {rate} offered | "
+        f"{paced_p50:,.0f} | {paced_p99:,.0f} |",
+        "",
+        f"Tally / baseline throughput: **{tally_rate / base_rate:.1f}x** (target ≥ 2x). "
+        f"Ledger verify after the run: {'ok' if report.ok else report.as_dict()}.",
+    ])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=20_000)
+    parser.add_argument("--rate", type=int, default=1000)
+    parser.add_argument("--seconds", type=int, default=10)
+    args = parser.parse_args()
+    print(asyncio.run(run(args.events, args.rate, args.seconds)))
+
+
+if __name__ == "__main__":
+    main()

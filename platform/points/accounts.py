@@ -1,0 +1,73 @@
+"""Ledger accounts: get or create them one at a time or in bulk (a batch of postings needs many)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from servicebank.points.models import Account, AccountKind
+
+
+def upsert(session: AsyncSession, model: Any) -> Any:
+    """The dialect's INSERT that supports ON CONFLICT (PostgreSQL and SQLite both do)."""
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        return pg_insert(model)
+    return sqlite_insert(model)
+
+
+async def account_ids(session: AsyncSession, keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], int]:
+    """Account ids for (kind, owner_id) pairs, creating the missing accounts."""
+    wanted = sorted(set(keys))
+    if not wanted:
+        return {}
+    found = await _existing(session, wanted)
+    missing = [k for k in wanted if k not in found]
+    if missing:
+        # ON CONFLICT DO NOTHING: a concurrent batch may create the same account first.
+        stmt = upsert(session, Account).on_conflict_do_nothing(index_elements=["kind", "owner_id"])
+        await session.execute(stmt, [{"kind": k, "owner_id": o, "balance": 0} for k, o in missing])
+        found.update(await _existing(session, missing))
+    return found
+
+
+async def _existing(session: AsyncSession, keys: list[tuple[str, int]]) -> dict[tuple[str, int], int]:
+    found: dict[tuple[str, int], int] = {}
+    for start in range(0, len(keys), 1000):
+        chunk = keys[start:start + 1000]
+        rows = await session.execute(
+            select(Account.kind, Account.owner_id, Account.id).where(tuple_(Account.kind, Account.owner_id).in_(chunk))
+        )
+        found.update({(kind, owner): account_id for kind, owner, account_id in rows.all()})
+    return found
+
+
+async def _account(session: AsyncSession, kind: str, owner_id: int) -> Account:
+    ids = await account_ids(session, [(kind, owner_id)])
+    account = await session.get(Account, ids[(kind, owner_id)], populate_existing=True)
+    assert account is not None
+    return account
+
+
+async def volunteer_account(session: AsyncSession, volunteer_id: int) -> Account:
+    """The volunteer's time-bank account (created on first use)."""
+    return await _account(session, AccountKind.VOLUNTEER, volunteer_id)
+
+
+async def community_account(session: AsyncSession, community_id: int) -> Account:
+    """The community's issuing account: service credits are drawn from it, so its balance is negative."""
+    return await _account(session, AccountKind.COMMUNITY, community_id)
+
+
+async def store_account(session: AsyncSession, store_id: int) -> Account:
+    """A store's account: redemptions pay into it."""
+    return await _account(session, AccountKind.STORE, store_id)
+
+
+async def pool_account(session: AsyncSession, community_id: int) -> Account:
+    """The community's donation pool (公益池)."""
+    return await _account(session, AccountKind.POOL, community_id)

@@ -1,0 +1,61 @@
+"""`servicebank ledger verify` and `servicebank leaderboards rebuild`."""
+
+from __future__ import annotations
+
+import click
+
+from servicebank.cli_support import emit, fail, json_option, progress, run_with_db
+from servicebank.db import Database
+
+
+def _human_report(data: dict) -> str:
+    lines = [f"{name}: {'ok' if count == 0 else f'{count} difference(s)'}" for name, count in data["differences"].items()]
+    for problem in data["problems"]:
+        lines.append("  - " + ", ".join(f"{k}={v}" for k, v in problem.items()))
+    lines.append("ledger verified: every balance and leaderboard matches the entries" if data["ok"]
+                 else "ledger verification FAILED")
+    return "\n".join(lines)
+
+
+def register(cli: click.Group) -> None:
+    """Add the ledger and leaderboards command groups."""
+
+    @cli.group()
+    def ledger() -> None:
+        """The service bank's points ledger."""
+
+    @ledger.command("verify")
+    @json_option
+    def verify_command(as_json: bool) -> None:
+        """Re-derive every balance, total and leaderboard from the entries; exit 1 on any difference."""
+        from servicebank.points.verify import verify
+
+        async def work(db: Database) -> dict:
+            return (await verify(db)).as_dict()
+
+        data = run_with_db(work, publish=False)
+        emit(data, as_json=as_json, human=_human_report)
+        if not data["ok"]:
+            raise SystemExit(1)
+
+    @cli.group()
+    def leaderboards() -> None:
+        """Leaderboards by period and scope."""
+
+    @leaderboards.command("rebuild")
+    @json_option
+    def rebuild_command(as_json: bool) -> None:
+        """Recreate the period totals and the Redis leaderboards from the ledger."""
+        from servicebank.points.rebuild import rebuild_leaderboards
+
+        async def work(db: Database) -> dict:
+            with progress("rebuilding leaderboards", None, as_json=as_json) as bar:
+                return await rebuild_leaderboards(db, bar.advance)
+
+        try:
+            data = run_with_db(work, publish=False)
+        except OSError as exc:
+            fail(f"Could not reach the database or Redis: {exc}", code="rebuild_failed", as_json=as_json)
+            return
+        emit(data, as_json=as_json, human=lambda d: f"rebuilt {d['period_totals']} period totals "
+                                                    f"({d['redis_members']} written to Redis)")

@@ -1,0 +1,183 @@
+"""Keeping the Redis leaderboards in step with the ledger: absolute totals pushed after commit.
+
+Postings note each (volunteer, period) total they changed, with the row's new version, in
+session.info. A savepoint that rolls back forgets its notes; before commit the volunteers' scopes
+(community, street, city, teams) are looked up; after commit one Lua call per transaction writes
+the absolute values with ZADD, skipping any total whose version Redis has already seen a newer
+value of. Redelivered or late pushes therefore never make a leaderboard wrong, only never staler.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, SessionTransaction
+
+log = logging.getLogger(__name__)
+
+PENDING = "points.lb_pending"
+READY = "points.lb_ready"
+KEY_PREFIX = "sb:lb:"
+VERSION_PREFIX = "sb:lbv:"
+BUILT_MARKER = "sb:lb:built"
+# Members are inverted, zero-padded ids: equal scores then list the smaller volunteer id first.
+MEMBER_BASE = 10**12
+
+_PUSH_SCRIPT = """
+local i = 1
+local done = 0
+while i <= #ARGV do
+  local period, vid, member = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  local version, minutes, points = tonumber(ARGV[i + 3]), tonumber(ARGV[i + 4]), tonumber(ARGV[i + 5])
+  local nscopes = tonumber(ARGV[i + 6])
+  local vkey = 'sb:lbv:' .. period
+  local seen = redis.call('HGET', vkey, vid)
+  local fresh = (not seen) or tonumber(seen) <= version
+  if fresh then
+    redis.call('HSET', vkey, vid, version)
+    done = done + 1
+  end
+  for s = 1, nscopes do
+    if fresh then
+      local base = 'sb:lb:' .. period .. ':' .. ARGV[i + 6 + s]
+      if minutes > 0 then redis.call('ZADD', base .. ':hours', minutes, member)
+      else redis.call('ZREM', base .. ':hours', member) end
+      if points > 0 then redis.call('ZADD', base .. ':points', points, member)
+      else redis.call('ZREM', base .. ':points', member) end
+    end
+  end
+  i = i + 7 + nscopes
+end
+return done
+"""
+
+_clients: dict[str, Any] = {}
+
+
+def member_for(volunteer_id: int) -> str:
+    """The sorted-set member naming a volunteer."""
+    return f"{MEMBER_BASE - volunteer_id:013d}"
+
+
+def volunteer_for(member: bytes | str) -> int:
+    """The volunteer id a sorted-set member names."""
+    return MEMBER_BASE - int(member)
+
+
+def board_key(period: str, scope: str, by: str) -> str:
+    return f"{KEY_PREFIX}{period}:{scope}:{by}"
+
+
+def sync_client(url: str) -> Any:
+    """A process-wide synchronous Redis client for after-commit pushes."""
+    client = _clients.get(url)
+    if client is None:
+        import redis
+
+        client = _clients[url] = redis.Redis.from_url(url, socket_timeout=5)
+    return client
+
+
+def remember_changes(session: Session, changes: list[tuple[tuple[int, str], tuple[int, int, int]]]) -> None:
+    """Note changed (volunteer, period) -> (version, minutes, points) totals for the push after commit."""
+    tag = session.get_nested_transaction()
+    session.info.setdefault(PENDING, []).extend((tag, key, value) for key, value in changes)
+
+
+def _inside(tag: SessionTransaction | None, rolled_back: SessionTransaction) -> bool:
+    while tag is not None:
+        if tag is rolled_back:
+            return True
+        tag = tag.parent
+    return False
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_rolled_back(session: Session, previous: SessionTransaction) -> None:
+    pending = session.info.get(PENDING)
+    if not pending:
+        return
+    if previous.parent is None:
+        session.info.pop(PENDING, None)
+        session.info.pop(READY, None)
+        return
+    session.info[PENDING] = [item for item in pending if not _inside(item[0], previous)]
+
+
+def _redis_url(session: Session) -> str | None:
+    db = session.info.get("db")
+    return getattr(getattr(db, "settings", None), "redis_url", None)
+
+
+def scopes_of(session: Session, volunteer_ids: list[int]) -> dict[int, list[str]]:
+    """Every leaderboard scope a volunteer ranks in: community, street, city and each team."""
+    from servicebank.org.models import Community
+    from servicebank.volunteers.models import TeamMember, Volunteer
+
+    scopes: dict[int, list[str]] = defaultdict(list)
+    for start in range(0, len(volunteer_ids), 1000):
+        chunk = volunteer_ids[start:start + 1000]
+        rows = session.execute(select(Volunteer.id, Volunteer.community_id, Community.street_id)
+                               .join(Community, Community.id == Volunteer.community_id).where(Volunteer.id.in_(chunk)))
+        for vid, community_id, street_id in rows.all():
+            scopes[vid] += ["city", f"community:{community_id}"] + ([f"street:{street_id}"] if street_id else [])
+        teams = session.execute(select(TeamMember.volunteer_id, TeamMember.team_id)
+                                .where(TeamMember.volunteer_id.in_(chunk)))
+        for vid, team_id in teams.all():
+            scopes[vid].append(f"team:{team_id}")
+    return scopes
+
+
+def push_args(latest: dict[tuple[int, str], tuple[int, int, int]], scopes: dict[int, list[str]]) -> list[Any]:
+    """The flat argument list of the push script."""
+    args: list[Any] = []
+    for (vid, period), (version, minutes, points) in latest.items():
+        own = scopes.get(vid, [])
+        args += [period, vid, member_for(vid), version, minutes, points, len(own), *own]
+    return args
+
+
+def run_push(client: Any, args: list[Any]) -> None:
+    """Send the push script in slices small enough for one call each."""
+    step = 4000
+    start = 0
+    while start < len(args):
+        # Slice on record boundaries: each record is 7 fixed fields plus its scopes.
+        end = start
+        while end < len(args) and end - start < step:
+            end += 7 + int(args[end + 6])
+        client.eval(_PUSH_SCRIPT, 0, *args[start:end])
+        start = end
+
+
+@event.listens_for(Session, "before_commit")
+def _resolve_scopes(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint is released, the real commit comes later
+    pending = session.info.pop(PENDING, None)
+    if not pending or not _redis_url(session):
+        return
+    latest: dict[tuple[int, str], tuple[int, int, int]] = {}
+    for _, key, value in pending:
+        if key not in latest or latest[key][0] <= value[0]:
+            latest[key] = value
+    scopes = scopes_of(session, sorted({vid for vid, _ in latest}))
+    session.info[READY] = push_args(latest, scopes)
+
+
+@event.listens_for(Session, "after_commit")
+def _push_after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return
+    args = session.info.pop(READY, None)
+    url = _redis_url(session)
+    if not args or not url:
+        return
+    try:
+        run_push(sync_client(url), args)
+    except Exception:  # noqa: BLE001 - committed totals are the truth; `leaderboards rebuild` repairs Redis
+        log.warning("could not push leaderboard totals to Redis; run `servicebank leaderboards rebuild`",
+                    exc_info=True)

@@ -1,0 +1,106 @@
+"""Input and output of the points API."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import msgspec
+
+
+class EntryOut(msgspec.Struct):
+    transaction_id: int
+    kind: str
+    amount: int
+    memo: str
+    created_at: dt.datetime
+    reverses_id: int | None = None
+
+
+class AccountOut(msgspec.Struct):
+    volunteer_id: int
+    account_id: int
+    balance: int
+    service_minutes: int
+    service_hours: float
+    points_earned: int
+    star_level: int
+    next_star_level_minutes: int | None
+    recent_entries: list[EntryOut]
+
+
+class LeaderboardRow(msgspec.Struct):
+    rank: int
+    volunteer_id: int
+    name: str
+    hours: float
+    minutes: int
+    points: int
+
+
+class LeaderboardOut(msgspec.Struct):
+    scope: str
+    period: str
+    by: str
+    rows: list[LeaderboardRow]
+    me: LeaderboardRow | None = None
+
+
+class TransferIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Give points to a family member (to_volunteer_id, with relation) or donate them to a community pool."""
+
+    amount: int
+    idempotency_key: str
+    to_volunteer_id: int | None = None
+    relation: str | None = None
+    to_pool_community_id: int | None = None
+    memo: str = ""
+
+
+class TransferOut(msgspec.Struct):
+    transaction_id: int
+    kind: str
+    amount: int
+    balance: int
+    transferred_this_month: int
+
+
+class PolicyIn(msgspec.Struct, forbid_unknown_fields=True):
+    max_transfer_per_month: int | None = None
+    min_service_minutes_to_spend: int = 0
+    allow_family_transfers: bool = True
+    allow_pool_donations: bool = True
+
+
+class PolicyOut(msgspec.Struct):
+    community_id: int
+    max_transfer_per_month: int | None
+    min_service_minutes_to_spend: int
+    allow_family_transfers: bool
+    allow_pool_donations: bool
+
+
+class HoursRuleIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A new version of the rule for an activity kind ("*" for every kind); no community_id: platform default."""
+
+    kind: str
+    community_id: int | None = None
+    multiplier_permille: int = 1000
+    rounding_minutes: int = 15
+    rounding: str = "nearest"
+    daily_cap_minutes: int | None = 720
+    earns_points: bool = True
+    paid_service_earns_points: bool = False
+
+
+class HoursRuleOut(msgspec.Struct):
+    id: int
+    kind: str
+    community_id: int | None
+    version: int
+    multiplier_permille: int
+    rounding_minutes: int
+    rounding: str
+    daily_cap_minutes: int | None
+    earns_points: bool
+    paid_service_earns_points: bool
+    created_at: dt.datetime

@@ -1,0 +1,200 @@
+"""What people do with the service bank: see their account, rank, give points; staff set rules and limits."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from servicebank.accounts.principal import Principal
+from servicebank.errors import Conflict, Forbidden, InvalidInput, NotFound
+from servicebank.points import ledger
+from servicebank.points.leaderboards import backend_for, check_query
+from servicebank.points.levels import STAR_THRESHOLDS_MINUTES, mask_name
+from servicebank.points.models import (
+    CommunityLedgerPolicy,
+    Entry,
+    HoursRule,
+    Rounding,
+    Transaction,
+    TransferRecord,
+    VolunteerStanding,
+)
+from servicebank.points.rules import forget_rules
+from servicebank.points.schemas import (
+    AccountOut,
+    EntryOut,
+    HoursRuleIn,
+    LeaderboardOut,
+    LeaderboardRow,
+    PolicyIn,
+    TransferIn,
+    TransferOut,
+)
+from servicebank.volunteers.models import Volunteer, VolunteerStatus
+
+
+async def _volunteer(session: AsyncSession, volunteer_id: int) -> Volunteer:
+    volunteer = await session.get(Volunteer, volunteer_id)
+    if volunteer is None:
+        raise NotFound("No such volunteer.", code="volunteer_not_found")
+    return volunteer
+
+
+async def account_view(session: AsyncSession, *, principal: Principal, volunteer_id: int,
+                       recent: int = 20) -> AccountOut:
+    """Balance, service time, star level and recent entries; for the volunteer or staff of their community."""
+    volunteer = await _volunteer(session, volunteer_id)
+    if principal.volunteer_id != volunteer_id:
+        principal.require_staff(volunteer.community_id)
+    account = await ledger.volunteer_account(session, volunteer_id)
+    standing = await session.get(VolunteerStanding, volunteer_id)
+    minutes = standing.service_minutes if standing else 0
+    rows = await session.execute(
+        select(Entry.transaction_id, Transaction.kind, Entry.amount, Transaction.memo, Transaction.created_at,
+               Transaction.reverses_id)
+        .join(Transaction, Transaction.id == Entry.transaction_id)
+        .where(Entry.account_id == account.id).order_by(Entry.id.desc()).limit(recent))
+    upcoming = [t for t in STAR_THRESHOLDS_MINUTES if t > minutes]
+    return AccountOut(
+        volunteer_id=volunteer_id, account_id=account.id, balance=account.balance, service_minutes=minutes,
+        service_hours=round(minutes / 60, 2), points_earned=standing.points_earned if standing else 0,
+        star_level=standing.star_level if standing else 0, next_star_level_minutes=upcoming[0] if upcoming else None,
+        recent_entries=[EntryOut(transaction_id=t, kind=k, amount=a, memo=m, created_at=c, reverses_id=r)
+                        for t, k, a, m, c, r in rows.all()])
+
+
+async def leaderboard_view(session: AsyncSession, *, scope: str, period: str, by: str, limit: int,
+                           volunteer_id: int | None, viewer_volunteer_id: int | None) -> LeaderboardOut:
+    """A leaderboard with names masked by each volunteer's consent; `volunteer_id` adds that volunteer's rank."""
+    check_query(scope=scope, period=period, by=by, limit=limit)
+    boards = await backend_for(session)
+    top = await boards.top(session, scope=scope, period=period, by=by, limit=limit)
+    mine = None
+    if volunteer_id is not None:
+        mine = await boards.rank_of(session, scope=scope, period=period, by=by, volunteer_id=volunteer_id)
+    ids = {r.volunteer_id for r in top} | ({mine.volunteer_id} if mine else set())
+    people = {v.id: v for v in (await session.scalars(select(Volunteer).where(Volunteer.id.in_(ids)))).all()}
+
+    def row(r) -> LeaderboardRow:  # noqa: ANN001
+        person = people.get(r.volunteer_id)
+        if person is None:
+            name = "志愿者"
+        elif r.volunteer_id == viewer_volunteer_id:
+            name = person.real_name
+        else:
+            name = mask_name(person.real_name) if person.public_consent else "匿名志愿者"
+        return LeaderboardRow(rank=r.rank, volunteer_id=r.volunteer_id, name=name, hours=round(r.minutes / 60, 2),
+                              minutes=r.minutes, points=r.points)
+
+    return LeaderboardOut(scope=scope, period=period, by=by, rows=[row(r) for r in top],
+                          me=row(mine) if mine else None)
+
+
+async def transferred_in_month(session: AsyncSession, *, volunteer_id: int, month: str) -> int:
+    """Points the volunteer gave or donated in a local calendar month."""
+    return int(await session.scalar(select(func.coalesce(func.sum(TransferRecord.amount), 0)).where(
+        TransferRecord.from_volunteer_id == volunteer_id, TransferRecord.month == month)) or 0)
+
+
+async def transfer(session: AsyncSession, *, principal: Principal, data: TransferIn, timezone: str) -> TransferOut:
+    """Give points to a family member's account or donate them to a community pool, within the community's limits."""
+    sender_id = principal.require_volunteer()
+    sender = await _volunteer(session, sender_id)
+    if (data.to_volunteer_id is None) == (data.to_pool_community_id is None):
+        raise InvalidInput("Give either to_volunteer_id (a family member) or to_pool_community_id (a pool).",
+                           code="transfer_target_required")
+    if not 1 <= len(data.idempotency_key) <= 64:
+        raise InvalidInput("idempotency_key must be 1 to 64 characters.", code="bad_idempotency_key")
+    source_key = f"transfer:{sender_id}:{data.idempotency_key}"
+    policy = await ledger.policy_for(session, sender.community_id)
+    month = dt.datetime.now(ZoneInfo(timezone)).strftime("%Y-%m")
+    if data.to_volunteer_id is not None:
+        if not policy.allow_family_transfers:
+            raise Forbidden("Your community does not allow transfers between family members.",
+                            code="family_transfers_disabled")
+        if data.to_volunteer_id == sender_id:
+            raise InvalidInput("Points cannot be given to yourself.", code="same_account")
+        if not data.relation or len(data.relation) > 32:
+            raise InvalidInput("Say how the family member is related (e.g. 配偶, 父母, 子女).", code="relation_required")
+        receiver = await _volunteer(session, data.to_volunteer_id)
+        if receiver.status not in (VolunteerStatus.ACTIVE, VolunteerStatus.PENDING):
+            raise Conflict("The receiving volunteer's account is not active.", code="receiver_inactive")
+        target = await ledger.volunteer_account(session, receiver.id)
+        kind = "transfer"
+    else:
+        if not policy.allow_pool_donations:
+            raise Forbidden("Your community does not take donations to its pool.", code="pool_donations_disabled")
+        from servicebank.org.models import Community
+
+        if await session.get(Community, data.to_pool_community_id) is None:
+            raise NotFound("No such community.", code="community_not_found")
+        target = await ledger.pool_account(session, data.to_pool_community_id)  # type: ignore[arg-type]
+        kind = "donation"
+    already = await transferred_in_month(session, volunteer_id=sender_id, month=month)
+    existing = await session.scalar(select(Transaction).where(Transaction.source_key == source_key))
+    if existing is None and policy.max_transfer_per_month is not None \
+            and already + data.amount > policy.max_transfer_per_month:
+        raise Conflict(f"This would exceed the monthly limit of {policy.max_transfer_per_month} points "
+                        f"({already} already given this month).", code="monthly_transfer_limit",
+                        limit=policy.max_transfer_per_month, used=already)
+    payer = await ledger.volunteer_account(session, sender_id)
+    txn = await ledger.spend(session, from_account_id=payer.id, to_account_id=target.id, amount=data.amount,
+                             source_key=source_key, kind=kind, memo=(data.memo or kind)[:200])
+    if existing is None:
+        session.add(TransferRecord(transaction_id=txn.id, from_volunteer_id=sender_id,
+                                   to_volunteer_id=data.to_volunteer_id, to_pool_community_id=data.to_pool_community_id,
+                                   amount=data.amount, relation=data.relation, month=month))
+        await session.flush()
+    await session.refresh(payer)
+    return TransferOut(transaction_id=txn.id, kind=txn.kind, amount=data.amount, balance=payer.balance,
+                       transferred_this_month=await transferred_in_month(session, volunteer_id=sender_id, month=month))
+
+
+async def set_policy(session: AsyncSession, *, principal: Principal, community_id: int,
+                     data: PolicyIn) -> CommunityLedgerPolicy:
+    """Set a community's spending and transfer limits (organisers of the community)."""
+    principal.require_manager(community_id)
+    if data.max_transfer_per_month is not None and data.max_transfer_per_month < 0:
+        raise InvalidInput("max_transfer_per_month cannot be negative.", code="invalid_policy")
+    if not 0 <= data.min_service_minutes_to_spend <= 100_000 * 60:
+        raise InvalidInput("min_service_minutes_to_spend must be from 0 to 6,000,000.", code="invalid_policy")
+    policy = await session.get(CommunityLedgerPolicy, community_id)
+    if policy is None:
+        policy = CommunityLedgerPolicy(community_id=community_id)
+        session.add(policy)
+    policy.max_transfer_per_month = data.max_transfer_per_month
+    policy.min_service_minutes_to_spend = data.min_service_minutes_to_spend
+    policy.allow_family_transfers = data.allow_family_transfers
+    policy.allow_pool_donations = data.allow_pool_donations
+    policy.updated_at = dt.datetime.now(dt.UTC)
+    await session.flush()
+    return policy
+
+
+async def add_hours_rule(session: AsyncSession, *, principal: Principal, data: HoursRuleIn) -> HoursRule:
+    """Write the next version of a kind's rule: a community's (its organisers) or the default (platform admins)."""
+    if data.community_id is None:
+        principal.require_platform_admin()
+    else:
+        principal.require_manager(data.community_id)
+    if not data.kind or len(data.kind) > 32:
+        raise InvalidInput("kind must be an activity kind code or *.", code="invalid_hours_rule")
+    if not 1 <= data.multiplier_permille <= 10_000 or not 1 <= data.rounding_minutes <= 240 \
+            or data.rounding not in Rounding.ALL \
+            or (data.daily_cap_minutes is not None and not 1 <= data.daily_cap_minutes <= 1440):
+        raise InvalidInput("multiplier_permille 1-10000, rounding_minutes 1-240, rounding nearest|down|up, "
+                           "daily_cap_minutes 1-1440 or null.", code="invalid_hours_rule")
+    current = await session.scalar(select(func.max(HoursRule.version)).where(
+        HoursRule.kind == data.kind, HoursRule.community_id.is_(None) if data.community_id is None
+        else HoursRule.community_id == data.community_id))
+    rule = HoursRule(kind=data.kind, community_id=data.community_id, version=(current or 0) + 1,
+                     multiplier_permille=data.multiplier_permille, rounding_minutes=data.rounding_minutes,
+                     rounding=data.rounding, daily_cap_minutes=data.daily_cap_minutes, earns_points=data.earns_points,
+                     paid_service_earns_points=data.paid_service_earns_points, created_by_user_id=principal.user_id)
+    session.add(rule)
+    await session.flush()
+    forget_rules(session)
+    return rule

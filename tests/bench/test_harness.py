@@ -1,0 +1,55 @@
+"""The benchmark harness at a tiny size, so it cannot rot: city load, festival, reads, ledger verify."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from bench.report import as_json, render_summary
+from bench.run import Progress, run
+from servicebank.config import Settings
+from servicebank.db import Database
+from servicebank.points.verify import verify
+
+pytestmark = pytest.mark.postgres_only
+
+
+@pytest.fixture
+def servers(postgres_server, redis_server):  # noqa: ANN001, ANN201
+    if os.environ.get("SERVICEBANK_TEST_POSTGRES_URL"):
+        pytest.skip("the harness needs a server it may create databases on")
+    return postgres_server, redis_server
+
+
+async def test_tiny_harness_runs_festival_and_reads_and_keeps_the_ledger_consistent(servers) -> None:  # noqa: ANN001
+    pg, redis = servers
+    reports = {}
+
+    async def check(url: str, redis_url: str) -> None:
+        db = Database(Settings(database_url=url, redis_url=redis_url))
+        try:
+            reports["verify"] = (await verify(db)).as_dict()
+        finally:
+            await db.dispose()
+
+    results = as_json(await run("all", "tiny", Progress(quiet=True), pg=pg, redis=redis, after=check))
+
+    city = results["city"]["counts"]
+    assert city["volunteer"] == 100 and city["community"] == 2
+    assert city["ledger_entry"] == 2 * city["ledger_transaction"] == 2 * city["attendance"]
+    festival = results["festival"]
+    assert festival["check_in"]["errors"] == 0, festival["check_in"]["samples"]
+    assert festival["check_out"]["errors"] == 0, festival["check_out"]["samples"]
+    assert festival["check_in"]["statuses"] == {"201": 40}
+    lag = festival["lag"]
+    assert lag["posted"] == lag["expected"] == 40
+    assert lag["minutes_posted"] == 40 * 120  # two hours each, as the festival's clock was moved
+    assert lag["all_on_leaderboards_after_last_checkout_s"] is not None
+    assert all(r["errors"] == 0 for r in festival["readers"].values())
+    assert results["memory"]["api_peak_mb"] > 0 and results["memory"]["worker_peak_mb"] > 0
+    reads = {r["name"]: r for r in results["reads"]["results"]}
+    assert len(reads) == 7 and all(r["errors"] == 0 and r["requests"] == 20 for r in reads.values())
+    # History and the festival's postings together pass every ledger check, Redis boards included.
+    assert reports["verify"]["ok"], reports["verify"]
+    assert "Festival: 40 volunteers" in render_summary(results)

@@ -1,0 +1,14 @@
+"""Points tests start, like a fresh installation, with the (empty) Redis leaderboards built."""
+
+from __future__ import annotations
+
+import pytest
+
+from servicebank.db import Database
+from servicebank.points.rebuild import rebuild_redis
+
+
+@pytest.fixture
+async def db(db: Database) -> Database:
+    await rebuild_redis(db)
+    return db

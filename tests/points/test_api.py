@@ -1,0 +1,219 @@
+"""The points API: own account and staff view, public masked leaderboards, own rank, transfers within limits."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlalchemy import select
+
+from servicebank.accounts.models import Role
+from servicebank.db import Database
+from servicebank.points import ledger
+from servicebank.points.models import Account, CommunityLedgerPolicy, Transaction
+from tests.factories import make_org, make_person, make_volunteer
+from tests.points.helpers import attend, make_activity, settle
+
+
+async def _earn(db: Database, session, volunteer, minutes: int) -> None:  # noqa: ANN001
+    activity = await make_activity(session, await _community(session, volunteer.community_id))
+    await attend(session, activity, volunteer, minutes=minutes)
+    await settle(db)
+
+
+async def _community(session, community_id: int):  # noqa: ANN001, ANN202
+    from servicebank.org.models import Community
+
+    return await session.get(Community, community_id)
+
+
+class TestAccount:
+    async def test_volunteer_sees_own_account_staff_of_community_too_others_not(self, db: Database, session,
+                                                                                client) -> None:  # noqa: ANN001
+        org = await make_org(session)
+        me = await make_person(session, Role.VOLUNTEER, community=org.community)
+        await _earn(db, session, me.volunteer, 125)
+        response = await client.get(f"/api/volunteers/{me.volunteer.id}/account", headers=me.headers)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert (body["balance"], body["service_minutes"], body["star_level"]) == (120, 120, 0)
+        assert body["next_star_level_minutes"] == 6000
+        assert body["recent_entries"][0]["kind"] == "service" and body["recent_entries"][0]["amount"] == 120
+        organiser = await make_person(session, Role.ORGANISER, community=org.community)
+        assert (await client.get(f"/api/volunteers/{me.volunteer.id}/account", headers=organiser.headers)
+                ).status_code == 200
+        neighbour = await make_person(session, Role.VOLUNTEER, community=org.community)
+        response = await client.get(f"/api/volunteers/{me.volunteer.id}/account", headers=neighbour.headers)
+        assert (response.status_code, response.json()["code"]) == (403, "staff_required")
+        stranger = await make_person(session, Role.ORGANISER, community=org.other)
+        response = await client.get(f"/api/volunteers/{me.volunteer.id}/account", headers=stranger.headers)
+        assert (response.status_code, response.json()["code"]) == (404, "community_not_found")
+        assert (await client.get(f"/api/volunteers/{me.volunteer.id}/account")).status_code == 401
+        response = await client.get("/api/volunteers/999999/account", headers=me.headers)
+        assert response.json()["code"] == "volunteer_not_found"
+
+
+class TestLeaderboardApi:
+    async def test_public_board_masks_names_and_hides_those_without_consent(self, db: Database, session,
+                                                                            client) -> None:  # noqa: ANN001
+        org = await make_org(session)
+        wang = await make_volunteer(session, org.community, name="王秀英")
+        li = await make_volunteer(session, org.community, name="李桂兰", public_consent=False)
+        await _earn(db, session, wang, 120)
+        await _earn(db, session, li, 60)
+        response = await client.get(f"/api/leaderboards?scope=community:{org.community.id}&period=2026-11"
+                                    f"&by=hours&limit=100&volunteer_id={li.id}")
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert [(r["rank"], r["name"], r["hours"]) for r in body["rows"]] == [(1, "王*英", 2.0), (2, "匿名志愿者", 1.0)]
+        assert body["me"]["rank"] == 2
+        response = await client.get("/api/leaderboards?scope=planet:1")
+        assert (response.status_code, response.json()["code"]) == (422, "bad_scope")
+
+    async def test_me_shows_own_rank_with_own_name(self, db: Database, session, client) -> None:  # noqa: ANN001
+        org = await make_org(session)
+        me = await make_person(session, Role.VOLUNTEER, community=org.community, name="张建国")
+        await _earn(db, session, me.volunteer, 60)
+        response = await client.get("/api/leaderboards/me?period=2026", headers=me.headers)
+        assert response.status_code == 200, response.text
+        assert response.json()["me"] == {"rank": 1, "volunteer_id": me.volunteer.id, "name": "张建国", "hours": 1.0,
+                                         "minutes": 60, "points": 60}
+
+
+class TestTransfers:
+    async def test_family_transfer_and_pool_donation_within_limits(self, db: Database, session,
+                                                                   client) -> None:  # noqa: ANN001
+        org = await make_org(session)
+        me = await make_person(session, Role.VOLUNTEER, community=org.community)
+        spouse = await make_volunteer(session, org.community)
+        await _earn(db, session, me.volunteer, 180)
+        session.add(CommunityLedgerPolicy(community_id=org.community.id, max_transfer_per_month=100,
+                                          min_service_minutes_to_spend=120))
+        await session.commit()
+        body = {"to_volunteer_id": spouse.id, "relation": "配偶", "amount": 60, "idempotency_key": "k1"}
+        response = await client.post("/api/transfers", json=body, headers=me.headers)
+        assert response.status_code == 201, response.text
+        assert (response.json()["balance"], response.json()["transferred_this_month"]) == (120, 60)
+        again = await client.post("/api/transfers", json=body, headers=me.headers)
+        assert again.json()["balance"] == 120, "the same idempotency key moves the points once"
+        over = await client.post("/api/transfers", json={**body, "idempotency_key": "k2"}, headers=me.headers)
+        assert (over.status_code, over.json()["code"]) == (409, "monthly_transfer_limit")
+        pool = await client.post("/api/transfers", json={"to_pool_community_id": org.community.id, "amount": 40,
+                                                         "idempotency_key": "k3"}, headers=me.headers)
+        assert pool.status_code == 201 and pool.json()["kind"] == "donation"
+        async with db.session_scope() as s:
+            assert (await ledger.pool_account(s, org.community.id)).balance == 40
+            assert (await ledger.volunteer_account(s, spouse.id)).balance == 60
+
+    @pytest.mark.parametrize(("body", "code", "status"), [
+        ({"amount": 10, "idempotency_key": "a"}, "transfer_target_required", 422),
+        ({"to_volunteer_id": -1, "relation": "子女", "amount": 10, "idempotency_key": "a"}, "volunteer_not_found", 404),
+        ({"to_pool_community_id": 0, "amount": 0, "idempotency_key": "a"}, "community_not_found", 404),
+        ({"to_volunteer_id": "SELF", "amount": 10, "idempotency_key": "a"}, "same_account", 422),
+        ({"to_volunteer_id": "OTHER", "amount": 10, "idempotency_key": "a"}, "relation_required", 422),
+        ({"to_volunteer_id": "OTHER", "relation": "父母", "amount": 0, "idempotency_key": "a"}, "bad_amount", 422),
+        ({"to_volunteer_id": "OTHER", "relation": "父母", "amount": 500, "idempotency_key": "a"},
+         "insufficient_balance", 409),
+        ({"to_volunteer_id": "OTHER", "relation": "父母", "amount": 5, "idempotency_key": ""},
+         "bad_idempotency_key", 422),
+    ])
+    async def test_bad_transfers_are_refused(self, db: Database, session, client, body, code,  # noqa: ANN001
+                                             status) -> None:
+        org = await make_org(session)
+        me = await make_person(session, Role.VOLUNTEER, community=org.community)
+        other = await make_volunteer(session, org.community)
+        await _earn(db, session, me.volunteer, 60)
+        if body.get("to_volunteer_id") == "SELF":
+            body = {**body, "to_volunteer_id": me.volunteer.id}
+        elif body.get("to_volunteer_id") == "OTHER":
+            body = {**body, "to_volunteer_id": other.id}
+        response = await client.post("/api/transfers", json=body, headers=me.headers)
+        assert (response.status_code, response.json()["code"]) == (status, code), response.text
+
+    async def test_community_rules_can_forbid_giving(self, db: Database, session, client) -> None:  # noqa: ANN001
+        org = await make_org(session)
+        me = await make_person(session, Role.VOLUNTEER, community=org.community)
+        other = await make_volunteer(session, org.community)
+        await _earn(db, session, me.volunteer, 60)
+        organiser = await make_person(session, Role.ORGANISER, community=org.community)
+        policy = {"max_transfer_per_month": None, "min_service_minutes_to_spend": 1200,
+                  "allow_family_transfers": False, "allow_pool_donations": True}
+        put = await client.put(f"/api/communities/{org.community.id}/ledger-policy", json=policy,
+                               headers=organiser.headers)
+        assert put.status_code == 200, put.text
+        refused = await client.put(f"/api/communities/{org.community.id}/ledger-policy", json=policy,
+                                   headers=me.headers)
+        assert refused.json()["code"] == "organiser_required"
+        family = await client.post("/api/transfers", json={"to_volunteer_id": other.id, "relation": "子女",
+                                                           "amount": 5, "idempotency_key": "x"}, headers=me.headers)
+        assert family.json()["code"] == "family_transfers_disabled"
+        donation = await client.post("/api/transfers", json={"to_pool_community_id": org.community.id, "amount": 5,
+                                                             "idempotency_key": "y"}, headers=me.headers)
+        assert (donation.status_code, donation.json()["code"]) == (403, "service_hours_too_few")
+
+
+class TestHoursRulesApi:
+    async def test_organiser_adds_versions_admin_only_for_defaults(self, db: Database, session,
+                                                                   client) -> None:  # noqa: ANN001
+        org = await make_org(session)
+        organiser = await make_person(session, Role.ORGANISER, community=org.community)
+        rule = {"kind": "patrol", "community_id": org.community.id, "multiplier_permille": 1500}
+        first = await client.post("/api/hours-rules", json=rule, headers=organiser.headers)
+        second = await client.post("/api/hours-rules", json=rule, headers=organiser.headers)
+        assert (first.json()["version"], second.json()["version"]) == (1, 2)
+        default = await client.post("/api/hours-rules", json={"kind": "patrol"}, headers=organiser.headers)
+        assert default.json()["code"] == "admin_required"
+        bad = await client.post("/api/hours-rules", json={**rule, "rounding": "sideways"}, headers=organiser.headers)
+        assert (bad.status_code, bad.json()["code"]) == (422, "invalid_hours_rule")
+        listed = await client.get(f"/api/hours-rules?community_id={org.community.id}", headers=organiser.headers)
+        assert [r["version"] for r in listed.json()] == [1, 2]
+
+
+class TestSpend:
+    @pytest.mark.postgres_only
+    async def test_concurrent_spends_never_take_a_balance_below_zero(self, db: Database, session) -> None:  # noqa: ANN001
+        org = await make_org(session)
+        vol = await make_volunteer(session, org.community)
+        await _earn(db, session, vol, 120)
+        async with db.session_scope() as s:
+            payer = (await ledger.volunteer_account(s, vol.id)).id
+            store = (await ledger.store_account(s, 1)).id
+
+        async def buy(n: int) -> str:
+            try:
+                async with db.session_scope() as s:
+                    await ledger.spend(s, from_account_id=payer, to_account_id=store, amount=50,
+                                       source_key=f"buy:{n}", kind="redemption")
+                return "ok"
+            except ledger.InsufficientBalance:
+                return "refused"
+
+        outcomes = await asyncio.gather(*(buy(n) for n in range(8)))
+        assert outcomes.count("ok") == 2 and outcomes.count("refused") == 6
+        async with db.session_scope() as s:
+            assert await s.scalar(select(Account.balance).where(Account.id == payer)) == 20
+
+    async def test_reverse_mirrors_and_refuses_twice_and_service_postings(self, db: Database, session) -> None:  # noqa: ANN001
+        org = await make_org(session)
+        vol = await make_volunteer(session, org.community)
+        await _earn(db, session, vol, 60)
+        async with db.session_scope() as s:
+            payer = await ledger.volunteer_account(s, vol.id)
+            store = await ledger.store_account(s, 7)
+            buy = await ledger.spend(s, from_account_id=payer.id, to_account_id=store.id, amount=45,
+                                     source_key="r1", kind="redemption")
+            refund = await ledger.reverse(s, transaction_id=buy.id, source_key="refund:r1", memo="退货")
+            assert refund.reverses_id == buy.id
+            assert await ledger.reverse(s, transaction_id=buy.id, source_key="refund:r1") is refund
+            with pytest.raises(ledger.Conflict) as twice:
+                await ledger.reverse(s, transaction_id=buy.id, source_key="refund:again")
+            assert twice.value.code == "already_reversed"
+            with pytest.raises(ledger.Conflict) as service:
+                service_id = await s.scalar(select(Transaction.id).where(Transaction.kind == "service"))
+                await ledger.reverse(s, transaction_id=service_id, source_key="nope")
+            assert service.value.code == "service_posting_not_reversible"
+            with pytest.raises(ledger.InvalidInput) as unbalanced:
+                await ledger.post_transaction(s, source_key="bad", kind="manual", entries=[(payer.id, 5)])
+            assert unbalanced.value.code == "unbalanced_transaction"
+            await s.refresh(payer)
+            assert payer.balance == 60

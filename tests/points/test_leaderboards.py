@@ -1,0 +1,69 @@
+"""One contract for both leaderboard implementations: same ranks, ties by volunteer id, scopes, own rank."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from servicebank.db import Database
+from servicebank.points.leaderboards import RedisLeaderboards, SqlLeaderboards, async_client, check_query
+from servicebank.errors import InvalidInput
+from tests.factories import make_org, make_team, make_volunteer
+from tests.points.helpers import attend, make_activity, settle
+
+
+async def _implementations(db: Database) -> list:
+    impls = [SqlLeaderboards()]
+    if db.settings.redis_url:
+        impls.append(RedisLeaderboards(async_client(db.settings.redis_url)))
+    return impls
+
+
+async def test_both_implementations_rank_the_same(db: Database, session) -> None:
+    org = await make_org(session)
+    a, b, c = [await make_volunteer(session, org.community) for _ in range(3)]
+    d = await make_volunteer(session, org.other)
+    team = await make_team(session, org.community, members=[b, c])
+    activity = await make_activity(session, org.community)
+    other = await make_activity(session, org.other)
+    await attend(session, activity, a, minutes=60)
+    await attend(session, activity, b, minutes=120)
+    await attend(session, activity, c, minutes=60)   # ties with a: the smaller id ranks first
+    await attend(session, other, d, minutes=240)
+    october = await make_activity(session, org.community, starts_at=dt.datetime(2026, 10, 5, 1, tzinfo=dt.UTC))
+    await attend(session, october, c, minutes=600, service_date=dt.date(2026, 10, 5))
+    await settle(db)
+    for impl in await _implementations(db):
+        name = type(impl).__name__
+        top = await impl.top(session, scope=f"community:{org.community.id}", period="2026-11", by="hours", limit=10)
+        assert [(r.rank, r.volunteer_id, r.minutes) for r in top] == [(1, b.id, 120), (2, a.id, 60),
+                                                                       (3, c.id, 60)], name
+        year = await impl.top(session, scope=f"street:{org.street.id}", period="2026", by="points", limit=2)
+        assert [r.volunteer_id for r in year] == [c.id, d.id], name
+        city = await impl.top(session, scope="city", period="all", by="hours", limit=10)
+        assert [r.volunteer_id for r in city] == [c.id, d.id, b.id, a.id], name
+        team_board = await impl.top(session, scope=f"team:{team.id}", period="2026-11", by="hours", limit=10)
+        assert [r.volunteer_id for r in team_board] == [b.id, c.id], name
+        mine = await impl.rank_of(session, scope=f"community:{org.community.id}", period="2026-11", by="hours",
+                                  volunteer_id=c.id)
+        assert (mine.rank, mine.minutes, mine.points) == (3, 60, 60), name
+        nobody = await impl.rank_of(session, scope=f"community:{org.community.id}", period="2026-10", by="hours",
+                                    volunteer_id=a.id)
+        assert nobody is None, name
+        assert await impl.top(session, scope="city", period="2025", by="hours", limit=5) == [], name
+
+
+@pytest.mark.parametrize(("scope", "period", "by", "limit", "code"), [
+    ("country", "all", "hours", 10, "bad_scope"),
+    ("community:x", "all", "hours", 10, "bad_scope"),
+    ("city", "2026-13", "hours", 10, "bad_period"),
+    ("city", "26", "hours", 10, "bad_period"),
+    ("city", "all", "likes", 10, "bad_ranking"),
+    ("city", "all", "hours", 0, "bad_limit"),
+    ("city", "all", "hours", 501, "bad_limit"),
+])
+def test_bad_queries_are_refused_with_a_code(scope: str, period: str, by: str, limit: int, code: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        check_query(scope=scope, period=period, by=by, limit=limit)
+    assert caught.value.code == code
