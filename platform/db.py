@@ -104,6 +104,9 @@ class Database:
 def _publish_after_commit(session: Session) -> None:
     # Events recorded in the transaction go to the broker only once the change is durable.
     # If this send fails (broker down, process killed) the outbox sweep sends them later.
+    if session.in_nested_transaction():
+        # SQLAlchemy also reports a released savepoint as a commit: wait for the real one.
+        return
     pending = session.info.pop(OUTBOX_PENDING, None)
     db = session.info.get("db")
     if not pending or db is None or db.publisher is None:

@@ -8,6 +8,7 @@ when a message is delivered twice. The sweep re-sends whatever was left unproces
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import logging
 import traceback
@@ -111,10 +112,42 @@ async def _apply(session: AsyncSession, event: OutboxEvent) -> bool:
     return True
 
 
+def _info_snapshot(session: AsyncSession) -> dict[str, Any]:
+    # Handlers keep per-transaction state in session.info (batch caches, pending pushes); copy the
+    # containers so in-place changes made inside a rolled-back savepoint can be undone too.
+    return {k: copy.copy(v) if isinstance(v, (list, dict, set)) else v for k, v in session.info.items()}
+
+
+async def _apply_all(session: AsyncSession, events: list[OutboxEvent]) -> bool:
+    """Run the handlers of every event in one savepoint; False (and nothing kept) if any fails."""
+    snapshot = _info_snapshot(session)
+    try:
+        async with session.begin_nested():
+            for event in events:
+                for handler in handlers_for(event.type):
+                    await handler(session, event)
+    except Exception:  # noqa: BLE001 - retried event by event to find and park the bad one
+        log.info("batch of %d events had a failure; applying them one by one", len(events))
+        session.info.clear()
+        session.info.update(snapshot)
+        return False
+    return True
+
+
 async def process_events(db: Database, event_ids: Sequence[int] | None = None, *, limit: int = 500) -> int:
-    """Apply the given (or the oldest pending) events in one transaction; returns how many succeeded."""
+    """Apply the given (or the oldest pending) events in one transaction; returns how many succeeded.
+
+    The fast path runs the whole batch in one savepoint and marks it processed with one UPDATE; if a
+    handler fails, the batch is replayed one savepoint per event so only the failing event waits.
+    """
     async with db.session_scope() as session:
         events = await _claim(session, event_ids, limit)
+        if not events:
+            return 0
+        if await _apply_all(session, events):
+            await session.execute(update(OutboxEvent).where(OutboxEvent.id.in_([e.id for e in events]))
+                                  .values(processed_at=utcnow()).execution_options(synchronize_session=False))
+            return len(events)
         done = 0
         for event in events:
             done += await _apply(session, event)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 04:37:09.236226
+Create Date: 2026-11-23 05:09:28.378217
 """
 from __future__ import annotations
 
@@ -107,6 +107,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('source_key', name=op.f('uq_ledger_transaction_source_key'))
     )
     with op.batch_alter_table('ledger_transaction', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_ledger_transaction_created_at'), ['created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_ledger_transaction_reverses_id'), ['reverses_id'], unique=False)
 
     op.create_table('ledger_volunteer_standing',
@@ -976,6 +977,7 @@ def downgrade() -> None:
     op.drop_table('ledger_volunteer_standing')
     with op.batch_alter_table('ledger_transaction', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_ledger_transaction_reverses_id'))
+        batch_op.drop_index(batch_op.f('ix_ledger_transaction_created_at'))
 
     op.drop_table('ledger_transaction')
     with op.batch_alter_table('ledger_period_total', schema=None) as batch_op:

@@ -47,7 +47,8 @@ class Transaction(Base):
     kind: Mapped[str] = mapped_column(String(32))
     memo: Mapped[str] = mapped_column(String(500), default="")
     reverses_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_transaction.id"), default=None, index=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True), default=_now)
+    # Indexed: monthly honour lists select the transactions posted in a month.
+    created_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True), default=_now, index=True)
 
 
 class Entry(Base):
