@@ -28,16 +28,21 @@ from sqlalchemy import String, insert  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncSession  # noqa: E402
 from sqlalchemy.orm import Mapped, mapped_column  # noqa: E402
 
-from servicebank.db import Base  # noqa: E402
+from sqlalchemy.orm import DeclarativeBase  # noqa: E402
+
+
+class BenchBase(DeclarativeBase):
+    """The baseline's own metadata: the benchmark table never joins the application's schema."""
 
 SECRET = "bench-secret-" + "x" * 40
 
 
-class BaselineRow(Base):
+class BaselineRow(BenchBase):
     """The baseline endpoint's table: one ORM insert per request."""
 
     __tablename__ = "bench_baseline_row"
 
+    id: Mapped[int] = mapped_column(primary_key=True)
     note: Mapped[str] = mapped_column(String(40))
 
 
@@ -73,6 +78,7 @@ async def _seed(url: str, volunteers: int) -> tuple[int, list[str]]:
     db = Database(Settings(database_url=url))
     async with db.engine.begin() as conn:
         await conn.run_sync(metadata.create_all)
+        await conn.run_sync(BenchBase.metadata.create_all)
     now = dt.datetime.now(dt.UTC)
     tokens = [f"{TOKEN_PREFIX}bench{i:08d}" for i in range(volunteers)]
     async with db.session_scope() as s:

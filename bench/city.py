@@ -135,6 +135,9 @@ async def load_city(url: str, shape: CityShape, *, redis_url: str | None, progre
     db = Database(settings)
     async with db.engine.begin() as conn:
         await conn.run_sync(metadata.create_all)
+        from bench.checkin_bench import BenchBase
+
+        await conn.run_sync(BenchBase.metadata.create_all)
     today = today or dt.datetime.now(TZ).date()
     months = history_months(today, shape.months)
     tables = [metadata.tables[n] for n in HEAVY]

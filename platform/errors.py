@@ -8,7 +8,7 @@ from typing import Any
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
-from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError
 
 log = logging.getLogger(__name__)
 
@@ -146,6 +146,12 @@ def _database_down(request: Request, exc: DBAPIError) -> Response[Any]:
                    "few seconds; nothing was changed.")
 
 
+def _out_of_range(_: Request, exc: Exception) -> Response[Any]:
+    # A number no column can hold (e.g. an id of 30 digits) or a value the database rejects as data.
+    log.info("value out of range: %s", exc)
+    return problem(400, "invalid_input", "A number or value in the request is out of range. Please check it.")
+
+
 def _unexpected(request: Request, exc: Exception, checked: bool = False) -> Response[Any]:
     from_driver = isinstance(exc, OSError) or type(exc).__module__.startswith(("asyncpg", "aiosqlite", "sqlite3"))
     if not checked and from_driver and is_connection_error(exc):
@@ -161,6 +167,8 @@ def exception_handlers() -> dict[Any, Any]:
         ValidationException: _validation_error,
         HTTPException: _http_error,
         IntegrityError: _integrity_error,
+        DataError: _out_of_range,
+        OverflowError: _out_of_range,
         OperationalError: _database_down,
         InterfaceError: _database_down,
         # asyncpg reports a connection dropped mid-query as a plain DBAPIError.

@@ -65,3 +65,20 @@ def limiter_for(settings: Settings) -> RateLimiter:
     if key not in _limiters:
         _limiters[key] = RateLimiter(settings)
     return _limiters[key]
+
+
+def rate_limit_guard(name: str, *, limit: int, window_seconds: int, what: str):  # noqa: ANN201
+    """A Litestar guard: at most `limit` calls per window per login (or per client address)."""
+    import hashlib
+
+    async def guard(connection, _handler) -> None:  # noqa: ANN001
+        header = connection.headers.get("authorization", "")
+        token = header[7:].strip() if header.lower().startswith("bearer ") else connection.cookies.get("sb_session")
+        if token:
+            who = hashlib.sha256(token.encode()).hexdigest()[:24]
+        else:
+            who = "ip:" + (connection.client.host if connection.client else "unknown")
+        settings = connection.app.state.settings
+        await limiter_for(settings).hit(f"{name}:{who}", limit=limit, window_seconds=window_seconds, what=what)
+
+    return guard

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 05:09:28.378217
+Create Date: 2026-11-23 05:18:39.358239
 """
 from __future__ import annotations
 

@@ -26,7 +26,8 @@ async def _community(session: AsyncSession, community_id: int | None) -> Communi
     return community
 
 
-async def normalise_grant(session: AsyncSession, *, actor: Principal, grant: GrantCreate) -> RoleGrant:
+async def normalise_grant(session: AsyncSession, *, actor: Principal, grant: GrantCreate,
+                          revoking: bool = False) -> RoleGrant:
     """A RoleGrant with exactly the scope its role needs, if the actor may hand it out."""
     role = grant.role
     if role not in GRANTABLE:
@@ -59,6 +60,9 @@ async def normalise_grant(session: AsyncSession, *, actor: Principal, grant: Gra
     from servicebank.stores.models import Store
 
     store = await session.get(Store, grant.store_id)
+    if revoking and store is None:
+        # A grant whose store is gone can still be taken away.
+        return RoleGrant(role=role, community_id=community.id, store_id=grant.store_id)
     if store is None or store.community_id != community.id:
         # A clerk may only be given a store of the same community (no cross-community till access).
         raise NotFound("Give the id of a store of this community.", code="store_not_found")
@@ -125,7 +129,8 @@ async def revoke_grant(session: AsyncSession, *, actor: Principal, grant_id: int
         raise InvalidInput("Volunteer status is changed on the volunteer, not here.", code="invalid_role")
     await normalise_grant(session, actor=actor, grant=GrantCreate(
         role=row.role, street_id=row.street_id, community_id=row.community_id, team_id=row.team_id,
-        store_id=row.store_id if row.store_id is not None else (0 if row.role == Role.STORE_CLERK else None)))
+        store_id=row.store_id if row.store_id is not None else (0 if row.role == Role.STORE_CLERK else None)),
+        revoking=True)
     if row.role == Role.PLATFORM_ADMIN and row.user_id == actor.user_id:
         raise Conflict("You cannot remove your own platform administrator role.", code="cannot_revoke_self")
     before = snapshot(row)

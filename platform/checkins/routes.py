@@ -38,6 +38,7 @@ from servicebank.checkins.service import ScanResult, Scanner, check_in, check_ou
 from servicebank.config import Settings
 from servicebank.errors import NotFound
 from servicebank.events import utcnow
+from servicebank.ratelimit import rate_limit_guard
 
 ImageFormat = Literal["json", "svg", "png"]
 _MEDIA = {"svg": "image/svg+xml", "png": "image/png"}
@@ -93,12 +94,17 @@ def _scan_response(result: ScanResult) -> Response[ScanOut]:
     return Response(body, status_code=201 if result.created else 200)
 
 
+# Generous enough for a team leader signing in a queue of elderly volunteers (代签), tight enough
+# to stop a script hammering the busiest endpoint with one login.
+SCAN_LIMIT = rate_limit_guard("scan", limit=120, window_seconds=60, what="scans")
+
+
 class ScanController(Controller):
     dependencies = TRANSACTION
     path = "/api"
     tags = ["check-in"]
 
-    @post("/check-ins")
+    @post("/check-ins", guards=[SCAN_LIMIT])
     async def check_in(self, request: Request, data: ScanRequest, db_session: AsyncSession) -> Response[ScanOut]:
         """Check in by scanning the kiosk code: the volunteer's own session, or staff with `volunteer_card` (代签).
 
@@ -113,7 +119,7 @@ class ScanController(Controller):
                                 longitude=data.longitude)
         return _scan_response(result)
 
-    @post("/check-outs")
+    @post("/check-outs", guards=[SCAN_LIMIT])
     async def check_out(self, request: Request, data: ScanRequest, db_session: AsyncSession) -> Response[ScanOut]:
         """Check out by scanning the kiosk's check-out code (own session, or staff with `volunteer_card`).
 

@@ -17,12 +17,15 @@ from servicebank.checkins.tokens import qr_png, qr_svg
 from servicebank.config import Settings
 from servicebank.errors import Forbidden
 from servicebank.events import utcnow
+from servicebank.ratelimit import rate_limit_guard
 from servicebank.stores import codes, receipts, settlement, till
 from servicebank.stores.catalogue_routes import StoreController
 from servicebank.stores.schemas import CodeOut, RedeemIn, RedemptionOut, RefundIn, ScanIn, ScanOut
 
 _MEDIA = {"svg": "image/svg+xml", "png": "image/png"}
 _NO_STORE = {"Cache-Control": "no-store"}
+# Per clerk login: a busy till serves a few people a minute; a runaway script is stopped.
+REDEEM_LIMIT = rate_limit_guard("till", limit=60, window_seconds=60, what="till operations")
 
 
 def _settings(request: Request) -> Settings:
@@ -38,7 +41,7 @@ class TillController(Controller):
     path = "/api/stores/{store_id:int}"
     tags = ["stores"]
 
-    @post("/scan", status_code=200)
+    @post("/scan", status_code=200, guards=[REDEEM_LIMIT])
     async def scan(self, request: Request, db_session: AsyncSession, principal: Principal, store_id: int,
                    data: Annotated[ScanIn, Body(examples=[Example(value={"code": "r.42.1790000000.xxxx.yyyy"})])]
                    ) -> ScanOut:
@@ -49,7 +52,7 @@ class TillController(Controller):
         return await till.scan(db_session, actor=principal, settings=_settings(request), store_id=store_id,
                                code=data.code)
 
-    @post("/redemptions", status_code=201)
+    @post("/redemptions", status_code=201, guards=[REDEEM_LIMIT])
     async def redeem(self, request: Request, db_session: AsyncSession, principal: Principal, store_id: int,
                      data: Annotated[RedeemIn, Body(examples=[Example(value={
                          "code": "r.42.1790000000.xxxx.yyyy", "lines": [{"item_id": 1, "quantity": 2}]})])]

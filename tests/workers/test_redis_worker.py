@@ -79,7 +79,11 @@ async def test_worker_processes_published_events(settings: Settings, db: Databas
         assert (effects, pending) == (300, 0)
     finally:
         worker.terminate()
-        worker.wait(20)
+        try:
+            worker.wait(20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait(10)
 
 
 async def test_sigkill_mid_batch_loses_nothing_and_doubles_nothing(settings: Settings, db: Database) -> None:
@@ -108,6 +112,9 @@ async def test_sigkill_mid_batch_loses_nothing_and_doubles_nothing(settings: Set
     finally:
         try:
             os.killpg(worker.pid, signal.SIGTERM)
+            worker.wait(20)
         except ProcessLookupError:
             pass
-        worker.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait(10)

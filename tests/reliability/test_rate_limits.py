@@ -1,0 +1,38 @@
+"""Check-in and till endpoints are rate limited per login; the refusal is a 429 problem with a code."""
+
+from __future__ import annotations
+
+from servicebank.ratelimit import RateLimiter
+
+
+async def test_limiter_refuses_past_the_limit_with_retry_after(settings) -> None:  # noqa: ANN001
+    limiter = RateLimiter(settings)
+    for _ in range(3):
+        await limiter.hit("test:key", limit=3, window_seconds=60, what="scans")
+    try:
+        await limiter.hit("test:key", limit=3, window_seconds=60, what="scans")
+    except Exception as exc:  # noqa: BLE001
+        assert getattr(exc, "code", None) == "rate_limited"
+        assert exc.extra["retry_after"] >= 1
+    else:
+        raise AssertionError("the fourth hit must be refused")
+    await limiter.hit("test:other", limit=3, window_seconds=60, what="scans")  # other keys unaffected
+    await limiter.close()
+
+
+async def test_check_in_endpoint_is_rate_limited_per_login(client, monkeypatch) -> None:  # noqa: ANN001
+    from servicebank.checkins import routes
+
+    guard = routes.SCAN_LIMIT
+    assert guard in routes.ScanController.check_in.guards
+    headers = {"Authorization": "Bearer sb_not-a-real-token"}
+    allowed = 0
+    for _ in range(300):
+        response = await client.post("/api/check-ins", json={"token": "x"}, headers=headers)
+        if response.status_code == 429:
+            break
+        allowed += 1
+    assert response.status_code == 429
+    assert response.json()["code"] == "rate_limited" and response.headers["retry-after"]
+    # 120 per minute; a minute boundary during the loop can allow at most one more window's worth.
+    assert 120 <= allowed <= 240
