@@ -45,7 +45,7 @@ def _print_welcome(settings, logins: list[dict[str, str]] | None) -> None:  # no
     click.echo(f"  Health:    {url}/health")
     click.echo(f"  Database:  {settings.database_url}")
     if logins:
-        click.echo("  Demo logins (password for all: see below):")
+        click.echo("  Demo logins:")
         for login in logins:
             click.echo(f"    {login['role']:<15} {login['login']:<14} {login['password']:<10} {login['note']}")
     click.echo("Press Ctrl+C to stop.")
