@@ -15,7 +15,7 @@ import pytest
 
 from tests.servers import free_port
 
-schemathesis = pytest.importorskip("schemathesis")
+import schemathesis  # noqa: E402  (a test dependency: never skipped)
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
