@@ -5,7 +5,6 @@ Every command has --help; commands that print data take --json.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import subprocess
 import sys

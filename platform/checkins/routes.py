@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any, Literal
 
 from litestar import Controller, Request, Response, get, post, put
-from litestar.datastructures import State
-from litestar.di import Provide
 from litestar.params import Parameter, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -42,26 +39,6 @@ from servicebank.ratelimit import rate_limit_guard
 
 ImageFormat = Literal["json", "svg", "png"]
 _MEDIA = {"svg": "image/svg+xml", "png": "image/png"}
-
-
-async def provide_request_transaction(state: State) -> AsyncIterator[AsyncSession]:
-    """The request transaction, closed even when the handler raises.
-
-    Same as the app's `db_session`, without the nested async generator: Litestar throws a handler's
-    error into this generator, and a generator nested inside it would stay suspended, holding its
-    connection until garbage collection (on SQLite's one-connection pool the next request waits).
-    """
-    async with state.db.sessionmaker() as session:
-        try:
-            yield session
-        except BaseException:
-            await session.rollback()
-            raise
-        if session.in_transaction():
-            await session.commit()
-
-
-TRANSACTION = {"db_session": Provide(provide_request_transaction)}
 
 
 def attendance_out(row: Any, **extra: Any) -> AttendanceOut:
@@ -100,7 +77,6 @@ SCAN_LIMIT = rate_limit_guard("scan", limit=120, window_seconds=60, what="scans"
 
 
 class ScanController(Controller):
-    dependencies = TRANSACTION
     path = "/api"
     tags = ["check-in"]
 
@@ -134,7 +110,6 @@ class ScanController(Controller):
 
 
 class ActivityAttendanceController(Controller):
-    dependencies = TRANSACTION
     path = "/api/activities/{activity_id:int}"
     tags = ["check-in"]
 
@@ -202,7 +177,6 @@ class ActivityAttendanceController(Controller):
 
 
 class AttendanceController(Controller):
-    dependencies = TRANSACTION
     path = "/api/attendance"
     tags = ["check-in"]
 
@@ -260,7 +234,6 @@ async def _visible(session: AsyncSession, attendance_id: int, principal: Princip
 
 
 class CardController(Controller):
-    dependencies = TRANSACTION
     path = "/api/volunteers/{volunteer_id:int}/qr-card"
     tags = ["check-in"]
 

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from servicebank.accounts.principal import Principal
 from servicebank.audit.service import record_audit, snapshot
 from servicebank.errors import Conflict, Forbidden, InvalidInput, NotFound
-from servicebank.org.access import guard, supervises, visible_community_ids
+from servicebank.org.access import supervises, visible_community_ids
 from servicebank.org.models import Community, District, Grid, Street
 from servicebank.org.schemas import CommunityIn, CommunityPatch
 

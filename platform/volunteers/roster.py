@@ -8,7 +8,6 @@ import dataclasses
 import datetime as dt
 import io
 import re
-import zipfile
 from collections.abc import Callable, Iterator
 
 from servicebank.errors import DomainError, InvalidInput
