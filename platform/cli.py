@@ -94,7 +94,8 @@ def up(host: str | None, port: int | None, no_demo: bool) -> None:
     _upgrade(settings.database_url)
     logins = None
     if not no_demo:
-        result = run_with_db(_seed, publish=False)
+        # Published to the in-process broker now; the embedded worker handles them as it starts.
+        result = run_with_db(_seed)
         logins = result["logins"]  # type: ignore[assignment]
         if result["seeded"]:
             click.echo("Loaded the demo data.")
