@@ -46,10 +46,13 @@ def _start_worker(settings: Settings, threads: int = 4) -> subprocess.Popen[byte
 
 
 async def _counts(db: Database) -> tuple[int, int]:
+    # One statement, one snapshot: two reads under READ COMMITTED could straddle a batch's commit
+    # and see its events processed but not its effects.
+    effects = select(func.count()).select_from(WorkerEffect).scalar_subquery()
+    pending = (select(func.count(OutboxEvent.id)).where(OutboxEvent.processed_at.is_(None))).scalar_subquery()
     async with db.session_scope() as s:
-        effects = await s.scalar(select(func.count()).select_from(WorkerEffect))
-        pending = await s.scalar(select(func.count(OutboxEvent.id)).where(OutboxEvent.processed_at.is_(None)))
-    return int(effects or 0), int(pending or 0)
+        row = (await s.execute(select(effects, pending))).one()
+    return int(row[0] or 0), int(row[1] or 0)
 
 
 async def _wait(db: Database, predicate, timeout: float) -> tuple[int, int]:  # noqa: ANN001
