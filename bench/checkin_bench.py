@@ -131,8 +131,13 @@ async def _wait_ready(client, deadline: float) -> None:  # noqa: ANN001
     raise RuntimeError("the benchmark server did not start")
 
 
-async def _drive(client, make_request, count: int, concurrency: int) -> dict[str, float]:  # noqa: ANN001
-    """Send `count` requests with at most `concurrency` in flight; latency per request and overall rate."""
+async def _drive(client, make_request, count: int, concurrency: int,  # noqa: ANN001
+                 cpu_of: dict[str, int] | None = None) -> dict[str, float]:
+    """Send `count` requests with at most `concurrency` in flight; latency per request, overall rate,
+    and the CPU milliseconds per request of each process in `cpu_of` (name: pid)."""
+    from bench.common import cpu_seconds
+
+    cpu_before = {name: cpu_seconds(pid) for name, pid in (cpu_of or {}).items()}
     latencies: list[float] = []
     failures: list[str] = []
     next_index = iter(range(count))
@@ -152,8 +157,9 @@ async def _drive(client, make_request, count: int, concurrency: int) -> dict[str
     if failures:
         raise RuntimeError(f"{len(failures)} requests failed, e.g. {failures[0]}")
     latencies.sort()
+    cpu = {f"cpu_{name}": (cpu_seconds(pid) - cpu_before[name]) * 1000 / count for name, pid in (cpu_of or {}).items()}
     return {"rps": count / elapsed, "p50": statistics.median(latencies) * 1000,
-            "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000}
+            "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000, **cpu}
 
 
 async def run(requests: int, concurrency: int, rounds: int) -> str:
@@ -187,9 +193,10 @@ async def run(requests: int, concurrency: int, rounds: int) -> str:
             await _drive(client, base, 200, concurrency)  # warm-up: connections, caches, JIT-free paths
             await _drive(client, check_in, 200, concurrency)
             results: dict[str, list[dict[str, float]]] = {"baseline": [], "check-in": []}
+            cpu_of = {"api": uvicorn.pid, "pg": server.postmaster_pid()}
             for _ in range(rounds):
-                results["baseline"].append(await _drive(client, base, requests, concurrency))
-                results["check-in"].append(await _drive(client, check_in, requests, concurrency))
+                results["baseline"].append(await _drive(client, base, requests, concurrency, cpu_of))
+                results["check-in"].append(await _drive(client, check_in, requests, concurrency, cpu_of))
         return _table(results, requests=requests, concurrency=concurrency, rounds=rounds)
     finally:
         if uvicorn is not None:
@@ -204,18 +211,23 @@ def _table(results: dict[str, list[dict[str, float]]], *, requests: int, concurr
         f"{requests} requests x {rounds} rounds per endpoint, {concurrency} in flight, async httpx client "
         f"on the same 2-core machine. Best round shown; all rounds listed.",
         "",
-        "| endpoint | requests/s | p50 ms | p99 ms | rounds (req/s) |",
-        "|---|---:|---:|---:|---|",
+        "| endpoint | requests/s | p50 ms | p99 ms | rounds (req/s) | API CPU ms/request | PostgreSQL CPU ms/request |",
+        "|---|---:|---:|---:|---|---:|---:|",
     ]
     for name, runs in results.items():
         best = max(runs, key=lambda r: r["rps"])
+        api_cpu = min(r["cpu_api"] for r in runs)
+        pg_cpu = min(r["cpu_pg"] for r in runs)
         lines.append(f"| {name} | {best['rps']:.0f} | {best['p50']:.1f} | {best['p99']:.1f} | "
-                     f"{', '.join(format(r['rps'], '.0f') for r in runs)} |")
+                     f"{', '.join(format(r['rps'], '.0f') for r in runs)} | {api_cpu:.2f} | {pg_cpu:.2f} |")
     ratio = max(r["rps"] for r in results["check-in"]) / max(r["rps"] for r in results["baseline"])
     per_round = [c["rps"] / b["rps"] for b, c in zip(results["baseline"], results["check-in"], strict=True)]
+    cpu_ratio = min(r["cpu_api"] for r in results["baseline"]) / min(r["cpu_api"] for r in results["check-in"])
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     lines += ["", f"check-in / baseline throughput: {ratio:.2f} (best rounds); per interleaved round: "
               f"{', '.join(format(r, '.2f') for r in per_round)}",
+              f"API CPU per request, baseline / check-in (least of the rounds; above 1 means check-in costs less): "
+              f"{cpu_ratio:.2f}",
               f"Load average at the end of the run (1, 5, 15 min): {load}. Other processes on the machine slow "
               "both endpoints alike; compare the ratio, not the absolute figures, when the load is high."]
     return "\n".join(lines)

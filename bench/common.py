@@ -173,3 +173,20 @@ def table(rows: list[LoadResult]) -> str:
     for r in rows:
         lines.append(f"| {r.name} | {r.requests} | {r.rate:,.0f} | {r.p50:.1f} | {r.p99:.1f} | {r.errors} |")
     return "\n".join(lines)
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) used so far by a process and its children, in seconds.
+
+    Unlike requests per second, CPU per request hardly moves when other work shares the machine,
+    so the benches report it next to the throughput.
+    """
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for p in _tree(pid):
+        try:
+            stat = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(stat[11]) + int(stat[12])  # utime, stime (fields 14 and 15 of proc(5))
+    return total / ticks

@@ -94,6 +94,10 @@ class PostgresServer:
             raise RuntimeError(result.stderr)
         return result.stdout
 
+    def postmaster_pid(self) -> int:
+        """The server's main process (its backends are its children)."""
+        return int((self.datadir / "postmaster.pid").read_text().split()[0])
+
     def create_database(self, name: str) -> str:
         self.psql(f'DROP DATABASE IF EXISTS "{name}"')
         self.psql(f'CREATE DATABASE "{name}"')

@@ -7,14 +7,31 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import BigInteger, Row, Select, TextClause, and_, bindparam, func, literal, select, text, update
+from sqlalchemy import (
+    BigInteger,
+    Row,
+    Select,
+    TextClause,
+    and_,
+    bindparam,
+    func,
+    literal,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.models import AuthSession, User
 from servicebank.accounts.sessions import TOKEN_PREFIX, hash_token
 from servicebank.activities.models import Activity, ActivityKind
-from servicebank.checkins.models import Attendance, AttendanceAdjustment, AttendanceStatus, CheckinPolicy
+from servicebank.checkins.models import (
+    Attendance,
+    AttendanceAdjustment,
+    AttendanceStatus,
+    CheckinPolicy,
+)
 from servicebank.events import OutboxEvent, publish_after_commit
 from servicebank.volunteers.models import Volunteer
 
@@ -65,7 +82,8 @@ async def scan_context(session: AsyncSession, *, activity_id: int, volunteer_id:
 
 
 @lru_cache(maxsize=1)
-def _self_scan_statement() -> Select[Any]:
+def self_scan_statement() -> Select[Any]:
+    """The context of a volunteer's own scan: login, volunteer record, activity, policy, sign-up, record."""
     activity_id = bindparam("activity_id")
     return (
         select(
@@ -90,10 +108,15 @@ async def self_scan_context(session: AsyncSession, *, bearer: str, activity_id: 
 
     None when the token matches no open login; activity columns are NULL when the activity is gone.
     """
-    if not bearer or not bearer.startswith(TOKEN_PREFIX) or len(bearer) > 128:
+    if not plausible_bearer(bearer):
         return None
     params = {"activity_id": activity_id, "token_hash": hash_token(bearer)}
-    return (await session.execute(_self_scan_statement(), params)).first()
+    return (await session.execute(self_scan_statement(), params)).first()
+
+
+def plausible_bearer(bearer: str) -> bool:
+    """Whether a bearer could be one of our session tokens (cheap; spares a query for junk)."""
+    return bool(bearer) and bearer.startswith(TOKEN_PREFIX) and len(bearer) <= 128
 
 
 async def confirmed_signup_count(session: AsyncSession, *, activity_id: int) -> int:

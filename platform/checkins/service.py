@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from servicebank.accounts.principal import Principal
 from servicebank.activities.models import ActivityStatus
 from servicebank.audit.service import record_audit
+from servicebank.checkins import fast_scan, rules, tokens
 from servicebank.checkins import repository as repo
-from servicebank.checkins import rules, tokens
 from servicebank.checkins.models import (
     DEFAULT_OPENS_MINUTES_BEFORE,
     AttendanceAdjustment,
@@ -22,7 +22,13 @@ from servicebank.checkins.models import (
     GeofenceMode,
 )
 from servicebank.config import Settings
-from servicebank.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
+from servicebank.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    Unauthenticated,
+)
 from servicebank.volunteers.models import VolunteerStatus
 
 NOT_YET_OPEN = (ActivityStatus.DRAFT, ActivityStatus.PENDING_APPROVAL)
@@ -113,27 +119,40 @@ def _check_geofence(ctx: Any, latitude: float | None, longitude: float | None) -
     return [AttendanceFlag.OUTSIDE_GEOFENCE], distance
 
 
-async def _context(session: AsyncSession, *, activity_id: int, expected: int | None, scanner: Scanner | None,
-                   bearer: str | None, now: dt.datetime) -> tuple[Any, Scanner]:
-    """The scan context and who it is for; a volunteer's own scan resolves their login in the same query."""
+def _self_scanner(ctx: Any, now: dt.datetime) -> Scanner:
+    """The volunteer of a self-scan context; refuses a missing or expired login and non-volunteer accounts."""
+    if ctx is None or not ctx.is_active or rules.aware(ctx.expires_at) <= now:
+        raise Unauthenticated("Please log in first (your session is missing or has expired).")
+    if ctx.volunteer_id is None:
+        raise Forbidden("This account is not a volunteer. To sign someone in, scan their card "
+                        "(send volunteer_card).", code="volunteer_required")
+    return Scanner(volunteer_id=ctx.volunteer_id, volunteer_community_id=ctx.volunteer_community_id,
+                   volunteer_status=ctx.volunteer_status)
+
+
+def _check_expected(activity_id: int, expected: int | None) -> None:
     if expected is not None and expected != activity_id:
         raise tokens.TokenError("This code belongs to another activity. Please scan the code of this activity.",
                                 code="qr_token_other_activity")
-    if scanner is None:
-        ctx = await repo.self_scan_context(session, bearer=bearer or "", activity_id=activity_id)
-        if ctx is None or not ctx.is_active or rules.aware(ctx.expires_at) <= now:
-            raise Unauthenticated("Please log in first (your session is missing or has expired).")
-        if ctx.volunteer_id is None:
-            raise Forbidden("This account is not a volunteer. To sign someone in, scan their card "
-                            "(send volunteer_card).", code="volunteer_required")
-        scanner = Scanner(volunteer_id=ctx.volunteer_id, volunteer_community_id=ctx.volunteer_community_id,
-                          volunteer_status=ctx.volunteer_status)
-    else:
-        ctx = await repo.scan_context(session, activity_id=activity_id, volunteer_id=scanner.volunteer_id)
+
+
+def _checked_context(ctx: Any, scanner: Scanner) -> tuple[Any, Scanner]:
     if ctx is None or ctx.id is None:
         raise NotFound("This activity no longer exists.", code="activity_not_found")
     _check_activity(ctx, scanner)
     return ctx, scanner
+
+
+async def _context(session: AsyncSession, *, activity_id: int, expected: int | None, scanner: Scanner | None,
+                   bearer: str | None, now: dt.datetime) -> tuple[Any, Scanner]:
+    """The scan context and who it is for; a volunteer's own scan resolves their login in the same query."""
+    _check_expected(activity_id, expected)
+    if scanner is None:
+        ctx = await repo.self_scan_context(session, bearer=bearer or "", activity_id=activity_id)
+        scanner = _self_scanner(ctx, now)
+    else:
+        ctx = await repo.scan_context(session, activity_id=activity_id, volunteer_id=scanner.volunteer_id)
+    return _checked_context(ctx, scanner)
 
 
 async def check_in(session: AsyncSession, *, settings: Settings, token: str, now: dt.datetime,
@@ -142,8 +161,19 @@ async def check_in(session: AsyncSession, *, settings: Settings, token: str, now
     """Record a check-in for the bearer's volunteer (or the scanned card's); a second scan returns the record."""
     activity_id = tokens.verify_kiosk_token(token, secret_key=settings.secret_key, purpose=tokens.CHECK_IN,
                                             rotation_seconds=settings.qr_rotation_seconds, now=now)
-    ctx, scanner = await _context(session, activity_id=activity_id, expected=expected_activity_id, scanner=scanner,
-                                  bearer=bearer, now=now)
+    if scanner is None and fast_scan.available(session):
+        # One round trip: the statement records the common case itself and returns the context for the rest.
+        _check_expected(activity_id, expected_activity_id)
+        ctx = await fast_scan.self_check_in(session, bearer=bearer or "", activity_id=activity_id, now=now,
+                                            timezone=settings.timezone)
+        if ctx is not None and ctx.new_attendance_id is not None:
+            values = _check_in_values(ctx, activity_id=activity_id, volunteer_id=ctx.volunteer_id, now=now,
+                                      service_date=ctx.new_service_date, flags=[], distance=None, proxy=None)
+            return ScanResult(_Row(id=ctx.new_attendance_id, **values), True, "Checked in.")
+        ctx, scanner = _checked_context(ctx, _self_scanner(ctx, now))
+    else:
+        ctx, scanner = await _context(session, activity_id=activity_id, expected=expected_activity_id,
+                                      scanner=scanner, bearer=bearer, now=now)
     if ctx.attendance_id is not None:
         return ScanResult(await repo.attendance_row(session, ctx.attendance_id), False, "Already checked in.")
     starts_at, ends_at = rules.aware(ctx.starts_at), rules.aware(ctx.ends_at)
@@ -160,14 +190,10 @@ async def check_in(session: AsyncSession, *, settings: Settings, token: str, now
     flags += geo_flags
     if scanner.proxy is not None:
         flags.append(AttendanceFlag.PROXY_CHECK_IN)
-    values: dict[str, Any] = {
-        "activity_id": activity_id, "volunteer_id": scanner.volunteer_id, "community_id": ctx.community_id,
-        "checked_in_at": now, "checked_out_at": None, "status": AttendanceStatus.CHECKED_IN, "served_minutes": 0,
-        "service_date": rules.service_date(starts_at, settings.timezone), "revision": 0,
-        "proxy_by_user_id": scanner.proxy.user_id if scanner.proxy else None, "checkout_proxy_by_user_id": None,
-        "flags": flags, "distance_m": distance, "decided_by_user_id": None, "decided_at": None, "created_at": now,
-    }
-    attendance_id = await repo.insert_attendance(session, values, event_type="attendance.checked_in", now=now)
+    values = _check_in_values(ctx, activity_id=activity_id, volunteer_id=scanner.volunteer_id, now=now,
+                              service_date=rules.service_date(starts_at, settings.timezone), flags=flags,
+                              distance=distance, proxy=scanner.proxy)
+    attendance_id = await repo.insert_attendance(session, values, event_type=fast_scan.CHECKED_IN_EVENT, now=now)
     if attendance_id is None:  # a simultaneous scan of the same person won the unique key
         existing = await repo.attendance_row_for(session, activity_id=activity_id, volunteer_id=scanner.volunteer_id)
         return ScanResult(existing, False, "Already checked in.")
@@ -176,6 +202,18 @@ async def check_in(session: AsyncSession, *, settings: Settings, token: str, now
                            entity_type="attendance", entity_id=attendance_id, community_id=ctx.community_id,
                            after={"volunteer_id": scanner.volunteer_id, "activity_id": activity_id, "at": now})
     return ScanResult(_Row(id=attendance_id, **values), True, "Checked in.")
+
+
+def _check_in_values(ctx: Any, *, activity_id: int, volunteer_id: int, now: dt.datetime, service_date: dt.date,
+                     flags: list[str], distance: int | None, proxy: Principal | None) -> dict[str, Any]:
+    """The columns of a fresh attendance (fast_scan writes the same for a plain self-scan)."""
+    return {
+        "activity_id": activity_id, "volunteer_id": volunteer_id, "community_id": ctx.community_id,
+        "checked_in_at": now, "checked_out_at": None, "status": AttendanceStatus.CHECKED_IN, "served_minutes": 0,
+        "service_date": service_date, "revision": 0, "proxy_by_user_id": proxy.user_id if proxy else None,
+        "checkout_proxy_by_user_id": None, "flags": flags, "distance_m": distance, "decided_by_user_id": None,
+        "decided_at": None, "created_at": now,
+    }
 
 
 async def check_out(session: AsyncSession, *, settings: Settings, token: str, now: dt.datetime,

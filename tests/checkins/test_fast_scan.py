@@ -1,0 +1,73 @@
+"""The one-statement self check-in on PostgreSQL writes exactly what the general path writes, in one round trip."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event, select
+
+from servicebank.accounts.models import Role
+from servicebank.checkins import fast_scan
+from servicebank.checkins.models import Attendance
+from tests.checkins.helpers import code, events_of, scan, scene, sign_up
+from tests.factories import make_org, make_person
+
+pytestmark = pytest.mark.postgres_only
+CHECK_INS = "/api/check-ins"
+# Columns that differ between two volunteers' check-ins by nature.
+PER_SCAN = {"id", "volunteer_id", "checked_in_at", "created_at", "updated_at", "sa_orm_sentinel"}
+
+
+async def _statements(db) -> list[str]:  # noqa: ANN001
+    """Every statement the database is sent from now on, at the driver: SQLAlchemy's or straight to asyncpg."""
+    seen: list[str] = []
+    await db.engine.dispose()  # pooled connections predate the logger
+
+    @event.listens_for(db.engine.sync_engine, "connect")
+    def log_queries(dbapi_connection, _record) -> None:  # noqa: ANN001
+        dbapi_connection.driver_connection.add_query_logger(lambda query: seen.append(query.query))
+
+    return seen
+
+
+async def _row(db, attendance_id: int) -> dict:  # noqa: ANN001
+    async with db.session_scope() as s:
+        att = await s.scalar(select(Attendance).where(Attendance.id == attendance_id))
+        return {c.key: getattr(att, c.key) for c in Attendance.__table__.c if c.key not in PER_SCAN}
+
+
+async def test_one_statement_check_in_matches_the_general_path(client, session, settings, db, monkeypatch) -> None:
+    s = await scene(session)
+    other = await make_person(session, Role.VOLUNTEER, community=s.org.community)
+    await sign_up(session, s.activity, other.volunteer.id)
+
+    statements = await _statements(db)
+    fast = await scan(client, CHECK_INS, code(settings, s.activity.id), s.volunteer)
+    assert fast.status_code == 201, fast.text
+    # Context, attendance and outbox event in one statement, its own transaction: no BEGIN, no COMMIT.
+    assert len(statements) == 1, statements
+
+    monkeypatch.setattr(fast_scan, "available", lambda _session: False)
+    statements.clear()
+    general = await scan(client, CHECK_INS, code(settings, s.activity.id), other)
+    assert general.status_code == 201, general.text
+    assert len(statements) >= 4, statements  # BEGIN, context, insert, COMMIT: the logger sees them all
+
+    assert await _row(db, fast.json()["attendance"]["id"]) == await _row(db, general.json()["attendance"]["id"])
+    drop = {"id", "volunteer_id", "checked_in_at"}
+    assert {k: v for k, v in fast.json()["attendance"].items() if k not in drop} == \
+        {k: v for k, v in general.json()["attendance"].items() if k not in drop}
+    payloads = await events_of(db, "attendance.checked_in")
+    assert [set(p) for p in payloads] == [{"attendance_id", "activity_id", "volunteer_id"}] * 2
+    assert payloads[0] == {"attendance_id": fast.json()["attendance"]["id"], "activity_id": s.activity.id,
+                           "volunteer_id": s.volunteer.volunteer.id}
+
+
+async def test_a_refused_scan_writes_nothing_and_costs_one_statement(client, session, settings, db) -> None:
+    s = await scene(session)
+    elsewhere = await make_org(session)
+    walker = await make_person(session, Role.VOLUNTEER, community=elsewhere.community)  # no place here
+    statements = await _statements(db)
+    refused = await scan(client, CHECK_INS, code(settings, s.activity.id), walker)
+    assert refused.status_code == 403 and refused.json()["code"] == "volunteer_other_community"
+    assert len(statements) == 1, statements
+    assert await events_of(db, "attendance.checked_in") == []
