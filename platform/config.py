@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -65,6 +66,9 @@ class Settings:
     smtp_url: str | None = None
     # One JSON object per log line (production default) instead of plain text.
     json_logs: bool = False
+    # Reverse proxies (addresses or CIDR networks) whose X-Forwarded-For names the real client; the
+    # login and scan limits count per client address, so behind nginx this must be set.
+    trusted_proxies: tuple[str, ...] = ()
 
     @property
     def is_production(self) -> bool:
@@ -92,6 +96,12 @@ class Settings:
                 raise SettingsError("Production mode needs SERVICEBANK_DATABASE_URL pointing at PostgreSQL.")
             if not self.redis_url:
                 raise SettingsError("Production mode needs SERVICEBANK_REDIS_URL (queue and leaderboards).")
+        for proxy in self.trusted_proxies:
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError as exc:
+                raise SettingsError(f"SERVICEBANK_TRUSTED_PROXIES: {proxy!r} is not an IP address or network "
+                                    "(e.g. 127.0.0.1,10.0.0.0/8)") from exc
         return self
 
     @classmethod
@@ -124,6 +134,7 @@ class Settings:
             max_upload_bytes=_env_int("MAX_UPLOAD_BYTES", 20 * 1024 * 1024),
             smtp_url=_env("SMTP_URL") or None,
             json_logs=_env_bool("JSON_LOGS", production),
+            trusted_proxies=tuple(p.strip() for p in (_env("TRUSTED_PROXIES") or "").split(",") if p.strip()),
         )
 
     def replace(self, **changes: object) -> "Settings":

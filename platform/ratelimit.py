@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 
+from servicebank.clientip import client_ip
 from servicebank.config import Settings
 from servicebank.errors import TooManyRequests
 
@@ -77,7 +78,7 @@ def rate_limit_guard(name: str, *, limit: int, window_seconds: int, what: str): 
         if token:
             who = hashlib.sha256(token.encode()).hexdigest()[:24]
         else:
-            who = "ip:" + (connection.client.host if connection.client else "unknown")
+            who = "ip:" + (client_ip(connection) or "unknown")
         settings = connection.app.state.settings
         await limiter_for(settings).hit(f"{name}:{who}", limit=limit, window_seconds=window_seconds, what=what)
 

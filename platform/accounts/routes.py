@@ -17,10 +17,24 @@ from servicebank.accounts.dependencies import token_from_request
 from servicebank.accounts.models import RoleGrant, User
 from servicebank.accounts.principal import Principal
 from servicebank.accounts.schemas import (
-    GrantCreate, GrantOut, GrantRow, LoginOut, LoginRequest, MeOut, PasswordChange, StaffCreate, UserOut,
+    GrantCreate,
+    GrantOut,
+    GrantRow,
+    LoginOut,
+    LoginRequest,
+    MeOut,
+    PasswordChange,
+    StaffCreate,
+    UserOut,
 )
 from servicebank.accounts.service import authenticate, change_password
-from servicebank.accounts.sessions import expired_session_cookie, load_principal, revoke_session, session_cookie
+from servicebank.accounts.sessions import (
+    expired_session_cookie,
+    load_principal,
+    revoke_session,
+    session_cookie,
+)
+from servicebank.clientip import client_ip
 from servicebank.errors import TooManyRequests, Unauthenticated, problem
 
 
@@ -34,10 +48,6 @@ def me_out(principal: Principal) -> MeOut:
         grants=[GrantOut(role=g.role, street_id=g.street_id, community_id=g.community_id, team_id=g.team_id,
                          store_id=g.store_id) for g in principal.grants],
     )
-
-
-def client_ip(request: Request) -> str | None:
-    return request.client.host if request.client else None
 
 
 _LOGIN_EXAMPLE = Example(summary="organiser", value={"login": "organiser", "password": "demo1234"})

@@ -11,13 +11,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from typing_extensions import Annotated
 
 from servicebank.accounts.principal import Principal
+from servicebank.clientip import client_ip
 from servicebank.errors import InvalidInput, NotFound
 from servicebank.honours import generation, poster, service, views
 from servicebank.honours.certificate_routes import ROUTES as CERTIFICATE_ROUTES
 from servicebank.honours.models import Scope
 from servicebank.honours.ranking import Filter
 from servicebank.honours.schemas import (
-    GenerateIn, GenerateOut, ListOut, ObjectionIn, ObjectionOut, ObjectionReceipt, PublicListOut, PublishIn,
+    GenerateIn,
+    GenerateOut,
+    ListOut,
+    ObjectionIn,
+    ObjectionOut,
+    ObjectionReceipt,
+    PublicListOut,
+    PublishIn,
     ResolveIn,
 )
 from servicebank.org.access import supervises
@@ -124,7 +132,7 @@ class PublicHonourController(Controller):
         """Raise an objection (异议) during the notice period: name, optional phone, text. No login; at most
         5 per hour per address (429 `objection_rate_limited`). 409 `notice_period_over` after the period."""
         settings = request.app.state.settings
-        key = service.client_key(settings.secret_key, request.client.host if request.client else None)
+        key = service.client_key(settings.secret_key, client_ip(request))
         objection = await service.raise_objection(db_session, list_id=list_id, name=data.name, phone=data.phone,
                                                   text=data.text, client=key)
         return ObjectionReceipt(id=objection.id, status=objection.status,

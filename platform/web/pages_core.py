@@ -12,9 +12,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from servicebank.accounts.dependencies import token_from_request
 from servicebank.accounts.principal import Principal
 from servicebank.accounts.service import authenticate
-from servicebank.accounts.sessions import expired_session_cookie, load_principal, revoke_session, session_cookie
+from servicebank.accounts.sessions import (
+    expired_session_cookie,
+    load_principal,
+    revoke_session,
+    session_cookie,
+)
 from servicebank.checkins import tokens
 from servicebank.checkins.service import Scanner, check_in, check_out
+from servicebank.clientip import client_ip
 from servicebank.errors import DomainError, TooManyRequests, Unauthenticated
 from servicebank.events import utcnow
 from servicebank.volunteers.models import Volunteer
@@ -74,7 +80,7 @@ class CorePages(Controller):
         next_url = safe_next(str(form.get("next", "")), "")
         try:
             user, token = await authenticate(db_session, login=login, password=password,
-                                             client_ip=request.client.host if request.client else None)
+                                             client_ip=client_ip(request))
         except (Unauthenticated, TooManyRequests) as exc:
             await db_session.commit()  # the failed attempt must count towards the rate limit
             return render(request, "login.html", None, status_code=exc.status_code, title=_("Log in"),

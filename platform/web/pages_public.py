@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
+from servicebank.clientip import client_ip
 from servicebank.errors import DomainError, NotFound
 from servicebank.honours import certificates
 from servicebank.honours import service as honours
@@ -80,7 +81,7 @@ class PublicPages(Controller):
             await honours.raise_objection(
                 db_session, list_id=list_id, name=str(form.get("name", "")).strip(),
                 phone=str(form.get("phone", "")).strip() or None, text=str(form.get("text", "")).strip(),
-                client=request.client.host if request.client else "")
+                client=client_ip(request) or "")
         except DomainError as exc:
             await db_session.rollback()
             return await _honours(request, db_session, optional_principal, honour_list.scope_id, list_id,
