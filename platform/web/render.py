@@ -30,6 +30,9 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
+    # The camera for our own pages only (the QR scanner of 代签 and the till, static/scan.js), the position for
+    # the geofence; never the microphone.
+    "Permissions-Policy": "camera=(self), geolocation=(self), microphone=()",
 }
 
 env = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=select_autoescape(["html", "svg"]),

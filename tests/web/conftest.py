@@ -69,9 +69,9 @@ def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    """Chromium for one test module: Playwright's sync API keeps an event loop running in this thread while
-    it is open, which would break the async tests of the modules that follow."""
+def playwright_api() -> Iterator[object]:
+    """Playwright for one test module: its sync API keeps an event loop running in this thread while it is
+    open, which would break the async tests of the modules that follow."""
     missing = _browser_missing()
     if missing:
         if os.environ.get("CI"):
@@ -80,9 +80,20 @@ def browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        instance = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield instance
-        instance.close()
+        yield pw
+
+
+def launch(pw, *extra_args: str):  # noqa: ANN001, ANN201
+    """Debian's chromium, headless, with our usual switches and any others (a fake camera...)."""
+    return pw.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *extra_args], headless=True)
+
+
+@pytest.fixture(scope="module")
+def browser(playwright_api) -> Iterator[object]:  # noqa: ANN001
+    """Chromium for one test module."""
+    instance = launch(playwright_api)
+    yield instance
+    instance.close()
 
 
 @pytest.fixture(scope="session")
@@ -97,3 +108,13 @@ def new_phone(browser, base: str):  # noqa: ANN001, ANN201
     """A fresh browser context sized like a phone (375 px wide)."""
     context = browser.new_context(viewport={"width": 375, "height": 740}, base_url=base, locale="zh-CN")
     return context, context.new_page()
+
+
+def logged_in(browser, world: dict, login: str):  # noqa: ANN001, ANN201
+    """A phone on which `login` has just logged in (landed on their home page)."""
+    context, page = new_phone(browser, world["base"])
+    page.goto("/login")
+    page.fill("#login", login)
+    page.fill("#password", world["password"])
+    page.click("button[type=submit].big")
+    return context, page

@@ -10,6 +10,8 @@ import json
 import os
 import sys
 
+SECRET_KEY = "s" * 48  # the server's; the camera test signs a card and a redemption code with it
+
 
 async def build_world(database_url: str) -> dict[str, object]:
     """Schema, a community with an organiser, a volunteer, a store with its clerk and one item."""
@@ -39,6 +41,7 @@ async def build_world(database_url: str) -> dict[str, object]:
                  "clerk": clerk.user.username, "community_id": org.community.id, "store_id": store.id,
                  "volunteer_name": "王秀英", "volunteer_id": volunteer.volunteer.id,
                  **await organiser_world(session, org, organiser)}
+        world.update(await scanner_world(session, org.community, world["team_id"]))
     await db.dispose()
     return world
 
@@ -74,11 +77,33 @@ async def organiser_world(session, org, organiser) -> dict[str, int]:  # noqa: A
     return {"team_id": team.id, "activity_id": draft.id, "series_id": weekly.id, "list_id": honours.id}
 
 
+async def scanner_world(session, community, team_id: int) -> dict[str, object]:  # noqa: ANN001
+    """For the camera scanner: an elderly volunteer with only a printed card, a team leader, an activity open
+    for check-in now (it started a moment ago and runs all day)."""
+    import datetime as dt
+
+    from servicebank.accounts.models import Role
+    from servicebank.activities.models import Activity
+    from servicebank.volunteers.models import Team
+    from tests.factories import make_person, make_volunteer
+
+    elder = await make_volunteer(session, community, name="孙桂兰")
+    leader = await make_person(session, Role.TEAM_LEADER, community=community, team=await session.get(Team, team_id),
+                               name="赵队长")
+    now = dt.datetime.now(dt.UTC)
+    activity = Activity(community_id=community.id, kind="elderly_visit", title="敬老理发", status="published",
+                        starts_at=now - dt.timedelta(minutes=5), ends_at=now + dt.timedelta(hours=8))
+    session.add(activity)
+    await session.commit()
+    return {"elder_id": elder.id, "elder_number": elder.number, "elder_card_version": elder.card_version,
+            "leader": leader.user.username, "leader_user_id": leader.user.id, "open_activity_id": activity.id}
+
+
 def main() -> None:
     data_dir, port = sys.argv[1], int(sys.argv[2])
     url = f"sqlite+aiosqlite:///{os.path.join(data_dir, 'web.db')}"
     os.environ.update(SERVICEBANK_DATABASE_URL=url, SERVICEBANK_PORT=str(port),
-                      SERVICEBANK_PUBLIC_URL=f"http://127.0.0.1:{port}", SERVICEBANK_SECRET_KEY="s" * 48,
+                      SERVICEBANK_PUBLIC_URL=f"http://127.0.0.1:{port}", SERVICEBANK_SECRET_KEY=SECRET_KEY,
                       SERVICEBANK_EMBEDDED_WORKER="1", SERVICEBANK_PUBLISH_EVENTS="1")
     world = asyncio.run(build_world(url))
     print(json.dumps(world), flush=True)

@@ -42,6 +42,7 @@ async def test_pages_carry_security_headers_and_a_title(client) -> None:  # noqa
     assert headers["x-content-type-options"] == "nosniff"
     assert headers["x-frame-options"] == "DENY"
     assert headers["referrer-policy"] == "same-origin"
+    assert "camera=(self)" in headers["permissions-policy"]  # the QR scanner (static/scan.js)
     assert "sb_csrf" in response.headers.get("set-cookie", "")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.web.conftest import new_phone
+from tests.web.conftest import logged_in, new_phone
 
 pytestmark = [pytest.mark.browser]
 
@@ -55,15 +55,6 @@ def _sweep(page, paths: list[str], world: dict, shots, tag: str) -> list[str]:  
     return problems
 
 
-def _logged_in(browser, world: dict, login: str):  # noqa: ANN001, ANN202
-    context, page = new_phone(browser, world["base"])
-    page.goto("/login")
-    page.fill("#login", login)
-    page.fill("#password", world["password"])
-    page.click("button[type=submit].big")
-    return context, page
-
-
 def test_main_pages_fit_a_phone_and_label_their_fields(browser, web_server, shots) -> None:  # noqa: ANN001
     problems = []
     context, page = new_phone(browser, web_server["base"])
@@ -72,7 +63,7 @@ def test_main_pages_fit_a_phone_and_label_their_fields(browser, web_server, shot
     for tag, login, paths in (("volunteer", web_server["volunteer"], VOLUNTEER),
                               ("organiser", web_server["organiser"], ORGANISER),
                               ("clerk", web_server["clerk"], CLERK)):
-        context, page = _logged_in(browser, web_server, login)
+        context, page = logged_in(browser, web_server, login)
         problems += _sweep(page, paths, web_server, shots, tag)
         context.close()
     assert not problems, "\n".join(problems)
