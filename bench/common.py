@@ -188,5 +188,7 @@ def cpu_seconds(pid: int) -> float:
             stat = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        total += int(stat[11]) + int(stat[12])  # utime, stime (fields 14 and 15 of proc(5))
+        # utime, stime, and cutime, cstime: the time of children that exited (a PostgreSQL backend or
+        # autovacuum worker), which would otherwise vanish from the sum (fields 14-17 of proc(5)).
+        total += int(stat[11]) + int(stat[12]) + int(stat[13]) + int(stat[14])
     return total / ticks
