@@ -8,7 +8,7 @@ from typing import Annotated
 
 import msgspec
 from litestar import Controller, get, patch, post
-from litestar.params import Parameter
+from litestar.params import QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
@@ -41,8 +41,8 @@ class ActivityController(Controller):
     async def list_(
         self, db_session: AsyncSession, principal: Principal, community_id: int | None = None,
         kind: str | None = None, status: list[str] | None = None,
-        starts_from: Annotated[dt.datetime | None, Parameter(query="from")] = None,
-        starts_to: Annotated[dt.datetime | None, Parameter(query="to")] = None,
+        starts_from: Annotated[dt.datetime | None, QueryParameter(name="from")] = None,
+        starts_to: Annotated[dt.datetime | None, QueryParameter(name="to")] = None,
         series_id: int | None = None, joinable: bool = False, limit: int = 50, offset: int = 0,
     ) -> ActivityPage:
         """Activities the caller may see, by start time. Volunteers see their own community's published

@@ -6,7 +6,7 @@ from functools import partial
 
 import anyio
 from litestar import Controller, Request, Response, get, post
-from litestar.params import Parameter
+from litestar.params import QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 from typing_extensions import Annotated
 
@@ -77,7 +77,7 @@ class HonourListController(Controller):
 
     @get("/lists")
     async def list_lists(self, db_session: AsyncSession, principal: Principal,
-                         scope_text: Annotated[str, Parameter(query="scope")]) -> list[ListOut]:
+                         scope_text: Annotated[str, QueryParameter(name="scope")]) -> list[ListOut]:
         """A scope's lists (`scope=community:12` or `street:3`), newest month first, without entries."""
         kind, scope_id = parse_scope(scope_text)
         rows = await service.lists_for_scope(db_session, principal=principal, scope_kind=kind, scope_id=scope_id)

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from typing_extensions import Annotated
 
 from litestar import Controller, Request, Response, get
-from litestar.params import Parameter
+from litestar.params import QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
@@ -45,10 +45,10 @@ class AuditPages(Controller):
 
     @get("/")
     async def log(self, request: Request, db_session: AsyncSession, optional_principal: Principal | None,
-                  community_text: Annotated[str | None, Parameter(query="community")] = None,
+                  community_text: Annotated[str | None, QueryParameter(name="community")] = None,
                   action: str | None = None, entity_type: str | None = None, entity_id: str | None = None,
                   since: str | None = None, until: str | None = None,
-                  page_text: Annotated[str | None, Parameter(query="page")] = None) -> Response:
+                  page_text: Annotated[str | None, QueryParameter(name="page")] = None) -> Response:
         """Entries of one community (organisers) or everywhere the caller manages, newest first."""
         principal = require_login(optional_principal)
         _ = i18n.translator(lang_of(request))

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from typing_extensions import Annotated
 
 from litestar import Controller, Request, Response, get
-from litestar.params import Parameter
+from litestar.params import QueryParameter
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -52,7 +52,7 @@ class ReportPages(Controller):
 
     @get("/")
     async def report(self, request: Request, db_session: AsyncSession, optional_principal: Principal | None,
-                     scope_text: Annotated[str | None, Parameter(query="scope")] = None, kind: str = "month", month: str = "", quarter: str = "",
+                     scope_text: Annotated[str | None, QueryParameter(name="scope")] = None, kind: str = "month", month: str = "", quarter: str = "",
                      year: str = "") -> Response:
         """The 台账 of the chosen scope and period (this month of the first community by default)."""
         principal = require_login(optional_principal)

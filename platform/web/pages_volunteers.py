@@ -9,7 +9,7 @@ from typing_extensions import Annotated
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
-from litestar.params import Parameter
+from litestar.params import QueryParameter
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -73,9 +73,9 @@ class ManageVolunteerPages(Controller):
     @get("/")
     async def list_(self, request: Request, db_session: AsyncSession, optional_principal: Principal | None,
                     community: int | None = None, q: str | None = None, status: str | None = None,
-                    team_text: Annotated[str | None, Parameter(query="team")] = None,
-                    grid_text: Annotated[str | None, Parameter(query="grid")] = None, skill: str | None = None,
-                    page_text: Annotated[str | None, Parameter(query="page")] = None,
+                    team_text: Annotated[str | None, QueryParameter(name="team")] = None,
+                    grid_text: Annotated[str | None, QueryParameter(name="grid")] = None, skill: str | None = None,
+                    page_text: Annotated[str | None, QueryParameter(name="page")] = None,
                     done: str | None = None) -> Response:
         """Volunteers of the community by name, phone or number, status, team, grid and skill (team leaders: their
         teams' members)."""
