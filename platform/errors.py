@@ -56,6 +56,16 @@ class InvalidInput(DomainError):
     code = "invalid_input"
 
 
+class UploadTooLarge(DomainError):
+    status_code = 413
+    code = "upload_too_large"
+
+
+class UnsupportedFile(DomainError):
+    status_code = 415
+    code = "unsupported_file"
+
+
 class TooManyRequests(DomainError):
     status_code = 429
     code = "rate_limited"

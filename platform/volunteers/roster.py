@@ -10,7 +10,7 @@ import io
 import re
 from collections.abc import Callable, Iterator
 
-from servicebank.errors import DomainError, InvalidInput
+from servicebank.errors import InvalidInput, UnsupportedFile, UploadTooLarge
 
 MAX_ROWS = 200_000
 HEADER_SEARCH_ROWS = 10
@@ -32,16 +32,6 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
 }
 REQUIRED_COLUMNS = ("real_name", "phone")
 _ALIAS_TO_FIELD = {alias.lower(): field for field, aliases in COLUMN_ALIASES.items() for alias in aliases}
-
-
-class UnsupportedFile(DomainError):
-    status_code = 415
-    code = "unsupported_file"
-
-
-class UploadTooLarge(DomainError):
-    status_code = 413
-    code = "upload_too_large"
 
 
 @dataclasses.dataclass
