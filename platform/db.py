@@ -8,7 +8,8 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 from advanced_alchemy.base import BigIntBase, DefaultBase, orm_registry
-from sqlalchemy import event
+from sqlalchemy import BigInteger, any_, bindparam, event
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session
@@ -63,6 +64,18 @@ def make_engine(settings: Settings) -> AsyncEngine:
         pool_pre_ping=True,
         pool_recycle=1800,
     )
+
+
+def among(session: AsyncSession | Session, column: Any, ids: Sequence[int], name: str = "ids") -> Any:
+    """`column IN ids` for a list of integer ids that changes with every call.
+
+    On PostgreSQL the ids travel as one array parameter (`= ANY(:ids)`): an IN list is rendered again,
+    parameter by parameter, on every call, which costs about 1 ms of CPU per 100 ids.
+    """
+    bind = session.bind
+    if bind is not None and bind.dialect.name == "postgresql":
+        return column == any_(bindparam(name, list(ids), type_=ARRAY(BigInteger)))
+    return column.in_(list(ids))
 
 
 class Database:

@@ -45,7 +45,7 @@ def register(cli: click.Group) -> None:
     @leaderboards.command("rebuild")
     @json_option
     def rebuild_command(as_json: bool) -> None:
-        """Recreate the period totals and the Redis leaderboards from the ledger."""
+        """Recreate the period totals, the community totals and the Redis leaderboards from the ledger."""
         from servicebank.points.rebuild import rebuild_leaderboards
 
         async def work(db: Database) -> dict:

@@ -1,12 +1,14 @@
-"""Demo data for the service bank: hours rules people recognise and a community's time-bank limits."""
+"""Demo data for the service bank: hours rules people recognise, a community's time-bank limits, a family link."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from servicebank.points.models import CommunityLedgerPolicy, HoursRule
+from servicebank.points.family_repository import pair_key
+from servicebank.points.models import CommunityLedgerPolicy, FamilyLink, FamilyLinkStatus, FamilyRelation, HoursRule
 
 
 async def seed(session: AsyncSession, ctx: Any) -> None:
@@ -20,4 +22,11 @@ async def seed(session: AsyncSession, ctx: Any) -> None:
         session.add(CommunityLedgerPolicy(community_id=community.id, max_transfer_per_month=600,
                                           min_service_minutes_to_spend=0, allow_family_transfers=True,
                                           allow_pool_donations=True))
+    volunteers = ctx.values.get("volunteers") or []
+    if len(volunteers) > 18:
+        # 李桂兰 (the demo volunteer, 和谐社区) and her daughter 林晓燕 (友邻社区): gifts work at once.
+        mother, daughter = volunteers[1], volunteers[18]
+        session.add(FamilyLink(volunteer_id=mother.id, relative_id=daughter.id, relation=FamilyRelation.CHILD,
+                               status=FamilyLinkStatus.CONFIRMED, open_pair=pair_key(mother.id, daughter.id),
+                               confirmed_at=dt.datetime.now(dt.UTC)))
     await session.flush()

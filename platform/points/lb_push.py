@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import BigInteger, String, cast, event, func, literal, select, union_all
 from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.sql.expression import ColumnElement, CompoundSelect
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +27,7 @@ VERSION_PREFIX = "sb:lbv:"
 BUILT_MARKER = "sb:lb:built"
 # Members are inverted, zero-padded ids: equal scores then list the smaller volunteer id first.
 MEMBER_BASE = 10**12
+MEMBER_WIDTH = 13
 
 _PUSH_SCRIPT = """
 local i = 1
@@ -59,7 +62,12 @@ _clients: dict[str, Any] = {}
 
 def member_for(volunteer_id: int) -> str:
     """The sorted-set member naming a volunteer."""
-    return f"{MEMBER_BASE - volunteer_id:013d}"
+    return f"{MEMBER_BASE - volunteer_id:0{MEMBER_WIDTH}d}"
+
+
+def member_sql(volunteer_id: ColumnElement[int]) -> ColumnElement[str]:
+    """`member_for` as a PostgreSQL expression: the same zero-padded text."""
+    return func.lpad(cast(literal(MEMBER_BASE, BigInteger) - volunteer_id, String), MEMBER_WIDTH, "0")
 
 
 def volunteer_for(member: bytes | str) -> int:
@@ -112,22 +120,35 @@ def _redis_url(session: Session) -> str | None:
     return getattr(getattr(db, "settings", None), "redis_url", None)
 
 
-def scopes_of(session: Session, volunteer_ids: list[int]) -> dict[int, list[str]]:
-    """Every leaderboard scope a volunteer ranks in: community, street, city and each team."""
+def scope_rows(volunteer_ids: Sequence[int] | None = None) -> CompoundSelect:
+    """(volunteer_id, scope) for every leaderboard a volunteer ranks in: city, community, street and each team.
+
+    The one definition of the scopes: the pushes, `ledger verify` and both ways of rebuilding read it.
+    """
     from servicebank.org.models import Community
     from servicebank.volunteers.models import TeamMember, Volunteer
 
+    placed = select(Volunteer.id, Volunteer.community_id, Community.street_id).join(
+        Community, Community.id == Volunteer.community_id)
+    teams = select(TeamMember.volunteer_id, "team:" + cast(TeamMember.team_id, String))
+    if volunteer_ids is not None:
+        placed = placed.where(Volunteer.id.in_(volunteer_ids))
+        teams = teams.where(TeamMember.volunteer_id.in_(volunteer_ids))
+    place = placed.cte("place")  # each volunteer is looked up once, then named in three scopes
+    return union_all(
+        select(place.c.id.label("volunteer_id"), literal("city").label("scope")),
+        select(place.c.id, "community:" + cast(place.c.community_id, String)),
+        select(place.c.id, "street:" + cast(place.c.street_id, String)).where(place.c.street_id.is_not(None)),
+        teams,
+    )
+
+
+def scopes_of(session: Session, volunteer_ids: list[int]) -> dict[int, list[str]]:
+    """Every leaderboard scope of each volunteer (see scope_rows)."""
     scopes: dict[int, list[str]] = defaultdict(list)
     for start in range(0, len(volunteer_ids), 1000):
-        chunk = volunteer_ids[start:start + 1000]
-        rows = session.execute(select(Volunteer.id, Volunteer.community_id, Community.street_id)
-                               .join(Community, Community.id == Volunteer.community_id).where(Volunteer.id.in_(chunk)))
-        for vid, community_id, street_id in rows.all():
-            scopes[vid] += ["city", f"community:{community_id}"] + ([f"street:{street_id}"] if street_id else [])
-        teams = session.execute(select(TeamMember.volunteer_id, TeamMember.team_id)
-                                .where(TeamMember.volunteer_id.in_(chunk)))
-        for vid, team_id in teams.all():
-            scopes[vid].append(f"team:{team_id}")
+        for vid, scope in session.execute(scope_rows(volunteer_ids[start:start + 1000])).all():
+            scopes[vid].append(scope)
     return scopes
 
 

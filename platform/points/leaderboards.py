@@ -104,54 +104,90 @@ def async_client(url: str) -> Any:
     return client
 
 
+# One round trip for a whole board read: whether the boards are built, the top `limit` members with
+# their scores on the ranked board and on the other one, and optionally one member's rank and scores.
+# (Three to five separate commands used to cost more Python and loopback time than Redis's work.)
+_READ_SCRIPT = """
+local built = redis.call('EXISTS', KEYS[3])
+local top = redis.call('ZREVRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1, 'WITHSCORES')
+local members = {}
+for i = 1, #top, 2 do members[#members + 1] = top[i] end
+local other = {}
+if #members > 0 then other = redis.call('ZMSCORE', KEYS[2], unpack(members)) end
+local mine = {}
+if ARGV[2] ~= '' then
+  local position = redis.call('ZREVRANK', KEYS[1], ARGV[2])
+  if position then
+    mine = {position, redis.call('ZSCORE', KEYS[1], ARGV[2]), redis.call('ZSCORE', KEYS[2], ARGV[2]) or '0'}
+  end
+end
+return {built, top, other, mine}
+"""
+_read_scripts: dict[int, Any] = {}
+
+
 class RedisLeaderboards:
     """Ranks from sorted sets kept up to date after each commit (see lb_push)."""
 
     def __init__(self, client: Any) -> None:
         self.client = client
+        script = _read_scripts.get(id(client))
+        if script is None:
+            # EVALSHA, loading the script again by itself after a Redis restart.
+            script = _read_scripts[id(client)] = client.register_script(_READ_SCRIPT)
+        self._script = script
+
+    async def read(self, *, scope: str, period: str, by: str, limit: int,
+                   volunteer_id: int | None) -> tuple[bool, list[Ranked], Ranked | None]:
+        """(boards built, the top `limit`, the volunteer's own rank or None), in one call."""
+        other = "points" if by == "hours" else "hours"
+        built, top, other_scores, mine = await self._script(
+            keys=[board_key(period, scope, by), board_key(period, scope, other), BUILT_MARKER],
+            args=[limit, member_for(volunteer_id) if volunteer_id is not None else ""])
+
+        def ranked(rank: int, vid: int, score: Any, other_score: Any) -> Ranked:
+            value, other_value = int(float(score)), int(float(other_score or 0))
+            minutes, points = (value, other_value) if by == "hours" else (other_value, value)
+            return Ranked(rank, vid, minutes, points)
+
+        rows = [ranked(i + 1, volunteer_for(top[2 * i]), top[2 * i + 1], other_score)
+                for i, other_score in enumerate(other_scores)]
+        own = ranked(int(mine[0]) + 1, volunteer_id, mine[1], mine[2]) if mine and volunteer_id is not None else None
+        return bool(built), rows, own
 
     async def top(self, session: AsyncSession, *, scope: str, period: str, by: str, limit: int) -> list[Ranked]:
-        hours, points = board_key(period, scope, "hours"), board_key(period, scope, "points")
-        ranked = await self.client.zrevrange(board_key(period, scope, by), 0, limit - 1, withscores=True)
-        if not ranked:
-            return []
-        other = points if by == "hours" else hours
-        other_scores = await self.client.zmscore(other, [m for m, _ in ranked])
-        result = []
-        for i, ((member, score), other_score) in enumerate(zip(ranked, other_scores, strict=True)):
-            value, other_value = int(score), int(other_score or 0)
-            minutes, pts = (value, other_value) if by == "hours" else (other_value, value)
-            result.append(Ranked(i + 1, volunteer_for(member), minutes, pts))
-        return result
+        return (await self.read(scope=scope, period=period, by=by, limit=limit, volunteer_id=None))[1]
 
     async def rank_of(self, session: AsyncSession, *, scope: str, period: str, by: str,
                       volunteer_id: int) -> Ranked | None:
-        member = member_for(volunteer_id)
-        async with self.client.pipeline(transaction=False) as pipe:
-            pipe.zrevrank(board_key(period, scope, by), member)
-            pipe.zscore(board_key(period, scope, "hours"), member)
-            pipe.zscore(board_key(period, scope, "points"), member)
-            position, minutes, points = await pipe.execute()
-        if position is None:
-            return None
-        return Ranked(int(position) + 1, volunteer_id, int(minutes or 0), int(points or 0))
+        return (await self.read(scope=scope, period=period, by=by, limit=1, volunteer_id=volunteer_id))[2]
 
 
-async def backend_for(session: AsyncSession) -> Leaderboards:
-    """Redis when configured and built; SQL otherwise (and while Redis is being rebuilt after a restart)."""
+async def read_board(session: AsyncSession, *, scope: str, period: str, by: str, limit: int,
+                     volunteer_id: int | None) -> tuple[list[Ranked], Ranked | None]:
+    """The top of a board and, with `volunteer_id`, that volunteer's rank.
+
+    Redis when configured and built (one call); SQL otherwise, and while Redis is being rebuilt after a restart.
+    """
     settings = getattr(session.info.get("db"), "settings", None)
     url = getattr(settings, "redis_url", None)
-    if not url:
-        return SqlLeaderboards()
-    client = async_client(url)
-    try:
-        built = await client.exists(BUILT_MARKER)
-    except Exception:  # noqa: BLE001 - a Redis outage degrades to SQL reads, never to an error page
-        return SqlLeaderboards()
-    if not built:
-        await _request_rebuild(client)
-        return SqlLeaderboards()
-    return RedisLeaderboards(client)
+    if url:
+        client = async_client(url)
+        try:
+            built, top, mine = await RedisLeaderboards(client).read(scope=scope, period=period, by=by, limit=limit,
+                                                                    volunteer_id=volunteer_id)
+        except Exception:  # noqa: BLE001 - a Redis outage degrades to SQL reads, never to an error page
+            built = None
+        if built:
+            return top, mine
+        if built is False:
+            await _request_rebuild(client)
+    sql = SqlLeaderboards()
+    top = await sql.top(session, scope=scope, period=period, by=by, limit=limit)
+    mine = None
+    if volunteer_id is not None:
+        mine = await sql.rank_of(session, scope=scope, period=period, by=by, volunteer_id=volunteer_id)
+    return top, mine
 
 
 async def _request_rebuild(client: Any) -> None:

@@ -107,10 +107,31 @@ class PeriodTotal(PlainBase):
     version: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
+class CommunityPeriodTotal(PlainBase):
+    """Per (community, period) sums of the period totals of the community's volunteers.
+
+    The organiser's dashboard reads these instead of adding up thousands of volunteers' totals on every
+    request. Moved by the same postings, in the same transaction, as the period totals
+    (points/community_totals.py); `volunteers` counts the community's volunteers whose minutes in the
+    period are above zero. `ledger verify` re-derives them from the ledger lines.
+    """
+
+    __tablename__ = "ledger_community_period_total"
+
+    community_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    period: Mapped[str] = mapped_column(String(7), primary_key=True)
+    minutes: Mapped[int] = mapped_column(BigInteger, default=0)
+    points: Mapped[int] = mapped_column(BigInteger, default=0)
+    volunteers: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
 class AttendancePosting(PlainBase):
     """What the ledger has posted so far for one attendance: later events post only the difference."""
 
     __tablename__ = "ledger_attendance_posting"
+    # The 台账 reads a scope's postings of a period as one range (index only: minutes included).
+    __table_args__ = (Index("ix_ledger_attendance_posting_scope", "community_id", "service_date", "attendance_id",
+                            "minutes"),)
 
     attendance_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     volunteer_id: Mapped[int] = mapped_column(BigInteger, index=True)
@@ -184,3 +205,58 @@ class TransferRecord(Base):
     relation: Mapped[str | None] = mapped_column(String(32), default=None)
     month: Mapped[str] = mapped_column(String(7))  # local "2026-11"
     created_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True), default=_now)
+
+
+class FamilyRelation:
+    """What a family member is to a volunteer (时间银行: Shanghai and Nanjing let points go to family only)."""
+
+    SPOUSE = "配偶"
+    PARENT = "父母"
+    CHILD = "子女"
+    GRANDPARENT = "祖父母/外祖父母"
+    GRANDCHILD = "孙子女/外孙子女"
+    SIBLING = "兄弟姐妹"
+    OTHER = "其他"
+
+    ALL = (SPOUSE, PARENT, CHILD, GRANDPARENT, GRANDCHILD, SIBLING, OTHER)
+    # Seen from the other side: if B is A's 父母, A is B's 子女.
+    INVERSE = {SPOUSE: SPOUSE, PARENT: CHILD, CHILD: PARENT, GRANDPARENT: GRANDCHILD, GRANDCHILD: GRANDPARENT,
+               SIBLING: SIBLING, OTHER: OTHER}
+
+
+class FamilyLinkStatus:
+    REQUESTED = "requested"  # one volunteer asked; the other (or an organiser) has not confirmed yet
+    CONFIRMED = "confirmed"  # both consented, or an organiser of one of them recorded it
+    DECLINED = "declined"  # the asked volunteer said no
+    REVOKED = "revoked"  # ended by either volunteer or an organiser (a withdrawn request too)
+
+    OPEN = (REQUESTED, CONFIRMED)
+
+
+class FamilyLink(Base):
+    """A family link between two volunteers; points may be given only along a confirmed one.
+
+    Rows are never deleted: declining or revoking keeps the row with who and when. `open_pair` ("low:high" of
+    the two volunteer ids) is set while the link is requested or confirmed and cleared when it ends, so its
+    unique constraint allows one open link per pair (in either direction) while ended ones stay as history
+    (NULLs never collide, on PostgreSQL and SQLite alike).
+    """
+
+    __tablename__ = "ledger_family_link"
+
+    # Who asked; for a link an organiser recorded, the volunteer of the organiser's community.
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteer.id"), index=True)
+    relative_id: Mapped[int] = mapped_column(ForeignKey("volunteer.id"), index=True)
+    # What the relative is to the volunteer (FamilyRelation); the other way round is FamilyRelation.INVERSE.
+    relation: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default=FamilyLinkStatus.REQUESTED)
+    open_pair: Mapped[str | None] = mapped_column(String(41), unique=True, default=None)
+    # Confirmed (or recorded) by an organiser for people without phones, not by the other volunteer.
+    confirmed_by_organiser: Mapped[bool] = mapped_column(default=False)
+    requested_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), default=None)
+    requested_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True), default=_now)
+    confirmed_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), default=None)
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    # Who declined or revoked it, and when.
+    ended_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), default=None)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)

@@ -1,9 +1,9 @@
 """The posting engine: many balanced transactions written with a handful of statements.
 
 Everything that changes the ledger goes through `post_many`: it skips source keys already posted,
-writes transactions, entries and service credits, moves the kept balances and totals by the same
-amounts, announces new star levels, and remembers which leaderboard totals changed so they can be
-pushed to Redis after commit.
+writes transactions, entries and service credits, moves the kept balances and totals (per volunteer
+and per community) by the same amounts, announces new star levels, and remembers which leaderboard
+totals changed so they can be pushed to Redis after commit.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from servicebank.errors import InvalidInput
 from servicebank.events import record_event
 from servicebank.points.accounts import upsert
+from servicebank.points.community_totals import apply_changes
 from servicebank.points.levels import periods_for, star_level
 from servicebank.points.lb_push import remember_changes
 from servicebank.points.models import Account, Entry, PeriodTotal, ServiceCredit, Transaction, VolunteerStanding
@@ -171,3 +172,6 @@ async def _apply_period_totals(session: AsyncSession, per_period: dict[tuple[int
     ).returning(table.c.volunteer_id, table.c.period, table.c.version, table.c.minutes, table.c.points)
     rows = (await session.execute(stmt, params)).all()
     remember_changes(session.sync_session, [((v, p), (version, m, pts)) for v, p, version, m, pts in rows])
+    # The community sums move with them; whether a volunteer counts as active needs the minutes before.
+    await apply_changes(session, [(v, p, m - per_period[(v, p)][0], m, per_period[(v, p)][1])
+                                  for v, p, _, m, _ in rows])

@@ -1,16 +1,17 @@
-"""The service bank API: accounts, leaderboards, transfers, hours rules and community limits."""
+"""The service bank API: accounts, leaderboards, transfers, hours rules and community limits (family links:
+family_routes.py)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from litestar import Controller, Request, get, post, put
-from litestar.params import Parameter
+from litestar.params import Parameter, QueryParameter
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
-from servicebank.points import service
+from servicebank.points import family_routes, service
 from servicebank.points.ledger import policy_for
 from servicebank.points.models import HoursRule
 from servicebank.points.schemas import (
@@ -58,7 +59,7 @@ class LeaderboardController(Controller):
 
     @get("/", exclude_from_auth=True)
     async def leaderboard(self, db_session: AsyncSession, optional_principal: Principal | None,
-                    board: Annotated[str, Parameter(query="scope", description="city, community:{id}, street:{id}, team:{id}")]
+                    board: Annotated[str, QueryParameter(name="scope", description="city, community:{id}, street:{id}, team:{id}")]
                     = "city",
                     period: Annotated[str, Parameter(description='"2026-11", "2026" or "all"')] = "all",
                     by: Annotated[str, Parameter(description="hours or points")] = "hours",
@@ -74,7 +75,7 @@ class LeaderboardController(Controller):
 
     @get("/me")
     async def mine(self, db_session: AsyncSession, principal: Principal,
-                   board: Annotated[str | None, Parameter(query="scope", description="default: your community")] = None,
+                   board: Annotated[str | None, QueryParameter(name="scope", description="default: your community")] = None,
                    period: str = "all", by: str = "hours", limit: int = 10) -> LeaderboardOut:
         """Your own rank (with the top of the board) in your community or the scope given."""
         volunteer_id = principal.require_volunteer()
@@ -90,8 +91,10 @@ class TransferController(Controller):
     @post("/", status_code=201)
     async def create(self, data: TransferIn, db_session: AsyncSession, principal: Principal,
                      request: Request) -> TransferOut:
-        """Give points to a family member (to_volunteer_id + relation) or donate to a pool (to_pool_community_id).
+        """Give points to a family member (to_volunteer_id) or donate to a pool (to_pool_community_id).
 
+        A gift needs a confirmed family link (`/api/family-links`): without one, `family_link_required` (403).
+        The relation recorded comes from the link; `relation`, if sent, must match it (`relation_mismatch`).
         Limits come from the sender's community (monthly cap, minimum service hours, what is allowed).
         Repeating a request with the same idempotency_key moves the points once.
         """
@@ -134,4 +137,5 @@ class LedgerSettingsController(Controller):
         return _rule_out(await service.add_hours_rule(db_session, principal=principal, data=data))
 
 
-ROUTES = [AccountController, LeaderboardController, TransferController, LedgerSettingsController]
+ROUTES = [AccountController, LeaderboardController, TransferController, LedgerSettingsController,
+          *family_routes.ROUTES]

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from servicebank.accounts.principal import Principal
 from servicebank.errors import Conflict, Forbidden, InvalidInput, NotFound
 from servicebank.points import ledger
-from servicebank.points.leaderboards import backend_for, check_query
+from servicebank.points.leaderboards import check_query, read_board
 from servicebank.points.levels import STAR_THRESHOLDS_MINUTES, mask_name
 from servicebank.points.models import (
     CommunityLedgerPolicy,
@@ -34,6 +34,7 @@ from servicebank.points.schemas import (
     TransferOut,
 )
 from servicebank.volunteers.models import Volunteer, VolunteerStatus
+from servicebank.volunteers.repository import public_names
 
 
 async def _volunteer(session: AsyncSession, volunteer_id: int) -> Volunteer:
@@ -70,22 +71,17 @@ async def leaderboard_view(session: AsyncSession, *, scope: str, period: str, by
                            volunteer_id: int | None, viewer_volunteer_id: int | None) -> LeaderboardOut:
     """A leaderboard with names masked by each volunteer's consent; `volunteer_id` adds that volunteer's rank."""
     check_query(scope=scope, period=period, by=by, limit=limit)
-    boards = await backend_for(session)
-    top = await boards.top(session, scope=scope, period=period, by=by, limit=limit)
-    mine = None
-    if volunteer_id is not None:
-        mine = await boards.rank_of(session, scope=scope, period=period, by=by, volunteer_id=volunteer_id)
-    ids = {r.volunteer_id for r in top} | ({mine.volunteer_id} if mine else set())
-    people = {v.id: v for v in (await session.scalars(select(Volunteer).where(Volunteer.id.in_(ids)))).all()}
+    top, mine = await read_board(session, scope=scope, period=period, by=by, limit=limit, volunteer_id=volunteer_id)
+    people = await public_names(session, {r.volunteer_id for r in top} | ({mine.volunteer_id} if mine else set()))
 
     def row(r) -> LeaderboardRow:  # noqa: ANN001
         person = people.get(r.volunteer_id)
         if person is None:
             name = "志愿者"
         elif r.volunteer_id == viewer_volunteer_id:
-            name = person.real_name
+            name = person[0]
         else:
-            name = mask_name(person.real_name) if person.public_consent else "匿名志愿者"
+            name = mask_name(person[0]) if person[1] else "匿名志愿者"
         return LeaderboardRow(rank=r.rank, volunteer_id=r.volunteer_id, name=name, hours=round(r.minutes / 60, 2),
                               minutes=r.minutes, points=r.points)
 
@@ -100,7 +96,10 @@ async def transferred_in_month(session: AsyncSession, *, volunteer_id: int, mont
 
 
 async def transfer(session: AsyncSession, *, principal: Principal, data: TransferIn, timezone: str) -> TransferOut:
-    """Give points to a family member's account or donate them to a community pool, within the community's limits."""
+    """Give points to a family member (along a confirmed family link) or donate them to a community pool, within
+    the community's limits."""
+    from servicebank.points import family
+
     sender_id = principal.require_volunteer()
     sender = await _volunteer(session, sender_id)
     if (data.to_volunteer_id is None) == (data.to_pool_community_id is None):
@@ -117,8 +116,9 @@ async def transfer(session: AsyncSession, *, principal: Principal, data: Transfe
                             code="family_transfers_disabled")
         if data.to_volunteer_id == sender_id:
             raise InvalidInput("Points cannot be given to yourself.", code="same_account")
-        if not data.relation or len(data.relation) > 32:
-            raise InvalidInput("Say how the family member is related (e.g. 配偶, 父母, 子女).", code="relation_required")
+        # Only along a confirmed family link: a stated relation alone would let anyone collect points.
+        relation = await family.relation_for_transfer(session, sender_id=sender_id, receiver_id=data.to_volunteer_id,
+                                                      stated=data.relation)
         receiver = await _volunteer(session, data.to_volunteer_id)
         if receiver.status not in (VolunteerStatus.ACTIVE, VolunteerStatus.PENDING):
             raise Conflict("The receiving volunteer's account is not active.", code="receiver_inactive")
@@ -132,7 +132,7 @@ async def transfer(session: AsyncSession, *, principal: Principal, data: Transfe
         if await session.get(Community, data.to_pool_community_id) is None:
             raise NotFound("No such community.", code="community_not_found")
         target = await ledger.pool_account(session, data.to_pool_community_id)  # type: ignore[arg-type]
-        kind = "donation"
+        kind, relation = "donation", None
     already = await transferred_in_month(session, volunteer_id=sender_id, month=month)
     existing = await session.scalar(select(Transaction).where(Transaction.source_key == source_key))
     if existing is None and policy.max_transfer_per_month is not None \
@@ -146,7 +146,7 @@ async def transfer(session: AsyncSession, *, principal: Principal, data: Transfe
     if existing is None:
         session.add(TransferRecord(transaction_id=txn.id, from_volunteer_id=sender_id,
                                    to_volunteer_id=data.to_volunteer_id, to_pool_community_id=data.to_pool_community_id,
-                                   amount=data.amount, relation=data.relation, month=month))
+                                   amount=data.amount, relation=relation, month=month))
         await session.flush()
     await session.refresh(payer)
     return TransferOut(transaction_id=txn.id, kind=txn.kind, amount=data.amount, balance=payer.balance,

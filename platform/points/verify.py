@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 
+from servicebank.checkins.models import Attendance
 from servicebank.db import Database
+from servicebank.points import community_totals
 from servicebank.points.lb_push import BUILT_MARKER, board_key, member_for, scopes_of, sync_client
 from servicebank.points.levels import star_level
 from servicebank.points.models import (
@@ -20,6 +22,7 @@ from servicebank.points.models import (
     VolunteerStanding,
 )
 from servicebank.points.rebuild import aggregate, period_expressions
+from servicebank.volunteers.models import Volunteer
 
 MAX_REPORTED = 50
 
@@ -52,7 +55,7 @@ async def verify(db: Database) -> Report:
     report = Report()
     async with db.session_scope() as session:
         for check in ("transactions_balance", "account_balances", "earned_points", "standings", "period_totals",
-                      "attendance_postings"):
+                      "community_totals", "attendance_postings", "attendance_posting_scopes"):
             report.passed(check)
         rows = await session.execute(select(Entry.transaction_id, func.sum(Entry.amount))
                                      .group_by(Entry.transaction_id).having(func.sum(Entry.amount) != 0))
@@ -89,6 +92,7 @@ async def verify(db: Database) -> Report:
             want, have = derived.get(key, (0, 0)), kept.get(key, (0, 0))
             if want != have:
                 report.add("period_totals", volunteer_id=key[0], period=key[1], kept=list(have), derived=list(want))
+        await _verify_community_totals(session, derived, report)
         for s in (await session.scalars(select(VolunteerStanding))).all():
             want = derived.get((s.volunteer_id, "all"), (0, 0))
             if (s.service_minutes, s.points_earned) != want or s.star_level != star_level(want[0]):
@@ -105,9 +109,30 @@ async def verify(db: Database) -> Report:
         for aid, m, p, dm, dp in rows.all():
             if (m, p) != (int(dm or 0), int(dp or 0)):
                 report.add("attendance_postings", attendance_id=aid, kept=[m, p], derived=[int(dm or 0), int(dp or 0)])
+        # The 台账 finds a scope's postings by the community and day they carry: they must be the attendance's.
+        rows = await session.execute(
+            select(AttendancePosting.attendance_id, AttendancePosting.community_id, AttendancePosting.service_date,
+                   Attendance.community_id, Attendance.service_date)
+            .join(Attendance, Attendance.id == AttendancePosting.attendance_id)
+            .where(or_(AttendancePosting.community_id != Attendance.community_id,
+                       AttendancePosting.service_date != Attendance.service_date)))
+        for aid, pc, pd, ac, ad in rows.all():
+            report.add("attendance_posting_scopes", attendance_id=aid, kept=[pc, str(pd)], derived=[ac, str(ad)])
         if db.settings.redis_url:
             await _verify_redis(db, session, derived, report)
     return report
+
+
+async def _verify_community_totals(session: Any, derived: dict[tuple[int, str], tuple[int, int]],
+                                   report: Report) -> None:
+    """The per-community sums against the volunteers' totals derived from the credits."""
+    communities = dict((await session.execute(select(Volunteer.id, Volunteer.community_id))).all())
+    want_all = community_totals.derive(derived, communities)
+    have_all = await community_totals.kept(session)
+    for key in sorted(set(want_all) | set(have_all)):
+        want, have = want_all.get(key, (0, 0, 0)), have_all.get(key, (0, 0, 0))
+        if want != have:
+            report.add("community_totals", community_id=key[0], period=key[1], kept=list(have), derived=list(want))
 
 
 async def _verify_redis(db: Database, session: Any, derived: dict[tuple[int, str], tuple[int, int]],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from litestar import Controller, Request, Response, get
-from litestar.params import Parameter
+from litestar.params import QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 from typing_extensions import Annotated
 
@@ -21,7 +21,7 @@ class ReportController(Controller):
 
     @get("/taizhang")
     async def taizhang(self, request: Request, db_session: AsyncSession, principal: Principal,
-                       scope_text: Annotated[str, Parameter(query="scope")], period: str, format: str = "json") -> TaizhangOut | Response[bytes]:  # noqa: A002
+                       scope_text: Annotated[str, QueryParameter(name="scope")], period: str, format: str = "json") -> TaizhangOut | Response[bytes]:  # noqa: A002
         """The 台账 of `scope` (community:{id} or street:{id}) for `period` (2026-11, 2026-Q4 or 2026):
         teams (支), volunteers (人), activities (次), participations (人次), service hours, beneficiaries
         (受益人次), by activity kind, beneficiary group and (streets) community, with the same period last

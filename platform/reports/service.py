@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from servicebank.accounts.principal import Principal
 from servicebank.errors import InvalidInput, NotFound
 from servicebank.org.access import supervises
+from servicebank.reports import repository as repo
 from servicebank.reports import taizhang as tz
 from servicebank.reports.periods import parse_period
 from servicebank.reports.schemas import TaizhangOut
@@ -28,7 +29,7 @@ async def resolve_scope(session: AsyncSession, scope: str, principal: Principal 
                                                                                                  dict[int, str]]:
     """(kind, id, name, communities) of a scope the caller may report on; None principal: no check (CLI)."""
     kind, scope_id = parse_scope(scope)
-    name, communities = await tz.scope_communities(session, kind, scope_id)
+    name, communities = await repo.scope_communities(session, kind, scope_id)
     if not name:
         raise _not_found()
     if principal is not None:

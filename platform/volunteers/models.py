@@ -29,7 +29,8 @@ class Volunteer(Base):
     __table_args__ = (
         UniqueConstraint("community_id", "phone"),
         UniqueConstraint("community_id", "id_number_digest"),
-        Index("ix_volunteer_community_status", "community_id", "status"),
+        # created_at too: the 台账 counts a community's registered volunteers from the index alone.
+        Index("ix_volunteer_community_status_created", "community_id", "status", "created_at"),
     )
 
     community_id: Mapped[int] = mapped_column(ForeignKey("community.id"))

@@ -10,6 +10,7 @@ from sqlalchemy import Select, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.models import Role, RoleGrant, User
+from servicebank.db import among
 from servicebank.volunteers.models import Team, TeamMember, Volunteer
 
 
@@ -30,6 +31,20 @@ async def team_ids_of(session: AsyncSession, volunteer_ids: Iterable[int]) -> di
     for volunteer_id, team_id in rows:
         found[volunteer_id].append(team_id)
     return found
+
+
+async def public_names(session: AsyncSession, volunteer_ids: Iterable[int]) -> dict[int, tuple[str, bool]]:
+    """(real name, public consent) per volunteer, for boards of up to 500 names.
+
+    Plain rows: loading whole Volunteer objects (every column, JSON decoded) cost more than the rest of a
+    leaderboard request.
+    """
+    ids = sorted(set(volunteer_ids))
+    if not ids:
+        return {}
+    rows = await session.execute(select(Volunteer.id, Volunteer.real_name, Volunteer.public_consent)
+                                 .where(among(session, Volunteer.id, ids)))
+    return {vid: (name, bool(consent)) for vid, name, consent in rows.all()}
 
 
 async def volunteers_with_accounts(session: AsyncSession, volunteer_ids: Iterable[int]) -> set[int]:

@@ -128,6 +128,20 @@ MESSAGES = {
     "invalid_resolution": "Choose whether the objection is upheld or dismissed.",
     "invalid_resolution_note": "Please explain the resolution (2 to 1000 characters).",
     "honour_list_not_found": "We could not find this page.",
+    # Family links (我的家庭成员) and gifts of points.
+    "family_link_required": "You can give points only to a family member whose link is confirmed. Ask your family "
+                            "member to confirm the link on their page, or ask your community organiser.",
+    "family_member_not_found": "No volunteer matches this number and phone. Check the volunteer number on their card "
+                               "or page and the last 4 digits of their phone.",
+    "family_link_exists": "You are already linked, or a request between you is waiting: see the list above.",
+    "family_link_self": "This is your own volunteer number.",
+    "not_your_family_link": "Your family member answers this request, not you.",
+    "family_link_not_found": "We could not find this family link.",
+    "family_link_not_waiting": "This link is no longer waiting for an answer.",
+    "family_link_ended": "This link has already ended.",
+    "invalid_relation": "Please choose how you are related.",
+    "invalid_phone_last4": "Give the last 4 digits of your family member's phone.",
+    "relation_mismatch": "Your confirmed family link says a different relation.",
 }
 
 

@@ -11,8 +11,7 @@ from servicebank.accounts.principal import Principal
 from servicebank.activities.models import Activity, ActivityStatus
 from servicebank.errors import NotFound
 from servicebank.org.models import Community
-from servicebank.points.models import PeriodTotal
-from servicebank.volunteers.models import Volunteer
+from servicebank.points import community_totals
 
 
 async def managed_communities(session: AsyncSession, principal: Principal) -> list[Community]:
@@ -43,24 +42,15 @@ async def pick_community(session: AsyncSession, principal: Principal, community_
     return chosen, choices
 
 
-async def month_figures(session: AsyncSession, *, community_id: int, month: str) -> tuple[int, int]:
-    """(minutes served, volunteers who served) in the community in `month` ("2026-11")."""
-    row = (await session.execute(
-        select(func.coalesce(func.sum(PeriodTotal.minutes), 0), func.count(PeriodTotal.volunteer_id))
-        .join(Volunteer, Volunteer.id == PeriodTotal.volunteer_id)
-        .where(Volunteer.community_id == community_id, PeriodTotal.period == month, PeriodTotal.minutes > 0))).one()
-    return int(row[0]), int(row[1])
+async def dashboard_figures(session: AsyncSession, *, community_id: int,
+                            months: list[str]) -> tuple[int, int, list[tuple[str, float]]]:
+    """(minutes served, volunteers who served) in the last of `months`, and the hours of each month for the chart.
 
-
-async def months_hours(session: AsyncSession, *, community_id: int, months: list[str]) -> list[tuple[str, float]]:
-    """Hours served in each month, for the chart."""
-    rows = await session.execute(
-        select(PeriodTotal.period, func.sum(PeriodTotal.minutes))
-        .join(Volunteer, Volunteer.id == PeriodTotal.volunteer_id)
-        .where(Volunteer.community_id == community_id, PeriodTotal.period.in_(months))
-        .group_by(PeriodTotal.period))
-    minutes = {period: int(total or 0) for period, total in rows.all()}
-    return [(m[5:], round(minutes.get(m, 0) / 60, 1)) for m in months]
+    Read from the community's kept period totals (six rows), not summed over its volunteers per request.
+    """
+    figures = await community_totals.for_community(session, community_id, months)
+    minutes, _, active = figures.get(months[-1], (0, 0, 0))
+    return minutes, active, [(m[5:], round(figures.get(m, (0, 0, 0))[0] / 60, 1)) for m in months]
 
 
 async def activities_by_kind(session: AsyncSession, *, community_id: int, since: dt.datetime) -> list[tuple[str, int]]:

@@ -42,15 +42,15 @@ class ManagePages(Controller):
         _ = i18n.translator(lang_of(request))
         chosen, choices = await manage_data.pick_community(db_session, principal, community)
         months = manage_data.last_months(_today(request), 6)
-        minutes, active = await manage_data.month_figures(db_session, community_id=chosen.id, month=months[-1])
+        minutes, active, hours = await manage_data.dashboard_figures(db_session, community_id=chosen.id,
+                                                                     months=months)
         kinds = {k.code: k.name for k in await kinds_for(db_session, community_id=chosen.id)}
         by_kind = await manage_data.activities_by_kind(db_session, community_id=chosen.id,
                                                        since=utcnow() - dt.timedelta(days=365))
         listed = await manage_data.community_activities(db_session, community_id=chosen.id, since=utcnow())
         return render(request, "manage.html", principal, title=_("Community dashboard"), community=chosen,
                       choices=choices, minutes=minutes, active=active, activities=listed, kinds=kinds,
-                      hours_chart=charts.bar_chart(await manage_data.months_hours(
-                          db_session, community_id=chosen.id, months=months), label=_("Hours per month")),
+                      hours_chart=charts.bar_chart(hours, label=_("Hours per month")),
                       kind_chart=charts.share_chart([(kinds.get(k, k), n) for k, n in by_kind],
                                                     label=_("Activities by kind")))
 

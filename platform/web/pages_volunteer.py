@@ -17,7 +17,7 @@ from servicebank.events import utcnow
 from servicebank.honours import certificates
 from servicebank.points.service import account_view, leaderboard_view
 from servicebank.stores import codes
-from servicebank.web import charts, friendly, i18n, public_data, volunteer_data
+from servicebank.web import charts, friendly, i18n, pages_family, public_data, volunteer_data
 from servicebank.web.guard import require_login
 from servicebank.web.render import lang_of, redirect, render
 
@@ -28,8 +28,9 @@ class VolunteerPages(Controller):
 
     @get("/me")
     async def my_page(self, request: Request, db_session: AsyncSession,
-                      optional_principal: Principal | None, done: str | None = None) -> Response:
-        """Hours, points, star level and rank; upcoming sign-ups; recent attendance; hours per month."""
+                      optional_principal: Principal | None, done: str | None = None,
+                      family_error: str | None = None) -> Response:
+        """Hours, points, star level and rank; upcoming sign-ups; recent attendance; hours per month; family."""
         principal = require_login(optional_principal)
         _ = i18n.translator(lang_of(request))
         volunteer_id = principal.require_volunteer()
@@ -45,7 +46,8 @@ class VolunteerPages(Controller):
                                                               volunteer_id=volunteer_id),
                       attendance=await volunteer_data.my_attendance(db_session, volunteer_id=volunteer_id),
                       chart=charts.bar_chart(months, label=_("Hours per month")),
-                      flash=_(_FLASHES[done]) if done in _FLASHES else None)
+                      flash=_(_FLASHES[done]) if done in _FLASHES else None,
+                      **await pages_family.family_section(db_session, principal, family_error))
 
     @get("/activities")
     async def browse(self, request: Request, db_session: AsyncSession,
@@ -104,7 +106,7 @@ class VolunteerPages(Controller):
 
 
 _FLASHES = {"signed_up": i18n.N_("You are signed up."), "waitlisted": i18n.N_("You are on the waiting list."),
-            "withdrawn": i18n.N_("Your place is given back.")}
+            "withdrawn": i18n.N_("Your place is given back."), **pages_family.FLASHES}
 
 
 async def _change_signup(request: Request, db_session: AsyncSession, principal: Principal | None,

@@ -169,6 +169,11 @@ async def _leader_grant(w: World) -> dict:
     return {"role": "team_leader", "team_id": w.team.id}
 
 
+async def _family_record(w: World) -> dict:
+    return {"volunteer_id": (await w.volunteer()).id, "relative_number": (await w.volunteer()).number,
+            "relation": "配偶"}
+
+
 CASES: dict[str, Case] = {
     # organisation
     "list districts": Case("GET", "/api/districts", expect(200, allow=EVERYONE_LOGGED_IN)),
@@ -234,6 +239,9 @@ CASES: dict[str, Case] = {
     # audit
     "audit of A": Case("GET", a("/api/audit?community_id={A}"), expect(200)),
     "audit of my communities": Case("GET", "/api/audit", expect(200, allow=MANAGERS | {ORGANISER_B}, outsiders=403)),
+    # family links (points domain): the organiser side
+    "family links of A": Case("GET", a("/api/communities/{A}/family-links"), expect(200)),
+    "record a family link": Case("POST", a("/api/communities/{A}/family-links"), expect(201), body=_family_record),
 }
 
 

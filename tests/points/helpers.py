@@ -12,6 +12,8 @@ from servicebank.checkins.models import Attendance, AttendanceStatus
 from servicebank.db import Database
 from servicebank.events import drain, record_event
 from servicebank.org.models import Community
+from servicebank.points.family_repository import pair_key
+from servicebank.points.models import FamilyLink, FamilyLinkStatus
 from servicebank.volunteers.models import Volunteer
 
 _seq = itertools.count(1)
@@ -58,3 +60,14 @@ async def decide(session: AsyncSession, att: Attendance, *, status: str, minutes
 async def settle(db: Database) -> None:
     """Run every pending event handler."""
     await drain(db)
+
+
+async def link_family(session: AsyncSession, volunteer: Volunteer, relative: Volunteer, *,
+                      relation: str = "配偶") -> FamilyLink:
+    """A confirmed family link (as if both volunteers consented): the relative is `relation` to the volunteer."""
+    link = FamilyLink(volunteer_id=volunteer.id, relative_id=relative.id, relation=relation,
+                      status=FamilyLinkStatus.CONFIRMED, open_pair=pair_key(volunteer.id, relative.id),
+                      confirmed_at=dt.datetime.now(dt.UTC))
+    session.add(link)
+    await session.commit()
+    return link

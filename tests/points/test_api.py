@@ -12,7 +12,7 @@ from servicebank.db import Database
 from servicebank.points import ledger
 from servicebank.points.models import Account, CommunityLedgerPolicy, Transaction
 from tests.factories import make_org, make_person, make_volunteer
-from tests.points.helpers import attend, make_activity, settle
+from tests.points.helpers import attend, link_family, make_activity, settle
 
 
 async def _earn(db: Database, session, volunteer, minutes: int) -> None:  # noqa: ANN001
@@ -86,6 +86,7 @@ class TestTransfers:
         org = await make_org(session)
         me = await make_person(session, Role.VOLUNTEER, community=org.community)
         spouse = await make_volunteer(session, org.community)
+        await link_family(session, me.volunteer, spouse, relation="配偶")
         await _earn(db, session, me.volunteer, 180)
         session.add(CommunityLedgerPolicy(community_id=org.community.id, max_transfer_per_month=100,
                                           min_service_minutes_to_spend=120))
@@ -107,21 +108,23 @@ class TestTransfers:
 
     @pytest.mark.parametrize(("body", "code", "status"), [
         ({"amount": 10, "idempotency_key": "a"}, "transfer_target_required", 422),
-        ({"to_volunteer_id": -1, "relation": "子女", "amount": 10, "idempotency_key": "a"}, "volunteer_not_found", 404),
+        # No link to an id that does not exist either: the gift form tells nobody who is registered.
+        ({"to_volunteer_id": -1, "relation": "子女", "amount": 10, "idempotency_key": "a"}, "family_link_required",
+         403),
         ({"to_pool_community_id": 0, "amount": 0, "idempotency_key": "a"}, "community_not_found", 404),
         ({"to_volunteer_id": "SELF", "amount": 10, "idempotency_key": "a"}, "same_account", 422),
-        ({"to_volunteer_id": "OTHER", "amount": 10, "idempotency_key": "a"}, "relation_required", 422),
+        ({"to_volunteer_id": "OTHER", "relation": "配偶", "amount": 10, "idempotency_key": "a"}, "relation_mismatch",
+         422),
         ({"to_volunteer_id": "OTHER", "relation": "父母", "amount": 0, "idempotency_key": "a"}, "bad_amount", 422),
-        ({"to_volunteer_id": "OTHER", "relation": "父母", "amount": 500, "idempotency_key": "a"},
-         "insufficient_balance", 409),
-        ({"to_volunteer_id": "OTHER", "relation": "父母", "amount": 5, "idempotency_key": ""},
-         "bad_idempotency_key", 422),
+        ({"to_volunteer_id": "OTHER", "amount": 500, "idempotency_key": "a"}, "insufficient_balance", 409),
+        ({"to_volunteer_id": "OTHER", "amount": 5, "idempotency_key": ""}, "bad_idempotency_key", 422),
     ])
     async def test_bad_transfers_are_refused(self, db: Database, session, client, body, code,  # noqa: ANN001
                                              status) -> None:
         org = await make_org(session)
         me = await make_person(session, Role.VOLUNTEER, community=org.community)
         other = await make_volunteer(session, org.community)
+        await link_family(session, me.volunteer, other, relation="父母")
         await _earn(db, session, me.volunteer, 60)
         if body.get("to_volunteer_id") == "SELF":
             body = {**body, "to_volunteer_id": me.volunteer.id}

@@ -1,0 +1,253 @@
+"""Family links: who may give points to whom (时间银行).
+
+A volunteer asks for a link by the other volunteer's number and phone's last 4 digits; the other volunteer
+confirms (both consent), or an organiser of either volunteer's community confirms or records it (for elderly
+people without phones; audited). Either volunteer or such an organiser may revoke. Rows are never deleted.
+Services flush, never commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from servicebank.accounts.principal import Principal
+from servicebank.audit.service import record_audit, snapshot
+from servicebank.config import Settings
+from servicebank.errors import Conflict, Forbidden, InvalidInput, NotFound
+from servicebank.points import family_repository as repo
+from servicebank.points.models import FamilyLink, FamilyLinkStatus, FamilyRelation
+from servicebank.points.schemas import FamilyLinkOut, FamilyLinkRecordIn, FamilyLinkRequestIn
+from servicebank.ratelimit import limiter_for
+
+ASK_TO_CONFIRM = "Ask your family member to confirm the link on their page, or ask your community organiser."
+# Link requests per volunteer and hour: enough for a few typing mistakes, far too few to try numbers.
+LOOKUPS_PER_HOUR = 10
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def relation_of_other(link: FamilyLink, viewer_id: int) -> str:
+    """What the other volunteer of the link is to `viewer_id`."""
+    return link.relation if viewer_id == link.volunteer_id else FamilyRelation.INVERSE[link.relation]
+
+
+async def relation_for_transfer(session: AsyncSession, *, sender_id: int, receiver_id: int,
+                                stated: str | None) -> str:
+    """The receiver's relation to the sender from their confirmed link; refuses without one or on a mismatch."""
+    link = await repo.confirmed_link_between(session, sender_id, receiver_id)
+    if link is None:
+        # Also for ids that do not exist: a gift form is no way to learn who is registered.
+        raise Forbidden("You can give points only to a family member whose link is confirmed. " + ASK_TO_CONFIRM,
+                        code="family_link_required")
+    relation = relation_of_other(link, sender_id)
+    if stated and stated != relation:
+        raise InvalidInput(f"Your confirmed family link says this volunteer is your {relation}, not {stated}. "
+                           "Leave relation out or send the link's.", code="relation_mismatch", expected=relation)
+    return relation
+
+
+async def limit_lookups(settings: Settings, principal: Principal) -> None:
+    """Refuse (429) a volunteer who asks for links too often, so numbers and phone digits cannot be tried."""
+    await limiter_for(settings).hit(f"family_lookup:{principal.require_volunteer()}", limit=LOOKUPS_PER_HOUR,
+                                    window_seconds=3600, what="family link requests")
+
+
+def _check_relation(relation: str) -> str:
+    if relation not in FamilyRelation.ALL:
+        raise InvalidInput("Choose how you are related: " + ", ".join(FamilyRelation.ALL) + ".",
+                           code="invalid_relation")
+    return relation
+
+
+def _number(raw: str) -> str:
+    return raw.strip().upper()
+
+
+async def _refuse_duplicate(session: AsyncSession, volunteer_a: int, volunteer_b: int) -> None:
+    existing = await repo.open_link_between(session, volunteer_a, volunteer_b)
+    if existing is None:
+        return
+    if existing.status == FamilyLinkStatus.CONFIRMED:
+        raise Conflict("You are already linked as family.", code="family_link_exists", link_id=existing.id)
+    raise Conflict("A link between you is already waiting to be confirmed; confirm it on the page of the one who "
+                   "was asked, or ask your community organiser.", code="family_link_exists", link_id=existing.id)
+
+
+async def _insert(session: AsyncSession, link: FamilyLink) -> FamilyLink:
+    link.open_pair = repo.pair_key(link.volunteer_id, link.relative_id)
+    try:
+        # A savepoint: two requests for the same pair at once meet at the unique open_pair.
+        async with session.begin_nested():
+            session.add(link)
+            await session.flush()
+    except IntegrityError:
+        raise Conflict("A link between you already exists.", code="family_link_exists") from None
+    return link
+
+
+async def request_link(session: AsyncSession, *, principal: Principal, data: FamilyLinkRequestIn) -> FamilyLinkOut:
+    """Ask another volunteer (any community) to confirm that they are family; they confirm on their page."""
+    volunteer_id = principal.require_volunteer()
+    relation = _check_relation(data.relation)
+    last4 = data.phone_last4.strip()
+    if not re.fullmatch(r"\d{4}", last4):
+        raise InvalidInput("Give the last 4 digits of your family member's phone.", code="invalid_phone_last4")
+    relative = await repo.linkable_volunteer(session, number=_number(data.volunteer_number), phone_last4=last4)
+    if relative is None:
+        raise NotFound("No volunteer matches this number and phone. Check the volunteer number on their card or "
+                       "page and the last 4 digits of their phone.", code="family_member_not_found")
+    if relative.id == volunteer_id:
+        raise InvalidInput("This is your own volunteer number.", code="family_link_self")
+    await _refuse_duplicate(session, volunteer_id, relative.id)
+    link = await _insert(session, FamilyLink(volunteer_id=volunteer_id, relative_id=relative.id, relation=relation,
+                                             status=FamilyLinkStatus.REQUESTED, requested_by_user_id=principal.user_id,
+                                             requested_at=_now()))
+    return (await links_out(session, [link], viewer_id=volunteer_id))[0]
+
+
+async def _link_for(session: AsyncSession, principal: Principal, link_id: int) -> tuple[FamilyLink, int | None]:
+    """The link and, when the caller acts as an organiser, the community they act for (None for a party).
+
+    A party to the link always acts as a party, never as an organiser: nobody confirms their own request.
+    Anyone else learns nothing about the link (404).
+    """
+    link = await repo.get_link(session, link_id, for_update=True)
+    if link is not None:
+        if principal.volunteer_id in (link.volunteer_id, link.relative_id):
+            return link, None
+        people = await repo.people(session, [link.volunteer_id, link.relative_id])
+        for volunteer_id in (link.volunteer_id, link.relative_id):
+            if volunteer_id in people and principal.manages(people[volunteer_id][2]):
+                return link, people[volunteer_id][2]
+    raise NotFound("No such family link.", code="family_link_not_found")
+
+
+async def _audit(session: AsyncSession, principal: Principal, *, action: str, link: FamilyLink, community_id: int,
+                 before: dict | None, reason: str | None = None) -> None:
+    await record_audit(session, actor=principal, action=action, entity_type="family_link", entity_id=link.id,
+                       community_id=community_id, before=before, after=snapshot(link), reason=reason)
+
+
+async def confirm_link(session: AsyncSession, *, principal: Principal, link_id: int) -> FamilyLinkOut:
+    """The asked volunteer, or an organiser of either volunteer's community (audited), confirms a request."""
+    link, organiser_of = await _link_for(session, principal, link_id)
+    if organiser_of is None and principal.volunteer_id == link.volunteer_id:
+        raise Forbidden("Your family member confirms the link, not you. " + ASK_TO_CONFIRM,
+                        code="not_your_family_link")
+    if link.status != FamilyLinkStatus.REQUESTED:
+        raise Conflict("This link is not waiting to be confirmed.", code="family_link_not_waiting")
+    before = snapshot(link)
+    link.status, link.confirmed_by_user_id, link.confirmed_at = FamilyLinkStatus.CONFIRMED, principal.user_id, _now()
+    link.confirmed_by_organiser = organiser_of is not None
+    await session.flush()
+    if organiser_of is not None:
+        await _audit(session, principal, action="family_link.confirm", link=link, community_id=organiser_of,
+                     before=before)
+    return (await links_out(session, [link], viewer_id=principal.volunteer_id))[0]
+
+
+async def decline_link(session: AsyncSession, *, principal: Principal, link_id: int) -> FamilyLinkOut:
+    """The asked volunteer says no to a request (the row stays, with who and when)."""
+    link, organiser_of = await _link_for(session, principal, link_id)
+    if organiser_of is not None or principal.volunteer_id != link.relative_id:
+        raise Forbidden("Only the volunteer who was asked can decline; the one who asked can withdraw (revoke) it.",
+                        code="not_your_family_link")
+    if link.status != FamilyLinkStatus.REQUESTED:
+        raise Conflict("This link is not waiting to be confirmed.", code="family_link_not_waiting")
+    _end(link, FamilyLinkStatus.DECLINED, principal)
+    await session.flush()
+    return (await links_out(session, [link], viewer_id=principal.volunteer_id))[0]
+
+
+async def revoke_link(session: AsyncSession, *, principal: Principal, link_id: int,
+                      reason: str | None = None) -> FamilyLinkOut:
+    """Either volunteer, or an organiser of either one's community (audited), ends a link or withdraws a request."""
+    link, organiser_of = await _link_for(session, principal, link_id)
+    if link.status not in FamilyLinkStatus.OPEN:
+        raise Conflict("This link has already ended.", code="family_link_ended")
+    before = snapshot(link)
+    _end(link, FamilyLinkStatus.REVOKED, principal)
+    await session.flush()
+    if organiser_of is not None:
+        await _audit(session, principal, action="family_link.revoke", link=link, community_id=organiser_of,
+                     before=before, reason=(reason or "").strip()[:500] or None)
+    return (await links_out(session, [link], viewer_id=principal.volunteer_id))[0]
+
+
+def _end(link: FamilyLink, status: str, principal: Principal) -> None:
+    # Clearing open_pair frees the pair for a new request; the ended row stays as the history.
+    link.status, link.open_pair, link.ended_by_user_id, link.ended_at = status, None, principal.user_id, _now()
+
+
+async def record_link(session: AsyncSession, *, principal: Principal, community_id: int,
+                      data: FamilyLinkRecordIn) -> FamilyLinkOut:
+    """An organiser records a confirmed link for a volunteer of their community (audited)."""
+    principal.require_manager(community_id)
+    relation = _check_relation(data.relation)
+    people = await repo.people(session, [data.volunteer_id])
+    if data.volunteer_id not in people or people[data.volunteer_id][2] != community_id:
+        raise NotFound("No such volunteer in this community.", code="volunteer_not_found")
+    relative = await repo.linkable_volunteer(session, number=_number(data.relative_number), phone_last4=None)
+    if relative is None:
+        raise NotFound("No active volunteer has this number. Check the number on their card.",
+                       code="family_member_not_found")
+    if relative.id == data.volunteer_id:
+        raise InvalidInput("A volunteer cannot be linked to themselves.", code="family_link_self")
+    if principal.volunteer_id in (data.volunteer_id, relative.id):
+        # An organiser's own family goes through the other volunteer's consent like everyone's.
+        raise Forbidden("Link your own family on your volunteer page; your family member confirms there.",
+                        code="not_your_family_link")
+    await _refuse_duplicate(session, data.volunteer_id, relative.id)
+    now = _now()
+    link = await _insert(session, FamilyLink(
+        volunteer_id=data.volunteer_id, relative_id=relative.id, relation=relation, status=FamilyLinkStatus.CONFIRMED,
+        confirmed_by_organiser=True, requested_by_user_id=principal.user_id, requested_at=now,
+        confirmed_by_user_id=principal.user_id, confirmed_at=now))
+    await _audit(session, principal, action="family_link.record", link=link, community_id=community_id, before=None,
+                 reason=(data.note or "").strip()[:500] or None)
+    return (await links_out(session, [link], viewer_id=None))[0]
+
+
+async def my_links(session: AsyncSession, *, principal: Principal) -> list[FamilyLinkOut]:
+    """The caller's links, newest first, ended ones included."""
+    volunteer_id = principal.require_volunteer()
+    return await links_out(session, await repo.links_of_volunteer(session, volunteer_id), viewer_id=volunteer_id)
+
+
+async def community_links(session: AsyncSession, *, principal: Principal, community_id: int, status: str | None,
+                          limit: int = 200, offset: int = 0) -> list[FamilyLinkOut]:
+    """Links of the community's volunteers (organisers), newest first."""
+    principal.require_manager(community_id)
+    if status and status not in (*FamilyLinkStatus.OPEN, FamilyLinkStatus.DECLINED, FamilyLinkStatus.REVOKED):
+        raise InvalidInput("status is requested, confirmed, declined or revoked.", code="invalid_input")
+    if not 1 <= limit <= 500 or offset < 0:
+        raise InvalidInput("limit is 1 to 500, offset 0 or more.", code="invalid_input")
+    rows = await repo.links_of_community(session, community_id, status=status, limit=limit, offset=offset)
+    return await links_out(session, rows, viewer_id=None)
+
+
+async def links_out(session: AsyncSession, links: list[FamilyLink], *, viewer_id: int | None) -> list[FamilyLinkOut]:
+    """Links with names and numbers; seen by one of its volunteers, also the other person and what they are."""
+    people = await repo.people(session, [i for link in links for i in (link.volunteer_id, link.relative_id)])
+
+    def out(link: FamilyLink) -> FamilyLinkOut:
+        first, second = people[link.volunteer_id], people[link.relative_id]
+        row = FamilyLinkOut(
+            id=link.id, status=link.status, volunteer_id=link.volunteer_id, volunteer_name=first[0],
+            volunteer_number=first[1], relative_id=link.relative_id, relative_name=second[0],
+            relative_number=second[1], relation=link.relation, confirmed_by_organiser=link.confirmed_by_organiser,
+            requested_at=link.requested_at, confirmed_at=link.confirmed_at, ended_at=link.ended_at)
+        if viewer_id in (link.volunteer_id, link.relative_id):
+            other = link.relative_id if viewer_id == link.volunteer_id else link.volunteer_id
+            row.other_volunteer_id, row.other_name = other, people[other][0]
+            row.relation_to_me = relation_of_other(link, viewer_id)  # type: ignore[arg-type]
+            row.waiting_for_me = link.status == FamilyLinkStatus.REQUESTED and viewer_id == link.relative_id
+        return row
+
+    return [out(link) for link in links]

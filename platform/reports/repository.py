@@ -1,0 +1,160 @@
+"""The 台账's queries: one pass over a period's approved attendance, and the registers' counts.
+
+Statements are built once with bound parameters (no per-request construction or cache-key work).
+A period's approved attendance is read once into a CTE (PostgreSQL materialises a CTE used more than
+once) and every figure is aggregated from it; the activities are looked up by id, never joined as a
+whole table, so the cost follows the scope's attendance and not the size of the city.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from functools import cache
+from typing import Any
+
+from sqlalchemy import BigInteger, String, bindparam, cast, distinct, func, literal, null, select, true, union_all
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from servicebank.activities.models import Activity, ActivityKind
+from servicebank.checkins.models import Attendance, AttendanceStatus
+from servicebank.db import among
+from servicebank.org.models import Community, Street
+from servicebank.points.models import AttendancePosting
+from servicebank.reports.periods import Period
+from servicebank.volunteers.models import Team, Volunteer, VolunteerStatus
+
+
+@dataclasses.dataclass
+class AttendanceFigures:
+    """A period's approved attendance of the scope, aggregated."""
+
+    per_activity: list[tuple[int, int, int]]  # (activity_id, participations, credited minutes)
+    volunteers_by_kind: dict[str, int]  # distinct volunteers per activity kind
+    volunteers_by_community: dict[int, int]  # distinct volunteers per community (street scopes only)
+    volunteers: int  # distinct volunteers in all
+
+
+@dataclasses.dataclass(frozen=True)
+class ActivityFacts:
+    kind: str
+    community_id: int
+    beneficiary_groups: list[str] | None
+    beneficiaries_count: int
+
+
+@cache
+def _attendance_statement(by_community: bool) -> Any:  # noqa: ANN401
+    communities = bindparam("communities", expanding=True)
+    start = bindparam("start", type_=Attendance.service_date.type)
+    end = bindparam("end", type_=Attendance.service_date.type)
+    # What the ledger posted for the scope's attendance of the period, read as one index range: a posting
+    # carries its attendance's community and service date (the tally copies them; `ledger verify`
+    # checks it), so this is every posting the attendance below can match. Looking each one up by
+    # attendance id instead cost ~4 index and heap pages per attendance, most of the report's time.
+    posted = (select(AttendancePosting.attendance_id, AttendancePosting.minutes)
+              .where(AttendancePosting.community_id.in_(communities), AttendancePosting.service_date >= start,
+                     AttendancePosting.service_date < end).subquery("posted"))
+    att = (select(Attendance.activity_id, Attendance.volunteer_id, Attendance.community_id,
+                  func.coalesce(posted.c.minutes, 0).label("minutes"))
+           .outerjoin(posted, posted.c.attendance_id == Attendance.id)
+           .where(Attendance.status == AttendanceStatus.APPROVED, Attendance.community_id.in_(communities),
+                  Attendance.service_date >= start, Attendance.service_date < end)
+           .cte("att"))
+    per = (select(att.c.activity_id, func.count().label("n"), func.sum(att.c.minutes).label("m"))
+           .group_by(att.c.activity_id).cte("per"))
+    # The kind of each activity of the period (a handful of rows), by primary key: joining the whole
+    # activity table instead makes the planner scan all of the city's activities.
+    kinds = (select(per.c.activity_id, select(Activity.kind).where(Activity.id == per.c.activity_id)
+                    .scalar_subquery().label("kind"))
+             .cte("kinds").prefix_with("MATERIALIZED"))
+    no_id, no_key = cast(null(), BigInteger), cast(null(), String)
+    volunteers = func.count(distinct(att.c.volunteer_id))
+    branches = [
+        select(literal("activity").label("part"), per.c.activity_id.label("id"), no_key.label("key"),
+               per.c.n.label("n"), per.c.m.label("m")),
+        select(literal("kind"), no_id, kinds.c.kind, volunteers, no_id)
+        .select_from(att.join(kinds, kinds.c.activity_id == att.c.activity_id)).group_by(kinds.c.kind),
+        select(literal("all"), no_id, no_key, volunteers, no_id).select_from(att),
+    ]
+    if by_community:
+        branches.append(select(literal("community"), att.c.community_id, no_key, volunteers, no_id)
+                        .group_by(att.c.community_id))
+    return union_all(*branches)
+
+
+async def attendance_figures(session: AsyncSession, community_ids: list[int], period: Period, *,
+                             by_community: bool) -> AttendanceFigures:
+    """Participations and credited minutes per activity, and distinct volunteers, in one statement."""
+    figures = AttendanceFigures([], {}, {}, 0)
+    rows = await session.execute(_attendance_statement(by_community),
+                                 {"communities": community_ids, "start": period.start, "end": period.end})
+    for part, row_id, key, n, m in rows.all():
+        if part == "activity":
+            figures.per_activity.append((int(row_id), int(n), int(m or 0)))
+        elif part == "kind":
+            figures.volunteers_by_kind[str(key)] = int(n)
+        elif part == "community":
+            figures.volunteers_by_community[int(row_id)] = int(n)
+        else:
+            figures.volunteers = int(n)
+    figures.per_activity.sort()
+    return figures
+
+
+async def activity_facts(session: AsyncSession, activity_ids: set[int]) -> dict[int, ActivityFacts]:
+    """Kind, community, beneficiary groups and beneficiaries of these activities."""
+    if not activity_ids:
+        return {}
+    rows = await session.execute(
+        select(Activity.id, Activity.kind, Activity.community_id, Activity.beneficiary_groups,
+               Activity.beneficiaries_count).where(among(session, Activity.id, sorted(activity_ids))))
+    return {r.id: ActivityFacts(r.kind, r.community_id, r.beneficiary_groups, int(r.beneficiaries_count or 0))
+            for r in rows.all()}
+
+
+@cache
+def _registers_statement() -> Any:  # noqa: ANN401
+    # One statement for both periods: each register is read once, counted twice.
+    ids = bindparam("communities", expanding=True)
+    first = bindparam("first_end", type_=Team.created_at.type)
+    second = bindparam("second_end", type_=Team.created_at.type)
+    teams = (select(func.count().filter(Team.created_at < first).label("first"),
+                    func.count().filter(Team.created_at < second).label("second"))
+             .where(Team.community_id.in_(ids)).subquery())
+    registered = (select(func.count().filter(Volunteer.created_at < first).label("first"),
+                         func.count().filter(Volunteer.created_at < second).label("second"))
+                  .where(Volunteer.community_id.in_(ids),
+                         Volunteer.status.not_in((VolunteerStatus.PENDING, VolunteerStatus.LEFT))).subquery())
+    return (select(teams.c.first, teams.c.second, registered.c.first, registered.c.second)
+            .select_from(teams.join(registered, true())))
+
+
+async def register_counts(session: AsyncSession, community_ids: list[int], first_end: dt.datetime,
+                          second_end: dt.datetime) -> tuple[tuple[int, int], tuple[int, int]]:
+    """((teams, registered volunteers) created before first_end, the same before second_end).
+
+    Registered volunteers are neither pending nor left (their status today).
+    """
+    row = (await session.execute(_registers_statement(), {"communities": community_ids, "first_end": first_end,
+                                                           "second_end": second_end})).one()
+    return (int(row[0] or 0), int(row[2] or 0)), (int(row[1] or 0), int(row[3] or 0))
+
+
+async def kind_names(session: AsyncSession, community_ids: list[int]) -> dict[str, str]:
+    """Activity kind code -> name; a community's own name for a built-in kind wins."""
+    return dict((await session.execute(
+        select(ActivityKind.code, ActivityKind.name)
+        .where((ActivityKind.community_id.is_(None)) | (ActivityKind.community_id.in_(community_ids)))
+        .order_by(ActivityKind.community_id.is_(None).desc()))).all())
+
+
+async def scope_communities(session: AsyncSession, scope_kind: str, scope_id: int) -> tuple[str, dict[int, str]]:
+    """(scope name, {community id: name}) of a community or street; empty name when it does not exist."""
+    if scope_kind == "community":
+        row = (await session.execute(select(Community.id, Community.name).where(Community.id == scope_id))).first()
+        return (row.name, {row.id: row.name}) if row else ("", {})
+    name = await session.scalar(select(Street.name).where(Street.id == scope_id))
+    rows = (await session.execute(select(Community.id, Community.name).where(Community.street_id == scope_id)
+                                  .order_by(Community.id))).all()
+    return name or "", {r.id: r.name for r in rows}

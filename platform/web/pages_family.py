@@ -1,0 +1,117 @@
+"""我的家庭成员 on the volunteer's page: see family links, ask for one, confirm or decline, remove.
+
+The section is drawn by /me (pages_volunteer.py) from `family_section()`; the forms post here and come back
+to /me with a known outcome (`done=`) or a refusal code (`family_error=`), never with free text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from litestar import Controller, Request, Response, post
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from servicebank.accounts.principal import Principal
+from servicebank.errors import DomainError
+from servicebank.points import family
+from servicebank.points.models import FamilyLinkStatus, FamilyRelation
+from servicebank.points.schemas import FamilyLinkOut, FamilyLinkRequestIn
+from servicebank.volunteers.repository import get_volunteer
+from servicebank.web import forms, friendly, i18n
+from servicebank.web.guard import require_login
+from servicebank.web.render import lang_of, redirect, render
+
+N_ = i18n.N_
+# The stored relation (Chinese, as in the regulations) and its label; the label is translated when shown.
+RELATION_LABELS = {
+    FamilyRelation.SPOUSE: N_("Spouse"), FamilyRelation.PARENT: N_("Parent"), FamilyRelation.CHILD: N_("Child"),
+    FamilyRelation.GRANDPARENT: N_("Grandparent"), FamilyRelation.GRANDCHILD: N_("Grandchild"),
+    FamilyRelation.SIBLING: N_("Brother or sister"), FamilyRelation.OTHER: N_("Other relative"),
+}
+FLASHES = {"family_requested": N_("Asked. Your family member confirms the link on their own page."),
+           "family_confirmed": N_("Confirmed: you can now give each other points."),
+           "family_declined": N_("You declined the request."),
+           "family_revoked": N_("The link is removed.")}
+# Refusals the family section explains itself (the domain codes are in friendly.MESSAGES).
+_OWN_ERRORS = {"rate_limited": N_("Too many tries in a short time. Please wait an hour and try again.")}
+
+
+def _state(link: FamilyLinkOut) -> str:
+    if link.status == FamilyLinkStatus.CONFIRMED:
+        return N_("Confirmed")
+    return N_("Waiting for your answer") if link.waiting_for_me else N_("Waiting for them to confirm")
+
+
+async def family_section(session: AsyncSession, principal: Principal, error_code: str | None) -> dict[str, Any]:
+    """What _family.html needs: open links, the volunteer's own number to pass on, the relations, a refusal."""
+    links = await family.my_links(session, principal=principal)
+    me = await get_volunteer(session, principal.require_volunteer())
+    rows = [{"id": link.id, "name": link.other_name, "relation": RELATION_LABELS.get(link.relation_to_me or "", link.relation_to_me or ""),
+             "state": _state(link), "waiting_for_me": link.waiting_for_me,
+             "my_request": link.status == FamilyLinkStatus.REQUESTED and not link.waiting_for_me}
+            for link in links if link.status in FamilyLinkStatus.OPEN]
+    problem = friendly.MESSAGES.get(error_code or "") or _OWN_ERRORS.get(error_code or "")
+    return {"family": rows, "family_waiting": sum(1 for r in rows if r["waiting_for_me"]),
+            "my_number": me.number if me else "", "relations": list(RELATION_LABELS.items()),
+            "family_error": problem}
+
+
+async def _after(request: Request, db_session: AsyncSession, principal: Principal,
+                 work: Callable[[], Awaitable[object]], done: str) -> Response:
+    try:
+        await work()
+    except DomainError as exc:
+        await db_session.rollback()
+        if exc.code in friendly.MESSAGES or exc.code in _OWN_ERRORS:
+            return redirect(request, f"/me?family_error={exc.code}#family")
+        _ = i18n.translator(lang_of(request))
+        return render(request, "error.html", principal, status_code=exc.status_code, title=_("Sorry"),
+                      message=friendly.explain(exc, _))
+    return redirect(request, f"/me?done={done}#family")
+
+
+class FamilyPages(Controller):
+    path = "/me/family"
+    include_in_schema = False
+
+    @post("/")
+    async def ask(self, request: Request, db_session: AsyncSession, optional_principal: Principal | None) -> Response:
+        """Ask a family member to confirm a link (their number and their phone's last 4 digits)."""
+        principal = require_login(optional_principal)
+        form = forms.values(await request.form())
+        data = FamilyLinkRequestIn(volunteer_number=forms.text(form, "volunteer_number"),
+                                   phone_last4=forms.text(form, "phone_last4"), relation=forms.text(form, "relation"))
+
+        async def work() -> None:
+            await family.limit_lookups(request.app.state.settings, principal)
+            await family.request_link(db_session, principal=principal, data=data)
+
+        return await _after(request, db_session, principal, work, "family_requested")
+
+    @post("/{link_id:int}/confirm")
+    async def confirm(self, request: Request, link_id: int, db_session: AsyncSession,
+                      optional_principal: Principal | None) -> Response:
+        """Yes, we are family."""
+        principal = require_login(optional_principal)
+        return await _after(request, db_session, principal,
+                            lambda: family.confirm_link(db_session, principal=principal, link_id=link_id),
+                            "family_confirmed")
+
+    @post("/{link_id:int}/decline")
+    async def decline(self, request: Request, link_id: int, db_session: AsyncSession,
+                      optional_principal: Principal | None) -> Response:
+        """No, this is not my family."""
+        principal = require_login(optional_principal)
+        return await _after(request, db_session, principal,
+                            lambda: family.decline_link(db_session, principal=principal, link_id=link_id),
+                            "family_declined")
+
+    @post("/{link_id:int}/revoke")
+    async def revoke(self, request: Request, link_id: int, db_session: AsyncSession,
+                     optional_principal: Principal | None) -> Response:
+        """Remove a link, or withdraw my request."""
+        principal = require_login(optional_principal)
+        return await _after(request, db_session, principal,
+                            lambda: family.revoke_link(db_session, principal=principal, link_id=link_id),
+                            "family_revoked")

@@ -1,0 +1,287 @@
+"""Family links: gifts go only along a confirmed link; volunteers ask and confirm, organisers record for those
+without phones (audited), nobody can probe who is registered, ended links stay as history."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from servicebank.accounts.models import Role
+from servicebank.audit.models import AuditEntry
+from servicebank.db import Database
+from servicebank.points import ledger
+from servicebank.points.models import FamilyLink, Transaction, TransferRecord
+from servicebank.points.verify import verify
+from tests.factories import make_org, make_person, make_volunteer
+from tests.points.helpers import attend, make_activity, settle
+
+
+async def _earn(db: Database, session, volunteer, minutes: int = 120) -> None:  # noqa: ANN001
+    from servicebank.org.models import Community
+
+    activity = await make_activity(session, await session.get(Community, volunteer.community_id))
+    await attend(session, activity, volunteer, minutes=minutes)
+    await settle(db)
+
+
+def _ask(volunteer, relation: str = "父母", last4: str | None = None) -> dict:  # noqa: ANN001
+    return {"volunteer_number": volunteer.number.lower(), "phone_last4": last4 or volunteer.phone[-4:],
+            "relation": relation}
+
+
+async def _give(client, giver, receiver, amount: int = 30, key: str = "gift-1", **extra) -> object:  # noqa: ANN001
+    return await client.post("/api/transfers", json={"to_volunteer_id": receiver.id, "amount": amount,
+                                                     "idempotency_key": key, **extra}, headers=giver.headers)
+
+
+async def _balance(db: Database, volunteer_id: int) -> int:
+    async with db.session_scope() as s:
+        return (await ledger.volunteer_account(s, volunteer_id)).balance
+
+
+class TestTransfersNeedAConfirmedLink:
+    async def test_a_stated_relation_alone_moves_nothing(self, db: Database, session, client) -> None:  # noqa: ANN001
+        org = await make_org(session)
+        me = await make_person(session, Role.VOLUNTEER, community=org.community)
+        stranger = await make_volunteer(session, org.community)
+        await _earn(db, session, me.volunteer)
+        refused = await _give(client, me, stranger, relation="配偶")
+        assert (refused.status_code, refused.json()["code"]) == (403, "family_link_required")
+        assert "confirm the link on their page" in refused.json()["detail"]
+        assert (await _balance(db, me.volunteer.id), await _balance(db, stranger.id)) == (120, 0)
+        async with db.session_scope() as s:
+            assert await s.scalar(select(func.count()).select_from(TransferRecord)) == 0
+            assert await s.scalar(select(func.count()).where(Transaction.kind == "transfer")) == 0
+        assert (await verify(db)).ok
+
+    async def test_request_confirm_give_records_the_links_relation(self, db: Database, session,
+                                                                    client) -> None:  # noqa: ANN001
+        org = await make_org(session)
+        me = await make_person(session, Role.VOLUNTEER, community=org.community)
+        # Families live apart: the mother is a volunteer of the neighbouring community.
+        mother = await make_person(session, Role.VOLUNTEER, community=org.other)
+        await _earn(db, session, me.volunteer)
+        asked = await client.post("/api/family-links", json=_ask(mother.volunteer, "父母"), headers=me.headers)
+        assert asked.status_code == 201, asked.text
+        link = asked.json()
+        assert (link["status"], link["relation_to_me"], link["waiting_for_me"]) == ("requested", "父母", False)
+        assert (await _give(client, me, mother.volunteer)).json()["code"] == "family_link_required"
+        own = await client.post(f"/api/family-links/{link['id']}/confirm", headers=me.headers)
+        assert (own.status_code, own.json()["code"]) == (403, "not_your_family_link")
+        hers = (await client.get("/api/family-links", headers=mother.headers)).json()
+        assert [(x["id"], x["relation_to_me"], x["waiting_for_me"], x["other_name"]) for x in hers] == [
+            (link["id"], "子女", True, me.volunteer.real_name)]
+        confirmed = await client.post(f"/api/family-links/{link['id']}/confirm", headers=mother.headers)
+        assert confirmed.status_code == 200, confirmed.text
+        assert (confirmed.json()["status"], confirmed.json()["confirmed_by_organiser"]) == ("confirmed", False)
+        given = await _give(client, me, mother.volunteer, amount=30)
+        assert given.status_code == 201, given.text
+        back = await _give(client, mother, me.volunteer, amount=0, key="back", relation="子女")
+        assert back.json()["code"] == "bad_amount", "from her side the relation is 子女: no mismatch"
+        async with db.session_scope() as s:
+            assert await s.scalar(select(TransferRecord.relation)) == "父母"
+        assert (await _balance(db, me.volunteer.id), await _balance(db, mother.volunteer.id)) == (90, 30)
+        assert (await verify(db)).ok
+
+    async def test_relation_different_from_the_link_is_refused(self, db: Database, session,
+                                                               client) -> None:  # noqa: ANN001
+        org = await make_org(session)
+        me = await make_person(session, Role.VOLUNTEER, community=org.community)
+        son = await make_person(session, Role.VOLUNTEER, community=org.community)
+        await _earn(db, session, me.volunteer)
+        link = (await client.post("/api/family-links", json=_ask(son.volunteer, "子女"), headers=me.headers)).json()
+        await client.post(f"/api/family-links/{link['id']}/confirm", headers=son.headers)
+        wrong = await _give(client, me, son.volunteer, relation="配偶")
+        assert (wrong.status_code, wrong.json()["code"]) == (422, "relation_mismatch")
+        assert wrong.json()["expected"] == "子女"
+        assert await _balance(db, son.volunteer.id) == 0
+
+
+class TestEndingLinks:
+    async def test_decline_keeps_the_row_and_the_pair_may_ask_again(self, db: Database, session,
+                                                                    client) -> None:  # noqa: ANN001
+        org = await make_org(session)
+        me = await make_person(session, Role.VOLUNTEER, community=org.community)
+        other = await make_person(session, Role.VOLUNTEER, community=org.community)
+        link = (await client.post("/api/family-links", json=_ask(other.volunteer), headers=me.headers)).json()
+        mine = await client.post(f"/api/family-links/{link['id']}/decline", headers=me.headers)
+        assert mine.json()["code"] == "not_your_family_link", "the one who asked withdraws (revokes), not declines"
+        declined = await client.post(f"/api/family-links/{link['id']}/decline", headers=other.headers)
+        assert declined.json()["status"] == "declined", declined.text
+        late = await client.post(f"/api/family-links/{link['id']}/confirm", headers=other.headers)
+        assert (late.status_code, late.json()["code"]) == (409, "family_link_not_waiting")
+        assert (await _give(client, me, other.volunteer)).json()["code"] == "family_link_required"
+        again = await client.post("/api/family-links", json=_ask(other.volunteer), headers=me.headers)
+        assert again.status_code == 201, again.text
+        async with db.session_scope() as s:
+            rows = (await s.scalars(select(FamilyLink).order_by(FamilyLink.id))).all()
+            assert [(r.status, r.ended_by_user_id) for r in rows] == [("declined", other.user.id), ("requested", None)]
+
+    async def test_revoke_stops_later_gifts_and_keeps_who_and_when(self, db: Database, session,
+                                                                   client) -> None:  # noqa: ANN001
+        org = await make_org(session)
+        me = await make_person(session, Role.VOLUNTEER, community=org.community)
+        wife = await make_person(session, Role.VOLUNTEER, community=org.community)
+        await _earn(db, session, me.volunteer)
+        link = (await client.post("/api/family-links", json=_ask(wife.volunteer, "配偶"), headers=me.headers)).json()
+        await client.post(f"/api/family-links/{link['id']}/confirm", headers=wife.headers)
+        assert (await _give(client, me, wife.volunteer, key="before")).status_code == 201
+        revoked = await client.post(f"/api/family-links/{link['id']}/revoke", headers=wife.headers)
+        assert revoked.json()["status"] == "revoked", revoked.text
+        after = await _give(client, me, wife.volunteer, key="after")
+        assert (after.status_code, after.json()["code"]) == (403, "family_link_required")
+        twice = await client.post(f"/api/family-links/{link['id']}/revoke", headers=me.headers)
+        assert twice.json()["code"] == "family_link_ended"
+        async with db.session_scope() as s:
+            row = await s.get(FamilyLink, link["id"])
+            assert (row.status, row.ended_by_user_id, row.open_pair) == ("revoked", wife.user.id, None)
+            assert row.ended_at is not None
+        assert (await _balance(db, me.volunteer.id), await _balance(db, wife.volunteer.id)) == (90, 30)
+        assert (await verify(db)).ok
+
+
+class TestNoProbing:
+    async def test_wrong_phone_digits_look_like_an_unknown_number(self, db: Database, session,
+                                                                  client) -> None:  # noqa: ANN001
+        org = await make_org(session)
+        me = await make_person(session, Role.VOLUNTEER, community=org.community)
+        other = await make_volunteer(session, org.other, phone="13912345678")
+        wrong_phone = await client.post("/api/family-links", json=_ask(other, last4="0000"), headers=me.headers)
+        unknown = await client.post("/api/family-links", json={**_ask(other), "volunteer_number": "ZZ-999999"},
+                                    headers=me.headers)
+        assert wrong_phone.status_code == unknown.status_code == 404
+        assert wrong_phone.json() == unknown.json()
+        assert wrong_phone.json()["code"] == "family_member_not_found"
+        bad = await client.post("/api/family-links", json=_ask(other, last4="56"), headers=me.headers)
+        assert bad.json()["code"] == "invalid_phone_last4"
+        odd = await client.post("/api/family-links", json=_ask(other, relation="朋友"), headers=me.headers)
+        assert odd.json()["code"] == "invalid_relation"
+        self_link = await client.post("/api/family-links", json=_ask(me.volunteer), headers=me.headers)
+        assert self_link.json()["code"] == "family_link_self"
+
+    async def test_trying_many_numbers_is_stopped(self, db: Database, session, client) -> None:  # noqa: ANN001
+        org = await make_org(session)
+        # An id no other test uses: the in-memory limiter of the SQLite runs counts per volunteer id.
+        me = await make_person(session, Role.VOLUNTEER, community=org.community,
+                               volunteer=await make_volunteer(session, org.community, id=990_001))
+        other = await make_volunteer(session, org.community, phone="13911112222")
+        statuses = [(await client.post("/api/family-links", json=_ask(other, last4=f"{n:04d}"),
+                                       headers=me.headers)).status_code for n in range(11)]
+        assert statuses[:10] == [404] * 10 and statuses[10] == 429
+
+    async def test_strangers_cannot_touch_a_link(self, db: Database, session, client) -> None:  # noqa: ANN001
+        org = await make_org(session)
+        me = await make_person(session, Role.VOLUNTEER, community=org.community)
+        other = await make_person(session, Role.VOLUNTEER, community=org.community)
+        stranger = await make_person(session, Role.VOLUNTEER, community=org.community)
+        link = (await client.post("/api/family-links", json=_ask(other.volunteer), headers=me.headers)).json()
+        for action in ("confirm", "decline", "revoke"):
+            response = await client.post(f"/api/family-links/{link['id']}/{action}", headers=stranger.headers)
+            assert (response.status_code, response.json()["code"]) == (404, "family_link_not_found")
+        assert (await client.get("/api/family-links", headers=stranger.headers)).json() == []
+
+
+class TestDuplicates:
+    async def test_one_open_link_per_pair_in_either_direction(self, db: Database, session,
+                                                              client) -> None:  # noqa: ANN001
+        org = await make_org(session)
+        me = await make_person(session, Role.VOLUNTEER, community=org.community)
+        other = await make_person(session, Role.VOLUNTEER, community=org.community)
+        assert (await client.post("/api/family-links", json=_ask(other.volunteer), headers=me.headers)
+                ).status_code == 201
+        mine_again = await client.post("/api/family-links", json=_ask(other.volunteer), headers=me.headers)
+        theirs = await client.post("/api/family-links", json=_ask(me.volunteer, "子女"), headers=other.headers)
+        assert [r.json()["code"] for r in (mine_again, theirs)] == ["family_link_exists"] * 2
+        assert mine_again.status_code == 409
+        organiser = await make_person(session, Role.ORGANISER, community=org.community)
+        recorded = await client.post(f"/api/communities/{org.community.id}/family-links", headers=organiser.headers,
+                                     json={"volunteer_id": me.volunteer.id, "relative_number": other.volunteer.number,
+                                           "relation": "父母"})
+        assert (recorded.status_code, recorded.json()["code"]) == (409, "family_link_exists")
+
+
+class TestOrganisers:
+    async def test_organiser_records_a_link_for_an_elderly_volunteer_audited(self, db: Database, session,
+                                                                            client) -> None:  # noqa: ANN001
+        org = await make_org(session)
+        grandma = await make_volunteer(session, org.community, name="王秀英")  # no phone login
+        grandson = await make_person(session, Role.VOLUNTEER, community=org.other)
+        await _earn(db, session, grandson.volunteer)
+        organiser = await make_person(session, Role.ORGANISER, community=org.community)
+        recorded = await client.post(
+            f"/api/communities/{org.community.id}/family-links", headers=organiser.headers,
+            json={"volunteer_id": grandma.id, "relative_number": grandson.volunteer.number,
+                  "relation": "孙子女/外孙子女", "note": "已核对户口本"})
+        assert recorded.status_code == 201, recorded.text
+        body = recorded.json()
+        assert (body["status"], body["confirmed_by_organiser"], body["relative_name"]) == (
+            "confirmed", True, grandson.volunteer.real_name)
+        gift = await _give(client, grandson, grandma, amount=40)
+        assert gift.status_code == 201, gift.text
+        async with db.session_scope() as s:
+            assert await s.scalar(select(TransferRecord.relation)) == "祖父母/外祖父母"
+            audit = (await s.scalars(select(AuditEntry).where(AuditEntry.entity_type == "family_link"))).all()
+            assert [(a.action, a.actor_user_id, a.community_id, a.reason) for a in audit] == [
+                ("family_link.record", organiser.user.id, org.community.id, "已核对户口本")]
+            assert audit[0].after["status"] == "confirmed"
+        listed = await client.get(f"/api/communities/{org.community.id}/family-links?status=confirmed",
+                                  headers=organiser.headers)
+        assert [x["id"] for x in listed.json()] == [body["id"]]
+        # The grandson's community sees the link too: one of its volunteers is in it.
+        theirs = await make_person(session, Role.ORGANISER, community=org.other)
+        assert len((await client.get(f"/api/communities/{org.other.id}/family-links", headers=theirs.headers)
+                    ).json()) == 1
+        revoked = await client.post(f"/api/family-links/{body['id']}/revoke", headers=organiser.headers,
+                                    json={"reason": "家属要求解除"})
+        assert revoked.json()["status"] == "revoked"
+        async with db.session_scope() as s:
+            actions = (await s.scalars(select(AuditEntry.action).where(AuditEntry.entity_type == "family_link")
+                                       .order_by(AuditEntry.id))).all()
+            assert actions == ["family_link.record", "family_link.revoke"]
+
+    async def test_organiser_confirms_a_waiting_request_for_someone_without_a_phone(self, db: Database, session,
+                                                                                    client) -> None:  # noqa: ANN001
+        org = await make_org(session)
+        son = await make_person(session, Role.VOLUNTEER, community=org.community)
+        father = await make_volunteer(session, org.community)
+        link = (await client.post("/api/family-links", json=_ask(father, "父母"), headers=son.headers)).json()
+        organiser = await make_person(session, Role.ORGANISER, community=org.community)
+        confirmed = await client.post(f"/api/family-links/{link['id']}/confirm", headers=organiser.headers)
+        assert (confirmed.json()["status"], confirmed.json()["confirmed_by_organiser"]) == ("confirmed", True)
+        async with db.session_scope() as s:
+            assert await s.scalar(select(AuditEntry.action).where(AuditEntry.entity_id == str(link["id"]))) == \
+                "family_link.confirm"
+
+    async def test_organiser_of_another_community_is_refused(self, db: Database, session,
+                                                             client) -> None:  # noqa: ANN001
+        org = await make_org(session)
+        me = await make_person(session, Role.VOLUNTEER, community=org.community)
+        neighbour = await make_volunteer(session, org.community)
+        outsider = await make_person(session, Role.ORGANISER, community=org.other)
+        body = {"volunteer_id": me.volunteer.id, "relative_number": neighbour.number, "relation": "配偶"}
+        there = await client.post(f"/api/communities/{org.community.id}/family-links", json=body,
+                                  headers=outsider.headers)
+        assert (there.status_code, there.json()["code"]) == (404, "community_not_found")
+        own_path = await client.post(f"/api/communities/{org.other.id}/family-links", json=body,
+                                     headers=outsider.headers)
+        assert (own_path.status_code, own_path.json()["code"]) == (404, "volunteer_not_found")
+        link = (await client.post("/api/family-links", json=_ask(neighbour, "配偶"), headers=me.headers)).json()
+        for action in ("confirm", "revoke"):
+            response = await client.post(f"/api/family-links/{link['id']}/{action}", headers=outsider.headers)
+            assert (response.status_code, response.json()["code"]) == (404, "family_link_not_found")
+        listed = await client.get(f"/api/communities/{org.community.id}/family-links", headers=outsider.headers)
+        assert listed.json()["code"] == "community_not_found"
+        member = await client.get(f"/api/communities/{org.community.id}/family-links", headers=me.headers)
+        assert member.json()["code"] == "organiser_required"
+        async with db.session_scope() as s:
+            assert (await s.get(FamilyLink, link["id"])).status == "requested"
+
+    async def test_an_organiser_cannot_record_their_own_family(self, db: Database, session,
+                                                               client) -> None:  # noqa: ANN001
+        org = await make_org(session)
+        own = await make_volunteer(session, org.community)
+        organiser = await make_person(session, Role.ORGANISER, community=org.community, volunteer=own)
+        relative = await make_volunteer(session, org.community)
+        refused = await client.post(f"/api/communities/{org.community.id}/family-links", headers=organiser.headers,
+                                    json={"volunteer_id": own.id, "relative_number": relative.number,
+                                          "relation": "配偶"})
+        assert (refused.status_code, refused.json()["code"]) == (403, "not_your_family_link")
