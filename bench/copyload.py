@@ -18,7 +18,7 @@ from typing import Any
 import asyncpg
 from sqlalchemy import Index, Table, UniqueConstraint
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.schema import AddConstraint, CreateIndex
+from sqlalchemy.schema import CreateIndex
 
 FIXED_NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
@@ -121,7 +121,11 @@ async def build_indexes(conn: asyncpg.Connection, tables: Sequence[Table]) -> No
         for index in indexes:
             await conn.execute(str(CreateIndex(index, if_not_exists=True).compile(dialect=dialect)))
         for constraint in constraints:
-            await conn.execute(str(AddConstraint(constraint).compile(dialect=dialect)))
+            # Written out rather than with SQLAlchemy's AddConstraint, which marks the constraint as
+            # "added later" on the shared metadata: every CREATE TABLE in this process would then
+            # leave it out (the test suite's SQLite databases lost their unique keys that way).
+            columns = ", ".join(f'"{c.name}"' for c in constraint.columns)
+            await conn.execute(f'ALTER TABLE "{table.name}" ADD CONSTRAINT "{constraint.name}" UNIQUE ({columns})')
 
 
 async def advance_sequences(conn: asyncpg.Connection) -> None:

@@ -53,3 +53,22 @@ async def test_tiny_harness_runs_festival_and_reads_and_keeps_the_ledger_consist
     # History and the festival's postings together pass every ledger check, Redis boards included.
     assert reports["verify"]["ok"], reports["verify"]
     assert "Festival: 40 volunteers" in render_summary(results)
+    _metadata_still_creates_every_unique_key()
+
+
+def _metadata_still_creates_every_unique_key() -> None:
+    """The loader drops and re-adds unique keys on the city database; the shared models must not notice.
+
+    (SQLAlchemy's AddConstraint once marked them "added later", and every SQLite database the rest
+    of the suite created in this process lost its unique keys.)
+    """
+    from sqlalchemy import UniqueConstraint
+    from sqlalchemy.dialects import sqlite
+    from sqlalchemy.schema import CreateTable
+
+    from servicebank.db import metadata
+
+    for table in metadata.sorted_tables:
+        uniques = [c for c in table.constraints if isinstance(c, UniqueConstraint)]
+        ddl = str(CreateTable(table).compile(dialect=sqlite.dialect()))
+        assert ddl.count("UNIQUE (") >= len(uniques), (table.name, ddl)
