@@ -250,7 +250,7 @@ How it got there (profiled in-process with cProfile, sequential requests against
   against 3);
 - context and insert merged into one statement, sent through asyncpg without SQLAlchemy's
   statement and result handling, and without BEGIN/COMMIT (a single statement is atomic): one
-  round trip. API CPU per request fell below the baseline's.
+  round trip. API CPU per request is now at the baseline's, within the noise (0.95x to 1.29x in two runs).
 
 Read the CPU per request columns first: they hardly move when other work shares the machine, while
 requests per second and p99 do (both endpoints run in turns, so a busy spell hits one round of one
