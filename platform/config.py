@@ -56,6 +56,8 @@ class Settings:
     outbox_sweep_after_seconds: int = 30
     outbox_batch_size: int = 500
     db_pool_size: int = 10
+    # Ping each pooled connection before use (three round trips with asyncpg); see db.make_engine.
+    db_pre_ping: bool = False
     debug: bool = False
     # Embedded mode runs the Dramatiq worker inside the API process.
     embedded_worker: bool = True
@@ -127,6 +129,7 @@ class Settings:
             outbox_sweep_after_seconds=_env_int("OUTBOX_SWEEP_AFTER_SECONDS", 30),
             outbox_batch_size=_env_int("OUTBOX_BATCH_SIZE", 500),
             db_pool_size=_env_int("DB_POOL_SIZE", 10),
+            db_pre_ping=_env_bool("DB_PRE_PING", False),
             debug=_env_bool("DEBUG", False),
             embedded_worker=_env_bool("EMBEDDED_WORKER", not production),
             publish_events=_env_bool("PUBLISH_EVENTS", True),

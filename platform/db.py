@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 from advanced_alchemy.base import BigIntBase, DefaultBase, orm_registry
-from sqlalchemy import BigInteger, any_, bindparam, event
+from sqlalchemy import BigInteger, any_, bindparam, event, exc
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -48,6 +48,16 @@ def _sqlite_begin(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _discard_closed_connection(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    # A pooled connection whose socket the driver already saw close (PostgreSQL restarted, an
+    # administrator terminated the backend) is replaced at checkout, with no round trip. A ping per
+    # checkout (pool_pre_ping) costs the asyncpg dialect BEGIN, a query and ROLLBACK: three round
+    # trips on every request, more than the one statement a check-in needs.
+    driver = getattr(dbapi_connection, "driver_connection", None)
+    if driver is not None and driver.is_closed():
+        raise exc.DisconnectionError("the pooled connection was closed by the server")
+
+
 def make_engine(settings: Settings) -> AsyncEngine:
     """An async engine for the configured database, tuned for its dialect."""
     url = settings.database_url
@@ -57,13 +67,17 @@ def make_engine(settings: Settings) -> AsyncEngine:
         event.listen(sync_engine, "connect", _sqlite_pragmas)
         event.listen(sync_engine, "begin", _sqlite_begin)
         return engine
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_size,
-        pool_pre_ping=True,
+        # Only where something between us and PostgreSQL drops idle connections silently (a NAT, a
+        # firewall): the driver then cannot know, and a ping is the only way to find out.
+        pool_pre_ping=settings.db_pre_ping,
         pool_recycle=1800,
     )
+    event.listen(engine.sync_engine, "checkout", _discard_closed_connection)
+    return engine
 
 
 def among(session: AsyncSession | Session, column: Any, ids: Sequence[int], name: str = "ids") -> Any:

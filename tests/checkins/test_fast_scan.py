@@ -24,7 +24,13 @@ async def _statements(db) -> list[str]:  # noqa: ANN001
 
     @event.listens_for(db.engine.sync_engine, "connect")
     def log_queries(dbapi_connection, _record) -> None:  # noqa: ANN001
+        # asyncpg's logger sees what goes through execute/fetch (BEGIN, COMMIT, our raw statement),
+        # not the statements SQLAlchemy prepares and runs; those are counted by SQLAlchemy's event.
         dbapi_connection.driver_connection.add_query_logger(lambda query: seen.append(query.query))
+
+    @event.listens_for(db.engine.sync_engine, "before_cursor_execute")
+    def log_statements(_conn, _cursor, statement, *_args) -> None:  # noqa: ANN001
+        seen.append(statement)
 
     return seen
 
