@@ -80,11 +80,21 @@ def _festival(data: dict[str, Any]) -> list[str]:
               f"- After the last check-out: every posting in the ledger after "
               f"{_s(lag['all_posted_after_last_checkout_s'])}, every volunteer on the public leaderboards after "
               f"{_s(lag['all_on_leaderboards_after_last_checkout_s'])}.",
+              *_cpu_lines(f.get("cpu_ms_per_scan")),
               f"- Peak RSS (VmHWM, process and children): API **{mem['api_peak_mb']} MB**, worker "
               f"**{mem['worker_peak_mb']} MB** (target < {mem['target_mb']:.0f} MB each"
               f"{'' if max(mem['api_peak_mb'], mem['worker_peak_mb']) < mem['target_mb'] else ': MISSED'}); "
               f"after the festival {mem['api_now_mb']} / {mem['worker_now_mb']} MB resident."]
     return lines
+
+
+def _cpu_lines(per_scan: dict[str, dict[str, float]] | None) -> list[str]:
+    if not per_scan:
+        return []
+    waves = "; ".join(f"{wave.replace('_', '-')} wave " + ", ".join(f"{name} {ms:.1f}" for name, ms in procs.items())
+                      for wave, procs in per_scan.items())
+    return [f"- CPU per scan during each wave, in ms (everything the process did meanwhile, background reads "
+            f"and the worker's postings included): {waves}."]
 
 
 def _s(value: float | None) -> str:

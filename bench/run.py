@@ -110,7 +110,9 @@ async def run(scenario: str, size: str, progress: Progress, *, pg: Any = None, r
         if festival is not None:
             mark = time.perf_counter()
             out["festival"] = await run_festival(base_url=base, db_url=url, city=city, logins=logins,
-                                                 festival=festival, shape=fshape, progress=progress)
+                                                 festival=festival, shape=fshape, progress=progress,
+                                                 cpu_of={"api": api.pid, "worker": worker.pid,
+                                                         "postgres": pg.postmaster_pid()})
             out["festival"]["seconds"] = round(time.perf_counter() - mark, 1)
             out["memory"] = {"api_peak_mb": peak_rss_mb(api.pid), "worker_peak_mb": peak_rss_mb(worker.pid),
                              "api_now_mb": rss_mb(api.pid), "worker_now_mb": rss_mb(worker.pid),

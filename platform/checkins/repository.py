@@ -14,6 +14,7 @@ from sqlalchemy import (
     TextClause,
     and_,
     bindparam,
+    exists,
     func,
     literal,
     select,
@@ -211,6 +212,19 @@ async def insert_event(session: AsyncSession, *, type: str, payload: dict[str, A
     return event_id
 
 
+async def insert_events(session: AsyncSession, events: Sequence[tuple[str, dict[str, Any]]], *,
+                        now: dt.datetime) -> list[int]:
+    """Several outbox events (type, payload) in one INSERT, each published after commit."""
+    ids = list((await session.execute(
+        OUTBOX.insert().values([{"type": type_, "payload": payload, "created_at": now, "attempts": 0, "dead": False}
+                                for type_, payload in events])
+        .returning(OUTBOX.c.id)
+    )).scalars())
+    for event_id in ids:
+        publish_after_commit(session, event_id)
+    return ids
+
+
 async def attendance_row(session: AsyncSession, attendance_id: int) -> Row[Any] | None:
     """An attendance as a plain row (no ORM identity)."""
     return (await session.execute(select(ATTENDANCE).where(ATTENDANCE.c.id == attendance_id))).first()
@@ -238,14 +252,33 @@ async def get_by_activity_volunteer(session: AsyncSession, *, activity_id: int, 
     return (await session.scalars(query.execution_options(populate_existing=True))).first()
 
 
-async def close_open(session: AsyncSession, *, attendance_id: int, values: dict[str, Any]) -> bool:
-    """Close a still-open attendance; False when someone else closed it first."""
-    result = await session.execute(
+async def close_open(session: AsyncSession, *, attendance_id: int, values: dict[str, Any]) -> Row[Any] | None:
+    """Close a still-open attendance and return it as closed; None when someone else closed it first."""
+    return (await session.execute(
         update(ATTENDANCE)
         .where(ATTENDANCE.c.id == attendance_id, ATTENDANCE.c.status == AttendanceStatus.CHECKED_IN)
         .values(**values)
-    )
-    return bool(result.rowcount)
+        .returning(*ATTENDANCE.c)
+    )).first()
+
+
+@lru_cache(maxsize=1)
+def _checkout_state_statement() -> Select[Any]:
+    kind, community_id = bindparam("kind"), bindparam("community_id")
+    # As kind_auto_approves: the community's own kind wins, else any built-in kind of that code.
+    own = (select(ActivityKind.auto_approve)
+           .where(ActivityKind.code == kind, ActivityKind.community_id == community_id).scalar_subquery())
+    built_in = exists().where(ActivityKind.code == kind, ActivityKind.community_id.is_(None),
+                              ActivityKind.auto_approve.is_(True))
+    return (select(*ATTENDANCE.c, func.coalesce(own, built_in).label("kind_auto_approves"))
+            .where(ATTENDANCE.c.id == bindparam("attendance_id")))
+
+
+async def checkout_state(session: AsyncSession, *, attendance_id: int, community_id: int,
+                         kind: str) -> Row[Any] | None:
+    """An attendance as a plain row plus whether its activity's kind is approved without review."""
+    params = {"attendance_id": attendance_id, "community_id": community_id, "kind": kind}
+    return (await session.execute(_checkout_state_statement(), params)).first()
 
 
 async def get_activity(session: AsyncSession, activity_id: int) -> Activity | None:

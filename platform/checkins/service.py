@@ -227,7 +227,8 @@ async def check_out(session: AsyncSession, *, settings: Settings, token: str, no
     if ctx.attendance_id is None:
         raise Conflict("You have not checked in to this activity, so there is nothing to check out of.",
                        code="not_checked_in")
-    current = await repo.attendance_row(session, ctx.attendance_id)
+    current = await repo.checkout_state(session, attendance_id=ctx.attendance_id, community_id=ctx.community_id,
+                                        kind=ctx.kind)
     if current.status != AttendanceStatus.CHECKED_IN:
         return ScanResult(current, False, "Already checked out.")
     starts_at, ends_at = rules.aware(ctx.starts_at), rules.aware(ctx.ends_at)
@@ -240,29 +241,28 @@ async def check_out(session: AsyncSession, *, settings: Settings, token: str, no
                                                starts_at=starts_at, ends_at=ends_at),
         "checkout_proxy_by_user_id": scanner.proxy.user_id if scanner.proxy else None,
     }
-    auto = not AttendanceFlag.NEEDS_REVIEW.intersection(flags) and await repo.kind_auto_approves(
-        session, community_id=ctx.community_id, kind=ctx.kind)
+    auto = not AttendanceFlag.NEEDS_REVIEW.intersection(flags) and current.kind_auto_approves
     if auto:
         values.update(status=AttendanceStatus.APPROVED, revision=current.revision + 1, decided_at=now)
-    if not await repo.close_open(session, attendance_id=current.id, values=values):
+    closed = await repo.close_open(session, attendance_id=current.id, values=values)
+    if closed is None:
         return ScanResult(await repo.attendance_row(session, current.id), False, "Already checked out.")
-    await repo.insert_event(session, type="attendance.checked_out", now=now, payload={
-        "attendance_id": current.id, "activity_id": activity_id, "volunteer_id": scanner.volunteer_id})
+    events = [("attendance.checked_out", {"attendance_id": current.id, "activity_id": activity_id,
+                                          "volunteer_id": scanner.volunteer_id})]
     if auto:
         after = {"status": AttendanceStatus.APPROVED, "served_minutes": values["served_minutes"],
                  "checked_in_at": current.checked_in_at, "checked_out_at": now}
         session.add(AttendanceAdjustment(attendance_id=current.id, at=now, action="auto_approve",
                                          before=None, after=snapshot_times(after), revision=values["revision"],
                                          reason="The activity kind is approved automatically."))
-        await repo.insert_event(session, type="attendance.approved", now=now,
-                                payload={"attendance_id": current.id, "revision": values["revision"]})
+        events.append(("attendance.approved", {"attendance_id": current.id, "revision": values["revision"]}))
+    await repo.insert_events(session, events, now=now)
     if scanner.proxy is not None:
         await record_audit(session, actor=scanner.proxy, action="attendance.proxy_check_out",
                            entity_type="attendance", entity_id=current.id, community_id=ctx.community_id,
                            after={"volunteer_id": scanner.volunteer_id, "activity_id": activity_id, "at": now})
     await session.flush()
-    return ScanResult(await repo.attendance_row(session, current.id), True,
-                      "Checked out and approved." if auto else "Checked out.")
+    return ScanResult(closed, True, "Checked out and approved." if auto else "Checked out.")
 
 
 def snapshot_times(values: dict[str, Any]) -> dict[str, Any]:

@@ -129,12 +129,16 @@ class Staging:
         live |= {k.decode() for k in client.scan_iter(match=f"{VERSION_PREFIX}*", count=1000)}
         pipe = client.pipeline(transaction=True)
         targets = set()
+        # RENAME onto a live key, or DEL, frees the old board in the server's one thread, inside the
+        # MULTI: about 6 s for a whole city's boards, every client waiting. UNLINK frees it in the
+        # background; inside the MULTI readers still never see a board missing.
         for name in self.names:
             target = VERSION_PREFIX + name[2:] if name.startswith("v:") else KEY_PREFIX + name
+            pipe.unlink(target)
             pipe.rename(self.prefix + name, target)
             targets.add(target)
         for stale in live - targets - {BUILT_MARKER}:
-            pipe.delete(stale)
+            pipe.unlink(stale)
         pipe.set(BUILT_MARKER, "1")
         pipe.delete("sb:lb:rebuild_requested")
         pipe.execute()

@@ -10,7 +10,12 @@ from servicebank.workers.runtime import worker_db
 @dramatiq.actor(actor_name="points.rebuild_leaderboards", queue_name="maintenance", max_retries=3,
                 time_limit=30 * 60 * 1000)
 async def rebuild_leaderboards() -> None:
-    """Recreate the kept totals and Redis leaderboards from the ledger (after a Redis restart)."""
-    from servicebank.points.rebuild import rebuild_leaderboards as rebuild
+    """Refill the Redis leaderboards from the totals kept in PostgreSQL, after Redis lost them.
 
-    await rebuild(worker_db())
+    Only Redis: the kept totals are written with every posting and were never lost. Recomputing
+    them from the ledger too (`servicebank leaderboards rebuild`) holds their tables for about a
+    minute at city size, with every posting waiting.
+    """
+    from servicebank.points.rebuild import rebuild_redis
+
+    await rebuild_redis(worker_db())

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
+from servicebank.activities.models import ActivityKind
 from servicebank.checkins import tokens
 from servicebank.checkins.models import Attendance
 from tests.checkins.helpers import (
@@ -97,6 +100,28 @@ async def test_auto_approving_kind_is_approved_at_check_out(client, session, set
     assert await events_of(db, "attendance.approved") == [{"attendance_id": body["id"], "revision": 1}]
     history = await client.get(f"/api/attendance/{body['id']}/history", headers=s.organiser.headers)
     assert [h["action"] for h in history.json()] == ["auto_approve"]
+
+
+@pytest.mark.parametrize(("built_in", "own", "expected"), [
+    (True, None, "approved"),  # the built-in kind decides when the community has none of its own
+    (True, False, "checked_out"),  # the community's own kind wins, either way
+    (False, True, "approved"),
+    (None, None, "checked_out"),  # no kind of that code at all: reviewed by a person
+])
+async def test_the_communitys_own_kind_decides_auto_approval(client, session, settings, db, built_in, own,  # noqa: ANN001
+                                                             expected) -> None:
+    s = await scene(session, kind="patrol", starts_in=dt.timedelta(hours=-1))
+    if built_in is not None:
+        session.add(ActivityKind(code="patrol", name="治安巡逻", auto_approve=built_in))
+    if own is not None:
+        session.add(ActivityKind(code="patrol", name="夜间巡逻", auto_approve=own, community_id=s.org.community.id))
+    session.add(ActivityKind(code="patrol", name="别的社区", auto_approve=not own, community_id=s.org.other.id))
+    await session.commit()
+    await _checked_in_before(session, s, minutes_before_start=0)
+    response = await scan(client, CHECK_OUTS, code(settings, s.activity.id, tokens.CHECK_OUT), s.volunteer)
+    assert response.status_code == 201, response.text
+    assert response.json()["attendance"]["status"] == expected
+    assert len(await events_of(db, "attendance.approved")) == (expected == "approved")
 
 
 async def test_flagged_record_of_auto_approving_kind_waits_for_review(client, session, settings, db) -> None:
