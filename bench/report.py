@@ -121,7 +121,8 @@ def render_summary(data: dict[str, Any]) -> str:
     lines = [f"## Harness run: {data['date']}, size {data['size']}, scenario {data['scenario']}", "",
              f"Machine: {m['cores']} cores ({m['cpu']}), {m['memory_gb']} GB, Python {m['python']}; load average "
              f"(1/5/15 min) {', '.join(f'{x:.1f}' for x in m['load_average_start'])} at the start, "
-             f"{', '.join(f'{x:.1f}' for x in m['load_average_end'])} at the end (other test runs shared the machine). "
+             f"{', '.join(f'{x:.1f}' for x in m['load_average_end'])} at the end "
+             "(the run's own processes make about 1.5; more means other work shared the machine). "
              "PostgreSQL 15 (fsync off, as the test servers) and Redis on 127.0.0.1; API: uvicorn, 1 process; "
              "worker: dramatiq, 1 process x 8 threads.", "",
              f"Data: {counts['volunteer']:,} volunteers, {city['shape']['communities']} communities, "
