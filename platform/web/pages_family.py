@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from litestar import Controller, Request, Response, post
+from litestar.exceptions import NotFoundException
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
@@ -35,6 +36,11 @@ FLASHES = {"family_requested": N_("Asked. Your family member confirms the link o
            "family_revoked": N_("The link is removed.")}
 # Refusals the family section explains itself (the domain codes are in friendly.MESSAGES).
 _OWN_ERRORS = {"rate_limited": N_("Too many tries in a short time. Please wait an hour and try again.")}
+
+
+# The answers to a link, each with the outcome /me announces.
+_ANSWERS = {"confirm": (family.confirm_link, "family_confirmed"), "decline": (family.decline_link, "family_declined"),
+            "revoke": (family.revoke_link, "family_revoked")}
 
 
 def _state(link: FamilyLinkOut) -> str:
@@ -89,29 +95,13 @@ class FamilyPages(Controller):
 
         return await _after(request, db_session, principal, work, "family_requested")
 
-    @post("/{link_id:int}/confirm")
-    async def confirm(self, request: Request, link_id: int, db_session: AsyncSession,
-                      optional_principal: Principal | None) -> Response:
-        """Yes, we are family."""
-        principal = require_login(optional_principal)
-        return await _after(request, db_session, principal,
-                            lambda: family.confirm_link(db_session, principal=principal, link_id=link_id),
-                            "family_confirmed")
-
-    @post("/{link_id:int}/decline")
-    async def decline(self, request: Request, link_id: int, db_session: AsyncSession,
-                      optional_principal: Principal | None) -> Response:
-        """No, this is not my family."""
-        principal = require_login(optional_principal)
-        return await _after(request, db_session, principal,
-                            lambda: family.decline_link(db_session, principal=principal, link_id=link_id),
-                            "family_declined")
-
-    @post("/{link_id:int}/revoke")
-    async def revoke(self, request: Request, link_id: int, db_session: AsyncSession,
+    @post("/{link_id:int}/{action:str}")
+    async def answer(self, request: Request, link_id: int, action: str, db_session: AsyncSession,
                      optional_principal: Principal | None) -> Response:
-        """Remove a link, or withdraw my request."""
+        """confirm (yes, we are family), decline (no, we are not), revoke (remove a link or withdraw my request)."""
         principal = require_login(optional_principal)
+        if action not in _ANSWERS:
+            raise NotFoundException()
+        change, done = _ANSWERS[action]
         return await _after(request, db_session, principal,
-                            lambda: family.revoke_link(db_session, principal=principal, link_id=link_id),
-                            "family_revoked")
+                            lambda: change(db_session, principal=principal, link_id=link_id), done)

@@ -65,3 +65,22 @@ async def test_the_family_section_speaks_english_too(client, session) -> None:  
     client.cookies.set("sb_lang", "en")
     page = text_of((await client.get("/me")).text)
     assert "My family members" in page and "Ask them to confirm" in page and "Spouse" in page
+
+
+async def test_decline_a_request_and_an_unknown_answer(app, client, session, db) -> None:  # noqa: ANN001
+    org = await make_org(session)
+    son = await make_person(session, Role.VOLUNTEER, community=org.community)
+    stranger = await make_person(session, Role.VOLUNTEER, community=org.community)
+    await log_in(client, son)
+    await post(client, "/me/family", {"volunteer_number": stranger.volunteer.number,
+                                      "phone_last4": stranger.volunteer.phone[-4:], "relation": "父母"})
+    async with db.session_scope() as s:
+        link_id = await s.scalar(select(FamilyLink.id))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as their_phone:
+        await log_in(their_phone, stranger)
+        assert (await post(their_phone, f"/me/family/{link_id}/approve")).status_code == 404
+        declined = await post(their_phone, f"/me/family/{link_id}/decline")
+        assert location(declined) == "/me?done=family_declined#family"
+    async with db.session_scope() as s:
+        assert (await s.get(FamilyLink, link_id)).status == "declined"
