@@ -141,10 +141,11 @@ async def _drive(port: int, make_request, count: int, concurrency: int,  # noqa:
     Without `rate`, as fast as the server answers (its capacity). With `rate`, request i leaves at
     i / rate seconds (an arrival rate, as at a venue), so latency is not queueing behind our own load.
     """
-    from bench.common import cpu_seconds
+    from bench.common import CpuMeter
     from bench.rawhttp import Connection
 
-    cpu_before = {name: cpu_seconds(pid) for name, pid in (cpu_of or {}).items()}
+    meter = CpuMeter(cpu_of or {})
+    cpu_before = meter.start()
     client_before = time.process_time()
     latencies: list[float] = []
     failures: list[str] = []
@@ -170,7 +171,7 @@ async def _drive(port: int, make_request, count: int, concurrency: int,  # noqa:
     if failures:
         raise RuntimeError(f"{len(failures)} requests failed, e.g. {failures[0]}")
     latencies.sort()
-    cpu = {f"cpu_{name}": (cpu_seconds(pid) - cpu_before[name]) * 1000 / count for name, pid in (cpu_of or {}).items()}
+    cpu = {f"cpu_{name}": ms for name, ms in meter.per_unit(cpu_before, count).items()}
     cpu["cpu_client"] = (time.process_time() - client_before) * 1000 / count
     return {"rps": count / elapsed, "p50": statistics.median(latencies) * 1000,
             "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000, **cpu}

@@ -192,3 +192,17 @@ def cpu_seconds(pid: int) -> float:
         # autovacuum worker), which would otherwise vanish from the sum (fields 14-17 of proc(5)).
         total += int(stat[11]) + int(stat[12]) + int(stat[13]) + int(stat[14])
     return total / ticks
+
+
+class CpuMeter:
+    """CPU milliseconds per unit of work (a request, a scan) of each named process and its children."""
+
+    def __init__(self, pids: dict[str, int]) -> None:
+        self.pids = pids
+
+    def start(self) -> dict[str, float]:
+        return {name: cpu_seconds(pid) for name, pid in self.pids.items()}
+
+    def per_unit(self, started: dict[str, float], units: int) -> dict[str, float]:
+        return {name: round((cpu_seconds(pid) - started[name]) * 1000 / max(units, 1), 2)
+                for name, pid in self.pids.items()}

@@ -25,7 +25,7 @@ import asyncpg
 import httpx
 
 from bench.city import TZ, City
-from bench.common import LoadResult, cpu_seconds
+from bench.common import CpuMeter, LoadResult
 from bench.load import Readers, client_for, run_paced
 from bench.logins import Logins
 
@@ -206,21 +206,6 @@ async def _lag(conn: asyncpg.Connection, client: httpx.AsyncClient, festival: Fe
             "all_posted_after_last_checkout_s": posted_after, "all_on_leaderboards_after_last_checkout_s": shown_after}
 
 
-class CpuMeter:
-    """CPU milliseconds each process (and its children) spends per scan of a wave: which one is busy."""
-
-    def __init__(self, pids: dict[str, int]) -> None:
-        self.pids = pids
-        self.per_scan: dict[str, dict[str, float]] = {}
-
-    def start(self) -> dict[str, float]:
-        return {name: cpu_seconds(pid) for name, pid in self.pids.items()}
-
-    def stop(self, wave: str, started: dict[str, float], scans: int) -> None:
-        self.per_scan[wave] = {name: round((cpu_seconds(pid) - started[name]) * 1000 / max(scans, 1), 2)
-                               for name, pid in self.pids.items()}
-
-
 async def run_festival(*, base_url: str, db_url: str, city: City, logins: Logins, festival: Festival,
                        shape: FestivalShape, progress, cpu_of: dict[str, int] | None = None) -> dict[str, Any]:  # noqa: ANN001
     """Baselines, the two waves with background reads, then the lag; returns every measured figure."""
@@ -230,6 +215,7 @@ async def run_festival(*, base_url: str, db_url: str, city: City, logins: Logins
     rate_n = max(10, round(total * shape.baseline_s / shape.window_s))
     results: dict[str, Any] = {"shape": dataclasses.asdict(shape), "month": month}
     meter = CpuMeter(cpu_of or {})
+    per_scan: dict[str, dict[str, float]] = {}
     async with client_for(base_url) as client:
         progress(f"festival: baselines at the festival's rate ({rate_n} requests over {shape.baseline_s:.0f} s each)")
         results["baseline_get"] = await run_paced("baseline: bare GET", lambda cl, i: cl.get("/bench/hello"),
@@ -244,7 +230,7 @@ async def run_festival(*, base_url: str, db_url: str, city: City, logins: Logins
         mark = meter.start()
         results["check_in"] = await _scan_wave(client, festival, logins, purpose="check-in", shape=shape,
                                                done_at=checked_in)
-        meter.stop("check_in", mark, total)
+        per_scan["check_in"] = meter.per_unit(mark, total)
         await conn.execute("UPDATE attendance SET checked_in_at = checked_in_at - $2::interval "
                            "WHERE activity_id = ANY($1::bigint[])", list(festival.activity_ids.values()), SERVED)
         checked_out: dict[int, float] = {}
@@ -252,11 +238,11 @@ async def run_festival(*, base_url: str, db_url: str, city: City, logins: Logins
         mark = meter.start()
         results["check_out"] = await _scan_wave(client, festival, logins, purpose="check-out", shape=shape,
                                                 done_at=checked_out)
-        meter.stop("check_out", mark, total)
+        per_scan["check_out"] = meter.per_unit(mark, total)
         progress("festival: waiting until the ledger and the leaderboards show every volunteer")
         results["lag"] = await _lag(conn, client, festival, month, max(checked_out.values(), default=time.time()))
         results["readers"] = await readers.stop()
     # Everything each process did during a wave (background reads and the worker's postings included).
-    results["cpu_ms_per_scan"] = meter.per_scan
+    results["cpu_ms_per_scan"] = per_scan
     await conn.close()
     return results

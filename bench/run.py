@@ -155,12 +155,11 @@ def main(argv: list[str] | None = None) -> int:
 
     results = asyncio.run(run(args.scenario, args.size, Progress(quiet=False), festival_size=args.festival))
     data = as_json(results)
-    RESULTS.mkdir(exist_ok=True)
-    if args.festival not in (None, args.size):  # a study, not the size's figures: kept apart, docs untouched
-        print(json.dumps(data, indent=1, ensure_ascii=False) if args.json else render_summary(data))
-        return 0
-    (RESULTS / f"{args.size}.json").write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n")
     print(json.dumps(data, indent=1, ensure_ascii=False) if args.json else render_summary(data))
+    if args.festival not in (None, args.size):  # a study, not the size's figures: not saved, docs untouched
+        return 0
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"{args.size}.json").write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n")
     if not args.no_docs and args.size != "tiny":
         write_docs()
     return 0

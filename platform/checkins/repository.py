@@ -204,12 +204,7 @@ def _pg_check_in_statement() -> TextClause:
 
 async def insert_event(session: AsyncSession, *, type: str, payload: dict[str, Any], now: dt.datetime) -> int:  # noqa: A002
     """`record_event` without the ORM unit of work: one INSERT, published after commit all the same."""
-    event_id = (await session.execute(
-        OUTBOX.insert().values(type=type, payload=payload, created_at=now, attempts=0, dead=False)
-        .returning(OUTBOX.c.id)
-    )).scalar_one()
-    publish_after_commit(session, event_id)
-    return event_id
+    return (await insert_events(session, [(type, payload)], now=now))[0]
 
 
 async def insert_events(session: AsyncSession, events: Sequence[tuple[str, dict[str, Any]]], *,
@@ -265,7 +260,7 @@ async def close_open(session: AsyncSession, *, attendance_id: int, values: dict[
 @lru_cache(maxsize=1)
 def _checkout_state_statement() -> Select[Any]:
     kind, community_id = bindparam("kind"), bindparam("community_id")
-    # As kind_auto_approves: the community's own kind wins, else any built-in kind of that code.
+    # The community's own kind wins; without one, any built-in kind of that code that auto-approves.
     own = (select(ActivityKind.auto_approve)
            .where(ActivityKind.code == kind, ActivityKind.community_id == community_id).scalar_subquery())
     built_in = exists().where(ActivityKind.code == kind, ActivityKind.community_id.is_(None),
@@ -287,17 +282,6 @@ async def get_activity(session: AsyncSession, activity_id: int) -> Activity | No
 
 async def get_policy(session: AsyncSession, activity_id: int) -> CheckinPolicy | None:
     return await session.get(CheckinPolicy, activity_id)
-
-
-async def kind_auto_approves(session: AsyncSession, *, community_id: int, kind: str) -> bool:
-    """Whether attendance of this kind is approved without review (the community's own kind wins)."""
-    rows = (await session.execute(
-        select(ActivityKind.community_id, ActivityKind.auto_approve)
-        .where(ActivityKind.code == kind,
-               (ActivityKind.community_id == community_id) | ActivityKind.community_id.is_(None))
-    )).all()
-    own = [r.auto_approve for r in rows if r.community_id is not None]
-    return bool(own[0]) if own else any(r.auto_approve for r in rows)
 
 
 async def get_volunteer(session: AsyncSession, volunteer_id: int) -> Volunteer | None:
