@@ -23,9 +23,15 @@ def _env(name: str, default: str | None = None) -> str | None:
 
 def _env_bool(name: str, default: bool) -> bool:
     raw = _env(name)
-    if raw is None:
+    if raw is None or raw.strip() == "":
         return default
-    return raw.strip().lower() in {"1", "true", "yes", "on"}
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    # A typo must not silently mean "off" (SECURE_COOKIES, DB_PRE_PING...).
+    raise SettingsError(f"SERVICEBANK_{name} must be true or false (also 1/0, yes/no, on/off), got {raw!r}")
 
 
 def _env_int(name: str, default: int) -> int:

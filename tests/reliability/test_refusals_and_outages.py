@@ -28,6 +28,18 @@ def test_production_refuses_unsafe_settings(changes: dict, fragment: str) -> Non
         settings.replace(**changes).validate()
 
 
+@pytest.mark.parametrize("raw, expected", [("true", True), ("ON", True), ("0", False), ("no", False), ("", False)])
+def test_a_yes_no_setting_reads_the_usual_spellings(monkeypatch, raw: str, expected: bool) -> None:  # noqa: ANN001
+    monkeypatch.setenv("SERVICEBANK_DB_PRE_PING", raw)
+    assert Settings.from_env().db_pre_ping is expected
+
+
+def test_a_yes_no_setting_with_a_typo_is_refused_not_read_as_no(monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.setenv("SERVICEBANK_DB_PRE_PING", "ture")
+    with pytest.raises(SettingsError, match="SERVICEBANK_DB_PRE_PING must be true or false"):
+        Settings.from_env()
+
+
 def test_production_server_will_not_start_with_the_default_secret(tmp_path) -> None:  # noqa: ANN001
     env = {k: v for k, v in os.environ.items() if not k.startswith("SERVICEBANK_")}
     env.update(SERVICEBANK_MODE="production", SERVICEBANK_DATABASE_URL=PG, SERVICEBANK_REDIS_URL="redis://127.0.0.1:1")
