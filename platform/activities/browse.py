@@ -90,9 +90,10 @@ def _visibility(principal: Principal, community_id: int | None):  # noqa: ANN202
 async def list_activities(session: AsyncSession, *, principal: Principal, community_id: int | None = None,
                           kind: str | None = None, status: Sequence[str] | None = None,
                           starts_from: dt.datetime | None = None, starts_to: dt.datetime | None = None,
-                          series_id: int | None = None, joinable: bool = False, limit: int = 50,
-                          offset: int = 0) -> tuple[list[ActivityOut], int]:
-    """A page of the activities the caller may see; `joinable` keeps those the caller may sign up for now."""
+                          series_id: int | None = None, joinable: bool = False, newest_first: bool = False,
+                          limit: int = 50, offset: int = 0) -> tuple[list[ActivityOut], int]:
+    """A page of the activities the caller may see; `joinable` keeps those the caller may sign up for now;
+    `newest_first` for looking back (past activities)."""
     now = dt.datetime.now(dt.UTC)
     limit = max(1, min(limit, MAX_PAGE))
     query = repo.activity_query(community_ids=None, kind=kind, status=status, starts_from=starts_from,
@@ -100,6 +101,8 @@ async def list_activities(session: AsyncSession, *, principal: Principal, commun
     where = _visibility(principal, community_id)
     if where is not None:
         query = query.where(where)
+    if newest_first:
+        query = query.order_by(None).order_by(Activity.starts_at.desc(), Activity.id.desc())
     if joinable:
         query = query.where(Activity.status == ActivityStatus.PUBLISHED, Activity.starts_at > now)
         # Eligibility (teams, skills) is checked per row; bounded so a huge community stays cheap.
@@ -109,3 +112,14 @@ async def list_activities(session: AsyncSession, *, principal: Principal, commun
     total = int(await session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0)
     rows = list((await session.scalars(query.limit(limit).offset(offset))).all())
     return await present(session, principal, rows, now=now), total
+
+
+async def staff_signups(session: AsyncSession, *, principal: Principal, activity: Activity,
+                        include_withdrawn: bool = False) -> list[SignupOut]:
+    """Staff: who is confirmed and who is waiting, in order (the API's list and the organiser's page)."""
+    principal.require_staff(activity.community_id)
+    statuses = None if include_withdrawn else ["confirmed", "waitlisted"]
+    rows = await repo.signups_of(session, activity.id, statuses=statuses)
+    people = {v.id: v for v in (await session.scalars(
+        select(Volunteer).where(Volunteer.id.in_([s.volunteer_id for s in rows])))).all()} if rows else {}
+    return [signup_out(s, people.get(s.volunteer_id)) for s in rows]

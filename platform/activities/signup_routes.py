@@ -6,14 +6,13 @@ import datetime as dt
 
 import msgspec
 from litestar import Controller, delete, get, post
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
 from servicebank.activities import repository as repo
 from servicebank.activities import signups
 from servicebank.activities.access import require_poster, require_viewer
-from servicebank.activities.browse import present, signup_out
+from servicebank.activities.browse import present, signup_out, staff_signups
 from servicebank.activities.schemas import MyActivityOut, SignupOut
 from servicebank.activities.service import require_activity
 from servicebank.errors import NotFound
@@ -54,12 +53,8 @@ class SignupController(Controller):
                            include_withdrawn: bool = False) -> list[SignupOut]:
         """Staff: who is confirmed and who is waiting, in order."""
         activity = require_viewer(principal, await require_activity(db_session, activity_id))
-        principal.require_staff(activity.community_id)
-        statuses = None if include_withdrawn else ["confirmed", "waitlisted"]
-        rows = await repo.signups_of(db_session, activity_id, statuses=statuses)
-        people = {v.id: v for v in (await db_session.scalars(
-            select(Volunteer).where(Volunteer.id.in_([s.volunteer_id for s in rows])))).all()} if rows else {}
-        return [signup_out(s, people.get(s.volunteer_id)) for s in rows]
+        return await staff_signups(db_session, principal=principal, activity=activity,
+                                   include_withdrawn=include_withdrawn)
 
     @delete("/me", status_code=200)
     async def withdraw(self, activity_id: int, db_session: AsyncSession, principal: Principal) -> SignupOut:

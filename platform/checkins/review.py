@@ -57,12 +57,18 @@ async def record_change(session: AsyncSession, att: Attendance, *, actor: Princi
     await session.flush()
 
 
-async def _load(session: AsyncSession, attendance_id: int, principal: Principal) -> Attendance:
-    att = await repo.get_attendance(session, attendance_id, for_update=True)
+async def _load(session: AsyncSession, attendance_id: int, principal: Principal, *,
+                for_update: bool = True) -> Attendance:
+    att = await repo.get_attendance(session, attendance_id, for_update=for_update)
     if att is None:
         raise NotFound("No such attendance record.", code="attendance_not_found")
     principal.require_manager(att.community_id)
     return att
+
+
+async def activity_of(session: AsyncSession, *, attendance_id: int, principal: Principal) -> int:
+    """The activity of a record the caller manages (where a refused decision sends them back to)."""
+    return (await _load(session, attendance_id, principal, for_update=False)).activity_id
 
 
 async def _activity(session: AsyncSession, activity_id: int, principal: Principal) -> Activity:

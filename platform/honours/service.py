@@ -178,3 +178,16 @@ async def resolve_objection(session: AsyncSession, *, principal: Principal, obje
     objection.resolved_by_user_id, objection.resolved_at = principal.user_id, utcnow()
     await session.flush()
     return objection
+
+
+async def lists_with_open_objections(session: AsyncSession, *, principal: Principal,
+                                     community_id: int) -> list[tuple[HonourList, int]]:
+    """The community's honour lists with objections nobody answered yet, and how many (the dashboard's 待处理)."""
+    principal.require_manager(community_id)
+    waiting = func.count(HonourObjection.id)
+    rows = await session.execute(
+        select(HonourList, waiting).join(HonourObjection, HonourObjection.list_id == HonourList.id)
+        .where(HonourList.scope_kind == Scope.COMMUNITY, HonourList.scope_id == community_id,
+               HonourObjection.status == ObjectionStatus.OPEN)
+        .group_by(HonourList.id).order_by(HonourList.id))
+    return [(honour_list, int(n)) for honour_list, n in rows.all()]

@@ -9,7 +9,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException
 
 from servicebank.accounts.principal import Principal
-from servicebank.errors import DomainError, Forbidden
+from servicebank.errors import DomainError, Forbidden, exception_handlers
 from servicebank.web import friendly, i18n
 from servicebank.web.render import CSRF_COOKIE, CSRF_FIELD, CSRF_HEADER, finish, lang_of, render
 
@@ -71,5 +71,19 @@ def on_http_error(request: Request, error: HTTPException) -> Response:
     return error_page(request, DomainError(str(error.detail), code=code, status_code=error.status_code))
 
 
+def on_unexpected(request: Request, exc: Exception) -> Response:
+    """Any other failure (a bug, the database down): the API's handler decides status, code and logging,
+    and the person gets a page in plain words instead of problem+json."""
+    handlers = exception_handlers()
+    handler = next(handlers[cls] for cls in type(exc).__mro__ if cls in handlers)
+    problem = handler(request, exc)
+    body = problem.content if isinstance(problem.content, dict) else {}
+    page = error_page(request, DomainError(str(body.get("detail", "")), code=str(body.get("code", "internal_error")),
+                                           status_code=problem.status_code))
+    if problem.headers.get("Retry-After"):
+        page.headers["Retry-After"] = problem.headers["Retry-After"]
+    return page
+
+
 EXCEPTION_HANDLERS = {LoginRequired: on_login_required, DomainError: on_domain_error,
-                      HTTPException: on_http_error}
+                      HTTPException: on_http_error, Exception: on_unexpected}

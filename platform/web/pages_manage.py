@@ -12,11 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
 from servicebank.activities import service as activities
+from servicebank.activities.browse import list_activities, staff_signups
 from servicebank.activities.kinds import kinds_for
+from servicebank.activities.models import ActivityStatus
 from servicebank.activities.schemas import ActivityCreate
-from servicebank.checkins import kiosk, review
+from servicebank.checkins import backlog, kiosk, review
 from servicebank.checkins import repository as checkin_repo
 from servicebank.errors import DomainError, InvalidInput
+from servicebank.honours import service as honours
 from servicebank.events import utcnow
 from servicebank.web import charts, forms, friendly, i18n, manage_data
 from servicebank.web.forms import parse_local
@@ -50,9 +53,30 @@ class ManagePages(Controller):
         listed = await manage_data.community_activities(db_session, community_id=chosen.id, since=utcnow())
         return render(request, "manage.html", principal, title=_("Community dashboard"), community=chosen,
                       choices=choices, minutes=minutes, active=active, activities=listed, kinds=kinds,
+                      todo=await _todo(db_session, principal, chosen.id),
                       hours_chart=charts.bar_chart(hours, label=_("Hours per month")),
                       kind_chart=charts.share_chart([(kinds.get(k, k), n) for k, n in by_kind],
                                                     label=_("Activities by kind")))
+
+    @get("/activities")
+    async def activity_list(self, request: Request, db_session: AsyncSession, optional_principal: Principal | None,
+                            community: int | None = None, when: str = "past", page: int = 1) -> Response:
+        """Every activity of the community, past (newest first) or upcoming, a page at a time: ended
+        activities leave the dashboard, and their records and no-shows must stay one click away."""
+        principal = require_login(optional_principal)
+        _ = i18n.translator(lang_of(request))
+        chosen, choices = await manage_data.pick_community(db_session, principal, community)
+        when = "upcoming" if when == "upcoming" else "past"
+        page = max(1, min(page, 10_000))
+        now = utcnow()
+        window = {"starts_from": now} if when == "upcoming" else {"starts_to": now, "newest_first": True}
+        rows, total = await list_activities(db_session, principal=principal, community_id=chosen.id,
+                                            limit=LIST_PAGE, offset=(page - 1) * LIST_PAGE, **window)
+        kinds = {k.code: k.name for k in await kinds_for(db_session, community_id=chosen.id)}
+        return render(request, "manage_activities.html", principal, community=chosen, choices=choices,
+                      title=_("Past activities") if when == "past" else _("Upcoming activities"),
+                      rows=rows, total=total, period=when, kinds=kinds, page=page,
+                      pages=max((total - 1) // LIST_PAGE + 1, 1), filters={"community": chosen.id, "when": when})
 
     @get("/activities/new")
     async def new_activity(self, request: Request, db_session: AsyncSession,
@@ -85,20 +109,14 @@ class ManagePages(Controller):
     @get("/activities/{activity_id:int}")
     async def activity(self, request: Request, activity_id: int, db_session: AsyncSession,
                        optional_principal: Principal | None, done: str | None = None) -> Response:
-        """One activity: its state, publish/cancel, the kiosk link and the attendance to review."""
+        """One activity: its state, sign-ups and waitlist, publish/cancel, the kiosk link and the attendance."""
         principal = require_login(optional_principal)
         _ = i18n.translator(lang_of(request))
-        activity = await kiosk.staff_activity(db_session, activity_id=activity_id, principal=principal)
-        rows = await checkin_repo.list_for_activity(db_session, activity_id=activity_id)
         flash, kind = _flash(request, _, done), "ok"
         proxied = await proxy_flash(db_session, request, activity_id=activity_id)
         if proxied:
             flash, kind = proxied
-        return render(request, "manage_activity.html", principal, title=activity.title, activity=activity,
-                      rows=rows, flash=flash, flash_kind=kind,
-                      absent=await no_show_candidates(db_session, activity_id=activity_id),
-                      started=activity.starts_at <= utcnow(),
-                      awaiting=sum(1 for att, _n, _num in rows if att.status in ("checked_out", "auto_closed")))
+        return await _activity_page(request, db_session, principal, activity_id, flash=flash, flash_kind=kind)
 
     @post("/activities/{activity_id:int}/publish")
     async def publish(self, request: Request, activity_id: int, db_session: AsyncSession,
@@ -144,17 +162,59 @@ class ManagePages(Controller):
         tz = request.app.state.settings.timezone
         reason = str(form.get("reason", "")).strip()
         kwargs: dict[str, Any] = {"attendance_id": attendance_id, "principal": principal, "now": utcnow()}
-        if action == "approve":
-            att = await review.approve(db_session, reason=reason or None, **kwargs)
-        elif action == "adjust":
-            att = await review.adjust(db_session, checked_in_at=parse_local(str(form.get("checked_in_at", "")), tz),
-                                      checked_out_at=parse_local(str(form.get("checked_out_at", "")), tz),
-                                      reason=reason or "Adjusted by the organiser.", **kwargs)
-        elif action == "decline":
-            att = await review.decline(db_session, reason=reason or "Declined by the organiser.", **kwargs)
-        else:
-            raise InvalidInput("Unknown action.", code="invalid_input")
+        try:
+            if action == "approve":
+                att = await review.approve(db_session, reason=reason or None, **kwargs)
+            elif action == "adjust":
+                att = await review.adjust(db_session, checked_in_at=parse_local(str(form.get("checked_in_at", "")), tz),
+                                          checked_out_at=parse_local(str(form.get("checked_out_at", "")), tz),
+                                          reason=reason or "Adjusted by the organiser.", **kwargs)
+            elif action == "decline":
+                att = await review.decline(db_session, reason=reason or "Declined by the organiser.", **kwargs)
+            else:
+                raise InvalidInput("Unknown action.", code="invalid_input")
+        except DomainError as exc:
+            # Back on the activity's page with the message beside the record and what was typed kept;
+            # a record the caller may not see is still a plain 404.
+            await db_session.rollback()
+            activity_id = await review.activity_of(db_session, attendance_id=attendance_id, principal=principal)
+            typed = {"attendance_id": attendance_id, "action": action, "reason": reason,
+                     "checked_in_at": str(form.get("checked_in_at", "")),
+                     "checked_out_at": str(form.get("checked_out_at", ""))}
+            _ = i18n.translator(lang_of(request))
+            return await _activity_page(request, db_session, principal, activity_id, typed=typed, status_code=422,
+                                        record_error=friendly.explain(exc, _))
         return redirect(request, f"/manage/activities/{att.activity_id}?done={action}")
+
+
+LIST_PAGE = 30
+
+
+async def _todo(session: AsyncSession, principal: Principal, community_id: int) -> dict[str, Any] | None:
+    """The dashboard's 待处理: records to approve, objections to answer, proposals waiting for the street."""
+    if not principal.manages(community_id):
+        return None
+    proposals, _total = await list_activities(session, principal=principal, community_id=community_id,
+                                              status=[ActivityStatus.PENDING_APPROVAL], limit=20)
+    return {"review": await backlog.awaiting_review(session, principal=principal, community_id=community_id),
+            "objections": await honours.lists_with_open_objections(session, principal=principal,
+                                                                   community_id=community_id),
+            "proposals": proposals}
+
+
+async def _activity_page(request: Request, session: AsyncSession, principal: Principal, activity_id: int, *,
+                         status_code: int = 200, **extra: Any) -> Response:
+    activity = await kiosk.staff_activity(session, activity_id=activity_id, principal=principal)
+    rows = await checkin_repo.list_for_activity(session, activity_id=activity_id)
+    signups = await staff_signups(session, principal=principal, activity=activity)
+    values = {"typed": None, "record_error": None, **extra}
+    return render(request, "manage_activity.html", principal, status_code=status_code, title=activity.title,
+                  activity=activity, rows=rows, **values,
+                  confirmed=[s for s in signups if s.status == "confirmed"],
+                  waiting=[s for s in signups if s.status == "waitlisted"],
+                  absent=await no_show_candidates(session, activity_id=activity_id),
+                  started=activity.starts_at <= utcnow(),
+                  awaiting=sum(1 for att, _n, _num in rows if att.status in ("checked_out", "auto_closed")))
 
 
 DONE = {"published": i18n.N_("Published: volunteers can sign up now."), "cancelled": i18n.N_("The activity is cancelled."),

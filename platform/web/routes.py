@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from litestar import Router
+from litestar import Router, get
+from litestar.response import File
 from litestar.static_files import create_static_files_router
 
 from servicebank.web import (pages_attendance, pages_audit, pages_certificates, pages_core, pages_family,
@@ -23,4 +24,13 @@ pages = Router(path="/", route_handlers=PAGE_CONTROLLERS, before_request=check_c
 
 static = create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False)
 
-ROUTES = [pages, static]
+
+
+@get("/favicon.ico", include_in_schema=False)
+async def favicon() -> File:
+    """Browsers ask for /favicon.ico whatever the page says; answer it instead of a 404 on every page."""
+    return File(STATIC_DIR / "favicon.ico", media_type="image/x-icon", content_disposition_type="inline",
+                headers={"Cache-Control": "public, max-age=86400"})
+
+
+ROUTES = [pages, static, favicon]

@@ -42,6 +42,7 @@ async def build_world(database_url: str) -> dict[str, object]:
                  "volunteer_name": "王秀英", "volunteer_id": volunteer.volunteer.id,
                  **await organiser_world(session, org, organiser)}
         world.update(await scanner_world(session, org.community, world["team_id"]))
+        world.update(await past_world(session, org.community, volunteer.volunteer.id))
     await db.dispose()
     return world
 
@@ -97,6 +98,32 @@ async def scanner_world(session, community, team_id: int) -> dict[str, object]: 
     await session.commit()
     return {"elder_id": elder.id, "elder_number": elder.number, "elder_card_version": elder.card_version,
             "leader": leader.user.username, "leader_user_id": leader.user.id, "open_activity_id": activity.id}
+
+
+async def past_world(session, community, volunteer_id: int) -> dict[str, object]:  # noqa: ANN001
+    """For the organiser's day: yesterday's cleanup with a record nobody approved yet, and a full lecture
+    next week with a waitlist."""
+    import datetime as dt
+
+    from servicebank.activities.models import Activity, Signup
+    from servicebank.checkins.models import Attendance
+    from tests.factories import make_volunteer
+
+    now = dt.datetime.now(dt.UTC)
+    past = Activity(community_id=community.id, kind="cleanup", title="河道清洁", status="completed",
+                    starts_at=now - dt.timedelta(days=1, hours=3), ends_at=now - dt.timedelta(days=1, hours=1))
+    full = Activity(community_id=community.id, kind="legal_publicity", title="防诈骗讲座", status="published", capacity=1,
+                    starts_at=now + dt.timedelta(days=6), ends_at=now + dt.timedelta(days=6, hours=1))
+    session.add_all([past, full])
+    await session.flush()
+    session.add(Attendance(activity_id=past.id, volunteer_id=volunteer_id, community_id=community.id,
+                           checked_in_at=past.starts_at, checked_out_at=past.ends_at, status="checked_out",
+                           served_minutes=120, service_date=past.starts_at.date(), flags=[]))
+    waiting = await make_volunteer(session, community, name="周大爷")
+    session.add_all([Signup(activity_id=full.id, volunteer_id=volunteer_id, status="confirmed"),
+                     Signup(activity_id=full.id, volunteer_id=waiting.id, status="waitlisted", position=1)])
+    await session.commit()
+    return {"past_activity_id": past.id, "full_activity_id": full.id}
 
 
 def main() -> None:

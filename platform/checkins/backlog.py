@@ -1,0 +1,37 @@
+"""What waits for an organiser after activities end: records to approve, per activity (the dashboard's 待处理)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from servicebank.accounts.principal import Principal
+from servicebank.activities.models import Activity
+from servicebank.checkins.models import Attendance, AttendanceStatus
+
+
+@dataclass(frozen=True)
+class AwaitingReview:
+    activity_id: int
+    title: str
+    starts_at: dt.datetime
+    records: int
+
+
+async def awaiting_review(session: AsyncSession, *, principal: Principal, community_id: int,
+                          limit: int = 20) -> list[AwaitingReview]:
+    """Activities of the community with closed records nobody approved or declined yet, oldest first:
+    ended activities leave the upcoming list, so without this their records were reachable only by URL."""
+    principal.require_manager(community_id)
+    waiting = func.count(Attendance.id)
+    rows = await session.execute(
+        select(Activity.id, Activity.title, Activity.starts_at, waiting)
+        .join(Attendance, Attendance.activity_id == Activity.id)
+        .where(Activity.community_id == community_id,
+               Attendance.status.in_(AttendanceStatus.AWAITING_REVIEW))
+        .group_by(Activity.id, Activity.title, Activity.starts_at)
+        .order_by(Activity.starts_at, Activity.id).limit(limit))
+    return [AwaitingReview(activity_id=a, title=t, starts_at=s, records=int(n)) for a, t, s, n in rows.all()]

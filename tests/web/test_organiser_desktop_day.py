@@ -1,0 +1,106 @@
+"""The organiser's desktop day in chromium (1366 px, zh-CN): the 待处理 list on the dashboard leads to
+yesterday's record, a refused adjustment stays on the page with the typed reason, a weekly series with the
+default two-hour length saves, an activity shows its sign-ups and waitlist, the team form says what it asks."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+pytestmark = [pytest.mark.browser]
+
+
+def desktop(browser, world: dict):  # noqa: ANN001, ANN201
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, base_url=world["base"], locale="zh-CN")
+    page = context.new_page()
+    page.goto("/login")
+    page.fill("#login", world["organiser"])
+    page.fill("#password", world["password"])
+    page.click("button[type=submit].big")
+    return context, page
+
+
+def test_dashboard_lists_what_waits_and_every_past_activity(browser, web_server, shots) -> None:  # noqa: ANN001
+    context, page = desktop(browser, web_server)
+    page.goto(f"/manage?community={web_server['community_id']}")
+    todo = page.inner_text("#todo")
+    assert "河道清洁" in todo and "1 条记录待审核" in todo, todo
+    assert "一月光荣榜" in todo and "1 条异议待答复" in todo, todo
+    # The two honour-list buttons say where they go.
+    menu = page.inner_text("#manage-menu")
+    assert "光荣榜公示页（居民看到的）" in menu
+    page.screenshot(path=shots / "org-desktop-01-dashboard.png", full_page=True)
+
+    page.click("#past-activities")
+    assert "河道清洁" in page.inner_text("#activity-list")
+    page.screenshot(path=shots / "org-desktop-02-past.png", full_page=True)
+    context.close()
+
+
+def test_a_refused_adjustment_stays_inline_with_what_was_typed(browser, web_server, shots) -> None:  # noqa: ANN001
+    context, page = desktop(browser, web_server)
+    page.goto(f"/manage?community={web_server['community_id']}")
+    page.click(f"#todo a[href='/manage/activities/{web_server['past_activity_id']}']")
+    record = page.locator("#attendance li").first
+    record.locator("summary").filter(has_text="调整时间").click()
+    # Out before in: refused, and the reason typed is still there to correct the times.
+    adjust = record.locator("form[action$='/adjust']")
+    adjust.locator("input[name=checked_in_at]").fill("2020-01-01T10:00")
+    adjust.locator("input[name=checked_out_at]").fill("2020-01-01T09:00")
+    adjust.locator("input[name=reason]").fill("签退时间记错了，按现场登记表改")
+    adjust.locator("button").click()
+    error = page.inner_text("#record-error")
+    assert error and "河道清洁" in page.inner_text("h1"), error
+    kept = page.locator("#attendance form[action$='/adjust']").first
+    assert kept.locator("input[name=reason]").input_value() == "签退时间记错了，按现场登记表改"
+    assert kept.locator("input[name=checked_out_at]").input_value() == "2020-01-01T09:00"
+    page.screenshot(path=shots / "org-desktop-03-adjust-refused.png", full_page=True)
+
+    # Approving works from the same page, and the list then has nothing waiting.
+    page.locator("#attendance form[action$='/approve'] button").first.click()
+    assert page.locator("#attendance .badge").first.inner_text() == "已通过"
+    page.goto(f"/manage?community={web_server['community_id']}")
+    assert "河道清洁" not in page.inner_text("#todo")
+    context.close()
+
+
+def test_weekly_series_with_the_default_two_hours_saves(browser, web_server, shots) -> None:  # noqa: ANN001
+    context, page = desktop(browser, web_server)
+    page.goto(f"/manage/series/new?community={web_server['community_id']}")
+    page.fill("#title", "周三读书会")
+    page.check("input[name=weekday][value=WE]")
+    assert page.input_value("#length_minutes") == "120"
+    page.click("#series-form button[type=submit]")
+    assert "/manage/series/" in page.url, page.inner_text("main") if page.locator("main").count() else page.url
+    dates = page.inner_text("#series-dates")
+    assert "09:00 – 11:00" in dates, dates
+    page.screenshot(path=shots / "org-desktop-04-series.png", full_page=True)
+    # 90 minutes too: any whole number of minutes is accepted.
+    page.goto(f"/manage/series/new?community={web_server['community_id']}")
+    page.fill("#title", "周五合唱")
+    page.check("input[name=weekday][value=FR]")
+    page.fill("#length_minutes", "90")
+    page.click("#series-form button[type=submit]")
+    assert "09:00 – 10:30" in page.inner_text("#series-dates")
+    context.close()
+
+
+def test_activity_page_shows_places_sign_ups_and_waitlist(browser, web_server, shots) -> None:  # noqa: ANN001
+    context, page = desktop(browser, web_server)
+    page.goto(f"/manage/activities/{web_server['full_activity_id']}")
+    assert "已报名 1 / 名额 1" in page.inner_text("#capacity")
+    assert "候补 1 人" in page.inner_text("#capacity")
+    assert web_server["volunteer_name"] in page.inner_text("#signups")
+    assert "周大爷" in page.inner_text("#waitlist")
+    page.screenshot(path=shots / "org-desktop-05-signups.png", full_page=True)
+    context.close()
+
+
+def test_team_form_asks_for_a_team_name_and_icon_answers(browser, web_server) -> None:  # noqa: ANN001
+    context, page = desktop(browser, web_server)
+    page.goto(f"/manage/teams?community={web_server['community_id']}")
+    assert page.inner_text("label[for=team-name]") == "队伍名称"
+    assert page.inner_text("label[for=team-description]") == "队伍简介"
+    context.close()
+    icon = httpx.get(f"{web_server['base']}/favicon.ico", timeout=10)
+    assert icon.status_code == 200 and icon.headers["content-type"] == "image/x-icon"
