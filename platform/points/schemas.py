@@ -11,9 +11,13 @@ class EntryOut(msgspec.Struct):
     transaction_id: int
     kind: str
     amount: int
+    # The ledger's own note, for auditors; people are shown the fields below.
     memo: str
     created_at: dt.datetime
     reverses_id: int | None = None
+    # Service entries: the activity and the minutes this entry credited (negative when it takes some back).
+    activity_title: str | None = None
+    service_minutes: int | None = None
 
 
 class AccountOut(msgspec.Struct):

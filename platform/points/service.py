@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
 from servicebank.errors import Conflict, Forbidden, InvalidInput, NotFound
-from servicebank.points import ledger
+from servicebank.points import ledger, statement
 from servicebank.points.leaderboards import check_query, read_board
 from servicebank.points.levels import STAR_THRESHOLDS_MINUTES, mask_name
 from servicebank.points.models import (
@@ -59,12 +59,16 @@ async def account_view(session: AsyncSession, *, principal: Principal, volunteer
         .join(Transaction, Transaction.id == Entry.transaction_id)
         .where(Entry.account_id == account.id).order_by(Entry.id.desc()).limit(recent))
     upcoming = [t for t in STAR_THRESHOLDS_MINUTES if t > minutes]
+    rows = rows.all()
+    lines = await statement.service_lines(session, volunteer_id=volunteer_id, transaction_ids=[r[0] for r in rows])
     return AccountOut(
         volunteer_id=volunteer_id, account_id=account.id, balance=account.balance, service_minutes=minutes,
         service_hours=round(minutes / 60, 2), points_earned=standing.points_earned if standing else 0,
         star_level=standing.star_level if standing else 0, next_star_level_minutes=upcoming[0] if upcoming else None,
-        recent_entries=[EntryOut(transaction_id=t, kind=k, amount=a, memo=m, created_at=c, reverses_id=r)
-                        for t, k, a, m, c, r in rows.all()])
+        recent_entries=[EntryOut(transaction_id=t, kind=k, amount=a, memo=m, created_at=c, reverses_id=r,
+                                 activity_title=lines[t].activity_title if t in lines else None,
+                                 service_minutes=lines[t].minutes if t in lines else None)
+                        for t, k, a, m, c, r in rows])
 
 
 async def leaderboard_view(session: AsyncSession, *, scope: str, period: str, by: str, limit: int,

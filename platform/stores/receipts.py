@@ -112,7 +112,7 @@ async def refund(session: AsyncSession, *, actor: Principal, redemption_id: int,
     assert redemption.transaction_id is not None
     txn = await reverse(session, transaction_id=redemption.transaction_id,
                         source_key=f"redemption-refund:{redemption.id}",
-                        memo=f"refund {store.name} {redemption.receipt_no}")
+                        memo=f"{store.name} {redemption.receipt_no}")  # the kind (reversal) says it is a refund
     await session.refresh(redemption)
     redemption.refund_transaction_id = txn.id
     await session.flush()

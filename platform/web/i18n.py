@@ -95,6 +95,7 @@ DYNAMIC = [
     N_("checked_in"), N_("checked_out"), N_("auto_closed"), N_("approved"), N_("declined"), N_("no_show"),
     N_("notice"), N_("final"), N_("completed"), N_("refunded"),
     N_("service"), N_("redemption"), N_("transfer"), N_("refund"), N_("reversal"), N_("adjustment"),
+    N_("service_adjustment"), N_("service_reversal"),
     N_("proxy_check_in"), N_("proxy_check_out"), N_("outside_geofence"), N_("not_signed_up"), N_("walk_in"),
     N_("no_location"), N_("activity_cancelled"), N_("manual"),
     N_("Checked in."), N_("Already checked in."), N_("Checked out."), N_("Already checked out."),

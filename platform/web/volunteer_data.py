@@ -42,8 +42,13 @@ async def my_signups(session: AsyncSession, *, principal: Principal, volunteer_i
     return await present(session, principal, [a for _, a in rows])
 
 
-async def my_attendance(session: AsyncSession, *, volunteer_id: int, limit: int = 20) -> list[tuple[Any, str]]:
-    """Recent attendance records with the activity titles, newest first."""
+async def my_attendance(session: AsyncSession, *, volunteer_id: int, limit: int = 20) -> list[tuple[Any, str, Any]]:
+    """Recent attendance records with the activity titles and what each counts for in the account (None until
+    posted), newest first: recorded and counted minutes differ by rounding and the daily cap, and the page
+    says so rather than leaving sums that do not add up."""
     from servicebank.checkins import repository as checkin_repo
+    from servicebank.points import statement
 
-    return list(await checkin_repo.volunteer_history(session, volunteer_id=volunteer_id, limit=limit))
+    rows = list(await checkin_repo.volunteer_history(session, volunteer_id=volunteer_id, limit=limit))
+    counted = await statement.counted(session, attendance_ids=[att.id for att, _title in rows])
+    return [(att, title, counted.get(att.id)) for att, title in rows]
