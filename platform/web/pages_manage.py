@@ -149,9 +149,13 @@ class ManagePages(Controller):
                                       purpose=purpose, principal=principal, now=utcnow())
         count = await kiosk.live_count(db_session, activity_id=activity_id, principal=principal, now=utcnow())
         proxied = await proxy_flash(db_session, request, activity_id=activity_id)
+        policy = kiosk.policy_out(activity, await checkin_repo.get_policy(db_session, activity_id))
+        opens_at = activity.starts_at - dt.timedelta(minutes=policy.opens_minutes_before)
         return render(request, "kiosk.html", principal, title=_("Check-in code"), activity=activity, code=code,
                       count=count, purpose=purpose, flash=proxied[0] if proxied else None,
-                      flash_kind=proxied[1] if proxied else "ok")
+                      flash_kind=proxied[1] if proxied else "ok",
+                      # A code shown before check-in opens would only refuse whoever scans it.
+                      opens_at=opens_at if purpose == "check-in" and utcnow() < opens_at else None)
 
     @post("/attendance/{attendance_id:int}/{action:str}")
     async def decide(self, request: Request, attendance_id: int, action: str, db_session: AsyncSession,

@@ -116,7 +116,9 @@ async def past_world(session, community, volunteer_id: int) -> dict[str, object]
                     starts_at=now + dt.timedelta(days=6), ends_at=now + dt.timedelta(days=6, hours=1))
     session.add_all([past, full])
     await session.flush()
-    session.add(Attendance(activity_id=past.id, volunteer_id=volunteer_id, community_id=community.id,
+    # Her own volunteer, so approving the record leaves the other tests' balances alone.
+    helper = await make_volunteer(session, community, name="陈阿姨")
+    session.add(Attendance(activity_id=past.id, volunteer_id=helper.id, community_id=community.id,
                            checked_in_at=past.starts_at, checked_out_at=past.ends_at, status="checked_out",
                            served_minutes=120, service_date=past.starts_at.date(), flags=[]))
     waiting = await make_volunteer(session, community, name="周大爷")

@@ -104,3 +104,31 @@ def test_team_form_asks_for_a_team_name_and_icon_answers(browser, web_server) ->
     context.close()
     icon = httpx.get(f"{web_server['base']}/favicon.ico", timeout=10)
     assert icon.status_code == 200 and icon.headers["content-type"] == "image/x-icon"
+
+
+def test_kiosk_is_a_public_screen_that_fits_a_laptop(browser, web_server, shots) -> None:  # noqa: ANN001
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, base_url=web_server["base"],
+                                  locale="zh-CN")
+    page = context.new_page()
+    page.goto("/login")
+    page.fill("#login", web_server["organiser"])
+    page.fill("#password", web_server["password"])
+    page.click("button[type=submit].big")
+
+    page.goto(f"/manage/activities/{web_server['open_activity_id']}/kiosk")
+    body = page.inner_text("body")
+    assert "退出" not in body and "社工小李" not in body and "排行榜" not in body, body
+    for selector in ("#kiosk-qr", "#count-in", "#count-expected"):
+        box = page.locator(selector).bounding_box()
+        assert box and box["y"] + box["height"] <= 800, (selector, box)
+    page.screenshot(path=shots / "kiosk-01-laptop.png")
+
+    page.goto(f"/manage/activities/{web_server['open_activity_id']}/kiosk?purpose=check-out")
+    assert page.inner_text("#kiosk-url") == "打开签退链接"
+
+    # A date next week: no code to scan yet, and the screen says when there will be one.
+    page.goto(f"/manage/activities/{web_server['full_activity_id']}/kiosk")
+    assert page.locator("#kiosk-qr").count() == 0
+    assert "签到将于" in page.inner_text("#kiosk-wait")
+    page.screenshot(path=shots / "kiosk-02-not-open.png")
+    context.close()

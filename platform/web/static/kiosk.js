@@ -9,6 +9,11 @@
   var img = document.getElementById("kiosk-qr");
   var link = document.getElementById("kiosk-url");
   var lastToken = null;
+  var opensAt = root.dataset.opensAt ? Date.parse(root.dataset.opensAt) : null;
+  if (opensAt) {
+    // Not open yet: show the code by reloading once check-in opens (the server decides, not this clock).
+    setTimeout(function () { location.reload(); }, Math.max(5000, opensAt - Date.now() + 1000));
+  }
 
   function getJSON(url) {
     return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
@@ -18,7 +23,7 @@
   function refresh() {
     var base = "/api/activities/" + activity;
     getJSON(base + "/qr?purpose=" + purpose + "&format=json").then(function (code) {
-      if (code.token !== lastToken) {
+      if (img && code.token !== lastToken) {
         lastToken = code.token;
         img.src = base + "/qr?purpose=" + purpose + "&format=svg&t=" + encodeURIComponent(code.token);
         link.href = code.url;
