@@ -13,9 +13,9 @@ from servicebank.honours.models import Certificate, CertificateStatus
 
 
 def verification_url(public_url: str, cert: Certificate) -> str:
-    """The public page that confirms the certificate (the QR code opens it)."""
-    return (f"{public_url.rstrip('/')}/api/public/certificates/{quote(cert.number or '')}"
-            f"?code={quote(cert.verification_code or '')}")
+    """The public page that confirms the certificate (the QR code opens it in a phone's browser; the JSON
+    check stays at /api/public/certificates/{number})."""
+    return f"{public_url.rstrip('/')}/verify?number={quote(cert.number or '')}&code={quote(cert.verification_code or '')}"
 
 
 def hours_text(minutes: int) -> str:

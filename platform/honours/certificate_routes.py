@@ -13,15 +13,8 @@ from servicebank.errors import InvalidInput
 from servicebank.honours import certificate_pdf, certificates
 from servicebank.honours.models import Certificate, CertificateStatus
 from servicebank.honours.schemas import (
-    CertificateApproveIn, CertificateCheckOut, CertificateIssueIn, CertificateOut, CertificateRequestIn, ContentOut,
-    ReasonIn,
+    CertificateApproveIn, CertificateCheckOut, CertificateIssueIn, CertificateOut, CertificateRequestIn, ReasonIn,
 )
-from servicebank.points.levels import mask_name
-
-
-def _content(cert: Certificate) -> list[ContentOut]:
-    return [ContentOut(kind=str(c["kind"]), name=str(c["name"]), count=int(c["count"]), minutes=int(c["minutes"]))
-            for c in cert.content or []]
 
 
 def certificate_out(request: Request, cert: Certificate) -> CertificateOut:
@@ -32,7 +25,7 @@ def certificate_out(request: Request, cert: Certificate) -> CertificateOut:
         number=cert.number, verification_code=cert.verification_code, period_start=cert.period_start,
         period_end=cert.period_end, purpose=cert.purpose, volunteer_name=cert.volunteer_name, id_type=cert.id_type,
         id_number_masked=cert.id_number_masked, volunteer_number=cert.volunteer_number,
-        total_minutes=cert.total_minutes, attendance_count=cert.attendance_count, content=_content(cert),
+        total_minutes=cert.total_minutes, attendance_count=cert.attendance_count, content=certificates.content_out(cert),
         issuer_name=cert.issuer_name, person_in_charge=cert.person_in_charge, contact_phone=cert.contact_phone,
         issue_date=cert.issue_date, status_reason=cert.status_reason, verification_url=url)
 
@@ -129,17 +122,7 @@ class PublicCertificateController(Controller):
         """Confirm a certificate is genuine from its number and verification code (no login). Shows the
         volunteer's masked name and figures only with their consent. 404 `certificate_not_found` for an
         unknown number or a wrong code."""
-        cert, consent = await certificates.verify(db_session, number=number, code=code)
-        genuine = cert.status == CertificateStatus.ISSUED
-        out = CertificateCheckOut(
-            genuine=genuine, status=cert.status, number=cert.number or "", issuer_name=cert.issuer_name,
-            issue_date=cert.issue_date,
-            message="该证明真实有效。" if genuine else "该证明已被出具单位作废。")
-        if consent and genuine:
-            out.volunteer_name = mask_name(cert.volunteer_name or "")
-            out.period_start, out.period_end = cert.period_start, cert.period_end
-            out.total_minutes, out.content = cert.total_minutes, _content(cert)
-        return out
+        return await certificates.public_check(db_session, number=number, code=code)
 
 
 ROUTES = [CertificateController, PublicCertificateController]

@@ -21,7 +21,9 @@ from servicebank.audit.service import record_audit
 from servicebank.checkins.models import Attendance
 from servicebank.errors import Conflict, InvalidInput, NotFound
 from servicebank.honours.models import Certificate, CertificateCounter, CertificateStatus
+from servicebank.honours.schemas import CertificateCheckOut, ContentOut
 from servicebank.org.models import Community
+from servicebank.points.levels import mask_name
 from servicebank.points.models import ServiceCredit
 from servicebank.volunteers.identity import mask_id_number
 from servicebank.volunteers.models import Volunteer
@@ -245,3 +247,24 @@ async def verify(session: AsyncSession, *, number: str, code: str) -> tuple[Cert
         raise _not_found()
     consent = await session.scalar(select(Volunteer.public_consent).where(Volunteer.id == cert.volunteer_id))
     return cert, bool(consent)
+
+
+def content_out(cert: Certificate) -> list[ContentOut]:
+    """The certificate's service content: each kind with its count and minutes."""
+    return [ContentOut(kind=str(c["kind"]), name=str(c["name"]), count=int(c["count"]), minutes=int(c["minutes"]))
+            for c in cert.content or []]
+
+
+async def public_check(session: AsyncSession, *, number: str, code: str) -> CertificateCheckOut:
+    """What anyone holding the paper may confirm (the API and the /verify page): genuine or withdrawn, who
+    issued it and when; the volunteer's masked name, period and hours only with their consent."""
+    cert, consent = await verify(session, number=number, code=code)
+    genuine = cert.status == CertificateStatus.ISSUED
+    out = CertificateCheckOut(
+        genuine=genuine, status=cert.status, number=cert.number or "", issuer_name=cert.issuer_name,
+        issue_date=cert.issue_date, message="该证明真实有效。" if genuine else "该证明已被出具单位作废。")
+    if consent and genuine:
+        out.volunteer_name = mask_name(cert.volunteer_name or "")
+        out.period_start, out.period_end = cert.period_start, cert.period_end
+        out.total_minutes, out.content = cert.total_minutes, content_out(cert)
+    return out

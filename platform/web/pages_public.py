@@ -97,8 +97,7 @@ class PublicPages(Controller):
         found, error = None, None
         if number and code:
             try:
-                cert, consent = await certificates.verify(db_session, number=number, code=code)
-                found = {"cert": cert, "consent": consent}
+                found = await certificates.public_check(db_session, number=number, code=code)
             except DomainError as exc:
                 error = friendly.explain(exc, _)
         return render(request, "verify.html", optional_principal, title=_("Verify a certificate"), found=found,

@@ -155,3 +155,22 @@ async def test_bad_certificate_requests(client, session) -> None:  # noqa: ANN00
     response = await client.post(url, json={"volunteer_id": inside.id, "period_start": "2026-10-01",
                                             "period_end": "2026-10-31"}, headers=staff_only.headers)
     assert response.status_code == 404
+
+
+async def test_the_qr_opens_a_page_that_names_issuer_date_and_period(client, session) -> None:  # noqa: ANN001
+    seeded = await seed_october(session)
+    org = seeded.org
+    volunteer = next(v for v in seeded.volunteers.values()
+                     if v.community_id == org.community.id and v.public_consent and not v.paid_service)
+    organiser = await make_person(session, Role.ORGANISER, community=org.community, name="赵书记")
+    body = {"volunteer_id": volunteer.id, "period_start": "2026-10-01", "period_end": "2026-10-31"}
+    cert = (await client.post(f"/api/communities/{org.community.id}/certificates", json=body,
+                              headers=organiser.headers)).json()
+    url = cert["verification_url"]
+    assert "/api/" not in url and "/verify?number=" in url, url
+    page = await client.get(url[url.index("/verify"):])
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    html = page.text
+    for shown in ("这份证明是真的", org.community.name,
+                  cert["issue_date"], "2026-10-01 – 2026-10-31", cert["number"]):
+        assert shown in html, shown
