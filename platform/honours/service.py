@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
+from servicebank.audit.service import record_audit
 from servicebank.errors import Conflict, InvalidInput, NotFound, TooManyRequests
 from servicebank.honours.models import (
     HonourEntry, HonourList, HonourObjection, ListStatus, ObjectionStatus, Scope,
@@ -108,7 +109,16 @@ async def publish(session: AsyncSession, *, principal: Principal, list_id: int, 
     honour_list.notice_days = notice_days
     honour_list.notice_ends_at = now + dt.timedelta(days=notice_days)
     await session.flush()
+    await record_audit(session, actor=principal, action="honour_list.publish", entity_type="honour_list",
+                       entity_id=honour_list.id, community_id=_community_of(honour_list),
+                       after={"title": honour_list.title, "month": honour_list.month,
+                              "notice_ends_at": honour_list.notice_ends_at})
     return honour_list
+
+
+def _community_of(honour_list: HonourList) -> int | None:
+    """The community an entry about this list is filed under (street lists belong to no one community)."""
+    return honour_list.scope_id if honour_list.scope_kind == Scope.COMMUNITY else None
 
 
 async def scope_name(session: AsyncSession, honour_list: HonourList) -> str:
@@ -177,6 +187,12 @@ async def resolve_objection(session: AsyncSession, *, principal: Principal, obje
     objection.status, objection.resolution_note = resolution, note
     objection.resolved_by_user_id, objection.resolved_at = principal.user_id, utcnow()
     await session.flush()
+    honour_list = await session.get(HonourList, objection.list_id)
+    await record_audit(session, actor=principal, action=f"honour_objection.{resolution}",
+                       entity_type="honour_objection", entity_id=objection.id,
+                       community_id=_community_of(honour_list) if honour_list else None,
+                       before={"status": ObjectionStatus.OPEN, "text": objection.text},
+                       after={"status": resolution}, reason=note)
     return objection
 
 

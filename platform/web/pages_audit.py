@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from typing_extensions import Annotated
@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from servicebank.accounts.principal import Principal
 from servicebank.audit import repository
 from servicebank.errors import Forbidden
-from servicebank.web import i18n, manage_data
+from servicebank.web import audit_text, i18n, manage_data
 from servicebank.web.guard import require_login
 from servicebank.web.i18n import N_
 from servicebank.web.pages_volunteers import number
@@ -27,7 +27,8 @@ FAMILIES = {"activity": N_("Activities"), "series": N_("Repeating activities"), 
             "checkin_policy": N_("Check-in rules"), "volunteer": N_("Volunteers"), "team": N_("Teams"),
             "certificate": N_("Certificates"), "store": N_("Stores"), "store_item": N_("Store items"),
             "redemption": N_("Redemptions"), "user": N_("Logins"), "grant": N_("Roles"),
-            "community": N_("Communities"), "grid": N_("Grids")}
+            "community": N_("Communities"), "grid": N_("Grids"), "honour_list": N_("Honour lists"),
+            "honour_objection": N_("Objections"), "family_link": N_("Family links")}
 
 
 def _day(value: str | None, timezone: str) -> dt.datetime | None:
@@ -73,5 +74,6 @@ class AuditPages(Controller):
                    "entity_id": entity_id or "", "since": since or "", "until": until or ""}
         return render(request, "audit.html", principal, title=_("Audit log"), rows=rows, total=total, page=page,
                       pages=max((total - 1) // PAGE_SIZE + 1, 1), filters=filters, choices=choices, names=names,
-                      families=FAMILIES, pretty=lambda value: json.dumps(value, ensure_ascii=False, indent=1,
-                                                                         default=str))
+                      families=FAMILIES, action_label=partial(audit_text.action_label, _=_),
+                      entity_label=partial(audit_text.entity_label, _=_),
+                      changes=partial(audit_text.changes, _=_, timezone=tz))

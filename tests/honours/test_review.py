@@ -7,9 +7,10 @@ import io
 
 from PIL import Image
 from pypdf import PdfReader
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from servicebank.accounts.models import Role
+from servicebank.audit.models import AuditEntry
 from servicebank.honours.models import HonourList
 from tests.factories import make_person
 from tests.honours.seeding import seed_october
@@ -43,6 +44,9 @@ async def test_review_publish_notice_objections_and_freeze(client, session, db) 
     assert bad.status_code == 422 and bad.json()["code"] == "invalid_notice_days"
     published = await client.post(f"/api/honours/lists/{draft['id']}/publish", json={}, headers=organiser.headers)
     assert published.status_code == 200 and published.json()["state"] == "notice"
+    async with db.session_scope() as s:
+        entry = await s.scalar(select(AuditEntry).where(AuditEntry.action == "honour_list.publish"))
+    assert entry is not None and entry.entity_id == str(draft["id"]) and entry.community_id == org.community.id
     again = await client.post(f"/api/honours/lists/{draft['id']}/publish", json={}, headers=organiser.headers)
     assert again.status_code == 409 and again.json()["code"] == "honour_list_published"
 

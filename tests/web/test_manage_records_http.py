@@ -127,6 +127,8 @@ async def test_objections_are_seen_and_resolved(client, session, db) -> None:  #
     async with db.session_scope() as s:
         saved = await s.get(HonourObjection, objection.id)
     assert saved.status == "dismissed" and "核实签到记录" in (await client.get(url)).text
+    audit = text_of((await client.get(f"/manage/audit?community={org.community.id}")).text)
+    assert "异议不成立" in audit and "核实签到记录，当天在岗" in audit
 
 
 async def test_audit_log_filters_and_pages(client, session) -> None:  # noqa: ANN001
@@ -138,7 +140,9 @@ async def test_audit_log_filters_and_pages(client, session) -> None:  # noqa: AN
                                                       "kind": "居民"}))
     page = await client.get(f"/manage/audit?community={org.community.id}&action=team")
     words = text_of(page.text)
-    assert "共 32 条" in words and "team.create" in words and "第 1 页，共 2 页" in words
+    assert "共 32 条" in words and "创建服务队" in words and "第 1 页，共 2 页" in words
+    # Words, not codes or JSON: the action, the record kind and the changed fields.
+    assert "team.create" not in words and "{" not in words and "名称" in words and "队31" in words
     second = text_of((await client.get(f"/manage/audit?community={org.community.id}&action=team&page=2")).text)
     assert "队0" in second and "队31" not in second  # newest first
     assert "共 0 条" in text_of((await client.get("/manage/audit?community=&action=volunteer&since=&until=")).text)
