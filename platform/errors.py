@@ -149,7 +149,9 @@ def _connection_failure_types() -> tuple[type[BaseException], ...]:
         # InternalClientError: the protocol is in a state no statement can follow (e.g. "cannot switch to
         # state 12; another operation is in progress" when the server's goodbye arrived mid-request).
         kinds += [asyncpg.PostgresConnectionError, asyncpg.exceptions.InternalClientError, asyncpg.AdminShutdownError,
-                  asyncpg.CrashShutdownError, asyncpg.CannotConnectNowError, asyncpg.TooManyConnectionsError]
+                  asyncpg.CrashShutdownError, asyncpg.CannotConnectNowError, asyncpg.TooManyConnectionsError,
+                  # The server ended the session (idle_in_transaction_session_timeout, idle_session_timeout).
+                  asyncpg.IdleInTransactionSessionTimeoutError, asyncpg.exceptions.IdleSessionTimeoutError]
     with contextlib.suppress(ImportError):
         import redis.exceptions
 

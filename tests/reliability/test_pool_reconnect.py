@@ -140,3 +140,5 @@ def test_bad_input_reported_by_the_driver_is_not_a_connection_failure() -> None:
     assert is_connection_failure(asyncpg.InterfaceError("connection is closed"))
     assert is_connection_failure(asyncpg.exceptions.InternalClientError(
         "cannot switch to state 12; another operation is in progress"))
+    assert is_connection_failure(asyncpg.IdleInTransactionSessionTimeoutError(
+        "terminating connection due to idle-in-transaction timeout"))
