@@ -67,7 +67,8 @@ async def test_only_one_scheduler_is_active_and_a_standby_takes_over(two_schedul
 
 async def _lock_holders(db: Database) -> list[int]:
     async with db.engine.connect() as conn:
-        return list((await conn.scalars(text("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted"))).all())
+        pids = await conn.scalars(text("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted"))
+        return list(pids.all())
 
 
 @pytest.mark.postgres_only
