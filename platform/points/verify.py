@@ -53,6 +53,7 @@ class Report:
 
     @property
     def differs(self) -> bool:
+        """Some kept figure differs from the one derived from the ledger."""
         return any(self.checks.values())
 
     @property
