@@ -22,7 +22,7 @@ from servicebank.observability.logs import configure_logging
 from servicebank.observability.middleware import request_id_and_metrics
 from servicebank.accounts.dependencies import provide_optional_principal, provide_principal
 from servicebank.config import Settings, get_settings
-from servicebank.db import Database
+from servicebank.db import Database, end_failed
 from servicebank.errors import exception_handlers
 
 log = logging.getLogger(__name__)
@@ -30,12 +30,12 @@ log = logging.getLogger(__name__)
 
 async def provide_db_session(state: State) -> AsyncIterator[AsyncSession]:
     """The request's transaction: committed after the handler returns, before the response is sent;
-    rolled back when the handler raises. The connection goes back to the pool either way."""
+    rolled back when the handler raises. The connection goes back to the pool, unless it failed."""
     async with state.db.sessionmaker() as session:
         try:
             yield session
-        except BaseException:
-            await session.rollback()
+        except BaseException as error:
+            await end_failed(session, error)
             raise
         if session.in_transaction():
             await session.commit()

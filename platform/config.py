@@ -44,6 +44,20 @@ def _env_int(name: str, default: int) -> int:
         raise SettingsError(f"SERVICEBANK_{name} must be a whole number, got {raw!r}") from exc
 
 
+def _env_list(name: str) -> tuple[str, ...] | None:
+    """A comma-separated list; None when the variable is not set at all."""
+    raw = _env(name)
+    return None if raw is None else tuple(p.strip() for p in raw.split(",") if p.strip())
+
+
+def _is_network(value: str) -> bool:
+    try:
+        ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        return False
+    return True
+
+
 @dataclasses.dataclass(frozen=True)
 class Settings:
     """Everything the processes need to know; embedded defaults unless told otherwise."""
@@ -77,10 +91,21 @@ class Settings:
     # Reverse proxies (addresses or CIDR networks) whose X-Forwarded-For names the real client; the
     # login and scan limits count per client address, so behind nginx this must be set.
     trusted_proxies: tuple[str, ...] = ()
+    # Who may read /metrics: addresses or networks (None: loopback only in production, anyone embedded),
+    # and/or a bearer token a scraper sends.
+    metrics_allow: tuple[str, ...] | None = None
+    metrics_token: str | None = None
 
     @property
     def is_production(self) -> bool:
         return self.mode == PRODUCTION
+
+    @property
+    def metrics_networks(self) -> tuple[str, ...]:
+        """The addresses /metrics answers (besides a scraper with the token)."""
+        if self.metrics_allow is not None:
+            return self.metrics_allow
+        return ("127.0.0.1", "::1") if self.is_production else ("0.0.0.0/0", "::/0")
 
     @property
     def is_postgres(self) -> bool:
@@ -110,6 +135,10 @@ class Settings:
             except ValueError as exc:
                 raise SettingsError(f"SERVICEBANK_TRUSTED_PROXIES: {proxy!r} is not an IP address or network "
                                     "(e.g. 127.0.0.1,10.0.0.0/8)") from exc
+        bad = [a for a in self.metrics_allow or () if not _is_network(a)]
+        if bad:
+            raise SettingsError(f"SERVICEBANK_METRICS_ALLOW: {bad[0]!r} is not an IP address or network "
+                                "(e.g. 127.0.0.1,10.1.2.0/24)")
         return self
 
     @classmethod
@@ -144,6 +173,8 @@ class Settings:
             smtp_url=_env("SMTP_URL") or None,
             json_logs=_env_bool("JSON_LOGS", production),
             trusted_proxies=tuple(p.strip() for p in (_env("TRUSTED_PROXIES") or "").split(",") if p.strip()),
+            metrics_allow=_env_list("METRICS_ALLOW"),
+            metrics_token=_env("METRICS_TOKEN") or None,
         )
 
     def replace(self, **changes: object) -> "Settings":

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
 from servicebank.config import Settings
+from servicebank.errors import is_connection_failure
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +93,19 @@ def among(session: AsyncSession | Session, column: Any, ids: Sequence[int], name
     return column.in_(list(ids))
 
 
+async def end_failed(session: AsyncSession, error: BaseException) -> None:
+    """Roll back after `error`; when the connection itself failed, invalidate it instead of pooling it again.
+
+    A statement sent straight to asyncpg (the one-statement check-in) fails outside SQLAlchemy, which
+    then cannot know the connection is broken: without this it would go back to the pool, and the
+    next request would find it mid-operation ("another operation is in progress").
+    """
+    if is_connection_failure(error):
+        await session.invalidate()
+    else:
+        await session.rollback()
+
+
 class Database:
     """One engine and its session factory; workers and the API each own one."""
 
@@ -112,8 +126,8 @@ class Database:
             try:
                 yield session
                 await session.commit()
-            except BaseException:
-                await session.rollback()
+            except BaseException as error:
+                await end_failed(session, error)
                 raise
 
     async def create_all(self) -> None:

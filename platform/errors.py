@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Any
 
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
-from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, DisconnectionError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 log = logging.getLogger(__name__)
 
@@ -138,11 +140,56 @@ _CONNECTION_HINTS = ("connect", "connection", "server closed", "terminating", "s
                      "timeout", "timed out", "database is locked", "too many clients")
 
 
+def _connection_failure_types() -> tuple[type[BaseException], ...]:
+    """Driver exceptions that say the connection failed (not the statement), whatever their message."""
+    kinds: list[type[BaseException]] = [ConnectionError, TimeoutError, DisconnectionError, PoolTimeout]
+    with contextlib.suppress(ImportError):
+        import asyncpg
+
+        # InternalClientError: the protocol is in a state no statement can follow (e.g. "cannot switch to
+        # state 12; another operation is in progress" when the server's goodbye arrived mid-request).
+        kinds += [asyncpg.PostgresConnectionError, asyncpg.exceptions.InternalClientError, asyncpg.AdminShutdownError,
+                  asyncpg.CrashShutdownError, asyncpg.CannotConnectNowError, asyncpg.TooManyConnectionsError,
+                  # The server ended the session (idle_in_transaction_session_timeout, idle_session_timeout).
+                  asyncpg.IdleInTransactionSessionTimeoutError, asyncpg.exceptions.IdleSessionTimeoutError]
+    with contextlib.suppress(ImportError):
+        import redis.exceptions
+
+        kinds += [redis.exceptions.ConnectionError, redis.exceptions.TimeoutError]
+    return tuple(kinds)
+
+
+_FAILURE_TYPES = _connection_failure_types()
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    """The error, the driver error SQLAlchemy wrapped, and what that one was raised from."""
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in chain and len(chain) < 5:
+        chain.append(current)
+        current = getattr(current, "orig", None) or current.__cause__
+    return chain
+
+
+def is_connection_failure(exc: BaseException) -> bool:
+    """True when the error's type (or a wrapped driver error's) means the connection is unusable."""
+    for cause in _causes(exc):
+        if isinstance(cause, DBAPIError) and cause.connection_invalidated:
+            return True
+        if isinstance(cause, _FAILURE_TYPES):
+            return True
+        # asyncpg's "connection is closed" and "another operation is in progress"; its DataError is a
+        # ValueError too, and means bad input.
+        if type(cause).__name__ == "InterfaceError" and type(cause).__module__.startswith("asyncpg") \
+                and not isinstance(cause, ValueError):
+            return True
+    return False
+
+
 def is_connection_error(exc: BaseException) -> bool:
     """True for errors that mean the database is unreachable, not that our query is wrong."""
-    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-        return True
-    if isinstance(exc, (ConnectionError, TimeoutError)):
+    if is_connection_failure(exc):
         return True
     text = str(getattr(exc, "orig", None) or exc).lower()
     return any(hint in text for hint in _CONNECTION_HINTS)
@@ -151,6 +198,10 @@ def is_connection_error(exc: BaseException) -> bool:
 def _database_down(request: Request, exc: DBAPIError) -> Response[Any]:
     if not is_connection_error(exc):
         return _unexpected(request, exc, checked=True)
+    if any(type(cause).__module__.startswith("redis") for cause in _causes(exc)):
+        log.warning("redis unavailable: %s", exc)
+        return problem(503, "service_unavailable", "The queue and leaderboard service (Redis) is not reachable right "
+                       "now. Please try again in a few seconds.")
     log.warning("database unavailable: %s", exc)
     return problem(503, "database_unavailable", "The database is not reachable right now. Please try again in a "
                    "few seconds; nothing was changed.")
@@ -164,7 +215,7 @@ def _out_of_range(_: Request, exc: Exception) -> Response[Any]:
 
 def _unexpected(request: Request, exc: Exception, checked: bool = False) -> Response[Any]:
     from_driver = isinstance(exc, OSError) or type(exc).__module__.startswith(("asyncpg", "aiosqlite", "sqlite3"))
-    if not checked and from_driver and is_connection_error(exc):
+    if not checked and (is_connection_failure(exc) or (from_driver and is_connection_error(exc))):
         return _database_down(request, exc)  # type: ignore[arg-type]
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return problem(HTTP_500_INTERNAL_SERVER_ERROR, "internal_error",

@@ -1,7 +1,9 @@
 """The scheduler: one active instance sends periodic actor messages; others stand by.
 
 Leadership is a PostgreSQL advisory lock held on a dedicated connection, so a crashed scheduler
-frees it at once. Each job's last run key is stored, so a restart never runs a monthly job twice.
+frees it at once. That connection runs in autocommit: a session-level lock needs no transaction, and
+one left open for as long as the scheduler leads trips `idle_in_transaction_session_timeout` and
+long-transaction alerts. Each job's last run key is stored, so a restart never runs a monthly job twice.
 """
 
 from __future__ import annotations
@@ -73,10 +75,9 @@ class Leadership:
         if self.db.dialect != "postgresql":
             return True
         if self._conn is None:
-            self._conn = await self.db.engine.connect()
-        got = await self._conn.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": LEADER_LOCK_KEY})
-        await self._conn.commit()
-        return bool(got)
+            conn = await self.db.engine.connect()
+            self._conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+        return bool(await self._conn.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": LEADER_LOCK_KEY}))
 
     async def still_held(self) -> bool:
         if self._conn is None:
@@ -85,7 +86,8 @@ class Leadership:
             await self._conn.scalar(text("SELECT 1"))
             return True
         except Exception:  # noqa: BLE001 - a lost connection means the lock is gone
-            self._conn = None
+            conn, self._conn = self._conn, None
+            await conn.invalidate()  # never back into the pool
             return False
 
     async def release(self) -> None:
@@ -95,7 +97,6 @@ class Leadership:
         try:
             # A pooled connection outlives close(): drop the session-level lock explicitly.
             await conn.execute(text("SELECT pg_advisory_unlock_all()"))
-            await conn.commit()
             await conn.close()
         except Exception:  # noqa: BLE001 - a broken connection holds no lock; discard it
             await conn.invalidate()

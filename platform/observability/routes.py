@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
+import ipaddress
 
-from litestar import Response, get
+from litestar import Request, Response, get
 from litestar.datastructures import State
 from sqlalchemy import func, select
 
 from servicebank import events
+from servicebank.clientip import client_ip
+from servicebank.config import Settings
+from servicebank.errors import Forbidden
 from servicebank.db import Database
 from servicebank.events import OutboxEvent
 from servicebank.observability import metrics
@@ -33,9 +38,27 @@ async def _failed_attempts(db: Database) -> int:
         ) or 0)
 
 
+def _may_scrape(request: Request, settings: Settings) -> bool:
+    """The bearer token when one is set, or a client address in the allowed networks."""
+    token = settings.metrics_token
+    given = request.headers.get("authorization", "")
+    if token and hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+        return True
+    address = client_ip(request)
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:
+        return False
+    return any(ip in ipaddress.ip_network(net, strict=False) for net in settings.metrics_networks)
+
+
 @get("/metrics", tags=["operations"], exclude_from_auth=True, include_in_schema=False)
-async def metrics_endpoint(state: State) -> Response[bytes]:
-    """Prometheus metrics."""
+async def metrics_endpoint(request: Request, state: State) -> Response[bytes]:
+    """Prometheus metrics, for the addresses in SERVICEBANK_METRICS_ALLOW or a scraper with the token."""
+    if not _may_scrape(request, state.settings):
+        raise Forbidden("Metrics are open only to the addresses in SERVICEBANK_METRICS_ALLOW (loopback by default "
+                        "in production) or to a scraper sending SERVICEBANK_METRICS_TOKEN as a bearer token.",
+                        code="metrics_forbidden")
     db: Database = state.db
     try:
         metrics.set_backlog(await events.backlog(db), await _failed_attempts(db))

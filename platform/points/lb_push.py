@@ -25,6 +25,9 @@ READY = "points.lb_ready"
 KEY_PREFIX = "sb:lb:"
 VERSION_PREFIX = "sb:lbv:"
 BUILT_MARKER = "sb:lb:built"
+# Set (with an expiry) while a rebuild is queued or running, so only one runs at a time.
+REBUILD_REQUESTED = "sb:lb:rebuild_requested"
+REBUILD_CLAIM_SECONDS = 600
 # Members are inverted, zero-padded ids: equal scores then list the smaller volunteer id first.
 MEMBER_BASE = 10**12
 MEMBER_WIDTH = 13

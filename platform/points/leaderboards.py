@@ -16,7 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.errors import InvalidInput
 from servicebank.org.models import Community
-from servicebank.points.lb_push import BUILT_MARKER, board_key, member_for, volunteer_for
+from servicebank.points.lb_push import (BUILT_MARKER, REBUILD_CLAIM_SECONDS, REBUILD_REQUESTED, board_key, member_for,
+                                        volunteer_for)
 from servicebank.points.levels import is_period
 from servicebank.points.models import PeriodTotal
 from servicebank.volunteers.models import TeamMember, Volunteer
@@ -192,10 +193,10 @@ async def read_board(session: AsyncSession, *, scope: str, period: str, by: str,
 
 async def _request_rebuild(client: Any) -> None:
     # One rebuild at a time: the first reader to notice the empty Redis queues it.
-    if await client.set("sb:lb:rebuild_requested", "1", nx=True, ex=600):
+    if await client.set(REBUILD_REQUESTED, "1", nx=True, ex=REBUILD_CLAIM_SECONDS):
         try:
             from servicebank.points.tasks import rebuild_leaderboards
 
             rebuild_leaderboards.send()
         except Exception:  # noqa: BLE001 - readers keep using SQL; the CLI rebuild still works
-            await client.delete("sb:lb:rebuild_requested")
+            await client.delete(REBUILD_REQUESTED)

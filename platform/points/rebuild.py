@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from servicebank.db import Database
-from servicebank.points.lb_push import (BUILT_MARKER, KEY_PREFIX, VERSION_PREFIX, member_for, member_sql, scope_rows,
-                                        scopes_of, sync_client)
+from servicebank.points.lb_push import (BUILT_MARKER, KEY_PREFIX, REBUILD_CLAIM_SECONDS, REBUILD_REQUESTED,
+                                        VERSION_PREFIX, member_for, member_sql, scope_rows, scopes_of, sync_client)
 from servicebank.points.levels import ALL_TIME, STAR_THRESHOLDS_MINUTES
 from servicebank.points.models import PeriodTotal, ServiceCredit, VolunteerStanding
 from servicebank.points import community_totals
@@ -105,6 +105,27 @@ async def rebuild_redis(db: Database, advance: Advance | None = None, *, chunk: 
     return written
 
 
+async def rebuild_redis_if_missing(db: Database) -> bool:
+    """Refill Redis from the kept totals when its boards are not built and no rebuild is under way.
+
+    Run by the scheduler every minute or so, and before `seed-demo` loads data: a Redis that lost its data
+    (a restart without persistence, FLUSHALL) or never had any (a fresh install) gets its boards back
+    without waiting for somebody to read a leaderboard. Returns whether it rebuilt.
+    """
+    url = db.settings.redis_url
+    if not url:
+        return False
+    client = sync_client(url)
+    if client.exists(BUILT_MARKER) or not client.set(REBUILD_REQUESTED, "1", nx=True, ex=REBUILD_CLAIM_SECONDS):
+        return False
+    try:
+        await rebuild_redis(db)  # its swap sets the marker and clears the claim
+    except BaseException:
+        client.delete(REBUILD_REQUESTED)  # the next check tries again
+        raise
+    return True
+
+
 def _ignore(_: int) -> None:
     pass
 
@@ -140,7 +161,7 @@ class Staging:
         for stale in live - targets - {BUILT_MARKER}:
             pipe.unlink(stale)
         pipe.set(BUILT_MARKER, "1")
-        pipe.delete("sb:lb:rebuild_requested")
+        pipe.delete(REBUILD_REQUESTED)
         pipe.execute()
 
 

@@ -5,6 +5,10 @@ from __future__ import annotations
 import dramatiq
 
 from servicebank.workers.runtime import worker_db
+from servicebank.workers.schedule import every
+
+# A Redis restarted without persistence, or flushed, has no boards: the check is one EXISTS.
+every("points-ensure-leaderboards", "points.ensure_leaderboards", seconds=30)
 
 
 @dramatiq.actor(actor_name="points.rebuild_leaderboards", queue_name="maintenance", max_retries=3,
@@ -19,3 +23,12 @@ async def rebuild_leaderboards() -> None:
     from servicebank.points.rebuild import rebuild_redis
 
     await rebuild_redis(worker_db())
+
+
+@dramatiq.actor(actor_name="points.ensure_leaderboards", queue_name="maintenance", max_retries=0,
+                time_limit=30 * 60 * 1000)
+async def ensure_leaderboards() -> None:
+    """Rebuild the Redis leaderboards if they are missing (idempotent; one rebuild at a time)."""
+    from servicebank.points.rebuild import rebuild_redis_if_missing
+
+    await rebuild_redis_if_missing(worker_db())

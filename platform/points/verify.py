@@ -10,7 +10,7 @@ from sqlalchemy import and_, func, or_, select
 from servicebank.checkins.models import Attendance
 from servicebank.db import Database
 from servicebank.points import community_totals
-from servicebank.points.lb_push import BUILT_MARKER, board_key, member_for, scopes_of, sync_client
+from servicebank.points.lb_push import BUILT_MARKER, REBUILD_REQUESTED, board_key, member_for, scopes_of, sync_client
 from servicebank.points.levels import star_level
 from servicebank.points.models import (
     Account,
@@ -25,6 +25,7 @@ from servicebank.points.rebuild import aggregate, period_expressions
 from servicebank.volunteers.models import Volunteer
 
 MAX_REPORTED = 50
+LEADERBOARDS_NOT_USED, LEADERBOARDS_NOT_BUILT, LEADERBOARDS_REBUILDING = "not_used", "not_built", "rebuilding"
 
 
 class Report:
@@ -33,6 +34,9 @@ class Report:
     def __init__(self) -> None:
         self.checks: dict[str, int] = {}
         self.problems: list[dict[str, Any]] = []
+        # "not_used" (no Redis), "ok", "mismatch", or not checked: "not_built" / "rebuilding" (no difference,
+        # the boards are being refilled from PostgreSQL).
+        self.leaderboards = LEADERBOARDS_NOT_USED
 
     def add(self, check: str, **details: Any) -> None:
         self.checks[check] = self.checks.get(check, 0) + 1
@@ -44,10 +48,22 @@ class Report:
 
     @property
     def ok(self) -> bool:
-        return not any(self.checks.values())
+        """No difference, and everything checked (a board not built yet is not verified)."""
+        return not self.differs and not self.leaderboards_pending
+
+    @property
+    def differs(self) -> bool:
+        """Some kept figure differs from the one derived from the ledger."""
+        return any(self.checks.values())
+
+    @property
+    def leaderboards_pending(self) -> bool:
+        """The Redis boards could not be checked yet: not built, or being rebuilt."""
+        return self.leaderboards in (LEADERBOARDS_NOT_BUILT, LEADERBOARDS_REBUILDING)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"ok": self.ok, "differences": self.checks, "problems": self.problems}
+        return {"ok": self.ok, "differences": self.checks, "problems": self.problems,
+                "leaderboards": self.leaderboards}
 
 
 async def verify(db: Database) -> Report:
@@ -137,11 +153,12 @@ async def _verify_community_totals(session: Any, derived: dict[tuple[int, str], 
 
 async def _verify_redis(db: Database, session: Any, derived: dict[tuple[int, str], tuple[int, int]],
                         report: Report) -> None:
-    report.passed("redis_leaderboards")
     client = sync_client(db.settings.redis_url)
     if not client.exists(BUILT_MARKER):
-        report.add("redis_leaderboards", problem="not built: run `servicebank leaderboards rebuild`")
+        # Not a difference: a fresh install or a restarted Redis, refilled by the scheduler's periodic check.
+        report.leaderboards = LEADERBOARDS_REBUILDING if client.exists(REBUILD_REQUESTED) else LEADERBOARDS_NOT_BUILT
         return
+    report.passed("redis_leaderboards")
     scopes = await session.run_sync(lambda s: scopes_of(s, sorted({vid for vid, _ in derived})))
     expected: dict[str, dict[str, int]] = defaultdict(dict)
     for (vid, period), (minutes, points) in derived.items():
@@ -155,3 +172,4 @@ async def _verify_redis(db: Database, session: Any, derived: dict[tuple[int, str
         have = {m.decode(): int(s) for m, s in client.zrange(key, 0, -1, withscores=True)}
         if have != expected.get(key, {}):
             report.add("redis_leaderboards", key=key, kept=len(have), derived=len(expected.get(key, {})))
+    report.leaderboards = "mismatch" if report.checks["redis_leaderboards"] else "ok"

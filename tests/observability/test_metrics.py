@@ -60,3 +60,46 @@ def test_json_log_lines_carry_the_request_id() -> None:
 
     data = json.loads(line)
     assert data["msg"] == "checked in x" and data["request_id"] == "req-42" and data["level"] == "info"
+
+
+async def _scrape(settings, db, *, peer: str, **headers: str) -> int:  # noqa: ANN001
+    import httpx
+
+    from servicebank.app import create_app
+
+    app = create_app(settings, db=db)
+    transport = httpx.ASGITransport(app=app, client=(peer, 40000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        response = await client.get("/metrics", headers=headers)
+    if response.status_code == 403:
+        assert response.json()["code"] == "metrics_forbidden"
+    return response.status_code
+
+
+async def test_metrics_answer_only_allowed_addresses_or_the_token(settings, db) -> None:  # noqa: ANN001
+    allowed = settings.replace(metrics_allow=("127.0.0.1", "10.1.0.0/16"), trusted_proxies=("127.0.0.1",))
+    assert await _scrape(allowed, db, peer="127.0.0.1") == 200
+    assert await _scrape(allowed, db, peer="10.1.2.3") == 200
+    assert await _scrape(allowed, db, peer="203.0.113.9") == 403
+    # Through the trusted proxy, the client it names is what counts, not the proxy's loopback address.
+    assert await _scrape(allowed, db, peer="127.0.0.1", **{"X-Forwarded-For": "203.0.113.9"}) == 403
+    with_token = allowed.replace(metrics_token="scrape-" + "t" * 30)
+    assert await _scrape(with_token, db, peer="203.0.113.9", Authorization="Bearer scrape-" + "t" * 30) == 200
+    assert await _scrape(with_token, db, peer="203.0.113.9", Authorization="Bearer wrong") == 403
+
+
+def test_production_allows_only_loopback_unless_told(monkeypatch) -> None:  # noqa: ANN001
+    import pytest
+
+    from servicebank.config import Settings, SettingsError
+
+    monkeypatch.setenv("SERVICEBANK_MODE", "production")
+    assert Settings.from_env().metrics_networks == ("127.0.0.1", "::1")
+    monkeypatch.setenv("SERVICEBANK_METRICS_ALLOW", "10.0.0.5, 10.2.0.0/16")
+    assert Settings.from_env().metrics_networks == ("10.0.0.5", "10.2.0.0/16")
+    monkeypatch.setenv("SERVICEBANK_MODE", "embedded")
+    monkeypatch.setenv("SERVICEBANK_METRICS_ALLOW", "prometheus.internal")
+    with pytest.raises(SettingsError, match="METRICS_ALLOW"):
+        Settings.from_env().validate()
+    monkeypatch.delenv("SERVICEBANK_METRICS_ALLOW")
+    assert "0.0.0.0/0" in Settings.from_env().metrics_networks  # embedded: one machine, no proxy

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import click
+import pytest
 from click.testing import CliRunner
 from sqlalchemy import update
 
@@ -66,3 +67,57 @@ async def test_verify_passes_then_fails_on_a_tampered_balance_and_rebuild_repair
     result = await _run(monkeypatch, db, ["ledger", "verify"])
     assert result.exit_code == 1
     assert "account_balances: 1 difference(s)" in result.output
+
+
+@pytest.mark.postgres_only
+async def test_verify_tells_leaderboards_not_built_or_rebuilding_from_a_mismatch(
+        db: Database, session, monkeypatch) -> None:  # noqa: ANN001
+    import redis
+
+    from servicebank.points.lb_push import REBUILD_REQUESTED, board_key, member_for
+    from servicebank.points.rebuild import rebuild_redis_if_missing
+
+    org = await make_org(session)
+    vol = await make_volunteer(session, org.community)
+    await attend(session, await make_activity(session, org.community), vol, minutes=60)
+    await settle(db)
+    client = redis.Redis.from_url(db.settings.redis_url)
+    client.flushall()  # a fresh install, or Redis restarted without persistence
+
+    result = await _run(monkeypatch, db, ["ledger", "verify", "--json"])
+    assert result.exit_code == 3, result.output
+    data = json.loads(result.output)
+    assert (data["ok"], data["leaderboards"], data["problems"]) == (False, "not_built", [])
+    assert not any(data["differences"].values())
+    result = await _run(monkeypatch, db, ["ledger", "verify"])
+    assert result.exit_code == 3 and "not built yet" in result.output and "FAILED" not in result.output
+
+    client.set(REBUILD_REQUESTED, "1")
+    result = await _run(monkeypatch, db, ["ledger", "verify", "--json"])
+    assert result.exit_code == 3 and json.loads(result.output)["leaderboards"] == "rebuilding"
+    client.delete(REBUILD_REQUESTED)
+
+    assert await rebuild_redis_if_missing(db)
+    result = await _run(monkeypatch, db, ["ledger", "verify", "--json"])
+    assert result.exit_code == 0, result.output
+    assert (json.loads(result.output)["ok"], json.loads(result.output)["leaderboards"]) == (True, "ok")
+
+    client.zadd(board_key("all", "city", "hours"), {member_for(vol.id): 61})
+    result = await _run(monkeypatch, db, ["ledger", "verify", "--json"])
+    assert result.exit_code == 1
+    data = json.loads(result.output)
+    assert (data["leaderboards"], data["differences"]["redis_leaderboards"]) == ("mismatch", 1)
+
+
+@pytest.mark.postgres_only
+async def test_a_fresh_install_passes_verify_after_seed_demo_with_nobody_reading_a_leaderboard(db: Database) -> None:
+    import redis
+
+    from servicebank.cli import _seed
+    from servicebank.points.verify import verify
+
+    redis.Redis.from_url(db.settings.redis_url).flushall()  # db upgrade done, Redis never used
+    assert (await _seed(db))["seeded"] is True
+    await settle(db)  # the workers tally the demo's attendances
+    report = await verify(db)
+    assert report.ok and report.leaderboards == "ok", report.as_dict()

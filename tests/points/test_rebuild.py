@@ -140,3 +140,33 @@ async def test_an_error_reply_fails_the_writer(db: Database) -> None:
     with pytest.raises(redis.ResponseError, match="WRONGTYPE"):
         async with packed_writer(db.settings.redis_url) as writer:
             await writer.send("ZADD", "sb:test:not-a-board", 1, "$2\r\n60\r\n$1\r\na\r\n")
+
+
+async def test_the_periodic_check_rebuilds_lost_boards_without_any_reader(db: Database, session) -> None:
+    from servicebank.points import tasks
+    from servicebank.points.lb_push import REBUILD_REQUESTED
+    from servicebank.points.rebuild import rebuild_redis_if_missing
+    from servicebank.workers.schedule import JOBS
+
+    org = await make_org(session)
+    activity = await make_activity(session, org.community)
+    for i in range(4):
+        await attend(session, activity, await make_volunteer(session, org.community), minutes=30 + 15 * i)
+    await settle(db)
+    client = redis.Redis.from_url(db.settings.redis_url)
+    client.flushall()  # the fixture built the boards; a fresh install has none
+    assert await rebuild_redis_if_missing(db) is True  # a fresh install: never built
+    built = _dump(client)
+    assert built["sb:lb:built"] == ("string", b"1") and any(kind == "zset" for kind, _ in built.values())
+    assert await rebuild_redis_if_missing(db) is False  # built: one EXISTS, nothing else
+
+    client.flushall()  # Redis restarted without persistence
+    client.set(REBUILD_REQUESTED, "1")  # a rebuild is already queued or running: no second one
+    assert await rebuild_redis_if_missing(db) is False and not client.exists("sb:lb:built")
+    client.delete(REBUILD_REQUESTED)
+    assert await rebuild_redis_if_missing(db) is True
+    assert _dump(client) == built
+
+    # The scheduler sends that check periodically, to an actor of the points domain.
+    job = JOBS["points-ensure-leaderboards"]
+    assert job.actor_name == tasks.ensure_leaderboards.actor_name and job.every_seconds <= 60

@@ -1,4 +1,5 @@
-"""A pooled connection the server closed is replaced at checkout, without a ping per request."""
+"""A pooled connection the server closed is replaced at checkout, without a ping per request; a request
+whose connection dies answers 503 on every path, and that connection is discarded, never pooled again."""
 
 from __future__ import annotations
 
@@ -47,3 +48,97 @@ async def test_driver_level_statement_after_termination_gets_a_live_connection(d
         pid = await raw.driver_connection.fetchval("SELECT pg_backend_pid()")
 
     assert pid != terminated
+
+
+def _terminated_as_it_starts(monkeypatch, cls: type, method: str, admin, pid_of) -> list[int]:  # noqa: ANN001
+    """Patch `cls.method` so that its first call has its backend terminated just before it runs.
+
+    The server's goodbye reaches the driver as the statement starts: asyncpg then reports either a
+    connection closed mid-operation or (when the goodbye was read first) "cannot switch to state N;
+    another operation is in progress", an InternalClientError. Returns the terminated pids.
+    """
+    original = getattr(cls, method)
+    terminated: list[int] = []
+
+    async def terminated_first(self, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        if not terminated:
+            terminated.append(pid_of(self))
+            await admin.execute("SELECT pg_terminate_backend($1)", terminated[0])
+        return await original(self, *args, **kwargs)
+
+    monkeypatch.setattr(cls, method, terminated_first)
+    return terminated
+
+
+@pytest.mark.parametrize("path", ["one-statement", "orm"])
+async def test_a_scan_whose_connection_dies_answers_503_and_the_connection_is_discarded(
+        client, session, settings, db, monkeypatch, path: str) -> None:  # noqa: ANN001
+    import asyncpg
+    from sqlalchemy import event
+    from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection
+
+    from tests.checkins.helpers import code, scan, scene
+
+    s = await scene(session)
+    pooled: list[int] = []
+
+    @event.listens_for(db.engine.sync_engine, "checkin")
+    def returned(dbapi_connection, _record) -> None:  # noqa: ANN001
+        if dbapi_connection is not None:
+            pooled.append(dbapi_connection.driver_connection.get_server_pid())
+
+    admin = await asyncpg.connect(settings.database_url.replace("postgresql+asyncpg", "postgresql"))
+    try:
+        if path == "one-statement":
+            terminated = _terminated_as_it_starts(monkeypatch, asyncpg.Connection, "fetchrow", admin,
+                                                  lambda conn: conn.get_server_pid())
+        else:
+            monkeypatch.setattr(fast_scan, "available", lambda _session: False)
+            terminated = _terminated_as_it_starts(monkeypatch, AsyncAdapt_asyncpg_connection, "_start_transaction",
+                                                  admin, lambda adapted: adapted._connection.get_server_pid())
+        failed = await scan(client, "/api/check-ins", code(settings, s.activity.id), s.volunteer)
+    finally:
+        await admin.close()
+
+    assert terminated, "the request never reached the database"
+    assert failed.status_code == 503, failed.text
+    assert failed.json()["code"] == "database_unavailable" and failed.headers["Retry-After"]
+    assert terminated[0] not in pooled, "a connection the server closed went back into the pool"
+    again = await scan(client, "/api/check-ins", code(settings, s.activity.id), s.volunteer)
+    assert again.status_code == 201, again.text
+
+
+async def test_redis_unreachable_during_a_request_answers_503_with_retry_after() -> None:
+    import httpx
+    import redis.asyncio as aioredis
+    from litestar import Litestar, get
+
+    from servicebank.errors import exception_handlers
+    from tests.servers import free_port
+
+    @get("/uses-redis")
+    async def uses_redis() -> str:
+        client = aioredis.from_url(f"redis://127.0.0.1:{free_port()}/0")  # nothing listens there
+        try:
+            return str(await client.get("anything"))
+        finally:
+            await client.aclose()
+
+    app = Litestar([uses_redis], exception_handlers=exception_handlers())
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+        response = await client.get("/uses-redis")
+    assert response.status_code == 503, response.text
+    assert response.json()["code"] == "service_unavailable" and response.headers["Retry-After"]
+
+
+def test_bad_input_reported_by_the_driver_is_not_a_connection_failure() -> None:
+    import asyncpg
+
+    from servicebank.errors import is_connection_failure
+
+    assert not is_connection_failure(asyncpg.DataError("invalid input for query argument $1"))
+    assert is_connection_failure(asyncpg.InterfaceError("connection is closed"))
+    assert is_connection_failure(asyncpg.exceptions.InternalClientError(
+        "cannot switch to state 12; another operation is in progress"))
+    assert is_connection_failure(asyncpg.IdleInTransactionSessionTimeoutError(
+        "terminating connection due to idle-in-transaction timeout"))

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import logging
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from servicebank.db import Database
 from servicebank.workers import schedule
-from servicebank.workers.scheduler import Leadership, SchedulerRun, run_due_jobs
+from servicebank.workers.scheduler import Leadership, SchedulerRun, run_due_jobs, run_scheduler
 
 
 @pytest.fixture
@@ -42,17 +44,91 @@ async def test_monthly_job_uses_local_time(db: Database, isolated_jobs) -> None:
     assert "monthly-test" in await run_due_jobs(db, dt.datetime(2026, 10, 31, 23, 30, tzinfo=dt.UTC))
 
 
-@pytest.mark.postgres_only
-async def test_only_one_scheduler_is_active_and_a_standby_takes_over(db: Database, settings) -> None:  # noqa: ANN001
+@pytest.fixture
+async def two_schedulers(db: Database, settings):  # noqa: ANN001, ANN201
+    """An active scheduler and a standby, each with its own engine."""
     other_db = Database(settings)
     first, second = Leadership(db), Leadership(other_db)
+    assert await first.acquire() is True
+    assert await second.acquire() is False, "a second scheduler must stand by"
+    yield first, second
+    await first.release()
+    await second.release()
+    await other_db.dispose()
+
+
+@pytest.mark.postgres_only
+async def test_only_one_scheduler_is_active_and_a_standby_takes_over(two_schedulers) -> None:  # noqa: ANN001
+    first, second = two_schedulers
+    assert await first.still_held()
+    await first.release()  # the active scheduler stops
+    assert await second.acquire() is True
+
+
+async def _lock_holders(db: Database) -> list[int]:
+    async with db.engine.connect() as conn:
+        pids = await conn.scalars(text("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted"))
+        return list(pids.all())
+
+
+@pytest.mark.postgres_only
+async def test_the_leader_holds_no_transaction_open(db: Database) -> None:
+    leadership = Leadership(db)
     try:
-        assert await first.acquire() is True
-        assert await second.acquire() is False, "a second scheduler must stand by"
-        assert await first.still_held()
-        await first.release()  # the active scheduler stops (or its connection dies)
-        assert await second.acquire() is True
+        assert await leadership.acquire() is True
+        assert await leadership.still_held()
+        [pid] = await _lock_holders(db)
+        async with db.engine.connect() as conn:
+            state, xact_start = (await conn.execute(text("SELECT state, xact_start FROM pg_stat_activity "
+                                                         "WHERE pid = :pid"), {"pid": pid})).one()
+        assert (state, xact_start) == ("idle", None)
     finally:
-        await first.release()
-        await second.release()
-        await other_db.dispose()
+        await leadership.release()
+
+
+@pytest.mark.postgres_only
+async def test_the_leader_keeps_leading_under_an_idle_in_transaction_timeout(
+        db: Database, settings, monkeypatch, caplog) -> None:  # noqa: ANN001
+    async with db.engine.connect() as conn:
+        name = await conn.scalar(text("SELECT current_database()"))
+        await conn.execute(text(f'ALTER DATABASE "{name}" SET idle_in_transaction_session_timeout = \'5s\''))
+        await conn.commit()
+    leader_db = Database(settings)  # its connections start with the timeout
+    holders: list[list[int]] = []
+    ticks_done = asyncio.Event()
+
+    async def leading_tick(_db: Database) -> list[str]:
+        holders.append(await _lock_holders(db))
+        if len(holders) == 3:
+            ticks_done.set()
+        return []
+
+    monkeypatch.setattr("servicebank.workers.scheduler.run_due_jobs", leading_tick)
+    stop = asyncio.Event()
+    try:
+        with caplog.at_level(logging.INFO, logger="servicebank.workers.scheduler"):
+            # Ticks 6 s apart, each longer than the timeout: a transaction left open between them is ended
+            # by the server, and the scheduler would lose its lock and take it again on another connection.
+            scheduler = asyncio.create_task(run_scheduler(leader_db, tick_seconds=6, stop=stop))
+            await asyncio.wait_for(ticks_done.wait(), timeout=120)
+            stop.set()
+            await scheduler
+    finally:
+        async with db.engine.connect() as conn:
+            await conn.execute(text(f'ALTER DATABASE "{name}" RESET idle_in_transaction_session_timeout'))
+            await conn.commit()
+        await leader_db.dispose()
+    assert len({tuple(h) for h in holders}) == 1 and len(holders[0]) == 1, holders
+    assert [r.message for r in caplog.records if r.levelno >= logging.WARNING] == []
+    assert [r.message for r in caplog.records].count("scheduler is now the active instance") == 1
+
+
+@pytest.mark.postgres_only
+async def test_a_standby_takes_over_when_the_leaders_connection_is_killed(db: Database, two_schedulers) -> None:  # noqa: ANN001
+    first, second = two_schedulers
+    [pid] = await _lock_holders(db)
+    async with db.engine.connect() as conn:
+        await conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        await conn.commit()
+    assert await first.still_held() is False
+    assert await second.acquire() is True
