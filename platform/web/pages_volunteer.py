@@ -45,7 +45,7 @@ class VolunteerPages(Controller):
                       signups=await volunteer_data.my_signups(db_session, principal=principal,
                                                               volunteer_id=volunteer_id),
                       attendance=await volunteer_data.my_attendance(db_session, volunteer_id=volunteer_id),
-                      chart=charts.bar_chart(months, label=_("Hours per month")),
+                      now=dt.datetime.now(dt.UTC), chart=charts.bar_chart(months, label=_("Hours per month")),
                       flash=_(_FLASHES[done]) if done in _FLASHES else None,
                       **await pages_family.family_section(db_session, principal, family_error))
 

@@ -122,10 +122,20 @@ async def past_world(session, community, volunteer_id: int) -> dict[str, object]
                            checked_in_at=past.starts_at, checked_out_at=past.ends_at, status="checked_out",
                            served_minutes=120, service_date=past.starts_at.date(), flags=[]))
     waiting = await make_volunteer(session, community, name="周大爷")
+    # For the volunteer's day: a show that 周大爷 filled, and a clinic she signed up for that has begun.
+    show = Activity(community_id=community.id, kind="cultural_show", title="重阳节文艺演出", status="published",
+                    capacity=1, starts_at=now + dt.timedelta(days=4), ends_at=now + dt.timedelta(days=4, hours=2))
+    clinic = Activity(community_id=community.id, kind="health_clinic", title="社区义诊", status="published",
+                      starts_at=now - dt.timedelta(minutes=30), ends_at=now + dt.timedelta(hours=3))
+    session.add_all([show, clinic])
+    await session.flush()
     session.add_all([Signup(activity_id=full.id, volunteer_id=volunteer_id, status="confirmed"),
-                     Signup(activity_id=full.id, volunteer_id=waiting.id, status="waitlisted", position=1)])
+                     Signup(activity_id=full.id, volunteer_id=waiting.id, status="waitlisted", position=1),
+                     Signup(activity_id=show.id, volunteer_id=waiting.id, status="confirmed"),
+                     Signup(activity_id=clinic.id, volunteer_id=volunteer_id, status="confirmed")])
     await session.commit()
-    return {"past_activity_id": past.id, "full_activity_id": full.id}
+    return {"past_activity_id": past.id, "full_activity_id": full.id, "show_activity_id": show.id,
+            "clinic_activity_id": clinic.id}
 
 
 def main() -> None:
