@@ -142,6 +142,7 @@ MESSAGES = {
     "invalid_relation": "Please choose how you are related.",
     "invalid_phone_last4": "Give the last 4 digits of your family member's phone.",
     "relation_mismatch": "Your confirmed family link says a different relation.",
+    "team_leader_scope": "As a team leader you can only post activities for the teams you lead: tick at least one of them under “Who may sign up”.",
     "activity_started": "This activity has already started or ended. Please tell the organiser in person.",
     "activity_not_open": "This activity is not open for sign-up yet.",
     "internal_error": "Something went wrong on our side. It has been noted; please try again in a moment.",

@@ -32,9 +32,12 @@ YEAR = 365 * 24 * 3600
 
 
 def home_for(principal: Principal) -> str:
-    """Where a person belongs: clerks at the till, organisers on the dashboard, volunteers on their page."""
-    if principal.volunteer_id is not None and not (principal.managed_community_ids is None
-                                                   or principal.managed_community_ids):
+    """Where a person belongs: clerks at the till, organisers on the dashboard, team leaders on today's
+    activities (where they check people in), volunteers on their page."""
+    manages = principal.managed_community_ids is None or bool(principal.managed_community_ids)
+    if principal.led_team_ids and not manages:
+        return "/lead"
+    if principal.volunteer_id is not None and not manages:
         return "/me"
     if principal.managed_community_ids is None or principal.managed_community_ids:
         return "/manage"

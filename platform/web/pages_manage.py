@@ -84,7 +84,9 @@ class ManagePages(Controller):
         """The form for a new activity."""
         principal = require_login(optional_principal)
         chosen, choices = await manage_data.pick_community(db_session, principal, community)
-        return await _activity_form(request, db_session, principal, chosen.id, {}, None)
+        # A team leader posts for their own teams: tick them from the start.
+        form = {} if principal.manages(chosen.id) else {"team_ids": [str(t) for t in principal.led_team_ids]}
+        return await _activity_form(request, db_session, principal, chosen.id, form, None)
 
     @post("/activities/new")
     async def create_activity(self, request: Request, db_session: AsyncSession,
@@ -116,7 +118,9 @@ class ManagePages(Controller):
         proxied = await proxy_flash(db_session, request, activity_id=activity_id)
         if proxied:
             flash, kind = proxied
-        return await _activity_page(request, db_session, principal, activity_id, flash=flash, flash_kind=kind)
+        # After one card the 代签 box stays open for the next person in the queue.
+        return await _activity_page(request, db_session, principal, activity_id, flash=flash, flash_kind=kind,
+                                    proxy_open=bool(proxied) or request.query_params.get("open") == "proxy")
 
     @post("/activities/{activity_id:int}/publish")
     async def publish(self, request: Request, activity_id: int, db_session: AsyncSession,
@@ -211,7 +215,7 @@ async def _activity_page(request: Request, session: AsyncSession, principal: Pri
     activity = await kiosk.staff_activity(session, activity_id=activity_id, principal=principal)
     rows = await checkin_repo.list_for_activity(session, activity_id=activity_id)
     signups = await staff_signups(session, principal=principal, activity=activity)
-    values = {"typed": None, "record_error": None, **extra}
+    values = {"typed": None, "record_error": None, "proxy_open": False, **extra}
     return render(request, "manage_activity.html", principal, status_code=status_code, title=activity.title,
                   activity=activity, rows=rows, **values,
                   confirmed=[s for s in signups if s.status == "confirmed"],
@@ -241,4 +245,4 @@ async def _activity_form(request: Request, db_session: AsyncSession, principal: 
     chosen, communities = await manage_data.pick_community(db_session, principal, community_id or None)
     return render(request, "activity_form.html", principal, status_code=422 if error else 200,
                   title=_("New activity"), community=chosen, choices=communities, form=form, error=error,
-                  activity=None, action="/manage/activities/new", **await choices(db_session, chosen.id))
+                  activity=None, action="/manage/activities/new", **await choices(db_session, chosen.id, principal))

@@ -30,11 +30,15 @@ def _tz(request: Request) -> str:
     return request.app.state.settings.timezone
 
 
-async def choices(session: AsyncSession, community_id: int) -> dict[str, Any]:
-    """What the activity fields offer: the kinds, the community's teams, skill suggestions."""
-    return {"kinds": await kinds_for(session, community_id=community_id),
-            "teams": await volunteer_repo.teams_of_community(session, community_id),
-            "skills": forms.SKILL_SUGGESTIONS}
+async def choices(session: AsyncSession, community_id: int, principal: Principal | None = None) -> dict[str, Any]:
+    """What the activity fields offer: the kinds, the community's teams, skill suggestions. A team leader who
+    does not manage the community may only post for the teams they lead, so only those are offered."""
+    teams = await volunteer_repo.teams_of_community(session, community_id)
+    leader_only = principal is not None and not principal.manages(community_id)
+    if leader_only:
+        teams = [t for t in teams if principal.leads(t.id)]
+    return {"kinds": await kinds_for(session, community_id=community_id), "teams": teams,
+            "skills": forms.SKILL_SUGGESTIONS, "leader_only": leader_only}
 
 
 def _refused(exc: Exception) -> DomainError:
@@ -179,7 +183,7 @@ async def _edit_page(request: Request, session: AsyncSession, principal: Princip
     community = await manage_data.community_by_id(session, activity.community_id)
     return render(request, "activity_form.html", principal, status_code=422 if error else 200,
                   title=_("Change the activity"), community=community, activity=activity, form=form, error=error,
-                  action=f"/manage/activities/{activity.id}/edit", **await choices(session, activity.community_id))
+                  action=f"/manage/activities/{activity.id}/edit", **await choices(session, activity.community_id, principal))
 
 
 async def _series_form(request: Request, session: AsyncSession, principal: Principal, community_id: int,
@@ -189,7 +193,7 @@ async def _series_form(request: Request, session: AsyncSession, principal: Princ
     return render(request, "series_form.html", principal, status_code=422 if error else 200,
                   title=_("New repeating activity"), community=chosen, form=form, error=error,
                   weekdays=list(zip(recurrence.WEEKDAYS, recurrence.WEEKDAY_NAMES, strict=True)),
-                  **await choices(session, chosen.id))
+                  **await choices(session, chosen.id, principal))
 
 
 async def _series_page(request: Request, session: AsyncSession, principal: Principal, series: ActivitySeries,
@@ -208,4 +212,4 @@ async def _series_page(request: Request, session: AsyncSession, principal: Princ
                   community=community, upcoming=upcoming, describe=_describe(request, series), form=form,
                   error=error, custom_rule=schedule is None, flash=_(SERIES_DONE[done]) if done in SERIES_DONE else None,
                   weekdays=list(zip(recurrence.WEEKDAYS, recurrence.WEEKDAY_NAMES, strict=True)),
-                  **await choices(session, series.community_id))
+                  **await choices(session, series.community_id, principal))

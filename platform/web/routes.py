@@ -7,13 +7,13 @@ from litestar.response import File
 from litestar.static_files import create_static_files_router
 
 from servicebank.web import (pages_attendance, pages_audit, pages_certificates, pages_core, pages_family,
-                             pages_honours, pages_import, pages_manage, pages_public, pages_reports, pages_series,
-                             pages_teams, pages_till, pages_volunteer, pages_volunteers)
+                             pages_honours, pages_import, pages_lead, pages_manage, pages_public, pages_reports,
+                             pages_series, pages_teams, pages_till, pages_volunteer, pages_volunteers)
 from servicebank.web.guard import EXCEPTION_HANDLERS, check_csrf
 from servicebank.web.render import STATIC_DIR
 
 PAGE_CONTROLLERS = [pages_core.CorePages, pages_volunteer.VolunteerPages, pages_family.FamilyPages,
-                    pages_manage.ManagePages,
+                    pages_manage.ManagePages, pages_lead.LeaderPages,
                     pages_series.SeriesPages, pages_attendance.AttendancePages, pages_volunteers.ManageVolunteerPages,
                     pages_teams.TeamPages, pages_import.ImportPages, pages_reports.ReportPages,
                     pages_certificates.CertificatePages, pages_audit.AuditPages, pages_honours.HonourPages,
