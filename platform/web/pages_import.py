@@ -17,7 +17,7 @@ from servicebank.errors import DomainError, InvalidInput
 from servicebank.spreadsheets import XLSX_MEDIA_TYPE, append_row, append_rows, csv_text, workbook_bytes
 from servicebank.volunteers.identity import vault
 from servicebank.volunteers.importer import import_roster
-from servicebank.volunteers.roster import read_roster
+from servicebank.volunteers.roster import read_roster_off_loop
 from servicebank.web import friendly, i18n, manage_data
 from servicebank.web.guard import require_login
 from servicebank.web.i18n import N_
@@ -91,7 +91,8 @@ class ImportPages(Controller):
         report, error, carry, filename = None, None, None, ""
         try:
             content, filename = await _content(form)
-            roster = read_roster(content, filename=filename, max_bytes=request.app.state.settings.max_upload_bytes)
+            roster = await read_roster_off_loop(content, filename=filename,
+                                                max_bytes=request.app.state.settings.max_upload_bytes)
             report = await import_roster(db_session, actor=principal, vault=vault(request.app.state.settings),
                                          community_id=chosen.id, roster=roster, dry_run=dry_run, filename=filename)
             if dry_run and len(content) <= CARRY_LIMIT:
