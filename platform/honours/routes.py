@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from functools import partial
-
-import anyio
 from litestar import Controller, Request, Response, get, post
 from litestar.params import QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,7 +10,7 @@ from typing_extensions import Annotated
 from servicebank.accounts.principal import Principal
 from servicebank.clientip import client_ip
 from servicebank.errors import InvalidInput, NotFound
-from servicebank.honours import generation, poster, service, views
+from servicebank.honours import generation, posters, service, views
 from servicebank.honours.certificate_routes import ROUTES as CERTIFICATE_ROUTES
 from servicebank.honours.models import Scope
 from servicebank.honours.ranking import Filter
@@ -139,24 +136,24 @@ class PublicHonourController(Controller):
                                 message="已收到您的异议，社区工作人员将核实处理。")
 
     @get("/{list_id:int}/poster.png", media_type="image/png")
-    async def poster_png(self, request: Request, db_session: AsyncSession, list_id: int) -> Response[bytes]:
-        """The published list as a shareable PNG poster (Chinese, public data only)."""
-        data = await views.public_list(db_session, list_id=list_id)
-        settings = request.app.state.settings
-        body = await anyio.to_thread.run_sync(partial(poster.render_png, data, url=public_url(request, list_id),
-                                                      timezone=settings.timezone))
-        return Response(body, media_type="image/png",
-                        headers={"Content-Disposition": f'inline; filename="honours-{list_id}.png"'})
+    async def poster_png(self, request: Request, list_id: int) -> Response[bytes]:
+        """The published list as a shareable PNG poster (Chinese, public data only). Drawn once per content
+        and cached; one address may cause at most 20 drawings in 10 minutes (429 `poster_rate_limited`)."""
+        return await _poster(request, list_id, "png")
 
     @get("/{list_id:int}/poster.pdf", media_type="application/pdf")
-    async def poster_pdf(self, request: Request, db_session: AsyncSession, list_id: int) -> Response[bytes]:
-        """The published list as an A4 PDF poster (Chinese, public data only)."""
-        data = await views.public_list(db_session, list_id=list_id)
-        settings = request.app.state.settings
-        body = await anyio.to_thread.run_sync(partial(poster.render_pdf, data, url=public_url(request, list_id),
-                                                      timezone=settings.timezone))
-        return Response(body, media_type="application/pdf",
-                        headers={"Content-Disposition": f'inline; filename="honours-{list_id}.pdf"'})
+    async def poster_pdf(self, request: Request, list_id: int) -> Response[bytes]:
+        """The published list as an A4 PDF poster (Chinese, public data only); cached and limited like the PNG."""
+        return await _poster(request, list_id, "pdf")
+
+
+async def _poster(request: Request, list_id: int, kind: str) -> Response[bytes]:
+    state = request.app.state
+    body = await posters.poster_for(state.db, settings=state.settings, cache=posters.cache_of(state),
+                                    list_id=list_id, kind=kind, url=public_url(request, list_id),
+                                    client=client_ip(request))
+    return Response(body, media_type=posters.MEDIA_TYPES[kind],
+                    headers={"Content-Disposition": f'inline; filename="honours-{list_id}.{kind}"'})
 
 
 ROUTES = [HonourListController, PublicHonourController, *CERTIFICATE_ROUTES]

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from servicebank.reports.schemas import BreakdownRow, TaizhangOut
+from servicebank.spreadsheets import append_row, append_rows, csv_text, workbook_bytes
 
 SUMMARY_HEADERS = ["指标", "本期", "去年同期", "同比增减", "同比增长率(%)"]
 BREAKDOWN_HEADERS = ["{what}", "活动(次)", "参与(人次)", "志愿者(人)", "服务时长(小时)", "受益人次",
@@ -67,30 +65,21 @@ def to_xlsx(report: TaizhangOut) -> bytes:
     header_fill = PatternFill("solid", fgColor="F8E0E0")
     for name, rows in tables(report):
         sheet = book.create_sheet(name)
-        sheet.append([f"{title(report)}（{name}）", f"对比：{report.last_year_period}"])
+        append_row(sheet, [f"{title(report)}（{name}）", f"对比：{report.last_year_period}"])
         sheet["A1"].font = Font(bold=True, size=13)
-        for row in rows:
-            sheet.append(row)
+        append_rows(sheet, rows)
         for cell in sheet[2]:
             cell.font, cell.fill = Font(bold=True), header_fill
             cell.alignment = Alignment(horizontal="center", wrap_text=True)
         for index in range(1, len(rows[0]) + 1):
             sheet.column_dimensions[get_column_letter(index)].width = 22 if index == 1 else 14
         sheet.freeze_panes = "B3"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return workbook_bytes(book)
 
 
 def to_csv(report: TaizhangOut) -> str:
     """CSV (UTF-8 with BOM so Excel opens Chinese correctly): each table after its title line."""
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out)
-    writer.writerow([title(report), report.period, f"对比 {report.last_year_period}"])
+    lines: list[list[object]] = [[title(report), report.period, f"对比 {report.last_year_period}"]]
     for name, rows in tables(report):
-        writer.writerow([])
-        writer.writerow([f"【{name}】"])
-        writer.writerows(rows)
-    return out.getvalue()
-
+        lines += [[], [f"【{name}】"], *rows]
+    return csv_text(lines)

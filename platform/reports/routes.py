@@ -11,8 +11,7 @@ from servicebank.accounts.principal import Principal
 from servicebank.errors import InvalidInput
 from servicebank.reports import export, service
 from servicebank.reports.schemas import TaizhangOut
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from servicebank.spreadsheets import XLSX_MEDIA_TYPE
 
 
 class ReportController(Controller):
@@ -36,7 +35,7 @@ class ReportController(Controller):
             return report
         name = f"taizhang-{report.scope.replace(':', '-')}-{report.period}"
         if format == "xlsx":
-            return Response(export.to_xlsx(report), media_type=XLSX,
+            return Response(export.to_xlsx(report), media_type=XLSX_MEDIA_TYPE,
                             headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
         return Response(export.to_csv(report).encode("utf-8"), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})

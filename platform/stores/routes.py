@@ -18,6 +18,7 @@ from servicebank.config import Settings
 from servicebank.errors import Forbidden
 from servicebank.events import utcnow
 from servicebank.ratelimit import rate_limit_guard
+from servicebank.spreadsheets import XLSX_MEDIA_TYPE
 from servicebank.stores import codes, receipts, settlement, till
 from servicebank.stores.catalogue_routes import StoreController
 from servicebank.stores.schemas import CodeOut, RedeemIn, RedemptionOut, RefundIn, ScanIn, ScanOut
@@ -89,7 +90,7 @@ class TillController(Controller):
         if format_ == "csv":
             body, media = settlement.to_csv(result), "text/csv; charset=utf-8"
         else:
-            body, media = settlement.to_xlsx(result), settlement.XLSX_MEDIA_TYPE
+            body, media = settlement.to_xlsx(result), XLSX_MEDIA_TYPE
         name = settlement.filename(result, format_)
         return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 

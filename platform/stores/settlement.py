@@ -6,9 +6,7 @@ closed month's figures never change when a receipt is refunded later (the next m
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 from zoneinfo import ZoneInfo
 
@@ -19,6 +17,7 @@ from servicebank.accounts.principal import Principal
 from servicebank.config import Settings
 from servicebank.errors import InvalidInput
 from servicebank.points.levels import mask_name
+from servicebank.spreadsheets import append_row, append_rows, csv_text, workbook_bytes
 from servicebank.stores import repository
 from servicebank.stores.access import get_store, require_till
 from servicebank.stores.models import Redemption, Store
@@ -26,7 +25,6 @@ from servicebank.stores.schemas import SettlementItem, SettlementOut
 from servicebank.volunteers.models import Volunteer
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ITEM_HEADERS = ["商品/服务", "单位", "兑换数量", "兑换积分", "退还数量", "退还积分", "净数量", "净积分"]
 RECEIPT_HEADERS = ["小票号", "时间", "志愿者编号", "志愿者", "积分", "状态", "退还时间", "退还原因"]
 
@@ -131,11 +129,7 @@ def _receipt_rows(settlement: Settlement) -> list[list[object]]:
 
 def to_csv(settlement: Settlement) -> bytes:
     """Per-item figures with a total row, UTF-8 with BOM so spreadsheet programs read the Chinese right."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(ITEM_HEADERS)
-    writer.writerows(_item_rows(settlement.summary))
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return csv_text([ITEM_HEADERS, *_item_rows(settlement.summary)]).encode("utf-8")
 
 
 def to_xlsx(settlement: Settlement) -> bytes:
@@ -151,26 +145,22 @@ def to_xlsx(settlement: Settlement) -> bytes:
     for label, value in (("门店", s.store_name), ("月份", s.month), ("兑换笔数", s.redemptions),
                          ("兑换人数", s.volunteers), ("收到积分", s.points_received), ("退还笔数", s.refunds),
                          ("退还积分", s.points_refunded), ("净积分", s.net_points)):
-        sheet.append([label, value])
+        append_row(sheet, [label, value])
         sheet.cell(row=sheet.max_row, column=1).font = bold
     sheet.append([])
-    sheet.append(ITEM_HEADERS)
+    append_row(sheet, ITEM_HEADERS)
     for cell in sheet[sheet.max_row]:
         cell.font = bold
-    for row in _item_rows(s):
-        sheet.append(row)
+    append_rows(sheet, _item_rows(s))
     sheet.column_dimensions["A"].width = 18
     detail = book.create_sheet("明细")
-    detail.append(RECEIPT_HEADERS)
+    append_row(detail, RECEIPT_HEADERS)
     for cell in detail[1]:
         cell.font = bold
-    for row in _receipt_rows(settlement):
-        detail.append(row)
+    append_rows(detail, _receipt_rows(settlement))
     for column, width in zip("ABCDEFGH", (22, 18, 14, 10, 8, 8, 18, 24), strict=True):
         detail.column_dimensions[column].width = width
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(book)
 
 
 def filename(settlement: Settlement, extension: str) -> str:

@@ -7,8 +7,10 @@ import datetime as dt
 import re
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
+import anyio
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -169,21 +171,8 @@ class _RowChecker:
         return _Valid(row=row, values=values, id_number=id_number, team_ids=team_ids), []
 
 
-async def import_roster(session: AsyncSession, *, actor: Principal | None, vault: IdentityVault, community_id: int,
-                        roster: Roster, dry_run: bool, filename: str | None = None,
-                        on_progress: Progress | None = None) -> ImportReport:
-    """Check every row; unless dry_run, insert all valid rows (one transaction, bulk inserts) and skip the rest."""
-    started = time.monotonic()
-    if actor is not None:
-        guard(actor.require_manager, community_id, code="community_not_found", what="community")
-    community = await get_community(session, community_id)
-    phones, digests = await _existing(session, community_id)
-    given = sorted({(raw.get("number") or "").strip() for _, raw in roster.rows} - {""})
-    checker = _RowChecker(
-        vault=vault, phones=phones, digests=digests, taken_numbers=await _taken_numbers(session, given),
-        teams=await repository.teams_by_name(session, community_id),
-        grids={g.name: g.id for g in (await session.scalars(select(Grid).where(Grid.community_id == community_id)))},
-    )
+def _check_all(checker: _RowChecker, roster: Roster,
+               on_progress: Progress | None) -> tuple[list[_Valid], list[RowReport], int]:
     valid: list[_Valid] = []
     skipped: list[RowReport] = []
     skipped_count = 0
@@ -199,6 +188,26 @@ async def import_roster(session: AsyncSession, *, actor: Principal | None, vault
             on_progress("check", 1000, len(roster.rows))
     if on_progress:
         on_progress("check", len(roster.rows) % 1000, len(roster.rows))
+    return valid, skipped, skipped_count
+
+
+async def import_roster(session: AsyncSession, *, actor: Principal | None, vault: IdentityVault, community_id: int,
+                        roster: Roster, dry_run: bool, filename: str | None = None,
+                        on_progress: Progress | None = None) -> ImportReport:
+    """Check every row; unless dry_run, insert all valid rows (one transaction, bulk inserts) and skip the rest."""
+    started = time.monotonic()
+    if actor is not None:
+        guard(actor.require_manager, community_id, code="community_not_found", what="community")
+    community = await get_community(session, community_id)
+    phones, digests = await _existing(session, community_id)
+    given = sorted({(raw.get("number") or "").strip() for _, raw in roster.rows} - {""})
+    checker = _RowChecker(
+        vault=vault, phones=phones, digests=digests, taken_numbers=await _taken_numbers(session, given),
+        teams=await repository.teams_by_name(session, community_id),
+        grids={g.name: g.id for g in (await session.scalars(select(Grid).where(Grid.community_id == community_id)))},
+    )
+    # Checking is pure computation (seconds for 100,000 rows): in a worker thread, so the server goes on answering.
+    valid, skipped, skipped_count = await anyio.to_thread.run_sync(partial(_check_all, checker, roster, on_progress))
     created = 0
     if not dry_run and valid:
         created = await _insert(session, community=community, vault=vault, valid=valid, reserved=set(given),

@@ -9,6 +9,9 @@ import datetime as dt
 import io
 import re
 from collections.abc import Callable, Iterator
+from functools import partial
+
+import anyio
 
 from servicebank.errors import InvalidInput, UnsupportedFile, UploadTooLarge
 
@@ -70,26 +73,22 @@ def _map_header(cells: list[object]) -> dict[int, str] | None:
     return mapping if all(f in mapping.values() for f in REQUIRED_COLUMNS) else None
 
 
-def _rows(raw_rows: Iterator[list[object]], on_row: Callable[[int], None] | None = None) -> Roster:
-    seen: list[list[object]] = []
-    mapping = None
-    header_row = 0
-    for number, cells in enumerate(raw_rows, start=1):
-        seen.append(list(cells))
-        mapping = _map_header(list(cells))
-        if mapping:
-            header_row = number
+def _rows(raw_rows: Iterator[tuple[int, list[object]]], on_row: Callable[[int], None] | None = None) -> Roster:
+    """The header within the first rows, then every non-blank row below it, keyed by its own row number."""
+    mapping, header_cells = None, []
+    for number, cells in raw_rows:
+        if number > HEADER_SEARCH_ROWS:
             break
-        if number >= HEADER_SEARCH_ROWS:
+        mapping, header_cells = _map_header(list(cells)), list(cells)
+        if mapping:
             break
     if not mapping:
         raise InvalidInput("No header row with the columns 姓名 and 手机号 was found in the first "
                            f"{HEADER_SEARCH_ROWS} rows. Known columns: " + ", ".join(a[0] for a in COLUMN_ALIASES.values()),
                            code="missing_columns")
-    header_cells = seen[-1]
     columns = {field: str(header_cells[index]).strip() for index, field in mapping.items()}
     rows: list[tuple[int, dict[str, str]]] = []
-    for number, cells in enumerate(raw_rows, start=header_row + 1):
+    for number, cells in raw_rows:
         values = {field: cell_text(cells[index]) if index < len(cells) else "" for index, field in mapping.items()}
         if not any(values.values()):
             continue  # blank lines and formatting-only rows at the bottom of a sheet
@@ -103,10 +102,13 @@ def _rows(raw_rows: Iterator[list[object]], on_row: Callable[[int], None] | None
 
 
 def _read_xlsx(content: bytes, on_row: Callable[[int], None] | None) -> Roster:
+    from servicebank.volunteers.xlsx_limits import WorkbookTooLarge
     from servicebank.volunteers.xlsx_reader import BadWorkbook, iter_rows
 
     try:
         return _rows(iter_rows(content), on_row=on_row)
+    except WorkbookTooLarge as exc:
+        raise UploadTooLarge(str(exc), code="import_too_large") from exc
     except BadWorkbook as exc:
         raise InvalidInput("The .xlsx file cannot be read (it is damaged or not really an Excel workbook). Open it "
                            "in Excel or WPS and save it again as .xlsx.", code="unreadable_spreadsheet") from exc
@@ -127,7 +129,7 @@ def _read_csv(content: bytes, on_row: Callable[[int], None] | None) -> Roster:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
     except csv.Error:
         dialect = csv.excel  # type: ignore[assignment]
-    return _rows(iter(csv.reader(io.StringIO(text), dialect)), on_row=on_row)  # type: ignore[arg-type]
+    return _rows(enumerate(csv.reader(io.StringIO(text), dialect), start=1), on_row=on_row)  # type: ignore[arg-type]
 
 
 def read_roster(content: bytes, *, filename: str | None = None, max_bytes: int | None = None,
@@ -151,3 +153,8 @@ def read_roster(content: bytes, *, filename: str | None = None, max_bytes: int |
     if (name and not name.endswith((".csv", ".txt"))) or b"\x00" in content[:8192]:
         raise UnsupportedFile("Only .xlsx workbooks and .csv files can be imported.")
     return _read_csv(content, on_row)
+
+
+async def read_roster_off_loop(content: bytes, *, filename: str | None, max_bytes: int | None) -> Roster:
+    """read_roster in a worker thread: reading a big file takes seconds, and the server must go on answering."""
+    return await anyio.to_thread.run_sync(partial(read_roster, content, filename=filename, max_bytes=max_bytes))

@@ -17,7 +17,7 @@ from servicebank.volunteers import repository, service
 from servicebank.volunteers.identity import vault
 from servicebank.volunteers.importer import import_roster
 from servicebank.volunteers.models import Volunteer
-from servicebank.volunteers.roster import read_roster
+from servicebank.volunteers.roster import read_roster_off_loop
 from servicebank.volunteers.schemas import (
     ImportReport, RegistrationOut, SelfRegistration, StatusChange, VolunteerCreate, VolunteerOut, VolunteerPage,
     VolunteerPatch,
@@ -167,12 +167,14 @@ class VolunteerController(Controller):
         """Import a roster (花名册) from .xlsx or .csv. Headers such as 姓名, 手机号, 身份证号, 网格, 服务队, 技能
         are recognised. `dry_run=true` lists per-row errors with the spreadsheet's row numbers; a real run
         imports every valid row in one transaction and reports the skipped ones. Errors: 413
-        `upload_too_large`, 415 `unsupported_file`, 422 `unreadable_spreadsheet` / `missing_columns`."""
+        `upload_too_large`, 413 `import_too_large` (a workbook past the reading limits: rows, columns, unpacked
+        size, shared strings), 415 `unsupported_file`, 422 `unreadable_spreadsheet` / `missing_columns`."""
         guard(principal.require_manager, community_id, code="community_not_found", what="community")
         if not isinstance(data, UploadFile):
             raise InvalidInput("Send the roster as a multipart form field named `file`.", code="file_required")
         content = await data.read()
-        roster = read_roster(content, filename=data.filename, max_bytes=state.settings.max_upload_bytes)
+        roster = await read_roster_off_loop(content, filename=data.filename,
+                                            max_bytes=state.settings.max_upload_bytes)
         return await import_roster(db_session, actor=principal, vault=vault(state.settings),
                                    community_id=community_id, roster=roster, dry_run=dry_run, filename=data.filename)
 

@@ -99,6 +99,8 @@ MESSAGES = {
     "unreadable_spreadsheet": "The file cannot be read. Open it in Excel or WPS and save it again as .xlsx.",
     "missing_columns": "The file needs at least the columns 姓名 and 手机号. Start from the template.",
     "too_many_rows": "The file has too many rows; split it into smaller files.",
+    "import_too_large": "The file is too large to read safely (too many rows or columns, or it unpacks to too much "
+                        "data). Split it into smaller files, or open it in Excel or WPS and save it again as .xlsx.",
     "unknown_grid": "The community has no grid of this name.",
     "unknown_team": "The community has no team of this name; create the team first.",
     # Attendance and cards.

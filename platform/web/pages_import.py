@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import csv
-import io
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
@@ -16,15 +14,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
 from servicebank.errors import DomainError, InvalidInput
+from servicebank.spreadsheets import XLSX_MEDIA_TYPE, append_row, append_rows, csv_text, workbook_bytes
 from servicebank.volunteers.identity import vault
 from servicebank.volunteers.importer import import_roster
-from servicebank.volunteers.roster import read_roster
+from servicebank.volunteers.roster import read_roster_off_loop
 from servicebank.web import friendly, i18n, manage_data
 from servicebank.web.guard import require_login
 from servicebank.web.i18n import N_
 from servicebank.web.render import finish, lang_of, render
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # A checked file small enough travels back in the report page, so "import" needs no second upload.
 CARRY_LIMIT = 1024 * 1024
 TEMPLATE_COLUMNS = [
@@ -48,26 +46,20 @@ def template_xlsx() -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "花名册"
-    sheet.append([name for name, _note in TEMPLATE_COLUMNS])
+    append_row(sheet, [name for name, _note in TEMPLATE_COLUMNS])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for index in range(len(TEMPLATE_COLUMNS)):
         sheet.column_dimensions[chr(ord("A") + index)].width = 16
     notes = workbook.create_sheet("填写说明")
-    notes.append(["列", "说明"])
-    for row in TEMPLATE_COLUMNS:
-        notes.append(list(row))
-    notes.append(["", "从第2行起每行一位志愿者；导入前可先点“检查”，系统会列出每一行的问题。"])
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    append_rows(notes, [["列", "说明"], *TEMPLATE_COLUMNS,
+                        ["", "从第2行起每行一位志愿者；导入前可先点“检查”，系统会列出每一行的问题。"]])
+    return workbook_bytes(workbook)
 
 
 def template_csv() -> bytes:
     """The same header as CSV, UTF-8 with a BOM so that Excel and WPS open the Chinese correctly."""
-    out = io.StringIO()
-    csv.writer(out).writerow([name for name, _note in TEMPLATE_COLUMNS])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return csv_text([[name for name, _note in TEMPLATE_COLUMNS]]).encode("utf-8")
 
 
 class ImportPages(Controller):
@@ -99,7 +91,8 @@ class ImportPages(Controller):
         report, error, carry, filename = None, None, None, ""
         try:
             content, filename = await _content(form)
-            roster = read_roster(content, filename=filename, max_bytes=request.app.state.settings.max_upload_bytes)
+            roster = await read_roster_off_loop(content, filename=filename,
+                                                max_bytes=request.app.state.settings.max_upload_bytes)
             report = await import_roster(db_session, actor=principal, vault=vault(request.app.state.settings),
                                          community_id=chosen.id, roster=roster, dry_run=dry_run, filename=filename)
             if dry_run and len(content) <= CARRY_LIMIT:
@@ -116,7 +109,7 @@ class ImportPages(Controller):
     async def xlsx(self, request: Request, optional_principal: Principal | None) -> Response:
         """The blank roster as .xlsx."""
         require_login(optional_principal)
-        return finish(request, Response(template_xlsx(), media_type=XLSX, headers={
+        return finish(request, Response(template_xlsx(), media_type=XLSX_MEDIA_TYPE, headers={
             "Content-Disposition": "attachment; filename=\"roster-template.xlsx\""}))
 
     @get("/template.csv")

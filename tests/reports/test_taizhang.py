@@ -8,10 +8,14 @@ from collections import defaultdict
 
 import openpyxl
 import pytest
+from sqlalchemy import update
 
 from servicebank.accounts.models import Role
+from servicebank.activities.models import Activity, ActivityKind
+from servicebank.org.models import Community, Street
 from tests.factories import make_person
 from tests.honours.seeding import KINDS, Seeded, seed_october
+from tests.spreadsheet_checks import PAYLOADS, assert_csv_neutral, assert_xlsx_neutral
 
 
 def expected(seeded: Seeded, community_ids: set[int], year: int, month_from: int, month_to: int) -> dict:
@@ -164,3 +168,26 @@ async def test_scope_and_period_are_checked(client, session) -> None:  # noqa: A
     assert (await get(admin, f"community:{org.community.id}")).status_code == 200
     assert (await client.get("/api/reports/taizhang", params={"scope": "street:1", "period": "2026"})
             ).status_code == 401
+
+
+async def test_names_typed_by_people_never_become_formulas(client, session) -> None:  # noqa: ANN001
+    seeded = await seed_october(session)
+    org = seeded.org
+    admin = await make_person(session, Role.STREET_ADMIN, street=org.street)
+    # Every text the export shows that someone typed: street and community names, activity kinds, groups.
+    await session.execute(update(Street).where(Street.id == org.street.id).values(name=PAYLOADS[0]))
+    for community, payload in ((org.community, PAYLOADS[1]), (org.other, PAYLOADS[2])):
+        await session.execute(update(Community).where(Community.id == community.id).values(name=payload))
+    for code, payload in zip(KINDS, PAYLOADS[3:], strict=True):
+        await session.execute(update(ActivityKind).where(ActivityKind.code == code).values(name=payload))
+    await session.execute(update(Activity).values(beneficiary_groups=PAYLOADS))
+    await session.commit()
+    params = {"scope": f"street:{org.street.id}", "period": "2026-10"}
+    xlsx = await client.get("/api/reports/taizhang", params=params | {"format": "xlsx"}, headers=admin.headers)
+    assert xlsx.status_code == 200, xlsx.text
+    assert_xlsx_neutral(xlsx.content, PAYLOADS)
+    as_csv = await client.get("/api/reports/taizhang", params=params | {"format": "csv"}, headers=admin.headers)
+    assert as_csv.status_code == 200, as_csv.text
+    rows = assert_csv_neutral(as_csv.content.decode("utf-8"), PAYLOADS)
+    by_group = {row[0]: row for row in rows if row and row[0].startswith("'")}
+    assert int(by_group["'" + PAYLOADS[0]][1]) > 0  # the figures beside a neutralised name are still numbers

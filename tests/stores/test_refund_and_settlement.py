@@ -11,7 +11,9 @@ from openpyxl import load_workbook
 from sqlalchemy import select, update
 
 from servicebank.points.models import Account, AccountKind, Transaction
-from servicebank.stores.models import Redemption, StoreItem
+from servicebank.stores.models import Redemption, RedemptionLine, Store, StoreItem
+from servicebank.volunteers.models import Volunteer
+from tests.spreadsheet_checks import PAYLOADS, assert_csv_neutral, assert_xlsx_neutral
 from tests.stores.support import assert_ledger_ok, fresh_code, make_shop
 
 
@@ -102,3 +104,30 @@ async def test_settlement_json_csv_and_xlsx_agree(db, session, client) -> None: 
     by_volunteer = await client.get(url, headers=shop.volunteer.headers)
     assert by_volunteer.status_code == 403
     await assert_ledger_ok(db)
+
+
+async def test_settlement_exports_never_run_typed_text_as_formulas(db, session, client) -> None:  # noqa: ANN001
+    shop = await make_shop(session, points=2000)
+    first = await _redeem(client, shop, [{"item_id": shop.rice.id, "quantity": 1},
+                                         {"item_id": shop.oil.id, "quantity": 1}])
+    await _redeem(client, shop, [{"item_id": shop.haircut.id, "quantity": 1}])
+    assert (await client.post(f"/api/redemptions/{first['id']}/refund", headers=shop.clerk.headers,
+                              json={"reason": "破损"})).status_code == 200
+    # The store's, the items' and the volunteer's names, units and the refund reason, as a clerk might type them.
+    async with db.session_scope() as s:
+        await s.execute(update(Store).where(Store.id == shop.store.id).values(name=PAYLOADS[0]))
+        lines = (await s.scalars(select(RedemptionLine).order_by(RedemptionLine.id))).all()
+        for line, name, unit in zip(lines, PAYLOADS, reversed(PAYLOADS), strict=False):
+            line.item_name, line.unit = name, unit
+        await s.execute(update(Redemption).where(Redemption.id == first["id"]).values(refund_reason=PAYLOADS[4]))
+        await s.execute(update(Volunteer).where(Volunteer.id == shop.volunteer.volunteer.id).values(
+            real_name=PAYLOADS[5], number=PAYLOADS[2]))
+    month = dt.datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m")
+    url = f"/api/stores/{shop.store.id}/settlements/{month}"
+    as_xlsx = await client.get(url + "?format=xlsx", headers=shop.clerk.headers)
+    assert as_xlsx.status_code == 200, as_xlsx.text
+    assert_xlsx_neutral(as_xlsx.content, PAYLOADS)
+    as_csv = await client.get(url + "?format=csv", headers=shop.clerk.headers)
+    assert as_csv.status_code == 200, as_csv.text
+    rows = assert_csv_neutral(as_csv.content.decode("utf-8"), PAYLOADS[:3])
+    assert rows[-1][0] == "合计" and int(rows[-1][3]) == 120 + 80 + 30

@@ -173,3 +173,15 @@ async def test_templates_are_read_by_the_importer(client, session) -> None:  # n
     for content, name in ((xlsx.content, "t.xlsx"), (template_csv(), "t.csv"), (template_xlsx(), "t.xlsx")):
         roster = read_roster(content, filename=name)
         assert roster.rows == [] and {"real_name", "phone", "id_number", "teams", "grid"} <= set(roster.columns)
+
+
+async def test_a_crafted_workbook_is_refused_in_chinese_on_the_page(client, session) -> None:  # noqa: ANN001
+    from tests.volunteers.test_import_limits import HEADER, workbook
+
+    org = await make_org(session)
+    organiser = await make_person(session, Role.ORGANISER, community=org.community)
+    await log_in(client, organiser)
+    data = {"community_id": str(org.community.id), "mode": "check", "csrf_token": client.cookies.get("sb_csrf")}
+    far_column = workbook([HEADER, '<row r="2"><c r="ZZZZZ2" t="inlineStr"><is><t>x</t></is></c></row>'])
+    refused = await client.post("/manage/import", data=data, files={"file": ("花名册.xlsx", far_column)})
+    assert refused.status_code == 422 and "文件过大，无法安全读取" in text_of(refused.text)
