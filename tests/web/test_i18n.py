@@ -64,3 +64,22 @@ def test_translator_fills_values_and_falls_back_to_english() -> None:
     assert zh("Hello, %(name)s", name="李") == "您好，李"
     assert zh("no such message") == "no such message"
     assert i18n.pick_lang("en") == "en" and i18n.pick_lang("xx") == "zh" and i18n.pick_lang(None) == "zh"
+
+
+def test_codes_shown_on_pages_have_english_words() -> None:
+    """Statuses, flags and ledger kinds reach _() as codes ("in_progress", "walk_in"): English mode needs words."""
+    en = i18n.catalogue("en")
+    codes = [m for m in i18n.DYNAMIC if re.fullmatch(r"[a-z_]+", m)]
+    missing = sorted(c for c in codes if c not in en)
+    assert not missing, "add these to platform/web/locales/en/LC_MESSAGES/messages.po:\n" + "\n".join(missing)
+    assert en["in_progress"] == "In progress" and en["walk_in"] == "Walk-in"
+
+
+def test_taizhang_headings_have_english_words() -> None:
+    from servicebank.reports import export
+
+    en = i18n.catalogue("en")
+    headings = [*export.SUMMARY_HEADERS, *(label for _, label in export.SUMMARY_LINES),
+                *(h for h in export.BREAKDOWN_HEADERS if "{" not in h), "汇总", "按活动类型", "按服务对象", "按社区",
+                "活动类型", "服务对象", "社区"]
+    assert not [h for h in headings if h not in en]

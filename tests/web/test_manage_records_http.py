@@ -61,6 +61,11 @@ async def test_report_page_shows_tables_chart_and_downloads(client, session, db)
     # Someone else's community is not offered and not shown.
     other = await client.get(f"/manage/reports?scope=community:{org.other.id}")
     assert org.other.name not in other.text
+    # In English the tables' headings and line labels are English too.
+    client.cookies.set("sb_lang", "en")
+    english = text_of((await client.get("/manage/reports")).text)
+    assert "Registered volunteers" in english and "Same period last year" in english and "By kind of activity" in english
+    assert "注册志愿者" not in english and "去年同期" not in english
 
 
 async def test_volunteers_get_no_report_page(client, session) -> None:  # noqa: ANN001
