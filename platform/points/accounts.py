@@ -53,6 +53,12 @@ async def _account(session: AsyncSession, kind: str, owner_id: int) -> Account:
     return account
 
 
+async def lock_account(session: AsyncSession, account_id: int) -> None:
+    """Hold the account row until the transaction ends (FOR NO KEY UPDATE on PostgreSQL; SQLite's
+    transactions are already serialised by BEGIN IMMEDIATE), so a check and the write it allows are one step."""
+    await session.execute(select(Account.id).where(Account.id == account_id).with_for_update(key_share=True))
+
+
 async def volunteer_account(session: AsyncSession, volunteer_id: int) -> Account:
     """The volunteer's time-bank account (created on first use)."""
     return await _account(session, AccountKind.VOLUNTEER, volunteer_id)
