@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from servicebank.errors import Conflict, Forbidden, InvalidInput, NotFound
 from servicebank.points.accounts import (
     community_account,
-    lock_account,
+    lock_accounts,
     pool_account,
     store_account,
     volunteer_account,
@@ -30,7 +30,7 @@ from servicebank.points.models import (
 from servicebank.points.posting import Credit, Posting, existing_transactions, post_many
 
 __all__ = [
-    "InsufficientBalance", "community_account", "lock_account", "pool_account", "post_transaction", "reverse",
+    "InsufficientBalance", "community_account", "lock_accounts", "pool_account", "post_transaction", "reverse",
     "spend", "store_account", "volunteer_account",
 ]
 

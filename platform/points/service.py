@@ -136,8 +136,9 @@ async def transfer(session: AsyncSession, *, principal: Principal, data: Transfe
     payer = await ledger.volunteer_account(session, sender_id)
     # Summing the month, then giving, is a race: 30 gifts at once all saw room under the cap. The
     # giver's account row is held until commit, so one giver's gifts take turns and each counts the
-    # ones before it (a new statement after the lock sees what they committed).
-    await ledger.lock_account(session, payer.id)
+    # ones before it (a new statement after the lock sees what they committed). The receiving row
+    # is taken in the same step, in id order, so gifts both ways between two people cannot deadlock.
+    await ledger.lock_accounts(session, [payer.id, target.id])
     already = await transferred_in_month(session, volunteer_id=sender_id, month=month)
     existing = await session.scalar(select(Transaction).where(Transaction.source_key == source_key))
     if existing is None and policy.max_transfer_per_month is not None \

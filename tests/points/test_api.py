@@ -126,6 +126,19 @@ class TestTransfers:
             assert (await ledger.volunteer_account(s, spouse.id)).balance == 600
             assert (await ledger.volunteer_account(s, me.volunteer.id)).balance == 120
 
+    @pytest.mark.postgres_only
+    async def test_simultaneous_gifts_both_ways_between_two_people_all_pass(self, db: Database, session,
+                                                                            client) -> None:  # noqa: ANN001
+        # Each locks its own account first and then needs the other's: without one lock order, a deadlock.
+        org, me, spouse = await _giver_and_spouse(db, session, earned=720)
+        partner = await make_person(session, Role.VOLUNTEER, volunteer=spouse)
+        await _earn(db, session, spouse, 720)
+        gifts = [(who, other) for _ in range(10) for who, other in ((me, spouse.id), (partner, me.volunteer.id))]
+        responses = await asyncio.gather(*(client.post(
+            "/api/transfers", json={"to_volunteer_id": other, "amount": 10, "idempotency_key": f"b{n}"},
+            headers=who.headers) for n, (who, other) in enumerate(gifts)))
+        assert [r.status_code for r in responses] == [201] * 20, [r.text for r in responses if r.status_code != 201]
+
     @pytest.mark.parametrize(("body", "code", "status"), [
         ({"amount": 10, "idempotency_key": "a"}, "transfer_target_required", 422),
         # No link to an id that does not exist either: the gift form tells nobody who is registered.
