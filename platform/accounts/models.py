@@ -68,13 +68,16 @@ class AuthSession(PlainBase):
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
 
 
-class LoginAttempt(Base):
-    """A failed login, kept for the rate limit (in the database so every process sees it)."""
+class LoginThrottle(PlainBase):
+    """Failed logins of one login name or one client address, and until when the next try must wait.
 
-    __tablename__ = "login_attempt"
-    __table_args__ = (Index("ix_login_attempt_login_at", "login_key", "at"),
-                      Index("ix_login_attempt_ip_at", "client_ip", "at"))
+    One row per key, changed under a row lock (see accounts/ratelimit.py), so many simultaneous
+    tries cannot all read the same count. In the database, so every API process sees it.
+    """
 
-    login_key: Mapped[str] = mapped_column(String(128))
-    client_ip: Mapped[str | None] = mapped_column(String(64), default=None)
-    at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True), default=_now)
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)  # "login:<name>" or "address:<ip>"
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failure_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True), default=_now)
+    blocked_until: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)

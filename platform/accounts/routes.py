@@ -65,8 +65,9 @@ class AuthController(Controller):
         """Log in with phone or username and password.
 
         Returns a bearer token for API clients and sets the `sb_session` cookie (HttpOnly, SameSite=Lax,
-        Secure on HTTPS) for web pages. After 5 failures for one login (or 20 from one address) within
-        15 minutes: 429 `login_rate_limited` with Retry-After; a successful login resets the login's count.
+        Secure on HTTPS) for web pages. After 5 failures for one account, each further try waits 1 s,
+        2 s, 4 s ... up to 15 minutes (after 100 failures from one address, likewise for that address):
+        429 `login_rate_limited` with Retry-After in seconds. A successful login resets the account's count.
         """
         try:
             user, token = await authenticate(db_session, login=data.login, password=data.password,

@@ -37,16 +37,16 @@ async def authenticate(session: AsyncSession, *, login: str, password: str,
                        client_ip: str | None = None) -> tuple[User, str]:
     """Check the credentials and open a session; one vague error for any failure.
 
-    Too many recent failures: 429 login_rate_limited. A failure is recorded in the session before the
-    401 is raised: the caller must commit it (see AuthController.login) or the limit never trips.
+    While the account or the address must wait after failures: 429 login_rate_limited. The try is
+    counted before the password is checked; on SQLite it is counted in this session, so the caller
+    must commit before raising the 401 (see AuthController.login) or the limit never trips.
     """
-    await ratelimit.check_login_allowed(session, login=login, client_ip=client_ip)
+    turn = await ratelimit.take_turn(session, login=login, client_ip=client_ip)
     user = await find_user_by_login(session, login=login)
     ok = verify_password(user.password_hash if user else None, password)
     if user is None or not ok or not user.is_active:
-        await ratelimit.record_failure(session, login=login, client_ip=client_ip)
         raise Unauthenticated("The phone/username or password is wrong.", code="invalid_credentials")
-    await ratelimit.reset_failures(session, login=login)
+    await ratelimit.give_back(session, turn)
     token = await open_session(session, user_id=user.id)
     return user, token
 

@@ -12,7 +12,7 @@ from servicebank.workers.schedule import every
 
 @dramatiq.actor(actor_name="accounts.prune_login_attempts", queue_name="default", max_retries=0)
 async def prune_login_attempts() -> None:
-    """Forget failed login attempts older than the rate-limit window."""
+    """Forget login counts idle for longer than the limits remember them (see accounts/ratelimit.py)."""
     async with worker_db().session_scope() as session:
         await prune_attempts(session)
 

@@ -137,13 +137,25 @@ async def confirmed_volunteer_ids(session: AsyncSession, *, activity_id: int) ->
     return list(rows.all())
 
 
-async def walk_in_count(session: AsyncSession, *, activity_id: int) -> int:
-    """Attendances recorded for volunteers without a confirmed place."""
-    query = select(func.count()).select_from(Attendance).where(Attendance.activity_id == activity_id)
-    if Signup is not None:
-        confirmed = select(Signup.volunteer_id).where(Signup.activity_id == activity_id, Signup.status == CONFIRMED)
-        query = query.where(Attendance.volunteer_id.not_in(confirmed))
-    return int(await session.scalar(query) or 0)
+async def places_taken_locked(session: AsyncSession, *, activity_id: int) -> int:
+    """Confirmed places plus walk-ins so far, counted under a lock on the activity row.
+
+    Count-then-insert is a race on PostgreSQL: fifteen walk-ins at once all saw a free place. The
+    lock (FOR NO KEY UPDATE) makes walk-ins of one activity, and sign-ups (which lock it FOR UPDATE),
+    take turns until their transaction ends, so each counts what the one before wrote. It does not
+    block check-ins of confirmed volunteers: their inserts only take the foreign key's share lock.
+    The count is a statement of its own, after the lock: under READ COMMITTED that statement sees
+    every transaction that held the lock before. SQLite transactions are already serialised
+    (BEGIN IMMEDIATE), where the lock clause is left out.
+    """
+    await session.execute(select(Activity.id).where(Activity.id == activity_id).with_for_update(key_share=True))
+    walk_ins = select(func.count()).select_from(Attendance).where(Attendance.activity_id == activity_id)
+    if Signup is None:
+        return int(await session.scalar(walk_ins) or 0)
+    confirmed = select(Signup.volunteer_id).where(Signup.activity_id == activity_id, Signup.status == CONFIRMED)
+    walk_ins = walk_ins.where(Attendance.volunteer_id.not_in(confirmed))
+    confirmed_count = select(func.count()).select_from(confirmed.subquery())
+    return int(await session.scalar(select(walk_ins.scalar_subquery() + confirmed_count.scalar_subquery())) or 0)
 
 
 async def insert_attendance(session: AsyncSession, values: dict[str, Any], *,

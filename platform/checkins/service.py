@@ -94,8 +94,7 @@ async def _check_admission(session: AsyncSession, ctx: Any, scanner: Scanner) ->
         raise Forbidden("This activity takes only volunteers with a confirmed place. Please sign up first.",
                         code="walk_in_not_allowed")
     if ctx.allow_walk_ins is None and ctx.capacity is not None:
-        taken = (await repo.confirmed_signup_count(session, activity_id=ctx.id)
-                 + await repo.walk_in_count(session, activity_id=ctx.id))
+        taken = await repo.places_taken_locked(session, activity_id=ctx.id)
         if taken >= ctx.capacity:
             raise Conflict("This activity is full. Please ask the organiser on site.", code="activity_full")
     return [AttendanceFlag.WALK_IN]

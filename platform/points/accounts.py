@@ -53,6 +53,17 @@ async def _account(session: AsyncSession, kind: str, owner_id: int) -> Account:
     return account
 
 
+async def lock_accounts(session: AsyncSession, account_ids: Iterable[int]) -> None:
+    """Hold the account rows until the transaction ends (FOR NO KEY UPDATE on PostgreSQL; SQLite's
+    transactions are already serialised by BEGIN IMMEDIATE), so a check and the write it allows are one step.
+
+    In id order, as posting moves balances: two transfers between the same two people in opposite
+    directions then wait for each other instead of each holding one row and wanting the other's.
+    """
+    await session.execute(select(Account.id).where(Account.id.in_(sorted(set(account_ids))))
+                          .order_by(Account.id).with_for_update(key_share=True))
+
+
 async def volunteer_account(session: AsyncSession, volunteer_id: int) -> Account:
     """The volunteer's time-bank account (created on first use)."""
     return await _account(session, AccountKind.VOLUNTEER, volunteer_id)

@@ -11,7 +11,13 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.errors import Conflict, Forbidden, InvalidInput, NotFound
-from servicebank.points.accounts import community_account, pool_account, store_account, volunteer_account
+from servicebank.points.accounts import (
+    community_account,
+    lock_accounts,
+    pool_account,
+    store_account,
+    volunteer_account,
+)
 from servicebank.points.models import (
     Account,
     AccountKind,
@@ -24,8 +30,8 @@ from servicebank.points.models import (
 from servicebank.points.posting import Credit, Posting, existing_transactions, post_many
 
 __all__ = [
-    "InsufficientBalance", "community_account", "pool_account", "post_transaction", "reverse", "spend",
-    "store_account", "volunteer_account",
+    "InsufficientBalance", "community_account", "lock_accounts", "pool_account", "post_transaction", "reverse",
+    "spend", "store_account", "volunteer_account",
 ]
 
 SERVICE_KINDS = frozenset({"service", "service_adjustment", "service_reversal"})

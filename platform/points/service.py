@@ -137,6 +137,12 @@ async def transfer(session: AsyncSession, *, principal: Principal, data: Transfe
             raise NotFound("No such community.", code="community_not_found")
         target = await ledger.pool_account(session, data.to_pool_community_id)  # type: ignore[arg-type]
         kind, relation = "donation", None
+    payer = await ledger.volunteer_account(session, sender_id)
+    # Summing the month, then giving, is a race: 30 gifts at once all saw room under the cap. The
+    # giver's account row is held until commit, so one giver's gifts take turns and each counts the
+    # ones before it (a new statement after the lock sees what they committed). The receiving row
+    # is taken in the same step, in id order, so gifts both ways between two people cannot deadlock.
+    await ledger.lock_accounts(session, [payer.id, target.id])
     already = await transferred_in_month(session, volunteer_id=sender_id, month=month)
     existing = await session.scalar(select(Transaction).where(Transaction.source_key == source_key))
     if existing is None and policy.max_transfer_per_month is not None \
@@ -144,7 +150,6 @@ async def transfer(session: AsyncSession, *, principal: Principal, data: Transfe
         raise Conflict(f"This would exceed the monthly limit of {policy.max_transfer_per_month} points "
                         f"({already} already given this month).", code="monthly_transfer_limit",
                         limit=policy.max_transfer_per_month, used=already)
-    payer = await ledger.volunteer_account(session, sender_id)
     txn = await ledger.spend(session, from_account_id=payer.id, to_account_id=target.id, amount=data.amount,
                              source_key=source_key, kind=kind, memo=(data.memo or kind)[:200])
     if existing is None:

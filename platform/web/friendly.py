@@ -154,6 +154,11 @@ MESSAGES = {
 
 def explain(error: DomainError, gettext) -> str:  # noqa: ANN001
     """The message to show for a refused action, in the page's language."""
+    wait = error.extra.get("retry_after") if error.code == "login_rate_limited" else None
+    if isinstance(wait, int):
+        # The login waits grow from a second to 15 minutes: say how long this one is.
+        when = gettext("%(n)s seconds", n=wait) if wait < 60 else gettext("%(n)s minutes", n=-(-wait // 60))
+        return gettext("Too many wrong tries. Please wait %(wait)s and try again.", wait=when)
     message = MESSAGES.get(error.code)
     if message is not None:
         return gettext(message)

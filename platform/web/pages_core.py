@@ -86,8 +86,11 @@ class CorePages(Controller):
                                              client_ip=client_ip(request))
         except (Unauthenticated, TooManyRequests) as exc:
             await db_session.commit()  # the failed attempt must count towards the rate limit
-            return render(request, "login.html", None, status_code=exc.status_code, title=_("Log in"),
-                          next=next_url, login=login, error=friendly.explain(exc, _))
+            response = render(request, "login.html", None, status_code=exc.status_code, title=_("Log in"),
+                              next=next_url, login=login, error=friendly.explain(exc, _))
+            if "retry_after" in exc.extra:
+                response.headers["Retry-After"] = str(exc.extra["retry_after"])
+            return response
         principal = await load_principal(db_session, user)
         cookie = session_cookie(token, secure=request.app.state.settings.secure_cookies)
         return redirect(request, next_url or home_for(principal), cookies=[cookie])

@@ -6,9 +6,11 @@ import asyncio
 
 import pytest
 
+from servicebank.accounts.models import Role
 from servicebank.checkins import service, tokens
 from servicebank.checkins.service import Scanner
 from tests.checkins.helpers import attendance_count, code, events_of, scene, utcnow
+from tests.factories import make_person
 
 
 def _scanner(s) -> Scanner:  # noqa: ANN001
@@ -42,3 +44,20 @@ async def test_simultaneous_check_outs_close_once(client, session, settings, db)
         client.post("/api/check-outs", json={"token": token}, headers=s.volunteer.headers) for _ in range(8)))
     assert sorted(r.status_code for r in responses) == [200] * 7 + [201]
     assert len(await events_of(db, "attendance.checked_out")) == 1
+
+
+@pytest.mark.postgres_only
+async def test_simultaneous_walk_ins_never_pass_capacity(client, session, settings, db) -> None:
+    # Capacity 3 with one confirmed place leaves 2 for walk-ins; 15 scan at once through the app.
+    s = await scene(session, capacity=3)
+    walkers = [await make_person(session, Role.VOLUNTEER, community=s.org.community) for _ in range(15)]
+    token = code(settings, s.activity.id)
+    responses = await asyncio.gather(*(
+        client.post("/api/check-ins", json={"token": token}, headers=w.headers) for w in walkers))
+    assert sorted(r.status_code for r in responses) == [201] * 2 + [409] * 13
+    assert {r.json()["code"] for r in responses if r.status_code == 409} == {"activity_full"}
+    assert await attendance_count(db) == 2
+    assert len(await events_of(db, "attendance.checked_in")) == 2
+    # The confirmed volunteer still gets in: the count never turns away a held place.
+    confirmed = await client.post("/api/check-ins", json={"token": token}, headers=s.volunteer.headers)
+    assert confirmed.status_code == 201

@@ -80,17 +80,23 @@ class TestLeaderboardApi:
                                          "minutes": 60, "points": 60}
 
 
+async def _giver_and_spouse(db: Database, session, *, earned: int, **policy: int):  # noqa: ANN001, ANN202
+    """A volunteer who served `earned` minutes, their linked spouse, and the community's limits."""
+    org = await make_org(session)
+    me = await make_person(session, Role.VOLUNTEER, community=org.community)
+    spouse = await make_volunteer(session, org.community)
+    await link_family(session, me.volunteer, spouse, relation="配偶")
+    await _earn(db, session, me.volunteer, earned)
+    session.add(CommunityLedgerPolicy(community_id=org.community.id, **policy))
+    await session.commit()
+    return org, me, spouse
+
+
 class TestTransfers:
     async def test_family_transfer_and_pool_donation_within_limits(self, db: Database, session,
                                                                    client) -> None:  # noqa: ANN001
-        org = await make_org(session)
-        me = await make_person(session, Role.VOLUNTEER, community=org.community)
-        spouse = await make_volunteer(session, org.community)
-        await link_family(session, me.volunteer, spouse, relation="配偶")
-        await _earn(db, session, me.volunteer, 180)
-        session.add(CommunityLedgerPolicy(community_id=org.community.id, max_transfer_per_month=100,
-                                          min_service_minutes_to_spend=120))
-        await session.commit()
+        org, me, spouse = await _giver_and_spouse(db, session, earned=180, max_transfer_per_month=100,
+                                                  min_service_minutes_to_spend=120)
         body = {"to_volunteer_id": spouse.id, "relation": "配偶", "amount": 60, "idempotency_key": "k1"}
         response = await client.post("/api/transfers", json=body, headers=me.headers)
         assert response.status_code == 201, response.text
@@ -105,6 +111,33 @@ class TestTransfers:
         async with db.session_scope() as s:
             assert (await ledger.pool_account(s, org.community.id)).balance == 40
             assert (await ledger.volunteer_account(s, spouse.id)).balance == 60
+
+    @pytest.mark.postgres_only
+    async def test_concurrent_gifts_never_pass_the_monthly_cap(self, db: Database, session,
+                                                               client) -> None:  # noqa: ANN001
+        # Cap 600, 30 gifts of 50 at once: the cap allows exactly 12, whatever the balance could pay.
+        _, me, spouse = await _giver_and_spouse(db, session, earned=720, max_transfer_per_month=600)
+        responses = await asyncio.gather(*(client.post(
+            "/api/transfers", json={"to_volunteer_id": spouse.id, "amount": 50, "idempotency_key": f"g{n}"},
+            headers=me.headers) for n in range(30)))
+        assert sorted(r.status_code for r in responses) == [201] * 12 + [409] * 18
+        assert {r.json()["code"] for r in responses if r.status_code == 409} == {"monthly_transfer_limit"}
+        async with db.session_scope() as s:
+            assert (await ledger.volunteer_account(s, spouse.id)).balance == 600
+            assert (await ledger.volunteer_account(s, me.volunteer.id)).balance == 120
+
+    @pytest.mark.postgres_only
+    async def test_simultaneous_gifts_both_ways_between_two_people_all_pass(self, db: Database, session,
+                                                                            client) -> None:  # noqa: ANN001
+        # Each locks its own account first and then needs the other's: without one lock order, a deadlock.
+        org, me, spouse = await _giver_and_spouse(db, session, earned=720)
+        partner = await make_person(session, Role.VOLUNTEER, volunteer=spouse)
+        await _earn(db, session, spouse, 720)
+        gifts = [(who, other) for _ in range(10) for who, other in ((me, spouse.id), (partner, me.volunteer.id))]
+        responses = await asyncio.gather(*(client.post(
+            "/api/transfers", json={"to_volunteer_id": other, "amount": 10, "idempotency_key": f"b{n}"},
+            headers=who.headers) for n, (who, other) in enumerate(gifts)))
+        assert [r.status_code for r in responses] == [201] * 20, [r.text for r in responses if r.status_code != 201]
 
     @pytest.mark.parametrize(("body", "code", "status"), [
         ({"amount": 10, "idempotency_key": "a"}, "transfer_target_required", 422),
