@@ -109,7 +109,7 @@ def _status(settings: Settings) -> dict[str, Any]:
     now = _now()
     return {
         "mode": settings.mode,
-        "source": settings.keys_file or "environment",
+        "source": str(Path(settings.keys_file).resolve()) if settings.keys_file else "environment",
         "signing_key": fingerprint(settings.secret_key),
         "previous_signing_keys": [
             {"fingerprint": fingerprint(r.key), "accept_until": r.accept_until.isoformat(),

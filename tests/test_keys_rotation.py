@@ -21,6 +21,7 @@ from servicebank.config import DEV_SECRET, Settings, get_settings
 from servicebank.keys_cli import finish_embedded_rotation
 from servicebank.volunteers import rekey
 from servicebank.volunteers.identity import IdentityVault, _DataKey, vault
+from servicebank.org.models import Community
 from servicebank.volunteers.models import Volunteer
 from tests.checkins.helpers import card, code, scan, scene, utcnow
 from tests.conftest import TEST_SECRET
@@ -190,3 +191,29 @@ async def test_an_interrupted_reencryption_leaves_every_row_readable_and_a_rerun
                for i, (e, _) in (await stored(db)).items())
     status = await asyncio.to_thread(run_cli, ["keys", "status", "--json"], env)
     assert status["id_numbers_to_reencrypt"] == 0 and len(status["previous_data_keys"]) == 1
+
+
+async def test_upgrading_keeps_old_id_numbers_readable_and_unique_then_moves_them_to_the_install_key(
+        settings, db, session, tmp_path) -> None:  # noqa: ANN001
+    import httpx
+
+    from servicebank.app import create_app
+    from tests.factories import make_person
+
+    expected = await seed_id_numbers(session, IdentityVault(DEV_SECRET), legacy=ROWS)  # all `v1:`, shared key
+    upgraded = settings_from(embedded_env(tmp_path, settings))  # first start of this version: makes its keys
+    assert all(vault(upgraded).decrypt(e) == expected[i] for i, (e, _) in (await stored(db)).items())
+    community_id = (await session.get(Volunteer, next(iter(expected)))).community_id
+    organiser = await make_person(session, "organiser", community=await session.get(Community, community_id))
+    app = create_app(upgraded.replace(publish_events=False, embedded_worker=False), db=db)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as c:
+        duplicate = await c.post("/api/volunteers", headers=organiser.headers, json={
+            "community_id": community_id, "real_name": "重复", "phone": "13700000001", "id_type": "护照",
+            "id_number": expected[next(iter(expected))]})
+    assert duplicate.status_code == 409 and duplicate.json()["code"] == "duplicate_id_number"
+    await asyncio.to_thread(finish_embedded_rotation, upgraded)
+    for volunteer_id, (encrypted, _) in (await stored(db)).items():
+        assert encrypted.startswith(vault(upgraded).current_prefix)
+        assert vault(upgraded).decrypt(encrypted) == expected[volunteer_id]
+        with pytest.raises(ValueError):
+            IdentityVault(DEV_SECRET).decrypt(encrypted)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 
 from cryptography.exceptions import InvalidTag
-from sqlalchemy import func, select, update
+from sqlalchemy import func, inspect, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.volunteers.identity import IdentityVault
@@ -33,6 +33,9 @@ def _not_current(vault: IdentityVault):  # noqa: ANN202
 
 async def count_not_current(session: AsyncSession, *, vault: IdentityVault) -> int:
     """ID numbers still encrypted under a previous data key (or the key shared before per-install keys)."""
+    # A database not migrated yet stores no ID numbers (`keys status` before the first `db upgrade`).
+    if not await session.run_sync(lambda s: inspect(s.connection()).has_table(Volunteer.__tablename__)):
+        return 0
     return int(await session.scalar(select(func.count(Volunteer.id)).where(_not_current(vault))) or 0)
 
 
