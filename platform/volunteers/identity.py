@@ -120,10 +120,12 @@ class IdentityVault:
     every key the vault knows.
     """
 
-    def __init__(self, master_key: str, *, previous: Sequence[str] = ()) -> None:
+    def __init__(self, master_key: str, *, previous: Sequence[str] = (), legacy: Sequence[str] = ()) -> None:
         self._current = _DataKey(master_key)
         keys = [self._current, *(_DataKey(k) for k in dict.fromkeys(previous) if k != master_key)]
         self._by_id = {k.key_id: k for k in keys}
+        # The old derivation (possibly the signing key) opens `v1:` values only, never a `v2:` one.
+        self._legacy = [_DataKey(k) for k in dict.fromkeys(legacy) if k != master_key and k not in previous]
 
     @property
     def current_prefix(self) -> str:
@@ -136,7 +138,7 @@ class IdentityVault:
 
     def digests(self, number: str) -> tuple[str, ...]:
         """The number's digest under every key, current first: a duplicate stored under an older key is found too."""
-        return tuple(k.digest(number) for k in self._by_id.values())
+        return tuple(k.digest(number) for k in (*self._by_id.values(), *self._legacy))
 
     def encrypt(self, number: str) -> str:
         nonce = os.urandom(12)
@@ -155,7 +157,7 @@ class IdentityVault:
         if version != _LEGACY_VERSION:
             raise ValueError(f"unknown ID cipher version {version!r}")
         raw = base64.urlsafe_b64decode(rest.encode())
-        for key in self._by_id.values():
+        for key in (*self._by_id.values(), *self._legacy):
             try:
                 return key.open(raw, version)
             except InvalidTag:
@@ -172,8 +174,8 @@ def _derive(material: bytes, info: bytes) -> bytes:
 
 
 @lru_cache(maxsize=8)
-def _vault_for(master_key: str, previous: tuple[str, ...]) -> IdentityVault:
-    return IdentityVault(master_key, previous=previous)
+def _vault_for(master_key: str, previous: tuple[str, ...], legacy: tuple[str, ...]) -> IdentityVault:
+    return IdentityVault(master_key, previous=previous, legacy=legacy)
 
 
 def vault(settings: Settings) -> IdentityVault:
@@ -181,4 +183,4 @@ def vault(settings: Settings) -> IdentityVault:
     if not settings.data_key:
         raise SettingsError("No data key for ID numbers: set SERVICEBANK_DATA_KEY (embedded mode makes one in its "
                             "data directory).")
-    return _vault_for(settings.data_key, (*settings.previous_data_keys, *settings.legacy_data_keys))
+    return _vault_for(settings.data_key, settings.previous_data_keys, settings.legacy_data_keys)

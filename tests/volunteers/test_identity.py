@@ -81,3 +81,19 @@ def test_the_vault_uses_the_data_key_never_the_signing_key() -> None:
         IdentityVault("s" * 40).decrypt(sealed)
     with pytest.raises(SettingsError, match="DATA_KEY"):
         vault(Settings(secret_key="s" * 40))
+
+
+def test_the_old_shared_key_opens_old_values_only_never_new_ones() -> None:
+    import base64
+    import os
+
+    from servicebank.volunteers.identity import _DataKey
+
+    nonce = os.urandom(12)
+    sealed = _DataKey("s" * 40).aead.encrypt(nonce, VALID.encode(), b"v1")
+    old_value = "v1:" + base64.urlsafe_b64encode(nonce + sealed).decode()
+    upgraded = IdentityVault("d" * 40, legacy=["s" * 40])
+    assert upgraded.decrypt(old_value) == VALID
+    assert IdentityVault("s" * 40).digest(VALID) in upgraded.digests(VALID)  # duplicates of old rows are found
+    with pytest.raises(ValueError):
+        upgraded.decrypt(IdentityVault("s" * 40).encrypt(VALID))  # a new-format value under the signing key
