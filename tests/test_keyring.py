@@ -60,7 +60,8 @@ def test_keys_set_in_the_environment_win_over_the_keys_file(monkeypatch, tmp_pat
     assert (only_secret.secret_key, only_secret.data_key) == ("e" * 40, made.data_key)
 
 
-def test_the_published_default_secret_is_refused_even_when_set_explicitly(monkeypatch, tmp_path) -> None:  # noqa: ANN001
+def test_the_published_default_secret_is_refused_even_when_set_explicitly(
+        monkeypatch, tmp_path) -> None:  # noqa: ANN001
     with pytest.raises(SettingsError, match="SECRET_KEY"):
         from_env(monkeypatch, tmp_path, SECRET_KEY=DEV_SECRET)
 

@@ -136,7 +136,8 @@ async def seed_id_numbers(session, id_vault: IdentityVault, *, legacy: int = 0) 
     numbers = [f"E{n:08d}" for n in range(ROWS)]
     rows = [Volunteer(community_id=org.community.id, number=f"K-{n:06d}", real_name="测试", phone=f"139{n:08d}",
                       id_type="护照", id_number_last4=number[-4:], id_number_masked=number[:3] + "***",
-                      id_number_encrypted=legacy_encrypt(DEV_SECRET, number) if n < legacy else id_vault.encrypt(number),
+                      id_number_encrypted=(legacy_encrypt(DEV_SECRET, number) if n < legacy
+                                           else id_vault.encrypt(number)),
                       id_number_digest=_DataKey(DEV_SECRET).digest(number) if n < legacy else id_vault.digest(number))
             for n, number in enumerate(numbers)]
     session.add_all(rows)
@@ -151,7 +152,8 @@ async def stored(db) -> dict[int, tuple[str, str]]:  # noqa: ANN001
         return {r[0]: (r[1], r[2]) for r in rows}
 
 
-async def test_rotate_data_reencrypts_every_row_and_all_still_decrypt(settings, db, session, tmp_path) -> None:  # noqa: ANN001
+async def test_rotate_data_reencrypts_every_row_and_all_still_decrypt(
+        settings, db, session, tmp_path) -> None:  # noqa: ANN001
     env = embedded_env(tmp_path, settings)
     before = settings_from(env)
     expected = await seed_id_numbers(session, vault(before), legacy=10)
@@ -164,7 +166,8 @@ async def test_rotate_data_reencrypts_every_row_and_all_still_decrypt(settings, 
     assert set(rows) == set(expected)
     for volunteer_id, (encrypted, digest) in rows.items():
         assert encrypted.startswith(new_vault.current_prefix)
-        assert new_vault.decrypt(encrypted) == expected[volunteer_id] and digest == new_vault.digest(expected[volunteer_id])
+        number = expected[volunteer_id]
+        assert new_vault.decrypt(encrypted) == number and digest == new_vault.digest(number)
         with pytest.raises(ValueError):
             old_vault.decrypt(encrypted)
     # The next `servicebank up` finds nothing left under the old key and forgets it.

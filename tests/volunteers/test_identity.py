@@ -76,7 +76,8 @@ def test_the_vault_uses_the_data_key_never_the_signing_key() -> None:
     settings = Settings(secret_key="s" * 40, data_key="d" * 40)
     sealed = vault(settings).encrypt(VALID)
     assert vault(settings).decrypt(sealed) == VALID
-    assert vault(settings).digest(VALID) == IdentityVault("d" * 40).digest(VALID) != IdentityVault("s" * 40).digest(VALID)
+    assert vault(settings).digest(VALID) == IdentityVault("d" * 40).digest(VALID)
+    assert vault(settings).digest(VALID) != IdentityVault("s" * 40).digest(VALID)
     with pytest.raises(ValueError):
         IdentityVault("s" * 40).decrypt(sealed)
     with pytest.raises(SettingsError, match="DATA_KEY"):
