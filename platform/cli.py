@@ -44,6 +44,8 @@ def _print_welcome(settings, logins: list[dict[str, str]] | None) -> None:  # no
     click.echo(f"  API docs:  {url}/schema")
     click.echo(f"  Health:    {url}/health")
     click.echo(f"  Database:  {settings.database_url}")
+    if settings.keys_file:
+        click.echo(f"  Keys:      {settings.keys_file} (back it up with the database)")
     if logins:
         click.echo("  Demo logins:")
         for login in logins:
