@@ -13,16 +13,16 @@ import hashlib
 import hmac
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from servicebank import keyring
 from servicebank.cli_support import emit, fail, json_option, progress
 from servicebank.config import Settings, SettingsError, get_settings
-from servicebank.db import Database
-from servicebank.volunteers import rekey
-from servicebank.volunteers.identity import vault
+
+if TYPE_CHECKING:  # the command line loads no database layer until a command needs it
+    from servicebank.db import Database
 
 BATCH_SIZE = 500
 T = TypeVar("T")
@@ -47,6 +47,8 @@ def _now() -> dt.datetime:
 
 def _with_db(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
     # These settings' database, not get_settings()'s: `up` and `rotate` pass the keys they have just read.
+    from servicebank.db import Database
+
     async def main() -> T:
         db = Database(settings)
         try:
@@ -58,6 +60,9 @@ def _with_db(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
 
 
 def _pending(settings: Settings) -> int:
+    from servicebank.volunteers import rekey
+    from servicebank.volunteers.identity import vault
+
     async def work(db: Database) -> int:
         async with db.session_scope() as session:
             return await rekey.count_not_current(session, vault=vault(settings))
@@ -67,6 +72,9 @@ def _pending(settings: Settings) -> int:
 
 def reencrypt(settings: Settings, *, as_json: bool, batch_size: int = BATCH_SIZE) -> dict[str, Any]:
     """Re-encrypt every ID number not under the current data key; a transaction per batch, progress on stderr."""
+    from servicebank.volunteers import rekey
+    from servicebank.volunteers.identity import vault
+
     id_vault = vault(settings)
     total = _pending(settings)
 
