@@ -11,6 +11,7 @@ import sys
 
 import click
 
+from servicebank import keys_cli
 from servicebank.cli_support import emit, fail, json_option, run_with_db
 from servicebank.config import SettingsError, get_settings
 from servicebank.registry import domain_modules
@@ -43,6 +44,8 @@ def _print_welcome(settings, logins: list[dict[str, str]] | None) -> None:  # no
     click.echo(f"  API docs:  {url}/schema")
     click.echo(f"  Health:    {url}/health")
     click.echo(f"  Database:  {settings.database_url}")
+    if settings.keys_file:
+        click.echo(f"  Keys:      {settings.keys_file} (back it up with the database)")
     if logins:
         click.echo("  Demo logins:")
         for login in logins:
@@ -96,6 +99,7 @@ def up(host: str | None, port: int | None, no_demo: bool) -> None:
     settings = _settings_or_exit(logs=True)
     click.echo("Preparing the database ...")
     _upgrade(settings.database_url)
+    keys_cli.finish_embedded_rotation(settings)
     logins = None
     if not no_demo:
         # Published to the in-process broker now; the embedded worker handles them as it starts.
@@ -244,6 +248,7 @@ def outbox_revive(as_json: bool) -> None:
 
 for _module in domain_modules("cli"):
     _module.register(cli)
+keys_cli.register(cli)
 
 
 def main() -> None:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import ipaddress
 import os
 from functools import lru_cache
 from pathlib import Path
+
+from servicebank import keyring
 
 DEV_SECRET = "dev-only-secret-change-me"
 EMBEDDED = "embedded"
@@ -65,9 +68,18 @@ class Settings:
     mode: str = EMBEDDED
     database_url: str = "sqlite+aiosqlite:///./servicebank.db"
     redis_url: str | None = None
-    secret_key: str = DEV_SECRET
-    # Key for encrypting ID numbers at rest; derived from secret_key when not set.
+    # Signs kiosk codes, cards, redemption codes and feed links; embedded mode makes its own (keyring.py).
+    secret_key: str = ""
+    # Encrypts ID numbers at rest; never the signing key.
     data_key: str | None = None
+    # Rotated signing keys: still accepted (never used to sign) until their accept_until.
+    previous_secret_keys: tuple[keyring.RetiredKey, ...] = ()
+    # Rotated data keys: decrypt ID numbers not yet re-encrypted under data_key.
+    previous_data_keys: tuple[str, ...] = ()
+    # Keys ID numbers were encrypted with before each install had its own data key (old `v1:` values only).
+    legacy_data_keys: tuple[str, ...] = ()
+    # The embedded keys file these keys came from; None when they come from the environment.
+    keys_file: str | None = None
     host: str = "127.0.0.1"
     port: int = 8000
     public_url: str = "http://127.0.0.1:8000"
@@ -115,6 +127,10 @@ class Settings:
     def uses_redis(self) -> bool:
         return bool(self.redis_url)
 
+    def signing_keys(self, now: dt.datetime | None = None) -> tuple[str, ...]:
+        """Keys a signature may be made with: the current one, then rotated ones still in their grace period."""
+        return keyring.accepted_signing_keys(self.secret_key, self.previous_secret_keys, now or dt.datetime.now(dt.UTC))
+
     def validate(self) -> "Settings":
         """Refuse settings that are unsafe in production or cannot work at all."""
         if self.mode not in {EMBEDDED, PRODUCTION}:
@@ -125,6 +141,7 @@ class Settings:
                     "Production mode needs SERVICEBANK_SECRET_KEY set to a random value of at least 32 "
                     "characters (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)."
                 )
+            _check_data_key(self)
             if not self.is_postgres:
                 raise SettingsError("Production mode needs SERVICEBANK_DATABASE_URL pointing at PostgreSQL.")
             if not self.redis_url:
@@ -139,6 +156,10 @@ class Settings:
         if bad:
             raise SettingsError(f"SERVICEBANK_METRICS_ALLOW: {bad[0]!r} is not an IP address or network "
                                 "(e.g. 127.0.0.1,10.1.2.0/24)")
+        if not self.secret_key or self.secret_key == DEV_SECRET:
+            raise SettingsError("SERVICEBANK_SECRET_KEY is empty or the default published in the source code: anyone "
+                                "could forge codes with it. Unset it (embedded mode makes its own key) or set a "
+                                "random value.")
         return self
 
     @classmethod
@@ -154,8 +175,7 @@ class Settings:
             mode=mode,
             database_url=_env("DATABASE_URL", default_db) or default_db,
             redis_url=_env("REDIS_URL") or None,
-            secret_key=_env("SECRET_KEY", DEV_SECRET) or "",
-            data_key=_env("DATA_KEY") or None,
+            **_keys_from_env(production, data_dir),
             host=host,
             port=port,
             public_url=_env("PUBLIC_URL", f"http://{host}:{port}") or f"http://{host}:{port}",
@@ -179,6 +199,61 @@ class Settings:
 
     def replace(self, **changes: object) -> "Settings":
         return dataclasses.replace(self, **changes)
+
+
+def _check_data_key(settings: Settings) -> None:
+    data_key = settings.data_key or ""
+    if len(data_key) < keyring.MIN_KEY_LENGTH or data_key == DEV_SECRET:
+        raise SettingsError(
+            "Production mode needs SERVICEBANK_DATA_KEY (encrypts ID numbers) set to a random value of at least "
+            f"{keyring.MIN_KEY_LENGTH} characters, different from SERVICEBANK_SECRET_KEY. Until this version ID "
+            "numbers were encrypted with SERVICEBANK_SECRET_KEY when no data key was set: they stay readable, "
+            "then run `servicebank keys reencrypt` (docs/security.md, Secrets and keys).")
+    if data_key in settings.signing_keys():
+        raise SettingsError("SERVICEBANK_DATA_KEY must differ from SERVICEBANK_SECRET_KEY: the key that signs public "
+                            "codes must not also decrypt ID numbers.")
+
+
+def _split(raw: str | None) -> tuple[str, ...]:
+    return tuple(part.strip() for part in (raw or "").split(",") if part.strip())
+
+
+def _previous_secret_keys() -> tuple[keyring.RetiredKey, ...]:
+    previous = _split(_env("PREVIOUS_SECRET_KEYS"))
+    if not previous:
+        return ()
+    raw_until = _env("PREVIOUS_SECRET_KEYS_UNTIL") or ""
+    try:
+        until = dt.datetime.fromisoformat(raw_until.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise SettingsError("SERVICEBANK_PREVIOUS_SECRET_KEYS needs SERVICEBANK_PREVIOUS_SECRET_KEYS_UNTIL, the time "
+                            "old codes stop being accepted (e.g. 2026-12-13T00:00:00Z; "
+                            f"`servicebank keys rotate` prints it), got {raw_until!r}") from exc
+    until = until if until.tzinfo else until.replace(tzinfo=dt.UTC)
+    return tuple(keyring.RetiredKey(key, until) for key in previous)
+
+
+def _keys_from_env(production: bool, data_dir: Path) -> dict[str, object]:
+    """Signing and data keys: from the environment when set; else embedded mode's own keys file."""
+    secret_key, data_key = _env("SECRET_KEY") or "", _env("DATA_KEY") or None
+    keys: dict[str, object] = {
+        "secret_key": secret_key, "data_key": data_key, "previous_secret_keys": _previous_secret_keys(),
+        "previous_data_keys": _split(_env("PREVIOUS_DATA_KEYS")),
+        # What the code before per-install keys encrypted ID numbers with: the data key, else the secret key.
+        "legacy_data_keys": tuple(k for k in (data_key, secret_key or DEV_SECRET) if k),
+    }
+    if production or (secret_key and data_key):
+        return keys
+    try:
+        found = keyring.load_or_create(data_dir)
+    except (OSError, keyring.KeyFileError) as exc:
+        raise SettingsError(f"Embedded mode keeps its keys in {keyring.keys_path(data_dir)}: {exc}") from exc
+    return keys | {
+        "secret_key": secret_key or found.signing_key, "data_key": data_key or found.data_key,
+        "previous_secret_keys": keys["previous_secret_keys"] or found.previous_signing_keys,
+        "previous_data_keys": keys["previous_data_keys"] or found.previous_data_keys,
+        "keys_file": str(keyring.keys_path(data_dir)),
+    }
 
 
 @lru_cache(maxsize=1)

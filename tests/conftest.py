@@ -7,11 +7,14 @@ a server that cannot start fails the run with the reason; locally the PostgreSQL
 from __future__ import annotations
 
 import os
+import tempfile
 
 # The broker is chosen from the environment when first imported: tests use the in-process one.
 for _name in [n for n in os.environ if n.startswith("SERVICEBANK_") and not n.startswith("SERVICEBANK_TEST")]:
     if _name not in {"SERVICEBANK_PG_BIN", "SERVICEBANK_REQUIRE_SERVICES"}:
         os.environ.pop(_name)
+# Settings read from the environment in embedded mode keep their keys file here, not in the checkout.
+os.environ["SERVICEBANK_DATA_DIR"] = tempfile.mkdtemp(prefix="servicebank-test-data-")
 
 from collections.abc import AsyncIterator, Iterator  # noqa: E402
 
@@ -24,6 +27,7 @@ from servicebank.db import Database, metadata  # noqa: E402
 from tests.servers import PostgresServer, RedisServer, ServerUnavailable, services_required  # noqa: E402
 
 TEST_SECRET = "test-secret-" + "x" * 40
+TEST_DATA_KEY = "test-data-key-" + "d" * 40
 BACKENDS = ("sqlite", "postgres")
 
 
@@ -107,7 +111,7 @@ def postgres_url(postgres_server: PostgresServer) -> str:
 
 
 def make_settings(**overrides: object) -> Settings:
-    base = Settings(secret_key=TEST_SECRET, publish_events=False, embedded_worker=False,
+    base = Settings(secret_key=TEST_SECRET, data_key=TEST_DATA_KEY, publish_events=False, embedded_worker=False,
                     public_url="http://testserver")
     return base.replace(**overrides)
 

@@ -38,6 +38,7 @@ def test_up_serves_health_schema_and_demo_logins(tmp_path) -> None:  # noqa: ANN
         assert login.status_code == 200, login.text
         assert "organiser" in login.json()["me"]["roles"]
         assert (tmp_path / "servicebank.db").exists()
+        assert (tmp_path / "servicebank.keys").stat().st_mode & 0o077 == 0  # its own keys, private
     finally:
         proc.terminate()
         output = proc.communicate(timeout=30)[0]

@@ -6,6 +6,7 @@ import base64
 import datetime as dt
 import hashlib
 import hmac
+from collections.abc import Sequence
 
 from icalendar import Calendar, Event
 from sqlalchemy import select
@@ -14,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from servicebank.activities.access import STAFF_ONLY_STATUSES
 from servicebank.activities.models import Activity, ActivityStatus, Signup, SignupStatus
 from servicebank.errors import NotFound
+from servicebank.keyring import signed_by_any
 from servicebank.org.models import Community
 
 # Feeds show the recent past too, so yesterday's patrol does not vanish from the phone at once.
@@ -31,13 +33,13 @@ def volunteer_feed_token(secret_key: str, volunteer_id: int) -> str:
     return f"{volunteer_id}-{_signature(secret_key, volunteer_id)}"
 
 
-def volunteer_from_token(secret_key: str, token: str) -> int:
-    """The volunteer id a token was issued for, or 404 for anything forged or malformed."""
+def volunteer_from_token(secret_key: str | Sequence[str], token: str) -> int:
+    """The volunteer id a token was issued for (by any accepted key), or 404 for anything forged or malformed."""
     raw_id, _, signature = token.partition("-")
     if not raw_id.isdigit() or len(raw_id) > 18 or not signature:
         raise NotFound("No such calendar.", code="calendar_not_found")
     volunteer_id = int(raw_id)
-    if not hmac.compare_digest(signature, _signature(secret_key, volunteer_id)):
+    if not signed_by_any(signature, secret_key, lambda key: _signature(key, volunteer_id)):
         raise NotFound("No such calendar.", code="calendar_not_found")
     return volunteer_id
 

@@ -39,7 +39,7 @@ class CalendarController(Controller):
     async def volunteer(self, feed: str, db_session: AsyncSession, state: State) -> Response[bytes]:
         """A volunteer's activities as iCalendar; the signed token in the URL is the only key."""
         settings = _settings(state)
-        volunteer_id = volunteer_from_token(settings.secret_key, _strip_ics(feed))
+        volunteer_id = volunteer_from_token(settings.signing_keys(), _strip_ics(feed))
         host = urlparse(settings.public_url).hostname or "servicebank"
         return _ics(await volunteer_feed(db_session, volunteer_id=volunteer_id, host=host))
 

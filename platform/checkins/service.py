@@ -56,7 +56,7 @@ class ScanResult:
 
 async def scanner_for_card(session: AsyncSession, *, settings: Settings, card: str, staff: Principal) -> Scanner:
     """The volunteer on a scanned personal card; the card must be genuine and current."""
-    volunteer_id, version = tokens.verify_card_token(card, secret_key=settings.secret_key)
+    volunteer_id, version = tokens.verify_card_token(card, secret_key=settings.signing_keys())
     volunteer = await repo.get_volunteer(session, volunteer_id)
     if volunteer is None:
         raise tokens.TokenError("This card belongs to no volunteer any more.", code="card_invalid")
@@ -158,7 +158,7 @@ async def check_in(session: AsyncSession, *, settings: Settings, token: str, now
                    scanner: Scanner | None = None, bearer: str | None = None, expected_activity_id: int | None = None,
                    latitude: float | None = None, longitude: float | None = None) -> ScanResult:
     """Record a check-in for the bearer's volunteer (or the scanned card's); a second scan returns the record."""
-    activity_id = tokens.verify_kiosk_token(token, secret_key=settings.secret_key, purpose=tokens.CHECK_IN,
+    activity_id = tokens.verify_kiosk_token(token, secret_key=settings.signing_keys(now), purpose=tokens.CHECK_IN,
                                             rotation_seconds=settings.qr_rotation_seconds, now=now)
     if scanner is None and fast_scan.available(session):
         # One round trip: the statement records the common case itself and returns the context for the rest.
@@ -219,7 +219,7 @@ async def check_out(session: AsyncSession, *, settings: Settings, token: str, no
                     scanner: Scanner | None = None, bearer: str | None = None,
                     expected_activity_id: int | None = None) -> ScanResult:
     """Close the volunteer's attendance; minutes count only inside the activity window."""
-    activity_id = tokens.verify_kiosk_token(token, secret_key=settings.secret_key, purpose=tokens.CHECK_OUT,
+    activity_id = tokens.verify_kiosk_token(token, secret_key=settings.signing_keys(now), purpose=tokens.CHECK_OUT,
                                             rotation_seconds=settings.qr_rotation_seconds, now=now)
     ctx, scanner = await _context(session, activity_id=activity_id, expected=expected_activity_id, scanner=scanner,
                                   bearer=bearer, now=now)

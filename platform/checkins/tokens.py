@@ -15,9 +15,11 @@ import datetime as dt
 import hashlib
 import hmac
 import io
+from collections.abc import Sequence
 from functools import lru_cache
 
 from servicebank.errors import DomainError
+from servicebank.keyring import signed_by_any
 
 CHECK_IN = "check-in"
 CHECK_OUT = "check-out"
@@ -75,16 +77,17 @@ def issue_kiosk_token(*, secret_key: str, rotation_seconds: int, activity_id: in
     )
 
 
-def verify_kiosk_token(token: str, *, secret_key: str, rotation_seconds: int, purpose: str,
+def verify_kiosk_token(token: str, *, secret_key: str | Sequence[str], rotation_seconds: int, purpose: str,
                        now: dt.datetime) -> int:
-    """The activity id of a genuine, fresh kiosk token for `purpose`; raises TokenError otherwise."""
+    """The activity id of a genuine, fresh kiosk token for `purpose` signed with one of the accepted keys
+    (`Settings.signing_keys`); raises TokenError otherwise."""
     if not token or len(token) > _MAX_TOKEN_LENGTH:
         raise _invalid()
     parts = token.split(".")
     if len(parts) != 4 or parts[0] not in _CODE_PURPOSES or not parts[1].isdigit() or not parts[2].isdigit():
         raise _invalid()
     body = token.rpartition(".")[0]
-    if not hmac.compare_digest(parts[3], _sign(_key(secret_key, "kiosk"), body)):
+    if not signed_by_any(parts[3], secret_key, lambda key: _sign(_key(key, "kiosk"), body)):
         raise _invalid()
     token_purpose = _CODE_PURPOSES[parts[0]]
     if token_purpose != purpose:
@@ -112,12 +115,13 @@ def issue_card_token(*, secret_key: str, volunteer_id: int, card_version: int) -
     return f"{body}.{_sign(_key(secret_key, 'card'), body)}"
 
 
-def verify_card_token(token: str, *, secret_key: str) -> tuple[int, int]:
-    """(volunteer id, card version) of a genuine card token; raises TokenError otherwise."""
+def verify_card_token(token: str, *, secret_key: str | Sequence[str]) -> tuple[int, int]:
+    """(volunteer id, card version) of a card token signed with an accepted key; raises TokenError otherwise."""
     parts = token.split(".") if token and len(token) <= _MAX_TOKEN_LENGTH else []
     if len(parts) != 4 or parts[0] != _CARD_PREFIX or not parts[1].isdigit() or not parts[2].isdigit():
         raise TokenError("This is not a Service Bank volunteer card.", code="card_invalid")
-    if not hmac.compare_digest(parts[3], _sign(_key(secret_key, "card"), token.rpartition(".")[0])):
+    body = token.rpartition(".")[0]
+    if not signed_by_any(parts[3], secret_key, lambda key: _sign(_key(key, "card"), body)):
         raise TokenError("This is not a Service Bank volunteer card.", code="card_invalid")
     return int(parts[1]), int(parts[2])
 

@@ -15,12 +15,14 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+from collections.abc import Sequence
 from functools import lru_cache
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.checkins import tokens as card_tokens
 from servicebank.errors import DomainError
+from servicebank.keyring import signed_by_any
 from servicebank.points.accounts import upsert
 from servicebank.stores.models import UsedRedemptionCode
 from servicebank.volunteers.models import Volunteer
@@ -77,12 +79,13 @@ def _invalid() -> CodeError:
                      "on the phone, or scan the personal card.", code="redemption_code_invalid")
 
 
-def verify_code(code: str, *, secret_key: str, now: dt.datetime) -> ScannedCode:
-    """The volunteer a genuine, unexpired phone code names (spent or not: see `spend_code`)."""
+def verify_code(code: str, *, secret_key: str | Sequence[str], now: dt.datetime) -> ScannedCode:
+    """The volunteer a genuine (signed with an accepted key), unexpired phone code names (spent or not)."""
     parts = code.split(".") if code and len(code) <= _MAX_LENGTH else []
     if len(parts) != 5 or parts[0] != CODE_PREFIX or not parts[1].isdigit() or not parts[2].isdigit():
         raise _invalid()
-    if not hmac.compare_digest(parts[4], _sign(secret_key, code.rpartition(".")[0])):
+    body = code.rpartition(".")[0]
+    if not signed_by_any(parts[4], secret_key, lambda key: _sign(key, body)):
         raise _invalid()
     expires_at = dt.datetime.fromtimestamp(int(parts[2]), dt.UTC)
     if expires_at <= now:
@@ -91,7 +94,8 @@ def verify_code(code: str, *, secret_key: str, now: dt.datetime) -> ScannedCode:
     return ScannedCode(volunteer_id=int(parts[1]), method="code", nonce=parts[3], expires_at=expires_at)
 
 
-async def resolve(session: AsyncSession, code: str, *, secret_key: str, now: dt.datetime) -> ScannedCode:
+async def resolve(session: AsyncSession, code: str, *, secret_key: str | Sequence[str],
+                  now: dt.datetime) -> ScannedCode:
     """A phone code or a personal card, checked; a card must be the volunteer's current one."""
     code = (code or "").strip()
     if code.startswith(f"{CODE_PREFIX}."):

@@ -140,7 +140,7 @@ class MyRedemptionController(Controller):
                                  ) -> Response[bytes]:
         """The QR image of one of your own unexpired codes (the URLs the JSON answer gives)."""
         volunteer_id = principal.require_volunteer()
-        scanned = codes.verify_code(code, secret_key=_settings(request).secret_key, now=utcnow())
+        scanned = codes.verify_code(code, secret_key=_settings(request).signing_keys(), now=utcnow())
         if scanned.volunteer_id != volunteer_id:
             raise Forbidden("This code belongs to someone else.", code="not_your_code")
         return _image(code, format_)

@@ -42,7 +42,7 @@ async def scan(session: AsyncSession, *, actor: Principal, settings: Settings, s
     store = await get_store(session, store_id)
     require_till(actor, store)
     _open(store)
-    scanned = await codes.resolve(session, code, secret_key=settings.secret_key, now=now)
+    scanned = await codes.resolve(session, code, secret_key=settings.signing_keys(now), now=now)
     standing = await rules.volunteer_at_store(session, volunteer_id=scanned.volunteer_id, store=store)
     items = await repository.items_of_store(session, store.id)
     used = await repository.usage_this_month(session, volunteer_id=standing.volunteer.id,
@@ -144,7 +144,7 @@ async def redeem(session: AsyncSession, *, actor: Principal, settings: Settings,
     require_till(actor, store)
     _open(store)
     cart = _cart(lines)
-    scanned = await codes.resolve(session, code, secret_key=settings.secret_key, now=now)
+    scanned = await codes.resolve(session, code, secret_key=settings.signing_keys(now), now=now)
     standing = await rules.volunteer_at_store(session, volunteer_id=scanned.volunteer_id, store=store)
     volunteer_id = standing.volunteer.id
     items = await _items(session, store, cart)

@@ -61,9 +61,10 @@ async def phone_taken(session: AsyncSession, *, community_id: int, phone: str, e
     return (await session.scalar(query.limit(1))) is not None
 
 
-async def id_digest_taken(session: AsyncSession, *, community_id: int, digest: str,
+async def id_digest_taken(session: AsyncSession, *, community_id: int, digests: Iterable[str],
                           exclude_id: int | None = None) -> bool:
-    query = select(Volunteer.id).where(Volunteer.community_id == community_id, Volunteer.id_number_digest == digest)
+    query = select(Volunteer.id).where(Volunteer.community_id == community_id,
+                                       Volunteer.id_number_digest.in_(list(digests)))
     if exclude_id is not None:
         query = query.where(Volunteer.id != exclude_id)
     return (await session.scalar(query.limit(1))) is not None

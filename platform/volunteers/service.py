@@ -56,7 +56,7 @@ async def _set_id_number(session: AsyncSession, volunteer: Volunteer, *, vault: 
         raise InvalidInput(f"Unknown ID type {id_type!r}; use one of {', '.join(ID_TYPES)}.", code="invalid_id_type")
     number = validate_id_number(id_type, id_number)
     protected = vault.protect(number)
-    if await repository.id_digest_taken(session, community_id=volunteer.community_id, digest=protected.digest,
+    if await repository.id_digest_taken(session, community_id=volunteer.community_id, digests=vault.digests(number),
                                         exclude_id=volunteer.id):
         raise Conflict("A volunteer with this ID number is already registered in this community.",
                        code="duplicate_id_number")

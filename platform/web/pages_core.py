@@ -131,7 +131,7 @@ class CorePages(Controller):
         try:
             if purpose is None:
                 raise tokens.TokenError("invalid", code="qr_token_invalid")
-            activity_id = tokens.verify_kiosk_token(token, secret_key=settings.secret_key, purpose=purpose,
+            activity_id = tokens.verify_kiosk_token(token, secret_key=settings.signing_keys(), purpose=purpose,
                                                     rotation_seconds=settings.qr_rotation_seconds, now=utcnow())
             activity = await public_data.activity(db_session, activity_id)
             if principal.volunteer_id is None:

@@ -29,7 +29,7 @@ PER_MESSAGE = 100
 def _start_worker(db: Database) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SERVICEBANK_")}
     env.update(SERVICEBANK_DATABASE_URL=db.settings.database_url, SERVICEBANK_REDIS_URL=db.settings.redis_url or "",
-               SERVICEBANK_SECRET_KEY=db.settings.secret_key)
+               SERVICEBANK_SECRET_KEY=db.settings.secret_key, SERVICEBANK_DATA_KEY=db.settings.data_key or "")
     return subprocess.Popen([sys.executable, "-m", "dramatiq", "servicebank.workers.tasks", "-p", "1", "-t", "4"],
                             cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)

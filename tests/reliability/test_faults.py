@@ -42,7 +42,8 @@ pytestmark = [pytest.mark.postgres_only, pytest.mark.slow]
 def _env(settings) -> dict[str, str]:  # noqa: ANN001
     env = {k: v for k, v in os.environ.items() if not k.startswith("SERVICEBANK_")}
     env.update(SERVICEBANK_DATABASE_URL=settings.database_url, SERVICEBANK_REDIS_URL=settings.redis_url,
-               SERVICEBANK_SECRET_KEY=settings.secret_key, SERVICEBANK_EMBEDDED_WORKER="0",
+               SERVICEBANK_SECRET_KEY=settings.secret_key, SERVICEBANK_DATA_KEY=settings.data_key or "",
+               SERVICEBANK_EMBEDDED_WORKER="0",
                SERVICEBANK_OUTBOX_SWEEP_AFTER_SECONDS="3", PYTHONPATH=str(ROOT))
     return env
 

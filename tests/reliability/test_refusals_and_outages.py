@@ -22,7 +22,8 @@ GOOD_SECRET = "s" * 48
     ({"redis_url": None}, "REDIS_URL"),
 ])
 def test_production_refuses_unsafe_settings(changes: dict, fragment: str) -> None:
-    settings = Settings(mode="production", database_url=PG, redis_url="redis://127.0.0.1:1/0", secret_key=GOOD_SECRET)
+    settings = Settings(mode="production", database_url=PG, redis_url="redis://127.0.0.1:1/0", secret_key=GOOD_SECRET,
+                        data_key="d" * 48)
     settings.validate()
     with pytest.raises(SettingsError, match=fragment):
         settings.replace(**changes).validate()

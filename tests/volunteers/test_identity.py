@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from servicebank.config import Settings
+from servicebank.config import Settings, SettingsError
 from servicebank.errors import InvalidInput
 from servicebank.volunteers.identity import (
     RESIDENT_ID, IdentityVault, mask_id_number, resident_id_check_char, validate_id_number, vault,
@@ -72,8 +72,29 @@ def test_digest_is_keyed_stable_and_ignores_formatting() -> None:
     assert len(a.digest(VALID)) == 64
 
 
-def test_data_key_takes_precedence_over_secret_key() -> None:
-    plain = vault(Settings(secret_key="s" * 40))
-    with_data_key = vault(Settings(secret_key="s" * 40, data_key="d" * 40))
-    assert plain.digest(VALID) != with_data_key.digest(VALID)
-    assert with_data_key.decrypt(with_data_key.encrypt(VALID)) == VALID
+def test_the_vault_uses_the_data_key_never_the_signing_key() -> None:
+    settings = Settings(secret_key="s" * 40, data_key="d" * 40)
+    sealed = vault(settings).encrypt(VALID)
+    assert vault(settings).decrypt(sealed) == VALID
+    assert vault(settings).digest(VALID) == IdentityVault("d" * 40).digest(VALID)
+    assert vault(settings).digest(VALID) != IdentityVault("s" * 40).digest(VALID)
+    with pytest.raises(ValueError):
+        IdentityVault("s" * 40).decrypt(sealed)
+    with pytest.raises(SettingsError, match="DATA_KEY"):
+        vault(Settings(secret_key="s" * 40))
+
+
+def test_the_old_shared_key_opens_old_values_only_never_new_ones() -> None:
+    import base64
+    import os
+
+    from servicebank.volunteers.identity import _DataKey
+
+    nonce = os.urandom(12)
+    sealed = _DataKey("s" * 40).aead.encrypt(nonce, VALID.encode(), b"v1")
+    old_value = "v1:" + base64.urlsafe_b64encode(nonce + sealed).decode()
+    upgraded = IdentityVault("d" * 40, legacy=["s" * 40])
+    assert upgraded.decrypt(old_value) == VALID
+    assert IdentityVault("s" * 40).digest(VALID) in upgraded.digests(VALID)  # duplicates of old rows are found
+    with pytest.raises(ValueError):
+        upgraded.decrypt(IdentityVault("s" * 40).encrypt(VALID))  # a new-format value under the signing key

@@ -143,6 +143,7 @@ def main() -> None:
     url = f"sqlite+aiosqlite:///{os.path.join(data_dir, 'web.db')}"
     os.environ.update(SERVICEBANK_DATABASE_URL=url, SERVICEBANK_PORT=str(port),
                       SERVICEBANK_PUBLIC_URL=f"http://127.0.0.1:{port}", SERVICEBANK_SECRET_KEY=SECRET_KEY,
+                      SERVICEBANK_DATA_KEY="d" * 48,  # explicit keys: no keys file in the checkout
                       SERVICEBANK_EMBEDDED_WORKER="1", SERVICEBANK_PUBLISH_EVENTS="1")
     world = asyncio.run(build_world(url))
     print(json.dumps(world), flush=True)
