@@ -166,7 +166,8 @@ def _unexpected(request: Request, exc: Exception, checked: bool = False) -> Resp
     from_driver = isinstance(exc, OSError) or type(exc).__module__.startswith(("asyncpg", "aiosqlite", "sqlite3"))
     if not checked and from_driver and is_connection_error(exc):
         return _database_down(request, exc)  # type: ignore[arg-type]
-    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    # The route template, not the path: a path may hold a check-in token or a calendar-feed key.
+    log.exception("unhandled error on %s %s", request.method, request.scope.get("path_template") or "unmatched")
     return problem(HTTP_500_INTERNAL_SERVER_ERROR, "internal_error",
                    "Something went wrong on our side. It has been logged; please try again.")
 
