@@ -13,7 +13,7 @@ import click
 
 from servicebank.cli_support import emit, fail, json_option, run_with_db
 from servicebank.config import SettingsError, get_settings
-from servicebank.registry import domain_modules
+from servicebank.domains import domain_modules
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from litestar import MediaType, Request, Response
-from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
-from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
-from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError
+if TYPE_CHECKING:  # Litestar and SQLAlchemy load when a response is built, not for the command line
+    from litestar import Request, Response
+    from litestar.exceptions import HTTPException, ValidationException
+    from sqlalchemy.exc import DBAPIError, IntegrityError
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +96,8 @@ def problem(status: int, code: str, message: str, **extra: Any) -> Response[dict
     body: dict[str, Any] = {"type": f"https://servicebank.invalid/problems/{code}", "title": message,
                             "status": status, "code": code, "detail": message}
     body.update({k: v for k, v in extra.items() if v is not None})
+    from litestar import Response
+
     headers = {"Retry-After": "5"} if status == 503 else None
     if status == 429 and extra.get("retry_after"):
         headers = {"Retry-After": str(extra["retry_after"])}
@@ -117,6 +119,8 @@ def _validation_error(_: Request, exc: ValidationException) -> Response[Any]:
 
 
 def _http_error(_: Request, exc: HTTPException) -> Response[Any]:
+    from litestar.exceptions import NotAuthorizedException
+
     status = exc.status_code
     code = _HTTP_CODES.get(status, "http_error")
     message = exc.detail or code.replace("_", " ")
@@ -140,6 +144,8 @@ _CONNECTION_HINTS = ("connect", "connection", "server closed", "terminating", "s
 
 def is_connection_error(exc: BaseException) -> bool:
     """True for errors that mean the database is unreachable, not that our query is wrong."""
+    from sqlalchemy.exc import DBAPIError
+
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return True
     if isinstance(exc, (ConnectionError, TimeoutError)):
@@ -168,11 +174,14 @@ def _unexpected(request: Request, exc: Exception, checked: bool = False) -> Resp
         return _database_down(request, exc)  # type: ignore[arg-type]
     # The route template, not the path: a path may hold a check-in token or a calendar-feed key.
     log.exception("unhandled error on %s %s", request.method, request.scope.get("path_template") or "unmatched")
-    return problem(HTTP_500_INTERNAL_SERVER_ERROR, "internal_error",
+    return problem(500, "internal_error",
                    "Something went wrong on our side. It has been logged; please try again.")
 
 
 def exception_handlers() -> dict[Any, Any]:
+    from litestar.exceptions import HTTPException, ValidationException
+    from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError
+
     return {
         DomainError: _domain_error,
         ValidationException: _validation_error,
@@ -190,5 +199,5 @@ def exception_handlers() -> dict[Any, Any]:
 
 __all__ = [
     "Conflict", "DomainError", "Forbidden", "InvalidInput", "NotFound", "PROBLEM_JSON", "ServiceUnavailable",
-    "TooManyRequests", "Unauthenticated", "exception_handlers", "problem", "MediaType",
+    "TooManyRequests", "Unauthenticated", "exception_handlers", "problem",
 ]

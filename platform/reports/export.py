@@ -5,10 +5,6 @@ from __future__ import annotations
 import csv
 import io
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-
 from servicebank.reports.schemas import BreakdownRow, TaizhangOut
 
 SUMMARY_HEADERS = ["指标", "本期", "去年同期", "同比增减", "同比增长率(%)"]
@@ -62,6 +58,10 @@ def title(report: TaizhangOut) -> str:
 
 def to_xlsx(report: TaizhangOut) -> bytes:
     """An .xlsx workbook: a title row, then the table with a bold header, one sheet per table."""
+    from openpyxl import Workbook  # loaded on first use: it would slow every process's start
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
     book = Workbook()
     book.remove(book.active)
     header_fill = PatternFill("solid", fgColor="F8E0E0")
