@@ -93,11 +93,11 @@ _HTTP_CODES = {
 
 def problem(status: int, code: str, message: str, **extra: Any) -> Response[dict[str, Any]]:
     """A problem+json response (RFC 9457) with our stable `code`."""
+    from litestar import Response
+
     body: dict[str, Any] = {"type": f"https://servicebank.invalid/problems/{code}", "title": message,
                             "status": status, "code": code, "detail": message}
     body.update({k: v for k, v in extra.items() if v is not None})
-    from litestar import Response
-
     headers = {"Retry-After": "5"} if status == 503 else None
     if status == 429 and extra.get("retry_after"):
         headers = {"Retry-After": str(extra["retry_after"])}
