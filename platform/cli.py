@@ -134,7 +134,10 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
 
     uvicorn.run("servicebank.app:create_app", factory=True, host=host or settings.host,
                 port=port or settings.port, workers=workers, log_level="info",
-                log_config=_uvicorn_log_config(settings), access_log=False)
+                log_config=_uvicorn_log_config(settings), access_log=False,
+                # uvicorn kills a worker process that misses a 5 s ping; on a busy machine a starting
+                # one can, and was killed and restarted over and over. Hung ones still go, after 30 s.
+                timeout_worker_healthcheck=30)
 
 
 @cli.command()
