@@ -48,8 +48,9 @@ def request_id_and_metrics(app: ASGIApp) -> ASGIApp:
             method = scope.get("method", "GET")
             route = scope.get("path_template") or "unmatched"
             metrics.observe_request(method, route, status, seconds)
-            access_log.info("%s %s %s", method, route, status, extra={
-                "method": method, "route": route, "status": status, "duration_ms": round(seconds * 1000, 1)})
+            duration_ms = round(seconds * 1000, 1)
+            access_log.info("%s %s %s %sms", method, route, status, duration_ms, extra={
+                "method": method, "route": route, "status": status, "duration_ms": duration_ms})
         # Reset only on success: an exception escaping to the server is logged there, in this same
         # task, and its traceback line should still carry the request id.
         request_id_var.reset(token)
