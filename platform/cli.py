@@ -165,11 +165,11 @@ def worker(processes: int, threads: int, shutdown_timeout: int) -> None:
 @cli.command()
 def scheduler() -> None:
     """Run the scheduler (one active instance; extra ones stand by)."""
+    import asyncio
+
     settings = _settings_or_exit(logs=True)
     from servicebank.workers import tasks  # noqa: F401  (actors and periodic jobs)
     from servicebank.workers.scheduler import run_scheduler
-
-    import asyncio
 
     async def main(db) -> None:  # noqa: ANN001
         # SIGTERM (systemd, docker) stops it within one tick, releasing the leader lock for a standby.
