@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -18,7 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank import health, registry
 from servicebank.observability import routes as metrics_routes
-from servicebank.observability.logs import configure_logging
 from servicebank.observability.middleware import request_id_and_metrics
 from servicebank.accounts.dependencies import provide_optional_principal, provide_principal
 from servicebank.config import Settings, get_settings
@@ -86,18 +84,14 @@ async def _database_lifespan(app: Litestar) -> AsyncIterator[None]:
 def create_app(settings: Settings | None = None, *, db: Database | None = None) -> Litestar:
     """Build the application for these settings (read from the environment when omitted)."""
     settings = (settings or get_settings()).validate()
-    if os.environ.get("SERVICEBANK_CONFIGURE_LOGGING") == "1":
-        # Set by the CLI so that every uvicorn worker process logs the same way.
-        configure_logging(json_logs=settings.json_logs)
     db = db or Database(settings, publisher=_publisher(settings))
     dependencies: dict[str, Any] = {
         "db_session": Provide(provide_db_session),
         "principal": Provide(provide_principal),
         "optional_principal": Provide(provide_optional_principal),
     }
-    return Litestar(
+    app = Litestar(
         route_handlers=[*health.ROUTES, *metrics_routes.ROUTES, *registry.route_handlers()],
-        middleware=[request_id_and_metrics],
         dependencies=dependencies,
         exception_handlers=exception_handlers(),
         state=State({"db": db, "settings": settings}),
@@ -112,4 +106,10 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         ),
         request_max_body_size=settings.max_upload_bytes,
         debug=settings.debug,
+        # Logging is configured once per process by the CLI (observability/logs.py); Litestar's
+        # default would replace that handler with its own plain-text one.
+        logging_config=None,
     )
+    # Around everything, so that requests no route matches are counted and logged as well.
+    app.asgi_handler = request_id_and_metrics(app.asgi_handler)
+    return app

@@ -5,21 +5,33 @@ Every command has --help; commands that print data take --json.
 
 from __future__ import annotations
 
+import logging
 import os
-import subprocess
-import sys
+import signal
 
 import click
 
 from servicebank import keys_cli
 from servicebank.cli_support import emit, fail, json_option, run_with_db
 from servicebank.config import SettingsError, get_settings
-from servicebank.registry import domain_modules
+from servicebank.domains import domain_modules
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def cli() -> None:
     """Service Bank (社区志愿服务银行): volunteering, QR check-in and a community time bank."""
+    _configure_logs()
+
+
+def _configure_logs() -> None:
+    """Every command logs the same way: JSON lines in production (SERVICEBANK_JSON_LOGS)."""
+    from servicebank.observability.logs import configure_logging
+
+    try:
+        json_logs = get_settings().json_logs
+    except SettingsError:
+        json_logs = False  # the command itself reports the bad setting
+    configure_logging(json_logs=json_logs)
 
 
 def _settings_or_exit(*, logs: bool = False):  # noqa: ANN202
@@ -29,11 +41,15 @@ def _settings_or_exit(*, logs: bool = False):  # noqa: ANN202
         fail(str(exc), code="bad_settings", as_json=False, exit_code=2)
         raise  # unreachable
     if logs:
-        from servicebank.observability.logs import configure_logging
-
-        os.environ["SERVICEBANK_CONFIGURE_LOGGING"] = "1"
-        configure_logging(json_logs=settings.json_logs)
+        _configure_logs()
     return settings
+
+
+def _uvicorn_log_config(settings) -> dict:  # noqa: ANN001
+    """uvicorn installs this in its own process and in every worker process it starts."""
+    from servicebank.observability.logs import log_config
+
+    return log_config(json_logs=settings.json_logs)
 
 
 def _print_welcome(settings, logins: list[dict[str, str]] | None) -> None:  # noqa: ANN001
@@ -111,7 +127,8 @@ def up(host: str | None, port: int | None, no_demo: bool) -> None:
     import uvicorn
 
     uvicorn.run("servicebank.app:create_app", factory=True, host=settings.host, port=settings.port,
-                log_level="info", log_config=None, proxy_headers=False)
+                log_level="info", log_config=_uvicorn_log_config(settings), access_log=False,
+                proxy_headers=False)
 
 
 @cli.command()
@@ -124,34 +141,53 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
     import uvicorn
 
     uvicorn.run("servicebank.app:create_app", factory=True, host=host or settings.host,
-                port=port or settings.port, workers=workers, log_level="info", log_config=None,
-                access_log=False)
+                port=port or settings.port, workers=workers, log_level="info",
+                log_config=_uvicorn_log_config(settings), access_log=False,
+                # uvicorn kills a worker process that misses a 5 s ping; on a busy machine a starting
+                # one can, and was killed and restarted over and over. Hung ones still go, after 30 s.
+                timeout_worker_healthcheck=30)
 
 
 @cli.command()
 @click.option("--processes", "-p", default=1, show_default=True, help="Worker processes.")
 @click.option("--threads", "-t", default=8, show_default=True, help="Threads per process.")
-def worker(processes: int, threads: int) -> None:
+@click.option("--shutdown-timeout", default=30, show_default=True,
+              help="Seconds a stopping worker waits for the messages in hand before it gives them back.")
+def worker(processes: int, threads: int, shutdown_timeout: int) -> None:
     """Run Dramatiq worker processes (event dispatch, tallies, notifications, reports)."""
-    settings = _settings_or_exit()
+    settings = _settings_or_exit(logs=True)
     if not settings.redis_url:
         fail("A separate worker needs SERVICEBANK_REDIS_URL; in embedded mode `servicebank up` runs the worker "
              "inside the API process.", code="no_broker", as_json=False, exit_code=2)
-    cmd = [sys.executable, "-m", "dramatiq", "servicebank.workers.tasks", "-p", str(processes), "-t", str(threads)]
-    raise SystemExit(subprocess.call(cmd))
+    # Dramatiq's own main runs in this process, so this PID is the one that gets SIGTERM from systemd or
+    # docker: it passes it on to its worker processes and waits for them. Its worker processes are forked
+    # from here and keep the logging set up above (--skip-logging).
+    from dramatiq.cli import main as dramatiq_main, make_argument_parser
+
+    args = make_argument_parser().parse_args([
+        "servicebank.workers.tasks", "-p", str(processes), "-t", str(threads), "--skip-logging",
+        "--worker-shutdown-timeout", str(shutdown_timeout * 1000)])
+    raise SystemExit(dramatiq_main(args))
 
 
 @cli.command()
 def scheduler() -> None:
     """Run the scheduler (one active instance; extra ones stand by)."""
+    import asyncio
+
     settings = _settings_or_exit(logs=True)
     from servicebank.workers import tasks  # noqa: F401  (actors and periodic jobs)
     from servicebank.workers.scheduler import run_scheduler
 
     async def main(db) -> None:  # noqa: ANN001
-        await run_scheduler(db)
+        # SIGTERM (systemd, docker) stops it within one tick, releasing the leader lock for a standby.
+        stop = asyncio.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            asyncio.get_running_loop().add_signal_handler(signum, stop.set)
+        await run_scheduler(db, stop=stop)
 
-    click.echo(f"scheduler running against {settings.database_url.split('@')[-1]}")
+    logging.getLogger("servicebank.scheduler").info("scheduler running against %s",
+                                                    settings.database_url.split("@")[-1])
     try:
         run_with_db(main)
     except KeyboardInterrupt:

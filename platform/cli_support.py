@@ -9,12 +9,14 @@ import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from servicebank.config import get_settings
-from servicebank.db import Database
+
+if TYPE_CHECKING:  # the database layer (SQLAlchemy, advanced-alchemy) loads only when a command runs
+    from servicebank.db import Database
 
 T = TypeVar("T")
 
@@ -23,6 +25,8 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print machin
 
 def run_with_db(work: Callable[[Database], Awaitable[T]], *, publish: bool = True) -> T:
     """Run `work(db)` on a fresh database connection; events recorded are sent after commit."""
+
+    from servicebank.db import Database
 
     async def main() -> T:
         publisher = None

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from litestar import MediaType, Request, Response
-from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
-from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
-from sqlalchemy.exc import DataError, DBAPIError, DisconnectionError, IntegrityError, InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
+if TYPE_CHECKING:  # Litestar and SQLAlchemy load when a response is built, not for the command line
+    from litestar import Request, Response
+    from litestar.exceptions import HTTPException, ValidationException
+    from sqlalchemy.exc import DBAPIError, IntegrityError
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +95,8 @@ _HTTP_CODES = {
 
 def problem(status: int, code: str, message: str, **extra: Any) -> Response[dict[str, Any]]:
     """A problem+json response (RFC 9457) with our stable `code`."""
+    from litestar import Response
+
     body: dict[str, Any] = {"type": f"https://servicebank.invalid/problems/{code}", "title": message,
                             "status": status, "code": code, "detail": message}
     body.update({k: v for k, v in extra.items() if v is not None})
@@ -119,6 +121,8 @@ def _validation_error(_: Request, exc: ValidationException) -> Response[Any]:
 
 
 def _http_error(_: Request, exc: HTTPException) -> Response[Any]:
+    from litestar.exceptions import NotAuthorizedException
+
     status = exc.status_code
     code = _HTTP_CODES.get(status, "http_error")
     message = exc.detail or code.replace("_", " ")
@@ -140,8 +144,13 @@ _CONNECTION_HINTS = ("connect", "connection", "server closed", "terminating", "s
                      "timeout", "timed out", "database is locked", "too many clients")
 
 
+@functools.cache
 def _connection_failure_types() -> tuple[type[BaseException], ...]:
-    """Driver exceptions that say the connection failed (not the statement), whatever their message."""
+    """Driver exceptions that say the connection failed (not the statement), whatever their message; built on
+    first use so the command line does not import SQLAlchemy."""
+    from sqlalchemy.exc import DisconnectionError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
     kinds: list[type[BaseException]] = [ConnectionError, TimeoutError, DisconnectionError, PoolTimeout]
     with contextlib.suppress(ImportError):
         import asyncpg
@@ -159,9 +168,6 @@ def _connection_failure_types() -> tuple[type[BaseException], ...]:
     return tuple(kinds)
 
 
-_FAILURE_TYPES = _connection_failure_types()
-
-
 def _causes(exc: BaseException) -> list[BaseException]:
     """The error, the driver error SQLAlchemy wrapped, and what that one was raised from."""
     chain: list[BaseException] = []
@@ -174,10 +180,12 @@ def _causes(exc: BaseException) -> list[BaseException]:
 
 def is_connection_failure(exc: BaseException) -> bool:
     """True when the error's type (or a wrapped driver error's) means the connection is unusable."""
+    from sqlalchemy.exc import DBAPIError
+
     for cause in _causes(exc):
         if isinstance(cause, DBAPIError) and cause.connection_invalidated:
             return True
-        if isinstance(cause, _FAILURE_TYPES):
+        if isinstance(cause, _connection_failure_types()):
             return True
         # asyncpg's "connection is closed" and "another operation is in progress"; its DataError is a
         # ValueError too, and means bad input.
@@ -217,12 +225,16 @@ def _unexpected(request: Request, exc: Exception, checked: bool = False) -> Resp
     from_driver = isinstance(exc, OSError) or type(exc).__module__.startswith(("asyncpg", "aiosqlite", "sqlite3"))
     if not checked and (is_connection_failure(exc) or (from_driver and is_connection_error(exc))):
         return _database_down(request, exc)  # type: ignore[arg-type]
-    log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return problem(HTTP_500_INTERNAL_SERVER_ERROR, "internal_error",
+    # The route template, not the path: a path may hold a check-in token or a calendar-feed key.
+    log.exception("unhandled error on %s %s", request.method, request.scope.get("path_template") or "unmatched")
+    return problem(500, "internal_error",
                    "Something went wrong on our side. It has been logged; please try again.")
 
 
 def exception_handlers() -> dict[Any, Any]:
+    from litestar.exceptions import HTTPException, ValidationException
+    from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError
+
     return {
         DomainError: _domain_error,
         ValidationException: _validation_error,
@@ -240,5 +252,5 @@ def exception_handlers() -> dict[Any, Any]:
 
 __all__ = [
     "Conflict", "DomainError", "Forbidden", "InvalidInput", "NotFound", "PROBLEM_JSON", "ServiceUnavailable",
-    "TooManyRequests", "Unauthenticated", "exception_handlers", "problem", "MediaType",
+    "TooManyRequests", "Unauthenticated", "exception_handlers", "problem",
 ]

@@ -1,6 +1,6 @@
 """Every domain's models, routes, event handlers and actors, imported in one place.
 
-Adding a domain: append its modules here. Models must be imported before create_all/Alembic,
+Adding a domain: add it to DOMAINS in domains.py. Models must be imported before create_all/Alembic,
 handlers before the dispatch actor runs, actors before the worker starts.
 """
 
@@ -9,27 +9,8 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-DOMAINS = (
-    "org", "accounts", "volunteers", "audit", "activities", "notifications", "checkins", "points",
-    "stores", "honours", "reports", "web",
-)
-
-
-def _optional(module: str) -> ModuleType | None:
-    try:
-        return importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        # Only a missing domain module is optional; a broken import inside one must be loud.
-        if exc.name != module:
-            raise
-        return None
-
-
-def domain_modules(kind: str) -> list[ModuleType]:
-    """The `<domain>.<kind>` modules that exist, in domain order."""
-    found = [_optional(f"servicebank.{domain}.{kind}") for domain in DOMAINS]
-    return [m for m in found if m is not None]
-
+# The domain list lives in domains.py, which the command line imports without loading any model.
+from servicebank.domains import DOMAINS, domain_modules  # noqa: F401
 
 importlib.import_module("servicebank.events")
 importlib.import_module("servicebank.workers.scheduler")  # SchedulerRun table

@@ -7,8 +7,8 @@ import datetime as dt
 import hashlib
 import hmac
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from icalendar import Calendar, Event
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,6 +17,9 @@ from servicebank.activities.models import Activity, ActivityStatus, Signup, Sign
 from servicebank.errors import NotFound
 from servicebank.keyring import signed_by_any
 from servicebank.org.models import Community
+
+if TYPE_CHECKING:  # icalendar loads on the first feed request, not at every process's start
+    from icalendar import Calendar, Event
 
 # Feeds show the recent past too, so yesterday's patrol does not vanish from the phone at once.
 PAST_WINDOW = dt.timedelta(days=60)
@@ -45,6 +48,8 @@ def volunteer_from_token(secret_key: str | Sequence[str], token: str) -> int:
 
 
 def _event(activity: Activity, *, host: str, tentative: bool = False) -> Event:
+    from icalendar import Event
+
     event = Event()
     event.add("uid", f"activity-{activity.id}@{host}")
     event.add("dtstamp", activity.updated_at or activity.created_at)
@@ -69,6 +74,8 @@ def _event(activity: Activity, *, host: str, tentative: bool = False) -> Event:
 
 
 def _calendar(name: str) -> Calendar:
+    from icalendar import Calendar
+
     cal = Calendar()
     cal.add("prodid", "-//Service Bank//社区志愿服务银行//ZH")
     cal.add("version", "2.0")

@@ -5,9 +5,6 @@ from __future__ import annotations
 import io
 from urllib.parse import quote
 
-import qrcode
-from fpdf import FPDF
-
 from servicebank.honours.fonts import cjk_font
 from servicebank.honours.models import Certificate, CertificateStatus
 
@@ -52,6 +49,9 @@ def fields(cert: Certificate) -> list[tuple[str, str]]:
 
 def render(cert: Certificate, *, public_url: str) -> bytes:
     """The issued (or revoked, watermarked) certificate as PDF bytes."""
+    import qrcode  # fpdf2 and qrcode load on first use: they would slow every process's start
+    from fpdf import FPDF
+
     regular = cjk_font()
     pdf = FPDF(format="A4")
     pdf.set_title(f"志愿服务证明 {cert.number}")

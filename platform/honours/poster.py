@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import io
 from zoneinfo import ZoneInfo
 
-import qrcode
-from fpdf import FPDF
-from PIL import Image, ImageDraw, ImageFont
-
 from servicebank.honours.fonts import bold_or_regular, cjk_font
 from servicebank.honours.schemas import PublicEntryOut, PublicListOut
+
+if TYPE_CHECKING:  # fpdf2, qrcode and Pillow load on first use: they would slow every process's start
+    from PIL import Image
 
 RED = (190, 30, 45)
 GOLD = (250, 220, 150)
@@ -41,11 +42,15 @@ def _subtitle(data: PublicListOut, timezone: str) -> str:
 
 
 def _qr_image(url: str) -> Image.Image:
+    import qrcode
+
     return qrcode.make(url, box_size=6, border=2).get_image().convert("RGB")
 
 
 def render_png(data: PublicListOut, *, url: str, timezone: str = DEFAULT_TZ, width: int = 1080) -> bytes:
     """The poster as a PNG image."""
+    from PIL import Image, ImageDraw, ImageFont
+
     regular, bold = cjk_font(), bold_or_regular()
     title_font = ImageFont.truetype(bold.path, 54, index=bold.index)
     head_font = ImageFont.truetype(bold.path, 40, index=bold.index)
@@ -82,6 +87,8 @@ def render_png(data: PublicListOut, *, url: str, timezone: str = DEFAULT_TZ, wid
 
 def render_pdf(data: PublicListOut, *, url: str, timezone: str = DEFAULT_TZ) -> bytes:
     """The poster as an A4 PDF with embedded (subset) Noto Sans CJK."""
+    from fpdf import FPDF
+
     regular = cjk_font()
     pdf = FPDF(format="A4")
     pdf.set_title(f"{data.scope_name} {data.month} 光荣榜")

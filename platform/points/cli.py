@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from servicebank.cli_support import emit, fail, json_option, progress, run_with_db
-from servicebank.db import Database
+
+if TYPE_CHECKING:
+    from servicebank.db import Database
 
 
 def _human_report(data: dict) -> str:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
 from servicebank.reports.schemas import BreakdownRow, TaizhangOut
 from servicebank.spreadsheets import append_row, append_rows, csv_text, workbook_bytes
@@ -60,6 +57,10 @@ def title(report: TaizhangOut) -> str:
 
 def to_xlsx(report: TaizhangOut) -> bytes:
     """An .xlsx workbook: a title row, then the table with a bold header, one sheet per table."""
+    from openpyxl import Workbook  # loaded on first use: it would slow every process's start
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
     book = Workbook()
     book.remove(book.active)
     header_fill = PatternFill("solid", fgColor="F8E0E0")

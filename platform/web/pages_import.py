@@ -8,8 +8,6 @@ import binascii
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
-from openpyxl import Workbook
-from openpyxl.styles import Font
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
@@ -43,6 +41,9 @@ FIELD_NAMES = {
 
 def template_xlsx() -> bytes:
     """A blank roster workbook: the header row the importer knows, and a sheet explaining each column."""
+    from openpyxl import Workbook  # loaded on first use: it would slow every process's start
+    from openpyxl.styles import Font
+
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "花名册"
