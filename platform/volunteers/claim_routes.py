@@ -19,12 +19,17 @@ from servicebank.volunteers.schemas import LoginClaimOut
 async def claim_views(session: AsyncSession, rows: list[LoginClaim]) -> list[LoginClaimOut]:
     """Claims with the number, name and status of the record each one asks for."""
     ids = sorted({c.volunteer_id for c in rows})
-    people = {v.id: v for v in (await session.scalars(select(Volunteer).where(among(session, Volunteer.id, ids))))
-              } if ids else {}
-    return [LoginClaimOut(id=c.id, community_id=c.community_id, volunteer_id=c.volunteer_id,
-                          volunteer_number=people[c.volunteer_id].number, volunteer_name=people[c.volunteer_id].real_name,
-                          volunteer_status=people[c.volunteer_id].status, phone=c.phone, claimed_name=c.claimed_name,
-                          status=c.status, created_at=c.created_at, decided_at=c.decided_at) for c in rows]
+    found = (await session.scalars(select(Volunteer).where(among(session, Volunteer.id, ids)))).all() if ids else []
+    people = {v.id: v for v in found}
+
+    def out(c: LoginClaim) -> LoginClaimOut:
+        record = people[c.volunteer_id]
+        return LoginClaimOut(id=c.id, community_id=c.community_id, volunteer_id=c.volunteer_id,
+                             volunteer_number=record.number, volunteer_name=record.real_name,
+                             volunteer_status=record.status, phone=c.phone, claimed_name=c.claimed_name,
+                             status=c.status, created_at=c.created_at, decided_at=c.decided_at)
+
+    return [out(c) for c in rows]
 
 
 class LoginClaimController(Controller):
