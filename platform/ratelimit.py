@@ -55,15 +55,17 @@ class RateLimiter:
             await self._redis.aclose()
 
 
-_limiters: dict[int, RateLimiter] = {}
+# The settings object is kept with its limiter: a freed object's id could be reused by the next app's settings,
+# which would then inherit the old app's counts.
+_limiters: dict[int, tuple[Settings, RateLimiter]] = {}
 
 
 def limiter_for(settings: Settings) -> RateLimiter:
     """One limiter per settings object (per app)."""
     key = id(settings)
     if key not in _limiters:
-        _limiters[key] = RateLimiter(settings)
-    return _limiters[key]
+        _limiters[key] = (settings, RateLimiter(settings))
+    return _limiters[key][1]
 
 
 def rate_limit_guard(name: str, *, limit: int, window_seconds: int, what: str):  # noqa: ANN201

@@ -13,12 +13,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from servicebank.accounts.models import User
+from servicebank.accounts.models import Role, RoleGrant, User
 from servicebank.activities.models import Activity, Signup, SignupStatus
 from servicebank.config import Settings, get_settings
 from servicebank.events import OutboxEvent, subscribe
 from servicebank.notifications.channels import CHANNELS, Message, Recipient
-from servicebank.volunteers.models import TeamMember, Volunteer
+from servicebank.org.models import Community
+from servicebank.volunteers.models import LoginClaim, TeamMember, Volunteer
 
 
 def _settings(session: AsyncSession) -> Settings:
@@ -150,3 +151,29 @@ async def on_star_level(session: AsyncSession, event: OutboxEvent) -> None:
     message = Message(type=event.type, title=f"恭喜成为{level}星级志愿者",
                       body=f"您的累计服务时长已达到{level}星级志愿者标准，感谢您的奉献！")
     await deliver(session, event, await recipients_for(session, [event.payload["volunteer_id"]]), message)
+
+
+@subscribe("volunteer.registration_attempted")
+async def on_registration_attempt(session: AsyncSession, event: OutboxEvent) -> None:
+    """Tell a login's owner that someone signed up with their phone: the sign-up answer itself says nothing."""
+    community = await session.get(Community, event.payload["community_id"])
+    where = community.name if community is not None else "社区"
+    message = Message(type=event.type, title="有人用您的手机号申请注册志愿者",
+                      body=f"有人用您的手机号申请加入{where}的志愿者。如果是您本人：您已有账号，请直接用手机号登录。"
+                           "如果不是您：不用理会，您的账号没有任何变化。")
+    await deliver(session, event, [Recipient(volunteer_id=None, user_id=event.payload["user_id"])], message)
+
+
+@subscribe("volunteer.login_claimed")
+async def on_login_claimed(session: AsyncSession, event: OutboxEvent) -> None:
+    """Ask the community's organisers to check a sign-up that claims a volunteer record's login."""
+    claim = await session.get(LoginClaim, event.payload["claim_id"])
+    volunteer = await session.get(Volunteer, event.payload["volunteer_id"])
+    if claim is None or volunteer is None:
+        return
+    organisers = (await session.scalars(select(RoleGrant.user_id).where(
+        RoleGrant.role == Role.ORGANISER, RoleGrant.community_id == event.payload["community_id"]))).all()
+    message = Message(type=event.type, title="有志愿者账号认领申请待审核",
+                      body=f"“{claim.claimed_name}”用手机号 {claim.phone} 申请志愿者 {volunteer.number}"
+                           f"（{volunteer.real_name}）的登录账号。请先与本人核实，再在志愿者页面批准或拒绝。")
+    await deliver(session, event, [Recipient(volunteer_id=None, user_id=u) for u in sorted(set(organisers))], message)

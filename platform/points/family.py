@@ -1,9 +1,12 @@
 """Family links: who may give points to whom (时间银行).
 
 A volunteer asks for a link by the other volunteer's number and phone's last 4 digits; the other volunteer
-confirms (both consent), or an organiser of either volunteer's community confirms or records it (for elderly
-people without phones; audited). Either volunteer or such an organiser may revoke. Rows are never deleted.
-Services flush, never commit.
+confirms (both consent), or an organiser of the asked volunteer's community confirms for them (for elderly people
+without phones; audited). An organiser may also record a link between two volunteers of communities they manage.
+Either volunteer or such an organiser may revoke. Rows are never deleted. Services flush, never commit.
+
+Nothing here tells an asker whether a number and phone matched: every well-formed request gets the same answer,
+and the asker sees the link (and the other person's name) only once the other side has confirmed it.
 """
 
 from __future__ import annotations
@@ -20,12 +23,20 @@ from servicebank.config import Settings
 from servicebank.errors import Conflict, Forbidden, InvalidInput, NotFound
 from servicebank.points import family_repository as repo
 from servicebank.points.models import FamilyLink, FamilyLinkStatus, FamilyRelation
-from servicebank.points.schemas import FamilyLinkOut, FamilyLinkRecordIn, FamilyLinkRequestIn
+from servicebank.points.schemas import FamilyLinkAskOut, FamilyLinkOut, FamilyLinkRecordIn, FamilyLinkRequestIn
 from servicebank.ratelimit import limiter_for
+from servicebank.volunteers.models import VolunteerStatus
 
 ASK_TO_CONFIRM = "Ask your family member to confirm the link on their page, or ask your community organiser."
 # Link requests per volunteer and hour: enough for a few typing mistakes, far too few to try numbers.
 LOOKUPS_PER_HOUR = 10
+# Requests naming one volunteer number per day, whoever asks: the 10,000 possible phone endings of one volunteer
+# cannot be tried by many throwaway accounts either.
+ASKS_PER_NUMBER_PER_DAY = 5
+# Requests from one client address per hour (a community centre's shared connection still fits).
+ASKS_PER_ADDRESS_PER_HOUR = 30
+ASKED = ("Your request is sent. If the volunteer number and the phone digits are right, your family member sees "
+         "it on their page; once they (or their community organiser) confirm, the link appears in your list.")
 
 
 def _now() -> dt.datetime:
@@ -52,10 +63,19 @@ async def relation_for_transfer(session: AsyncSession, *, sender_id: int, receiv
     return relation
 
 
-async def limit_lookups(settings: Settings, principal: Principal) -> None:
-    """Refuse (429) a volunteer who asks for links too often, so numbers and phone digits cannot be tried."""
-    await limiter_for(settings).hit(f"family_lookup:{principal.require_volunteer()}", limit=LOOKUPS_PER_HOUR,
-                                    window_seconds=3600, what="family link requests")
+async def limit_lookups(settings: Settings, principal: Principal, *, volunteer_number: str,
+                        client_address: str | None) -> None:
+    """Refuse (429) link requests past the limits per asker, per client address and per volunteer number asked for.
+
+    Counted before the lookup, so a refusal says nothing about whether the number exists.
+    """
+    limiter, what = limiter_for(settings), "family link requests"
+    await limiter.hit(f"family_lookup:{principal.require_volunteer()}", limit=LOOKUPS_PER_HOUR,
+                      window_seconds=3600, what=what)
+    await limiter.hit(f"family_lookup_ip:{client_address or 'unknown'}", limit=ASKS_PER_ADDRESS_PER_HOUR,
+                      window_seconds=3600, what=what)
+    await limiter.hit(f"family_lookup_number:{_number(volunteer_number)}", limit=ASKS_PER_NUMBER_PER_DAY,
+                      window_seconds=86400, what=what)
 
 
 def _check_relation(relation: str) -> str:
@@ -91,40 +111,60 @@ async def _insert(session: AsyncSession, link: FamilyLink) -> FamilyLink:
     return link
 
 
-async def request_link(session: AsyncSession, *, principal: Principal, data: FamilyLinkRequestIn) -> FamilyLinkOut:
-    """Ask another volunteer (any community) to confirm that they are family; they confirm on their page."""
+async def request_link(session: AsyncSession, *, principal: Principal,
+                       data: FamilyLinkRequestIn) -> FamilyLinkAskOut:
+    """Ask another volunteer (any community) to confirm that they are family; they confirm on their page.
+
+    The answer is the same whether or not the number and phone matched, and whether or not a link between the
+    two is already open: only the asked volunteer (and their organiser) ever see the request.
+    """
     volunteer_id = principal.require_volunteer()
     relation = _check_relation(data.relation)
     last4 = data.phone_last4.strip()
     if not re.fullmatch(r"\d{4}", last4):
         raise InvalidInput("Give the last 4 digits of your family member's phone.", code="invalid_phone_last4")
-    relative = await repo.linkable_volunteer(session, number=_number(data.volunteer_number), phone_last4=last4)
-    if relative is None:
-        raise NotFound("No volunteer matches this number and phone. Check the volunteer number on their card or "
-                       "page and the last 4 digits of their phone.", code="family_member_not_found")
-    if relative.id == volunteer_id:
+    me = await repo.volunteer(session, volunteer_id)
+    if me is None or me.status != VolunteerStatus.ACTIVE:
+        # A self-registration is pending until an organiser approves it: throwaway sign-ups cannot ask.
+        raise Forbidden("You can ask for family links once an organiser of your community has approved your "
+                        "registration.", code="volunteer_not_approved")
+    if _number(data.volunteer_number) == me.number:
         raise InvalidInput("This is your own volunteer number.", code="family_link_self")
-    await _refuse_duplicate(session, volunteer_id, relative.id)
-    link = await _insert(session, FamilyLink(volunteer_id=volunteer_id, relative_id=relative.id, relation=relation,
-                                             status=FamilyLinkStatus.REQUESTED, requested_by_user_id=principal.user_id,
-                                             requested_at=_now()))
-    return (await links_out(session, [link], viewer_id=volunteer_id))[0]
+    relative = await repo.linkable_volunteer(session, number=_number(data.volunteer_number), phone_last4=last4)
+    if relative is not None and await repo.open_link_between(session, volunteer_id, relative.id) is None:
+        link = FamilyLink(volunteer_id=volunteer_id, relative_id=relative.id, relation=relation,
+                          status=FamilyLinkStatus.REQUESTED, requested_by_user_id=principal.user_id,
+                          requested_at=_now())
+        try:
+            await _insert(session, link)
+        except Conflict:
+            pass  # the same pair asked at the same moment: one request is enough, and the answer stays the same
+    return FamilyLinkAskOut(status="sent", message=ASKED)
+
+
+def _seen_by_asker(link: FamilyLink) -> bool:
+    """The asker sees a link only once it was confirmed: before that it would tell them the phone matched."""
+    return link.confirmed_at is not None
 
 
 async def _link_for(session: AsyncSession, principal: Principal, link_id: int) -> tuple[FamilyLink, int | None]:
     """The link and, when the caller acts as an organiser, the community they act for (None for a party).
 
-    A party to the link always acts as a party, never as an organiser: nobody confirms their own request.
-    Anyone else learns nothing about the link (404).
+    A party to the link always acts as a party, never as an organiser: nobody confirms their own request. The
+    asked volunteer's organisers reach the link from the start (they confirm for people without phones); the
+    asker and the asker's organisers only once it is confirmed. Anyone else learns nothing about the link (404).
     """
     link = await repo.get_link(session, link_id, for_update=True)
     if link is not None:
-        if principal.volunteer_id in (link.volunteer_id, link.relative_id):
+        if principal.volunteer_id == link.relative_id or (
+                principal.volunteer_id == link.volunteer_id and _seen_by_asker(link)):
             return link, None
-        people = await repo.people(session, [link.volunteer_id, link.relative_id])
-        for volunteer_id in (link.volunteer_id, link.relative_id):
-            if volunteer_id in people and principal.manages(people[volunteer_id][2]):
-                return link, people[volunteer_id][2]
+        if principal.volunteer_id != link.volunteer_id:
+            people = await repo.people(session, [link.volunteer_id, link.relative_id])
+            sides = [link.relative_id, link.volunteer_id] if _seen_by_asker(link) else [link.relative_id]
+            for volunteer_id in sides:
+                if volunteer_id in people and principal.manages(people[volunteer_id][2]):
+                    return link, people[volunteer_id][2]
     raise NotFound("No such family link.", code="family_link_not_found")
 
 
@@ -135,7 +175,7 @@ async def _audit(session: AsyncSession, principal: Principal, *, action: str, li
 
 
 async def confirm_link(session: AsyncSession, *, principal: Principal, link_id: int) -> FamilyLinkOut:
-    """The asked volunteer, or an organiser of either volunteer's community (audited), confirms a request."""
+    """The asked volunteer, or an organiser of the asked volunteer's community (audited), confirms a request."""
     link, organiser_of = await _link_for(session, principal, link_id)
     if organiser_of is None and principal.volunteer_id == link.volunteer_id:
         raise Forbidden("Your family member confirms the link, not you. " + ASK_TO_CONFIRM,
@@ -167,7 +207,8 @@ async def decline_link(session: AsyncSession, *, principal: Principal, link_id: 
 
 async def revoke_link(session: AsyncSession, *, principal: Principal, link_id: int,
                       reason: str | None = None) -> FamilyLinkOut:
-    """Either volunteer, or an organiser of either one's community (audited), ends a link or withdraws a request."""
+    """Either volunteer, or an organiser of either one's community (audited), ends a confirmed link; the asked one
+    (or their organiser) may also end a request still waiting."""
     link, organiser_of = await _link_for(session, principal, link_id)
     if link.status not in FamilyLinkStatus.OPEN:
         raise Conflict("This link has already ended.", code="family_link_ended")
@@ -187,15 +228,18 @@ def _end(link: FamilyLink, status: str, principal: Principal) -> None:
 
 async def record_link(session: AsyncSession, *, principal: Principal, community_id: int,
                       data: FamilyLinkRecordIn) -> FamilyLinkOut:
-    """An organiser records a confirmed link for a volunteer of their community (audited)."""
+    """An organiser records a confirmed link between two volunteers of communities they manage (audited)."""
     principal.require_manager(community_id)
     relation = _check_relation(data.relation)
     people = await repo.people(session, [data.volunteer_id])
     if data.volunteer_id not in people or people[data.volunteer_id][2] != community_id:
         raise NotFound("No such volunteer in this community.", code="volunteer_not_found")
     relative = await repo.linkable_volunteer(session, number=_number(data.relative_number), phone_last4=None)
-    if relative is None:
-        raise NotFound("No active volunteer has this number. Check the number on their card.",
+    if relative is None or not principal.manages(relative.community_id):
+        # Outside the organiser's communities the answer is the same as for a number nobody has: a link recorded
+        # there would bind (and name) a volunteer the organiser never met. Their family asks and confirms instead.
+        raise NotFound("No active volunteer of a community you manage has this number. Check the number on their "
+                       "card; a relative in another community asks for the link on their own page.",
                        code="family_member_not_found")
     if relative.id == data.volunteer_id:
         raise InvalidInput("A volunteer cannot be linked to themselves.", code="family_link_self")
@@ -215,14 +259,17 @@ async def record_link(session: AsyncSession, *, principal: Principal, community_
 
 
 async def my_links(session: AsyncSession, *, principal: Principal) -> list[FamilyLinkOut]:
-    """The caller's links, newest first, ended ones included."""
+    """The caller's links, newest first, ended ones included; their own requests only once confirmed."""
     volunteer_id = principal.require_volunteer()
-    return await links_out(session, await repo.links_of_volunteer(session, volunteer_id), viewer_id=volunteer_id)
+    links = [link for link in await repo.links_of_volunteer(session, volunteer_id)
+             if link.relative_id == volunteer_id or _seen_by_asker(link)]
+    return await links_out(session, links, viewer_id=volunteer_id)
 
 
 async def community_links(session: AsyncSession, *, principal: Principal, community_id: int, status: str | None,
                           limit: int = 200, offset: int = 0) -> list[FamilyLinkOut]:
-    """Links of the community's volunteers (organisers), newest first."""
+    """Links of the community's volunteers (organisers), newest first; requests its volunteers made only once
+    confirmed (the requests its volunteers were asked show at once, for the organiser to confirm for them)."""
     principal.require_manager(community_id)
     if status and status not in (*FamilyLinkStatus.OPEN, FamilyLinkStatus.DECLINED, FamilyLinkStatus.REVOKED):
         raise InvalidInput("status is requested, confirmed, declined or revoked.", code="invalid_input")

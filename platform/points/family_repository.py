@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -47,11 +47,16 @@ async def links_of_volunteer(session: AsyncSession, volunteer_id: int) -> list[F
 
 async def links_of_community(session: AsyncSession, community_id: int, *, status: str | None = None,
                              limit: int = 200, offset: int = 0) -> list[FamilyLink]:
-    """Links with at least one volunteer of the community, newest first."""
+    """Links whose asked volunteer is of the community, or whose asker is and that were confirmed, newest first.
+
+    A request the community's volunteer made and nobody confirmed stays out: it would tell the asker's organiser
+    that the number and phone digits matched someone.
+    """
     first, second = aliased(Volunteer), aliased(Volunteer)
     query = (select(FamilyLink)
              .join(first, first.id == FamilyLink.volunteer_id).join(second, second.id == FamilyLink.relative_id)
-             .where(or_(first.community_id == community_id, second.community_id == community_id)))
+             .where(or_(second.community_id == community_id,
+                        and_(first.community_id == community_id, FamilyLink.confirmed_at.is_not(None)))))
     if status:
         query = query.where(FamilyLink.status == status)
     rows = await session.scalars(query.order_by(FamilyLink.id.desc()).limit(limit).offset(offset))
@@ -70,6 +75,10 @@ async def linkable_volunteer(session: AsyncSession, *, number: str, phone_last4:
     if phone_last4 is not None and not re.sub(r"\D", "", volunteer.phone).endswith(phone_last4):
         return None
     return volunteer
+
+
+async def volunteer(session: AsyncSession, volunteer_id: int) -> Volunteer | None:
+    return await session.get(Volunteer, volunteer_id)
 
 
 async def people(session: AsyncSession, volunteer_ids: Iterable[int]) -> dict[int, tuple[str, str, int]]:

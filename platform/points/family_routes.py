@@ -10,8 +10,10 @@ from litestar.params import Body, Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
+from servicebank.clientip import client_ip
 from servicebank.points import family
-from servicebank.points.schemas import FamilyLinkEndIn, FamilyLinkOut, FamilyLinkRecordIn, FamilyLinkRequestIn
+from servicebank.points.schemas import (FamilyLinkAskOut, FamilyLinkEndIn, FamilyLinkOut, FamilyLinkRecordIn,
+                                        FamilyLinkRequestIn)
 
 _REQUEST_EXAMPLE = Example(summary="my mother, by her card number", value={
     "volunteer_number": "HX-000031", "phone_last4": "5678", "relation": "父母"})
@@ -30,25 +32,28 @@ class FamilyLinkController(Controller):
         """Your family links, newest first, ended ones included.
 
         `waiting_for_me` marks requests you have yet to confirm or decline; `relation_to_me` says what the
-        other volunteer is to you.
+        other volunteer is to you. Requests you made appear here only once confirmed.
         """
         return await family.my_links(db_session, principal=principal)
 
-    @post("/", status_code=201)
+    @post("/", status_code=202)
     async def request_link(self, request: Request, db_session: AsyncSession, principal: Principal,
-                           data: Annotated[FamilyLinkRequestIn, Body(examples=[_REQUEST_EXAMPLE])]) -> FamilyLinkOut:
+                           data: Annotated[FamilyLinkRequestIn, Body(examples=[_REQUEST_EXAMPLE])]) -> FamilyLinkAskOut:
         """Ask a family member to confirm a link, by their volunteer number and their phone's last 4 digits.
 
-        `relation` is what they are to you. A wrong number and a wrong phone give the same
-        `family_member_not_found`; at most 10 requests an hour (429). Errors: `invalid_relation`,
-        `invalid_phone_last4`, `family_link_self`, `family_link_exists` (409).
+        `relation` is what they are to you. Every well-formed request gets the same 202 answer, whether or not the
+        number and phone matched and whether or not you already asked: your family member sees the request on their
+        page, and it appears in your list once confirmed. Limits (429 `rate_limited`): 10 requests an hour per
+        volunteer, 30 per client address, 5 a day naming one volunteer number. Errors: `invalid_relation`,
+        `invalid_phone_last4`, `family_link_self`, 403 `volunteer_not_approved` (a pending self-registration).
         """
-        await family.limit_lookups(request.app.state.settings, principal)
+        await family.limit_lookups(request.app.state.settings, principal, volunteer_number=data.volunteer_number,
+                                   client_address=client_ip(request))
         return await family.request_link(db_session, principal=principal, data=data)
 
     @post("/{link_id:int}/confirm", status_code=200)
     async def confirm(self, link_id: int, db_session: AsyncSession, principal: Principal) -> FamilyLinkOut:
-        """Confirm a request: the volunteer who was asked, or an organiser of either volunteer's community (audited).
+        """Confirm a request: the volunteer who was asked, or an organiser of their community (audited).
 
         Errors: `family_link_not_found` (404), `not_your_family_link` (403: the one who asked cannot confirm),
         `family_link_not_waiting` (409).
@@ -91,8 +96,10 @@ class CommunityFamilyLinkController(Controller):
                      data: Annotated[FamilyLinkRecordIn, Body(examples=[_RECORD_EXAMPLE])]) -> FamilyLinkOut:
         """Record a confirmed link for a volunteer of the community, e.g. an elderly person without a phone.
 
-        Check the family in person first (户口本); the relative may live in any community and is found by their
-        volunteer number. Audited as `family_link.record`, with the note as the reason.
+        Check the family in person first (户口本). The relative is found by their volunteer number and must be a
+        volunteer of a community you manage too (404 `family_member_not_found` otherwise, the same as for an
+        unknown number); a relative elsewhere asks on their own page. Audited as `family_link.record`, with the
+        note as the reason.
         """
         return await family.record_link(db_session, principal=principal, community_id=community_id, data=data)
 

@@ -123,6 +123,13 @@ class FamilyLinkRequestIn(msgspec.Struct, forbid_unknown_fields=True):
     relation: str
 
 
+class FamilyLinkAskOut(msgspec.Struct):
+    """The one answer to every well-formed link request, matched or not: nothing in it names or finds anyone."""
+
+    status: str  # always "sent"
+    message: str
+
+
 class FamilyLinkRecordIn(msgspec.Struct, forbid_unknown_fields=True):
     """An organiser records a confirmed link for a volunteer of the community (checked in person, e.g. the
     户口本): the relative by volunteer number (any community) and what the relative is to the volunteer."""

@@ -97,3 +97,34 @@ class VolunteerNumberCounter(PlainBase):
 
     community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), primary_key=True)
     last_value: Mapped[int] = mapped_column(default=0)
+
+
+class LoginClaimStatus:
+    PENDING = "pending"  # waits for an organiser of the volunteer's community
+    APPROVED = "approved"  # the login was created with the claimant's password
+    DECLINED = "declined"  # an organiser said no, or another claim for the same volunteer was approved
+
+    ALL = (PENDING, APPROVED, DECLINED)
+
+
+class LoginClaim(Base):
+    """Someone who signed up with a phone the platform already knows asks for the login of a volunteer record.
+
+    Self-registration never hands out a login for such a phone by itself: an organiser of the volunteer's community
+    checks (by calling the phone on file, in person) and approves. The password the claimant chose waits here as an
+    argon2 hash and is cleared once the claim is decided.
+    """
+
+    __tablename__ = "volunteer_login_claim"
+    __table_args__ = (Index("ix_volunteer_login_claim_community_status", "community_id", "status", "id"),)
+
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"))
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteer.id"), index=True)
+    phone: Mapped[str] = mapped_column(String(20))
+    # The name the claimant typed, shown next to the record's for the organiser to compare.
+    claimed_name: Mapped[str] = mapped_column(String(64))
+    password_hash: Mapped[str | None] = mapped_column(String(256), default=None)
+    status: Mapped[str] = mapped_column(String(16), default=LoginClaimStatus.PENDING)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True), default=_now)
+    decided_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), default=None)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)

@@ -54,6 +54,27 @@ async def volunteers_with_accounts(session: AsyncSession, volunteer_ids: Iterabl
     return set((await session.scalars(select(User.volunteer_id).where(User.volunteer_id.in_(ids)))).all())
 
 
+async def user_id_by_phone(session: AsyncSession, phone: str) -> int | None:
+    """The login that uses this phone, if any."""
+    return await session.scalar(select(User.id).where(User.phone == phone))
+
+
+async def volunteer_by_phone_or_id(session: AsyncSession, *, community_id: int, phone: str,
+                                   id_digest: str | None) -> Volunteer | None:
+    """The community's volunteer with this phone, else with this ID number (by digest)."""
+    clauses = [Volunteer.phone == phone]
+    if id_digest:
+        clauses.append(Volunteer.id_number_digest == id_digest)
+    rows = (await session.scalars(select(Volunteer).where(Volunteer.community_id == community_id, or_(*clauses))
+                                  .order_by(Volunteer.id))).all()
+    return next((v for v in rows if v.phone == phone), rows[0] if rows else None)
+
+
+async def phone_known(session: AsyncSession, phone: str) -> bool:
+    """Some volunteer record, of any community, has this phone."""
+    return await session.scalar(select(Volunteer.id).where(Volunteer.phone == phone).limit(1)) is not None
+
+
 async def phone_taken(session: AsyncSession, *, community_id: int, phone: str, exclude_id: int | None = None) -> bool:
     query = select(Volunteer.id).where(Volunteer.community_id == community_id, Volunteer.phone == phone)
     if exclude_id is not None:

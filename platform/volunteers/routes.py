@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from litestar import Controller, get, patch, post
+from litestar import Controller, Request, get, patch, post
 from litestar.datastructures import State, UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.openapi.spec import Example
@@ -13,7 +13,10 @@ from typing_extensions import Annotated
 from servicebank.accounts.principal import Principal
 from servicebank.errors import InvalidInput
 from servicebank.org.access import guard
-from servicebank.volunteers import repository, service
+from servicebank.clientip import client_ip
+from servicebank.ratelimit import limiter_for
+from servicebank.volunteers import registration, repository, service
+from servicebank.volunteers.claim_routes import LoginClaimController
 from servicebank.volunteers.identity import vault
 from servicebank.volunteers.importer import import_roster
 from servicebank.volunteers.models import Volunteer
@@ -43,6 +46,8 @@ async def volunteer_view(session: AsyncSession, volunteer: Volunteer) -> Volunte
     return (await volunteer_views(session, [volunteer]))[0]
 
 
+# Sign-ups per client address and hour: a family or a help desk signing up several people fits, a script does not.
+REGISTRATIONS_PER_HOUR = 10
 _CREATE_EXAMPLE = Example(summary="register a volunteer", value={
     "community_id": 1, "real_name": "王秀英", "phone": "13900001234", "id_number": "11010519491231002X",
     "grid_id": 1, "skill_tags": ["理发", "医疗"], "team_ids": [1], "party_class": "退休", "political_status": "党员"})
@@ -95,15 +100,21 @@ class VolunteerController(Controller):
         volunteer = await service.create_volunteer(db_session, actor=principal, vault=vault(state.settings), data=data)
         return await volunteer_view(db_session, volunteer)
 
-    @post("/register", status_code=201, exclude_from_auth=True)
-    async def register(self, db_session: AsyncSession, state: State,
+    @post("/register", status_code=202, exclude_from_auth=True)
+    async def register(self, request: Request, db_session: AsyncSession, state: State,
                        data: Annotated[SelfRegistration, Body(examples=[_REGISTER_EXAMPLE])]) -> RegistrationOut:
-        """Sign up as a volunteer (no login needed): creates a pending volunteer and a login by phone.
-        An organiser of the community approves the registration."""
-        volunteer = await service.register_self(db_session, vault=vault(state.settings), data=data)
-        return RegistrationOut(volunteer=await volunteer_view(db_session, volunteer),
-                               message="Thank you! An organiser of the community will approve your registration; "
-                                       "you can already log in with your phone number.")
+        """Sign up as a volunteer (no login needed). Every well-formed sign-up gets the same 202 answer, whether or
+        not the phone is already known, so nobody learns who is registered where. A new phone gets a pending
+        volunteer and a login at once; a phone the platform knows gets a login only after an organiser of the
+        community approves the claim (`/api/communities/{id}/login-claims`); a phone with a login is told in its
+        inbox. Errors (about the form only): 404 `community_not_found` / `grid_not_found`, 422 `invalid_phone` /
+        `invalid_name` / `weak_password` / `invalid_id_number`; 429 `rate_limited` past 10 sign-ups an hour from
+        one address."""
+        # By address, never by a token: a sign-up has no login, and made-up tokens would each count afresh.
+        await limiter_for(state.settings).hit(f"register:{client_ip(request) or 'unknown'}",
+                                              limit=REGISTRATIONS_PER_HOUR, window_seconds=3600, what="sign-ups")
+        await registration.register_self(db_session, vault=vault(state.settings), data=data)
+        return RegistrationOut(status="submitted", message=registration.SUBMITTED)
 
     @get("/me")
     async def me(self, db_session: AsyncSession, principal: Principal) -> VolunteerOut:
@@ -179,4 +190,4 @@ class VolunteerController(Controller):
                                    community_id=community_id, roster=roster, dry_run=dry_run, filename=data.filename)
 
 
-ROUTES = [VolunteerController, TeamController]
+ROUTES = [VolunteerController, TeamController, LoginClaimController]

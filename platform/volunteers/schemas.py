@@ -92,8 +92,26 @@ class VolunteerPage(msgspec.Struct):
 
 
 class RegistrationOut(msgspec.Struct):
-    volunteer: VolunteerOut
+    """The one answer to every well-formed sign-up, whoever the phone belongs to."""
+
+    status: str  # always "submitted"
     message: str
+
+
+class LoginClaimOut(msgspec.Struct):
+    """A sign-up that asked for the login of a volunteer record, with the record to compare it with."""
+
+    id: int
+    community_id: int
+    volunteer_id: int
+    volunteer_number: str
+    volunteer_name: str  # the record's name
+    volunteer_status: str
+    phone: str
+    claimed_name: str  # the name the claimant typed
+    status: str  # pending, approved, declined
+    created_at: dt.datetime
+    decided_at: dt.datetime | None
 
 
 class TeamCreate(msgspec.Struct, forbid_unknown_fields=True):

@@ -1,4 +1,7 @@
-"""Volunteers: register (by an organiser or by themselves), change, approve, suspend. Flush, never commit."""
+"""Volunteers: register (by an organiser), change, approve, suspend. Flush, never commit.
+
+Self-registration is in registration.py.
+"""
 
 from __future__ import annotations
 
@@ -36,12 +39,21 @@ async def get_community(session: AsyncSession, community_id: int) -> Community:
     return community
 
 
-async def _check_grid(session: AsyncSession, *, community_id: int, grid_id: int | None) -> None:
+async def check_grid(session: AsyncSession, *, community_id: int, grid_id: int | None) -> None:
+    """404 grid_not_found unless the grid (when given) is one of the community's."""
     if grid_id is None:
         return
     grid = await session.get(Grid, grid_id)
     if grid is None or grid.community_id != community_id:
         raise NotFound(f"Grid {grid_id} is not a grid of this community.", code="grid_not_found")
+
+
+def checked_id_number(id_type: str | None, id_number: str) -> tuple[str, str]:
+    """The ID type (居民身份证 unless given) and the validated number; 422 when either is wrong."""
+    id_type = id_type or RESIDENT_ID
+    if id_type not in ID_TYPES:
+        raise InvalidInput(f"Unknown ID type {id_type!r}; use one of {', '.join(ID_TYPES)}.", code="invalid_id_type")
+    return id_type, validate_id_number(id_type, id_number)
 
 
 async def _set_id_number(session: AsyncSession, volunteer: Volunteer, *, vault: IdentityVault,
@@ -51,10 +63,7 @@ async def _set_id_number(session: AsyncSession, volunteer: Volunteer, *, vault: 
         volunteer.id_number_encrypted = volunteer.id_number_digest = None
         volunteer.id_number_last4 = volunteer.id_number_masked = None
         return
-    id_type = id_type or RESIDENT_ID
-    if id_type not in ID_TYPES:
-        raise InvalidInput(f"Unknown ID type {id_type!r}; use one of {', '.join(ID_TYPES)}.", code="invalid_id_type")
-    number = validate_id_number(id_type, id_number)
+    id_type, number = checked_id_number(id_type, id_number)
     protected = vault.protect(number)
     if await repository.id_digest_taken(session, community_id=volunteer.community_id, digests=vault.digests(number),
                                         exclude_id=volunteer.id):
@@ -85,10 +94,11 @@ async def _add_account(session: AsyncSession, volunteer: Volunteer, password: st
     return user
 
 
-async def _new_volunteer(session: AsyncSession, *, vault: IdentityVault, community: Community,
-                         data: VolunteerCreate | SelfRegistration, status: str, number: str | None) -> Volunteer:
+async def new_volunteer(session: AsyncSession, *, vault: IdentityVault, community: Community,
+                        data: VolunteerCreate | SelfRegistration, status: str, number: str | None) -> Volunteer:
+    """A volunteer row of the community, checked (grid, phone, number, ID number) and flushed."""
     phone = fields.clean_phone(data.phone)
-    await _check_grid(session, community_id=community.id, grid_id=data.grid_id)
+    await check_grid(session, community_id=community.id, grid_id=data.grid_id)
     await _check_phone(session, community_id=community.id, phone=phone)
     if number is not None:
         number = number.strip()
@@ -113,7 +123,7 @@ async def create_volunteer(session: AsyncSession, *, actor: Principal, vault: Id
     """An organiser registers a volunteer (active at once), optionally with teams and a login."""
     guard(actor.require_manager, data.community_id, code="community_not_found", what="community")
     community = await get_community(session, data.community_id)
-    volunteer = await _new_volunteer(session, vault=vault, community=community, data=data,
+    volunteer = await new_volunteer(session, vault=vault, community=community, data=data,
                                      status=VolunteerStatus.ACTIVE, number=data.number)
     volunteer.gender = fields.clean_gender(data.gender)
     volunteer.birth_year = fields.clean_birth_year(data.birth_year, this_year=_now().year)
@@ -128,19 +138,6 @@ async def create_volunteer(session: AsyncSession, *, actor: Principal, vault: Id
     await record_audit(session, actor=actor, action="volunteer.create", entity_type="volunteer",
                        entity_id=volunteer.id, community_id=community.id,
                        after=snapshot(volunteer) | {"team_ids": sorted(set(data.team_ids))})
-    await record_event(session, "volunteer.registered", {"volunteer_id": volunteer.id, "community_id": community.id})
-    return volunteer
-
-
-async def register_self(session: AsyncSession, *, vault: IdentityVault, data: SelfRegistration) -> Volunteer:
-    """Someone signs up: a pending volunteer plus a login; an organiser approves them."""
-    community = await get_community(session, data.community_id)
-    check_password_strength(data.password)
-    volunteer = await _new_volunteer(session, vault=vault, community=community, data=data,
-                                     status=VolunteerStatus.PENDING, number=None)
-    await _add_account(session, volunteer, data.password)
-    await record_audit(session, actor=None, action="volunteer.register", entity_type="volunteer",
-                       entity_id=volunteer.id, community_id=community.id, after=snapshot(volunteer))
     await record_event(session, "volunteer.registered", {"volunteer_id": volunteer.id, "community_id": community.id})
     return volunteer
 
@@ -192,7 +189,7 @@ async def update_volunteer(session: AsyncSession, *, actor: Principal, vault: Id
         await _check_phone(session, community_id=volunteer.community_id, phone=phone, exclude_id=volunteer.id)
         volunteer.phone = phone
     if "grid_id" in changes:
-        await _check_grid(session, community_id=volunteer.community_id, grid_id=changes["grid_id"])
+        await check_grid(session, community_id=volunteer.community_id, grid_id=changes["grid_id"])
         volunteer.grid_id = changes["grid_id"]
     if "id_number" in changes or "id_type" in changes:
         if "id_number" not in changes and volunteer.id_number_encrypted:

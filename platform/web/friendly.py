@@ -135,6 +135,11 @@ MESSAGES = {
                             "member to confirm the link on their page, or ask your community organiser.",
     "family_member_not_found": "No volunteer matches this number and phone. Check the volunteer number on their card "
                                "or page and the last 4 digits of their phone.",
+    "login_claim_not_found": "We could not find this login claim.",
+    "login_claim_decided": "This login claim has already been decided.",
+    "login_claim_outdated": "This volunteer or this phone already has a login; decline the claim.",
+    "volunteer_not_approved": "You can ask for family links once an organiser of your community has approved your "
+                              "registration.",
     "family_link_exists": "You are already linked, or a request between you is waiting: see the list above.",
     "family_link_self": "This is your own volunteer number.",
     "not_your_family_link": "Your family member answers this request, not you.",

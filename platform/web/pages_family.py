@@ -14,6 +14,7 @@ from litestar.exceptions import NotFoundException
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
+from servicebank.clientip import client_ip
 from servicebank.errors import DomainError
 from servicebank.points import family
 from servicebank.points.models import FamilyLinkStatus, FamilyRelation
@@ -30,7 +31,7 @@ RELATION_LABELS = {
     FamilyRelation.GRANDPARENT: N_("Grandparent"), FamilyRelation.GRANDCHILD: N_("Grandchild"),
     FamilyRelation.SIBLING: N_("Brother or sister"), FamilyRelation.OTHER: N_("Other relative"),
 }
-FLASHES = {"family_requested": N_("Asked. Your family member confirms the link on their own page."),
+FLASHES = {"family_requested": N_("Request sent. If the number and phone digits are right, your family member sees it on their page; the link appears here once they confirm."),  # noqa: E501 - one literal for the catalogue
            "family_confirmed": N_("Confirmed: you can now give each other points."),
            "family_declined": N_("You declined the request."),
            "family_revoked": N_("The link is removed.")}
@@ -46,7 +47,8 @@ _ANSWERS = {"confirm": (family.confirm_link, "family_confirmed"), "decline": (fa
 def _state(link: FamilyLinkOut) -> str:
     if link.status == FamilyLinkStatus.CONFIRMED:
         return N_("Confirmed")
-    return N_("Waiting for your answer") if link.waiting_for_me else N_("Waiting for them to confirm")
+    # Requests the volunteer made are not listed before they are confirmed (see family.my_links).
+    return N_("Waiting for your answer")
 
 
 async def family_section(session: AsyncSession, principal: Principal, error_code: str | None) -> dict[str, Any]:
@@ -54,8 +56,7 @@ async def family_section(session: AsyncSession, principal: Principal, error_code
     links = await family.my_links(session, principal=principal)
     me = await get_volunteer(session, principal.require_volunteer())
     rows = [{"id": link.id, "name": link.other_name, "relation": RELATION_LABELS.get(link.relation_to_me or "", link.relation_to_me or ""),
-             "state": _state(link), "waiting_for_me": link.waiting_for_me,
-             "my_request": link.status == FamilyLinkStatus.REQUESTED and not link.waiting_for_me}
+             "state": _state(link), "waiting_for_me": link.waiting_for_me}
             for link in links if link.status in FamilyLinkStatus.OPEN]
     problem = friendly.MESSAGES.get(error_code or "") or _OWN_ERRORS.get(error_code or "")
     return {"family": rows, "family_waiting": sum(1 for r in rows if r["waiting_for_me"]),
@@ -83,14 +84,16 @@ class FamilyPages(Controller):
 
     @post("/")
     async def ask(self, request: Request, db_session: AsyncSession, optional_principal: Principal | None) -> Response:
-        """Ask a family member to confirm a link (their number and their phone's last 4 digits)."""
+        """Ask a family member to confirm a link (their number and their phone's last 4 digits); the same outcome
+        whether or not they matched."""
         principal = require_login(optional_principal)
         form = forms.values(await request.form())
         data = FamilyLinkRequestIn(volunteer_number=forms.text(form, "volunteer_number"),
                                    phone_last4=forms.text(form, "phone_last4"), relation=forms.text(form, "relation"))
 
         async def work() -> None:
-            await family.limit_lookups(request.app.state.settings, principal)
+            await family.limit_lookups(request.app.state.settings, principal, volunteer_number=data.volunteer_number,
+                                       client_address=client_ip(request))
             await family.request_link(db_session, principal=principal, data=data)
 
         return await _after(request, db_session, principal, work, "family_requested")

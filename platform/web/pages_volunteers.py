@@ -23,7 +23,7 @@ from servicebank.volunteers import repository, service
 from servicebank.volunteers.identity import ID_TYPES, vault
 from servicebank.volunteers.models import VolunteerStatus
 from servicebank.volunteers.schemas import VolunteerCreate, VolunteerPatch
-from servicebank.web import forms, friendly, i18n, manage_data, volunteer_data
+from servicebank.web import forms, friendly, i18n, manage_data, pages_claims, volunteer_data
 from servicebank.web.guard import require_login
 from servicebank.web.render import lang_of, redirect, render
 
@@ -99,7 +99,8 @@ class ManageVolunteerPages(Controller):
                       filters=filters, statuses=STATUSES, pending=pending,
                       teams=await repository.teams_of_community(db_session, chosen.id),
                       grids=await _grids(db_session, chosen.id), may_manage=principal.manages(chosen.id),
-                      flash=_(DONE[done]) if done in DONE else None)
+                      flash=_(DONE[done]) if done in DONE else None,
+                      **await pages_claims.claims_section(db_session, principal, chosen.id))
 
     @get("/new")
     async def new(self, request: Request, db_session: AsyncSession, optional_principal: Principal | None,
@@ -211,7 +212,7 @@ class ManageVolunteerPages(Controller):
 DONE = {"created": i18n.N_("The volunteer is registered."), "saved": i18n.N_("Saved."),
         "approve": i18n.N_("Approved: the volunteer can sign up for activities now."),
         "suspend": i18n.N_("The volunteer is suspended."), "reactivate": i18n.N_("The volunteer is active again."),
-        "leave": i18n.N_("Recorded that the volunteer left.")}
+        "leave": i18n.N_("Recorded that the volunteer left."), **pages_claims.FLASHES}
 
 
 def _explain(request: Request, exc: Exception) -> str:

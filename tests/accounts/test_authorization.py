@@ -209,7 +209,7 @@ CASES: dict[str, Case] = {
     "list volunteers": Case("GET", a("/api/volunteers?community_id={A}"), expect(200, allow=MANAGERS | {LEADER})),
     "create volunteer": Case("POST", "/api/volunteers", expect(201), body=body(lambda w, n: {
         "community_id": w.org.community.id, "real_name": f"新人{n}", "phone": f"136{n:08d}"})),
-    "self-register": Case("POST", "/api/volunteers/register", expect(201, allow=set(ROLES)), body=body(lambda w, n: {
+    "self-register": Case("POST", "/api/volunteers/register", expect(202, allow=set(ROLES)), body=body(lambda w, n: {
         "community_id": w.org.community.id, "real_name": f"报名{n}", "phone": f"135{n:08d}",
         "password": "long-enough-1"})),
     "my volunteer record": Case("GET", "/api/volunteers/me", expect(200, allow={VOLUNTEER, VOLUNTEER_B}, outsiders=403,
@@ -240,6 +240,7 @@ CASES: dict[str, Case] = {
     "audit of A": Case("GET", a("/api/audit?community_id={A}"), expect(200)),
     "audit of my communities": Case("GET", "/api/audit", expect(200, allow=MANAGERS | {ORGANISER_B}, outsiders=403)),
     # family links (points domain): the organiser side
+    "login claims of A": Case("GET", a("/api/communities/{A}/login-claims"), expect(200)),
     "family links of A": Case("GET", a("/api/communities/{A}/family-links"), expect(200)),
     "record a family link": Case("POST", a("/api/communities/{A}/family-links"), expect(201), body=_family_record),
 }
