@@ -54,7 +54,7 @@ async def relation_for_transfer(session: AsyncSession, *, sender_id: int, receiv
 
 async def limit_lookups(settings: Settings, principal: Principal) -> None:
     """Refuse (429) a volunteer who asks for links too often, so numbers and phone digits cannot be tried."""
-    await limiter_for(settings).hit(f"family_lookup:{principal.require_volunteer()}", limit=LOOKUPS_PER_HOUR,
+    await limiter_for(settings).hit(f"family_lookup:{principal.require_active_volunteer()}", limit=LOOKUPS_PER_HOUR,
                                     window_seconds=3600, what="family link requests")
 
 
@@ -93,7 +93,7 @@ async def _insert(session: AsyncSession, link: FamilyLink) -> FamilyLink:
 
 async def request_link(session: AsyncSession, *, principal: Principal, data: FamilyLinkRequestIn) -> FamilyLinkOut:
     """Ask another volunteer (any community) to confirm that they are family; they confirm on their page."""
-    volunteer_id = principal.require_volunteer()
+    volunteer_id = principal.require_active_volunteer()
     relation = _check_relation(data.relation)
     last4 = data.phone_last4.strip()
     if not re.fullmatch(r"\d{4}", last4):
