@@ -150,3 +150,7 @@ async def on_star_level(session: AsyncSession, event: OutboxEvent) -> None:
     message = Message(type=event.type, title=f"恭喜成为{level}星级志愿者",
                       body=f"您的累计服务时长已达到{level}星级志愿者标准，感谢您的奉献！")
     await deliver(session, event, await recipients_for(session, [event.payload["volunteer_id"]]), message)
+
+
+# Spends at the stores have their own module; importing it here registers its handlers with the rest.
+from servicebank.notifications import spending as _spending  # noqa: E402,F401

@@ -13,7 +13,7 @@ from typing_extensions import Annotated
 from servicebank.accounts.principal import Principal
 from servicebank.errors import InvalidInput
 from servicebank.org.access import guard
-from servicebank.volunteers import repository, service
+from servicebank.volunteers import card_pin_routes, repository, service
 from servicebank.volunteers.identity import vault
 from servicebank.volunteers.importer import import_roster
 from servicebank.volunteers.models import Volunteer
@@ -177,4 +177,4 @@ class VolunteerController(Controller):
                                    community_id=community_id, roster=roster, dry_run=dry_run, filename=data.filename)
 
 
-ROUTES = [VolunteerController, TeamController]
+ROUTES = [VolunteerController, TeamController, *card_pin_routes.ROUTES]
