@@ -20,6 +20,11 @@ pytestmark = [pytest.mark.sqlite_only]
 
 async def test_volunteer_sets_a_pin_and_the_till_asks_for_it(client, session, db) -> None:  # noqa: ANN001
     shop = await make_shop(session)
+    volunteer = shop.volunteer.volunteer
+    card = issue_card_token(secret_key=TEST_SECRET, volunteer_id=volunteer.id, card_version=volunteer.card_version)
+    await log_in(client, shop.clerk)
+    assert 'id="pin-not-set"' in (await post(client, f"/till/{shop.store.id}/scan", {"code": card})).text
+    client.cookies.clear()
     await log_in(client, shop.volunteer)
     me = await client.get("/me")
     assert "尚未设置消费密码" in text_of(me.text)
@@ -31,8 +36,6 @@ async def test_volunteer_sets_a_pin_and_the_till_asks_for_it(client, session, db
 
     client.cookies.clear()
     await log_in(client, shop.clerk)
-    volunteer = shop.volunteer.volunteer
-    card = issue_card_token(secret_key=TEST_SECRET, volunteer_id=volunteer.id, card_version=volunteer.card_version)
     picked = await post(client, f"/till/{shop.store.id}/scan", {"code": card})
     assert picked.status_code == 200 and 'name="pin"' in picked.text
     cart = {"code": card, f"qty-{shop.haircut.id}": "1"}
