@@ -1,4 +1,5 @@
-"""Tell a volunteer every time their points are spent at a store, and when a receipt is refunded.
+"""Tell a volunteer every time their points are spent at a store, when a receipt is refunded, and when
+wrong PINs locked their printed card.
 
 A printed card or a phone code in someone else's hands spends the volunteer's points; the message in
 their inbox (and e-mail, where they chose it) is how they learn of a spend they did not make.
@@ -42,3 +43,12 @@ async def on_redemption(session: AsyncSession, event: OutboxEvent) -> None:
                           body=f"{when} 在{store_name}用{how}兑换了{items}，共 {points} 积分（小票号 {receipt}）。"
                                "如果不是您本人，请立即联系社区工作者挂失补卡并重设消费密码。")
     await deliver(session, event, await recipients_for(session, [redemption.volunteer_id]), message)
+
+
+@subscribe("volunteer.card_pin_locked")
+async def on_card_pin_locked(session: AsyncSession, event: OutboxEvent) -> None:
+    """Five wrong PINs in a row with the volunteer's card: it no longer pays until they set a new PIN."""
+    message = Message(type=event.type, title="纸质卡已锁定",
+                      body="有人用您的纸质二维码卡连续 5 次输错消费密码，此卡已暂停兑换。如果不是您本人，请联系社区工作者"
+                           "挂失补卡；如果是您忘记了密码，请在“我的”页面重新设置消费密码。")
+    await deliver(session, event, await recipients_for(session, [event.payload["volunteer_id"]]), message)

@@ -21,6 +21,7 @@ from servicebank.accounts.passwords import hash_password, verify_password
 from servicebank.accounts.principal import Principal
 from servicebank.audit.service import record_audit
 from servicebank.errors import Forbidden, InvalidInput, NotFound
+from servicebank.events import record_event
 from servicebank.volunteers.models import Volunteer, VolunteerCardPin
 
 PIN_LENGTH = 6
@@ -116,6 +117,8 @@ async def check_pin(session: AsyncSession, *, volunteer_id: int, pin: str | None
     pin_hash, failures = reserved
     if not verify_password(pin_hash, pin.strip()):  # type: ignore[union-attr]  # checked non-empty above
         left = MAX_PIN_FAILURES - failures
+        if left == 0:  # someone may be guessing with the volunteer's card: tell them (committed with the failure)
+            await record_event(session, "volunteer.card_pin_locked", {"volunteer_id": volunteer_id})
         raise WrongCardPin(f"Wrong card PIN; {left} attempt(s) left before the card is locked.",
                            code="card_pin_wrong", attempts_left=left)
     await session.execute(update(table).where(table.c.volunteer_id == volunteer_id).values(failures=0))

@@ -94,6 +94,9 @@ async def test_five_wrong_pins_lock_the_card_until_a_new_pin(db, session, client
         assert response.json()["attempts_left"] == left
     locked = await _redeem(client, shop, _card(shop), pin=PIN)
     assert locked.status_code == 403 and locked.json()["code"] == "card_pin_locked"
+    await events.drain(db)
+    inbox = (await client.get("/api/notifications", headers=shop.volunteer.headers)).json()["items"]
+    assert [m["type"] for m in inbox] == ["volunteer.card_pin_locked"]  # told once, when the fifth one locked it
     # The phone code still works: the lock is on the card's PIN, not on the volunteer.
     assert (await _redeem(client, shop, await fresh_code(client, shop.volunteer))).status_code == 201
     assert (await client.get("/api/me/card-pin", headers=shop.volunteer.headers)).json()["pin_set"] is False
@@ -148,8 +151,7 @@ async def test_every_spend_and_refund_notifies_the_volunteer(db, session, client
     assert refund.status_code == 200, refund.text
     await events.drain(db)
     await events.drain(db)  # a second pass changes nothing: one message per event and recipient
-    inbox = (await client.get("/api/notifications", headers=shop.volunteer.headers)).json()
-    messages = inbox["items"] if isinstance(inbox, dict) else inbox
+    messages = (await client.get("/api/notifications", headers=shop.volunteer.headers)).json()["items"]
     spends = [m for m in messages if m["type"] == "redemption.completed"]
     assert len(spends) == 2 and len([m for m in messages if m["type"] == "redemption.refunded"]) == 1
     bodies = " ".join(m["body"] for m in spends)
