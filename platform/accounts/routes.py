@@ -47,6 +47,7 @@ def me_out(principal: Principal) -> MeOut:
         roles=sorted(principal.roles),
         grants=[GrantOut(role=g.role, street_id=g.street_id, community_id=g.community_id, team_id=g.team_id,
                          store_id=g.store_id) for g in principal.grants],
+        volunteer_status=principal.volunteer_status,
     )
 
 

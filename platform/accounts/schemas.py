@@ -25,6 +25,8 @@ class MeOut(msgspec.Struct):
     volunteer_community_id: int | None
     roles: list[str]
     grants: list[GrantOut]
+    # pending / active / suspended / left; None for a staff-only login. What each may do: docs/security.md.
+    volunteer_status: str | None = None
 
 
 class LoginOut(msgspec.Struct):

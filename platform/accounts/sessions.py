@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.models import AuthSession, Role, RoleGrant, User
-from servicebank.accounts.principal import Grant, Principal
+from servicebank.accounts.principal import Grant, Principal, account_state
 from servicebank.org.models import Community
 from servicebank.volunteers.models import Team, Volunteer
 
@@ -89,16 +89,22 @@ async def load_principal(session: AsyncSession, user: User) -> Principal:
             managed |= set(
                 (await session.scalars(select(Community.id).where(Community.street_id.in_(street_ids)))).all()
             )
+    volunteer_community_id = volunteer_status = None
+    if user.volunteer_id is not None:
+        found = (await session.execute(select(Volunteer.community_id, Volunteer.status)
+                                       .where(Volunteer.id == user.volunteer_id))).first()
+        if found is not None:
+            volunteer_community_id, volunteer_status = found
+    state = account_state(volunteer_status)
+    if not state.member:
+        volunteer_community_id = None
+    if not state.leads:
+        grants = tuple(g for g in grants if g.role != Role.TEAM_LEADER)
     led_teams = frozenset(g.team_id for g in grants if g.role == Role.TEAM_LEADER and g.team_id)
     led_team_communities: frozenset[int] = frozenset()
     if led_teams:
         led_team_communities = frozenset(
             (await session.scalars(select(Team.community_id).where(Team.id.in_(led_teams)))).all()
-        )
-    volunteer_community_id = None
-    if user.volunteer_id is not None:
-        volunteer_community_id = await session.scalar(
-            select(Volunteer.community_id).where(Volunteer.id == user.volunteer_id)
         )
     return Principal(
         user_id=user.id,
@@ -106,6 +112,7 @@ async def load_principal(session: AsyncSession, user: User) -> Principal:
         grants=grants,
         volunteer_id=user.volunteer_id,
         volunteer_community_id=volunteer_community_id,
+        volunteer_status=volunteer_status,
         managed_community_ids=None if managed is None else frozenset(managed),
         street_ids=street_ids,
         led_team_ids=led_teams,

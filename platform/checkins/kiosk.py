@@ -16,6 +16,7 @@ from servicebank.checkins.schemas import CardOut, KioskCodeOut, LiveCountOut, Po
 from servicebank.config import Settings
 from servicebank.errors import Forbidden, InvalidInput, NotFound
 from servicebank.volunteers.models import Volunteer
+from servicebank.volunteers.repository import team_ids_of
 
 
 async def staff_activity(session: AsyncSession, *, activity_id: int, principal: Principal) -> Activity:
@@ -108,15 +109,18 @@ def card_out(settings: Settings, volunteer: Volunteer) -> CardOut:
 
 
 async def get_card(session: AsyncSession, *, settings: Settings, volunteer_id: int, principal: Principal) -> CardOut:
-    """A volunteer's current card: for the volunteer themself and for staff of their community."""
+    """A volunteer's current card: for the volunteer themself, the leaders of their teams and the organisers of
+    their community. The card spends points with a PIN only, but it still signs them in (代签)."""
     volunteer = await repo.get_volunteer(session, volunteer_id)
     if volunteer is None:
         raise NotFound("No such volunteer.", code="volunteer_not_found")
     if principal.volunteer_id != volunteer.id:
-        try:
-            principal.require_staff(volunteer.community_id)
-        except NotFound:
-            raise NotFound("No such volunteer.", code="volunteer_not_found") from None
+        team_ids = (await team_ids_of(session, [volunteer.id])).get(volunteer.id, [])
+        if not principal.speaks_for(community_id=volunteer.community_id, team_ids=team_ids):
+            if principal.belongs_to(volunteer.community_id):
+                raise Forbidden("Only the volunteer, the leaders of their teams and the community's organisers can "
+                                "see this card.", code="not_your_volunteer")
+            raise NotFound("No such volunteer.", code="volunteer_not_found")
     return card_out(settings, volunteer)
 
 

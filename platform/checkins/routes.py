@@ -240,7 +240,8 @@ class CardController(Controller):
     @get("/")
     async def card(self, request: Request, volunteer_id: int, db_session: AsyncSession, principal: Principal,
                    format_: ImageFormat = QueryParameter(name="format", default="json")) -> Response[Any]:
-        """The volunteer's personal QR card (JSON, or SVG/PNG to print): the volunteer and staff of the community."""
+        """The volunteer's personal QR card (JSON, or SVG/PNG to print): the volunteer, the leaders of their teams and
+        the organisers of their community; 403 `not_your_volunteer` for other staff of the community."""
         card = await kiosk.get_card(db_session, settings=request.app.state.settings, volunteer_id=volunteer_id,
                                     principal=principal)
         return Response(card) if format_ == "json" else _image(card.token, format_)

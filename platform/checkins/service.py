@@ -30,6 +30,7 @@ from servicebank.errors import (
     Unauthenticated,
 )
 from servicebank.volunteers.models import VolunteerStatus
+from servicebank.volunteers.repository import team_ids_of
 
 NOT_YET_OPEN = (ActivityStatus.DRAFT, ActivityStatus.PENDING_APPROVAL)
 
@@ -45,6 +46,8 @@ class Scanner:
     proxy: Principal | None = None
     card_version: int | None = None
     current_card_version: int | None = None
+    # The teams of the card's volunteer: only their leaders (and the community's organisers) sign them in.
+    volunteer_team_ids: frozenset[int] = frozenset()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -60,9 +63,10 @@ async def scanner_for_card(session: AsyncSession, *, settings: Settings, card: s
     volunteer = await repo.get_volunteer(session, volunteer_id)
     if volunteer is None:
         raise tokens.TokenError("This card belongs to no volunteer any more.", code="card_invalid")
+    team_ids = (await team_ids_of(session, [volunteer.id])).get(volunteer.id, [])
     return Scanner(volunteer_id=volunteer.id, volunteer_community_id=volunteer.community_id,
                    volunteer_status=volunteer.status, proxy=staff, card_version=version,
-                   current_card_version=volunteer.card_version)
+                   current_card_version=volunteer.card_version, volunteer_team_ids=frozenset(team_ids))
 
 
 def _check_activity(ctx: Any, scanner: Scanner) -> None:
@@ -75,6 +79,9 @@ def _check_activity(ctx: Any, scanner: Scanner) -> None:
         if scanner.volunteer_community_id != ctx.community_id:
             raise Forbidden("This card belongs to a volunteer of another community; they check in with their own "
                             "community's activities.", code="card_other_community")
+        if not scanner.proxy.speaks_for(community_id=ctx.community_id, team_ids=scanner.volunteer_team_ids):
+            raise Forbidden("Only the leaders of this volunteer's teams and the community's organisers can sign them "
+                            "in with their card.", code="not_your_volunteer")
         if scanner.card_version != scanner.current_card_version:
             raise Forbidden("This card was revoked (a newer card was issued). Please use the current card.",
                             code="card_revoked")

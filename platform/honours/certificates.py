@@ -160,7 +160,7 @@ async def issue(session: AsyncSession, *, principal: Principal, community_id: in
 async def request(session: AsyncSession, *, principal: Principal, period_start: dt.date, period_end: dt.date,
                   purpose: str | None, timezone: str, now: dt.datetime | None = None) -> Certificate:
     """A volunteer asks their community for a certificate; an organiser issues (or rejects) it."""
-    volunteer_id = principal.require_volunteer()
+    volunteer_id = principal.require_active_volunteer()
     volunteer = await session.get(Volunteer, volunteer_id)
     assert volunteer is not None
     now = now or dt.datetime.now(dt.UTC)

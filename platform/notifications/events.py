@@ -177,3 +177,7 @@ async def on_login_claimed(session: AsyncSession, event: OutboxEvent) -> None:
                       body=f"“{claim.claimed_name}”用手机号 {claim.phone} 申请志愿者 {volunteer.number}"
                            f"（{volunteer.real_name}）的登录账号。请先与本人核实，再在志愿者页面批准或拒绝。")
     await deliver(session, event, [Recipient(volunteer_id=None, user_id=u) for u in sorted(set(organisers))], message)
+
+
+# Spends at the stores have their own module; importing it here registers its handlers with the rest.
+from servicebank.notifications import spending as _spending  # noqa: E402,F401

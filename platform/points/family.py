@@ -70,7 +70,7 @@ async def limit_lookups(settings: Settings, principal: Principal, *, volunteer_n
     Counted before the lookup, so a refusal says nothing about whether the number exists.
     """
     limiter, what = limiter_for(settings), "family link requests"
-    await limiter.hit(f"family_lookup:{principal.require_volunteer()}", limit=LOOKUPS_PER_HOUR,
+    await limiter.hit(f"family_lookup:{principal.require_active_volunteer()}", limit=LOOKUPS_PER_HOUR,
                       window_seconds=3600, what=what)
     await limiter.hit(f"family_lookup_ip:{client_address or 'unknown'}", limit=ASKS_PER_ADDRESS_PER_HOUR,
                       window_seconds=3600, what=what)
@@ -118,7 +118,7 @@ async def request_link(session: AsyncSession, *, principal: Principal,
     The answer is the same whether or not the number and phone matched, and whether or not a link between the
     two is already open: only the asked volunteer (and their organiser) ever see the request.
     """
-    volunteer_id = principal.require_volunteer()
+    volunteer_id = principal.require_active_volunteer()
     relation = _check_relation(data.relation)
     last4 = data.phone_last4.strip()
     if not re.fullmatch(r"\d{4}", last4):

@@ -79,7 +79,9 @@ class LeaderboardController(Controller):
                    period: str = "all", by: str = "hours", limit: int = 10) -> LeaderboardOut:
         """Your own rank (with the top of the board) in your community or the scope given."""
         volunteer_id = principal.require_volunteer()
-        scope = board or f"community:{principal.volunteer_community_id}"
+        # The city board for a volunteer who is not (or no longer) a member of a community: it is public anyway.
+        home = principal.volunteer_community_id
+        scope = board or (f"community:{home}" if home else "city")
         return await service.leaderboard_view(db_session, scope=scope, period=period, by=by, limit=limit,
                                               volunteer_id=volunteer_id, viewer_volunteer_id=volunteer_id)
 

@@ -104,7 +104,7 @@ async def transfer(session: AsyncSession, *, principal: Principal, data: Transfe
     the community's limits."""
     from servicebank.points import family
 
-    sender_id = principal.require_volunteer()
+    sender_id = principal.require_active_volunteer()
     sender = await _volunteer(session, sender_id)
     if (data.to_volunteer_id is None) == (data.to_pool_community_id is None):
         raise InvalidInput("Give either to_volunteer_id (a family member) or to_pool_community_id (a pool).",

@@ -22,6 +22,7 @@ from servicebank.spreadsheets import XLSX_MEDIA_TYPE
 from servicebank.stores import codes, receipts, settlement, till
 from servicebank.stores.catalogue_routes import StoreController
 from servicebank.stores.schemas import CodeOut, RedeemIn, RedemptionOut, RefundIn, ScanIn, ScanOut
+from servicebank.volunteers import card_pin
 
 _MEDIA = {"svg": "image/svg+xml", "png": "image/png"}
 _NO_STORE = {"Cache-Control": "no-store"}
@@ -56,16 +57,24 @@ class TillController(Controller):
     @post("/redemptions", status_code=201, guards=[REDEEM_LIMIT])
     async def redeem(self, request: Request, db_session: AsyncSession, principal: Principal, store_id: int,
                      data: Annotated[RedeemIn, Body(examples=[Example(value={
-                         "code": "r.42.1790000000.xxxx.yyyy", "lines": [{"item_id": 1, "quantity": 2}]})])]
+                         "code": "r.42.1790000000.xxxx.yyyy", "lines": [{"item_id": 1, "quantity": 2}]}),
+                         Example(summary="printed card with PIN", value={
+                             "code": "v.42.1.zzzz", "pin": "270419", "lines": [{"item_id": 1, "quantity": 1}]})])]
                      ) -> RedemptionOut:
         """Confirm a cart: points move from the volunteer to the store in one ledger transaction, stock goes down,
-        the code is spent; all or nothing. Returns the receipt. Errors: 409 `insufficient_balance` /
+        the code is spent; all or nothing. Returns the receipt; the volunteer gets an inbox notification. A printed
+        card needs the volunteer's `pin` too: 403 `card_pin_required` / `card_pin_wrong` (5 in a row lock the
+        card: `card_pin_locked`) / `card_pin_not_set`. Errors: 409 `insufficient_balance` /
         `out_of_stock` / `monthly_limit_exceeded` / `redemption_code_used` / `item_unavailable` / `store_closed`,
         403 `service_hours_too_few` / `not_store_clerk` / `volunteer_not_in_community`, 400
         `redemption_code_expired` / `redemption_code_invalid`, 422 `empty_cart` / `invalid_quantity` /
         `item_not_found`."""
-        receipt = await till.redeem(db_session, actor=principal, settings=_settings(request), store_id=store_id,
-                                    code=data.code, lines=data.lines)
+        try:
+            receipt = await till.redeem(db_session, actor=principal, settings=_settings(request), store_id=store_id,
+                                        code=data.code, lines=data.lines, pin=data.pin)
+        except card_pin.WrongCardPin:
+            await db_session.commit()  # the failed attempt must outlive the error, or the limit never trips
+            raise
         return (await receipts.outs(db_session, [receipt]))[0]
 
     @get("/redemptions")
@@ -126,7 +135,7 @@ class MyRedemptionController(Controller):
                               ) -> Response[Any]:
         """A fresh redemption code for the counter (valid 2 minutes, spent by one redemption). JSON with the
         code and QR image URLs, or the QR image itself with `format=png|svg`. Volunteers only."""
-        volunteer_id = principal.require_volunteer()
+        volunteer_id = principal.require_active_volunteer()
         issued = codes.issue_code(secret_key=_settings(request).secret_key, volunteer_id=volunteer_id, now=utcnow())
         if format_ != "json":
             return _image(issued.code, format_, {"X-Code-Expires-At": issued.expires_at.isoformat()})

@@ -140,6 +140,8 @@ class ScanOut(msgspec.Struct):
     eligible: bool
     reason: str | None
     items: list[ItemEligibility]
+    # A printed card: the volunteer types their card PIN to confirm (RedeemIn.pin).
+    pin_required: bool = False
 
 
 class LineIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -150,6 +152,8 @@ class LineIn(msgspec.Struct, forbid_unknown_fields=True):
 class RedeemIn(msgspec.Struct, forbid_unknown_fields=True):
     code: str
     lines: list[LineIn]
+    # Required with a printed card (its `v.` token): the volunteer's 6-digit card PIN.
+    pin: str | None = None
 
 
 class RefundIn(msgspec.Struct, forbid_unknown_fields=True):

@@ -25,6 +25,7 @@ from servicebank.stores import codes, repository, rules
 from servicebank.stores.access import get_store, require_till
 from servicebank.stores.models import MonthlyItemUsage, Redemption, RedemptionLine, Store, StoreItem
 from servicebank.stores.schemas import ItemEligibility, LineIn, ScanOut
+from servicebank.volunteers import card_pin
 
 MAX_LINES = 50
 MAX_QUANTITY = 999
@@ -49,6 +50,7 @@ async def scan(session: AsyncSession, *, actor: Principal, settings: Settings, s
                                              month=rules.local_month(now, settings.timezone),
                                              item_ids=[i.id for i in items])
     store_problem = rules.hours_problem(standing, store)
+    pin_ready = scanned.method != "card" or await card_pin.has_pin(session, standing.volunteer.id)
     rows = []
     for item in items:
         problem = rules.hours_problem(standing, store, item) or rules.item_problem(
@@ -61,8 +63,9 @@ async def scan(session: AsyncSession, *, actor: Principal, settings: Settings, s
     return ScanOut(volunteer_id=standing.volunteer.id, volunteer_name=mask_name(standing.volunteer.real_name),
                    volunteer_number=standing.volunteer.number, method=scanned.method,
                    code_expires_at=scanned.expires_at, balance=standing.balance,
-                   service_minutes=standing.service_minutes, eligible=store_problem is None,
-                   reason=store_problem.code if store_problem else None, items=rows)
+                   service_minutes=standing.service_minutes, eligible=store_problem is None and pin_ready,
+                   reason=store_problem.code if store_problem else (None if pin_ready else "card_pin_not_set"),
+                   items=rows, pin_required=scanned.method == "card")
 
 
 def _cart(lines: list[LineIn]) -> dict[int, int]:
@@ -137,8 +140,11 @@ class Receipt:
 
 
 async def redeem(session: AsyncSession, *, actor: Principal, settings: Settings, store_id: int, code: str,
-                 lines: list[LineIn], now: dt.datetime | None = None) -> Receipt:
-    """Points from the volunteer to the store for a cart, stock down, code spent: all of it or nothing."""
+                 lines: list[LineIn], pin: str | None = None, now: dt.datetime | None = None) -> Receipt:
+    """Points from the volunteer to the store for a cart, stock down, code spent: all of it or nothing.
+
+    A phone code is the volunteer's consent; a printed card needs the volunteer's card PIN as well. On
+    card_pin.WrongCardPin the caller commits (the failed attempt must count) before answering."""
     now = now or utcnow()
     store = await get_store(session, store_id)
     require_till(actor, store)
@@ -147,6 +153,9 @@ async def redeem(session: AsyncSession, *, actor: Principal, settings: Settings,
     scanned = await codes.resolve(session, code, secret_key=settings.signing_keys(now), now=now)
     standing = await rules.volunteer_at_store(session, volunteer_id=scanned.volunteer_id, store=store)
     volunteer_id = standing.volunteer.id
+    if scanned.method == "card":
+        # The first write of a card redemption, so a wrong PIN can be committed with nothing else in it.
+        await card_pin.check_pin(session, volunteer_id=volunteer_id, pin=pin)
     items = await _items(session, store, cart)
     month = rules.local_month(now, settings.timezone)
     used = await repository.usage_this_month(session, volunteer_id=volunteer_id, month=month, item_ids=list(cart))

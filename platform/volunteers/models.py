@@ -128,3 +128,20 @@ class LoginClaim(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True), default=_now)
     decided_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), default=None)
     decided_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+
+
+class VolunteerCardPin(PlainBase):
+    """The PIN that makes a printed card spend points at a store till (a card alone only signs someone in).
+
+    Hashed like a password. `failures` counts wrong PINs in a row: at MAX_PIN_FAILURES the card stops
+    spending until the volunteer or an organiser sets a new PIN (see servicebank.volunteers.card_pin).
+    """
+
+    __tablename__ = "volunteer_card_pin"
+
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteer.id"), primary_key=True)
+    pin_hash: Mapped[str] = mapped_column(String(256))
+    failures: Mapped[int] = mapped_column(default=0)
+    set_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True), default=_now)
+    # An organiser who set or reset it at the desk; None when the volunteer set it themself.
+    set_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), default=None)

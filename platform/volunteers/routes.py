@@ -15,7 +15,7 @@ from servicebank.errors import InvalidInput
 from servicebank.org.access import guard
 from servicebank.clientip import client_ip
 from servicebank.ratelimit import limiter_for
-from servicebank.volunteers import registration, repository, service
+from servicebank.volunteers import card_pin_routes, registration, repository, service
 from servicebank.volunteers.claim_routes import LoginClaimController
 from servicebank.volunteers.identity import vault
 from servicebank.volunteers.importer import import_roster
@@ -190,4 +190,4 @@ class VolunteerController(Controller):
                                    community_id=community_id, roster=roster, dry_run=dry_run, filename=data.filename)
 
 
-ROUTES = [VolunteerController, TeamController, LoginClaimController]
+ROUTES = [VolunteerController, TeamController, LoginClaimController, *card_pin_routes.ROUTES]

@@ -184,3 +184,22 @@ class ImportReport(msgspec.Struct):
     skipped_rows_truncated: bool
     columns: dict[str, str]  # our field -> the header found in the file
     seconds: float
+
+
+class CardPinSet(msgspec.Struct, forbid_unknown_fields=True):
+    """The volunteer's own card PIN, confirmed with their login password."""
+
+    password: str
+    pin: str
+
+
+class CardPinReset(msgspec.Struct, forbid_unknown_fields=True):
+    """An organiser's reset: a new PIN the volunteer typed at the desk, or none (cleared)."""
+
+    reason: str
+    pin: str | None = None
+
+
+class CardPinOut(msgspec.Struct):
+    volunteer_id: int
+    pin_set: bool

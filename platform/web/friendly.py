@@ -113,6 +113,18 @@ MESSAGES = {
     "card_other_community": "This volunteer belongs to another community.",
     "volunteer_other_community": "This volunteer belongs to another community.",
     "volunteer_not_active": "This volunteer is not active.",
+    "not_your_volunteer": "Only the leaders of this volunteer's teams and the community's organisers can do this.",
+    # Card PINs: a printed card pays at a store only with the volunteer's PIN.
+    "card_pin_required": "A printed card pays only with the volunteer's card PIN. Ask them to type it, or to show "
+                         "the code on their phone.",
+    "card_pin_wrong": "Wrong card PIN. After 5 wrong PINs the card stops paying until the PIN is set again.",
+    "card_pin_locked": "This card is locked after too many wrong PINs. The volunteer sets a new PIN on their page, "
+                       "or an organiser resets it.",
+    "card_pin_not_set": "This volunteer has no card PIN yet, so the card cannot pay. They can set one on their page, "
+                        "or show the code on their phone.",
+    "invalid_card_pin": "The card PIN is 6 digits.",
+    "weak_card_pin": "Choose a PIN that is harder to guess (not all the same digit, not 123456).",
+    "wrong_password": "The password is wrong.",
     "walk_in_not_allowed": "This volunteer has not signed up, and this activity takes no walk-ins.",
     "activity_not_published": "This activity is not published yet.",
     # Reports, certificates, honours, audit.

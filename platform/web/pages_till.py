@@ -10,6 +10,7 @@ from servicebank.errors import DomainError, InvalidInput
 from servicebank.stores import receipts, repository, till
 from servicebank.stores.access import get_store, require_till
 from servicebank.stores.schemas import LineIn
+from servicebank.volunteers import card_pin
 from servicebank.web import friendly, i18n
 from servicebank.web.guard import require_login
 from servicebank.web.render import lang_of, redirect, render
@@ -67,11 +68,12 @@ class TillPages(Controller):
         try:
             lines = _lines(form)
             receipt = await till.redeem(db_session, actor=principal, settings=request.app.state.settings,
-                                        store_id=store_id, code=code, lines=lines)
+                                        store_id=store_id, code=code, lines=lines, pin=str(form.get("pin", "")))
             await db_session.flush()
             out = (await receipts.outs(db_session, [receipt]))[0]
         except DomainError as exc:
-            await db_session.rollback()
+            # A wrong card PIN is counted (and kept); anything else leaves no trace.
+            await (db_session.commit() if isinstance(exc, card_pin.WrongCardPin) else db_session.rollback())
             return await _till(request, db_session, principal, store_id, error=friendly.explain(exc, _))
         return render(request, "receipt.html", principal, title=_("Receipt"), receipt=out)
 

@@ -19,6 +19,7 @@ from servicebank.points.service import account_view, leaderboard_view
 from servicebank.stores import codes
 from servicebank.web import charts, friendly, i18n, pages_family, public_data, volunteer_data
 from servicebank.web.guard import require_login
+from servicebank.volunteers import card_pin
 from servicebank.web.render import lang_of, redirect, render
 
 
@@ -29,13 +30,14 @@ class VolunteerPages(Controller):
     @get("/me")
     async def my_page(self, request: Request, db_session: AsyncSession,
                       optional_principal: Principal | None, done: str | None = None,
-                      family_error: str | None = None) -> Response:
+                      family_error: str | None = None, pin_error: str | None = None) -> Response:
         """Hours, points, star level and rank; upcoming sign-ups; recent attendance; hours per month; family."""
         principal = require_login(optional_principal)
         _ = i18n.translator(lang_of(request))
         volunteer_id = principal.require_volunteer()
         account = await account_view(db_session, principal=principal, volunteer_id=volunteer_id, recent=10)
-        board = await leaderboard_view(db_session, scope=f"community:{principal.volunteer_community_id}",
+        home = principal.volunteer_community_id  # None while pending or suspended: they see the public city board
+        board = await leaderboard_view(db_session, scope=f"community:{home}" if home else "city",
                                        period="all", by="hours", limit=1, volunteer_id=volunteer_id,
                                        viewer_volunteer_id=volunteer_id)
         today = dt.datetime.now(ZoneInfo(request.app.state.settings.timezone)).date()
@@ -47,6 +49,8 @@ class VolunteerPages(Controller):
                       attendance=await volunteer_data.my_attendance(db_session, volunteer_id=volunteer_id),
                       now=dt.datetime.now(dt.UTC), chart=charts.bar_chart(months, label=_("Hours per month")),
                       flash=_(_FLASHES[done]) if done in _FLASHES else None,
+                      card_pin_set=await card_pin.has_pin(db_session, volunteer_id),
+                      pin_error=_(friendly.MESSAGES[pin_error]) if pin_error in friendly.MESSAGES else None,
                       **await pages_family.family_section(db_session, principal, family_error))
 
     @get("/activities")
@@ -91,9 +95,27 @@ class VolunteerPages(Controller):
         principal = require_login(optional_principal)
         _ = i18n.translator(lang_of(request))
         issued = codes.issue_code(secret_key=request.app.state.settings.secret_key,
-                                  volunteer_id=principal.require_volunteer(), now=utcnow())
+                                  volunteer_id=principal.require_active_volunteer(), now=utcnow())
         return render(request, "code.html", principal, title=_("My redemption code"), code=issued.code,
                       expires_at=issued.expires_at, qr=volunteer_data.qr_data_uri(issued.code))
+
+    @post("/me/card-pin")
+    async def set_card_pin(self, request: Request, db_session: AsyncSession,
+                           optional_principal: Principal | None) -> Response:
+        """Set or change the PIN the store till asks for when the printed card pays."""
+        principal = require_login(optional_principal)
+        _ = i18n.translator(lang_of(request))
+        form = await request.form()
+        try:
+            await card_pin.set_own_pin(db_session, principal=principal, password=str(form.get("password", "")),
+                                       pin=str(form.get("pin", "")))
+        except DomainError as exc:
+            await db_session.rollback()
+            if exc.code in friendly.MESSAGES:  # a known code only: the address never carries free text
+                return redirect(request, f"/me?pin_error={exc.code}#card-pin")
+            return render(request, "error.html", principal, status_code=exc.status_code, title=_("Sorry"),
+                          message=friendly.explain(exc, _))
+        return redirect(request, "/me?done=pin_set#card-pin")
 
     @get("/me/certificates")
     async def my_certificates(self, request: Request, db_session: AsyncSession,
@@ -106,7 +128,8 @@ class VolunteerPages(Controller):
 
 
 _FLASHES = {"signed_up": i18n.N_("You are signed up."), "waitlisted": i18n.N_("You are on the waiting list."),
-            "withdrawn": i18n.N_("Your place is given back."), **pages_family.FLASHES}
+            "withdrawn": i18n.N_("Your place is given back."), "pin_set": i18n.N_("Your card PIN is set."),
+            **pages_family.FLASHES}
 
 
 async def _change_signup(request: Request, db_session: AsyncSession, principal: Principal | None,

@@ -19,7 +19,7 @@ from servicebank.checkins import repository as checkin_repo
 from servicebank.errors import DomainError, InvalidInput
 from servicebank.org.models import Grid
 from servicebank.points.service import account_view
-from servicebank.volunteers import repository, service
+from servicebank.volunteers import card_pin, repository, service
 from servicebank.volunteers.identity import ID_TYPES, vault
 from servicebank.volunteers.models import VolunteerStatus
 from servicebank.volunteers.schemas import VolunteerCreate, VolunteerPatch
@@ -142,6 +142,7 @@ class ManageVolunteerPages(Controller):
         grid = await db_session.get(Grid, volunteer.grid_id) if volunteer.grid_id else None
         return render(request, "volunteer.html", principal, title=volunteer.real_name, volunteer=volunteer,
                       teams=teams, grid=grid, may_manage=principal.manages(volunteer.community_id),
+                      may_hold_card=principal.speaks_for(community_id=volunteer.community_id, team_ids=team_ids),
                       has_account=bool(await repository.volunteers_with_accounts(db_session, [volunteer.id])),
                       account=await account_view(db_session, principal=principal, volunteer_id=volunteer.id, recent=10),
                       attendance=await checkin_repo.volunteer_history(db_session, volunteer_id=volunteer.id, limit=20),
@@ -208,11 +209,22 @@ class ManageVolunteerPages(Controller):
                                  principal=principal, reason=str(form.get("reason", "")).strip() or "Card reissued.")
         return redirect(request, f"/manage/volunteers/{volunteer_id}/card")
 
+    @post("/{volunteer_id:int}/card-pin/reset")
+    async def reset_card_pin(self, request: Request, volunteer_id: int, db_session: AsyncSession,
+                             optional_principal: Principal | None) -> Response:
+        """Clear the volunteer's card PIN or set the one they type at the desk (organisers; audited)."""
+        principal = require_login(optional_principal)
+        form = await request.form()
+        await card_pin.reset_pin(db_session, principal=principal, volunteer_id=volunteer_id,
+                                 pin=str(form.get("pin", "")).strip() or None, reason=str(form.get("reason", "")))
+        return redirect(request, f"/manage/volunteers/{volunteer_id}?done=pin_reset")
+
 
 DONE = {"created": i18n.N_("The volunteer is registered."), "saved": i18n.N_("Saved."),
         "approve": i18n.N_("Approved: the volunteer can sign up for activities now."),
         "suspend": i18n.N_("The volunteer is suspended."), "reactivate": i18n.N_("The volunteer is active again."),
-        "leave": i18n.N_("Recorded that the volunteer left."), **pages_claims.FLASHES}
+        "leave": i18n.N_("Recorded that the volunteer left."),
+        "pin_reset": i18n.N_("The card PIN is reset."), **pages_claims.FLASHES}
 
 
 def _explain(request: Request, exc: Exception) -> str:

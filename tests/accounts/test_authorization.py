@@ -1,8 +1,12 @@
-"""Every endpoint × every role, in the own community (A) and from the neighbouring one (B).
+"""Every endpoint × every role × every account state, in the own community (A) and from the neighbouring one (B).
 
-One table: a row per endpoint with the status each role must get. Outsiders get 404 (nothing about A
+One table: a row per endpoint with the status each actor must get. Outsiders get 404 (nothing about A
 leaks), members of A without the role get 403, anonymous callers 401. Later domains add their rows to
 CASES (a path or body may be an async factory, so writes act on fresh records and never on each other).
+
+Account states (accounts.principal.ACCOUNT_STATES) are actors too: volunteers of A who are pending,
+suspended or have left count as outsiders of A (they read and do only their own things), a team leader
+whose own volunteer record is suspended leads nothing, and a deactivated login is no login at all.
 """
 
 from __future__ import annotations
@@ -20,11 +24,19 @@ from tests.volunteers.roster_files import xlsx
 
 ADMIN, STREET, ORGANISER, LEADER, VOLUNTEER, CLERK = "admin", "street", "organiser", "leader", "volunteer", "clerk"
 ORGANISER_B, LEADER_B, VOLUNTEER_B, ANON = "organiser_b", "leader_b", "volunteer_b", "anon"
-ROLES = (ADMIN, STREET, ORGANISER, LEADER, VOLUNTEER, CLERK, ORGANISER_B, LEADER_B, VOLUNTEER_B, ANON)
+PENDING, SUSPENDED, LEFT = "volunteer_pending", "volunteer_suspended", "volunteer_left"
+LEADER_SUSPENDED, DEACTIVATED = "leader_suspended", "deactivated_organiser"
+ROLES = (ADMIN, STREET, ORGANISER, LEADER, VOLUNTEER, CLERK, ORGANISER_B, LEADER_B, VOLUNTEER_B, ANON,
+         PENDING, SUSPENDED, LEFT, LEADER_SUSPENDED, DEACTIVATED)
 MANAGERS = {ADMIN, STREET, ORGANISER}
 MEMBERS_OF_A = {LEADER, VOLUNTEER}  # linked to A without managing it
-OUTSIDERS = {CLERK, ORGANISER_B, LEADER_B, VOLUNTEER_B}  # the clerk's grant links to a store, not to A
+NOT_ACTIVE = {PENDING, SUSPENDED, LEFT}  # volunteers of A who may read only their own records
+OUTSIDERS = {CLERK, ORGANISER_B, LEADER_B, VOLUNTEER_B} | NOT_ACTIVE | {LEADER_SUSPENDED}
+NO_LOGIN = {ANON, DEACTIVATED}  # a deactivated account's token is refused like none at all
+ACTIVE_VOLUNTEERS = {VOLUNTEER, VOLUNTEER_B}
+VOLUNTEER_LOGINS = ACTIVE_VOLUNTEERS | NOT_ACTIVE | {LEADER_SUSPENDED}  # logins linked to a volunteer record
 _seq = itertools.count(1)
+NEW_PASSWORD = "brand-new-pass-1"
 
 
 def expect(ok: int, *, allow: set[str] = MANAGERS, members: int = 403, outsiders: int = 404, anon: int = 401,
@@ -34,7 +46,7 @@ def expect(ok: int, *, allow: set[str] = MANAGERS, members: int = 403, outsiders
     for role in ROLES:
         if role in allow:
             table[role] = ok
-        elif role == ANON:
+        elif role in NO_LOGIN:
             table[role] = anon
         elif role in MEMBERS_OF_A:
             table[role] = members
@@ -44,7 +56,7 @@ def expect(ok: int, *, allow: set[str] = MANAGERS, members: int = 403, outsiders
     return table
 
 
-EVERYONE_LOGGED_IN = set(ROLES) - {ANON}
+EVERYONE_LOGGED_IN = set(ROLES) - NO_LOGIN
 LINKED_TO_A = MANAGERS | MEMBERS_OF_A
 
 
@@ -212,7 +224,7 @@ CASES: dict[str, Case] = {
     "self-register": Case("POST", "/api/volunteers/register", expect(202, allow=set(ROLES)), body=body(lambda w, n: {
         "community_id": w.org.community.id, "real_name": f"报名{n}", "phone": f"135{n:08d}",
         "password": "long-enough-1"})),
-    "my volunteer record": Case("GET", "/api/volunteers/me", expect(200, allow={VOLUNTEER, VOLUNTEER_B}, outsiders=403,
+    "my volunteer record": Case("GET", "/api/volunteers/me", expect(200, allow=VOLUNTEER_LOGINS, outsiders=403,
                                                                     members=403)),
     "get volunteer": Case("GET", a("/api/volunteers/{target}"), expect(200, allow=MANAGERS | {LEADER})),
     "update volunteer": Case("PATCH", a("/api/volunteers/{target}"), expect(200), body={"skill_tags": ["维修"]}),
@@ -226,7 +238,7 @@ CASES: dict[str, Case] = {
     # accounts
     "who am I": Case("GET", "/api/auth/me", expect(200, allow=EVERYONE_LOGGED_IN)),
     "change password": Case("POST", "/api/auth/password", expect(204, allow=EVERYONE_LOGGED_IN),
-                            body={"current_password": PASSWORD, "new_password": "brand-new-pass-1"}),
+                            body={"current_password": PASSWORD, "new_password": NEW_PASSWORD}),
     "log out": Case("POST", "/api/auth/logout", expect(204, allow=EVERYONE_LOGGED_IN), fresh_token=True),
     "list staff": Case("GET", a("/api/users?community_id={A}"), expect(200)),
     "create staff": Case("POST", "/api/users", expect(201, allow={ADMIN, STREET}, organiser=403),
@@ -243,8 +255,42 @@ CASES: dict[str, Case] = {
     "login claims of A": Case("GET", a("/api/communities/{A}/login-claims"), expect(200)),
     "family links of A": Case("GET", a("/api/communities/{A}/family-links"), expect(200)),
     "record a family link": Case("POST", a("/api/communities/{A}/family-links"), expect(201), body=_family_record),
+    # what a volunteer's login reads of its own in any state, and what only an active volunteer does
+    "my rank": Case("GET", "/api/leaderboards/me", expect(200, allow=VOLUNTEER_LOGINS, outsiders=403)),
+    "my attendance": Case("GET", "/api/attendance/mine", expect(200, allow=VOLUNTEER_LOGINS, outsiders=403)),
+    "my redemption code": Case("GET", "/api/me/redemption-code", expect(200, allow=ACTIVE_VOLUNTEERS, outsiders=403)),
+    "donate points": Case("POST", "/api/transfers", expect(409, allow=ACTIVE_VOLUNTEERS, outsiders=403),
+                          body=body(lambda w, n: {"amount": 1, "idempotency_key": f"k{n}",
+                                                  "to_pool_community_id": w.org.community.id})),
+    "ask for a certificate": Case("POST", "/api/certificates/requests",
+                                  expect(201, allow=ACTIVE_VOLUNTEERS, outsiders=403),
+                                  body={"period_start": "2026-01-01", "period_end": "2026-01-31"}),
+    "activities of A": Case("GET", a("/api/activities?community_id={A}"), expect(200, allow=LINKED_TO_A)),
+    "stores of A": Case("GET", a("/api/stores?community_id={A}"), expect(200, allow=LINKED_TO_A)),
+    # printed cards (item 8): the volunteer, their own team leaders, their community's organisers
+    "card of a team member": Case("GET", a("/api/volunteers/{target}/qr-card"), expect(200, allow=MANAGERS | {LEADER})),
+    "card of someone in no team": Case("GET", fresh("/api/volunteers/{new}/qr-card", _active), expect(200)),
+    "reissue a card": Case("POST", a("/api/volunteers/{target}/qr-card/reissue"), expect(200),
+                           body={"reason": "遗失"}),
+    "my card PIN": Case("GET", "/api/me/card-pin", expect(200, allow=VOLUNTEER_LOGINS, outsiders=403)),
+    "set my card PIN": Case("PUT", "/api/me/card-pin", expect(200, allow=VOLUNTEER_LOGINS, outsiders=403),
+                            body={"password": NEW_PASSWORD, "pin": "270419"}),  # after "change password"
+    "reset a card PIN": Case("POST", a("/api/volunteers/{target}/card-pin/reset"), expect(200),
+                             body={"reason": "忘记密码", "pin": "502938"}),
 }
 
+
+
+async def _in_state(session: Any, org: Org, status: str) -> Person:
+    """A volunteer of A with a login, in the given state."""
+    return await make_person(session, Role.VOLUNTEER, community=org.community,
+                             volunteer=await make_volunteer(session, org.community, status=status))
+
+
+async def _team_member(session: Any, org: Org, team: Any, status: str) -> Volunteer:
+    volunteer = await make_volunteer(session, org.community, status=status)
+    await make_team_member(session, team.id, volunteer.id)
+    return volunteer
 
 
 async def _world(session: Any) -> World:
@@ -263,7 +309,15 @@ async def _world(session: Any) -> World:
         ORGANISER_B: await make_person(session, Role.ORGANISER, community=org.other),
         LEADER_B: await make_person(session, Role.TEAM_LEADER, community=org.other, team=team_b),
         VOLUNTEER_B: await make_person(session, Role.VOLUNTEER, community=org.other),
+        PENDING: await _in_state(session, org, VolunteerStatus.PENDING),
+        SUSPENDED: await _in_state(session, org, VolunteerStatus.SUSPENDED),
+        LEFT: await _in_state(session, org, VolunteerStatus.LEFT),
+        LEADER_SUSPENDED: await make_person(session, Role.TEAM_LEADER, community=org.community, team=team,
+                                            volunteer=await _team_member(session, org, team, VolunteerStatus.SUSPENDED)),
+        DEACTIVATED: await make_person(session, Role.ORGANISER, community=org.community),
     }
+    people[DEACTIVATED].user.is_active = False
+    await session.commit()
     return World(session=session, org=org, people=people, team=team, target=target)
 
 
@@ -285,7 +339,7 @@ async def test_every_endpoint_with_every_role(client, session) -> None:  # noqa:
             kwargs: dict[str, Any] = {"headers": headers}
             if case.files:
                 kwargs["files"] = case.files(world)
-            elif payload is not None or case.method in {"POST", "PATCH"}:
+            elif payload is not None or case.method in {"POST", "PATCH", "PUT"}:
                 kwargs["json"] = payload
             response = await client.request(case.method, path, **kwargs)
             wanted = case.expected[role]

@@ -8,7 +8,7 @@ from servicebank.accounts.models import Role
 from servicebank.audit.models import AuditEntry
 from servicebank.checkins import tokens
 from tests.checkins.helpers import attendance_count, card, code, scan, scene
-from tests.factories import make_person
+from tests.factories import make_person, make_team
 
 CHECK_INS = "/api/check-ins"
 CHECK_OUTS = "/api/check-outs"
@@ -103,3 +103,32 @@ async def test_card_images_and_who_may_see_them(client, session, settings) -> No
     peer = await make_person(session, Role.VOLUNTEER, community=s.org.community)
     hidden = await client.get(path, headers=peer.headers)
     assert hidden.status_code == 403
+
+
+async def test_only_leaders_of_the_volunteers_teams_sign_them_in_by_card(client, session, settings, db) -> None:
+    s = await scene(session)
+    other_team = await make_team(session, s.org.community)
+    other_leader = await make_person(session, Role.TEAM_LEADER, community=s.org.community, team=other_team)
+    volunteer_card = card(settings, s.volunteer.volunteer.id)
+    refused = await scan(client, CHECK_INS, code(settings, s.activity.id), other_leader, volunteer_card=volunteer_card)
+    assert refused.status_code == 403 and refused.json()["code"] == "not_your_volunteer"
+    assert await attendance_count(db) == 0
+    # An organiser of the community may, whatever the team (tested above for the volunteer's own leader).
+    accepted = await scan(client, CHECK_INS, code(settings, s.activity.id), s.organiser, volunteer_card=volunteer_card)
+    assert accepted.status_code == 201, accepted.text
+
+
+async def test_a_card_is_shown_only_to_its_volunteer_their_leaders_and_organisers(client, session) -> None:
+    s = await scene(session)
+    other_team = await make_team(session, s.org.community)
+    other_leader = await make_person(session, Role.TEAM_LEADER, community=s.org.community, team=other_team)
+    path = f"/api/volunteers/{s.volunteer.volunteer.id}/qr-card"
+    for person in (s.volunteer, s.leader, s.organiser):
+        assert (await client.get(path, headers=person.headers)).status_code == 200
+    refused = await client.get(path, headers=other_leader.headers)
+    assert refused.status_code == 403 and refused.json()["code"] == "not_your_volunteer"
+    assert "token" not in refused.text
+    image = await client.get(path + "?format=svg", headers=other_leader.headers)
+    assert image.status_code == 403
+    page = await client.get(f"/manage/volunteers/{s.volunteer.volunteer.id}/card", headers=other_leader.headers)
+    assert page.status_code == 403

@@ -12,7 +12,7 @@ from servicebank.events import OutboxEvent
 from servicebank.points.models import Account, AccountKind
 from servicebank.stores.models import Redemption, Store, StoreItem, UsedRedemptionCode
 from tests.conftest import TEST_SECRET
-from tests.factories import make_org, make_person
+from tests.factories import PASSWORD, make_org, make_person
 from tests.stores.support import assert_ledger_ok, credit, fresh_code, make_shop
 
 
@@ -153,8 +153,11 @@ async def test_personal_card_redeems_and_revoked_card_is_refused(db, session, cl
     shop = await make_shop(session)
     volunteer = shop.volunteer.volunteer
     card = issue_card_token(secret_key=TEST_SECRET, volunteer_id=volunteer.id, card_version=volunteer.card_version)
+    # A card spends with the volunteer's PIN (tests/stores/test_card_pin.py has the rest).
+    await client.put("/api/me/card-pin", json={"password": PASSWORD, "pin": "270419"}, headers=shop.volunteer.headers)
     response = await client.post(f"/api/stores/{shop.store.id}/redemptions", headers=shop.clerk.headers,
-                                 json={"code": card, "lines": [{"item_id": shop.haircut.id, "quantity": 1}]})
+                                 json={"code": card, "pin": "270419",
+                                       "lines": [{"item_id": shop.haircut.id, "quantity": 1}]})
     assert response.status_code == 201 and response.json()["method"] == "card"
     old_card = issue_card_token(secret_key=TEST_SECRET, volunteer_id=volunteer.id,
                                 card_version=volunteer.card_version - 1)

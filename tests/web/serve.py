@@ -85,10 +85,12 @@ async def scanner_world(session, community, team_id: int) -> dict[str, object]: 
 
     from servicebank.accounts.models import Role
     from servicebank.activities.models import Activity
-    from servicebank.volunteers.models import Team
+    from servicebank.volunteers.models import Team, TeamMember
     from tests.factories import make_person, make_volunteer
 
     elder = await make_volunteer(session, community, name="孙桂兰")
+    # In the leader's team: only leaders of the volunteer's own teams (and organisers) sign them in by card.
+    session.add(TeamMember(team_id=team_id, volunteer_id=elder.id))
     leader = await make_person(session, Role.TEAM_LEADER, community=community, team=await session.get(Team, team_id),
                                name="赵队长")
     now = dt.datetime.now(dt.UTC)
