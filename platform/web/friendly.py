@@ -142,6 +142,11 @@ MESSAGES = {
     "invalid_relation": "Please choose how you are related.",
     "invalid_phone_last4": "Give the last 4 digits of your family member's phone.",
     "relation_mismatch": "Your confirmed family link says a different relation.",
+    # Objections to a public honour list (no login).
+    "objection_rate_limited": "Too many objections from this network within an hour. Please try again later.",
+    "notice_period_over": "The notice period of this list has ended; objections are closed.",
+    "invalid_objection_name": "Please give your name (1 to 64 characters).",
+    "invalid_objection_text": "Please describe the objection in 5 to 2000 characters.",
 }
 
 
