@@ -21,6 +21,7 @@ from servicebank.observability.middleware import request_id_and_metrics
 from servicebank.accounts.dependencies import provide_optional_principal, provide_principal
 from servicebank.config import Settings, get_settings
 from servicebank.db import Database, end_failed
+from servicebank.edge.middleware import edge_checks
 from servicebank.errors import exception_handlers
 
 log = logging.getLogger(__name__)
@@ -92,6 +93,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     }
     app = Litestar(
         route_handlers=[*health.ROUTES, *metrics_routes.ROUTES, *registry.route_handlers()],
+        middleware=[edge_checks],
         dependencies=dependencies,
         exception_handlers=exception_handlers(),
         state=State({"db": db, "settings": settings}),

@@ -105,3 +105,19 @@ async def make_team(session: AsyncSession, community: Community, *, name: str | 
         session.add(TeamMember(team_id=team.id, volunteer_id=volunteer.id))
     await session.commit()
     return team
+
+
+async def make_list_in_notice(session: AsyncSession, community: Community, *, title: str = "十月光荣榜"):  # noqa: ANN201
+    """A published community honour list whose 7-day notice (objections open) has just begun."""
+    import datetime as dt
+
+    from servicebank.honours.models import HonourList
+
+    now = dt.datetime.now(dt.UTC)
+    honour_list = HonourList(scope_kind="community", scope_id=community.id, month="2026-10", title=title,
+                             status="published", period_start=now - dt.timedelta(days=40),
+                             period_end=now - dt.timedelta(days=10), published_at=now,
+                             notice_ends_at=now + dt.timedelta(days=7))
+    session.add(honour_list)
+    await session.flush()
+    return honour_list

@@ -7,17 +7,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
 from servicebank.accounts.sessions import load_principal, user_for_token
+from servicebank.edge.csrf import SESSION_COOKIE
 from servicebank.errors import Unauthenticated
 
-SESSION_COOKIE = "sb_session"
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    return header[7:].strip() if header.lower().startswith("bearer ") else None
 
 
 def token_from_request(request: Request) -> str | None:
     """The bearer token, else the session cookie."""
-    header = request.headers.get("authorization", "")
-    if header.lower().startswith("bearer "):
-        return header[7:].strip()
-    return request.cookies.get(SESSION_COOKIE)
+    bearer = _bearer(request)
+    return bearer if bearer is not None else request.cookies.get(SESSION_COOKIE)
+
+
+def uses_session_cookie(request: Request) -> bool:
+    """True when the session cookie, not a bearer token, would authenticate this request (a browser)."""
+    return _bearer(request) is None and bool(request.cookies.get(SESSION_COOKIE))
 
 
 async def provide_optional_principal(request: Request, db_session: AsyncSession) -> Principal | None:

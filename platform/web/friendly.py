@@ -166,6 +166,11 @@ MESSAGES = {
     "activity_not_open": "This activity is not open for sign-up yet.",
     "internal_error": "Something went wrong on our side. It has been noted; please try again in a moment.",
     "database_unavailable": "The system is busy or restarting. Please try again in a few seconds; nothing was changed.",
+    # Objections to a public honour list (no login).
+    "objection_rate_limited": "Too many objections from this network within an hour. Please try again later.",
+    "notice_period_over": "The notice period of this list has ended; objections are closed.",
+    "invalid_objection_name": "Please give your name (1 to 64 characters).",
+    "invalid_objection_text": "Please describe the objection in 5 to 2000 characters.",
 }
 
 

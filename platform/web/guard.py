@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import hmac
-from urllib.parse import quote
+import re
+from urllib.parse import quote, unquote, urlsplit
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException
 
 from servicebank.accounts.principal import Principal
+from servicebank.edge import csrf
+from servicebank.edge.origin import is_same_origin
 from servicebank.errors import DomainError, Forbidden, exception_handlers
 from servicebank.web import friendly, i18n
-from servicebank.web.render import CSRF_COOKIE, CSRF_FIELD, CSRF_HEADER, finish, lang_of, render
+from servicebank.web.render import finish, lang_of, render
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -26,26 +28,47 @@ def require_login(principal: Principal | None) -> Principal:
     return principal
 
 
+# Control characters (a tab, a newline: browsers drop them from URLs, and a newline in Location breaks the
+# response) and backslashes (browsers read them as slashes).
+_UNSAFE_IN_NEXT = re.compile(r"[\x00-\x1f\x7f\\]")
+_KEEP_IN_NEXT = ":/?#[]@!$&'()*+,;=%~"
+
+
 def safe_next(url: str | None, default: str = "/") -> str:
-    """Only our own paths (never //host or a scheme), so the login page cannot bounce people elsewhere."""
-    if not url or not url.startswith("/") or url.startswith("//") or "\\" in url:
+    """Only a path of our own site, so the login page cannot bounce people elsewhere.
+
+    Browsers forgive a lot on the way to a Location: they drop tabs and newlines, read `\\` as `/`, and
+    decode `%2F`. So `next` is judged after the same forgiveness (decoded twice): anything that could
+    then start with `//` or `/\\`, carry a scheme or a host, or hold a control character, falls back to
+    `default`.
+    """
+    if not url or not url.startswith("/"):
         return default
-    return url
+    forgiven = unquote(unquote(url))
+    if _UNSAFE_IN_NEXT.search(url) or _UNSAFE_IN_NEXT.search(forgiven):
+        return default
+    if forgiven.startswith("//"):
+        return default
+    parts = urlsplit(forgiven)
+    if parts.scheme or parts.netloc:
+        return default
+    return quote(url, safe=_KEEP_IN_NEXT)  # spaces and other letters encoded: a Location header is ASCII
 
 
 async def check_csrf(request: Request) -> Response | None:
-    """Refuse an unsafe request whose token (form field or header) does not match the cookie."""
+    """Refuse an unsafe request from another origin, or whose token (form field or header) is not the
+    session's (edge/csrf.py)."""
     if request.method not in UNSAFE:
         return None
-    cookie = request.cookies.get(CSRF_COOKIE) or ""
-    sent = request.headers.get(CSRF_HEADER)
+    if not is_same_origin(request, required=False):
+        return error_page(request, Forbidden("Sent from another site.", code="csrf_failed"))
+    sent = request.headers.get(csrf.CSRF_HEADER)
     if sent is None:
         form = await request.form()
-        sent = form.get(CSRF_FIELD) if form else None
-    if cookie and isinstance(sent, str) and hmac.compare_digest(cookie.encode(), sent.encode()):
+        sent = form.get(csrf.CSRF_FIELD) if form else None
+    if csrf.token_matches(request, sent):
         return None
-    error = Forbidden("CSRF token missing or wrong.", code="csrf_failed")
-    return error_page(request, error)
+    return error_page(request, Forbidden("CSRF token missing or wrong.", code="csrf_failed"))
 
 
 def error_page(request: Request, error: DomainError) -> Response:

@@ -26,7 +26,7 @@ from servicebank.events import utcnow
 from servicebank.volunteers.models import Volunteer
 from servicebank.web import friendly, i18n, public_data
 from servicebank.web.guard import require_login, safe_next
-from servicebank.web.render import BIG_TEXT_COOKIE, lang_of, redirect, render
+from servicebank.web.render import BIG_TEXT_COOKIE, lang_of, redirect, render, rotate_csrf
 
 YEAR = 365 * 24 * 3600
 
@@ -93,6 +93,7 @@ class CorePages(Controller):
             return response
         principal = await load_principal(db_session, user)
         cookie = session_cookie(token, secure=request.app.state.settings.secure_cookies)
+        rotate_csrf(request, token)
         return redirect(request, next_url or home_for(principal), cookies=[cookie])
 
     @post("/logout")

@@ -117,7 +117,7 @@ class ImportPages(Controller):
     async def csv_(self, request: Request, optional_principal: Principal | None) -> Response:
         """The blank roster as .csv."""
         require_login(optional_principal)
-        return finish(request, Response(template_csv(), media_type="text/csv; charset=utf-8", headers={
+        return finish(request, Response(template_csv(), media_type="text/csv", headers={
             "Content-Disposition": "attachment; filename=\"roster-template.csv\""}))
 
 

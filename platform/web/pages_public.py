@@ -77,16 +77,19 @@ class PublicPages(Controller):
         honour_list = await db_session.get(HonourList, list_id)
         if honour_list is None:
             raise NotFound("No such honour list.", code="honour_list_not_found")
+        community_id = honour_list.scope_id  # read now: the rollback below expires the row
+        # The same key as the API's, so one limit counts the objections of an address by either path.
+        client = honours.client_key(request.app.state.settings.secret_key, client_ip(request))
         try:
             await honours.raise_objection(
                 db_session, list_id=list_id, name=str(form.get("name", "")).strip(),
                 phone=str(form.get("phone", "")).strip() or None, text=str(form.get("text", "")).strip(),
-                client=client_ip(request) or "")
+                client=client)
         except DomainError as exc:
             await db_session.rollback()
-            return await _honours(request, db_session, optional_principal, honour_list.scope_id, list_id,
-                                  error=friendly.explain(exc, _))
-        return redirect(request, f"/public/communities/{honour_list.scope_id}/honours?list_id={list_id}"
+            return await _honours(request, db_session, optional_principal, community_id, list_id,
+                                  error=friendly.explain(exc, _), status_code=exc.status_code)
+        return redirect(request, f"/public/communities/{community_id}/honours?list_id={list_id}"
                                  "&done=objection")
 
     @get("/verify")
@@ -105,7 +108,8 @@ class PublicPages(Controller):
 
 
 async def _honours(request: Request, db_session: AsyncSession, principal: Principal | None, community_id: int,
-                   list_id: int | None, *, flash: str | None = None, error: str | None = None) -> Response:
+                   list_id: int | None, *, flash: str | None = None, error: str | None = None,
+                   status_code: int = 200) -> Response:
     _ = i18n.translator(lang_of(request))
     community = await public_data.community(db_session, community_id)
     if community is None:
@@ -115,6 +119,6 @@ async def _honours(request: Request, db_session: AsyncSession, principal: Princi
                                  HonourList.status != "draft").order_by(HonourList.month.desc()))).all())
     chosen = next((x for x in lists if x.id == list_id), lists[0] if lists else None)
     shown = await public_list(db_session, list_id=chosen.id) if chosen else None
-    return render(request, "honours.html", principal, status_code=422 if error else 200,
+    return render(request, "honours.html", principal, status_code=status_code,
                   title=_("Honour list"), community=community, lists=lists, shown=shown,
                   flash=_(flash) if flash else None, error=error)

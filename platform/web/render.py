@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -14,13 +13,12 @@ from litestar import Request, Response
 from litestar.datastructures import Cookie
 
 from servicebank.accounts.principal import Principal
+from servicebank.edge import csrf
+from servicebank.edge.csrf import CSRF_COOKIE
 from servicebank.web import i18n
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
-CSRF_COOKIE = "sb_csrf"
-CSRF_FIELD = "csrf_token"
-CSRF_HEADER = "x-csrf-token"
 BIG_TEXT_COOKIE = "sb_big"
 
 SECURITY_HEADERS = {
@@ -53,14 +51,21 @@ def lang_of(request: Request) -> str:
 
 
 def csrf_token(request: Request) -> str:
-    """This visitor's CSRF token (from the cookie, or a new one that the response will set)."""
+    """This visitor's CSRF token (tied to the login session; edge/csrf.py). The `sb_csrf` cookie carries it
+    too: before login it is the token, after login a copy that the response refreshes when it differs."""
     state = request.scope.setdefault("state", {})
-    token = state.get("csrf_token") or request.cookies.get(CSRF_COOKIE)
-    if not token or len(token) < 20:
-        token = secrets.token_urlsafe(32)
+    token = state.get("csrf_token") or csrf.current_token(request)
+    if request.cookies.get(CSRF_COOKIE) != token:
         state["csrf_new"] = True
     state["csrf_token"] = token
     return token
+
+
+def rotate_csrf(request: Request, session_token: str) -> None:
+    """A new login: the response carries the new session's token (the old one stops working)."""
+    state = request.scope.setdefault("state", {})
+    state["csrf_token"] = csrf.token_for_session(request.app.state.settings.secret_key, session_token)
+    state["csrf_new"] = True
 
 
 def local_time(request: Request, value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -107,7 +112,7 @@ def render(request: Request, template: str, principal: Principal | None = None, 
            **values: Any) -> Response:
     """The page `template` as an HTML response."""
     html = env.get_template(template).render(context(request, principal, **values))
-    return finish(request, Response(html, media_type="text/html; charset=utf-8", status_code=status_code))
+    return finish(request, Response(html, media_type="text/html", status_code=status_code))
 
 
 def redirect(request: Request, url: str, *, cookies: list[Cookie] | None = None) -> Response:

@@ -36,8 +36,9 @@ async def build_world(database_url: str) -> dict[str, object]:
         session.add(StoreItem(store_id=store.id, name="大米", unit="袋", price_points=10, stock=20))
         clerk = await make_person(session, Role.STORE_CLERK, community=org.community, store_id=store.id,
                                   name="店员小张")
+        admin = await make_person(session, Role.PLATFORM_ADMIN, name="平台管理员")
         await session.commit()
-        world = {"password": PASSWORD, "organiser": organiser.user.username, "volunteer": volunteer.user.phone,
+        world = {"password": PASSWORD, "organiser": organiser.user.username, "admin": admin.user.username, "volunteer": volunteer.user.phone,
                  "clerk": clerk.user.username, "community_id": org.community.id, "store_id": store.id,
                  "volunteer_name": "王秀英", "volunteer_id": volunteer.volunteer.id,
                  **await organiser_world(session, org, organiser)}

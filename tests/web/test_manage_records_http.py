@@ -11,10 +11,10 @@ from servicebank import events
 from servicebank.accounts.models import Role
 from servicebank.accounts.sessions import load_principal
 from servicebank.checkins import review
-from servicebank.honours.models import Certificate, HonourList, HonourObjection
+from servicebank.honours.models import Certificate, HonourObjection
 from servicebank.web.pages_reports import period_of
 from tests.checkins.helpers import make_activity
-from tests.factories import make_org, make_person, make_volunteer
+from tests.factories import make_list_in_notice, make_org, make_person, make_volunteer
 from tests.web.pages import location, log_in, post, text_of
 
 pytestmark = [pytest.mark.sqlite_only]
@@ -109,13 +109,7 @@ async def test_certificate_search_issue_and_revoke(client, session, db) -> None:
 async def test_objections_are_seen_and_resolved(client, session, db) -> None:  # noqa: ANN001
     org = await make_org(session)
     organiser = await make_person(session, Role.ORGANISER, community=org.community)
-    now = dt.datetime.now(dt.UTC)
-    honour_list = HonourList(scope_kind="community", scope_id=org.community.id, month="2026-10", title="十月光荣榜",
-                             status="published", period_start=now - dt.timedelta(days=40),
-                             period_end=now - dt.timedelta(days=10), published_at=now,
-                             notice_ends_at=now + dt.timedelta(days=7))
-    session.add(honour_list)
-    await session.flush()
+    honour_list = await make_list_in_notice(session, org.community)
     objection = HonourObjection(list_id=honour_list.id, name="居民老马", phone=None, text="张三那天不在", client_key="k")
     session.add(objection)
     await session.commit()
