@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from zoneinfo import ZoneInfo
 
@@ -147,3 +148,18 @@ async def test_after_the_notice_only_an_upheld_objection_reopens_a_list(client, 
     neighbour = await make_person(session, Role.ORGANISER, community=seeded.org.other)
     hidden = await client.post(f"/api/honours/lists/{list_id}/correct", json={}, headers=neighbour.headers)
     assert hidden.status_code == 404
+
+
+@pytest.mark.postgres_only
+async def test_concurrent_corrections_each_get_their_own_version(client, session, db) -> None:  # noqa: ANN001
+    """The list row is locked while it is corrected: five at once give versions 2..6, one audit entry each."""
+    _, organiser, first = await _published(client, session)
+    list_id = first["id"]
+    answers = await asyncio.gather(*(client.post(f"/api/honours/lists/{list_id}/correct", json={"reason": f"第{n}次"},
+                                                 headers=organiser.headers) for n in range(5)))
+    assert [a.status_code for a in answers] == [200] * 5
+    assert sorted(a.json()["version"] for a in answers) == [2, 3, 4, 5, 6]
+    async with db.session_scope() as s:
+        audited = (await s.scalars(select(AuditEntry).where(AuditEntry.action == "honour_list.correct"))).all()
+        assert sorted(e.after["version"] for e in audited) == [2, 3, 4, 5, 6]
+        assert (await s.get(HonourList, list_id)).version == 6
