@@ -12,10 +12,10 @@ from collections.abc import Callable
 from sqlalchemy import delete, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from servicebank.errors import InvalidInput, NotFound
+from servicebank.errors import Conflict, InvalidInput, NotFound
 from servicebank.honours import ranking
 from servicebank.honours.models import HonourEntry, HonourList, ListStatus, Scope
-from servicebank.honours.ranking import DEFAULT_TOP_N, DEFAULT_TOP_TEAMS, Filter, Line
+from servicebank.honours.ranking import DEFAULT_TOP_N, DEFAULT_TOP_TEAMS, Filter, LateCredits, Line
 from servicebank.org.models import Community, Street
 from servicebank.reports.periods import parse_month
 
@@ -55,6 +55,31 @@ async def _check_filter(session: AsyncSession, flt: Filter) -> None:
         raise NotFound(f"There is no street with id {flt.street_id}.", code="street_not_found")
 
 
+def require_month_over(period_end: dt.datetime, now: dt.datetime) -> None:
+    """A month's list counts the whole month: refuse it until the month has ended in the local time zone."""
+    if period_end.tzinfo is None:
+        period_end = period_end.replace(tzinfo=dt.UTC)
+    if now < period_end:
+        raise Conflict("This month has not ended yet; its honour list can be made from the 1st of the next month.",
+                       code="honour_month_not_over")
+
+
+async def _lines_by_scope(session: AsyncSession, *, start: dt.datetime, end: dt.datetime, flt: Filter, top_n: int,
+                          top_teams: int, late: LateCredits | None = None) -> dict[tuple[str, int], list[Line]]:
+    if session.bind.dialect.name == "postgresql":
+        # A city's month is a few million credits: let the aggregate and the hash joins stay in memory.
+        await session.execute(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
+    lines = await ranking.ranked_lines(session, start=start, end=end, top_n=top_n, top_teams=top_teams, flt=flt,
+                                       late=late)
+    lines += await ranking.new_stars(session, start=start, end=end, flt=flt)
+    by_scope: dict[tuple[str, int], list[Line]] = defaultdict(list)
+    for line in lines:
+        by_scope[(line.scope_kind, line.scope_id)].append(line)
+    for scope_lines in by_scope.values():
+        scope_lines.sort(key=lambda ln: (ln.section, ln.position))
+    return by_scope
+
+
 async def generate_month(session: AsyncSession, *, month: str, timezone: str, flt: Filter = Filter(),
                          top_n: int = DEFAULT_TOP_N, top_teams: int = DEFAULT_TOP_TEAMS,
                          user_id: int | None = None, now: dt.datetime | None = None,
@@ -66,26 +91,21 @@ async def generate_month(session: AsyncSession, *, month: str, timezone: str, fl
     await _check_filter(session, flt)
     now = now or dt.datetime.now(dt.UTC)
     start, end = period.utc_bounds(timezone)
-    if session.bind.dialect.name == "postgresql":
-        # A city's month is a few million credits: let the aggregate and the hash joins stay in memory.
-        await session.execute(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
-    lines = await ranking.ranked_lines(session, start=start, end=end, top_n=top_n, top_teams=top_teams, flt=flt)
-    lines += await ranking.new_stars(session, start=start, end=end, flt=flt)
-    by_scope: dict[tuple[str, int], list[Line]] = defaultdict(list)
-    for line in lines:
-        by_scope[(line.scope_kind, line.scope_id)].append(line)
+    require_month_over(end, now)
+    by_scope = await _lines_by_scope(session, start=start, end=end, flt=flt, top_n=top_n, top_teams=top_teams)
     scopes = await ranking.scopes(session, flt)
     existing = await _existing_lists(session, period.label, scopes)
     result = GenerationResult(month=period.label)
     rows: list[dict[str, object]] = []
     stale_ids: list[int] = []
     for kind, scope_id, scope_name in scopes:
-        scope_lines = sorted(by_scope.get((kind, scope_id), []), key=lambda ln: (ln.section, ln.position))
+        scope_lines = by_scope.get((kind, scope_id), [])
         fingerprint = digest(scope_lines)
         current = existing.get((kind, scope_id))
         if current is not None and current.status != ListStatus.DRAFT:
             result.kept_published += 1
-        elif current is not None and current.digest == fingerprint and current.top_n == top_n:
+        elif current is not None and current.digest == fingerprint and (current.top_n, current.top_teams) == (
+                top_n, top_teams):
             result.unchanged += 1
         else:
             if current is None:
@@ -96,7 +116,7 @@ async def generate_month(session: AsyncSession, *, month: str, timezone: str, fl
                 stale_ids.append(current.id)
                 result.replaced += 1
             current.title = list_title(scope_name, period.label)
-            current.top_n, current.digest = top_n, fingerprint
+            current.top_n, current.top_teams, current.digest = top_n, top_teams, fingerprint
             current.period_start, current.period_end = start, end
             current.generated_at, current.generated_by_user_id = now, user_id
             await session.flush()
@@ -111,6 +131,25 @@ async def generate_month(session: AsyncSession, *, month: str, timezone: str, fl
         await session.execute(insert(HonourEntry), rows[chunk:chunk + 2000])
     await session.flush()
     return result
+
+
+async def regenerate_entries(session: AsyncSession, honour_list: HonourList, *, user_id: int | None,
+                             now: dt.datetime) -> None:
+    """Replace one list's entries with the current ledger figures of its month (for a correction): the credits
+    posted in the month, and those posted since for service dated in the month."""
+    flt = Filter(community_id=honour_list.scope_id) if honour_list.scope_kind == Scope.COMMUNITY \
+        else Filter(street_id=honour_list.scope_id)
+    period = parse_month(honour_list.month)
+    late = LateCredits(until=now, first_day=period.start, end_day=period.end)
+    by_scope = await _lines_by_scope(session, start=honour_list.period_start, end=honour_list.period_end, flt=flt,
+                                     top_n=honour_list.top_n, top_teams=honour_list.top_teams, late=late)
+    scope_lines = by_scope.get((honour_list.scope_kind, honour_list.scope_id), [])
+    await session.execute(delete(HonourEntry).where(HonourEntry.list_id == honour_list.id))
+    if scope_lines:
+        await session.execute(insert(HonourEntry), [_entry_row(honour_list.id, line) for line in scope_lines])
+    honour_list.digest = digest(scope_lines)
+    honour_list.generated_at, honour_list.generated_by_user_id = now, user_id
+    await session.flush()
 
 
 def _entry_row(list_id: int, line: Line) -> dict[str, object]:

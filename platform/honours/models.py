@@ -61,6 +61,9 @@ class HonourList(Base):
     notice_ends_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
     # sha256 of the entries: identical figures give an identical digest, whatever the time of generation.
     digest: Mapped[str] = mapped_column(String(64), default="")
+    top_teams: Mapped[int] = mapped_column(default=3, server_default="3")
+    # 1 when first published; each correction (更正并重新公示) regenerates the entries and adds one.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
 
 class HonourEntry(Base):
@@ -105,6 +108,8 @@ class HonourObjection(Base):
     text: Mapped[str] = mapped_column(Text)
     # A keyed hash of the client address: enough for the rate limit, not the address itself.
     client_key: Mapped[str] = mapped_column(String(64))
+    # The list's version the resident saw: objections to an earlier version stay readable after a correction.
+    list_version: Mapped[int] = mapped_column(default=1, server_default="1")
     status: Mapped[str] = mapped_column(String(16), default=ObjectionStatus.OPEN)
     resolution_note: Mapped[str | None] = mapped_column(String(1000), default=None)
     resolved_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), default=None)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from sqlalchemy import Integer, Select, func, literal, select, union_all
+from sqlalchemy import Integer, Select, and_, func, literal, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.honours.models import Scope, Section, StarAward
@@ -55,17 +55,32 @@ class Line:
     member_count: int | None = None
 
 
+@dataclasses.dataclass(frozen=True)
+class LateCredits:
+    """For a correction (更正): also count credits posted after the month, up to `until`, for service dated in
+    [first_day, end_day) — the ledger posts a correction of October's hours when it is made, in November."""
+
+    until: dt.datetime
+    first_day: dt.date
+    end_day: dt.date
+
+
 def public_name(real_name: str, consent: bool) -> str | None:
     """What the public page shows for a volunteer: the masked name with consent, nothing without."""
     return mask_name(real_name) if consent else None
 
 
-def _credited(start: dt.datetime, end: dt.datetime):  # noqa: ANN202
-    """Minutes credited per volunteer in [start, end) of posting time."""
+def _credited(start: dt.datetime, end: dt.datetime, late: LateCredits | None = None):  # noqa: ANN202
+    """Minutes credited per volunteer in [start, end) of posting time (and the late credits of a correction)."""
+    posted = and_(Transaction.created_at >= start, Transaction.created_at < end)
+    if late is not None:
+        posted = or_(posted, and_(Transaction.created_at >= end, Transaction.created_at < late.until,
+                                  ServiceCredit.service_date >= late.first_day,
+                                  ServiceCredit.service_date < late.end_day))
     return (
         select(ServiceCredit.volunteer_id.label("volunteer_id"), func.sum(ServiceCredit.minutes).label("minutes"))
         .join(Transaction, Transaction.id == ServiceCredit.transaction_id)
-        .where(Transaction.created_at >= start, Transaction.created_at < end)
+        .where(posted)
         .group_by(ServiceCredit.volunteer_id)
         .having(func.sum(ServiceCredit.minutes) > 0)
         .cte("credited")
@@ -98,10 +113,10 @@ def _scopes_of(flt: Filter) -> tuple[bool, bool]:
 
 
 async def ranked_lines(session: AsyncSession, *, start: dt.datetime, end: dt.datetime, top_n: int, top_teams: int,
-                       flt: Filter) -> list[Line]:
+                       flt: Filter, late: LateCredits | None = None) -> list[Line]:
     """Top volunteers and most active teams of every community and street list in one statement: the month's
     credits are aggregated once and ranked with window functions per community and per street."""
-    credited = _credited(start, end)
+    credited = _credited(start, end, late)
     base = (
         select(credited.c.volunteer_id, credited.c.minutes, Volunteer.community_id, Community.street_id,
                Volunteer.real_name, Volunteer.public_consent)

@@ -15,6 +15,7 @@ from servicebank.honours.certificate_routes import ROUTES as CERTIFICATE_ROUTES
 from servicebank.honours.models import Scope
 from servicebank.honours.ranking import Filter
 from servicebank.honours.schemas import (
+    CorrectIn,
     GenerateIn,
     GenerateOut,
     ListOut,
@@ -64,7 +65,8 @@ class HonourListController(Controller):
                        data: GenerateIn) -> GenerateOut:
         """(Re)generate a month's honour lists as drafts. Organisers for their community, street admins for
         their street (its communities and the street list), platform admins for everything. Published lists
-        are never touched; regenerating with an unchanged ledger gives identical lists. Errors:
+        are never touched; regenerating with an unchanged ledger gives identical lists. A month can be
+        generated once it has ended in the configured time zone. Errors: 409 `honour_month_not_over`,
         `invalid_month`, `invalid_top_n`, `invalid_scope`, `community_not_found`, `street_not_found`."""
         flt = await _require_generate(db_session, principal, data)
         result = await generation.generate_month(
@@ -90,9 +92,22 @@ class HonourListController(Controller):
     async def publish(self, db_session: AsyncSession, principal: Principal, list_id: int,
                       data: PublishIn | None = None) -> ListOut:
         """Publish a reviewed draft: its public notice period (公示, 7-30 days, default 7) starts now and its
-        entries are frozen. Errors: 409 `honour_list_published`, 422 `invalid_notice_days`."""
+        entries are frozen. Errors: 409 `honour_list_published`, `honour_list_empty` (no entries),
+        `honour_month_not_over`, 422 `invalid_notice_days`."""
         honour_list = await service.publish(db_session, principal=principal, list_id=list_id,
                                             notice_days=(data or PublishIn()).notice_days)
+        return await views.list_out(db_session, honour_list, with_entries=True)
+
+    @post("/lists/{list_id:int}/correct", status_code=200)
+    async def correct(self, db_session: AsyncSession, principal: Principal, list_id: int,
+                      data: CorrectIn | None = None) -> ListOut:
+        """更正并重新公示: during the notice period, or after an objection to the current version was upheld,
+        rebuild the entries from the ledger as it is now (correct the hours in the ledger first), keep the list's
+        id, add one to `version` and start a new notice period (7-30 days). Audited as `honour_list.correct`.
+        Errors: 409 `honour_list_final`, `honour_list_draft`, 422 `invalid_notice_days`."""
+        body = data or CorrectIn()
+        honour_list = await service.correct(db_session, principal=principal, list_id=list_id,
+                                            notice_days=body.notice_days, reason=body.reason)
         return await views.list_out(db_session, honour_list, with_entries=True)
 
     @get("/lists/{list_id:int}/objections")
@@ -106,7 +121,7 @@ class HonourListController(Controller):
     async def resolve(self, db_session: AsyncSession, principal: Principal, objection_id: int,
                       data: ResolveIn) -> ObjectionOut:
         """Resolve an objection as `upheld` or `dismissed` with a note. A wrong figure is corrected in the
-        ledger and shows in the next month's list. Errors: `invalid_resolution`, `invalid_resolution_note`,
+        ledger; an upheld objection lets the organiser correct the list (`/correct`). Errors: `invalid_resolution`, `invalid_resolution_note`,
         409 `objection_resolved`, 404 `objection_not_found`."""
         objection = await service.resolve_objection(db_session, principal=principal, objection_id=objection_id,
                                                     resolution=data.resolution, note=data.note)

@@ -53,11 +53,19 @@ class ListOut(msgspec.Struct, kw_only=True):
     notice_ends_at: dt.datetime | None
     digest: str
     open_objections: int = 0
+    version: int = 1
+    top_teams: int = 3
+    correctable: bool = False  # 更正并重新公示 is allowed now
     entries: list[EntryOut] = []
 
 
 class PublishIn(msgspec.Struct, kw_only=True):
     notice_days: int = 7
+
+
+class CorrectIn(msgspec.Struct, kw_only=True):
+    notice_days: int = 7
+    reason: str | None = None
 
 
 class PublicEntryOut(msgspec.Struct, kw_only=True):
@@ -77,6 +85,7 @@ class PublicListOut(msgspec.Struct, kw_only=True):
     published_at: dt.datetime | None
     notice_ends_at: dt.datetime | None
     objections_open: bool
+    version: int
     top_volunteers: list[PublicEntryOut]
     new_stars: list[PublicEntryOut]
     top_teams: list[PublicEntryOut]
@@ -104,6 +113,7 @@ class ObjectionOut(msgspec.Struct, kw_only=True):
     resolution_note: str | None
     created_at: dt.datetime
     resolved_at: dt.datetime | None
+    list_version: int = 1
 
 
 class ResolveIn(msgspec.Struct, kw_only=True):

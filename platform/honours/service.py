@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from servicebank.accounts.principal import Principal
 from servicebank.audit.service import record_audit
 from servicebank.errors import Conflict, InvalidInput, NotFound, TooManyRequests
+from servicebank.honours.generation import regenerate_entries, require_month_over
 from servicebank.honours.models import (
     HonourEntry, HonourList, HonourObjection, ListStatus, ObjectionStatus, Scope,
 )
@@ -100,19 +101,78 @@ async def publish(session: AsyncSession, *, principal: Principal, list_id: int, 
     honour_list = await get_list(session, list_id=list_id, principal=principal, for_update=True)
     if honour_list.status != ListStatus.DRAFT:
         raise Conflict("This list is already published; it cannot change any more.", code="honour_list_published")
-    if not MIN_NOTICE_DAYS <= notice_days <= MAX_NOTICE_DAYS:
-        raise InvalidInput(f"The notice period is {MIN_NOTICE_DAYS} to {MAX_NOTICE_DAYS} days.",
-                           code="invalid_notice_days")
+    _check_notice_days(notice_days)
     now = now or utcnow()
+    # A draft made before the month ended (or with nobody to honour) has nothing true to show residents.
+    require_month_over(honour_list.period_end, now)
+    if not await session.scalar(select(func.count()).select_from(HonourEntry)
+                                .where(HonourEntry.list_id == honour_list.id)):
+        raise Conflict("This list has no entries; there is nobody to honour, so it cannot be published.",
+                       code="honour_list_empty")
     honour_list.status = ListStatus.PUBLISHED
-    honour_list.published_at, honour_list.published_by_user_id = now, principal.user_id
-    honour_list.notice_days = notice_days
-    honour_list.notice_ends_at = now + dt.timedelta(days=notice_days)
+    _start_notice(honour_list, principal, notice_days, now)
     await session.flush()
     await record_audit(session, actor=principal, action="honour_list.publish", entity_type="honour_list",
                        entity_id=honour_list.id, community_id=_community_of(honour_list),
                        after={"title": honour_list.title, "month": honour_list.month,
                               "notice_ends_at": honour_list.notice_ends_at})
+    return honour_list
+
+
+def _check_notice_days(notice_days: int) -> None:
+    if not MIN_NOTICE_DAYS <= notice_days <= MAX_NOTICE_DAYS:
+        raise InvalidInput(f"The notice period is {MIN_NOTICE_DAYS} to {MAX_NOTICE_DAYS} days.",
+                           code="invalid_notice_days")
+
+
+def _start_notice(honour_list: HonourList, principal: Principal, notice_days: int, now: dt.datetime) -> None:
+    honour_list.published_at, honour_list.published_by_user_id = now, principal.user_id
+    honour_list.notice_days = notice_days
+    honour_list.notice_ends_at = now + dt.timedelta(days=notice_days)
+
+
+async def upheld_versions(session: AsyncSession, list_ids: list[int]) -> dict[int, set[int]]:
+    """For each list, the versions that have an upheld objection (a reason to correct that version)."""
+    rows = await session.execute(select(HonourObjection.list_id, HonourObjection.list_version).where(
+        HonourObjection.list_id.in_(list_ids or [0]), HonourObjection.status == ObjectionStatus.UPHELD).distinct())
+    found: dict[int, set[int]] = {}
+    for list_id, version in rows.all():
+        found.setdefault(list_id, set()).add(version)
+    return found
+
+
+def correctable(honour_list: HonourList, upheld: set[int], now: dt.datetime | None = None) -> bool:
+    """A published list may be corrected during its notice period, or later when an objection to its current
+    version was upheld; otherwise a final list stays frozen."""
+    if honour_list.status != ListStatus.PUBLISHED:
+        return False
+    return public_state(honour_list, now) == "notice" or honour_list.version in upheld
+
+
+async def correct(session: AsyncSession, *, principal: Principal, list_id: int, notice_days: int = MIN_NOTICE_DAYS,
+                  reason: str | None = None, now: dt.datetime | None = None) -> HonourList:
+    """更正并重新公示: rebuild a published list's entries from the ledger as it is now (hours are corrected in the
+    ledger first), keep its id, add one to its version and start the notice period again."""
+    honour_list = await get_list(session, list_id=list_id, principal=principal, for_update=True)
+    if honour_list.status != ListStatus.PUBLISHED:
+        raise Conflict("This list is still a draft; make the draft again instead.", code="honour_list_draft")
+    now = now or utcnow()
+    if not correctable(honour_list, (await upheld_versions(session, [list_id])).get(list_id, set()), now):
+        raise Conflict("This list is final (its notice period is over and no objection to it was upheld); it "
+                       "cannot change any more.", code="honour_list_final")
+    _check_notice_days(notice_days)
+    reason = (reason or "").strip() or None
+    if reason is not None and len(reason) > 500:
+        raise InvalidInput("Please keep the reason under 500 characters.", code="invalid_correction_reason")
+    before = {"version": honour_list.version, "notice_ends_at": honour_list.notice_ends_at}
+    await regenerate_entries(session, honour_list, user_id=principal.user_id, now=now)
+    honour_list.version += 1
+    _start_notice(honour_list, principal, notice_days, now)
+    await session.flush()
+    await record_audit(session, actor=principal, action="honour_list.correct", entity_type="honour_list",
+                       entity_id=honour_list.id, community_id=_community_of(honour_list), before=before,
+                       after={"version": honour_list.version, "notice_ends_at": honour_list.notice_ends_at},
+                       reason=reason)
     return honour_list
 
 
@@ -154,7 +214,7 @@ async def raise_objection(session: AsyncSession, *, list_id: int, name: str, pho
         raise TooManyRequests("Too many objections from this address; please try again in an hour.",
                               code="objection_rate_limited", retry_after=int(OBJECTION_WINDOW.total_seconds()))
     objection = HonourObjection(list_id=list_id, name=name, phone=phone, text=text, client_key=client,
-                                created_at=now)
+                                list_version=honour_list.version, created_at=now)
     session.add(objection)
     await session.flush()
     return objection

@@ -30,17 +30,21 @@ async def list_out(session: AsyncSession, honour_list: HonourList, *, with_entri
     open_count = await session.scalar(select(func.count()).select_from(HonourObjection).where(
         HonourObjection.list_id == honour_list.id, HonourObjection.status == ObjectionStatus.OPEN))
     items = [entry_out(e) for e in await service.entries(session, list_id=honour_list.id)] if with_entries else []
+    upheld = (await service.upheld_versions(session, [honour_list.id])).get(honour_list.id, set())
     return ListOut(id=honour_list.id, scope_kind=honour_list.scope_kind, scope_id=honour_list.scope_id,
                    month=honour_list.month, title=honour_list.title, status=honour_list.status,
                    state=service.public_state(honour_list), top_n=honour_list.top_n,
                    generated_at=honour_list.generated_at, published_at=honour_list.published_at,
                    notice_ends_at=honour_list.notice_ends_at, digest=honour_list.digest,
-                   open_objections=int(open_count or 0), entries=items)
+                   open_objections=int(open_count or 0), version=honour_list.version,
+                   top_teams=honour_list.top_teams, correctable=service.correctable(honour_list, upheld),
+                   entries=items)
 
 
 def objection_out(o: HonourObjection) -> ObjectionOut:
     return ObjectionOut(id=o.id, list_id=o.list_id, name=o.name, phone=o.phone, text=o.text, status=o.status,
-                        resolution_note=o.resolution_note, created_at=o.created_at, resolved_at=o.resolved_at)
+                        resolution_note=o.resolution_note, created_at=o.created_at, resolved_at=o.resolved_at,
+                        list_version=o.list_version)
 
 
 def _public_entry(entry: HonourEntry) -> PublicEntryOut:
@@ -66,5 +70,6 @@ async def public_list(session: AsyncSession, *, list_id: int) -> PublicListOut:
                          scope_name=await service.scope_name(session, honour_list), month=honour_list.month,
                          state=state, published_at=honour_list.published_at,
                          notice_ends_at=honour_list.notice_ends_at, objections_open=state == "notice",
+                         version=honour_list.version,
                          top_volunteers=sections[Section.TOP_VOLUNTEERS], new_stars=sections[Section.NEW_STARS],
                          top_teams=sections[Section.TOP_TEAMS])

@@ -1,7 +1,9 @@
 """Leaderboards by period and scope: Redis sorted sets in production, SQL in the embedded default.
 
-Both rank by the chosen total (service minutes or points earned) descending, then by volunteer id
+Both order by the chosen total (service minutes or points earned) descending, then by volunteer id
 ascending, so ties always come out the same way; volunteers with nothing in the period are not ranked.
+Equal totals share a rank (并列同名次, standard competition ranking "1, 1, 3"), the same rule as the
+honour lists: a volunteer's rank is one more than the number of volunteers with a larger total.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import dataclasses
 import re
 from typing import Any, Protocol
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.errors import InvalidInput
@@ -47,6 +49,14 @@ def check_query(*, scope: str, period: str, by: str, limit: int = 100) -> None:
         raise InvalidInput(f"limit must be from 1 to {MAX_LIMIT}.", code="bad_limit")
 
 
+def competition_ranks(values: list[int]) -> list[int]:
+    """Ranks for totals sorted from the top: equal totals share the first rank of their run (1, 1, 3)."""
+    ranks: list[int] = []
+    for i, value in enumerate(values):
+        ranks.append(ranks[-1] if i and value == values[i - 1] else i + 1)
+    return ranks
+
+
 class Leaderboards(Protocol):
     async def top(self, session: AsyncSession, *, scope: str, period: str, by: str, limit: int) -> list[Ranked]: ...
 
@@ -75,8 +85,9 @@ class SqlLeaderboards:
 
     async def top(self, session: AsyncSession, *, scope: str, period: str, by: str, limit: int) -> list[Ranked]:
         query, value = self._base(scope, period, by)
-        rows = await session.execute(query.order_by(value.desc(), PeriodTotal.volunteer_id).limit(limit))
-        return [Ranked(i + 1, vid, m, p) for i, (vid, m, p) in enumerate(rows.all())]
+        rows = (await session.execute(query.order_by(value.desc(), PeriodTotal.volunteer_id).limit(limit))).all()
+        ranks = competition_ranks([m if by == "hours" else p for _, m, p in rows])
+        return [Ranked(rank, vid, m, p) for rank, (vid, m, p) in zip(ranks, rows, strict=True)]
 
     async def rank_of(self, session: AsyncSession, *, scope: str, period: str, by: str,
                       volunteer_id: int) -> Ranked | None:
@@ -86,7 +97,7 @@ class SqlLeaderboards:
             return None
         _, minutes, points = mine
         own = minutes if by == "hours" else points
-        ahead = query.where(or_(value > own, and_(value == own, PeriodTotal.volunteer_id < volunteer_id)))
+        ahead = query.where(value > own)
         count = await session.scalar(select(func.count()).select_from(ahead.subquery()))
         return Ranked(int(count or 0) + 1, volunteer_id, minutes, points)
 
@@ -107,6 +118,8 @@ def async_client(url: str) -> Any:
 
 # One round trip for a whole board read: whether the boards are built, the top `limit` members with
 # their scores on the ranked board and on the other one, and optionally one member's rank and scores.
+# The member's rank counts the members with a strictly larger score (ZCOUNT "(score" .. +inf), so ties
+# share a rank; ZREVRANK would give each of them a different one.
 # (Three to five separate commands used to cost more Python and loopback time than Redis's work.)
 _READ_SCRIPT = """
 local built = redis.call('EXISTS', KEYS[3])
@@ -117,9 +130,10 @@ local other = {}
 if #members > 0 then other = redis.call('ZMSCORE', KEYS[2], unpack(members)) end
 local mine = {}
 if ARGV[2] ~= '' then
-  local position = redis.call('ZREVRANK', KEYS[1], ARGV[2])
-  if position then
-    mine = {position, redis.call('ZSCORE', KEYS[1], ARGV[2]), redis.call('ZSCORE', KEYS[2], ARGV[2]) or '0'}
+  local score = redis.call('ZSCORE', KEYS[1], ARGV[2])
+  if score then
+    local ahead = redis.call('ZCOUNT', KEYS[1], '(' .. score, '+inf')
+    mine = {ahead, score, redis.call('ZSCORE', KEYS[2], ARGV[2]) or '0'}
   end
 end
 return {built, top, other, mine}
@@ -151,7 +165,8 @@ class RedisLeaderboards:
             minutes, points = (value, other_value) if by == "hours" else (other_value, value)
             return Ranked(rank, vid, minutes, points)
 
-        rows = [ranked(i + 1, volunteer_for(top[2 * i]), top[2 * i + 1], other_score)
+        ranks = competition_ranks([int(float(top[2 * i + 1])) for i in range(len(other_scores))])
+        rows = [ranked(ranks[i], volunteer_for(top[2 * i]), top[2 * i + 1], other_score)
                 for i, other_score in enumerate(other_scores)]
         own = ranked(int(mine[0]) + 1, volunteer_id, mine[1], mine[2]) if mine and volunteer_id is not None else None
         return bool(built), rows, own

@@ -41,6 +41,7 @@ ACTIONS = {
     "certificate.issue": N_("Certificate issued"), "certificate.issued": N_("Certificate issued"),
     "certificate.revoked": N_("Certificate withdrawn"), "certificate.rejected": N_("Certificate request refused"),
     "honour_list.publish": N_("Honour list published"),
+    "honour_list.correct": N_("Honour list corrected and published again"),
     "honour_objection.upheld": N_("Objection upheld"), "honour_objection.dismissed": N_("Objection dismissed"),
     "store.create": N_("Store created"), "store.update": N_("Store changed"),
     "store_item.create": N_("Item added to the store"), "store_item.update": N_("Store item changed"),
@@ -74,6 +75,7 @@ FIELDS = {
     "month": N_("Month"), "text": N_("Objection"), "total_minutes": N_("Minutes"), "number": N_("Number"),
     "relation": N_("Relation"), "team_ids": N_("Teams"), "radius_m": N_("Check-in radius (m)"),
     "geofence_mode": N_("Outside the area"), "skill_tags": N_("Skills"), "receipt_no": N_("Receipt"),
+    "version": N_("Version"),
 }
 
 # Bookkeeping columns nobody needs to read in the log.

@@ -142,6 +142,12 @@ MESSAGES = {
     "invalid_resolution": "Choose whether the objection is upheld or dismissed.",
     "invalid_resolution_note": "Please explain the resolution (2 to 1000 characters).",
     "honour_list_not_found": "We could not find this page.",
+    "honour_month_not_over": "This month has not ended yet. Its honour list can be made from the 1st of next month.",
+    "honour_list_empty": "This list has nobody on it, so there is nothing to publish.",
+    "honour_list_published": "This list is already published.",
+    "honour_list_final": "This list is final: its notice period is over and no objection to it was upheld.",
+    "honour_list_draft": "This list is still a draft; make the draft again instead.",
+    "invalid_month": "Please choose a month.",
     # Family links (我的家庭成员) and gifts of points.
     "family_link_required": "You can give points only to a family member whose link is confirmed. Ask your family "
                             "member to confirm the link on their page, or ask your community organiser.",

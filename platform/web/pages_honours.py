@@ -13,13 +13,56 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from servicebank.accounts.principal import Principal
 from servicebank.honours import generation
 from servicebank.honours import service as honours
-from servicebank.honours.models import HonourList, HonourObjection, ObjectionStatus
+from servicebank.honours.models import HonourEntry, HonourList, HonourObjection, ObjectionStatus, Section
 from servicebank.honours.ranking import Filter
 from servicebank.honours.views import entry_out
 from servicebank.errors import DomainError
 from servicebank.web import forms, friendly, i18n, manage_data
 from servicebank.web.guard import require_login
-from servicebank.web.render import lang_of, redirect, render
+from servicebank.web.render import lang_of, local_time, redirect, render
+
+# Each section of a list is its own ranking, numbered from 1 (equal figures share a rank: 并列同名次).
+SECTION_TITLES = {Section.TOP_VOLUNTEERS: i18n.N_("Top volunteers"), Section.NEW_STARS: i18n.N_("New stars"),
+                  Section.TOP_TEAMS: i18n.N_("Top teams")}
+
+
+def sections(rows: list[HonourEntry]) -> list[tuple[str, list]]:
+    """The entries grouped by section, in the model's section order, empty sections left out."""
+    grouped: dict[str, list] = {s: [] for s in Section.ALL}
+    for entry in rows:
+        grouped.setdefault(entry.section, []).append(entry_out(entry))
+    return [(section, items) for section, items in grouped.items() if items]
+
+
+def last_month(request: Request) -> str:
+    """The most recent month that has ended (local time): the one whose list can be made now."""
+    today = dt.datetime.now(ZoneInfo(request.app.state.settings.timezone)).date()
+    return (today.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+
+
+def _flash(request: Request, _, rows: list[HonourList], *, published: int | None,  # noqa: ANN001
+           corrected: int | None) -> str | None:
+    changed = next((x for x in rows if x.id in (published, corrected)), None)
+    if changed is None or changed.notice_ends_at is None:
+        return None
+    until = local_time(request, changed.notice_ends_at, "%Y-%m-%d")
+    if changed.id == corrected:
+        return _("Corrected and published again (version %(version)s); in the notice period until %(date)s.",
+                 version=changed.version, date=until)
+    return _("Published; in the notice period until %(date)s.", date=until)
+
+
+async def _change(request: Request, db_session: AsyncSession, list_id: int, done: str, action) -> Response:  # noqa: ANN001
+    """Run a publish or correction and come back to the lists, with a flash or the refusal in words."""
+    try:
+        honour_list = await action
+    except DomainError as exc:
+        if exc.code == "honour_list_not_found":
+            raise
+        await db_session.rollback()
+        community_id = await db_session.scalar(select(HonourList.scope_id).where(HonourList.id == list_id))
+        return redirect(request, f"/manage/honours?community={community_id}&error={exc.code}")
+    return redirect(request, f"/manage/honours?community={honour_list.scope_id}&{done}={list_id}")
 
 
 class HonourPages(Controller):
@@ -28,8 +71,10 @@ class HonourPages(Controller):
 
     @get("/")
     async def lists(self, request: Request, db_session: AsyncSession, optional_principal: Principal | None,
-                    community: int | None = None) -> Response:
-        """The community's lists, drafts with their entries for review."""
+                    community: int | None = None, error: str | None = None, published: int | None = None,
+                    corrected: int | None = None) -> Response:
+        """The community's lists: each with its state, version, open objections and what may be done now; drafts
+        with their entries, section by section, for review."""
         principal = require_login(optional_principal)
         _ = i18n.translator(lang_of(request))
         chosen, choices = await manage_data.pick_community(db_session, principal, community)
@@ -37,37 +82,55 @@ class HonourPages(Controller):
         rows = list((await db_session.scalars(
             select(HonourList).where(HonourList.scope_kind == "community", HonourList.scope_id == chosen.id)
             .order_by(HonourList.month.desc(), HonourList.id.desc()).limit(24))).all())
-        drafts = {x.id: [entry_out(e) for e in await honours.entries(db_session, list_id=x.id)]
-                  for x in rows if x.status == "draft"}
-        month = dt.datetime.now(ZoneInfo(request.app.state.settings.timezone)).strftime("%Y-%m")
+        drafts = {x.id: sections(await honours.entries(db_session, list_id=x.id)) for x in rows if x.status == "draft"}
         open_counts = dict((await db_session.execute(
             select(HonourObjection.list_id, func.count()).where(
                 HonourObjection.list_id.in_([x.id for x in rows] or [0]),
                 HonourObjection.status == ObjectionStatus.OPEN).group_by(HonourObjection.list_id))).all())
+        upheld = await honours.upheld_versions(db_session, [x.id for x in rows])
+        problem = friendly.MESSAGES.get(error or "")
         return render(request, "manage_honours.html", principal, title=_("Honour lists"), community=chosen,
-                      choices=choices, rows=rows, drafts=drafts, month=month, open_counts=open_counts,
-                      state=lambda x: honours.public_state(x))
+                      choices=choices, rows=rows, drafts=drafts, month=last_month(request), open_counts=open_counts,
+                      state=honours.public_state, correctable=lambda x: honours.correctable(x, upheld.get(x.id, set())),
+                      section_titles=SECTION_TITLES, error=_(problem) if problem else None,
+                      flash=_flash(request, _, rows, published=published, corrected=corrected),
+                      announced=next((x for x in rows if x.id in (published, corrected)), None))
 
     @post("/generate")
     async def generate(self, request: Request, db_session: AsyncSession,
                        optional_principal: Principal | None) -> Response:
-        """(Re)build the month's draft list for the community from the ledger."""
+        """(Re)build a finished month's draft list for the community from the ledger."""
         principal = require_login(optional_principal)
         form = await request.form()
         community_id = int(form.get("community_id") or 0)
         principal.require_manager(community_id)
-        await generation.generate_month(db_session, month=str(form.get("month", "")),
-                                        timezone=request.app.state.settings.timezone,
-                                        flt=Filter(community_id=community_id), user_id=principal.user_id)
-        return redirect(request, f"/manage/honours?community={community_id}")
+        back = f"/manage/honours?community={community_id}"
+        try:
+            await generation.generate_month(db_session, month=str(form.get("month", "")),
+                                            timezone=request.app.state.settings.timezone,
+                                            flt=Filter(community_id=community_id), user_id=principal.user_id)
+        except DomainError as exc:
+            await db_session.rollback()
+            return redirect(request, f"{back}&error={exc.code}")
+        return redirect(request, back)
 
     @post("/{list_id:int}/publish")
     async def publish(self, request: Request, list_id: int, db_session: AsyncSession,
                       optional_principal: Principal | None) -> Response:
-        """Publish a reviewed draft: the public notice period starts."""
+        """Publish a reviewed draft: the public notice period starts; the organiser stays on this page."""
         principal = require_login(optional_principal)
-        honour_list = await honours.publish(db_session, principal=principal, list_id=list_id)
-        return redirect(request, f"/public/communities/{honour_list.scope_id}/honours?list_id={list_id}")
+        return await _change(request, db_session, list_id, "published",
+                             honours.publish(db_session, principal=principal, list_id=list_id))
+
+    @post("/{list_id:int}/correct")
+    async def correct(self, request: Request, list_id: int, db_session: AsyncSession,
+                      optional_principal: Principal | None) -> Response:
+        """更正并重新公示: rebuild a published list from the ledger as it is now and start the notice again."""
+        principal = require_login(optional_principal)
+        form = forms.values(await request.form())
+        return await _change(request, db_session, list_id, "corrected",
+                             honours.correct(db_session, principal=principal, list_id=list_id,
+                                             reason=forms.text(form, "reason")))
 
     @get("/{list_id:int}/objections")
     async def objections(self, request: Request, list_id: int, db_session: AsyncSession,

@@ -138,7 +138,38 @@ async def past_world(session, community, volunteer_id: int) -> dict[str, object]
                      Signup(activity_id=clinic.id, volunteer_id=volunteer_id, status="confirmed")])
     await session.commit()
     return {"past_activity_id": past.id, "full_activity_id": full.id, "show_activity_id": show.id,
-            "clinic_activity_id": clinic.id}
+            "clinic_activity_id": clinic.id, **await honour_months(session, community)}
+
+
+async def honour_months(session, community) -> dict[str, object]:  # noqa: ANN001
+    """For the honour lists: two volunteers of their own team credited in each of the last two finished months
+    (ledger rows only, so nobody else's balance or board changes)."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from servicebank.points.models import ServiceCredit, Transaction
+    from tests.factories import make_team, make_volunteer
+
+    people = [await make_volunteer(session, community, name="刘桂芳", public_consent=True),
+              await make_volunteer(session, community, name="何建国")]
+    await make_team(session, community, name="巾帼志愿队", members=people)
+    first_of_month = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date().replace(day=1)
+    months = []
+    for back in (1, 2):
+        day = first_of_month
+        for _ in range(back):
+            day = (day - dt.timedelta(days=1)).replace(day=1)
+        posted = dt.datetime.combine(day.replace(day=10), dt.time(10), ZoneInfo("Asia/Shanghai"))
+        months.append(day.strftime("%Y-%m"))
+        for volunteer, minutes in zip(people, (240, 120), strict=True):
+            txn = Transaction(source_key=f"web-honours:{back}:{volunteer.id}", kind="service", created_at=posted)
+            session.add(txn)
+            await session.flush()
+            session.add(ServiceCredit(transaction_id=txn.id, volunteer_id=volunteer.id, service_date=posted.date(),
+                                      minutes=minutes, points=minutes))
+    await session.commit()
+    return {"honour_name": "刘桂芳", "honour_public_name": "刘*芳", "last_month": months[0],
+            "month_before_last": months[1]}
 
 
 def main() -> None:

@@ -1,8 +1,12 @@
 """The organiser's desktop day in chromium (1366 px, zh-CN): the 待处理 list on the dashboard leads to
 yesterday's record, a refused adjustment stays on the page with the typed reason, a weekly series with the
-default two-hour length saves, an activity shows its sign-ups and waitlist, the team form says what it asks."""
+default two-hour length saves, an activity shows its sign-ups and waitlist, the team form says what it asks, and
+a finished month's honour list goes from a sectioned draft to its notice period without leaving the page."""
 
 from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -104,6 +108,36 @@ def test_team_form_asks_for_a_team_name_and_icon_answers(browser, web_server) ->
     context.close()
     icon = httpx.get(f"{web_server['base']}/favicon.ico", timeout=10)
     assert icon.status_code == 200 and icon.headers["content-type"] == "image/x-icon"
+
+
+def test_honour_list_draft_in_sections_published_in_place(browser, web_server, shots) -> None:  # noqa: ANN001
+    context, page = desktop(browser, web_server)
+    page.goto(f"/manage/honours?community={web_server['community_id']}")
+    assert "并列同名次" in page.inner_text("main")
+    page.fill("#month", web_server["month_before_last"])
+    page.click("form[action='/manage/honours/generate'] button")
+    year, month = web_server["month_before_last"].split("-")
+    draft = page.locator("#honour-lists li.honour-list").filter(has_text=f"{year}年{int(month)}月")
+    assert draft.locator(".honour-state").inner_text() == "草稿"
+    # People and teams each in their own section, each starting at 第 1 名.
+    people = draft.locator("ol[data-section=top_volunteers] li")
+    teams = draft.locator("ol[data-section=top_teams] li")
+    assert people.first.inner_text().startswith(f"第 1 名 {web_server['honour_name']}")
+    assert teams.first.inner_text().startswith("第 1 名 巾帼志愿队")
+    assert "巾帼志愿队" not in draft.locator("ol[data-section=top_volunteers]").inner_text()
+    page.screenshot(path=shots / "org-desktop-06-honour-draft.png", full_page=True)
+
+    draft.locator("form[action$='/publish'] button").click()
+    assert "/manage/honours" in page.url and "/public/" not in page.url
+    ends = (dt.datetime.now(ZoneInfo("Asia/Shanghai")) + dt.timedelta(days=7)).strftime("%Y-%m-%d")
+    assert f"已发布，公示期至 {ends}" in page.inner_text(".flash")
+    assert page.locator("#honour-announced a").get_attribute("href").startswith(
+        f"/public/communities/{web_server['community_id']}/honours?list_id=")
+    published = page.locator("#honour-lists li.honour-list").filter(has_text=f"{year}年{int(month)}月")
+    assert published.locator(".honour-state").inner_text() == f"公示中，至 {ends}"
+    assert "第 1 版" in published.inner_text() and "更正并重新公示" in published.inner_text()
+    page.screenshot(path=shots / "org-desktop-07-honour-published.png", full_page=True)
+    context.close()
 
 
 def test_kiosk_is_a_public_screen_that_fits_a_laptop(browser, web_server, shots) -> None:  # noqa: ANN001
