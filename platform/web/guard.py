@@ -11,6 +11,7 @@ from litestar.exceptions import HTTPException
 from servicebank.accounts.principal import Principal
 from servicebank.errors import DomainError, Forbidden, exception_handlers
 from servicebank.web import friendly, i18n
+from servicebank.web.home import home_for
 from servicebank.web.render import CSRF_COOKIE, CSRF_FIELD, CSRF_HEADER, finish, lang_of, render
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
@@ -53,7 +54,8 @@ def error_page(request: Request, error: DomainError) -> Response:
     gettext = i18n.translator(lang_of(request))
     principal = request.scope.get("state", {}).get("principal")
     return render(request, "error.html", principal, status_code=error.status_code,
-                  title=gettext("Sorry"), message=friendly.explain(error, gettext))
+                  title=gettext("Sorry"), message=friendly.explain(error, gettext),
+                  home=home_for(principal) if principal is not None else "/")
 
 
 def on_login_required(request: Request, _: LoginRequired) -> Response:
