@@ -15,7 +15,7 @@ from servicebank.errors import Conflict, InvalidInput, NotFound
 from servicebank.org.access import guard
 from servicebank.org.models import Community
 from servicebank.stores import repository
-from servicebank.stores.access import get_store, require_store_manager, require_viewer, works_till
+from servicebank.stores.access import get_store, require_store_manager, require_till, require_viewer, works_till
 from servicebank.stores.models import ItemKind, MonthlyItemUsage, Store, StoreItem, StoreKind
 from servicebank.stores.schemas import ItemIn, ItemPatch, StoreIn, StorePatch
 
@@ -179,6 +179,11 @@ async def update_item(session: AsyncSession, *, actor: Principal, store_id: int,
         raise InvalidInput("Give either stock or restock, not both.", code="invalid_stock")
     if "name" in fields:
         await _unique_item_name(session, store_id=store.id, name=fields["name"], item_id=item.id)
+    return await _change_item(session, actor=actor, store=store, item=item, fields=fields, restock=restock)
+
+
+async def _change_item(session: AsyncSession, *, actor: Principal, store: Store, item: StoreItem,
+                       fields: dict[str, Any], restock: int | None) -> StoreItem:
     before = snapshot(item)
     if restock:
         # Atomic, like the till's decrement: a sale during the restock is never lost.
@@ -196,6 +201,23 @@ async def update_item(session: AsyncSession, *, actor: Principal, store_id: int,
     await record_audit(session, actor=actor, action="store_item.update", entity_type="store_item",
                        entity_id=item.id, community_id=store.community_id, before=before, after=snapshot(item))
     return item
+
+
+async def adjust_stock(session: AsyncSession, *, actor: Principal, store_id: int, item_id: int,
+                       stock: int | None = None, restock: int | None = None) -> StoreItem:
+    """The counter's stock work (clerks too): a stocktake count (`stock`) or goods in/out (`restock`) of an
+    item with counted stock. Prices, limits and the catalogue itself stay with the organisers."""
+    store = await get_store(session, store_id)
+    require_till(actor, store)
+    item = await get_item(session, store_id=store.id, item_id=item_id)
+    if (stock is None) == (restock is None):
+        raise InvalidInput("Give either the counted stock or the number of units added.", code="invalid_stock")
+    if item.stock is None:
+        raise InvalidInput("This item has no counted stock (a service, or unlimited).", code="stock_not_counted")
+    fields = _check_item_fields({"stock": stock} if stock is not None else {})
+    if restock == 0:
+        return item
+    return await _change_item(session, actor=actor, store=store, item=item, fields=fields, restock=restock)
 
 
 async def delete_item(session: AsyncSession, *, actor: Principal, store_id: int, item_id: int) -> bool:

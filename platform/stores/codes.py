@@ -113,6 +113,17 @@ async def resolve(session: AsyncSession, code: str, *, secret_key: str | Sequenc
     raise _invalid()
 
 
+async def refuse_if_spent(session: AsyncSession, scanned: ScannedCode) -> None:
+    """At the scan: a phone code already spent is refused there, not only when the cart is confirmed."""
+    if scanned.nonce is not None and await session.get(UsedRedemptionCode, scanned.nonce) is not None:
+        raise _used()
+
+
+def _used() -> CodeError:
+    return CodeError("This redemption code has already been used. Ask the volunteer to refresh the code.",
+                     code="redemption_code_used", status_code=409)
+
+
 async def spend_code(session: AsyncSession, scanned: ScannedCode, *, now: dt.datetime) -> None:
     """Mark a phone code used; a second use (even concurrently) is refused with `redemption_code_used`."""
     if scanned.nonce is None:
@@ -123,5 +134,4 @@ async def spend_code(session: AsyncSession, scanned: ScannedCode, *, now: dt.dat
         nonce=scanned.nonce, volunteer_id=scanned.volunteer_id, used_at=now, expires_at=scanned.expires_at or now)
     stmt = stmt.on_conflict_do_nothing(index_elements=["nonce"]).returning(UsedRedemptionCode.nonce)
     if (await session.execute(stmt)).first() is None:
-        raise CodeError("This redemption code has already been used. Ask the volunteer to refresh the code.",
-                        code="redemption_code_used", status_code=409)
+        raise _used()

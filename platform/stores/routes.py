@@ -50,7 +50,8 @@ class TillController(Controller):
         """Resolve a phone code or personal card at the counter: masked name, balance, hours, and which items the
         volunteer may redeem now (with the reason when not). Spends nothing. Store clerks and organisers. Errors:
         400 `redemption_code_invalid` / `redemption_code_expired` / `card_invalid` / `card_revoked`, 403
-        `not_store_clerk` / `volunteer_not_in_community` / `volunteer_not_active`, 409 `store_closed`."""
+        `not_store_clerk` / `volunteer_not_in_community` / `volunteer_not_active`, 409 `store_closed` /
+        `redemption_code_used` (a spent code is refused here, before any item is picked)."""
         return await till.scan(db_session, actor=principal, settings=_settings(request), store_id=store_id,
                                code=data.code)
 

@@ -44,6 +44,7 @@ async def scan(session: AsyncSession, *, actor: Principal, settings: Settings, s
     require_till(actor, store)
     _open(store)
     scanned = await codes.resolve(session, code, secret_key=settings.signing_keys(now), now=now)
+    await codes.refuse_if_spent(session, scanned)
     standing = await rules.volunteer_at_store(session, volunteer_id=scanned.volunteer_id, store=store)
     items = await repository.items_of_store(session, store.id)
     used = await repository.usage_this_month(session, volunteer_id=standing.volunteer.id,

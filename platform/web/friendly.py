@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from servicebank.errors import DomainError
+from servicebank.web.i18n import N_
 
 # Only what a person meets on the pages; any other code falls back to the domain's own message.
 MESSAGES = {
@@ -170,6 +171,25 @@ MESSAGES = {
     "team_leader_scope": "As a team leader you can only post activities for the teams you lead: tick at least one of them under “Who may sign up”.",
     "activity_started": "This activity has already started or ended. Please tell the organiser in person.",
     "activity_not_open": "This activity is not open for sign-up yet.",
+    # The till, refunds and stock (store clerks).
+    "monthly_limit_exceeded": "This volunteer has reached the monthly limit for one of these items.",
+    "item_unavailable": "One of these items has been withdrawn from the catalogue.",
+    "item_not_found": "One of these items is not in this store's catalogue.",
+    "service_hours_too_few": "This volunteer does not have enough service hours to redeem here yet.",
+    "volunteer_not_in_community": "This volunteer belongs to another community and cannot redeem here.",
+    "not_store_clerk": "You are not a clerk of this store.",
+    "store_not_found": "We could not find this store.",
+    "empty_cart": "Pick at least one item.",
+    "invalid_quantity": "Quantities are whole numbers from 1 to 99.",
+    "too_many_lines": "Too many different items on one receipt; split it into two.",
+    "redemption_not_found": "We could not find this receipt.",
+    "already_refunded": "This receipt has already been refunded.",
+    "refund_period_over": "This receipt is older than the store's refund period and cannot be refunded.",
+    "invalid_stock": "Stock is a whole number, 0 or more.",
+    "invalid_restock": "Stock cannot go below zero.",
+    "stock_not_counted": "This item has no counted stock.",
+    "community_staff_only": "This part is for community staff (organisers and team leaders). Your own pages are "
+                            "linked below.",
     "internal_error": "Something went wrong on our side. It has been noted; please try again in a moment.",
     "database_unavailable": "The system is busy or restarting. Please try again in a few seconds; nothing was changed.",
     # Objections to a public honour list (no login).
@@ -178,6 +198,20 @@ MESSAGES = {
     "invalid_objection_name": "Please give your name (1 to 64 characters).",
     "invalid_objection_text": "Please describe the objection in 5 to 2000 characters.",
 }
+
+# Why the till shows an item as not redeemable for the volunteer at the counter (stores/till.py scan reasons).
+ITEM_REASONS = {
+    "out_of_stock": N_("Out of stock"),
+    "monthly_limit_exceeded": N_("Monthly limit for this item reached"),
+    "insufficient_balance": N_("Not enough points"),
+    "service_hours_too_few": N_("Needs more service hours"),
+    "item_unavailable": N_("Withdrawn from the catalogue"),
+}
+
+
+def item_reason(code: str | None, gettext) -> str:  # noqa: ANN001
+    """Why one item cannot be redeemed now, in the page's language."""
+    return gettext(ITEM_REASONS.get(code or "", N_("Not redeemable now")))
 
 
 def explain(error: DomainError, gettext) -> str:  # noqa: ANN001

@@ -13,6 +13,7 @@ from servicebank.edge import csrf
 from servicebank.edge.origin import is_same_origin
 from servicebank.errors import DomainError, Forbidden, exception_handlers
 from servicebank.web import friendly, i18n
+from servicebank.web.home import home_for
 from servicebank.web.render import finish, lang_of, render
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
@@ -76,7 +77,8 @@ def error_page(request: Request, error: DomainError) -> Response:
     gettext = i18n.translator(lang_of(request))
     principal = request.scope.get("state", {}).get("principal")
     return render(request, "error.html", principal, status_code=error.status_code,
-                  title=gettext("Sorry"), message=friendly.explain(error, gettext))
+                  title=gettext("Sorry"), message=friendly.explain(error, gettext),
+                  home=home_for(principal) if principal is not None else "/")
 
 
 def on_login_required(request: Request, _: LoginRequired) -> Response:

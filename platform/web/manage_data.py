@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
 from servicebank.activities.models import Activity, ActivityStatus
-from servicebank.errors import NotFound
+from servicebank.errors import Forbidden, NotFound
 from servicebank.org.models import Community
 from servicebank.points import community_totals
 
@@ -36,7 +36,8 @@ async def pick_community(session: AsyncSession, principal: Principal, community_
     """The community asked for (or the first one the caller works in), with the caller's list to switch."""
     choices = await managed_communities(session, principal)
     if not choices:
-        raise NotFound("You do not manage any community.", code="community_not_found")
+        # A clerk or a volunteer who opens /manage: say whose pages these are (the error page links their own).
+        raise Forbidden("This part is for community staff.", code="community_staff_only")
     chosen = next((c for c in choices if c.id == community_id), choices[0])
     principal.require_staff(chosen.id)
     return chosen, choices

@@ -26,24 +26,10 @@ from servicebank.events import utcnow
 from servicebank.volunteers.models import Volunteer
 from servicebank.web import friendly, i18n, public_data
 from servicebank.web.guard import require_login, safe_next
+from servicebank.web.home import home_for
 from servicebank.web.render import BIG_TEXT_COOKIE, lang_of, redirect, render, rotate_csrf
 
 YEAR = 365 * 24 * 3600
-
-
-def home_for(principal: Principal) -> str:
-    """Where a person belongs: clerks at the till, organisers on the dashboard, team leaders on today's
-    activities (where they check people in), volunteers on their page."""
-    manages = principal.managed_community_ids is None or bool(principal.managed_community_ids)
-    if principal.led_team_ids and not manages:
-        return "/lead"
-    if principal.volunteer_id is not None and not manages:
-        return "/me"
-    if principal.managed_community_ids is None or principal.managed_community_ids:
-        return "/manage"
-    if principal.clerk_store_ids:
-        return "/till"
-    return "/me" if principal.volunteer_id is not None else "/leaderboard"
 
 
 def _purpose(token: str) -> str | None:

@@ -47,15 +47,7 @@ class TillPages(Controller):
         principal = require_login(optional_principal)
         _ = i18n.translator(lang_of(request))
         code = str((await request.form()).get("code", "")).strip()
-        try:
-            result = await till.scan(db_session, actor=principal, settings=request.app.state.settings,
-                                     store_id=store_id, code=code)
-        except DomainError as exc:
-            await db_session.rollback()
-            return await _till(request, db_session, principal, store_id, error=friendly.explain(exc, _))
-        store = await get_store(db_session, store_id)
-        return render(request, "till_pick.html", principal, title=_("Pick items"), store=store, scan=result,
-                      code=code, error=None)
+        return await _pick(request, db_session, principal, store_id, code, error=None)
 
     @post("/{store_id:int}/redeem")
     async def redeem(self, request: Request, store_id: int, db_session: AsyncSession,
@@ -74,7 +66,7 @@ class TillPages(Controller):
         except DomainError as exc:
             # A wrong card PIN is counted (and kept); anything else leaves no trace.
             await (db_session.commit() if isinstance(exc, card_pin.WrongCardPin) else db_session.rollback())
-            return await _till(request, db_session, principal, store_id, error=friendly.explain(exc, _))
+            return await _pick(request, db_session, principal, store_id, code, error=friendly.explain(exc, _))
         return render(request, "receipt.html", principal, title=_("Receipt"), receipt=out)
 
 
@@ -95,6 +87,22 @@ def _lines(form) -> list[LineIn]:  # noqa: ANN001
     if not lines:
         raise InvalidInput("Pick at least one item.", code="empty_cart")
     return lines
+
+
+async def _pick(request: Request, db_session: AsyncSession, principal: Principal, store_id: int, code: str,
+                error: str | None) -> Response:
+    """The volunteer's items to pick from; a code that cannot pay (spent, expired, wrong) is refused here."""
+    _ = i18n.translator(lang_of(request))
+    try:
+        result = await till.scan(db_session, actor=principal, settings=request.app.state.settings,
+                                 store_id=store_id, code=code)
+    except DomainError as exc:
+        await db_session.rollback()
+        return await _till(request, db_session, principal, store_id, error=friendly.explain(exc, _))
+    store = await get_store(db_session, store_id)
+    return render(request, "till_pick.html", principal, status_code=422 if error else 200, title=_("Pick items"),
+                  store=store, scan=result, code=code, error=error, max_quantity=MAX_QUANTITY,
+                  item_reason=lambda reason: friendly.item_reason(reason, _))
 
 
 async def _till(request: Request, db_session: AsyncSession, principal: Principal, store_id: int,

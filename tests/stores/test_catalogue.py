@@ -106,3 +106,51 @@ async def test_deleting_a_redeemed_item_withdraws_it(db, session, client) -> Non
     assert fresh.json() == {"deleted": True}
     names = [i["name"] for i in (await client.get(f"/api/stores/{sid}/items", headers=shop.volunteer.headers)).json()]
     assert names == ["大米 5kg"]
+
+
+async def _principal(db, person):  # noqa: ANN001, ANN202
+    from servicebank.accounts.models import User
+    from servicebank.accounts.sessions import load_principal
+
+    async with db.session_scope() as s:
+        return await load_principal(s, await s.get(User, person.user.id))
+
+
+async def test_clerks_count_goods_in_and_take_stock_concurrently(db, session) -> None:  # noqa: ANN001
+    import asyncio
+
+    import pytest
+
+    from servicebank.errors import DomainError
+    from servicebank.stores import catalogue
+    from servicebank.stores.models import StoreItem
+
+    shop = await make_shop(session, points=0)
+    clerk = await _principal(db, shop.clerk)
+
+    async def goods_in(units: int) -> None:
+        async with db.session_scope() as s:
+            await catalogue.adjust_stock(s, actor=clerk, store_id=shop.store.id, item_id=shop.oil.id, restock=units)
+
+    # Twenty deliveries at once: none is lost (the same guarded update as the organisers' restock).
+    await asyncio.gather(*(goods_in(1) for _ in range(20)))
+    async with db.session_scope() as s:
+        await catalogue.adjust_stock(s, actor=clerk, store_id=shop.store.id, item_id=shop.rice.id, stock=2)
+    for change, code in (({"item_id": shop.haircut.id, "restock": 3}, "stock_not_counted"),
+                         ({"item_id": shop.rice.id, "stock": -1}, "invalid_stock"),
+                         ({"item_id": shop.rice.id}, "invalid_stock"),
+                         ({"item_id": shop.rice.id, "restock": -5}, "invalid_restock")):
+        with pytest.raises(DomainError) as refused:
+            async with db.session_scope() as s:
+                await catalogue.adjust_stock(s, actor=clerk, store_id=shop.store.id, **change)
+        assert refused.value.code == code
+    volunteer = await _principal(db, shop.volunteer)
+    with pytest.raises(DomainError) as outsider:
+        async with db.session_scope() as s:
+            await catalogue.adjust_stock(s, actor=volunteer, store_id=shop.store.id, item_id=shop.oil.id, restock=1)
+    assert outsider.value.code == "not_store_clerk"
+    async with db.session_scope() as s:
+        stock = dict((await s.execute(select(StoreItem.id, StoreItem.stock))).all())
+        audited = (await s.scalars(select(AuditEntry).where(AuditEntry.action == "store_item.update"))).all()
+    assert stock[shop.oil.id] == 30 and stock[shop.rice.id] == 2 and stock[shop.haircut.id] is None
+    assert len(audited) == 21 and {a.actor_user_id for a in audited} == {shop.clerk.user.id}

@@ -77,6 +77,9 @@ async def test_code_is_single_use_and_refused_when_replayed(db, session, client)
     assert first.status_code == 201, first.text
     again = await client.post(f"/api/stores/{shop.store.id}/redemptions", json=cart, headers=shop.clerk.headers)
     assert again.status_code == 409 and again.json()["code"] == "redemption_code_used"
+    # The spent code is refused at the scan already, before the clerk picks anything.
+    scan = await client.post(f"/api/stores/{shop.store.id}/scan", json={"code": code}, headers=shop.clerk.headers)
+    assert scan.status_code == 409 and scan.json()["code"] == "redemption_code_used"
     assert await _count(db, Redemption) == 1
     assert await _balance(db, AccountKind.VOLUNTEER, shop.volunteer.volunteer.id) == 470
     await assert_ledger_ok(db)

@@ -44,6 +44,7 @@ async def build_world(database_url: str) -> dict[str, object]:
                  **await organiser_world(session, org, organiser)}
         world.update(await scanner_world(session, org.community, world["team_id"]))
         world.update(await past_world(session, org.community, volunteer.volunteer.id))
+        world.update(await clerk_world(session, org.community))
     await db.dispose()
     return world
 
@@ -170,6 +171,40 @@ async def honour_months(session, community) -> dict[str, object]:  # noqa: ANN00
     await session.commit()
     return {"honour_name": "刘桂芳", "honour_public_name": "刘*芳", "last_month": months[0],
             "month_before_last": months[1]}
+
+
+async def clerk_world(session, community) -> dict[str, object]:  # noqa: ANN001
+    """For the clerk's day: a second store with its own clerk and catalogue (so 爱心超市's till stays as the other
+    tests expect it) and a volunteer with 300 points who already took this month's bottle of oil."""
+    import datetime as dt
+
+    from servicebank.accounts.models import Role
+    from servicebank.points import ledger
+    from servicebank.stores.models import MonthlyItemUsage, Store, StoreItem
+    from servicebank.stores.rules import local_month
+    from tests.factories import make_person, make_volunteer
+
+    store = Store(community_id=community.id, name="睦邻爱心超市")
+    session.add(store)
+    await session.flush()
+    rice = StoreItem(store_id=store.id, name="大米", unit="袋", price_points=30, stock=20, monthly_limit=2)
+    eggs = StoreItem(store_id=store.id, name="鸡蛋", unit="盒", price_points=15, stock=0)
+    oil = StoreItem(store_id=store.id, name="食用油", unit="瓶", price_points=40, stock=10, monthly_limit=1)
+    cooker = StoreItem(store_id=store.id, name="电饭煲", unit="台", price_points=500, stock=2)
+    haircut = StoreItem(store_id=store.id, name="理发", kind="service", unit="次", price_points=20)
+    session.add_all([rice, eggs, oil, cooker, haircut])
+    shopper = await make_volunteer(session, community, name="刘桂芳")
+    await session.flush()
+    session.add(MonthlyItemUsage(item_id=oil.id, volunteer_id=shopper.id, quantity=1,
+                                 month=local_month(dt.datetime.now(dt.UTC), "Asia/Shanghai")))
+    issuer = await ledger.community_account(session, community.id)
+    account = await ledger.volunteer_account(session, shopper.id)
+    await ledger.post_transaction(session, source_key="web-test:clerk-day", kind="service",
+                                  entries=[(issuer.id, -300), (account.id, 300)], service_minutes={shopper.id: 600})
+    clerk = await make_person(session, Role.STORE_CLERK, community=community, store_id=store.id, name="店员小刘")
+    await session.commit()
+    return {"day_clerk": clerk.user.username, "day_store_id": store.id, "shopper_id": shopper.id,
+            "shopper_number": shopper.number, "day_rice_id": rice.id}
 
 
 def main() -> None:

@@ -112,7 +112,8 @@ async def test_staff_pages_refuse_volunteers_in_plain_words(client, session) -> 
     volunteer = await make_person(session, Role.VOLUNTEER, community=org.community)
     await _login(client, volunteer.user.phone)
     response = await client.get("/manage")
-    assert response.status_code == 404 and "<title>" in response.text
+    # Said in words (issue 17), not "page not found": /manage is for community staff.
+    assert response.status_code == 403 and "<title>" in response.text and "这部分是社区工作人员" in response.text
     till = await client.get("/till/999")
     assert till.status_code == 404
 

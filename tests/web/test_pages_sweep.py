@@ -29,7 +29,7 @@ ORGANISER = ["/manage", "/manage/activities/new", "/manage/honours", "/leaderboa
              "/manage/volunteers/{volunteer_id}/card", "/manage/teams", "/manage/teams/{team_id}", "/manage/import",
              "/manage/reports", "/manage/certificates?q=王&volunteer={volunteer_id}",
              "/manage/honours/{list_id}/objections", "/manage/audit"]
-CLERK = ["/till/{store_id}"]
+CLERK = ["/till/{store_id}", "/till/{store_id}/redemptions", "/till/{store_id}/stock"]
 
 
 def _sweep(page, paths: list[str], world: dict, shots, tag: str) -> list[str]:  # noqa: ANN001
