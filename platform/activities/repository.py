@@ -28,6 +28,13 @@ async def lock_series(session: AsyncSession, series_id: int) -> ActivitySeries |
     return await session.scalar(query.execution_options(populate_existing=True))
 
 
+async def series_by_ids(session: AsyncSession, series_ids: Sequence[int]) -> list[ActivitySeries]:
+    """The series with these ids (any status)."""
+    if not series_ids:
+        return []
+    return list((await session.scalars(select(ActivitySeries).where(ActivitySeries.id.in_(series_ids)))).all())
+
+
 async def get_proposal(session: AsyncSession, activity_id: int) -> ActivityProposal | None:
     """The proposal of an activity, or None."""
     return await session.scalar(select(ActivityProposal).where(ActivityProposal.activity_id == activity_id))

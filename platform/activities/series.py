@@ -156,6 +156,13 @@ async def get_series(session: AsyncSession, *, principal: Principal, series_id: 
     return series
 
 
+async def schedules_of(session: AsyncSession, *, activities: list[Any]) -> dict[int, ActivitySeries]:
+    """The series behind activities the caller may already see (their sign-ups): only to say the schedule in
+    words, so nothing here needs the right to edit a series."""
+    ids = sorted({a.series_id for a in activities if getattr(a, "series_id", None)})
+    return {s.id: s for s in await repo.series_by_ids(session, ids)}
+
+
 async def future_occurrences(session: AsyncSession, series_id: int, *, now: dt.datetime,
                              attached_only: bool) -> list[Activity]:
     """Occurrences not yet started and still open to change, soonest first."""

@@ -14,6 +14,9 @@ MESSAGES = {
     "activity_ended": "This activity has ended. Please ask the organiser to record your time.",
     "not_checked_in": "You have not checked in to this activity, so you cannot check out.",
     "not_signed_up": "You have not signed up for this activity. Please ask the organiser.",
+    "outside_geofence": "You are too far from the venue to check in. Please check in when you are there.",
+    "location_required": "This activity checks that you are at the venue. Please allow this page to use your "
+                         "position, then scan the code on the screen again.",
     "activity_not_found": "This activity no longer exists.",
     "activity_cancelled": "This activity has been cancelled.",
     "volunteer_required": "This account is not a volunteer account.",

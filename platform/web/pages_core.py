@@ -24,12 +24,24 @@ from servicebank.clientip import client_ip
 from servicebank.errors import DomainError, TooManyRequests, Unauthenticated
 from servicebank.events import utcnow
 from servicebank.volunteers.models import Volunteer
-from servicebank.web import friendly, i18n, public_data
+from servicebank.web import forms, friendly, i18n, public_data
 from servicebank.web.guard import require_login, safe_next
 from servicebank.web.home import home_for
 from servicebank.web.render import BIG_TEXT_COOKIE, lang_of, redirect, render, rotate_csrf
 
 YEAR = 365 * 24 * 3600
+
+
+def _position(form: dict[str, Any]) -> tuple[float | None, float | None]:
+    """Latitude and longitude as the browser gave them; a missing, partial or impossible pair counts as none,
+    so the geofence's own rule for a scan without a position decides (flag it, or refuse in words)."""
+    try:
+        latitude, longitude = float(forms.text(form, "latitude")), float(forms.text(form, "longitude"))
+    except ValueError:
+        return None, None
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):  # also refuses nan
+        return None, None
+    return latitude, longitude
 
 
 def _purpose(token: str) -> str | None:
@@ -146,8 +158,13 @@ class CorePages(Controller):
             assert volunteer is not None
             scanner = Scanner(volunteer_id=volunteer.id, volunteer_community_id=volunteer.community_id,
                               volunteer_status=volunteer.status)
-            action = check_out if purpose == tokens.CHECK_OUT else check_in
-            result = await action(db_session, settings=settings, token=token, scanner=scanner, now=utcnow())
+            if purpose == tokens.CHECK_OUT:
+                result = await check_out(db_session, settings=settings, token=token, scanner=scanner, now=utcnow())
+            else:
+                # The position the page's script asked the browser for (position.js): a geofence checks it.
+                latitude, longitude = _position(forms.values(await request.form()))
+                result = await check_in(db_session, settings=settings, token=token, scanner=scanner, now=utcnow(),
+                                        latitude=latitude, longitude=longitude)
             values["activity"] = await public_data.activity(db_session, result.attendance.activity_id)
             values["result"] = {"created": result.created, "message": _(result.message),
                                 "at": result.attendance.checked_out_at if purpose == tokens.CHECK_OUT

@@ -17,10 +17,21 @@ from servicebank.honours import service as honours
 from servicebank.honours.models import HonourList
 from servicebank.honours.views import public_list
 from servicebank.points.service import leaderboard_view
-from servicebank.web import friendly, i18n, public_data
+from servicebank.web import friendly, i18n, public_data, recurrence
 from servicebank.web.render import lang_of, redirect, render
 
 PERIODS = ("month", "year", "all")
+CALENDAR_WEEKS = 4
+
+
+def calendar(activities: list, timezone: str) -> list[tuple[dt.date, list]]:
+    """Activities by local day, soonest first: the public calendar of the coming weeks."""
+    zone = ZoneInfo(timezone)
+    days: dict[dt.date, list] = {}
+    for activity in activities:
+        start = activity.starts_at if activity.starts_at.tzinfo else activity.starts_at.replace(tzinfo=dt.UTC)
+        days.setdefault(start.astimezone(zone).date(), []).append(activity)
+    return sorted(days.items())
 
 
 def _period(request: Request, which: str) -> str:
@@ -35,13 +46,16 @@ class PublicPages(Controller):
     @get("/public/communities/{community_id:int}")
     async def community(self, request: Request, community_id: int, db_session: AsyncSession,
                         optional_principal: Principal | None) -> Response:
-        """Upcoming activities of a community, open to everyone."""
+        """The community's calendar of the coming weeks and how to join, open to everyone."""
         community = await public_data.community(db_session, community_id)
         if community is None:
             raise NotFound("No such community.", code="community_not_found")
+        until = dt.datetime.now(dt.UTC) + dt.timedelta(weeks=CALENDAR_WEEKS)
+        timezone = request.app.state.settings.timezone
+        activities = await public_data.upcoming(db_session, community_id=community_id, limit=100, until=until)
         return render(request, "public_community.html", optional_principal, title=community.name,
-                      community=community, activities=await public_data.upcoming(db_session, community_id=community_id),
-                      kinds=await public_data.kind_names(db_session))
+                      community=community, days=calendar(activities, timezone), weeks=CALENDAR_WEEKS,
+                      weekday_names=recurrence.WEEKDAY_NAMES, kinds=await public_data.kind_names(db_session))
 
     @get("/leaderboard")
     async def leaderboard(self, request: Request, db_session: AsyncSession, optional_principal: Principal | None,

@@ -12,12 +12,12 @@ from servicebank.accounts.principal import Principal
 from servicebank.activities import signups
 from servicebank.activities.browse import list_activities
 from servicebank.checkins import kiosk
-from servicebank.errors import DomainError
+from servicebank.errors import DomainError, InvalidInput
 from servicebank.events import utcnow
 from servicebank.honours import certificates
 from servicebank.points.service import account_view, leaderboard_view
 from servicebank.stores import codes
-from servicebank.web import charts, friendly, i18n, pages_family, public_data, volunteer_data
+from servicebank.web import charts, forms, friendly, i18n, pages_family, pages_gifts, public_data, volunteer_data
 from servicebank.web.guard import require_login
 from servicebank.volunteers import card_pin
 from servicebank.web.render import lang_of, redirect, render
@@ -30,7 +30,8 @@ class VolunteerPages(Controller):
     @get("/me")
     async def my_page(self, request: Request, db_session: AsyncSession,
                       optional_principal: Principal | None, done: str | None = None,
-                      family_error: str | None = None, pin_error: str | None = None) -> Response:
+                      family_error: str | None = None, pin_error: str | None = None,
+                      gift_error: str | None = None) -> Response:
         """Hours, points, star level and rank; upcoming sign-ups; recent attendance; hours per month; family."""
         principal = require_login(optional_principal)
         _ = i18n.translator(lang_of(request))
@@ -42,16 +43,18 @@ class VolunteerPages(Controller):
                                        viewer_volunteer_id=volunteer_id)
         today = dt.datetime.now(ZoneInfo(request.app.state.settings.timezone)).date()
         months = await volunteer_data.month_hours(db_session, volunteer_id=volunteer_id, today=today)
+        signup_rows = await volunteer_data.my_signups(db_session, principal=principal, volunteer_id=volunteer_id)
         return render(request, "me.html", principal, title=_("My page"), account=account,
                       rank=board.me.rank if board.me else None,
-                      signups=await volunteer_data.my_signups(db_session, principal=principal,
-                                                              volunteer_id=volunteer_id),
+                      signup_groups=await volunteer_data.group_by_series(db_session, signup_rows, _=_),
                       attendance=await volunteer_data.my_attendance(db_session, volunteer_id=volunteer_id),
                       now=dt.datetime.now(dt.UTC), chart=charts.bar_chart(months, label=_("Hours per month")),
                       flash=_(_FLASHES[done]) if done in _FLASHES else None,
                       card_pin_set=await card_pin.has_pin(db_session, volunteer_id),
                       pin_error=_(friendly.MESSAGES[pin_error]) if pin_error in friendly.MESSAGES else None,
-                      **await pages_family.family_section(db_session, principal, family_error))
+                      **await pages_family.family_section(db_session, principal, family_error),
+                      **await pages_gifts.gift_section(db_session, principal, error_code=gift_error,
+                                                       timezone=request.app.state.settings.timezone))
 
     @get("/activities")
     async def browse(self, request: Request, db_session: AsyncSession,
@@ -119,17 +122,61 @@ class VolunteerPages(Controller):
 
     @get("/me/certificates")
     async def my_certificates(self, request: Request, db_session: AsyncSession,
-                              optional_principal: Principal | None) -> Response:
-        """The volunteer's service certificates, each with its PDF and verification code."""
+                              optional_principal: Principal | None, done: str | None = None) -> Response:
+        """The volunteer's service certificates, each with its PDF and verification code; the request form."""
         principal = require_login(optional_principal)
-        _ = i18n.translator(lang_of(request))
-        rows = await certificates.list_certificates(db_session, principal=principal, community_id=None, status=None)
-        return render(request, "certificates.html", principal, title=_("My certificates"), rows=rows)
+        return await _certificates_page(request, db_session, principal, form={}, error=None,
+                                        flash=_CERTIFICATE_FLASHES.get(done or ""))
+
+    @post("/me/certificates/request")
+    async def request_certificate(self, request: Request, db_session: AsyncSession,
+                                  optional_principal: Principal | None) -> Response:
+        """申请服务证明: ask the community for a certificate of a period; an organiser issues it."""
+        principal = require_login(optional_principal)
+        form = forms.values(await request.form())
+        try:
+            await certificates.request(db_session, principal=principal, period_start=_day(form, "period_start"),
+                                       period_end=_day(form, "period_end"), purpose=forms.text(form, "purpose"),
+                                       timezone=request.app.state.settings.timezone)
+        except DomainError as exc:
+            await db_session.rollback()
+            return await _certificates_page(request, db_session, principal, form=form, error=exc, flash=None)
+        return redirect(request, "/me/certificates?done=requested#certificates")
+
+
+_CERTIFICATE_FLASHES = {"requested": i18n.N_("Your request is sent. Your community's organiser issues the certificate; it appears here with its PDF.")}  # noqa: E501 - one literal for the catalogue
+# A request's refusals in the words of a request (the shared catalogue speaks to organisers for these codes).
+_CERTIFICATE_ERRORS = {
+    "invalid_period": i18n.N_("Choose a period that starts before it ends and ends today at the latest."),
+    "certificate_request_pending": i18n.N_("You already have a request waiting for your organiser."),
+    "volunteer_not_active": i18n.N_("Your volunteer account is not active, so you cannot ask for a certificate."),
+}
+
+
+def _day(form: dict, name: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(forms.text(form, name))
+    except ValueError:
+        raise InvalidInput("Choose the first and last day of the period.", code="invalid_period") from None
+
+
+async def _certificates_page(request: Request, db_session: AsyncSession, principal: Principal, *, form: dict,
+                             error: DomainError | None, flash: str | None) -> Response:
+    _ = i18n.translator(lang_of(request))
+    rows = await certificates.list_certificates(db_session, principal=principal, community_id=None, status=None)
+    message = None
+    if error is not None:
+        known = _CERTIFICATE_ERRORS.get(error.code)
+        message = _(known) if known else friendly.explain(error, _)
+    return render(request, "certificates.html", principal, status_code=error.status_code if error else 200,
+                  title=_("My certificates"), rows=rows, form=form, error=message,
+                  flash=_(flash) if flash else None,
+                  waiting=any(c.status == "requested" for c in rows))
 
 
 _FLASHES = {"signed_up": i18n.N_("You are signed up."), "waitlisted": i18n.N_("You are on the waiting list."),
             "withdrawn": i18n.N_("Your place is given back."), "pin_set": i18n.N_("Your card PIN is set."),
-            **pages_family.FLASHES}
+            **pages_family.FLASHES, **pages_gifts.FLASHES}
 
 
 async def _change_signup(request: Request, db_session: AsyncSession, principal: Principal | None,

@@ -26,13 +26,17 @@ async def activity(session: AsyncSession, activity_id: int) -> Activity | None:
     return await session.get(Activity, activity_id)
 
 
-async def upcoming(session: AsyncSession, *, community_id: int, limit: int = 30) -> list[Activity]:
-    """Published activities of the community that have not ended, soonest first (open to everyone)."""
+async def upcoming(session: AsyncSession, *, community_id: int, limit: int = 30,
+                   until: dt.datetime | None = None) -> list[Activity]:
+    """Published activities of the community that have not ended (and start before `until`), soonest first
+    (open to everyone)."""
     now = dt.datetime.now(dt.UTC)
     # Team-only activities are not public; team_ids is JSON, so it is filtered here, not in SQL.
     query = (select(Activity).where(Activity.community_id == community_id, Activity.status.in_(PUBLIC_STATUSES),
                                     Activity.ends_at > now)
              .order_by(Activity.starts_at).limit(limit * 3))
+    if until is not None:
+        query = query.where(Activity.starts_at < until)
     return [a for a in (await session.scalars(query)).all() if not a.team_ids][:limit]
 
 

@@ -52,3 +52,29 @@ async def my_attendance(session: AsyncSession, *, volunteer_id: int, limit: int 
     rows = list(await checkin_repo.volunteer_history(session, volunteer_id=volunteer_id, limit=limit))
     counted = await statement.counted(session, attendance_ids=[att.id for att, _title in rows])
     return [(att, title, counted.get(att.id)) for att, title in rows]
+
+
+async def group_by_series(session: AsyncSession, signups: list[Any], *, _) -> list[dict[str, Any]]:  # noqa: ANN001
+    """Sign-ups in order, those of one repeating series folded into one entry (title, the schedule in words, the
+    next date, every date): a patrol member signed up for 25 dates sees one row, not 25 alike."""
+    from servicebank.activities.series import schedules_of
+    from servicebank.web.recurrence import describe
+
+    schedules = await schedules_of(session, activities=signups)
+    entries: list[dict[str, Any]] = []
+    by_series: dict[int, dict[str, Any]] = {}
+    for activity in signups:
+        series = schedules.get(activity.series_id or 0)
+        if series is None:
+            entries.append({"series": None, "dates": [activity]})
+        elif series.id in by_series:
+            by_series[series.id]["dates"].append(activity)
+        else:
+            by_series[series.id] = {"series": series.id, "title": activity.title, "dates": [activity],
+                                    "schedule": describe(series.rrule, first_start=series.first_starts_at,
+                                                         length_minutes=series.duration_minutes,
+                                                         timezone=series.timezone, _=_)}
+            entries.append(by_series[series.id])
+    # A series with one date left is shown like any activity.
+    return [e if e["series"] is None or len(e["dates"]) > 1 else {"series": None, "dates": e["dates"]}
+            for e in entries]

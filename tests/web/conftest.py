@@ -103,15 +103,15 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def new_phone(browser, base: str):  # noqa: ANN001, ANN201
-    """A fresh browser context sized like a phone (375 px wide)."""
-    context = browser.new_context(viewport={"width": 375, "height": 740}, base_url=base, locale="zh-CN")
+def new_phone(browser, base: str, **options):  # noqa: ANN001, ANN003, ANN201
+    """A fresh browser context sized like a phone (375 px wide); `options` for Playwright (a position...)."""
+    context = browser.new_context(viewport={"width": 375, "height": 740}, base_url=base, locale="zh-CN", **options)
     return context, context.new_page()
 
 
-def logged_in(browser, world: dict, login: str):  # noqa: ANN001, ANN201
+def logged_in(browser, world: dict, login: str, **options):  # noqa: ANN001, ANN003, ANN201
     """A phone on which `login` has just logged in (landed on their home page)."""
-    context, page = new_phone(browser, world["base"])
+    context, page = new_phone(browser, world["base"], **options)
     page.goto("/login")
     page.fill("#login", login)
     page.fill("#password", world["password"])

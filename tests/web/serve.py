@@ -45,6 +45,7 @@ async def build_world(database_url: str) -> dict[str, object]:
         world.update(await scanner_world(session, org.community, world["team_id"]))
         world.update(await past_world(session, org.community, volunteer.volunteer.id))
         world.update(await clerk_world(session, org.community))
+        world.update(await patrol_world(session))
     await db.dispose()
     return world
 
@@ -205,6 +206,68 @@ async def clerk_world(session, community) -> dict[str, object]:  # noqa: ANN001
     await session.commit()
     return {"day_clerk": clerk.user.username, "day_store_id": store.id, "shopper_id": shopper.id,
             "shopper_number": shopper.number, "day_rice_id": rice.id}
+
+
+async def patrol_world(session) -> dict[str, object]:  # noqa: ANN001
+    """For a patrol member's day, in a community of its own so nobody else's counts move: 刘建国 with 100
+    points, a confirmed family link to his daughter, a gift cap of 30 points a month, a store with an address
+    and prices, a twice-weekly patrol he signed up for on every date, and an activity open now behind a
+    geofence that refuses check-ins from afar."""
+    import datetime as dt
+
+    from servicebank.accounts.models import Role
+    from servicebank.accounts.sessions import load_principal
+    from sqlalchemy import select
+
+    from servicebank.activities import series
+    from servicebank.activities.models import Activity, Signup
+    from servicebank.activities.schemas import SeriesCreate
+    from servicebank.checkins.models import CheckinPolicy, GeofenceMode
+    from servicebank.points import family, ledger
+    from servicebank.points.models import CommunityLedgerPolicy, FamilyRelation
+    from servicebank.points.schemas import FamilyLinkRecordIn
+    from servicebank.stores.models import Store, StoreItem
+    from tests.factories import make_org, make_person, make_volunteer
+
+    org = await make_org(session)
+    community = org.community
+    organiser = await make_person(session, Role.ORGANISER, community=community, name="社工小周")
+    patroller = await make_person(session, Role.VOLUNTEER, community=community, name="刘建国")
+    daughter = await make_volunteer(session, community, name="刘小红")
+    assert patroller.volunteer is not None
+    principal = await load_principal(session, organiser.user)
+    await family.record_link(session, principal=principal, community_id=community.id, data=FamilyLinkRecordIn(
+        volunteer_id=patroller.volunteer.id, relative_number=daughter.number, relation=FamilyRelation.CHILD))
+    session.add(CommunityLedgerPolicy(community_id=community.id, max_transfer_per_month=30))
+    issuer = await ledger.community_account(session, community.id)
+    account = await ledger.volunteer_account(session, patroller.volunteer.id)
+    await ledger.post_transaction(session, source_key="web-test:patrol-credit", kind="service",
+                                  entries=[(issuer.id, -100), (account.id, 100)],
+                                  service_minutes={patroller.volunteer.id: 600})
+    store = Store(community_id=community.id, name="幸福爱心超市", address="幸福路12号一楼",
+                  opening_hours="周一至周五 9:00-17:00", contact_phone="021-55550000")
+    session.add(store)
+    await session.flush()
+    session.add_all([StoreItem(store_id=store.id, name="食用油", unit="桶", price_points=40, stock=8),
+                     StoreItem(store_id=store.id, name="理发", kind="service", unit="次", price_points=15)])
+    now = dt.datetime.now(dt.UTC)
+    first = now + dt.timedelta(days=1)
+    patrol = await series.create_series(session, principal=principal, timezone="Asia/Shanghai", data=SeriesCreate(
+        community_id=community.id, kind="patrol", title="楼栋夜间巡逻", rrule="FREQ=WEEKLY;BYDAY=TU,TH",
+        starts_at=first, ends_at=first + dt.timedelta(hours=2)))
+    fenced = Activity(community_id=community.id, kind="patrol", title="防汛值守", status="published",
+                      starts_at=now - dt.timedelta(minutes=5), ends_at=now + dt.timedelta(hours=8),
+                      latitude=31.2304, longitude=121.4737)
+    session.add(fenced)
+    await session.flush()
+    session.add(CheckinPolicy(activity_id=fenced.id, radius_m=300, geofence_mode=GeofenceMode.REFUSE))
+    dates = (await session.scalars(select(Activity).where(Activity.series_id == patrol.id))).all()
+    session.add_all([Signup(activity_id=a.id, volunteer_id=patroller.volunteer.id, status="confirmed")
+                     for a in [*dates, fenced]])
+    await session.commit()
+    return {"patroller": patroller.user.phone, "patrol_community_id": community.id, "patrol_store_id": store.id,
+            "patrol_series_id": patrol.id, "patrol_dates": len(dates), "fenced_activity_id": fenced.id,
+            "fence": [31.2304, 121.4737]}
 
 
 def main() -> None:

@@ -19,8 +19,8 @@ CHECK = """() => {
 }"""
 
 PUBLIC = ["/", "/login", "/leaderboard", "/verify", "/public/communities/{community_id}",
-          "/public/communities/{community_id}/honours"]
-VOLUNTEER = ["/me", "/activities", "/me/card", "/me/code", "/me/certificates", "/leaderboard"]
+          "/public/communities/{community_id}/honours", "/public/communities/{community_id}/join"]
+VOLUNTEER = ["/me", "/activities", "/me/card", "/me/code", "/me/certificates", "/me/stores", "/leaderboard"]
 ORGANISER = ["/manage", "/manage/activities/new", "/manage/honours", "/leaderboard",
              "/manage/activities/{activity_id}", "/manage/activities/{activity_id}/edit",
              "/manage/activities/{activity_id}/kiosk", "/manage/series", "/manage/series/new",
