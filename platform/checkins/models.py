@@ -38,6 +38,8 @@ class AttendanceFlag:
     WALK_IN = "walk_in"
     ACTIVITY_CANCELLED = "activity_cancelled"
     MANUAL = "manual"
+    # A walk-in an organiser signed in (代签) although the activity was full, by an explicit choice.
+    OVER_CAPACITY = "over_capacity"
 
     # Flags that keep a record out of automatic and bulk approval: an organiser looks first.
     NEEDS_REVIEW = frozenset({AUTO_CLOSED, OUTSIDE_GEOFENCE, NO_LOCATION, ACTIVITY_CANCELLED})

@@ -138,7 +138,11 @@ async def confirmed_volunteer_ids(session: AsyncSession, *, activity_id: int) ->
 
 
 async def places_taken_locked(session: AsyncSession, *, activity_id: int) -> int:
-    """Confirmed places plus walk-ins so far, counted under a lock on the activity row.
+    """Confirmed places plus walk-ins still on site (checked in), counted under a lock on the activity row.
+
+    A walk-in who has checked out gave their place back: the place is room at the venue, and a full
+    activity must not turn away the next person because of someone who already left. A confirmed
+    sign-up keeps its place whether or not they have come or gone.
 
     Count-then-insert is a race on PostgreSQL: fifteen walk-ins at once all saw a free place. The
     lock (FOR NO KEY UPDATE) makes walk-ins of one activity, and sign-ups (which lock it FOR UPDATE),
@@ -149,7 +153,8 @@ async def places_taken_locked(session: AsyncSession, *, activity_id: int) -> int
     (BEGIN IMMEDIATE), where the lock clause is left out.
     """
     await session.execute(select(Activity.id).where(Activity.id == activity_id).with_for_update(key_share=True))
-    walk_ins = select(func.count()).select_from(Attendance).where(Attendance.activity_id == activity_id)
+    walk_ins = select(func.count()).select_from(Attendance).where(Attendance.activity_id == activity_id,
+                                                                   Attendance.status == AttendanceStatus.CHECKED_IN)
     if Signup is None:
         return int(await session.scalar(walk_ins) or 0)
     confirmed = select(Signup.volunteer_id).where(Signup.activity_id == activity_id, Signup.status == CONFIRMED)

@@ -31,9 +31,16 @@ from servicebank.checkins.schemas import (
     ScanOut,
     ScanRequest,
 )
-from servicebank.checkins.service import ScanResult, Scanner, check_in, check_out, scanner_for_card
+from servicebank.checkins.service import (
+    ScanResult,
+    Scanner,
+    check_in,
+    check_out,
+    scanner_for_card,
+    scanner_for_volunteer,
+)
 from servicebank.config import Settings
-from servicebank.errors import NotFound
+from servicebank.errors import InvalidInput, NotFound
 from servicebank.events import utcnow
 from servicebank.ratelimit import rate_limit_guard
 
@@ -59,11 +66,19 @@ def _image(data: str, fmt: str) -> Response[bytes]:
 
 
 async def _proxy(request: Request, db_session: AsyncSession, settings: Settings, data: ScanRequest) -> Scanner | None:
-    """The scanned card's volunteer with the staff member scanning it; None for a volunteer's own scan."""
-    if data.volunteer_card is None:
+    """The scanned card's (or picked) volunteer with the staff member signing them; None for an own scan."""
+    if data.volunteer_card is None and data.volunteer_id is None:
+        if data.over_capacity:
+            raise InvalidInput("over_capacity is for an organiser signing someone in (代签).", code="invalid_input")
         return None
+    if data.volunteer_card is not None and data.volunteer_id is not None:
+        raise InvalidInput("Send volunteer_card or volunteer_id, not both.", code="invalid_input")
     staff = await provide_principal(request, db_session)
-    return await scanner_for_card(db_session, settings=settings, card=data.volunteer_card, staff=staff)
+    if data.volunteer_id is not None:
+        return await scanner_for_volunteer(db_session, volunteer_id=data.volunteer_id, staff=staff,
+                                           over_capacity=data.over_capacity)
+    return await scanner_for_card(db_session, settings=settings, card=data.volunteer_card, staff=staff,
+                                  over_capacity=data.over_capacity)
 
 
 def _scan_response(result: ScanResult) -> Response[ScanOut]:

@@ -17,6 +17,10 @@ class ScanRequest(msgspec.Struct, forbid_unknown_fields=True):
 
     token: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
     volunteer_card: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | None = None
+    # 代签 of a volunteer found by the lookup (no card at hand); the same rules as a card.
+    volunteer_id: int | None = None
+    # An organiser's explicit choice to sign a walk-in in although the activity is full (代签 only).
+    over_capacity: bool = False
     # The activity the scanning page expects, when it knows one: a code of another activity is refused.
     activity_id: int | None = None
     latitude: Latitude | None = None

@@ -48,6 +48,8 @@ class Scanner:
     current_card_version: int | None = None
     # The teams of the card's volunteer: only their leaders (and the community's organisers) sign them in.
     volunteer_team_ids: frozenset[int] = frozenset()
+    # An organiser's explicit choice to sign a walk-in in although the activity is full (flagged, audited).
+    over_capacity: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -57,16 +59,35 @@ class ScanResult:
     message: str
 
 
-async def scanner_for_card(session: AsyncSession, *, settings: Settings, card: str, staff: Principal) -> Scanner:
+async def scanner_for_card(session: AsyncSession, *, settings: Settings, card: str, staff: Principal,
+                           over_capacity: bool = False) -> Scanner:
     """The volunteer on a scanned personal card; the card must be genuine and current."""
     volunteer_id, version = tokens.verify_card_token(card, secret_key=settings.signing_keys())
     volunteer = await repo.get_volunteer(session, volunteer_id)
     if volunteer is None:
         raise tokens.TokenError("This card belongs to no volunteer any more.", code="card_invalid")
+    return await _proxy_scanner(session, volunteer, staff=staff, card_version=version, over_capacity=over_capacity)
+
+
+async def scanner_for_volunteer(session: AsyncSession, *, volunteer_id: int, staff: Principal,
+                                over_capacity: bool = False) -> Scanner:
+    """代签 without the card: staff picked the volunteer from a lookup. The same rules as a card apply (who may
+    sign whom, active volunteer, own community), only there is no card to be revoked."""
+    volunteer = await repo.get_volunteer(session, volunteer_id)
+    # Unlike a card, an id proves nothing: outsiders learn not even whether the volunteer exists.
+    if volunteer is None or not staff.works_in(volunteer.community_id):
+        raise NotFound("No such volunteer.", code="volunteer_not_found")
+    return await _proxy_scanner(session, volunteer, staff=staff, card_version=volunteer.card_version,
+                                over_capacity=over_capacity)
+
+
+async def _proxy_scanner(session: AsyncSession, volunteer: Any, *, staff: Principal, card_version: int,
+                         over_capacity: bool) -> Scanner:
     team_ids = (await team_ids_of(session, [volunteer.id])).get(volunteer.id, [])
     return Scanner(volunteer_id=volunteer.id, volunteer_community_id=volunteer.community_id,
-                   volunteer_status=volunteer.status, proxy=staff, card_version=version,
-                   current_card_version=volunteer.card_version, volunteer_team_ids=frozenset(team_ids))
+                   volunteer_status=volunteer.status, proxy=staff, card_version=card_version,
+                   current_card_version=volunteer.card_version, volunteer_team_ids=frozenset(team_ids),
+                   over_capacity=over_capacity)
 
 
 def _check_activity(ctx: Any, scanner: Scanner) -> None:
@@ -81,7 +102,7 @@ def _check_activity(ctx: Any, scanner: Scanner) -> None:
                             "community's activities.", code="card_other_community")
         if not scanner.proxy.speaks_for(community_id=ctx.community_id, team_ids=scanner.volunteer_team_ids):
             raise Forbidden("Only the leaders of this volunteer's teams and the community's organisers can sign them "
-                            "in with their card.", code="not_your_volunteer")
+                            "in (代签).", code="not_your_volunteer")
         if scanner.card_version != scanner.current_card_version:
             raise Forbidden("This card was revoked (a newer card was issued). Please use the current card.",
                             code="card_revoked")
@@ -103,8 +124,23 @@ async def _check_admission(session: AsyncSession, ctx: Any, scanner: Scanner) ->
     if ctx.allow_walk_ins is None and ctx.capacity is not None:
         taken = await repo.places_taken_locked(session, activity_id=ctx.id)
         if taken >= ctx.capacity:
-            raise Conflict("This activity is full. Please ask the organiser on site.", code="activity_full")
+            return [AttendanceFlag.WALK_IN, _over_capacity(ctx, scanner)]
     return [AttendanceFlag.WALK_IN]
+
+
+def _over_capacity(ctx: Any, scanner: Scanner) -> str:
+    """A full activity admits one more walk-in only when an organiser signing them in (代签) chose so."""
+    organiser = scanner.proxy is not None and scanner.proxy.manages(ctx.community_id)
+    if organiser and not scanner.over_capacity:
+        raise Conflict("This activity is full. As an organiser you may still sign them in over the limit "
+                       "(over_capacity).", code="activity_full")
+    if organiser:
+        return AttendanceFlag.OVER_CAPACITY
+    if scanner.proxy is not None:
+        # A team leader may not go over the limit, whatever they send: the organiser decides.
+        raise Conflict("This activity is full. Only the community's organiser can sign someone in over the "
+                       "limit; please ask them.", code="activity_full")
+    raise Conflict("This activity is full. Please ask the organiser on site.", code="activity_full")
 
 
 def _check_geofence(ctx: Any, latitude: float | None, longitude: float | None) -> tuple[list[str], int | None]:
@@ -204,9 +240,12 @@ async def check_in(session: AsyncSession, *, settings: Settings, token: str, now
         existing = await repo.attendance_row_for(session, activity_id=activity_id, volunteer_id=scanner.volunteer_id)
         return ScanResult(existing, False, "Already checked in.")
     if scanner.proxy is not None:
+        over = AttendanceFlag.OVER_CAPACITY in flags
         await record_audit(session, actor=scanner.proxy, action="attendance.proxy_check_in",
                            entity_type="attendance", entity_id=attendance_id, community_id=ctx.community_id,
-                           after={"volunteer_id": scanner.volunteer_id, "activity_id": activity_id, "at": now})
+                           after={"volunteer_id": scanner.volunteer_id, "activity_id": activity_id, "at": now,
+                                  **({"over_capacity": True} if over else {})},
+                           reason="Signed in over the activity's capacity by an organiser." if over else None)
     return ScanResult(_Row(id=attendance_id, **values), True, "Checked in.")
 
 
@@ -283,4 +322,5 @@ class _Row:
         self.__dict__.update(values)
 
 
-__all__ = ["ScanResult", "Scanner", "check_in", "check_out", "scanner_for_card", "snapshot_times"]
+__all__ = ["ScanResult", "Scanner", "check_in", "check_out", "scanner_for_card", "scanner_for_volunteer",
+           "snapshot_times"]

@@ -97,7 +97,7 @@ DYNAMIC = [
     N_("service"), N_("redemption"), N_("transfer"), N_("refund"), N_("reversal"), N_("adjustment"),
     N_("service_adjustment"), N_("service_reversal"),
     N_("proxy_check_in"), N_("proxy_check_out"), N_("outside_geofence"), N_("not_signed_up"), N_("walk_in"),
-    N_("no_location"), N_("activity_cancelled"), N_("manual"),
+    N_("no_location"), N_("activity_cancelled"), N_("manual"), N_("over_capacity"),
     N_("Checked in."), N_("Already checked in."), N_("Checked out."), N_("Already checked out."),
     N_("Checked out and approved."), N_("requested"), N_("issued"), N_("revoked"), N_("rejected"), N_("It did not work: %(reason)s"),
     # Volunteer, series and objection statuses on the organiser pages.

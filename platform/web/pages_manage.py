@@ -24,7 +24,7 @@ from servicebank.events import utcnow
 from servicebank.web import charts, forms, friendly, i18n, manage_data
 from servicebank.web.forms import parse_local
 from servicebank.web.guard import require_login, safe_next
-from servicebank.web.pages_attendance import no_show_candidates, proxy_flash
+from servicebank.web.pages_attendance import no_show_candidates, proxy_box, proxy_flash
 from servicebank.web.pages_series import choices
 from servicebank.web.render import lang_of, redirect, render
 
@@ -115,12 +115,14 @@ class ManagePages(Controller):
         principal = require_login(optional_principal)
         _ = i18n.translator(lang_of(request))
         flash, kind = _flash(request, _, done), "ok"
-        proxied = await proxy_flash(db_session, request, activity_id=activity_id)
+        proxied = await proxy_flash(db_session, request, activity_id=activity_id, principal=principal)
         if proxied:
             flash, kind = proxied
-        # After one card the 代签 box stays open for the next person in the queue.
+        box = await proxy_box(db_session, request, principal, activity_id=activity_id)
+        # After one card (or a lookup) the 代签 box stays open for the next person in the queue.
         return await _activity_page(request, db_session, principal, activity_id, flash=flash, flash_kind=kind,
-                                    proxy_open=bool(proxied) or request.query_params.get("open") == "proxy")
+                                    proxy_open=bool(proxied) or bool(box["find"])
+                                    or request.query_params.get("open") == "proxy", **box)
 
     @post("/activities/{activity_id:int}/publish")
     async def publish(self, request: Request, activity_id: int, db_session: AsyncSession,
@@ -215,7 +217,8 @@ async def _activity_page(request: Request, session: AsyncSession, principal: Pri
     activity = await kiosk.staff_activity(session, activity_id=activity_id, principal=principal)
     rows = await checkin_repo.list_for_activity(session, activity_id=activity_id)
     signups = await staff_signups(session, principal=principal, activity=activity)
-    values = {"typed": None, "record_error": None, "proxy_open": False, **extra}
+    values = {"typed": None, "record_error": None, "proxy_open": False, "find": "", "found": None,
+              "over_capacity_for": None, **extra}
     return render(request, "manage_activity.html", principal, status_code=status_code, title=activity.title,
                   activity=activity, rows=rows, **values,
                   confirmed=[s for s in signups if s.status == "confirmed"],

@@ -61,3 +61,20 @@ async def test_simultaneous_walk_ins_never_pass_capacity(client, session, settin
     # The confirmed volunteer still gets in: the count never turns away a held place.
     confirmed = await client.post("/api/check-ins", json={"token": token}, headers=s.volunteer.headers)
     assert confirmed.status_code == 201
+
+
+@pytest.mark.postgres_only
+async def test_simultaneous_walk_ins_fill_only_the_places_of_those_who_left(client, session, settings, db) -> None:
+    # Capacity 3, one confirmed place, and a walk-in who came and left: two places are free again, not one.
+    s = await scene(session, capacity=3)
+    early = await make_person(session, Role.VOLUNTEER, community=s.org.community)
+    assert (await client.post("/api/check-ins", json={"token": code(settings, s.activity.id)},
+                              headers=early.headers)).status_code == 201
+    assert (await client.post("/api/check-outs", json={"token": code(settings, s.activity.id, tokens.CHECK_OUT)},
+                              headers=early.headers)).status_code == 201
+    walkers = [await make_person(session, Role.VOLUNTEER, community=s.org.community) for _ in range(12)]
+    token = code(settings, s.activity.id)
+    responses = await asyncio.gather(*(
+        client.post("/api/check-ins", json={"token": token}, headers=w.headers) for w in walkers))
+    assert sorted(r.status_code for r in responses) == [201] * 2 + [409] * 10
+    assert await attendance_count(db) == 3

@@ -46,6 +46,7 @@ async def build_world(database_url: str) -> dict[str, object]:
         world.update(await past_world(session, org.community, volunteer.volunteer.id))
         world.update(await clerk_world(session, org.community))
         world.update(await patrol_world(session))
+        world.update(await lookup_world(session, org.community, world["team_id"]))
     await db.dispose()
     return world
 
@@ -268,6 +269,26 @@ async def patrol_world(session) -> dict[str, object]:  # noqa: ANN001
     return {"patroller": patroller.user.phone, "patrol_community_id": community.id, "patrol_store_id": store.id,
             "patrol_series_id": patrol.id, "patrol_dates": len(dates), "fenced_activity_id": fenced.id,
             "fence": [31.2304, 121.4737]}
+
+
+async def lookup_world(session, community, team_id: int) -> dict[str, object]:  # noqa: ANN001
+    """For the leader's lookup (代签 without the card): today's kitchen shift of her own, an elderly member of
+    her team without a phone at hand, and a namesake in no team of hers whom she must not find."""
+    import datetime as dt
+
+    from servicebank.activities.models import Activity
+    from servicebank.volunteers.models import TeamMember
+    from tests.factories import make_volunteer
+
+    member = await make_volunteer(session, community, name="钱秀珍", phone="13755553721")
+    session.add(TeamMember(team_id=team_id, volunteer_id=member.id))
+    await make_volunteer(session, community, name="钱秀英", phone="13666660000")
+    now = dt.datetime.now(dt.UTC)
+    kitchen = Activity(community_id=community.id, kind="elderly_visit", title="长者食堂帮厨", status="published",
+                       starts_at=now - dt.timedelta(minutes=10), ends_at=now + dt.timedelta(hours=6))
+    session.add(kitchen)
+    await session.commit()
+    return {"kitchen_activity_id": kitchen.id, "kitchen_member_id": member.id}
 
 
 def main() -> None:
