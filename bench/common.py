@@ -29,6 +29,7 @@ def service_env(database_url: str, redis_url: str | None, **extra: str) -> dict[
     """Environment for our processes: production-like settings on loopback servers."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SERVICEBANK_")}
     env.update(SERVICEBANK_DATABASE_URL=database_url, SERVICEBANK_SECRET_KEY="bench-" + "k" * 40,
+               SERVICEBANK_DATA_KEY="bench-data-" + "d" * 40,
                SERVICEBANK_EMBEDDED_WORKER="0", PYTHONPATH=str(ROOT), **extra)
     if redis_url:
         env["SERVICEBANK_REDIS_URL"] = redis_url

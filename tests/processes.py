@@ -15,13 +15,15 @@ from servicebank.db import Database, metadata
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "process-test-secret-" + "y" * 40
+DATA_KEY = "process-test-data-key-" + "z" * 40  # production needs its own ID-number key
 
 
 def production_env(database_url: str, redis_url: str, **extra: str) -> dict[str, str]:
     """The environment of a production install (as in docs/deploy.md), on the test servers."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SERVICEBANK_")}
     env.update(SERVICEBANK_MODE="production", SERVICEBANK_DATABASE_URL=database_url,
-               SERVICEBANK_REDIS_URL=redis_url, SERVICEBANK_SECRET_KEY=SECRET, PYTHONPATH=str(ROOT), **extra)
+               SERVICEBANK_REDIS_URL=redis_url, SERVICEBANK_SECRET_KEY=SECRET, SERVICEBANK_DATA_KEY=DATA_KEY,
+               PYTHONPATH=str(ROOT), **extra)
     return env
 
 

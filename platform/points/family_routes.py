@@ -45,7 +45,7 @@ class FamilyLinkController(Controller):
         number and phone matched and whether or not you already asked: your family member sees the request on their
         page, and it appears in your list once confirmed. Limits (429 `rate_limited`): 10 requests an hour per
         volunteer, 30 per client address, 5 a day naming one volunteer number. Errors: `invalid_relation`,
-        `invalid_phone_last4`, `family_link_self`, 403 `volunteer_not_approved` (a pending self-registration).
+        `invalid_phone_last4`, `family_link_self`, 403 `volunteer_not_active` (a pending self-registration).
         """
         await family.limit_lookups(request.app.state.settings, principal, volunteer_number=data.volunteer_number,
                                    client_address=client_ip(request))

@@ -66,7 +66,7 @@ async def test_five_failures_then_each_try_waits_and_success_starts_again(client
     # The right password too waits its turn: the limit is on tries, not on wrong ones.
     refused = await _try(client, person.user.phone, PASSWORD)
     assert (refused.status_code, refused.json()["code"]) == (429, "login_rate_limited")
-    assert refused.headers["retry-after"] == "60" and refused.json()["retry_after"] == 60
+    assert 50 <= int(refused.headers["retry-after"]) <= 60 and 50 <= refused.json()["retry_after"] <= 60
     await _time_passes(db)
     assert (await _try(client, person.user.phone, PASSWORD)).status_code == 200
     # Success cleared the account: the free tries are there again.
@@ -136,8 +136,9 @@ async def test_many_failures_from_one_address_slow_only_that_address(proxied, se
     for n in range(8):
         assert (await _try(proxied, f"guess{n}", headers=NAT)).status_code == 401
     refused = await _try(proxied, person.user.username, PASSWORD, headers=NAT)
-    assert (refused.status_code, refused.json()["code"], refused.headers["retry-after"]) == (
-        429, "login_rate_limited", "60")
+    assert (refused.status_code, refused.json()["code"]) == (429, "login_rate_limited")
+    # The wait counts down from 60 s while the test runs (a loaded machine takes a few seconds).
+    assert 50 <= int(refused.headers["retry-after"]) <= 60
     assert (await _try(proxied, person.user.username, PASSWORD, headers=ELSEWHERE)).status_code == 200
 
 
@@ -172,5 +173,5 @@ async def test_the_login_page_says_how_long_to_wait_in_chinese(client, session, 
     await client.get("/login")
     page = await client.post("/login", data={"login": person.user.phone, "password": PASSWORD,
                                               "csrf_token": client.cookies.get("sb_csrf")})
-    assert (page.status_code, page.headers["retry-after"]) == (429, "60")
+    assert page.status_code == 429 and 50 <= int(page.headers["retry-after"]) <= 60
     assert "输错次数太多，请等待 1 分钟后再试。" in page.text

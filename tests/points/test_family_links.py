@@ -188,7 +188,7 @@ class TestNoProbing:
                                       volunteer=await make_volunteer(session, org.community, status="pending"))
         target = await make_volunteer(session, org.other)
         refused = await client.post("/api/family-links", json=_ask(target), headers=throwaway.headers)
-        assert (refused.status_code, refused.json()["code"]) == (403, "volunteer_not_approved")
+        assert (refused.status_code, refused.json()["code"]) == (403, "volunteer_not_active")
         async with db.session_scope() as s:
             assert await s.scalar(select(func.count()).select_from(FamilyLink)) == 0
 
