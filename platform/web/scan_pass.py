@@ -24,14 +24,23 @@ PATH = "/c/"
 
 
 def remembered_scan(request: Request, token: str, *, settings: Settings, now: dt.datetime) -> dt.datetime | None:
-    """When this browser scanned a code of the token's activity and purpose, if within the allowed time."""
+    """When this browser scanned this code, if within the allowed time: the pass must be of the token's activity
+    and purpose, and the token valid at the scan time (a later scan of a newer code is a scan of its own)."""
     target = tokens.kiosk_token_target(token)
     value = request.cookies.get(COOKIE)
     if target is None or not value:
         return None
-    return tokens.verify_scan_pass(value, secret_key=settings.signing_keys(now), purpose=target[0],
-                                   activity_id=target[1], browser=csrf_token(request), now=now,
-                                   max_age=dt.timedelta(seconds=settings.scan_pass_seconds))
+    scanned_at = tokens.verify_scan_pass(value, secret_key=settings.signing_keys(now), purpose=target[0],
+                                         activity_id=target[1], browser=csrf_token(request), now=now,
+                                         max_age=dt.timedelta(seconds=settings.scan_pass_seconds))
+    if scanned_at is None:
+        return None
+    try:
+        tokens.verify_kiosk_token(token, secret_key=settings.signing_keys(now), purpose=target[0],
+                                  rotation_seconds=settings.qr_rotation_seconds, now=scanned_at)
+    except tokens.TokenError:
+        return None
+    return scanned_at
 
 
 def new_pass(request: Request, token: str, *, settings: Settings, now: dt.datetime) -> Cookie | None:
