@@ -85,6 +85,10 @@ class Settings:
     public_url: str = "http://127.0.0.1:8000"
     timezone: str = "Asia/Shanghai"
     qr_rotation_seconds: int = 30
+    # How long a kiosk scan is honoured through the login that follows it (web/scan_pass.py).
+    scan_pass_seconds: int = 600
+    # How long a short redemption code (6 digits, stores/short_codes.py) stays valid.
+    redemption_code_seconds: int = 600
     outbox_sweep_after_seconds: int = 30
     outbox_batch_size: int = 500
     db_pool_size: int = 10
@@ -181,6 +185,8 @@ class Settings:
             public_url=_env("PUBLIC_URL", f"http://{host}:{port}") or f"http://{host}:{port}",
             timezone=_env("TIMEZONE", "Asia/Shanghai") or "Asia/Shanghai",
             qr_rotation_seconds=_env_int("QR_ROTATION_SECONDS", 30),
+            scan_pass_seconds=_env_int("SCAN_PASS_SECONDS", 600),
+            redemption_code_seconds=_env_int("REDEMPTION_CODE_SECONDS", 600),
             outbox_sweep_after_seconds=_env_int("OUTBOX_SWEEP_AFTER_SECONDS", 30),
             outbox_batch_size=_env_int("OUTBOX_BATCH_SIZE", 500),
             db_pool_size=_env_int("DB_POOL_SIZE", 10),

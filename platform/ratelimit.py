@@ -10,6 +10,9 @@ from servicebank.config import Settings
 from servicebank.errors import TooManyRequests
 
 
+_DECR_IF_POSITIVE = "if tonumber(redis.call('get', KEYS[1]) or '0') > 0 then return redis.call('decr', KEYS[1]) end return 0"
+
+
 class RateLimiter:
     """Counts hits per key and window; `hit()` refuses with 429 once the limit is passed."""
 
@@ -42,6 +45,19 @@ class RateLimiter:
         if len(self._memory) > 100_000:
             self._memory = {k: v for k, v in self._memory.items() if v[0] == window}
         return hits, reset
+
+    async def forgive(self, key: str, window_seconds: int) -> None:
+        """Take back one hit of the current window (an attempt that turned out legitimate); never below zero."""
+        window = int(time.time()) // window_seconds
+        if self._redis is not None:
+            try:
+                await self._redis.eval(_DECR_IF_POSITIVE, 1, f"sb:rl:{key}:{window}")
+                return
+            except Exception:  # noqa: BLE001 - as in count(): fall back to memory
+                pass
+        current_window, hits = self._memory.get(key, (window, 0))
+        if current_window == window and hits > 0:
+            self._memory[key] = (window, hits - 1)
 
     async def hit(self, key: str, *, limit: int, window_seconds: int, what: str) -> None:
         """Count a hit and refuse (429, code rate_limited) past `limit` per window."""

@@ -199,11 +199,17 @@ async def _context(session: AsyncSession, *, activity_id: int, expected: int | N
 
 async def check_in(session: AsyncSession, *, settings: Settings, token: str, now: dt.datetime,
                    scanner: Scanner | None = None, bearer: str | None = None, expected_activity_id: int | None = None,
-                   latitude: float | None = None, longitude: float | None = None) -> ScanResult:
-    """Record a check-in for the bearer's volunteer (or the scanned card's); a second scan returns the record."""
+                   latitude: float | None = None, longitude: float | None = None,
+                   scanned_at: dt.datetime | None = None) -> ScanResult:
+    """Record a check-in for the bearer's volunteer (or the scanned card's); a second scan returns the record.
+
+    `scanned_at`: when this browser scanned the code, remembered through a login (web/scan_pass.py); the code
+    must have been valid then, and the record carries that time."""
+    at = scanned_at or now
     activity_id = tokens.verify_kiosk_token(token, secret_key=settings.signing_keys(now), purpose=tokens.CHECK_IN,
-                                            rotation_seconds=settings.qr_rotation_seconds, now=now)
-    if scanner is None and fast_scan.available(session):
+                                            rotation_seconds=settings.qr_rotation_seconds, now=at)
+    # The statement checks the login against the check-in time: a remembered scan takes the general path.
+    if scanner is None and scanned_at is None and fast_scan.available(session):
         # One round trip: the statement records the common case itself and returns the context for the rest.
         _check_expected(activity_id, expected_activity_id)
         ctx = await fast_scan.self_check_in(session, bearer=bearer or "", activity_id=activity_id, now=now,
@@ -221,10 +227,10 @@ async def check_in(session: AsyncSession, *, settings: Settings, token: str, now
     starts_at, ends_at = rules.aware(ctx.starts_at), rules.aware(ctx.ends_at)
     opens_before = ctx.opens_minutes_before if ctx.opens_minutes_before is not None else DEFAULT_OPENS_MINUTES_BEFORE
     opens_at = starts_at - dt.timedelta(minutes=opens_before)
-    if now < opens_at:
+    if at < opens_at:
         raise Conflict(f"Check-in opens {opens_before} minutes before the start.", code="checkin_not_open",
                        opens_at=opens_at.isoformat())
-    if now >= ends_at:
+    if at >= ends_at:
         raise Conflict("This activity has ended; check-in is closed. Ask the organiser to record your time.",
                        code="activity_ended")
     flags = await _check_admission(session, ctx, scanner)
@@ -232,9 +238,10 @@ async def check_in(session: AsyncSession, *, settings: Settings, token: str, now
     flags += geo_flags
     if scanner.proxy is not None:
         flags.append(AttendanceFlag.PROXY_CHECK_IN)
-    values = _check_in_values(ctx, activity_id=activity_id, volunteer_id=scanner.volunteer_id, now=now,
+    values = _check_in_values(ctx, activity_id=activity_id, volunteer_id=scanner.volunteer_id, now=at,
                               service_date=rules.service_date(starts_at, settings.timezone), flags=flags,
                               distance=distance, proxy=scanner.proxy)
+    values["created_at"] = now
     attendance_id = await repo.insert_attendance(session, values, event_type=fast_scan.CHECKED_IN_EVENT, now=now)
     if attendance_id is None:  # a simultaneous scan of the same person won the unique key
         existing = await repo.attendance_row_for(session, activity_id=activity_id, volunteer_id=scanner.volunteer_id)
@@ -243,7 +250,7 @@ async def check_in(session: AsyncSession, *, settings: Settings, token: str, now
         over = AttendanceFlag.OVER_CAPACITY in flags
         await record_audit(session, actor=scanner.proxy, action="attendance.proxy_check_in",
                            entity_type="attendance", entity_id=attendance_id, community_id=ctx.community_id,
-                           after={"volunteer_id": scanner.volunteer_id, "activity_id": activity_id, "at": now,
+                           after={"volunteer_id": scanner.volunteer_id, "activity_id": activity_id, "at": at,
                                   **({"over_capacity": True} if over else {})},
                            reason="Signed in over the activity's capacity by an organiser." if over else None)
     return ScanResult(_Row(id=attendance_id, **values), True, "Checked in.")
@@ -263,10 +270,12 @@ def _check_in_values(ctx: Any, *, activity_id: int, volunteer_id: int, now: dt.d
 
 async def check_out(session: AsyncSession, *, settings: Settings, token: str, now: dt.datetime,
                     scanner: Scanner | None = None, bearer: str | None = None,
-                    expected_activity_id: int | None = None) -> ScanResult:
-    """Close the volunteer's attendance; minutes count only inside the activity window."""
+                    expected_activity_id: int | None = None, scanned_at: dt.datetime | None = None) -> ScanResult:
+    """Close the volunteer's attendance; minutes count only inside the activity window. `scanned_at` as for
+    check_in: the record closes at the time of the scan."""
+    at = scanned_at or now
     activity_id = tokens.verify_kiosk_token(token, secret_key=settings.signing_keys(now), purpose=tokens.CHECK_OUT,
-                                            rotation_seconds=settings.qr_rotation_seconds, now=now)
+                                            rotation_seconds=settings.qr_rotation_seconds, now=at)
     ctx, scanner = await _context(session, activity_id=activity_id, expected=expected_activity_id, scanner=scanner,
                                   bearer=bearer, now=now)
     if ctx.attendance_id is None:
@@ -281,8 +290,8 @@ async def check_out(session: AsyncSession, *, settings: Settings, token: str, no
     if scanner.proxy is not None:
         flags.append(AttendanceFlag.PROXY_CHECK_OUT)
     values: dict[str, Any] = {
-        "checked_out_at": now, "status": AttendanceStatus.CHECKED_OUT, "flags": flags,
-        "served_minutes": rules.served_minutes(checked_in_at=rules.aware(current.checked_in_at), checked_out_at=now,
+        "checked_out_at": at, "status": AttendanceStatus.CHECKED_OUT, "flags": flags,
+        "served_minutes": rules.served_minutes(checked_in_at=rules.aware(current.checked_in_at), checked_out_at=at,
                                                starts_at=starts_at, ends_at=ends_at),
         "checkout_proxy_by_user_id": scanner.proxy.user_id if scanner.proxy else None,
     }
@@ -296,7 +305,7 @@ async def check_out(session: AsyncSession, *, settings: Settings, token: str, no
                                           "volunteer_id": scanner.volunteer_id})]
     if auto:
         after = {"status": AttendanceStatus.APPROVED, "served_minutes": values["served_minutes"],
-                 "checked_in_at": current.checked_in_at, "checked_out_at": now}
+                 "checked_in_at": current.checked_in_at, "checked_out_at": at}
         session.add(AttendanceAdjustment(attendance_id=current.id, at=now, action="auto_approve",
                                          before=None, after=snapshot_times(after), revision=values["revision"],
                                          reason="The activity kind is approved automatically."))

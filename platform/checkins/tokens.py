@@ -109,6 +109,45 @@ def _invalid() -> TokenError:
                       code="qr_token_invalid")
 
 
+def kiosk_token_target(token: str) -> tuple[str, int] | None:
+    """(purpose, activity id) a kiosk token names, unverified: only to match it with a remembered scan."""
+    parts = token.split(".") if token and len(token) <= _MAX_TOKEN_LENGTH else []
+    if len(parts) != 4 or parts[0] not in _CODE_PURPOSES or not parts[1].isdigit():
+        return None
+    return _CODE_PURPOSES[parts[0]], int(parts[1])
+
+
+def _scan_pass_signature(key: str, body: str, browser: str) -> str:
+    # The browser secret (the page's CSRF cookie) is signed but never stored in the pass itself.
+    return _sign(_key(key, "scan-pass"), f"{body}|{hashlib.sha256(browser.encode()).hexdigest()}")
+
+
+def issue_scan_pass(*, secret_key: str, purpose: str, activity_id: int, scanned_at: dt.datetime, browser: str) -> str:
+    """A pass saying this browser scanned a valid code of the activity at `scanned_at`.
+
+    The scan page keeps it in a cookie so that the check-in after a slow login is accepted although the
+    kiosk code has rotated meanwhile; `browser` is a secret only that browser holds."""
+    body = f"{_PURPOSE_CODES[purpose]}.{activity_id}.{int(scanned_at.timestamp())}"
+    return f"{body}.{_scan_pass_signature(secret_key, body, browser)}"
+
+
+def verify_scan_pass(value: str, *, secret_key: str | Sequence[str], purpose: str, activity_id: int, browser: str,
+                     now: dt.datetime, max_age: dt.timedelta) -> dt.datetime | None:
+    """When the scan happened, for a genuine pass of this browser, activity and purpose no older than `max_age`;
+    None for anything else (the kiosk code must then be fresh on its own)."""
+    parts = value.split(".") if value and len(value) <= _MAX_TOKEN_LENGTH and browser else []
+    if len(parts) != 4 or parts[0] != _PURPOSE_CODES.get(purpose) or parts[1] != str(activity_id) \
+            or not parts[2].isdigit():
+        return None
+    body = value.rpartition(".")[0]
+    if not signed_by_any(parts[3], secret_key, lambda key: _scan_pass_signature(key, body, browser)):
+        return None
+    scanned_at = dt.datetime.fromtimestamp(int(parts[2]), dt.UTC)
+    if not now - max_age <= scanned_at <= now:
+        return None
+    return scanned_at
+
+
 def issue_card_token(*, secret_key: str, volunteer_id: int, card_version: int) -> str:
     """The token printed on a volunteer's personal QR card."""
     body = f"{_CARD_PREFIX}.{volunteer_id}.{card_version}"

@@ -1,5 +1,8 @@
 """Redemption codes a volunteer's phone shows at the till: short-lived, signed, spent once.
 
+The phone now shows a short code (short_codes.py: 6 digits, stored server-side); the long signed
+code below is still accepted from API clients that ask for it.
+
 A code is `r.<volunteer id>.<expires, unix seconds>.<nonce>.<signature>`, the signature an HMAC
 (key derived from settings.secret_key for this purpose only) over everything before it. The clerk's
 scan only reads it; the redemption spends it by storing its nonce, so a photo or a replay of a
@@ -21,9 +24,11 @@ from functools import lru_cache
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.checkins import tokens as card_tokens
+from servicebank.config import Settings
 from servicebank.errors import DomainError
 from servicebank.keyring import signed_by_any
 from servicebank.points.accounts import upsert
+from servicebank.stores import short_codes
 from servicebank.stores.models import UsedRedemptionCode
 from servicebank.volunteers.models import Volunteer
 
@@ -53,6 +58,7 @@ class ScannedCode:
     method: str  # "code" or "card"
     nonce: str | None = None
     expires_at: dt.datetime | None = None
+    short_code_id: int | None = None  # a short code's row (short_codes.py), spent by a guarded UPDATE
 
 
 @lru_cache(maxsize=4)
@@ -94,10 +100,27 @@ def verify_code(code: str, *, secret_key: str | Sequence[str], now: dt.datetime)
     return ScannedCode(volunteer_id=int(parts[1]), method="code", nonce=parts[3], expires_at=expires_at)
 
 
+@dataclasses.dataclass(frozen=True)
+class Till:
+    """Where a code is entered: short codes are looked up in the store's community, guesses counted per clerk
+    and address."""
+
+    settings: Settings
+    community_id: int
+    clerk_user_id: int | None
+    client_address: str | None
+
+
 async def resolve(session: AsyncSession, code: str, *, secret_key: str | Sequence[str],
-                  now: dt.datetime) -> ScannedCode:
-    """A phone code or a personal card, checked; a card must be the volunteer's current one."""
+                  now: dt.datetime, till: Till | None = None) -> ScannedCode:
+    """A short or long phone code or a personal card, checked; a card must be the volunteer's current one."""
     code = (code or "").strip()
+    digits = short_codes.as_short_code(code)
+    if digits is not None and till is not None:
+        code_id, volunteer_id, expires_at = await short_codes.resolve(
+            session, digits, settings=till.settings, community_id=till.community_id,
+            clerk_user_id=till.clerk_user_id, client_address=till.client_address, now=now)
+        return ScannedCode(volunteer_id=volunteer_id, method="code", expires_at=expires_at, short_code_id=code_id)
     if code.startswith(f"{CODE_PREFIX}."):
         return verify_code(code, secret_key=secret_key, now=now)
     if code.startswith("v."):
@@ -126,6 +149,9 @@ def _used() -> CodeError:
 
 async def spend_code(session: AsyncSession, scanned: ScannedCode, *, now: dt.datetime) -> None:
     """Mark a phone code used; a second use (even concurrently) is refused with `redemption_code_used`."""
+    if scanned.short_code_id is not None:
+        await short_codes.spend(session, scanned.short_code_id, now=now)
+        return
     if scanned.nonce is None:
         return
     # ON CONFLICT DO NOTHING: a concurrent use of the same code waits for the first one and then inserts

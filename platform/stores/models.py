@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from servicebank.db import Base, PlainBase
@@ -144,3 +144,27 @@ class UsedRedemptionCode(PlainBase):
     used_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True), default=_now)
     # When the code stopped being valid anyway; rows older than this can be pruned.
     expires_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True), index=True)
+
+
+class RedemptionCode(Base):
+    """A short code (6 digits) issued to a volunteer's phone: only its keyed hash is kept, spent once.
+
+    Live codes (neither used nor cancelled) are unique; an expired one is cancelled when its digits are drawn
+    again, and a new code cancels the volunteer's previous unused one."""
+
+    __tablename__ = "store_redemption_code"
+    __table_args__ = (
+        Index("uq_store_redemption_code_live_hash", "code_hash", unique=True,
+              postgresql_where=text("used_at IS NULL AND cancelled_at IS NULL"),
+              sqlite_where=text("used_at IS NULL AND cancelled_at IS NULL")),
+        Index("ix_store_redemption_code_volunteer", "volunteer_id"),
+        Index("ix_store_redemption_code_expires", "expires_at"),
+    )
+
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteer.id"))
+    # HMAC-SHA256 of the digits with a key derived from the signing key: a database copy does not give them away.
+    code_hash: Mapped[str] = mapped_column(String(64))
+    issued_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True), default=_now)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True))
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)

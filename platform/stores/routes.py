@@ -14,14 +14,15 @@ from typing_extensions import Annotated
 
 from servicebank.accounts.principal import Principal
 from servicebank.checkins.tokens import qr_png, qr_svg
+from servicebank.clientip import client_ip
 from servicebank.config import Settings
 from servicebank.errors import Forbidden
 from servicebank.events import utcnow
 from servicebank.ratelimit import rate_limit_guard
 from servicebank.spreadsheets import XLSX_MEDIA_TYPE
-from servicebank.stores import codes, receipts, settlement, till
+from servicebank.stores import codes, receipts, settlement, short_codes, till
 from servicebank.stores.catalogue_routes import StoreController
-from servicebank.stores.schemas import CodeOut, RedeemIn, RedemptionOut, RefundIn, ScanIn, ScanOut
+from servicebank.stores.schemas import CodeOut, RedeemIn, RedemptionOut, RefundIn, ScanIn, ScanOut, ShortCodeOut
 from servicebank.volunteers import card_pin
 
 _MEDIA = {"svg": "image/svg+xml", "png": "image/png"}
@@ -47,13 +48,16 @@ class TillController(Controller):
     async def scan(self, request: Request, db_session: AsyncSession, principal: Principal, store_id: int,
                    data: Annotated[ScanIn, Body(examples=[Example(value={"code": "r.42.1790000000.xxxx.yyyy"})])]
                    ) -> ScanOut:
-        """Resolve a phone code or personal card at the counter: masked name, balance, hours, and which items the
+        """Resolve a phone code (the 6-digit short code, spaces allowed, or a long `r.` code) or personal card at
+        the counter: masked name, balance, hours, and which items the
         volunteer may redeem now (with the reason when not). Spends nothing. Store clerks and organisers. Errors:
         400 `redemption_code_invalid` / `redemption_code_expired` / `card_invalid` / `card_revoked`, 403
         `not_store_clerk` / `volunteer_not_in_community` / `volunteer_not_active`, 409 `store_closed` /
-        `redemption_code_used` (a spent code is refused here, before any item is picked)."""
+        `redemption_code_used` (a spent long code is refused here, before any item is picked), 429
+        `rate_limited` after too many wrong short codes (per clerk and per address). A wrong, expired, spent or
+        other community's short code is always 400 `redemption_code_invalid`."""
         return await till.scan(db_session, actor=principal, settings=_settings(request), store_id=store_id,
-                               code=data.code)
+                               code=data.code, client_address=client_ip(request))
 
     @post("/redemptions", status_code=201, guards=[REDEEM_LIMIT])
     async def redeem(self, request: Request, db_session: AsyncSession, principal: Principal, store_id: int,
@@ -72,7 +76,8 @@ class TillController(Controller):
         `item_not_found`."""
         try:
             receipt = await till.redeem(db_session, actor=principal, settings=_settings(request), store_id=store_id,
-                                        code=data.code, lines=data.lines, pin=data.pin)
+                                        code=data.code, lines=data.lines, pin=data.pin,
+                                        client_address=client_ip(request))
         except card_pin.WrongCardPin:
             await db_session.commit()  # the failed attempt must outlive the error, or the limit never trips
             raise
@@ -144,13 +149,34 @@ class MyRedemptionController(Controller):
         return Response(CodeOut(code=issued.code, expires_at=issued.expires_at, qr_png_url=f"{base}&format=png",
                                 qr_svg_url=f"{base}&format=svg"), headers=_NO_STORE)
 
+    @post("/redemption-codes", status_code=201)
+    async def short_redemption_code(self, request: Request, db_session: AsyncSession,
+                                    principal: Principal) -> Response[ShortCodeOut]:
+        """A short code for the counter: 6 digits (`display` grouped for reading aloud, "123 456"), valid
+        `SERVICEBANK_REDEMPTION_CODE_SECONDS` (10 minutes), spent by one redemption. Issuing one cancels your
+        previous unused code. The QR carries the same digits. Volunteers only."""
+        settings = _settings(request)
+        issued = await short_codes.issue(db_session, settings=settings,
+                                         volunteer_id=principal.require_active_volunteer(), now=utcnow())
+        base = f"/api/me/redemption-code/qr?code={issued.code}"
+        return Response(ShortCodeOut(code=issued.code, display=issued.display, expires_at=issued.expires_at,
+                                     qr_png_url=f"{base}&format=png", qr_svg_url=f"{base}&format=svg"),
+                        headers=_NO_STORE, status_code=201)
+
     @get("/redemption-code/qr")
-    async def redemption_code_qr(self, request: Request, principal: Principal, code: str,
+    async def redemption_code_qr(self, request: Request, db_session: AsyncSession, principal: Principal, code: str,
                                  format_: Literal["png", "svg"] = QueryParameter(name="format", default="svg")
                                  ) -> Response[bytes]:
-        """The QR image of one of your own unexpired codes (the URLs the JSON answer gives)."""
+        """The QR image of one of your own unexpired codes, long or short (the URLs the JSON answers give)."""
         volunteer_id = principal.require_volunteer()
-        scanned = codes.verify_code(code, secret_key=_settings(request).signing_keys(), now=utcnow())
+        now = utcnow()
+        digits = short_codes.as_short_code(code)
+        if digits is not None:
+            if not await short_codes.is_live_code_of(db_session, digits, settings=_settings(request),
+                                                     volunteer_id=volunteer_id, now=now):
+                raise short_codes.wrong_code()
+            return _image(digits, format_)
+        scanned = codes.verify_code(code, secret_key=_settings(request).signing_keys(), now=now)
         if scanned.volunteer_id != volunteer_id:
             raise Forbidden("This code belongs to someone else.", code="not_your_code")
         return _image(code, format_)

@@ -115,6 +115,16 @@ class CodeOut(msgspec.Struct):
     qr_svg_url: str
 
 
+class ShortCodeOut(msgspec.Struct):
+    """A short redemption code: `code` is what the QR carries and the clerk types, `display` how it is read."""
+
+    code: str
+    display: str
+    expires_at: dt.datetime
+    qr_png_url: str
+    qr_svg_url: str
+
+
 class ScanIn(msgspec.Struct, forbid_unknown_fields=True):
     code: str
 

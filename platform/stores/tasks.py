@@ -9,7 +9,7 @@ import dramatiq
 from sqlalchemy import delete
 
 from servicebank.events import utcnow
-from servicebank.stores.models import UsedRedemptionCode
+from servicebank.stores.models import RedemptionCode, UsedRedemptionCode
 from servicebank.workers.runtime import worker_db
 from servicebank.workers.schedule import every
 
@@ -27,5 +27,8 @@ async def prune_used_codes() -> None:
     async with worker_db().session_scope() as session:
         result = await session.execute(delete(UsedRedemptionCode).where(
             UsedRedemptionCode.expires_at < utcnow() - KEEP_AFTER_EXPIRY))
-    if result.rowcount:
-        log.info("pruned %d spent redemption codes", result.rowcount)
+        # Short codes too: an expired one is refused by its expiry, and its digits may be drawn again.
+        short = await session.execute(delete(RedemptionCode).where(
+            RedemptionCode.expires_at < utcnow() - KEEP_AFTER_EXPIRY))
+    if result.rowcount or short.rowcount:
+        log.info("pruned %d spent and %d expired short redemption codes", result.rowcount, short.rowcount)

@@ -36,14 +36,20 @@ def _open(store: Store) -> None:
         raise Conflict("This store is closed for redemptions.", code="store_closed")
 
 
+def _till(store: Store, actor: Principal, settings: Settings, client_address: str | None) -> codes.Till:
+    return codes.Till(settings=settings, community_id=store.community_id, clerk_user_id=actor.user_id,
+                      client_address=client_address)
+
+
 async def scan(session: AsyncSession, *, actor: Principal, settings: Settings, store_id: int, code: str,
-               now: dt.datetime | None = None) -> ScanOut:
+               now: dt.datetime | None = None, client_address: str | None = None) -> ScanOut:
     """Who the code names, their balance, and what they may redeem here; spends nothing."""
     now = now or utcnow()
     store = await get_store(session, store_id)
     require_till(actor, store)
     _open(store)
-    scanned = await codes.resolve(session, code, secret_key=settings.signing_keys(now), now=now)
+    scanned = await codes.resolve(session, code, secret_key=settings.signing_keys(now), now=now,
+                                  till=_till(store, actor, settings, client_address))
     await codes.refuse_if_spent(session, scanned)
     standing = await rules.volunteer_at_store(session, volunteer_id=scanned.volunteer_id, store=store)
     items = await repository.items_of_store(session, store.id)
@@ -141,7 +147,8 @@ class Receipt:
 
 
 async def redeem(session: AsyncSession, *, actor: Principal, settings: Settings, store_id: int, code: str,
-                 lines: list[LineIn], pin: str | None = None, now: dt.datetime | None = None) -> Receipt:
+                 lines: list[LineIn], pin: str | None = None, now: dt.datetime | None = None,
+                 client_address: str | None = None) -> Receipt:
     """Points from the volunteer to the store for a cart, stock down, code spent: all of it or nothing.
 
     A phone code is the volunteer's consent; a printed card needs the volunteer's card PIN as well. On
@@ -151,7 +158,8 @@ async def redeem(session: AsyncSession, *, actor: Principal, settings: Settings,
     require_till(actor, store)
     _open(store)
     cart = _cart(lines)
-    scanned = await codes.resolve(session, code, secret_key=settings.signing_keys(now), now=now)
+    scanned = await codes.resolve(session, code, secret_key=settings.signing_keys(now), now=now,
+                                  till=_till(store, actor, settings, client_address))
     standing = await rules.volunteer_at_store(session, volunteer_id=scanned.volunteer_id, store=store)
     volunteer_id = standing.volunteer.id
     if scanned.method == "card":

@@ -6,6 +6,7 @@ from litestar import Controller, Request, Response, get, post
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
+from servicebank.clientip import client_ip
 from servicebank.errors import DomainError, InvalidInput
 from servicebank.stores import receipts, repository, till
 from servicebank.stores.access import get_store, require_till
@@ -60,7 +61,8 @@ class TillPages(Controller):
         try:
             lines = _lines(form)
             receipt = await till.redeem(db_session, actor=principal, settings=request.app.state.settings,
-                                        store_id=store_id, code=code, lines=lines, pin=str(form.get("pin", "")))
+                                        store_id=store_id, code=code, lines=lines, pin=str(form.get("pin", "")),
+                                        client_address=client_ip(request))
             await db_session.flush()
             out = (await receipts.outs(db_session, [receipt]))[0]
         except DomainError as exc:
@@ -95,7 +97,7 @@ async def _pick(request: Request, db_session: AsyncSession, principal: Principal
     _ = i18n.translator(lang_of(request))
     try:
         result = await till.scan(db_session, actor=principal, settings=request.app.state.settings,
-                                 store_id=store_id, code=code)
+                                 store_id=store_id, code=code, client_address=client_ip(request))
     except DomainError as exc:
         await db_session.rollback()
         return await _till(request, db_session, principal, store_id, error=friendly.explain(exc, _))

@@ -16,7 +16,7 @@ from servicebank.errors import DomainError, InvalidInput
 from servicebank.events import utcnow
 from servicebank.honours import certificates
 from servicebank.points.service import account_view, leaderboard_view
-from servicebank.stores import codes
+from servicebank.stores import short_codes
 from servicebank.web import charts, forms, friendly, i18n, pages_family, pages_gifts, public_data, volunteer_data
 from servicebank.web.guard import require_login
 from servicebank.volunteers import card_pin
@@ -93,13 +93,14 @@ class VolunteerPages(Controller):
                       qr=volunteer_data.qr_data_uri(card.token))
 
     @get("/me/code")
-    async def redemption_code(self, request: Request, optional_principal: Principal | None) -> Response:
-        """A fresh one-time code for the store clerk to scan."""
+    async def redemption_code(self, request: Request, db_session: AsyncSession,
+                              optional_principal: Principal | None) -> Response:
+        """A fresh one-time 6-digit code for the store clerk to scan or type (it replaces the previous one)."""
         principal = require_login(optional_principal)
         _ = i18n.translator(lang_of(request))
-        issued = codes.issue_code(secret_key=request.app.state.settings.secret_key,
-                                  volunteer_id=principal.require_active_volunteer(), now=utcnow())
-        return render(request, "code.html", principal, title=_("My redemption code"), code=issued.code,
+        issued = await short_codes.issue(db_session, settings=request.app.state.settings,
+                                         volunteer_id=principal.require_active_volunteer(), now=utcnow())
+        return render(request, "code.html", principal, title=_("My redemption code"), code=issued.display,
                       expires_at=issued.expires_at, qr=volunteer_data.qr_data_uri(issued.code))
 
     @post("/me/card-pin")

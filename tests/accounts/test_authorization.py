@@ -260,6 +260,8 @@ CASES: dict[str, Case] = {
     "my rank": Case("GET", "/api/leaderboards/me", expect(200, allow=VOLUNTEER_LOGINS, outsiders=403)),
     "my attendance": Case("GET", "/api/attendance/mine", expect(200, allow=VOLUNTEER_LOGINS, outsiders=403)),
     "my redemption code": Case("GET", "/api/me/redemption-code", expect(200, allow=ACTIVE_VOLUNTEERS, outsiders=403)),
+    "my short redemption code": Case("POST", "/api/me/redemption-codes",
+                                     expect(201, allow=ACTIVE_VOLUNTEERS, outsiders=403)),
     "donate points": Case("POST", "/api/transfers", expect(409, allow=ACTIVE_VOLUNTEERS, outsiders=403),
                           body=body(lambda w, n: {"amount": 1, "idempotency_key": f"k{n}",
                                                   "to_pool_community_id": w.org.community.id})),

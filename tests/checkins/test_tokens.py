@@ -58,3 +58,33 @@ def test_service_date_is_the_local_day_of_the_start() -> None:
 def test_distance() -> None:
     assert rules.distance_m(39.9042, 116.4074, 39.9042, 116.4074) == 0
     assert 1100 < rules.distance_m(39.9042, 116.4074, 39.9142, 116.4074) < 1120
+
+
+def _pass(at: dt.datetime = NOW, browser: str = "browser-a", purpose: str = "check-in") -> str:
+    return tokens.issue_scan_pass(secret_key=SECRET, purpose=purpose, activity_id=7, scanned_at=at, browser=browser)
+
+
+def _remembered(value: str, *, browser: str = "browser-a", activity_id: int = 7, purpose: str = "check-in",
+                at: dt.datetime = NOW) -> dt.datetime | None:
+    return tokens.verify_scan_pass(value, secret_key=SECRET, purpose=purpose, activity_id=activity_id,
+                                   browser=browser, now=at, max_age=dt.timedelta(minutes=10))
+
+
+def test_scan_pass_remembers_the_scan_time_for_its_browser_activity_and_purpose_only() -> None:
+    scanned = NOW.replace(microsecond=0)
+    assert _remembered(_pass(scanned), at=NOW + dt.timedelta(minutes=9)) == scanned
+    assert _remembered(_pass(scanned), at=NOW + dt.timedelta(minutes=11)) is None  # the window is over
+    assert _remembered(_pass(scanned + dt.timedelta(minutes=1))) is None  # not from the future
+    assert _remembered(_pass(), browser="browser-b") is None
+    assert _remembered(_pass(), browser="") is None
+    assert _remembered(_pass(), activity_id=8) is None
+    assert _remembered(_pass(), purpose="check-out") is None
+    assert _remembered(_pass()[:-2] + "AA") is None
+    assert _remembered("garbage") is None
+    kiosk_signature = _issue(NOW).rpartition(".")[2]
+    assert _remembered(_pass().rpartition(".")[0] + "." + kiosk_signature) is None
+
+
+def test_kiosk_token_target_reads_purpose_and_activity() -> None:
+    assert tokens.kiosk_token_target(_issue(NOW, "check-out", 9)) == ("check-out", 9)
+    assert tokens.kiosk_token_target("x.1.2.3") is None and tokens.kiosk_token_target("") is None

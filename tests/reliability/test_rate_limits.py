@@ -36,3 +36,16 @@ async def test_check_in_endpoint_is_rate_limited_per_login(client, monkeypatch) 
     assert response.json()["code"] == "rate_limited" and response.headers["retry-after"]
     # 120 per minute; a minute boundary during the loop can allow at most one more window's worth.
     assert 120 <= allowed <= 240
+
+
+async def test_forgiven_hits_do_not_count_and_never_go_below_zero(settings) -> None:  # noqa: ANN001
+    import dataclasses
+
+    for limiter in (RateLimiter(settings), RateLimiter(dataclasses.replace(settings, redis_url=None))):
+        await limiter.forgive("test:forgive", 600)  # nothing to take back: no credit either
+        for _ in range(5):
+            await limiter.count("test:forgive", 600)
+            await limiter.forgive("test:forgive", 600)  # a right short code (stores/short_codes.py)
+        hits, _ = await limiter.count("test:forgive", 600)
+        assert hits == 1
+        await limiter.close()

@@ -47,6 +47,7 @@ async def build_world(database_url: str) -> dict[str, object]:
         world.update(await clerk_world(session, org.community))
         world.update(await patrol_world(session))
         world.update(await lookup_world(session, org.community, world["team_id"]))
+        world.update(await slow_login_world(session, org.community))
     await db.dispose()
     return world
 
@@ -291,6 +292,45 @@ async def lookup_world(session, community, team_id: int) -> dict[str, object]:  
     return {"kitchen_activity_id": kitchen.id, "kitchen_member_id": member.id}
 
 
+async def slow_login_world(session, community) -> dict[str, object]:  # noqa: ANN001
+    """For the scan-then-log-in flow: a morning exercise running now, three volunteers with confirmed places
+    who are not logged in anywhere yet."""
+    import datetime as dt
+
+    from servicebank.accounts.models import Role
+    from servicebank.activities.models import Activity, Signup
+    from tests.factories import make_person
+
+    now = dt.datetime.now(dt.UTC)
+    activity = Activity(community_id=community.id, kind="cultural_show", title="晨练太极", status="published",
+                        starts_at=now - dt.timedelta(minutes=10), ends_at=now + dt.timedelta(hours=6))
+    session.add(activity)
+    await session.flush()
+    people = [await make_person(session, Role.VOLUNTEER, community=community, name=name)
+              for name in ("刘奶奶", "马大爷", "钱阿姨")]
+    session.add_all([Signup(activity_id=activity.id, volunteer_id=p.volunteer.id, status="confirmed") for p in people])
+    await session.commit()
+    return {"taiji_activity_id": activity.id, "slow_logins": [p.user.phone for p in people]}
+
+
+def install_clock(clock_file: str) -> None:
+    """Let a test move the scan pages' clock forward: seconds to add are read from `clock_file` (absent: none),
+    so a test can let the kiosk code rotate without waiting for it."""
+    import datetime as dt
+
+    from servicebank.web import pages_core
+
+    def shifted_now() -> dt.datetime:
+        try:
+            with open(clock_file) as f:
+                offset = float(f.read().strip() or 0)
+        except FileNotFoundError:
+            offset = 0
+        return dt.datetime.now(dt.UTC) + dt.timedelta(seconds=offset)
+
+    pages_core.utcnow = shifted_now
+
+
 def main() -> None:
     data_dir, port = sys.argv[1], int(sys.argv[2])
     url = f"sqlite+aiosqlite:///{os.path.join(data_dir, 'web.db')}"
@@ -299,10 +339,13 @@ def main() -> None:
                       SERVICEBANK_DATA_KEY="d" * 48,  # explicit keys: no keys file in the checkout
                       SERVICEBANK_EMBEDDED_WORKER="1", SERVICEBANK_PUBLISH_EVENTS="1")
     world = asyncio.run(build_world(url))
+    world["clock_file"] = os.path.join(data_dir, "clock-offset-seconds")
     print(json.dumps(world), flush=True)
     import uvicorn
 
     from servicebank.app import create_app
+
+    install_clock(world["clock_file"])
 
     uvicorn.run(create_app(), host="127.0.0.1", port=port, log_level="warning")
 

@@ -122,6 +122,30 @@ def test_clerk_scans_a_redemption_code_at_the_till(playwright_api, web_server, s
         browser.close()
 
 
+def test_clerk_scans_the_six_digit_code_of_a_phone(playwright_api, web_server, shots, tmp_path) -> None:  # noqa: ANN001
+    """The phone's QR carries the same 6 digits the volunteer can read aloud (docs/stores.md)."""
+    from playwright.sync_api import expect
+
+    phone_browser = launch(playwright_api)
+    try:
+        phone_ctx, phone = logged_in(phone_browser, web_server, web_server["slow_logins"][2])
+        phone.goto("/me/code")
+        digits = phone.inner_text("#code-text").replace(" ", "")
+        phone_ctx.close()
+    finally:
+        phone_browser.close()
+    browser = camera_browser(playwright_api, camera_film(tmp_path / "digits.y4m", digits))
+    try:
+        context, page = logged_in(browser, web_server, web_server["clerk"])
+        page.click(".scan-start")
+        expect(page.locator("#balance")).to_be_visible(timeout=WAIT_MS)
+        assert page.input_value("input[name=code]") == digits
+        page.screenshot(path=shots / "scan-03b-till-digits.png", full_page=True)
+        context.close()
+    finally:
+        browser.close()
+
+
 def test_a_qr_code_that_is_not_a_volunteer_code_is_not_sent(playwright_api, web_server, shots,
                                                            tmp_path) -> None:  # noqa: ANN001
     from playwright.sync_api import expect

@@ -124,7 +124,9 @@ def test_volunteer_journey_from_activity_to_honour_list(browser, web_server, sho
 
     # The clerk redeems a bag of rice with the volunteer's code.
     vol.goto("/me/code")
-    code = vol.input_value("#code-text")
+    code = vol.inner_text("#code-text")  # read aloud, grouped: "123 456"
+    assert len(code) == 7 and code[3] == " " and code.replace(" ", "").isdigit()
+    vol.screenshot(path=shots / "10a-my-code.png", full_page=True)
     clerk_ctx, clerk = new_phone(browser, base)
     clerk.goto("/login")
     log_in(clerk, web_server["clerk"], password)
