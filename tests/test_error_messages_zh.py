@@ -62,3 +62,14 @@ def test_a_page_raised_sentence_from_the_catalogue_beats_the_codes_general_words
     zh = i18n.translator("zh")
     shown = friendly.explain(DomainError("Choose weekly or monthly.", code="invalid_repeat"), zh)
     assert shown == zh("Choose weekly or monthly.")
+
+
+async def test_a_mistyped_address_in_a_browser_is_a_chinese_page_and_programs_keep_json(client) -> None:  # noqa: ANN001
+    html = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    page = await client.get("/no-such-page", headers=html)
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert "找不到" in page.text and "servicebank.invalid/problems" not in page.text
+    api = await client.get("/api/no-such-route", headers=html)
+    assert api.status_code == 404 and api.headers["content-type"].startswith("application/problem+json")
+    program = await client.get("/no-such-page")
+    assert program.headers["content-type"].startswith("application/problem+json")

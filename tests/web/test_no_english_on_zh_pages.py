@@ -70,12 +70,12 @@ def _visit(page, paths: list[str], world: dict, tag: str) -> list[str]:  # noqa:
 
 def test_every_page_of_every_role_is_chinese(browser, web_server, shots) -> None:  # noqa: ANN001
     context, page = new_phone(browser, web_server["base"])
-    # A missing record is a page too (an unknown address outside the page routes is the API's problem+json).
-    problems = _visit(page, [*PUBLIC, "/public/communities/999999"], web_server, "visitor")
+    # A missing record and a mistyped address are pages too.
+    problems = _visit(page, [*PUBLIC, "/public/communities/999999", "/no-such-page"], web_server, "visitor")
     context.close()
     for tag, paths in (("volunteer", VOLUNTEER), ("leader", LEADER), ("organiser", ORGANISER), ("clerk", CLERK)):
         context, page = logged_in(browser, web_server, web_server[tag])
-        problems += _visit(page, [*paths, "/manage/activities/999999"], web_server, tag)
+        problems += _visit(page, [*paths, "/manage/activities/999999", "/no-such-page"], web_server, tag)
         page.screenshot(path=shots / f"zh-{tag}-last.png", full_page=True)
         context.close()
     assert not problems, "English on zh-CN pages; add the Chinese to the .po:\n" + "\n".join(problems)
