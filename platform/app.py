@@ -23,6 +23,7 @@ from servicebank.config import Settings, get_settings
 from servicebank.db import Database, end_failed
 from servicebank.edge.middleware import edge_checks
 from servicebank.errors import exception_handlers
+from servicebank.web.guard import with_page_for_unknown_addresses
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +96,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         route_handlers=[*health.ROUTES, *metrics_routes.ROUTES, *registry.route_handlers()],
         middleware=[edge_checks],
         dependencies=dependencies,
-        exception_handlers=exception_handlers(),
+        exception_handlers=with_page_for_unknown_addresses(exception_handlers()),
         state=State({"db": db, "settings": settings}),
         lifespan=[_database_lifespan, _embedded_runtime],
         openapi_config=OpenAPIConfig(

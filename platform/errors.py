@@ -231,7 +231,50 @@ def _unexpected(request: Request, exc: Exception, checked: bool = False) -> Resp
                    "Something went wrong on our side. It has been logged; please try again.")
 
 
+def prefers_chinese(accept_language: str | None) -> bool:
+    """True when the Accept-Language header's most wanted language is Chinese (zh, zh-CN, zh-Hans...)."""
+    best, best_q = "", -1.0
+    for part in (accept_language or "").split(","):
+        tag, _, params = part.strip().partition(";")
+        q = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        if tag and q > best_q:
+            best, best_q = tag, q
+    return best.lower().split("-")[0] == "zh"
+
+
+def localise(request: Request, response: Response[Any]) -> Response[Any]:
+    """Add `message_zh` (the registry's words for the code) when the caller prefers Chinese; `detail` stays."""
+    body = response.content
+    if isinstance(body, dict) and prefers_chinese(request.headers.get("accept-language")):
+        from servicebank.error_codes import chinese
+
+        words = chinese(str(body.get("code")))
+        if words:
+            body["message_zh"] = words
+    return response
+
+
+def _in_callers_language(handler: Any) -> Any:
+    @functools.wraps(handler)
+    def handle(request: Request, exc: Exception) -> Response[Any]:
+        return localise(request, handler(request, exc))
+
+    return handle
+
+
 def exception_handlers() -> dict[Any, Any]:
+    handlers = _handlers()
+    return {kind: _in_callers_language(handler) for kind, handler in handlers.items()}
+
+
+def _handlers() -> dict[Any, Any]:
     from litestar.exceptions import HTTPException, ValidationException
     from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError
 
@@ -252,5 +295,5 @@ def exception_handlers() -> dict[Any, Any]:
 
 __all__ = [
     "Conflict", "DomainError", "Forbidden", "InvalidInput", "NotFound", "PROBLEM_JSON", "ServiceUnavailable",
-    "TooManyRequests", "Unauthenticated", "exception_handlers", "problem",
+    "TooManyRequests", "Unauthenticated", "exception_handlers", "localise", "prefers_chinese", "problem",
 ]

@@ -35,7 +35,7 @@ from servicebank.accounts.sessions import (
     session_cookie,
 )
 from servicebank.clientip import client_ip
-from servicebank.errors import TooManyRequests, Unauthenticated, problem
+from servicebank.errors import TooManyRequests, Unauthenticated, localise, problem
 
 
 def me_out(principal: Principal) -> MeOut:
@@ -78,7 +78,7 @@ class AuthController(Controller):
             await db_session.commit()
             raise
         except TooManyRequests as exc:
-            response = problem(exc.status_code, exc.code, exc.message, **exc.extra)
+            response = localise(request, problem(exc.status_code, exc.code, exc.message, **exc.extra))
             response.headers["Retry-After"] = str(exc.extra.get("retry_after", 60))
             return response
         out = LoginOut(token=token, token_type="bearer", me=me_out(await load_principal(db_session, user)))

@@ -110,5 +110,21 @@ def on_unexpected(request: Request, exc: Exception) -> Response:
     return page
 
 
+def with_page_for_unknown_addresses(handlers: dict) -> dict:
+    """The app's handlers, but an address no route knows, typed or followed in a browser, gets the page in plain
+    words in the page's language; programs (and /api/...) keep problem+json."""
+    from litestar.exceptions import NotFoundException
+
+    api_answer = handlers[HTTPException]
+
+    def not_found(request: Request, error: HTTPException) -> Response:
+        browser = request.method in ("GET", "HEAD") and "text/html" in request.headers.get("accept", "")
+        if browser and not request.url.path.startswith(("/api/", "/health", "/metrics", "/schema")):
+            return on_http_error(request, error)
+        return api_answer(request, error)
+
+    return {**handlers, NotFoundException: not_found}
+
+
 EXCEPTION_HANDLERS = {LoginRequired: on_login_required, DomainError: on_domain_error,
                       HTTPException: on_http_error, Exception: on_unexpected}

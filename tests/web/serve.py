@@ -48,6 +48,7 @@ async def build_world(database_url: str) -> dict[str, object]:
         world.update(await patrol_world(session))
         world.update(await lookup_world(session, org.community, world["team_id"]))
         world.update(await slow_login_world(session, org.community))
+        world.update(await refusal_world(session, org.community, world["team_id"]))
     await db.dispose()
     return world
 
@@ -329,6 +330,28 @@ def install_clock(clock_file: str) -> None:
         return dt.datetime.now(dt.UTC) + dt.timedelta(seconds=offset)
 
     pages_core.utcnow = shifted_now
+
+
+async def refusal_world(session, community, team_id: int) -> dict[str, object]:  # noqa: ANN001
+    """For the Chinese sweep: a reading club open for check-in now whose one place someone else took, so a
+    walk-in is refused as full; a study meeting for one team's members only."""
+    import datetime as dt
+
+    from servicebank.activities.models import Activity, Signup
+    from tests.factories import make_volunteer
+
+    now = dt.datetime.now(dt.UTC)
+    club = Activity(community_id=community.id, kind="cultural_show", title="社区读书会", status="published",
+                    capacity=1, starts_at=now - dt.timedelta(minutes=5), ends_at=now + dt.timedelta(hours=8))
+    study = Activity(community_id=community.id, kind="cultural_show", title="党员学习会", status="published",
+                     team_ids=[team_id], starts_at=now + dt.timedelta(days=2),
+                     ends_at=now + dt.timedelta(days=2, hours=1))
+    session.add_all([club, study])
+    await session.flush()
+    reader = await make_volunteer(session, community, name="刘阿婆")
+    session.add(Signup(activity_id=club.id, volunteer_id=reader.id, status="confirmed"))
+    await session.commit()
+    return {"full_now_activity_id": club.id, "team_only_activity_id": study.id}
 
 
 def main() -> None:
