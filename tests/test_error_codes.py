@@ -82,7 +82,6 @@ def scan() -> tuple[dict[str, list[Site]], list[tuple[Site, str]]]:
     """(code -> where it is raised, code expressions the scan cannot read) over platform/."""
     modules = _modules()
     carriers: dict[str, int | None] = {**CARRIERS, **dict.fromkeys(_error_classes(modules))}
-    functions = {node.name: node for _, node in _functions(modules)}
     calls = [(path, node) for path, tree in modules.items() for node in ast.walk(tree) if isinstance(node, ast.Call)]
     codes: dict[str, list[Site]] = {}
     unread: list[tuple[Site, str]] = []
