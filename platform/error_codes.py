@@ -319,6 +319,9 @@ MESSAGES = {
 
 # The pages' wording for codes added or reworded on the page branches (their translations are in the .po).
 MESSAGES.update({
+    "cross_origin_refused": "This change came from another website and was refused. Please use the Service Bank pages.",
+    "invalid_correction_reason": "Please keep the reason for the correction under 500 characters.",
+    "redemption_code_unavailable": "No new code could be made just now. Please try again in a moment.",
     "outside_geofence": "You are too far from the venue to check in. Please check in when you are there.",
     "location_required": ("This activity checks that you are at the venue. Please allow this "
         "page to use your position, then scan the code on the screen again."),
