@@ -126,12 +126,12 @@ class CorePages(Controller):
         settings = request.app.state.settings
         now = utcnow()
         scanned_at = scan_pass.remembered_scan(request, token, settings=settings, now=now)
-        cookie = None if scanned_at else scan_pass.new_pass(request, token, settings=settings, now=now)
+        cookies = [] if scanned_at else scan_pass.new_pass(request, token, settings=settings, now=now)
         if optional_principal is None:
             response = on_login_required(request, LoginRequired())
         else:
             response = await _scan_form(request, token, db_session, optional_principal, at=scanned_at or now)
-        if cookie is not None:
+        for cookie in cookies:
             response.set_cookie(cookie)
         return response
 

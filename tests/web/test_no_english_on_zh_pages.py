@@ -102,12 +102,15 @@ def test_refusals_are_told_in_chinese(browser, web_server, shots) -> None:  # no
     page.goto(f"/c/{_kiosk_code(web_server, minutes_ago=60)}")
     if page.locator("form button.huge").count():
         page.click("form button.huge")
+    page.wait_for_selector(".result", timeout=20_000)
     text = page.evaluate(SHOWN)
     assert "过期" in text and not english_in(text), text
     page.screenshot(path=shots / "zh-refusal-expired-code.png", full_page=True)
 
     page.goto(f"/c/{_kiosk_code(web_server, minutes_ago=0)}")
     page.click("form button.huge")
+    # The button first asks for the phone's position (position.js), then the form is sent.
+    page.wait_for_selector(".result", timeout=20_000)
     text = page.evaluate(SHOWN)
     assert "满" in text and not english_in(text), text
     page.screenshot(path=shots / "zh-refusal-activity-full.png", full_page=True)

@@ -74,9 +74,9 @@ def test_large_text_and_english_switches_are_remembered(browser, web_server) -> 
     page.goto("/leaderboard")
     assert page.title().startswith("排行榜")
     page.click("button[name=big]")
-    assert "big-text" in (page.get_attribute("body", "class") or "")
+    page.wait_for_selector("body.big-text", timeout=20_000)
     page.click("button[name=lang]")
-    assert page.title().startswith("Leaderboard")
+    page.wait_for_function("() => document.title.startsWith('Leaderboard')", timeout=20_000)
     page.goto("/")
     assert "big-text" in (page.get_attribute("body", "class") or "")
     assert page.inner_text("h1") == "Welcome to the Service Bank"

@@ -16,9 +16,10 @@ async def _scanned_three_minutes_ago(client, session):  # noqa: ANN001, ANN202
     s = await scene(session, starts_in=-dt.timedelta(minutes=20))
     await log_in(client, s.volunteer)
     earlier = (utcnow() - dt.timedelta(minutes=3)).replace(microsecond=0)
+    client.cookies.set("sb_browser", "this-phone", path="/c/")
     client.cookies.set("sb_scan", tokens.issue_scan_pass(
         secret_key=TEST_SECRET, purpose=tokens.CHECK_IN, activity_id=s.activity.id, scanned_at=earlier,
-        browser=client.cookies.get("sb_csrf")), path="/c/")
+        browser="this-phone"), path="/c/")
     return s, earlier
 
 
