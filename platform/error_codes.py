@@ -38,7 +38,8 @@ MESSAGES = {
     "insufficient_balance": "Not enough points for these items.",
     "out_of_stock": "This item is out of stock.",
     "redemption_code_expired": "This code has expired. Please ask the volunteer to open a fresh code.",
-    "redemption_code_invalid": "This is not a valid redemption code.",
+    "redemption_code_invalid": "This code is not valid: it may be mistyped, expired or already used. Please ask "
+                               "the volunteer to read it again or to open a fresh code.",
     "redemption_code_used": "This code has already been used. Please ask the volunteer to open a fresh code.",
     "store_closed": "The store is closed now.",
     "attendance_still_open": "The volunteer has not checked out yet. Adjust the times to close the record.",
@@ -157,8 +158,6 @@ MESSAGES = {
     "login_claim_not_found": "We could not find this login claim.",
     "login_claim_decided": "This login claim has already been decided.",
     "login_claim_outdated": "This volunteer or this phone already has a login; decline the claim.",
-    "volunteer_not_approved": "You can ask for family links once an organiser of your community has approved your "
-                              "registration.",
     "family_link_exists": "You are already linked, or a request between you is waiting: see the list above.",
     "family_link_self": "This is your own volunteer number.",
     "not_your_family_link": "Your family member answers this request, not you.",
@@ -218,8 +217,9 @@ MESSAGES = {
     "try_again": "Many people are signing up at this moment. Please try again.",
     # Check-in.
     "qr_token_other_activity": "This code belongs to another activity. Please scan the code of this activity.",
-    "location_required": "This activity checks where you are. Please allow location access and scan again.",
-    "outside_geofence": "You seem to be too far from the venue. Please go to the venue and scan again.",
+    "location_required": "This activity checks that you are at the venue. Please allow this page to use your "
+                         "position, then scan the code on the screen again.",
+    "outside_geofence": "You are too far from the venue to check in. Please check in when you are there.",
     "activity_has_no_position": "Set the activity's latitude and longitude before limiting check-in to the venue.",
     "invalid_purpose": "Please choose check-in or check-out.",
     "attendance_not_found": "We could not find this attendance record.",
@@ -252,7 +252,7 @@ MESSAGES = {
     "invalid_policy": "The points rules are not valid. Please check the numbers.",
     # Stores and the till.
     "store_not_found": "We could not find this store.",
-    "not_store_clerk": "Only this store's clerks can do this.",
+    "not_store_clerk": "You are not a clerk of this store.",
     "clerk_not_found": "This person is not a clerk of this store.",
     "invalid_clerk": "Choose an existing login, or give the details of a new one, not both.",
     "community_required": "Please choose a community.",
@@ -262,36 +262,36 @@ MESSAGES = {
     "duplicate_store_name": "The community already has a store with this name.",
     "invalid_item_kind": "Please choose a kind of item.",
     "invalid_price": "The price is a whole number of points from 1 to 1,000,000.",
-    "invalid_stock": "Stock cannot be below zero. Leave it empty for no limit.",
+    "invalid_stock": "Stock is a whole number, 0 or more.",
     "invalid_monthly_limit": "A monthly limit is at least 1. Leave it empty for no limit.",
     "duplicate_item_name": "The store already has an item with this name.",
-    "invalid_restock": "Stock cannot go below zero. Please check the number.",
+    "invalid_restock": "Stock cannot go below zero.",
     "invalid_address": "The address is too long.",
     "invalid_contact_phone": "The contact phone is too long.",
     "invalid_opening_hours": "The opening hours are too long.",
     "invalid_description": "The description is too long.",
     "invalid_unit": "Please give the unit (e.g. 袋, 个), at most 16 characters.",
-    "empty_cart": "Please choose at least one item.",
-    "too_many_lines": "Too many different items at once. Please split them over two receipts.",
-    "invalid_quantity": "Please give a quantity from 1 to 999.",
-    "item_not_found": "This item is not in this store. Please reload the page.",
-    "item_unavailable": "This item is no longer offered. Please reload the page.",
-    "monthly_limit_exceeded": "This is more of the item than a volunteer may have this month.",
-    "service_hours_too_few": "This volunteer does not have enough service hours for this yet.",
-    "volunteer_not_in_community": "This volunteer belongs to another community and uses that community's store.",
+    "empty_cart": "Pick at least one item.",
+    "too_many_lines": "Too many different items on one receipt; split it into two.",
+    "invalid_quantity": "Quantities are whole numbers from 1 to 99.",
+    "item_not_found": "One of these items is not in this store's catalogue.",
+    "item_unavailable": "One of these items has been withdrawn from the catalogue.",
+    "monthly_limit_exceeded": "This volunteer has reached the monthly limit for one of these items.",
+    "service_hours_too_few": "This volunteer does not have enough service hours to redeem here yet.",
+    "volunteer_not_in_community": "This volunteer belongs to another community and cannot redeem here.",
     "not_your_code": "This code belongs to someone else.",
     "redemption_not_found": "We could not find this receipt.",
     "already_refunded": "This receipt has already been refunded.",
-    "refund_period_over": "The time for refunding this receipt has passed.",
+    "refund_period_over": "This receipt is older than the store's refund period and cannot be refunded.",
     "invalid_limit": "Please ask for 1 to 200 receipts at a time.",
-    "invalid_month": "Please give the month as YYYY-MM, e.g. 2026-11.",
+    "invalid_month": "Please choose a month.",
     # Honours, certificates and notifications.
-    "honour_list_published": "This list is already published and can no longer change.",
+    "honour_list_published": "This list is already published.",
     "invalid_notice_days": "Please choose a notice period within the allowed days.",
-    "notice_period_over": "The notice period has ended, so objections are closed.",
+    "notice_period_over": "The notice period of this list has ended; objections are closed.",
     "invalid_objection_name": "Please give your name (1 to 64 characters).",
     "invalid_objection_text": "Please describe the objection in 5 to 2000 characters.",
-    "objection_rate_limited": "Too many objections from here. Please try again in an hour.",
+    "objection_rate_limited": "Too many objections from this network within an hour. Please try again later.",
     "invalid_top_n": "Please choose how many volunteers and teams to list.",
     "poster_rate_limited": "Too many posters at once. Please wait a moment and try again.",
     "certificate_request_pending": "You already have a certificate request waiting for your organiser.",
@@ -315,44 +315,21 @@ MESSAGES = {
     "id_numbers_unreadable": "Some ID numbers open with none of the data keys. Add the key they were saved with.",
     "rebuild_failed": "Could not reach the database or Redis. Please check they are running.",
     "invalid_format": "The output file must end in .xlsx or .csv.",
-}
-
-# The pages' wording for codes added or reworded on the page branches (their translations are in the .po).
-MESSAGES.update({
-    "cross_origin_refused": "This change came from another website and was refused. Please use the Service Bank pages.",
+    # Codes of the page-level refusals added with the CSRF check, honour corrections, short codes and the till.
+    "cross_origin_refused": "This change came from another website and was refused. Please use the Service Bank "
+                            "pages.",
     "invalid_correction_reason": "Please keep the reason for the correction under 500 characters.",
     "redemption_code_unavailable": "No new code could be made just now. Please try again in a moment.",
-    "outside_geofence": "You are too far from the venue to check in. Please check in when you are there.",
-    "location_required": ("This activity checks that you are at the venue. Please allow this "
-        "page to use your position, then scan the code on the screen again."),
-    "redemption_code_invalid": ("This code is not valid: it may be mistyped, expired or already used. "
-        "Please ask the volunteer to read it again or to open a fresh code."),
-    "too_many_wrong_codes": ("Too many wrong codes in a short time. Please wait a few minutes, then "
-        "ask the volunteer to read the code again."),
+    "too_many_wrong_codes": "Too many wrong codes in a short time. Please wait a few minutes, then ask the "
+                            "volunteer to read the code again.",
     "honour_month_not_over": "This month has not ended yet. Its honour list can be made from the 1st of next month.",
     "honour_list_empty": "This list has nobody on it, so there is nothing to publish.",
-    "honour_list_published": "This list is already published.",
     "honour_list_final": "This list is final: its notice period is over and no objection to it was upheld.",
     "honour_list_draft": "This list is still a draft; make the draft again instead.",
-    "invalid_month": "Please choose a month.",
-    "monthly_limit_exceeded": "This volunteer has reached the monthly limit for one of these items.",
-    "item_unavailable": "One of these items has been withdrawn from the catalogue.",
-    "item_not_found": "One of these items is not in this store's catalogue.",
-    "service_hours_too_few": "This volunteer does not have enough service hours to redeem here yet.",
-    "volunteer_not_in_community": "This volunteer belongs to another community and cannot redeem here.",
-    "not_store_clerk": "You are not a clerk of this store.",
-    "empty_cart": "Pick at least one item.",
-    "invalid_quantity": "Quantities are whole numbers from 1 to 99.",
-    "too_many_lines": "Too many different items on one receipt; split it into two.",
-    "refund_period_over": "This receipt is older than the store's refund period and cannot be refunded.",
-    "invalid_stock": "Stock is a whole number, 0 or more.",
-    "invalid_restock": "Stock cannot go below zero.",
     "stock_not_counted": "This item has no counted stock.",
-    "community_staff_only": ("This part is for community staff (organisers and team leaders). Your "
-        "own pages are linked below."),
-    "objection_rate_limited": "Too many objections from this network within an hour. Please try again later.",
-    "notice_period_over": "The notice period of this list has ended; objections are closed.",
-})
+    "community_staff_only": "This part is for community staff (organisers and team leaders). Your own pages are "
+                            "linked below.",
+}
 
 
 

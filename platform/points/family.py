@@ -25,7 +25,6 @@ from servicebank.points import family_repository as repo
 from servicebank.points.models import FamilyLink, FamilyLinkStatus, FamilyRelation
 from servicebank.points.schemas import FamilyLinkAskOut, FamilyLinkOut, FamilyLinkRecordIn, FamilyLinkRequestIn
 from servicebank.ratelimit import limiter_for
-from servicebank.volunteers.models import VolunteerStatus
 
 ASK_TO_CONFIRM = "Ask your family member to confirm the link on their page, or ask your community organiser."
 # Link requests per volunteer and hour: enough for a few typing mistakes, far too few to try numbers.
@@ -123,12 +122,9 @@ async def request_link(session: AsyncSession, *, principal: Principal,
     last4 = data.phone_last4.strip()
     if not re.fullmatch(r"\d{4}", last4):
         raise InvalidInput("Give the last 4 digits of your family member's phone.", code="invalid_phone_last4")
+    # Pending (throwaway) sign-ups were refused above by the account-state rule (require_active_volunteer).
     me = await repo.volunteer(session, volunteer_id)
-    if me is None or me.status != VolunteerStatus.ACTIVE:
-        # A self-registration is pending until an organiser approves it: throwaway sign-ups cannot ask.
-        raise Forbidden("You can ask for family links once an organiser of your community has approved your "
-                        "registration.", code="volunteer_not_approved")
-    if _number(data.volunteer_number) == me.number:
+    if me is not None and _number(data.volunteer_number) == me.number:
         raise InvalidInput("This is your own volunteer number.", code="family_link_self")
     relative = await repo.linkable_volunteer(session, number=_number(data.volunteer_number), phone_last4=last4)
     if relative is not None and await repo.open_link_between(session, volunteer_id, relative.id) is None:

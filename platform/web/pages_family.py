@@ -51,9 +51,11 @@ def _state(link: FamilyLinkOut) -> str:
     return N_("Waiting for your answer")
 
 
-async def family_section(session: AsyncSession, principal: Principal, error_code: str | None) -> dict[str, Any]:
-    """What _family.html needs: open links, the volunteer's own number to pass on, the relations, a refusal."""
-    links = await family.my_links(session, principal=principal)
+async def family_section(session: AsyncSession, principal: Principal, error_code: str | None, *,
+                         links: list[FamilyLinkOut] | None = None) -> dict[str, Any]:
+    """What _family.html needs: open links, the volunteer's own number to pass on, the relations, a refusal.
+    `links`: the caller's links when the page has read them already (the gift section needs them too)."""
+    links = await family.my_links(session, principal=principal) if links is None else links
     me = await get_volunteer(session, principal.require_volunteer())
     rows = [{"id": link.id, "name": link.other_name, "relation": RELATION_LABELS.get(link.relation_to_me or "", link.relation_to_me or ""),
              "state": _state(link), "waiting_for_me": link.waiting_for_me}

@@ -18,7 +18,7 @@ from servicebank.accounts.principal import Principal
 from servicebank.errors import DomainError, InvalidInput
 from servicebank.points import family, ledger
 from servicebank.points.models import FamilyLinkStatus
-from servicebank.points.schemas import TransferIn
+from servicebank.points.schemas import FamilyLinkOut, TransferIn
 from servicebank.points.service import transfer, transferred_in_month
 from servicebank.web import forms, friendly, i18n
 from servicebank.web.guard import require_login
@@ -39,11 +39,12 @@ GIFT_ERRORS = {
 }
 
 
-async def gift_section(session: AsyncSession, principal: Principal, *, timezone: str,
-                       error_code: str | None) -> dict[str, Any]:
-    """What _gift.html needs: confirmed family members, this month's cap and what is left, a refusal."""
+async def gift_section(session: AsyncSession, principal: Principal, *, timezone: str, error_code: str | None,
+                       links: list[FamilyLinkOut] | None = None) -> dict[str, Any]:
+    """What _gift.html needs: confirmed family members, this month's cap and what is left, a refusal.
+    `links`: the caller's links when the page has read them already."""
     volunteer_id = principal.require_volunteer()
-    links = await family.my_links(session, principal=principal)
+    links = await family.my_links(session, principal=principal) if links is None else links
     members = [(link.other_volunteer_id, link.other_name) for link in links
                if link.status == FamilyLinkStatus.CONFIRMED and link.other_volunteer_id]
     policy = await ledger.policy_for(session, principal.volunteer_community_id) \

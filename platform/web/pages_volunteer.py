@@ -15,6 +15,7 @@ from servicebank.checkins import kiosk
 from servicebank.errors import DomainError, InvalidInput
 from servicebank.events import utcnow
 from servicebank.honours import certificates
+from servicebank.points import family
 from servicebank.points.service import account_view, leaderboard_view
 from servicebank.stores import short_codes
 from servicebank.web import charts, forms, friendly, i18n, pages_family, pages_gifts, public_data, volunteer_data
@@ -44,6 +45,7 @@ class VolunteerPages(Controller):
         today = dt.datetime.now(ZoneInfo(request.app.state.settings.timezone)).date()
         months = await volunteer_data.month_hours(db_session, volunteer_id=volunteer_id, today=today)
         signup_rows = await volunteer_data.my_signups(db_session, principal=principal, volunteer_id=volunteer_id)
+        links = await family.my_links(db_session, principal=principal)  # read once: family and gift sections
         return render(request, "me.html", principal, title=_("My page"), account=account,
                       rank=board.me.rank if board.me else None,
                       signup_groups=await volunteer_data.group_by_series(db_session, signup_rows, _=_),
@@ -52,8 +54,8 @@ class VolunteerPages(Controller):
                       flash=_(_FLASHES[done]) if done in _FLASHES else None,
                       card_pin_set=await card_pin.has_pin(db_session, volunteer_id),
                       pin_error=_(friendly.MESSAGES[pin_error]) if pin_error in friendly.MESSAGES else None,
-                      **await pages_family.family_section(db_session, principal, family_error),
-                      **await pages_gifts.gift_section(db_session, principal, error_code=gift_error,
+                      **await pages_family.family_section(db_session, principal, family_error, links=links),
+                      **await pages_gifts.gift_section(db_session, principal, error_code=gift_error, links=links,
                                                        timezone=request.app.state.settings.timezone))
 
     @get("/activities")
