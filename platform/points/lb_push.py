@@ -28,15 +28,30 @@ BUILT_MARKER = "sb:lb:built"
 # Set (with an expiry) while a rebuild is queued or running, so only one runs at a time.
 REBUILD_REQUESTED = "sb:lb:rebuild_requested"
 REBUILD_CLAIM_SECONDS = 600
+# A queued rebuild holds the claim this long: a request lost with its message (a worker killed, Redis
+# restarted) lets the periodic check take over within minutes, not after the running claim's ten.
+REBUILD_QUEUED_SECONDS = 120
+# Rebuilds under way, by staging prefix. A rebuild swaps in boards read from one snapshot of the totals;
+# a push made meanwhile lands on the live keys the swap replaces. So each push also notes its
+# (period, volunteer) in every running rebuild's "touched" set, and the rebuild pushes those totals
+# again, read fresh, after its swap. "<prefix>alive" expires if the rebuild's process dies.
+REBUILDS_RUNNING = "sb:lbr:running"
+REBUILD_ALIVE_SECONDS = 7200
 # Members are inverted, zero-padded ids: equal scores then list the smaller volunteer id first.
 MEMBER_BASE = 10**12
 MEMBER_WIDTH = 13
 
 _PUSH_SCRIPT = """
+local touched = {}
+for _, prefix in ipairs(redis.call('SMEMBERS', 'sb:lbr:running')) do
+  if redis.call('EXISTS', prefix .. 'alive') == 1 then table.insert(touched, prefix .. 'touched')
+  else redis.call('SREM', 'sb:lbr:running', prefix) end
+end
 local i = 1
 local done = 0
 while i <= #ARGV do
   local period, vid, member = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  for _, key in ipairs(touched) do redis.call('SADD', key, period .. '|' .. vid) end
   local version, minutes, points = tonumber(ARGV[i + 3]), tonumber(ARGV[i + 4]), tonumber(ARGV[i + 5])
   local nscopes = tonumber(ARGV[i + 6])
   local vkey = 'sb:lbv:' .. period
@@ -57,8 +72,9 @@ while i <= #ARGV do
   end
   i = i + 7 + nscopes
 end
+for _, key in ipairs(touched) do redis.call('EXPIRE', key, {alive}) end
 return done
-"""
+""".replace("{alive}", str(REBUILD_ALIVE_SECONDS))
 
 _clients: dict[str, Any] = {}
 

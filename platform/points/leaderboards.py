@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.errors import InvalidInput
 from servicebank.org.models import Community
-from servicebank.points.lb_push import (BUILT_MARKER, REBUILD_CLAIM_SECONDS, REBUILD_REQUESTED, board_key, member_for,
+from servicebank.points.lb_push import (BUILT_MARKER, REBUILD_QUEUED_SECONDS, REBUILD_REQUESTED, board_key, member_for,
                                         volunteer_for)
 from servicebank.points.levels import is_period
 from servicebank.points.models import PeriodTotal
@@ -208,7 +208,7 @@ async def read_board(session: AsyncSession, *, scope: str, period: str, by: str,
 
 async def _request_rebuild(client: Any) -> None:
     # One rebuild at a time: the first reader to notice the empty Redis queues it.
-    if await client.set(REBUILD_REQUESTED, "1", nx=True, ex=REBUILD_CLAIM_SECONDS):
+    if await client.set(REBUILD_REQUESTED, "1", nx=True, ex=REBUILD_QUEUED_SECONDS):
         try:
             from servicebank.points.tasks import rebuild_leaderboards
 

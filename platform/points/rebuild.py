@@ -15,8 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from servicebank.db import Database
-from servicebank.points.lb_push import (BUILT_MARKER, KEY_PREFIX, REBUILD_CLAIM_SECONDS, REBUILD_REQUESTED,
-                                        VERSION_PREFIX, member_for, member_sql, scope_rows, scopes_of, sync_client)
+from servicebank.points.lb_push import (BUILT_MARKER, KEY_PREFIX, REBUILD_ALIVE_SECONDS, REBUILD_CLAIM_SECONDS,
+                                        REBUILD_REQUESTED, REBUILDS_RUNNING, VERSION_PREFIX, member_for, member_sql,
+                                        push_args, run_push, scope_rows, scopes_of, sync_client)
 from servicebank.points.levels import ALL_TIME, STAR_THRESHOLDS_MINUTES
 from servicebank.points.models import PeriodTotal, ServiceCredit, VolunteerStanding
 from servicebank.points import community_totals
@@ -97,12 +98,41 @@ async def rebuild_redis(db: Database, advance: Advance | None = None, *, chunk: 
     url = db.settings.redis_url
     if not url:
         return 0
-    staging = Staging(url)
+    staging = Staging(url)  # registered as running before the snapshot is taken
     stage = stage or (stage_in_sql if db.dialect == "postgresql" else stage_row_by_row)
-    async with db.session_scope() as session:
-        written = await stage(session, staging, advance or _ignore, chunk)
-    staging.swap()
+    try:
+        # A running rebuild holds the claim, whoever asked for it (a queued request holds it briefly).
+        staging.client.set(REBUILD_REQUESTED, "1", ex=REBUILD_CLAIM_SECONDS)
+        async with db.session_scope() as session:
+            written = await stage(session, staging, advance or _ignore, chunk)
+    except BaseException:
+        staging.abandon()
+        raise
+    touched = staging.swap()
+    await push_again(db, touched)
     return written
+
+
+async def push_again(db: Database, touched: set[tuple[int, str]]) -> int:
+    """Push the current totals of (volunteer, period) pairs that changed while a rebuild read its snapshot.
+
+    The swap put the snapshot's older values over what those postings pushed; their versions are newer
+    than the snapshot's, so these pushes win, and a posting pushing even later still wins over them.
+    """
+    if not touched:
+        return 0
+    ids = sorted({vid for vid, _ in touched})
+    latest: dict[tuple[int, str], tuple[int, int, int]] = {}
+    async with db.session_scope() as session:
+        for start in range(0, len(ids), 1000):
+            rows = await session.execute(
+                select(PeriodTotal.volunteer_id, PeriodTotal.period, PeriodTotal.version, PeriodTotal.minutes,
+                       PeriodTotal.points).where(PeriodTotal.volunteer_id.in_(ids[start:start + 1000])))
+            latest.update({(vid, period): (version, minutes, points) for vid, period, version, minutes, points in rows
+                           if (vid, period) in touched})
+        scopes = await session.run_sync(lambda s: scopes_of(s, sorted({vid for vid, _ in latest})))
+    run_push(sync_client(db.settings.redis_url), push_args(latest, scopes))
+    return len(latest)
 
 
 async def rebuild_redis_if_missing(db: Database) -> bool:
@@ -138,13 +168,24 @@ class Staging:
         self.client = sync_client(url)
         self.prefix = f"sb:lbtmp:{uuid.uuid4().hex[:8]}:"
         self.names: set[str] = set()
+        # From here on every push notes what it changed in this rebuild's touched set (see lb_push).
+        self.client.set(self.prefix + "alive", "1", ex=REBUILD_ALIVE_SECONDS)
+        self.client.sadd(REBUILDS_RUNNING, self.prefix)
+
+    def abandon(self) -> None:
+        """Forget a failed rebuild: its staging keys, its touched set and its claim (the next check retries)."""
+        self.client.srem(REBUILDS_RUNNING, self.prefix)
+        self.client.delete(REBUILD_REQUESTED)
+        names = [self.prefix + n for n in self.names] + [self.prefix + "alive", self.prefix + "touched"]
+        self.client.unlink(*names)
 
     def key(self, name: str) -> str:
         """The staging key of a board ("2026-11:city:hours") or of a period's versions ("v:2026-11")."""
         self.names.add(name)
         return self.prefix + name
 
-    def swap(self) -> None:
+    def swap(self) -> set[tuple[int, str]]:
+        """Put the staged boards live; returns the (volunteer, period) pairs pushed while they were staged."""
         client = self.client
         live = {k.decode() for k in client.scan_iter(match=f"{KEY_PREFIX}*", count=1000)}
         live |= {k.decode() for k in client.scan_iter(match=f"{VERSION_PREFIX}*", count=1000)}
@@ -162,7 +203,17 @@ class Staging:
             pipe.unlink(stale)
         pipe.set(BUILT_MARKER, "1")
         pipe.delete(REBUILD_REQUESTED)
-        pipe.execute()
+        # No push notes anything for this rebuild after the swap: later pushes land on the new boards.
+        pipe.srem(REBUILDS_RUNNING, self.prefix)
+        pipe.unlink(self.prefix + "alive")
+        pipe.smembers(self.prefix + "touched")
+        pipe.unlink(self.prefix + "touched")
+        touched = pipe.execute()[-2]
+        pairs = set()
+        for item in touched:
+            period, vid = item.decode().split("|")
+            pairs.add((int(vid), period))
+        return pairs
 
 
 Stager = Callable[[AsyncSession, Staging, Advance, int], Awaitable[int]]

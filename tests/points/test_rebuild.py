@@ -12,8 +12,10 @@ from sqlalchemy import func, select
 from servicebank.checkins.models import AttendanceStatus
 from servicebank.db import Database
 from servicebank.org.models import Community
+from servicebank.points.lb_push import member_for
 from servicebank.points.models import PeriodTotal
 from servicebank.points.rebuild import PackedWriter, packed_writer, rebuild_redis, stage_in_sql, stage_row_by_row
+from servicebank.points.verify import verify
 from tests.factories import make_org, make_team, make_volunteer
 from tests.points.helpers import attend, decide, make_activity, settle
 
@@ -132,6 +134,46 @@ async def test_the_default_rebuild_leaves_redis_as_the_incremental_pushes_did(db
 
     assert await rebuild_redis(db, chunk=2) == await _count(session)
     assert _dump(client) == pushed
+
+
+@pytest.mark.parametrize("stager", [stage_in_sql, stage_row_by_row])
+async def test_a_posting_pushed_while_a_rebuild_reads_its_snapshot_is_not_undone_by_the_swap(
+        db: Database, session, stager) -> None:  # noqa: ANN001
+    org = await make_org(session)
+    volunteer = await make_volunteer(session, org.community)
+    activity = await make_activity(session, org.community)
+    await attend(session, activity, volunteer, minutes=60)
+    await settle(db)
+    client = redis.Redis.from_url(db.settings.redis_url)
+    board = f"sb:lb:2026-11:community:{org.community.id}:hours"
+    member = member_for(volunteer.id)
+    assert client.zscore(board, member) == 60
+
+    async def stage_then_post(s, staging, advance, chunk):  # noqa: ANN001, ANN202
+        written = await stager(s, staging, advance, chunk)  # the snapshot holds the 60 minutes
+        await attend(session, await make_activity(session, org.community), volunteer, minutes=30)
+        await settle(db)  # committed and pushed to the live board while the rebuild still runs
+        assert client.zscore(board, member) == 90
+        return written
+
+    await rebuild_redis(db, stage=stage_then_post)
+    assert client.zscore(board, member) == 90
+    assert not client.exists("sb:lbr:running") and not list(client.scan_iter(match="sb:lbtmp:*"))
+    report = await verify(db)
+    assert report.ok, report.as_dict()
+
+
+async def test_a_failed_rebuild_leaves_no_staging_keys_and_no_running_mark(db: Database, session) -> None:  # noqa: ANN001
+    client = redis.Redis.from_url(db.settings.redis_url)
+
+    async def broken(s, staging, advance, chunk):  # noqa: ANN001, ANN202
+        client.zadd(staging.key("2026-11:city:hours"), {"x": 1})
+        raise RuntimeError("PostgreSQL went away")
+
+    with pytest.raises(RuntimeError):
+        await rebuild_redis(db, stage=broken)
+    assert not client.exists("sb:lbr:running") and not list(client.scan_iter(match="sb:lbtmp:*"))
+    assert not client.exists("sb:lb:rebuild_requested")
 
 
 async def test_an_error_reply_fails_the_writer(db: Database) -> None:
