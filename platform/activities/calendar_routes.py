@@ -14,7 +14,8 @@ from servicebank.activities.schemas import CalendarLinkOut
 from servicebank.config import Settings, get_settings
 from servicebank.errors import NotFound
 
-ICS = "text/calendar; charset=utf-8"
+# Litestar adds "; charset=utf-8" to every text/* type: naming it here sent it twice.
+ICS = "text/calendar"
 
 
 def _settings(state: State) -> Settings:

@@ -68,7 +68,7 @@ async def metrics_endpoint(request: Request, state: State) -> Response[bytes]:
         metrics.set_queue_depths(await asyncio.to_thread(_queue_depths))
     except Exception:  # noqa: BLE001
         pass
-    return Response(metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
+    return Response(metrics.render(), media_type="text/plain; version=0.0.4")
 
 
 ROUTES = [metrics_endpoint]

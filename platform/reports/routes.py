@@ -37,7 +37,7 @@ class ReportController(Controller):
         if format == "xlsx":
             return Response(export.to_xlsx(report), media_type=XLSX_MEDIA_TYPE,
                             headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
-        return Response(export.to_csv(report).encode("utf-8"), media_type="text/csv; charset=utf-8",
+        return Response(export.to_csv(report).encode("utf-8"), media_type="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
 
 

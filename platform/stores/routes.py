@@ -103,7 +103,7 @@ class TillController(Controller):
         if format_ == "json":
             return Response(result.summary)
         if format_ == "csv":
-            body, media = settlement.to_csv(result), "text/csv; charset=utf-8"
+            body, media = settlement.to_csv(result), "text/csv"
         else:
             body, media = settlement.to_xlsx(result), XLSX_MEDIA_TYPE
         name = settlement.filename(result, format_)

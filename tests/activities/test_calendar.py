@@ -20,7 +20,7 @@ async def test_volunteer_feed_by_signed_link(client, world) -> None:  # noqa: AN
     assert url.startswith("http://testserver/api/calendar/volunteer/") and url.endswith(".ics")
     path = url.removeprefix("http://testserver")
     r = await client.get(path)  # no login: phone calendars cannot log in
-    assert r.status_code == 200 and r.headers["content-type"].startswith("text/calendar")
+    assert r.status_code == 200 and r.headers["content-type"] == "text/calendar; charset=utf-8"
     events = {str(e["summary"]): e for e in Calendar.from_ical(r.content).walk("VEVENT")}
     assert set(events) == {"敬老走访", "取消的活动"}
     assert str(events["敬老走访"]["location"]) == "幸福里5号"

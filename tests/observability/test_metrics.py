@@ -32,7 +32,9 @@ async def test_metrics_cover_requests_outbox_and_queue(client, db) -> None:  # n
 
         await record_event(s, "test.metrics.fail", {})
     await events.drain(db)
-    text = (await client.get("/metrics")).text
+    response = await client.get("/metrics")
+    assert response.headers["content-type"] == "text/plain; version=0.0.4; charset=utf-8"  # the charset once
+    text = response.text
     assert _value(text, "servicebank_http_requests_total", route="/health/live", status="200") >= 2
     assert _value(text, "servicebank_http_request_duration_seconds_count", route="/health/live") >= 2
     assert _value(text, "servicebank_outbox_pending_events") == 1  # the failing one waits for a retry

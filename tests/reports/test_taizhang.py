@@ -132,7 +132,7 @@ async def test_xlsx_and_csv_hold_the_same_figures(client, session) -> None:  # n
         assert kinds[row["name"]][1:3] == (row["activities"], row["participations"])
     response = await client.get("/api/reports/taizhang", params=params | {"format": "csv"},
                                 headers=organiser.headers)
-    assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
+    assert response.status_code == 200 and response.headers["content-type"] == "text/csv; charset=utf-8"
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     line = next(r for r in rows if r and r[0] == "开展活动(次)")
     assert int(line[1]) == report["current"]["activities"]

@@ -82,7 +82,7 @@ async def test_settlement_json_csv_and_xlsx_agree(db, session, client) -> None: 
     assert items["理发服务"]["net_quantity"] == 3 and items["大米 5kg"]["net_points"] == 0
 
     as_csv = await client.get(url + "?format=csv", headers=shop.clerk.headers)
-    assert as_csv.status_code == 200 and as_csv.headers["content-type"].startswith("text/csv")
+    assert as_csv.status_code == 200 and as_csv.headers["content-type"] == "text/csv; charset=utf-8"
     rows = list(csv.reader(io.StringIO(as_csv.content.decode("utf-8-sig"))))
     assert rows[0][:4] == ["商品/服务", "单位", "兑换数量", "兑换积分"]
     assert rows[-1][0] == "合计" and int(rows[-1][3]) == 450 and int(rows[-1][7]) == 170
