@@ -58,6 +58,17 @@ def check_pairs(pairs: Iterable[tuple[str, Any]], *, numeric: bool) -> None:
                 check_numeric_text(value)
 
 
+# A JSON body can carry a NUL only as the escape \u0000 (a raw NUL byte is not valid JSON), and an integer
+# past 64 bits only as a run of 19 or more digits. A body with neither needs no decoding here: the
+# handler decodes it anyway, and most writes (a scan, a form) are small bodies with neither.
+_MAYBE_REFUSED = re.compile(rb"\\u0000|\d{19}")
+
+
+def json_may_hold_refused(body: bytes) -> bool:
+    """Whether a raw JSON body could hold a NUL or an out-of-range integer (then check_json decides)."""
+    return _MAYBE_REFUSED.search(body) is not None
+
+
 def check_json(value: Any, depth: int = 0) -> None:
     """Every string and key of a decoded JSON body, every integer in 64 bits."""
     if depth > MAX_DEPTH:

@@ -64,8 +64,11 @@ async def check_body(request: Request) -> None:
         raise UnsupportedMediaType(f"This endpoint takes JSON: send the body as application/json, "
                                    f"not {content_type or 'without a Content-Type'}.")
     if is_json(content_type):
+        body = await request.body()
+        if not inputs.json_may_hold_refused(body):
+            return
         try:
-            decoded = msgspec.json.decode(await request.body())
+            decoded = msgspec.json.decode(body)
         except msgspec.DecodeError:
             return  # the handler answers with its own clear validation error
         inputs.check_json(decoded)
