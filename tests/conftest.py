@@ -20,7 +20,6 @@ from collections.abc import AsyncIterator, Iterator  # noqa: E402
 
 import pytest  # noqa: E402
 import httpx  # noqa: E402
-from sqlalchemy import text  # noqa: E402
 
 from servicebank.config import Settings  # noqa: E402
 from servicebank.db import Database, metadata  # noqa: E402
@@ -125,10 +124,25 @@ def settings(backend: str, request: pytest.FixtureRequest, tmp_path) -> Settings
     return make_settings(database_url=url, redis_url=redis.url)
 
 
-async def _truncate_all(db: Database) -> None:
-    names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+def _emptying_sql() -> str:
+    """Delete every row (children first) and restart every sequence, in one round trip.
+
+    Cheaper than TRUNCATE for the few rows a test writes: TRUNCATE gives each of the ~50 tables and
+    their indexes new files (about 0.1-0.2 s a test, measured), DELETE of a handful of rows takes a
+    few milliseconds. A rolled-back transaction per test would save little more and cannot serve the
+    many tests whose app, workers or concurrent requests need committed rows on other connections.
+    """
+    deletes = [f'DELETE FROM "{t.name}"' for t in reversed(metadata.sorted_tables)]
+    restart = ("SELECT setval(oid, 1, false) FROM pg_class"
+               " WHERE relkind = 'S' AND relnamespace = 'public'::regnamespace")
+    return "; ".join([*deletes, restart])
+
+
+async def _empty_all(db: Database) -> None:
     async with db.engine.begin() as conn:
-        await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        raw = await conn.get_raw_connection()
+        # asyncpg runs several statements in one call only without parameters (simple query protocol).
+        await raw.driver_connection.execute(_emptying_sql())
 
 
 @pytest.fixture
@@ -138,7 +152,7 @@ async def db(settings: Settings) -> AsyncIterator[Database]:
     if database.dialect == "sqlite":
         await database.create_all()
     else:
-        await _truncate_all(database)
+        await _empty_all(database)
     if settings.redis_url:
         import redis.asyncio as aioredis
 
