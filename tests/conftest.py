@@ -17,9 +17,11 @@ for _name in [n for n in os.environ if n.startswith("SERVICEBANK_") and not n.st
 os.environ["SERVICEBANK_DATA_DIR"] = tempfile.mkdtemp(prefix="servicebank-test-data-")
 
 from collections.abc import AsyncIterator, Iterator  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 import httpx  # noqa: E402
+from hypothesis import settings as hypothesis_settings  # noqa: E402
 
 from servicebank.config import Settings  # noqa: E402
 from servicebank.db import Database, metadata  # noqa: E402
@@ -28,6 +30,30 @@ from tests.servers import PostgresServer, RedisServer, ServerUnavailable, servic
 TEST_SECRET = "test-secret-" + "x" * 40
 TEST_DATA_KEY = "test-data-key-" + "d" * 40
 BACKENDS = ("sqlite", "postgres")
+TESTS = Path(__file__).resolve().parent
+
+# Property tests try a few histories locally and many under CI (.ci/run sets the profile). Loaded here,
+# before the test modules are imported, because @settings takes its unset values from the profile then.
+hypothesis_settings.register_profile("dev", max_examples=6)
+hypothesis_settings.register_profile("ci", max_examples=40)
+hypothesis_settings.load_profile(os.environ.get("SERVICEBANK_TEST_HYPOTHESIS_PROFILE", "dev"))
+
+# Marked `slow`, which `scripts/test` leaves out and `scripts/test --all` (and CI) run: every browser test
+# (marker `browser`) and these files and folders, each test of which takes seconds (measured with
+# `pytest --durations=0`): real servers and workers in subprocesses, fault injection, many examples.
+SLOW = (
+    "reliability/",
+    "bench/",
+    "points/test_properties.py",
+    "points/test_worker_kill.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        where = item.path.relative_to(TESTS).as_posix() if item.path.is_relative_to(TESTS) else ""
+        if item.get_closest_marker("browser") or where.startswith(SLOW):
+            item.add_marker(pytest.mark.slow)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
