@@ -52,8 +52,8 @@ async def _load(dsn: str, *, transactions: int, volunteers: int) -> float:
             "id", "community_id", "number", "real_name", "phone", "status", "paid_service", "card_version",
             "public_consent", "skill_tags", "created_at"])
         # Account 1 is the community's issuing account; volunteer v has account v + 1.
-        await conn.execute(f"INSERT INTO ledger_account (id, kind, owner_id, balance, created_at) "
-                           f"VALUES (1, 'community', 1, 0, now())")
+        await conn.execute("INSERT INTO ledger_account (id, kind, owner_id, balance, created_at) "
+                           "VALUES (1, 'community', 1, 0, now())")
         await conn.copy_to_table("ledger_account", source=_csv(volunteers, lambda i: (
             f"{i + 2},volunteer,{i + 1},0,{now}\n")), format="csv",
             columns=["id", "kind", "owner_id", "balance", "created_at"])

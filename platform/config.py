@@ -135,7 +135,7 @@ class Settings:
         """Keys a signature may be made with: the current one, then rotated ones still in their grace period."""
         return keyring.accepted_signing_keys(self.secret_key, self.previous_secret_keys, now or dt.datetime.now(dt.UTC))
 
-    def validate(self) -> "Settings":
+    def validate(self) -> Settings:
         """Refuse settings that are unsafe in production or cannot work at all."""
         if self.mode not in {EMBEDDED, PRODUCTION}:
             raise SettingsError(f"SERVICEBANK_MODE must be '{EMBEDDED}' or '{PRODUCTION}', got {self.mode!r}")
@@ -167,7 +167,7 @@ class Settings:
         return self
 
     @classmethod
-    def from_env(cls) -> "Settings":
+    def from_env(cls) -> Settings:
         """Build settings from SERVICEBANK_* variables."""
         mode = _env("MODE", EMBEDDED) or EMBEDDED
         production = mode == PRODUCTION
@@ -203,7 +203,7 @@ class Settings:
             metrics_token=_env("METRICS_TOKEN") or None,
         )
 
-    def replace(self, **changes: object) -> "Settings":
+    def replace(self, **changes: object) -> Settings:
         return dataclasses.replace(self, **changes)
 
 

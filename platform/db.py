@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from advanced_alchemy.base import BigIntBase, DefaultBase, orm_registry
 from sqlalchemy import BigInteger, any_, bindparam, event, exc
@@ -139,6 +141,17 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def session_timezone(session: AsyncSession | Session) -> str:
+    """The configured time zone of the Database the session belongs to (the default zone for a bare session)."""
+    db = session.info.get("db")
+    return db.settings.timezone if db is not None else Settings.timezone
+
+
+def local_date(session: AsyncSession | Session, at: dt.datetime) -> dt.date:
+    """The calendar day `at` falls on in the configured time zone, never the machine's own zone."""
+    return at.astimezone(ZoneInfo(session_timezone(session))).date()
 
 
 @event.listens_for(Session, "after_commit")

@@ -26,9 +26,3 @@ def worker_db() -> Database:
     if _db is None:
         _db = Database(get_settings(), publisher=publish_event_ids)
     return _db
-
-
-def reset_worker_db() -> None:
-    """Forget the engine (its connections belong to a loop that is gone)."""
-    global _db
-    _db = None

@@ -121,7 +121,7 @@ async def load_principal(session: AsyncSession, user: User) -> Principal:
     )
 
 
-def session_cookie(token: str, *, secure: bool, lifetime: dt.timedelta = SESSION_LIFETIME) -> "Cookie":
+def session_cookie(token: str, *, secure: bool, lifetime: dt.timedelta = SESSION_LIFETIME) -> Cookie:
     """The `sb_session` cookie for web pages: HttpOnly, SameSite=Lax, Secure when the site is on HTTPS."""
     from litestar.datastructures import Cookie
 
@@ -129,7 +129,7 @@ def session_cookie(token: str, *, secure: bool, lifetime: dt.timedelta = SESSION
                   max_age=int(lifetime.total_seconds()))
 
 
-def expired_session_cookie(*, secure: bool) -> "Cookie":
+def expired_session_cookie(*, secure: bool) -> Cookie:
     """Tells the browser to forget the session cookie."""
     from litestar.datastructures import Cookie
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import msgspec
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
@@ -150,7 +150,3 @@ async def public_communities(session: AsyncSession) -> list[tuple[Community, str
         .outerjoin(Street, Street.id == Community.street_id).order_by(District.name, Community.name)
     )
     return [(c, d, s) for c, d, s in rows]
-
-
-async def count_communities(session: AsyncSession) -> int:
-    return int(await session.scalar(select(func.count(Community.id))) or 0)

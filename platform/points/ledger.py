@@ -10,7 +10,9 @@ import datetime as dt
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from servicebank.db import local_date
 from servicebank.errors import Conflict, Forbidden, InvalidInput, NotFound
+from servicebank.events import utcnow
 from servicebank.points.accounts import (
     community_account,
     lock_accounts,
@@ -50,12 +52,12 @@ async def post_transaction(session: AsyncSession, *, source_key: str, kind: str,
     """Post one balanced transaction; re-posting the same source key returns the first one unchanged.
 
     `service_minutes` ({volunteer_id: minutes}) also credits service time, counted on `service_date`
-    (today, local, by default); the points a volunteer's own account receives in the transaction
-    count as points earned by that service.
+    (today in the configured time zone by default, whatever the machine's zone); the points a volunteer's
+    own account receives in the transaction count as points earned by that service.
     """
     credits: list[Credit] = []
     if service_minutes:
-        day = service_date or dt.date.today()
+        day = service_date or local_date(session, utcnow())
         accounts = {a.id: a for a in (await session.scalars(
             select(Account).where(Account.id.in_([a for a, _ in entries])))).all()}
         earned: dict[int, int] = {}

@@ -36,7 +36,7 @@ class Period:
             return f"{self.start.year}年第{(self.start.month - 1) // 3 + 1}季度"
         return f"{self.start.year}年"
 
-    def year_before(self) -> "Period":
+    def year_before(self) -> Period:
         """The same period one year earlier."""
         return parse_period(_shift_label(self, -1))
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
 from litestar import Controller, Request, Response, get, post
 from litestar.openapi.spec import Example
 from litestar.params import Body, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
-from typing_extensions import Annotated
 
 from servicebank.accounts.principal import Principal
 from servicebank.checkins.tokens import qr_png, qr_svg

@@ -38,9 +38,9 @@ op = st.one_of(
 )
 
 
-@settings(max_examples=6, deadline=None, phases=(Phase.explicit, Phase.reuse, Phase.generate),
-          suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                 HealthCheck.too_slow])
+# max_examples comes from the Hypothesis profile (tests/conftest.py): a few locally, many under CI.
+@settings(deadline=None, phases=(Phase.explicit, Phase.reuse, Phase.generate),
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(ops=st.lists(op, min_size=3, max_size=18))
 async def test_ledger_invariants_hold_for_any_history(db: Database, ops) -> None:  # noqa: ANN001
     async with db.sessionmaker() as session:
