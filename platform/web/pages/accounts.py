@@ -18,7 +18,8 @@ from servicebank.accounts.sessions import (
 )
 from servicebank.clientip import client_ip
 from servicebank.errors import TooManyRequests, Unauthenticated
-from servicebank.web import friendly, i18n, public_data
+from servicebank.org import service as org
+from servicebank.web import friendly, i18n
 from servicebank.web.guard import safe_next
 from servicebank.web.home import home_for
 from servicebank.web.render import BIG_TEXT_COOKIE, lang_of, redirect, render, rotate_csrf
@@ -37,7 +38,7 @@ class AccountPages(Controller):
         if optional_principal is not None:
             return redirect(request, home_for(optional_principal))
         _ = i18n.translator(lang_of(request))
-        communities = await public_data.communities(db_session)
+        communities = await org.all_communities(db_session)
         return render(request, "accounts/landing.html", None, title=_("Welcome"), communities=communities)
 
     @get("/login")

@@ -11,14 +11,13 @@ from typing_extensions import Annotated
 
 from litestar import Controller, Request, Response, get
 from litestar.params import QueryParameter
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
 from servicebank.errors import DomainError, Forbidden
-from servicebank.org.models import Street
 from servicebank.reports import export, service
-from servicebank.web import charts, friendly, i18n, manage_data
+from servicebank.org import service as org
+from servicebank.web import charts, friendly, i18n
 from servicebank.web.guard import require_login
 from servicebank.web.render import lang_of, render
 
@@ -37,12 +36,9 @@ def period_of(kind: str, *, month: str, quarter: str, year: str, today: dt.date)
 
 async def scopes(session: AsyncSession, principal: Principal) -> list[tuple[str, str]]:
     """(scope, name) the caller may report on: their communities, then the streets they administer."""
-    out = [(f"community:{c.id}", c.name) for c in await manage_data.managed_communities(session, principal)
+    out = [(f"community:{c.id}", c.name) for c in await org.workplaces(session, actor=principal)
            if principal.manages(c.id)]
-    query = select(Street).order_by(Street.name)
-    if not principal.is_platform_admin:
-        query = query.where(Street.id.in_(principal.street_ids or [0]))
-    out += [(f"street:{s.id}", s.name) for s in (await session.scalars(query)).all()]
+    out += [(f"street:{s.id}", s.name) for s in await org.supervised_streets(session, actor=principal)]
     return out
 
 

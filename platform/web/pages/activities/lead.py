@@ -12,7 +12,8 @@ from servicebank.accounts.principal import Principal
 from servicebank.activities.browse import list_activities
 from servicebank.activities.models import ActivityStatus
 from servicebank.errors import Forbidden
-from servicebank.web import i18n, manage_data
+from servicebank.org import service as org
+from servicebank.web import i18n
 from servicebank.web.guard import require_login
 from servicebank.web.render import lang_of, render
 
@@ -40,6 +41,6 @@ class LeaderPages(Controller):
                                                   starts_to=start_of_day + dt.timedelta(days=1), limit=50)
             rows.extend(items)
         rows.sort(key=lambda a: (a.starts_at, a.id))
-        communities = {c.id: c.name for c in await manage_data.managed_communities(db_session, principal)}
+        communities = {c.id: c.name for c in await org.workplaces(db_session, actor=principal)}
         return render(request, "activities/lead.html", principal, title=_("Today's activities"), rows=rows,
                       communities=communities)

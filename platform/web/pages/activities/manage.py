@@ -11,20 +11,22 @@ from litestar import Controller, Request, Response, get, post
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
+from servicebank.activities import browse
 from servicebank.activities import service as activities
 from servicebank.activities.browse import list_activities, staff_signups
 from servicebank.activities.kinds import kinds_for
 from servicebank.activities.models import ActivityStatus
 from servicebank.activities.schemas import ActivityCreate
-from servicebank.checkins import backlog, kiosk, review
-from servicebank.checkins import repository as checkin_repo
+from servicebank.checkins import backlog, kiosk, records, review
 from servicebank.errors import DomainError, InvalidInput
 from servicebank.honours import service as honours
 from servicebank.events import utcnow
-from servicebank.web import charts, forms, friendly, i18n, manage_data
+from servicebank.org import service as org
+from servicebank.points import community_totals
+from servicebank.web import charts, forms, friendly, i18n
 from servicebank.web.forms import parse_local
 from servicebank.web.guard import require_login, safe_next
-from servicebank.web.pages.checkins.attendance import no_show_candidates, proxy_box, proxy_flash
+from servicebank.web.pages.checkins.attendance import proxy_box, proxy_flash
 from servicebank.web.pages.activities.series import choices
 from servicebank.web.render import lang_of, redirect, render
 
@@ -43,14 +45,14 @@ class ManagePages(Controller):
         """This month's hours and active volunteers, upcoming activities, charts."""
         principal = require_login(optional_principal)
         _ = i18n.translator(lang_of(request))
-        chosen, choices = await manage_data.pick_community(db_session, principal, community)
-        months = manage_data.last_months(_today(request), 6)
-        minutes, active, hours = await manage_data.dashboard_figures(db_session, community_id=chosen.id,
+        chosen, choices = await org.pick_workplace(db_session, actor=principal, community_id=community)
+        months = charts.last_months(_today(request), 6)
+        minutes, active, hours = await dashboard_figures(db_session, community_id=chosen.id,
                                                                      months=months)
         kinds = {k.code: k.name for k in await kinds_for(db_session, community_id=chosen.id)}
-        by_kind = await manage_data.activities_by_kind(db_session, community_id=chosen.id,
+        by_kind = await browse.activities_by_kind(db_session, community_id=chosen.id,
                                                        since=utcnow() - dt.timedelta(days=365))
-        listed = await manage_data.community_activities(db_session, community_id=chosen.id, since=utcnow())
+        listed = await browse.community_activities(db_session, community_id=chosen.id, since=utcnow())
         return render(request, "activities/manage.html", principal, title=_("Community dashboard"), community=chosen,
                       choices=choices, minutes=minutes, active=active, activities=listed, kinds=kinds,
                       todo=await _todo(db_session, principal, chosen.id),
@@ -65,7 +67,7 @@ class ManagePages(Controller):
         activities leave the dashboard, and their records and no-shows must stay one click away."""
         principal = require_login(optional_principal)
         _ = i18n.translator(lang_of(request))
-        chosen, choices = await manage_data.pick_community(db_session, principal, community)
+        chosen, choices = await org.pick_workplace(db_session, actor=principal, community_id=community)
         when = "upcoming" if when == "upcoming" else "past"
         page = max(1, min(page, 10_000))
         now = utcnow()
@@ -83,7 +85,7 @@ class ManagePages(Controller):
                            optional_principal: Principal | None, community: int | None = None) -> Response:
         """The form for a new activity."""
         principal = require_login(optional_principal)
-        chosen, choices = await manage_data.pick_community(db_session, principal, community)
+        chosen, choices = await org.pick_workplace(db_session, actor=principal, community_id=community)
         # A team leader posts for their own teams: tick them from the start.
         form = {} if principal.manages(chosen.id) else {"team_ids": [str(t) for t in principal.led_team_ids]}
         return await _activity_form(request, db_session, principal, chosen.id, form, None)
@@ -155,7 +157,7 @@ class ManagePages(Controller):
                                       purpose=purpose, principal=principal, now=utcnow())
         count = await kiosk.live_count(db_session, activity_id=activity_id, principal=principal, now=utcnow())
         proxied = await proxy_flash(db_session, request, activity_id=activity_id)
-        policy = kiosk.policy_out(activity, await checkin_repo.get_policy(db_session, activity_id))
+        policy = await kiosk.get_policy(db_session, activity_id=activity_id, principal=principal)
         opens_at = activity.starts_at - dt.timedelta(minutes=policy.opens_minutes_before)
         return render(request, "checkins/kiosk.html", principal, title=_("Check-in code"), activity=activity, code=code,
                       count=count, purpose=purpose, flash=proxied[0] if proxied else None,
@@ -200,6 +202,17 @@ class ManagePages(Controller):
 LIST_PAGE = 30
 
 
+async def dashboard_figures(session: AsyncSession, *, community_id: int,
+                            months: list[str]) -> tuple[int, int, list[tuple[str, float]]]:
+    """(minutes served, volunteers who served) in the last of `months`, and the hours of each month for the chart.
+
+    Read from the community's kept period totals (six rows), not summed over its volunteers per request.
+    """
+    figures = await community_totals.for_community(session, community_id, months)
+    minutes, _, active = figures.get(months[-1], (0, 0, 0))
+    return minutes, active, [(m[5:], round(figures.get(m, (0, 0, 0))[0] / 60, 1)) for m in months]
+
+
 async def _todo(session: AsyncSession, principal: Principal, community_id: int) -> dict[str, Any] | None:
     """The dashboard's 待处理: records to approve, objections to answer, proposals waiting for the street."""
     if not principal.manages(community_id):
@@ -215,7 +228,7 @@ async def _todo(session: AsyncSession, principal: Principal, community_id: int) 
 async def _activity_page(request: Request, session: AsyncSession, principal: Principal, activity_id: int, *,
                          status_code: int = 200, **extra: Any) -> Response:
     activity = await kiosk.staff_activity(session, activity_id=activity_id, principal=principal)
-    rows = await checkin_repo.list_for_activity(session, activity_id=activity_id)
+    rows = await records.of_activity(session, principal=principal, activity_id=activity_id)
     signups = await staff_signups(session, principal=principal, activity=activity)
     values = {"typed": None, "record_error": None, "proxy_open": False, "find": "", "found": None,
               "over_capacity_for": None, **extra}
@@ -223,7 +236,7 @@ async def _activity_page(request: Request, session: AsyncSession, principal: Pri
                   activity=activity, rows=rows, **values,
                   confirmed=[s for s in signups if s.status == "confirmed"],
                   waiting=[s for s in signups if s.status == "waitlisted"],
-                  absent=await no_show_candidates(session, activity_id=activity_id),
+                  absent=await records.no_show_candidates(session, activity_id=activity_id),
                   started=activity.starts_at <= utcnow(),
                   awaiting=sum(1 for att, _n, _num in rows if att.status in ("checked_out", "auto_closed")))
 
@@ -245,7 +258,7 @@ def _flash(request: Request, _, done: str | None) -> str | None:  # noqa: ANN001
 async def _activity_form(request: Request, db_session: AsyncSession, principal: Principal, community_id: int,
                          form: dict[str, Any], error: str | None) -> Response:
     _ = i18n.translator(lang_of(request))
-    chosen, communities = await manage_data.pick_community(db_session, principal, community_id or None)
+    chosen, communities = await org.pick_workplace(db_session, actor=principal, community_id=community_id or None)
     return render(request, "activities/activity_form.html", principal, status_code=422 if error else 200,
                   title=_("New activity"), community=chosen, choices=communities, form=form, error=error,
                   activity=None, action="/manage/activities/new", **await choices(db_session, chosen.id, principal))

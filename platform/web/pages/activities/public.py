@@ -9,8 +9,9 @@ from litestar import Controller, Request, Response, get
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
-from servicebank.errors import NotFound
-from servicebank.web import public_data, recurrence
+from servicebank.org import service as org
+from servicebank.activities import browse
+from servicebank.web import recurrence
 from servicebank.web.render import render
 
 CALENDAR_WEEKS = 4
@@ -34,12 +35,10 @@ class PublicActivityPages(Controller):
     async def community(self, request: Request, community_id: int, db_session: AsyncSession,
                         optional_principal: Principal | None) -> Response:
         """The community's calendar of the coming weeks and how to join, open to everyone."""
-        community = await public_data.community(db_session, community_id)
-        if community is None:
-            raise NotFound("No such community.", code="community_not_found")
+        community = await org.get_community(db_session, community_id)
         until = dt.datetime.now(dt.UTC) + dt.timedelta(weeks=CALENDAR_WEEKS)
         timezone = request.app.state.settings.timezone
-        activities = await public_data.upcoming(db_session, community_id=community_id, limit=100, until=until)
+        activities = await browse.public_upcoming(db_session, community_id=community_id, limit=100, until=until)
         return render(request, "activities/public_community.html", optional_principal, title=community.name,
                       community=community, days=calendar(activities, timezone), weeks=CALENDAR_WEEKS,
-                      weekday_names=recurrence.WEEKDAY_NAMES, kinds=await public_data.kind_names(db_session))
+                      weekday_names=recurrence.WEEKDAY_NAMES, kinds=await browse.kind_names(db_session))

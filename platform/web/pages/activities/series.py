@@ -8,7 +8,6 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
@@ -18,8 +17,9 @@ from servicebank.activities.kinds import kinds_for
 from servicebank.activities.models import Activity, ActivitySeries
 from servicebank.activities.schemas import SeriesCreate
 from servicebank.errors import DomainError, InvalidInput
-from servicebank.volunteers import repository as volunteer_repo
-from servicebank.web import forms, friendly, i18n, manage_data, recurrence
+from servicebank.volunteers import teams as volunteer_teams
+from servicebank.org import service as org
+from servicebank.web import forms, friendly, i18n, recurrence
 from servicebank.web.guard import require_login
 from servicebank.web.render import lang_of, redirect, render
 
@@ -33,7 +33,7 @@ def _tz(request: Request) -> str:
 async def choices(session: AsyncSession, community_id: int, principal: Principal | None = None) -> dict[str, Any]:
     """What the activity fields offer: the kinds, the community's teams, skill suggestions. A team leader who
     does not manage the community may only post for the teams they lead, so only those are offered."""
-    teams = await volunteer_repo.teams_of_community(session, community_id)
+    teams = await volunteer_teams.teams_of_community(session, community_id)
     leader_only = principal is not None and not principal.manages(community_id)
     if leader_only:
         teams = [t for t in teams if principal.leads(t.id)]
@@ -86,9 +86,10 @@ class SeriesPages(Controller):
         """The community's repeating activities."""
         principal = require_login(optional_principal)
         _ = i18n.translator(lang_of(request))
-        chosen, choices_ = await manage_data.pick_community(db_session, principal, community)
-        rows = (await db_session.scalars(select(ActivitySeries).where(ActivitySeries.community_id == chosen.id)
-                                         .order_by(ActivitySeries.status, ActivitySeries.id.desc()))).all()
+        chosen, choices_ = await org.pick_workplace(db_session, actor=principal, community_id=community)
+        rows = sorted(await series_service.series_of_community(db_session, principal=principal,
+                                                               community_id=chosen.id),
+                      key=lambda s: (s.status, -s.id))
         items = [(s, _describe(request, s)) for s in rows]
         return render(request, "activities/series_list.html", principal, title=_("Repeating activities"), community=chosen,
                       choices=choices_, items=items)
@@ -98,7 +99,7 @@ class SeriesPages(Controller):
                          community: int | None = None) -> Response:
         """The form for a repeating activity."""
         principal = require_login(optional_principal)
-        chosen, _choices = await manage_data.pick_community(db_session, principal, community)
+        chosen, _choices = await org.pick_workplace(db_session, actor=principal, community_id=community)
         today = dt.datetime.now(dt.UTC).date().isoformat()
         form = {"freq": "weekly", "weekday": [], "interval": "1", "monthday": "1", "first_day": today,
                 "start_time": "09:00", "length_minutes": "120", "until": "", "publish": "1"}
@@ -180,7 +181,7 @@ def _describe(request: Request, series: ActivitySeries) -> str:
 async def _edit_page(request: Request, session: AsyncSession, principal: Principal, activity: Activity,
                      form: dict[str, Any], error: str | None) -> Response:
     _ = i18n.translator(lang_of(request))
-    community = await manage_data.community_by_id(session, activity.community_id)
+    community = await org.get_community(session, activity.community_id)
     return render(request, "activities/activity_form.html", principal, status_code=422 if error else 200,
                   title=_("Change the activity"), community=community, activity=activity, form=form, error=error,
                   action=f"/manage/activities/{activity.id}/edit", **await choices(session, activity.community_id, principal))
@@ -189,7 +190,7 @@ async def _edit_page(request: Request, session: AsyncSession, principal: Princip
 async def _series_form(request: Request, session: AsyncSession, principal: Principal, community_id: int,
                        form: dict[str, Any], error: str | None) -> Response:
     _ = i18n.translator(lang_of(request))
-    chosen, _choices = await manage_data.pick_community(session, principal, community_id or None)
+    chosen, _choices = await org.pick_workplace(session, actor=principal, community_id=community_id or None)
     return render(request, "activities/series_form.html", principal, status_code=422 if error else 200,
                   title=_("New repeating activity"), community=chosen, form=form, error=error,
                   weekdays=list(zip(recurrence.WEEKDAYS, recurrence.WEEKDAY_NAMES, strict=True)),
@@ -199,14 +200,12 @@ async def _series_form(request: Request, session: AsyncSession, principal: Princ
 async def _series_page(request: Request, session: AsyncSession, principal: Principal, series: ActivitySeries,
                        form: dict[str, Any] | None, error: str | None, done: str | None) -> Response:
     _ = i18n.translator(lang_of(request))
-    upcoming = (await session.scalars(
-        select(Activity).where(Activity.series_id == series.id, Activity.ends_at > dt.datetime.now(dt.UTC))
-        .order_by(Activity.starts_at).limit(UPCOMING_SHOWN))).all()
+    upcoming = await series_service.upcoming_dates(session, series_id=series.id, limit=UPCOMING_SHOWN)
     schedule = recurrence.read_rrule(series.rrule, first_start=series.first_starts_at,
                                      length_minutes=series.duration_minutes, timezone=series.timezone)
     if form is None:
         form = forms.prefill(series.template, timezone=series.timezone) | (schedule or {})
-    community = await manage_data.community_by_id(session, series.community_id)
+    community = await org.get_community(session, series.community_id)
     return render(request, "activities/series.html", principal, status_code=422 if error else 200,
                   title=str(series.template.get("title") or _("Repeating activity")), series=series,
                   community=community, upcoming=upcoming, describe=_describe(request, series), form=form,

@@ -9,31 +9,17 @@ from typing import Any
 from urllib.parse import urlencode
 
 from litestar import Controller, Request, Response, post
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
-from servicebank.activities.models import Signup, SignupStatus
-from servicebank.checkins import kiosk, review, tokens
-from servicebank.checkins.models import Attendance
+from servicebank.checkins import kiosk, records, review, tokens
 from servicebank.checkins.proxy_lookup import MAX_QUERY_LENGTH, find_for_proxy
 from servicebank.checkins.service import Scanner, check_in, check_out, scanner_for_card, scanner_for_volunteer
 from servicebank.errors import DomainError, InvalidInput
 from servicebank.events import utcnow
-from servicebank.volunteers.models import Volunteer
 from servicebank.web import friendly, i18n
 from servicebank.web.guard import require_login
 from servicebank.web.render import lang_of, redirect
-
-
-async def no_show_candidates(session: AsyncSession, *, activity_id: int) -> list[tuple[int, str, str]]:
-    """(volunteer id, name, number) of those confirmed who have no attendance record at all."""
-    recorded = select(Attendance.volunteer_id).where(Attendance.activity_id == activity_id)
-    rows = await session.execute(
-        select(Volunteer.id, Volunteer.real_name, Volunteer.number).join(Signup, Signup.volunteer_id == Volunteer.id)
-        .where(Signup.activity_id == activity_id, Signup.status == SignupStatus.CONFIRMED,
-               Volunteer.id.notin_(recorded)).order_by(Volunteer.real_name))
-    return [(int(i), str(n), str(num)) for i, n, num in rows.all()]
 
 
 def _back(activity_id: int, *, kiosk_page: bool, purpose: str, **query: object) -> str:
@@ -159,8 +145,7 @@ async def proxy_flash(session: AsyncSession, request: Request, *, activity_id: i
     outcome, att_id = request.query_params.get("proxy"), request.query_params.get("att", "")
     if outcome not in PROXY_FLASHES or not att_id.isdigit():
         return None
-    name = await session.scalar(select(Volunteer.real_name).join(Attendance, Attendance.volunteer_id == Volunteer.id)
-                                .where(Attendance.id == int(att_id), Attendance.activity_id == activity_id))
+    name = await records.attendee_name(session, activity_id=activity_id, attendance_id=int(att_id))
     return (_(PROXY_FLASHES[outcome], name=name), "ok") if name else None
 
 

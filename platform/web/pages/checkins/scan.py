@@ -14,7 +14,8 @@ from servicebank.checkins.service import Scanner, check_in, check_out
 from servicebank.errors import DomainError
 from servicebank.events import utcnow
 from servicebank.volunteers.models import Volunteer
-from servicebank.web import forms, friendly, i18n, public_data, scan_pass
+from servicebank.activities import browse
+from servicebank.web import forms, friendly, i18n, scan_pass
 from servicebank.web.guard import LoginRequired, on_login_required, require_login
 from servicebank.web.render import lang_of, render
 
@@ -83,7 +84,7 @@ class ScanPages(Controller):
                 latitude, longitude = _position(forms.values(await request.form()))
                 result = await check_in(db_session, settings=settings, token=token, scanner=scanner, now=now,
                                         scanned_at=scanned_at, latitude=latitude, longitude=longitude)
-            values["activity"] = await public_data.activity(db_session, result.attendance.activity_id)
+            values["activity"] = await browse.get_activity(db_session, result.attendance.activity_id)
             values["result"] = {"created": result.created, "message": _(result.message),
                                 "at": result.attendance.checked_out_at if purpose == tokens.CHECK_OUT
                                 else result.attendance.checked_in_at,
@@ -111,7 +112,7 @@ async def _scan_form(request: Request, token: str, db_session: AsyncSession, pri
             raise tokens.TokenError("invalid", code="qr_token_invalid")
         activity_id = tokens.verify_kiosk_token(token, secret_key=settings.signing_keys(), purpose=purpose,
                                                 rotation_seconds=settings.qr_rotation_seconds, now=at)
-        activity = await public_data.activity(db_session, activity_id)
+        activity = await browse.get_activity(db_session, activity_id)
         if principal.volunteer_id is None:
             raise DomainError("not a volunteer", code="volunteer_required", status_code=403)
     except DomainError as exc:

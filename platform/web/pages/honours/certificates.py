@@ -12,9 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from servicebank.accounts.principal import Principal
 from servicebank.errors import DomainError, InvalidInput
 from servicebank.honours import certificates
-from servicebank.volunteers import repository as volunteer_repo
+from servicebank.volunteers import service as volunteers
 from servicebank.volunteers.models import Volunteer
-from servicebank.web import forms, friendly, i18n, manage_data
+from servicebank.org import service as org
+from servicebank.web import forms, friendly, i18n
 from servicebank.web.guard import require_login
 from servicebank.web.render import lang_of, redirect, render
 
@@ -36,7 +37,7 @@ class CertificatePages(Controller):
                    done: str | None = None) -> Response:
         """Requests to decide, the issue form (after finding the volunteer) and every certificate issued."""
         principal = require_login(optional_principal)
-        chosen, choices = await manage_data.pick_community(db_session, principal, community)
+        chosen, choices = await org.pick_workplace(db_session, actor=principal, community_id=community)
         principal.require_manager(chosen.id)
         return await _page(request, db_session, principal, chosen, choices, q=q, volunteer_id=volunteer, form={},
                            error=None, done=done)
@@ -57,7 +58,7 @@ class CertificatePages(Controller):
                 timezone=request.app.state.settings.timezone)
         except DomainError as exc:
             await db_session.rollback()
-            chosen, choices = await manage_data.pick_community(db_session, principal, community_id)
+            chosen, choices = await org.pick_workplace(db_session, actor=principal, community_id=community_id)
             return await _page(request, db_session, principal, chosen, choices, q=None, volunteer_id=volunteer_id,
                                form=form, error=friendly.explain(exc, i18n.translator(lang_of(request))), done=None)
         return redirect(request, f"/manage/certificates?community={cert.community_id}&done=issued#cert-{cert.id}")
@@ -94,9 +95,9 @@ async def _page(request: Request, session: AsyncSession, principal: Principal, c
     _ = i18n.translator(lang_of(request))
     found: list[Volunteer] = []
     if q and q.strip():
-        found, _total = await volunteer_repo.page(session, volunteer_repo.volunteer_query(
-            community_id=community.id, search=q.strip()), limit=10, offset=0)
-    chosen = await session.get(Volunteer, volunteer_id) if volunteer_id else None
+        found, _total = await volunteers.list_volunteers(session, actor=principal, community_id=community.id,
+                                                         search=q.strip(), limit=10, offset=0)
+    chosen = await volunteers.get_volunteer(session, volunteer_id) if volunteer_id else None
     if chosen is not None and chosen.community_id != community.id:
         chosen = None
     rows = await certificates.list_certificates(session, principal=principal, community_id=community.id, status=None)

@@ -7,17 +7,17 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, Response, get, post
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
 from servicebank.honours import generation
 from servicebank.honours import service as honours
-from servicebank.honours.models import HonourEntry, HonourList, HonourObjection, ObjectionStatus, Section
+from servicebank.honours.models import HonourEntry, HonourList, ObjectionStatus, Section
 from servicebank.honours.ranking import Filter
 from servicebank.honours.views import entry_out
 from servicebank.errors import DomainError
-from servicebank.web import forms, friendly, i18n, manage_data
+from servicebank.org import service as org
+from servicebank.web import forms, friendly, i18n
 from servicebank.web.guard import require_login
 from servicebank.web.render import lang_of, local_time, redirect, render
 
@@ -60,7 +60,7 @@ async def _change(request: Request, db_session: AsyncSession, list_id: int, done
         if exc.code == "honour_list_not_found":
             raise
         await db_session.rollback()
-        community_id = await db_session.scalar(select(HonourList.scope_id).where(HonourList.id == list_id))
+        community_id = (await honours.get_list(db_session, list_id=list_id)).scope_id
         return redirect(request, f"/manage/honours?community={community_id}&error={exc.code}")
     return redirect(request, f"/manage/honours?community={honour_list.scope_id}&{done}={list_id}")
 
@@ -77,16 +77,12 @@ class HonourPages(Controller):
         with their entries, section by section, for review."""
         principal = require_login(optional_principal)
         _ = i18n.translator(lang_of(request))
-        chosen, choices = await manage_data.pick_community(db_session, principal, community)
+        chosen, choices = await org.pick_workplace(db_session, actor=principal, community_id=community)
         principal.require_manager(chosen.id)
-        rows = list((await db_session.scalars(
-            select(HonourList).where(HonourList.scope_kind == "community", HonourList.scope_id == chosen.id)
-            .order_by(HonourList.month.desc(), HonourList.id.desc()).limit(24))).all())
+        rows = await honours.lists_for_scope(db_session, principal=principal, scope_kind="community",
+                                             scope_id=chosen.id, limit=24)
         drafts = {x.id: sections(await honours.entries(db_session, list_id=x.id)) for x in rows if x.status == "draft"}
-        open_counts = dict((await db_session.execute(
-            select(HonourObjection.list_id, func.count()).where(
-                HonourObjection.list_id.in_([x.id for x in rows] or [0]),
-                HonourObjection.status == ObjectionStatus.OPEN).group_by(HonourObjection.list_id))).all())
+        open_counts = await honours.open_objection_counts(db_session, list_ids=[x.id for x in rows])
         upheld = await honours.upheld_versions(db_session, [x.id for x in rows])
         problem = friendly.MESSAGES.get(error or "")
         return render(request, "honours/manage_honours.html", principal, title=_("Honour lists"), community=chosen,

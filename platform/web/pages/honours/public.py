@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from litestar import Controller, Request, Response, get, post
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
 from servicebank.clientip import client_ip
-from servicebank.errors import DomainError, NotFound
+from servicebank.errors import DomainError
 from servicebank.honours import certificates
 from servicebank.honours import service as honours
-from servicebank.honours.models import HonourList
 from servicebank.honours.views import public_list
-from servicebank.web import friendly, i18n, public_data
+from servicebank.org import service as org
+from servicebank.web import friendly, i18n
 from servicebank.web.render import lang_of, redirect, render
 
 
@@ -35,9 +34,7 @@ class PublicHonourPages(Controller):
         """A resident's objection during the notice period (no login needed)."""
         _ = i18n.translator(lang_of(request))
         form = await request.form()
-        honour_list = await db_session.get(HonourList, list_id)
-        if honour_list is None:
-            raise NotFound("No such honour list.", code="honour_list_not_found")
+        honour_list = await honours.get_list(db_session, list_id=list_id)
         community_id = honour_list.scope_id  # read now: the rollback below expires the row
         # The same key as the API's, so one limit counts the objections of an address by either path.
         client = honours.client_key(request.app.state.settings.secret_key, client_ip(request))
@@ -72,12 +69,8 @@ async def _honours(request: Request, db_session: AsyncSession, principal: Princi
                    list_id: int | None, *, flash: str | None = None, error: str | None = None,
                    status_code: int = 200) -> Response:
     _ = i18n.translator(lang_of(request))
-    community = await public_data.community(db_session, community_id)
-    if community is None:
-        raise NotFound("No such community.", code="community_not_found")
-    lists = list((await db_session.scalars(
-        select(HonourList).where(HonourList.scope_kind == "community", HonourList.scope_id == community_id,
-                                 HonourList.status != "draft").order_by(HonourList.month.desc()))).all())
+    community = await org.get_community(db_session, community_id)
+    lists = await honours.published_lists(db_session, community_id=community_id)
     chosen = next((x for x in lists if x.id == list_id), lists[0] if lists else None)
     shown = await public_list(db_session, list_id=chosen.id) if chosen else None
     return render(request, "honours/honours.html", principal, status_code=status_code,

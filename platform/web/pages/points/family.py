@@ -19,7 +19,7 @@ from servicebank.errors import DomainError
 from servicebank.points import family
 from servicebank.points.models import FamilyLinkStatus, FamilyRelation
 from servicebank.points.schemas import FamilyLinkOut, FamilyLinkRequestIn
-from servicebank.volunteers.repository import get_volunteer
+from servicebank.volunteers.service import get_volunteer
 from servicebank.web import forms, friendly, i18n
 from servicebank.web.guard import require_login
 from servicebank.web.render import lang_of, redirect, render

@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
 from servicebank.points.service import leaderboard_view
-from servicebank.web import i18n, public_data
+from servicebank.org import service as org
+from servicebank.web import i18n
 from servicebank.web.render import lang_of, render
 
 PERIODS = ("month", "year", "all")
@@ -39,5 +40,5 @@ class LeaderboardPages(Controller):
         board = await leaderboard_view(db_session, scope=scope, period=_period(request, period), by=by, limit=50,
                                        volunteer_id=viewer, viewer_volunteer_id=viewer)
         return render(request, "points/leaderboard.html", optional_principal, title=_("Leaderboard"), board=board,
-                      communities=await public_data.communities(db_session), community=community, period=period,
+                      communities=await org.all_communities(db_session), community=community, period=period,
                       by=by)

@@ -8,8 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from servicebank.accounts.principal import Principal
 from servicebank.clientip import client_ip
 from servicebank.errors import DomainError, InvalidInput
-from servicebank.stores import receipts, repository, till
-from servicebank.stores.access import get_store, require_till
+from servicebank.stores import receipts, till
+from servicebank.stores.access import get_store, require_till, till_stores
 from servicebank.stores.schemas import LineIn
 from servicebank.volunteers import card_pin
 from servicebank.web import friendly, i18n
@@ -29,7 +29,7 @@ class TillPages(Controller):
         """The stores the clerk works at (straight to the till when there is one)."""
         principal = require_login(optional_principal)
         _ = i18n.translator(lang_of(request))
-        stores = await repository.stores_by_ids(db_session, sorted(principal.clerk_store_ids))
+        stores = await till_stores(db_session, principal)
         if len(stores) == 1:
             return redirect(request, f"/till/{stores[0].id}")
         return render(request, "stores/till_stores.html", principal, title=_("Store till"), stores=stores)

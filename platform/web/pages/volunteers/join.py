@@ -8,13 +8,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
 from servicebank.clientip import client_ip
-from servicebank.errors import DomainError, NotFound
+from servicebank.errors import DomainError
 from servicebank.ratelimit import limiter_for
 from servicebank.volunteers import registration
 from servicebank.volunteers.identity import vault
 from servicebank.volunteers.routes import REGISTRATIONS_PER_HOUR
 from servicebank.volunteers.schemas import SelfRegistration
-from servicebank.web import forms, friendly, i18n, public_data
+from servicebank.org import service as org
+from servicebank.web import forms, friendly, i18n
 from servicebank.web.render import lang_of, render
 
 
@@ -54,9 +55,7 @@ class JoinPages(Controller):
 async def _page(request: Request, db_session: AsyncSession, principal: Principal | None, community_id: int, *,
                 form: dict, error: DomainError | None, done: bool) -> Response:
     _ = i18n.translator(lang_of(request))
-    community = await public_data.community(db_session, community_id)
-    if community is None:
-        raise NotFound("No such community.", code="community_not_found")
+    community = await org.get_community(db_session, community_id)
     return render(request, "volunteers/join.html", principal, status_code=error.status_code if error else 200,
                   title=_("Register as a volunteer"), community=community, form=form, done=done,
                   error=_explain(error, _), submitted=_(registration.SUBMITTED))

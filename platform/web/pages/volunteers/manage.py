@@ -10,21 +10,21 @@ from typing_extensions import Annotated
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.params import QueryParameter
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
 from servicebank.checkins import kiosk
-from servicebank.checkins import repository as checkin_repo
+from servicebank.checkins import records
 from servicebank.errors import DomainError, InvalidInput
-from servicebank.org.models import Grid
 from servicebank.points.service import account_view
-from servicebank.volunteers import card_pin, repository, service
+from servicebank.volunteers import card_pin, service, teams
 from servicebank.volunteers.identity import ID_TYPES, vault
 from servicebank.volunteers.models import VolunteerStatus
 from servicebank.volunteers.schemas import VolunteerCreate, VolunteerPatch
-from servicebank.web import forms, friendly, i18n, manage_data, volunteer_data
+from servicebank.org import service as org
+from servicebank.web import forms, friendly, i18n
 from servicebank.web.pages.volunteers import claims as pages_claims
+from servicebank.web.pages.volunteers import sections
 from servicebank.web.guard import require_login
 from servicebank.web.render import lang_of, redirect, render
 
@@ -37,11 +37,6 @@ TEXT_FIELDS = ("real_name", "phone", "gender", "party_class", "political_status"
 def number(text: str | None) -> int | None:
     """A filter's whole number; empty or anything else means no filter."""
     return int(text) if text and text.strip().isdigit() else None
-
-
-async def _grids(session: AsyncSession, community_id: int) -> list[Grid]:
-    return list((await session.scalars(select(Grid).where(Grid.community_id == community_id)
-                                       .order_by(Grid.name))).all())
 
 
 def _details(form: dict[str, Any]) -> dict[str, Any]:
@@ -82,24 +77,23 @@ class ManageVolunteerPages(Controller):
         teams' members)."""
         principal = require_login(optional_principal)
         _ = i18n.translator(lang_of(request))
-        chosen, choices = await manage_data.pick_community(db_session, principal, community)
-        only_teams = None if principal.manages(chosen.id) else frozenset(principal.led_team_ids)
+        chosen, choices = await org.pick_workplace(db_session, actor=principal, community_id=community)
         # An empty select sends "team=": read the filters as text so that means "any".
         team, grid, page = number(team_text), number(grid_text), max(number(page_text) or 1, 1)
-        query = repository.volunteer_query(
-            community_id=chosen.id, status=status if status in STATUSES else None, search=(q or "").strip() or None,
-            team_id=team, grid_id=grid, skill=(skill or "").strip() or None, only_team_ids=only_teams,
-            dialect=db_session.bind.dialect.name)
-        rows, total = await repository.page(db_session, query, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-        _pending_rows, pending = await repository.page(db_session, repository.volunteer_query(
-            community_id=chosen.id, status=VolunteerStatus.PENDING, only_team_ids=only_teams), limit=1, offset=0)
+        # Which volunteers the caller may see is the domain's rule (volunteers/access.py), as for the API.
+        rows, total = await service.list_volunteers(
+            db_session, actor=principal, community_id=chosen.id, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE,
+            status=status if status in STATUSES else None, search=(q or "").strip() or None, team_id=team,
+            grid_id=grid, skill=(skill or "").strip() or None)
+        _pending_rows, pending = await service.list_volunteers(
+            db_session, actor=principal, community_id=chosen.id, limit=1, offset=0, status=VolunteerStatus.PENDING)
         filters = {"community": chosen.id, "q": q or "", "status": status or "", "team": team or "",
                    "grid": grid or "", "skill": skill or ""}
         return render(request, "volunteers/volunteers.html", principal, title=_("Volunteers"), community=chosen,
                       choices=choices, rows=rows, total=total, page=page, pages=max((total - 1) // PAGE_SIZE + 1, 1),
                       filters=filters, statuses=STATUSES, pending=pending,
-                      teams=await repository.teams_of_community(db_session, chosen.id),
-                      grids=await _grids(db_session, chosen.id), may_manage=principal.manages(chosen.id),
+                      teams=await teams.teams_of_community(db_session, chosen.id),
+                      grids=await org.grids_by_name(db_session, community_id=chosen.id), may_manage=principal.manages(chosen.id),
                       flash=_(DONE[done]) if done in DONE else None,
                       **await pages_claims.claims_section(db_session, principal, chosen.id))
 
@@ -108,7 +102,7 @@ class ManageVolunteerPages(Controller):
                   community: int | None = None) -> Response:
         """The form to register a volunteer."""
         principal = require_login(optional_principal)
-        chosen, _choices = await manage_data.pick_community(db_session, principal, community)
+        chosen, _choices = await org.pick_workplace(db_session, actor=principal, community_id=community)
         principal.require_manager(chosen.id)
         return await _form(request, db_session, principal, chosen.id, None, {"public_consent": "1"}, None)
 
@@ -138,15 +132,15 @@ class ManageVolunteerPages(Controller):
         _ = i18n.translator(lang_of(request))
         volunteer = await service.volunteer_for(db_session, actor=principal, volunteer_id=volunteer_id)
         principal.require_staff(volunteer.community_id)
-        team_ids = set((await repository.team_ids_of(db_session, [volunteer.id])).get(volunteer.id, []))
-        teams = [t for t in await repository.teams_of_community(db_session, volunteer.community_id) if t.id in team_ids]
-        grid = await db_session.get(Grid, volunteer.grid_id) if volunteer.grid_id else None
+        team_ids = set((await service.team_ids_of(db_session, [volunteer.id])).get(volunteer.id, []))
+        its_teams = [t for t in await teams.teams_of_community(db_session, volunteer.community_id) if t.id in team_ids]
+        grid = await org.get_grid(db_session, volunteer.grid_id) if volunteer.grid_id else None
         return render(request, "volunteers/volunteer.html", principal, title=volunteer.real_name, volunteer=volunteer,
-                      teams=teams, grid=grid, may_manage=principal.manages(volunteer.community_id),
+                      teams=its_teams, grid=grid, may_manage=principal.manages(volunteer.community_id),
                       may_hold_card=principal.speaks_for(community_id=volunteer.community_id, team_ids=team_ids),
-                      has_account=bool(await repository.volunteers_with_accounts(db_session, [volunteer.id])),
+                      has_account=bool(await service.with_logins(db_session, [volunteer.id])),
                       account=await account_view(db_session, principal=principal, volunteer_id=volunteer.id, recent=10),
-                      attendance=await checkin_repo.volunteer_history(db_session, volunteer_id=volunteer.id, limit=20),
+                      attendance=await records.service_record(db_session, volunteer_id=volunteer.id, limit=20),
                       flash=_(DONE[done]) if done in DONE else None)
 
     @get("/{volunteer_id:int}/edit")
@@ -198,7 +192,7 @@ class ManageVolunteerPages(Controller):
         card = await kiosk.get_card(db_session, settings=request.app.state.settings, volunteer_id=volunteer_id,
                                     principal=principal)
         return render(request, "volunteers/card.html", principal, title=_("QR card of %(name)s", name=card.volunteer_name),
-                      card=card, qr=volunteer_data.qr_data_uri(card.token))
+                      card=card, qr=sections.qr_data_uri(card.token))
 
     @post("/{volunteer_id:int}/card/reissue")
     async def reissue(self, request: Request, volunteer_id: int, db_session: AsyncSession,
@@ -236,9 +230,10 @@ def _explain(request: Request, exc: Exception) -> str:
 async def _form(request: Request, session: AsyncSession, principal: Principal, community_id: int, volunteer: Any,
                 form: dict[str, Any], error: str | None) -> Response:
     _ = i18n.translator(lang_of(request))
-    chosen, _choices = await manage_data.pick_community(session, principal, community_id or None)
+    chosen, _choices = await org.pick_workplace(session, actor=principal, community_id=community_id or None)
     principal.require_manager(chosen.id)
     return render(request, "volunteers/volunteer_form.html", principal, status_code=422 if error else 200,
                   title=_("Change the details") if volunteer else _("Register a volunteer"), community=chosen,
                   volunteer=volunteer, form=form, error=error, id_types=ID_TYPES,
-                  teams=await repository.teams_of_community(session, chosen.id), grids=await _grids(session, chosen.id))
+                  teams=await teams.teams_of_community(session, chosen.id),
+                  grids=await org.grids_by_name(session, community_id=chosen.id))

@@ -18,9 +18,11 @@ from servicebank.honours import certificates
 from servicebank.points import family
 from servicebank.points.service import account_view, leaderboard_view
 from servicebank.stores import short_codes
-from servicebank.web import charts, forms, friendly, i18n, public_data, volunteer_data
+from servicebank.activities import browse
+from servicebank.web import charts, forms, friendly, i18n
 from servicebank.web.pages.points import family as pages_family
 from servicebank.web.pages.points import gifts as pages_gifts
+from servicebank.web.pages.volunteers import sections
 from servicebank.web.guard import require_login
 from servicebank.volunteers import card_pin
 from servicebank.web.render import lang_of, redirect, render
@@ -45,13 +47,13 @@ class VolunteerPages(Controller):
                                        period="all", by="hours", limit=1, volunteer_id=volunteer_id,
                                        viewer_volunteer_id=volunteer_id)
         today = dt.datetime.now(ZoneInfo(request.app.state.settings.timezone)).date()
-        months = await volunteer_data.month_hours(db_session, volunteer_id=volunteer_id, today=today)
-        signup_rows = await volunteer_data.my_signups(db_session, principal=principal, volunteer_id=volunteer_id)
+        months = await sections.month_hours(db_session, volunteer_id=volunteer_id, today=today)
+        signup_rows = await sections.my_signups(db_session, principal=principal)
         links = await family.my_links(db_session, principal=principal)  # read once: family and gift sections
         return render(request, "volunteers/me.html", principal, title=_("My page"), account=account,
                       rank=board.me.rank if board.me else None,
-                      signup_groups=await volunteer_data.group_by_series(db_session, signup_rows, _=_),
-                      attendance=await volunteer_data.my_attendance(db_session, volunteer_id=volunteer_id),
+                      signup_groups=await sections.group_by_series(db_session, signup_rows, _=_),
+                      attendance=await sections.my_attendance(db_session, volunteer_id=volunteer_id),
                       now=dt.datetime.now(dt.UTC), chart=charts.bar_chart(months, label=_("Hours per month")),
                       flash=_(_FLASHES[done]) if done in _FLASHES else None,
                       card_pin_set=await card_pin.has_pin(db_session, volunteer_id),
@@ -68,10 +70,9 @@ class VolunteerPages(Controller):
         _ = i18n.translator(lang_of(request))
         principal.require_volunteer()
         items, _total = await list_activities(db_session, principal=principal, joinable=True, limit=50)
-        mine = await volunteer_data.my_signups(db_session, principal=principal,
-                                               volunteer_id=principal.volunteer_id or 0)
+        mine = await sections.my_signups(db_session, principal=principal)
         return render(request, "activities/activities.html", principal, title=_("Activities"), items=items, mine=mine,
-                      kinds=await public_data.kind_names(db_session), error=None)
+                      kinds=await browse.kind_names(db_session), error=None)
 
     @post("/activities/{activity_id:int}/signup")
     async def sign_up(self, request: Request, activity_id: int, db_session: AsyncSession,
@@ -94,7 +95,7 @@ class VolunteerPages(Controller):
         card = await kiosk.get_card(db_session, settings=request.app.state.settings,
                                     volunteer_id=principal.require_volunteer(), principal=principal)
         return render(request, "volunteers/card.html", principal, title=_("My QR card"), card=card,
-                      qr=volunteer_data.qr_data_uri(card.token))
+                      qr=sections.qr_data_uri(card.token))
 
     @get("/me/code")
     async def redemption_code(self, request: Request, db_session: AsyncSession,
@@ -105,7 +106,7 @@ class VolunteerPages(Controller):
         issued = await short_codes.issue(db_session, settings=request.app.state.settings,
                                          volunteer_id=principal.require_active_volunteer(), now=utcnow())
         return render(request, "stores/code.html", principal, title=_("My redemption code"), code=issued.display,
-                      expires_at=issued.expires_at, qr=volunteer_data.qr_data_uri(issued.code))
+                      expires_at=issued.expires_at, qr=sections.qr_data_uri(issued.code))
 
     @post("/me/card-pin")
     async def set_card_pin(self, request: Request, db_session: AsyncSession,

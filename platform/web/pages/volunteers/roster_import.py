@@ -16,7 +16,8 @@ from servicebank.spreadsheets import XLSX_MEDIA_TYPE, append_row, append_rows, c
 from servicebank.volunteers.identity import vault
 from servicebank.volunteers.importer import import_roster
 from servicebank.volunteers.roster import read_roster_off_loop
-from servicebank.web import friendly, i18n, manage_data
+from servicebank.org import service as org
+from servicebank.web import friendly, i18n
 from servicebank.web.guard import require_login
 from servicebank.web.i18n import N_
 from servicebank.web.render import finish, lang_of, render
@@ -73,7 +74,7 @@ class ImportPages(Controller):
         """The upload form with the template downloads."""
         principal = require_login(optional_principal)
         _ = i18n.translator(lang_of(request))
-        chosen, choices = await manage_data.pick_community(db_session, principal, community)
+        chosen, choices = await org.pick_workplace(db_session, actor=principal, community_id=community)
         principal.require_manager(chosen.id)
         return render(request, "volunteers/import.html", principal, title=_("Import a roster"), community=chosen,
                       choices=choices, report=None, error=None, carry=None, filename="", field_names=FIELD_NAMES,
@@ -86,7 +87,7 @@ class ImportPages(Controller):
         _ = i18n.translator(lang_of(request))
         form = await request.form()
         community_id = int(str(form.get("community_id") or 0))
-        chosen, choices = await manage_data.pick_community(db_session, principal, community_id)
+        chosen, choices = await org.pick_workplace(db_session, actor=principal, community_id=community_id)
         principal.require_manager(chosen.id)
         dry_run = form.get("mode") != "import"
         report, error, carry, filename = None, None, None, ""
@@ -101,7 +102,7 @@ class ImportPages(Controller):
         except DomainError as exc:
             await db_session.rollback()
             error = friendly.explain(exc, _)
-            chosen, choices = await manage_data.pick_community(db_session, principal, community_id)
+            chosen, choices = await org.pick_workplace(db_session, actor=principal, community_id=community_id)
         return render(request, "volunteers/import.html", principal, status_code=422 if error else 200,
                       title=_("Import a roster"), community=chosen, choices=choices, report=report, error=error,
                       carry=carry, filename=filename, field_names=FIELD_NAMES, explain=_row_message)

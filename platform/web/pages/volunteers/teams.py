@@ -8,9 +8,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
 from servicebank.errors import DomainError, NotFound
-from servicebank.volunteers import repository, teams
+from servicebank.volunteers import service, teams
 from servicebank.volunteers.schemas import TeamCreate, TeamPatch
-from servicebank.web import forms, friendly, i18n, manage_data
+from servicebank.org import service as org
+from servicebank.web import forms, friendly, i18n
 from servicebank.web.guard import require_login
 from servicebank.web.render import lang_of, redirect, render
 
@@ -24,7 +25,7 @@ class TeamPages(Controller):
                     community: int | None = None) -> Response:
         """The community's teams with their sizes and leaders; organisers create new ones here."""
         principal = require_login(optional_principal)
-        chosen, choices = await manage_data.pick_community(db_session, principal, community)
+        chosen, choices = await org.pick_workplace(db_session, actor=principal, community_id=community)
         return await _list(request, db_session, principal, chosen.id, choices, {}, None)
 
     @post("/")
@@ -39,7 +40,7 @@ class TeamPages(Controller):
                 description=forms.text(form, "description") or None))
         except DomainError as exc:
             await db_session.rollback()
-            chosen, choices = await manage_data.pick_community(db_session, principal, community_id)
+            chosen, choices = await org.pick_workplace(db_session, actor=principal, community_id=community_id)
             return await _list(request, db_session, principal, chosen.id, choices, form,
                                friendly.explain(exc, i18n.translator(lang_of(request))))
         return redirect(request, f"/manage/teams/{team.id}?done=created")
@@ -52,11 +53,11 @@ class TeamPages(Controller):
         principal = require_login(optional_principal)
         _ = i18n.translator(lang_of(request))
         team = await teams.team_for(db_session, actor=principal, team_id=team_id, lead=True)
-        grants = await repository.leader_grants(db_session, [team.id])
+        grants = await teams.leaders_of(db_session, [team.id])
         leader_users = {user.volunteer_id: user.id for _grant, user in grants}
         problem = friendly.MESSAGES.get(error or "")
         return render(request, "volunteers/team.html", principal, title=team.name, team=team,
-                      members=await repository.team_members(db_session, team.id), leader_users=leader_users,
+                      members=await teams.members_of(db_session, team.id), leader_users=leader_users,
                       may_manage=principal.manages(team.community_id), kinds=teams.BUILT_IN_KINDS,
                       error=_(problem) if problem else None, flash=_(DONE[done]) if done in DONE else None)
 
@@ -78,7 +79,7 @@ class TeamPages(Controller):
         principal = require_login(optional_principal)
         form = forms.values(await request.form())
         team = await teams.team_for(db_session, actor=principal, team_id=team_id, manage=True)
-        found = await _find(db_session, team.community_id, forms.text(form, "who"))
+        found = await _find(db_session, principal, team.community_id, forms.text(form, "who"))
         make_leader = forms.text(form, "leader") == "1"
         if found is None:
             return redirect(request, f"/manage/teams/{team_id}?error=volunteer_not_found")
@@ -129,12 +130,12 @@ async def _act(request: Request, session: AsyncSession, team_id: int, done: str,
     return redirect(request, f"/manage/teams/{team_id}?done={done}")
 
 
-async def _find(session: AsyncSession, community_id: int, who: str) -> int | None:
+async def _find(session: AsyncSession, principal: Principal, community_id: int, who: str) -> int | None:
     """The volunteer of the community with exactly this number or phone."""
     if not who:
         return None
-    rows, _total = await repository.page(session, repository.volunteer_query(community_id=community_id, search=who),
-                                         limit=20, offset=0)
+    rows, _total = await service.list_volunteers(session, actor=principal, community_id=community_id, search=who,
+                                                 limit=20, offset=0)
     exact = [v.id for v in rows if who in (v.number, v.phone)]
     return exact[0] if len(exact) == 1 else None
 
@@ -142,12 +143,12 @@ async def _find(session: AsyncSession, community_id: int, who: str) -> int | Non
 async def _list(request: Request, session: AsyncSession, principal: Principal, community_id: int, choices: list,
                 form: dict, error: str | None) -> Response:
     _ = i18n.translator(lang_of(request))
-    rows = await repository.teams_of_community(session, community_id)
-    counts = await repository.member_counts(session, [t.id for t in rows])
+    rows = await teams.teams_of_community(session, community_id)
+    counts = await teams.member_counts(session, [t.id for t in rows])
     leaders: dict[int, list[str]] = {}
-    for grant, user in await repository.leader_grants(session, [t.id for t in rows]):
+    for grant, user in await teams.leaders_of(session, [t.id for t in rows]):
         leaders.setdefault(grant.team_id or 0, []).append(user.display_name)
-    community = await manage_data.community_by_id(session, community_id)
+    community = await org.get_community(session, community_id)
     return render(request, "volunteers/teams.html", principal, status_code=422 if error else 200, title=_("Teams"),
                   community=community, choices=choices, rows=rows, counts=counts, leaders=leaders, form=form,
                   error=error, kinds=teams.BUILT_IN_KINDS, may_manage=principal.manages(community_id))
