@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
 from servicebank.audit import service as audit
-from servicebank.errors import Forbidden
 from servicebank.org import service as org
 from servicebank.web import audit_text, i18n
 from servicebank.web.guard import require_login
@@ -54,9 +53,6 @@ class AuditPages(Controller):
         """Entries of one community (organisers) or everywhere the caller manages, newest first."""
         principal = require_login(optional_principal)
         _ = i18n.translator(lang_of(request))
-        choices = [c for c in await org.workplaces(db_session, actor=principal) if principal.manages(c.id)]
-        if not choices:
-            raise Forbidden("Only organisers and administrators can read the audit log.", code="organiser_required")
         community, page = number(community_text), max(number(page_text) or 1, 1)
         tz = request.app.state.settings.timezone
         until_day = _day(until, tz)
@@ -66,6 +62,7 @@ class AuditPages(Controller):
             action=(action or "").strip() or None, entity_type=(entity_type or "").strip() or None,
             entity_id=(entity_id or "").strip() or None, since=_day(since, tz),
             until=until_day + dt.timedelta(days=1) if until_day else None)
+        choices = [c for c in await org.workplaces(db_session, actor=principal) if principal.manages(c.id)]
         names = {c.id: c.name for c in choices}
         filters = {"community": community or "", "action": action or "", "entity_type": entity_type or "",
                    "entity_id": entity_id or "", "since": since or "", "until": until or ""}
