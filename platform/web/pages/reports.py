@@ -16,7 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from servicebank.accounts.principal import Principal
 from servicebank.errors import DomainError, Forbidden
 from servicebank.reports import export, service
-from servicebank.org import service as org
 from servicebank.web import charts, friendly, i18n
 from servicebank.web.guard import require_login
 from servicebank.web.render import lang_of, render
@@ -34,14 +33,6 @@ def period_of(kind: str, *, month: str, quarter: str, year: str, today: dt.date)
     return month.strip() or f"{today.year}-{today.month:02d}"
 
 
-async def scopes(session: AsyncSession, principal: Principal) -> list[tuple[str, str]]:
-    """(scope, name) the caller may report on: their communities, then the streets they administer."""
-    out = [(f"community:{c.id}", c.name) for c in await org.workplaces(session, actor=principal)
-           if principal.manages(c.id)]
-    out += [(f"street:{s.id}", s.name) for s in await org.supervised_streets(session, actor=principal)]
-    return out
-
-
 class ReportPages(Controller):
     path = "/manage/reports"
     include_in_schema = False
@@ -53,7 +44,7 @@ class ReportPages(Controller):
         """The 台账 of the chosen scope and period (this month of the first community by default)."""
         principal = require_login(optional_principal)
         _ = i18n.translator(lang_of(request))
-        choices = await scopes(db_session, principal)
+        choices = await service.report_scopes(db_session, principal=principal)
         if not choices:
             raise Forbidden("Only organisers and administrators can read reports.", code="organiser_required")
         chosen = scope_text if scope_text in {s for s, _n in choices} else choices[0][0]

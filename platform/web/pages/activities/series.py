@@ -91,8 +91,8 @@ class SeriesPages(Controller):
                                                                community_id=chosen.id),
                       key=lambda s: (s.status, -s.id))
         items = [(s, _describe(request, s)) for s in rows]
-        return render(request, "activities/series_list.html", principal, title=_("Repeating activities"), community=chosen,
-                      choices=choices_, items=items)
+        return render(request, "activities/series_list.html", principal, title=_("Repeating activities"),
+                      community=chosen, choices=choices_, items=items)
 
     @get("/series/new")
     async def new_series(self, request: Request, db_session: AsyncSession, optional_principal: Principal | None,

@@ -93,7 +93,8 @@ class ManageVolunteerPages(Controller):
                       choices=choices, rows=rows, total=total, page=page, pages=max((total - 1) // PAGE_SIZE + 1, 1),
                       filters=filters, statuses=STATUSES, pending=pending,
                       teams=await teams.teams_of_community(db_session, chosen.id),
-                      grids=await org.grids_by_name(db_session, community_id=chosen.id), may_manage=principal.manages(chosen.id),
+                      grids=await org.grids_by_name(db_session, community_id=chosen.id),
+                      may_manage=principal.manages(chosen.id),
                       flash=_(DONE[done]) if done in DONE else None,
                       **await pages_claims.claims_section(db_session, principal, chosen.id))
 
@@ -191,8 +192,9 @@ class ManageVolunteerPages(Controller):
         _ = i18n.translator(lang_of(request))
         card = await kiosk.get_card(db_session, settings=request.app.state.settings, volunteer_id=volunteer_id,
                                     principal=principal)
-        return render(request, "volunteers/card.html", principal, title=_("QR card of %(name)s", name=card.volunteer_name),
-                      card=card, qr=sections.qr_data_uri(card.token))
+        return render(request, "volunteers/card.html", principal,
+                      title=_("QR card of %(name)s", name=card.volunteer_name), card=card,
+                      qr=sections.qr_data_uri(card.token))
 
     @post("/{volunteer_id:int}/card/reissue")
     async def reissue(self, request: Request, volunteer_id: int, db_session: AsyncSession,
