@@ -7,7 +7,8 @@ from litestar.response import File
 from litestar.static_files import create_static_files_router
 
 from servicebank.web.pages import accounts, audit, reports
-from servicebank.web.pages.activities import lead, manage, public, series
+from servicebank.web.pages.activities import lead, public, series
+from servicebank.web.pages.activities import manage as manage_activities
 from servicebank.web.pages.checkins import attendance, scan
 from servicebank.web.pages.honours import certificates, public as public_honours
 from servicebank.web.pages.honours import manage as manage_honours
@@ -18,10 +19,11 @@ from servicebank.web.pages.volunteers import manage as manage_volunteers
 from servicebank.web.guard import EXCEPTION_HANDLERS, check_csrf
 from servicebank.web.render import STATIC_DIR
 
-# One list per domain, as the pages are laid out (web/pages/<domain>).
+# A line per domain, as the pages are laid out (web/pages/<domain>): accounts, activities, checkins, volunteers,
+# points, stores, honours, reports and audit.
 PAGE_CONTROLLERS = [
     accounts.AccountPages,
-    manage.ManagePages, series.SeriesPages, lead.LeaderPages, public.PublicActivityPages,
+    manage_activities.ManagePages, series.SeriesPages, lead.LeaderPages, public.PublicActivityPages,
     scan.ScanPages, attendance.AttendancePages,
     me.VolunteerPages, manage_volunteers.ManageVolunteerPages, teams.TeamPages, roster_import.ImportPages,
     claims.ClaimPages, join.JoinPages,
