@@ -123,3 +123,46 @@ async def staff_signups(session: AsyncSession, *, principal: Principal, activity
     people = {v.id: v for v in (await session.scalars(
         select(Volunteer).where(Volunteer.id.in_([s.volunteer_id for s in rows])))).all()} if rows else {}
     return [signup_out(s, people.get(s.volunteer_id)) for s in rows]
+
+
+PUBLIC_STATUSES = (ActivityStatus.PUBLISHED, ActivityStatus.IN_PROGRESS)
+# Left out of the dashboard's count by kind: never held.
+NOT_HELD = (ActivityStatus.DRAFT, ActivityStatus.CANCELLED)
+
+
+async def get_activity(session: AsyncSession, activity_id: int) -> Activity | None:
+    """The activity, for a page that names it (the scan page: the code already proved the activity)."""
+    return await repo.get_activity(session, activity_id)
+
+
+async def public_upcoming(session: AsyncSession, *, community_id: int, limit: int = 30,
+                          until: dt.datetime | None = None) -> list[Activity]:
+    """Published activities of the community that have not ended (and start before `until`), soonest first,
+    open to everyone: team-only activities are not public."""
+    return await repo.public_upcoming(session, community_id=community_id, statuses=PUBLIC_STATUSES,
+                                      now=dt.datetime.now(dt.UTC), until=until, limit=limit)
+
+
+async def kind_names(session: AsyncSession) -> dict[str, str]:
+    """Kind code -> name, for showing an activity's kind."""
+    return await repo.kind_names(session)
+
+
+async def activities_by_kind(session: AsyncSession, *, community_id: int, since: dt.datetime) -> list[tuple[str, int]]:
+    """How many activities of each kind started since `since` (drafts and cancelled ones left out)."""
+    return await repo.count_by_kind(session, community_id=community_id, since=since, leave_out=NOT_HELD)
+
+
+async def community_activities(session: AsyncSession, *, community_id: int, since: dt.datetime,
+                               limit: int = 50) -> list[Activity]:
+    """The community's activities that end after `since` (drafts included), soonest first; for its staff."""
+    return await repo.ending_after(session, community_id=community_id, since=since, limit=limit)
+
+
+async def my_activities(session: AsyncSession, *, principal: Principal, since: dt.datetime | None,
+                        limit: int) -> list[tuple[Signup, ActivityOut]]:
+    """The caller's own sign-ups (any status) with their activities as the caller sees them, soonest first."""
+    volunteer_id = principal.require_volunteer()
+    rows = await repo.my_signups(session, volunteer_id=volunteer_id, since=since, limit=limit)
+    outs = await present(session, principal, [a for _, a in rows])
+    return [(signup, out) for (signup, _), out in zip(rows, outs, strict=True)]

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from servicebank.activities.models import Activity, ActivitySeries, ActivityProposal, Signup, SignupStatus
+from servicebank.activities.models import Activity, ActivityKind, ActivitySeries, ActivityProposal, Signup, SignupStatus
 
 
 async def get_activity(session: AsyncSession, activity_id: int) -> Activity | None:
@@ -127,3 +127,51 @@ async def my_signups(session: AsyncSession, *, volunteer_id: int, since: dt.date
         query = query.where(Activity.ends_at >= since)
     rows = await session.execute(query.order_by(Activity.starts_at, Activity.id).limit(limit))
     return [(s, a) for s, a in rows.all()]
+
+
+async def public_upcoming(session: AsyncSession, *, community_id: int, statuses: Sequence[str], now: dt.datetime,
+                          until: dt.datetime | None, limit: int) -> list[Activity]:
+    """Activities of the community in these statuses that have not ended (and start before `until`), soonest
+    first, team-only ones left out. team_ids is JSON, so it is filtered here, not in SQL (hence 3 × limit read)."""
+    query = (select(Activity).where(Activity.community_id == community_id, Activity.status.in_(statuses),
+                                    Activity.ends_at > now)
+             .order_by(Activity.starts_at).limit(limit * 3))
+    if until is not None:
+        query = query.where(Activity.starts_at < until)
+    return [a for a in (await session.scalars(query)).all() if not a.team_ids][:limit]
+
+
+async def kind_names(session: AsyncSession) -> dict[str, str]:
+    """Kind code -> name (a community's own kind names share the built-in codes' space)."""
+    rows = (await session.execute(select(ActivityKind.code, ActivityKind.name))).all()
+    return {code: name for code, name in rows}
+
+
+async def count_by_kind(session: AsyncSession, *, community_id: int, since: dt.datetime,
+                        leave_out: Sequence[str]) -> list[tuple[str, int]]:
+    """How many of the community's activities of each kind started since `since`, most first."""
+    rows = await session.execute(
+        select(Activity.kind, func.count()).where(
+            Activity.community_id == community_id, Activity.starts_at >= since, Activity.status.notin_(leave_out))
+        .group_by(Activity.kind).order_by(func.count().desc()))
+    return [(kind, int(n)) for kind, n in rows.all()]
+
+
+async def ending_after(session: AsyncSession, *, community_id: int, since: dt.datetime, limit: int) -> list[Activity]:
+    """The community's activities (any status) that end after `since`, soonest first."""
+    query = (select(Activity).where(Activity.community_id == community_id, Activity.ends_at >= since)
+             .order_by(Activity.starts_at).limit(limit))
+    return list((await session.scalars(query)).all())
+
+
+async def series_of_community(session: AsyncSession, community_id: int) -> list[ActivitySeries]:
+    """The community's repeating activities, oldest first."""
+    return list((await session.scalars(select(ActivitySeries).where(ActivitySeries.community_id == community_id)
+                                       .order_by(ActivitySeries.id))).all())
+
+
+async def upcoming_of_series(session: AsyncSession, *, series_id: int, now: dt.datetime, limit: int) -> list[Activity]:
+    """The series' dates that have not ended, soonest first."""
+    return list((await session.scalars(
+        select(Activity).where(Activity.series_id == series_id, Activity.ends_at > now)
+        .order_by(Activity.starts_at).limit(limit))).all())

@@ -163,6 +163,18 @@ async def schedules_of(session: AsyncSession, *, activities: list[Any]) -> dict[
     return {s.id: s for s in await repo.series_by_ids(session, ids)}
 
 
+async def series_of_community(session: AsyncSession, *, principal: Principal,
+                              community_id: int) -> list[ActivitySeries]:
+    """The community's repeating activities, oldest first; for its staff."""
+    principal.require_staff(community_id)
+    return await repo.series_of_community(session, community_id)
+
+
+async def upcoming_dates(session: AsyncSession, *, series_id: int, limit: int) -> list[Activity]:
+    """The series' dates that have not ended, soonest first (the caller may see the series)."""
+    return await repo.upcoming_of_series(session, series_id=series_id, now=utcnow(), limit=limit)
+
+
 async def future_occurrences(session: AsyncSession, series_id: int, *, now: dt.datetime,
                              attached_only: bool) -> list[Activity]:
     """Occurrences not yet started and still open to change, soonest first."""

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from litestar import Controller, get, patch, post
 from litestar.datastructures import State
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
 from servicebank.activities import series as series_service
 from servicebank.activities.browse import present
-from servicebank.activities.models import Activity, ActivitySeries
+from servicebank.activities.models import ActivitySeries
 from servicebank.activities.schemas import CancelIn, SeriesCreate, SeriesOut, SeriesPatch
 
 UPCOMING_SHOWN = 20
@@ -20,9 +17,7 @@ UPCOMING_SHOWN = 20
 
 async def series_out(session: AsyncSession, principal: Principal, series: ActivitySeries) -> SeriesOut:
     """The series with its next occurrences."""
-    upcoming = (await session.scalars(
-        select(Activity).where(Activity.series_id == series.id, Activity.ends_at > dt.datetime.now(dt.UTC))
-        .order_by(Activity.starts_at).limit(UPCOMING_SHOWN))).all()
+    upcoming = await series_service.upcoming_dates(session, series_id=series.id, limit=UPCOMING_SHOWN)
     return SeriesOut(id=series.id, community_id=series.community_id, rrule=series.rrule,
                      first_starts_at=series.first_starts_at, duration_minutes=series.duration_minutes,
                      timezone=series.timezone, status=series.status, publish_occurrences=series.publish_occurrences,
@@ -47,9 +42,7 @@ class SeriesController(Controller):
     @get("/")
     async def list_series(self, community_id: int, db_session: AsyncSession, principal: Principal) -> list[SeriesOut]:
         """Staff: the community's series."""
-        principal.require_staff(community_id)
-        rows = (await db_session.scalars(select(ActivitySeries).where(ActivitySeries.community_id == community_id)
-                                         .order_by(ActivitySeries.id))).all()
+        rows = await series_service.series_of_community(db_session, principal=principal, community_id=community_id)
         return [await series_out(db_session, principal, s) for s in rows]
 
     @get("/{series_id:int}")

@@ -9,10 +9,9 @@ from litestar import Controller, delete, get, post
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
-from servicebank.activities import repository as repo
 from servicebank.activities import signups
 from servicebank.activities.access import require_poster, require_viewer
-from servicebank.activities.browse import present, signup_out, staff_signups
+from servicebank.activities.browse import my_activities, signup_out, staff_signups
 from servicebank.activities.schemas import MyActivityOut, SignupOut
 from servicebank.activities.service import require_activity
 from servicebank.errors import NotFound
@@ -79,8 +78,6 @@ class MyActivitiesController(Controller):
     async def mine(self, db_session: AsyncSession, principal: Principal, include_past: bool = False,
                    limit: int = 100) -> list[MyActivityOut]:
         """The caller's signups (any status) with their activities, soonest first; upcoming only by default."""
-        volunteer_id = principal.require_volunteer()
         since = None if include_past else dt.datetime.now(dt.UTC)
-        rows = await repo.my_signups(db_session, volunteer_id=volunteer_id, since=since, limit=max(1, min(limit, 500)))
-        outs = await present(db_session, principal, [a for _, a in rows])
-        return [MyActivityOut(signup=signup_out(s), activity=o) for (s, _), o in zip(rows, outs, strict=True)]
+        rows = await my_activities(db_session, principal=principal, since=since, limit=max(1, min(limit, 500)))
+        return [MyActivityOut(signup=signup_out(s), activity=o) for s, o in rows]

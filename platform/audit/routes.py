@@ -10,9 +10,8 @@ from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
-from servicebank.audit import repository
+from servicebank.audit import service
 from servicebank.audit.schemas import AuditEntryOut, AuditPage
-from servicebank.errors import Forbidden
 
 
 def _aware(value: dt.datetime | None) -> dt.datetime | None:
@@ -42,18 +41,10 @@ class AuditController(Controller):
         """Who changed what, when, with the record before and after; newest first. Organisers see their
         community, street admins the street's communities, platform admins everything (also platform-level
         entries). Secrets (password hashes, encrypted ID numbers) are never in the log."""
-        if community_id is not None:
-            principal.require_manager(community_id)
-            scope: frozenset[int] | None = frozenset({community_id})
-        else:
-            scope = principal.managed_community_ids
-            if scope is not None and not scope:
-                raise Forbidden("Only organisers and administrators can read the audit log.",
-                                code="organiser_required")
-        query = repository.entries_query(community_ids=scope, action=action, entity_type=entity_type,
-                                         entity_id=entity_id, actor_user_id=actor_user_id, since=_aware(since),
-                                         until=_aware(until))
-        rows, total = await repository.page(db_session, query, limit=limit, offset=offset)
+        rows, total = await service.entries_page(
+            db_session, principal=principal, community_id=community_id, limit=limit, offset=offset, action=action,
+            entity_type=entity_type, entity_id=entity_id, actor_user_id=actor_user_id, since=_aware(since),
+            until=_aware(until))
         return AuditPage(items=[AuditEntryOut(
             id=e.id, at=e.at, actor_user_id=e.actor_user_id, actor_name=e.actor_name, community_id=e.community_id,
             action=e.action, entity_type=e.entity_type, entity_id=e.entity_id, before=e.before, after=e.after,

@@ -1,4 +1,4 @@
-"""Write audit entries next to the change they describe (same transaction)."""
+"""Write audit entries next to the change they describe (same transaction); read them by who may."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
+from servicebank.audit import access, repository
 from servicebank.audit.models import AuditEntry
 
 # Never copied into the audit log.
@@ -53,3 +54,10 @@ async def record_audit(session: AsyncSession, *, actor: Principal | None, action
     session.add(entry)
     await session.flush()
     return entry
+
+
+async def entries_page(session: AsyncSession, *, principal: Principal, community_id: int | None = None,
+                       limit: int, offset: int, **filters: Any) -> tuple[list[AuditEntry], int]:
+    """A page of the entries the caller may read (audit/access.py), newest first, with how many match."""
+    query = access.readable_statement(principal, community_id=community_id, **filters)
+    return await repository.page(session, query, limit=limit, offset=offset)

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.dependencies import provide_principal, token_from_request
 from servicebank.accounts.principal import Principal
-from servicebank.checkins import kiosk, review, tokens
+from servicebank.checkins import kiosk, records, review, tokens
 from servicebank.checkins import repository as repo
 from servicebank.checkins.rules import aware
 from servicebank.checkins.schemas import (
@@ -148,8 +148,7 @@ class ActivityAttendanceController(Controller):
     async def list_attendance(self, activity_id: int, db_session: AsyncSession, principal: Principal,
                               status: str | None = None) -> list[AttendanceOut]:
         """Every attendance of the activity with the volunteer's name (staff of the community)."""
-        await kiosk.staff_activity(db_session, activity_id=activity_id, principal=principal)
-        rows = await repo.list_for_activity(db_session, activity_id=activity_id, status=status)
+        rows = await records.of_activity(db_session, principal=principal, activity_id=activity_id, status=status)
         return [attendance_out(att, volunteer_name=name, volunteer_number=number) for att, name, number in rows]
 
     @post("/attendance/approve", status_code=200)
@@ -200,7 +199,7 @@ class AttendanceController(Controller):
                    limit: int = Parameter(default=50, ge=1, le=500)) -> list[AttendanceOut]:
         """The caller's own attendance records, newest first."""
         volunteer_id = principal.require_volunteer()
-        rows = await repo.volunteer_history(db_session, volunteer_id=volunteer_id, limit=limit)
+        rows = await records.service_record(db_session, volunteer_id=volunteer_id, limit=limit)
         return [attendance_out(att, activity_title=title) for att, title in rows]
 
     @get("/{attendance_id:int}")

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from servicebank.accounts.principal import Principal
 from servicebank.audit.service import record_audit
 from servicebank.errors import Conflict, InvalidInput, NotFound, TooManyRequests
+from servicebank.honours import repository
 from servicebank.honours.generation import regenerate_entries, require_month_over
 from servicebank.honours.models import (
     HonourEntry, HonourList, HonourObjection, ListStatus, ObjectionStatus, Scope,
@@ -84,15 +85,22 @@ async def entries(session: AsyncSession, *, list_id: int) -> list[HonourEntry]:
 
 
 async def lists_for_scope(session: AsyncSession, *, principal: Principal, scope_kind: str, scope_id: int,
-                          ) -> list[HonourList]:
-    """A scope's lists, newest month first."""
+                          limit: int | None = None) -> list[HonourList]:
+    """A scope's lists, newest month first (its managers only)."""
     if scope_kind not in Scope.ALL:
         raise InvalidInput("The scope is community or street.", code="invalid_scope")
     require_scope_manager(principal, scope_kind, scope_id, await street_of_scope(session, scope_kind, scope_id))
-    rows = await session.scalars(select(HonourList).where(HonourList.scope_kind == scope_kind,
-                                                          HonourList.scope_id == scope_id)
-                                 .order_by(HonourList.month.desc()))
-    return list(rows.all())
+    return await repository.lists_of_scope(session, scope_kind=scope_kind, scope_id=scope_id, limit=limit)
+
+
+async def published_lists(session: AsyncSession, *, community_id: int) -> list[HonourList]:
+    """The community's lists past their draft, newest month first: open to everyone."""
+    return await repository.lists_of_scope(session, scope_kind=Scope.COMMUNITY, scope_id=community_id, drafts=False)
+
+
+async def open_objection_counts(session: AsyncSession, *, list_ids: list[int]) -> dict[int, int]:
+    """list id -> objections nobody answered yet, for lists the caller already may see."""
+    return await repository.open_objection_counts(session, list_ids)
 
 
 async def publish(session: AsyncSession, *, principal: Principal, list_id: int, notice_days: int = MIN_NOTICE_DAYS,

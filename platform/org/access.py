@@ -29,3 +29,10 @@ def visible_community_ids(principal: Principal) -> frozenset[int] | None:
     if principal.volunteer_community_id is not None:
         ids.add(principal.volunteer_community_id)
     return frozenset(ids)
+
+
+def workplace_ids(principal: Principal) -> frozenset[int] | None:
+    """Communities whose staff pages the caller may open: those they manage or lead a team in (None: all)."""
+    if principal.managed_community_ids is None:
+        return None
+    return frozenset(set(principal.managed_community_ids) | set(principal.led_team_community_ids))

@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from servicebank.accounts.principal import Principal
 from servicebank.audit.service import record_audit, snapshot
 from servicebank.errors import Conflict, Forbidden, InvalidInput, NotFound
-from servicebank.org.access import supervises, visible_community_ids
+from servicebank.org import repository
+from servicebank.org.access import supervises, visible_community_ids, workplace_ids
 from servicebank.org.models import Community, District, Grid, Street
 from servicebank.org.schemas import CommunityIn, CommunityPatch
 
@@ -150,3 +151,47 @@ async def public_communities(session: AsyncSession) -> list[tuple[Community, str
         .outerjoin(Street, Street.id == Community.street_id).order_by(District.name, Community.name)
     )
     return [(c, d, s) for c, d, s in rows]
+
+
+async def all_communities(session: AsyncSession) -> list[Community]:
+    """Every community, by name (open to everyone: the landing page and the leaderboard's picker)."""
+    return await repository.communities_by_name(session)
+
+
+async def get_community(session: AsyncSession, community_id: int) -> Community:
+    """The community; 404 `community_not_found` when there is none (the caller decides who may see it)."""
+    community = await repository.get_community(session, community_id)
+    if community is None:
+        raise NotFound("No such community.", code="community_not_found")
+    return community
+
+
+async def workplaces(session: AsyncSession, *, actor: Principal) -> list[Community]:
+    """The communities whose staff pages the caller may open (managed or with a team they lead), by name."""
+    return await repository.communities_by_name(session, workplace_ids(actor))
+
+
+async def pick_workplace(session: AsyncSession, *, actor: Principal,
+                         community_id: int | None) -> tuple[Community, list[Community]]:
+    """The community asked for (or the first one the caller works in), with the caller's list to switch."""
+    choices = await workplaces(session, actor=actor)
+    if not choices:
+        # A clerk or a volunteer who opens /manage: say whose pages these are (the error page links their own).
+        raise Forbidden("This part is for community staff.", code="community_staff_only")
+    chosen = next((c for c in choices if c.id == community_id), choices[0])
+    actor.require_staff(chosen.id)
+    return chosen, choices
+
+
+async def supervised_streets(session: AsyncSession, *, actor: Principal) -> list[Street]:
+    """The streets the caller administers (every one for platform admins), by name."""
+    return await repository.streets_by_name(session, None if actor.is_platform_admin else actor.street_ids or [])
+
+
+async def grids_by_name(session: AsyncSession, *, community_id: int) -> list[Grid]:
+    """The community's grids by name, as forms offer them (the caller has checked access)."""
+    return await repository.grids_by_name(session, community_id)
+
+
+async def get_grid(session: AsyncSession, grid_id: int) -> Grid | None:
+    return await repository.get_grid(session, grid_id)

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.activities.models import Activity
 from servicebank.checkins.models import Attendance
-from servicebank.points.models import AttendancePosting, ServiceCredit
+from servicebank.points.models import AttendancePosting, PeriodTotal, ServiceCredit
 
 
 @dataclass(frozen=True)
@@ -55,3 +55,10 @@ async def counted(session: AsyncSession, *, attendance_ids: Sequence[int]) -> di
         select(AttendancePosting.attendance_id, AttendancePosting.minutes, AttendancePosting.points)
         .where(AttendancePosting.attendance_id.in_(list(attendance_ids))))
     return {int(a): Counted(minutes=int(m), points=int(p)) for a, m, p in rows.all()}
+
+
+async def minutes_by_period(session: AsyncSession, *, volunteer_id: int, periods: Sequence[str]) -> dict[str, int]:
+    """period ("2026-11") -> minutes the volunteer's account counts for it; periods without service are absent."""
+    rows = await session.execute(select(PeriodTotal.period, PeriodTotal.minutes).where(
+        PeriodTotal.volunteer_id == volunteer_id, PeriodTotal.period.in_(list(periods))))
+    return {str(period): int(minutes) for period, minutes in rows.all()}

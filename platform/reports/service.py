@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
 from servicebank.errors import InvalidInput, NotFound
+from servicebank.org import service as org
 from servicebank.org.access import supervises
 from servicebank.reports import repository as repo
 from servicebank.reports import taizhang as tz
@@ -41,6 +42,15 @@ async def resolve_scope(session: AsyncSession, scope: str, principal: Principal 
         elif not supervises(principal, scope_id):
             raise _not_found()
     return kind, scope_id, name, communities
+
+
+async def report_scopes(session: AsyncSession, *, principal: Principal) -> list[tuple[str, str]]:
+    """(scope, name) the caller may report on, as `resolve_scope` allows: the communities they manage, then the
+    streets they administer."""
+    out = [(f"community:{c.id}", c.name) for c in await org.workplaces(session, actor=principal)
+           if principal.manages(c.id)]
+    out += [(f"street:{s.id}", s.name) for s in await org.supervised_streets(session, actor=principal)]
+    return out
 
 
 async def taizhang(session: AsyncSession, *, principal: Principal | None, scope: str, period: str,

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from servicebank.accounts.principal import Principal
 from servicebank.errors import Forbidden, NotFound
 from servicebank.org.access import guard
+from servicebank.stores import repository
 from servicebank.stores.models import Store
 
 
@@ -44,3 +45,8 @@ def require_viewer(principal: Principal, store: Store) -> None:
     if works_till(principal, store) or principal.belongs_to(store.community_id):
         return
     raise NotFound("No such store.", code="store_not_found")
+
+
+async def till_stores(session: AsyncSession, principal: Principal) -> list[Store]:
+    """The stores whose till the caller works as a clerk."""
+    return await repository.stores_by_ids(session, sorted(principal.clerk_store_ids))

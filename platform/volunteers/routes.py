@@ -16,7 +16,7 @@ from servicebank.errors import InvalidInput
 from servicebank.org.access import guard
 from servicebank.clientip import client_ip
 from servicebank.ratelimit import limiter_for
-from servicebank.volunteers import card_pin_routes, registration, repository, service
+from servicebank.volunteers import card_pin_routes, registration, service
 from servicebank.volunteers.claim_routes import LoginClaimController
 from servicebank.volunteers.identity import vault
 from servicebank.volunteers.importer import import_roster
@@ -31,8 +31,8 @@ from servicebank.volunteers.team_routes import TeamController
 
 async def volunteer_views(session: AsyncSession, volunteers: list[Volunteer]) -> list[VolunteerOut]:
     ids = [v.id for v in volunteers]
-    teams = await repository.team_ids_of(session, ids)
-    accounts = await repository.volunteers_with_accounts(session, ids)
+    teams = await service.team_ids_of(session, ids)
+    accounts = await service.with_logins(session, ids)
     return [VolunteerOut(
         id=v.id, community_id=v.community_id, grid_id=v.grid_id, number=v.number, real_name=v.real_name,
         phone=v.phone, id_type=v.id_type, id_number_masked=v.id_number_masked, gender=v.gender,
@@ -78,16 +78,9 @@ class VolunteerController(Controller):
     ) -> VolunteerPage:
         """Volunteers of a community, filtered and paginated. Organisers see all; team leaders see the members
         of their teams; others get 403 (same community) or 404."""
-        only_teams = None
-        if not principal.manages(community_id):
-            led = frozenset(t for t in principal.led_team_ids)
-            if community_id not in principal.led_team_community_ids:
-                guard(principal.require_manager, community_id, code="community_not_found", what="community")
-            only_teams = led
-        query = repository.volunteer_query(community_id=community_id, status=status, search=q, team_id=team_id,
-                                           grid_id=grid_id, skill=skill, paid_service=paid_service,
-                                           only_team_ids=only_teams, dialect=db_session.bind.dialect.name)
-        rows, total = await repository.page(db_session, query, limit=limit, offset=offset)
+        rows, total = await service.list_volunteers(
+            db_session, actor=principal, community_id=community_id, limit=limit, offset=offset, status=status,
+            search=q, team_id=team_id, grid_id=grid_id, skill=skill, paid_service=paid_service)
         return VolunteerPage(items=await volunteer_views(db_session, rows), total=total, limit=limit, offset=offset)
 
     @post("/", status_code=201)

@@ -6,6 +6,7 @@ Self-registration is in registration.py.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import msgspec
 from sqlalchemy import select
@@ -21,6 +22,7 @@ from servicebank.events import record_event
 from servicebank.org.access import guard
 from servicebank.org.models import Community, Grid
 from servicebank.volunteers import fields, repository
+from servicebank.volunteers.access import readable_statement, volunteer_for
 from servicebank.volunteers.identity import RESIDENT_ID, ID_TYPES, IdentityVault, validate_id_number
 from servicebank.volunteers.models import Team, TeamMember, Volunteer, VolunteerStatus
 from servicebank.volunteers.numbers import NUMBER_SHAPE, allocate_numbers
@@ -158,24 +160,6 @@ async def set_teams(session: AsyncSession, *, volunteer: Volunteer, team_ids: li
     await session.flush()
 
 
-async def volunteer_for(session: AsyncSession, *, actor: Principal, volunteer_id: int,
-                        manage: bool = False) -> Volunteer:
-    """The volunteer if the caller may see it (manage=True: may change it); 404 for outsiders."""
-    volunteer = await repository.get_volunteer(session, volunteer_id)
-    if volunteer is None:
-        raise NotFound(f"There is no volunteer {volunteer_id}.", code="volunteer_not_found")
-    if actor.manages(volunteer.community_id):
-        return volunteer
-    if not manage:
-        if actor.volunteer_id == volunteer.id:
-            return volunteer
-        teams = set((await repository.team_ids_of(session, [volunteer.id])).get(volunteer.id, []))
-        if teams & actor.led_team_ids:
-            return volunteer
-    guard(actor.require_manager, volunteer.community_id, code="volunteer_not_found", what="volunteer")
-    raise NotFound(f"There is no volunteer {volunteer_id}.", code="volunteer_not_found")  # pragma: no cover
-
-
 async def update_volunteer(session: AsyncSession, *, actor: Principal, vault: IdentityVault, volunteer_id: int,
                            data: VolunteerPatch) -> Volunteer:
     """Change a volunteer's details; the ID number is re-validated and re-encrypted when given."""
@@ -247,3 +231,25 @@ async def change_status(session: AsyncSession, *, actor: Principal, volunteer_id
     if event_type:
         await record_event(session, event_type, {"volunteer_id": volunteer.id, "community_id": volunteer.community_id})
     return volunteer
+
+
+async def list_volunteers(session: AsyncSession, *, actor: Principal, community_id: int, limit: int, offset: int,
+                          **filters: Any) -> tuple[list[Volunteer], int]:
+    """A page of the community's volunteers the caller may read (volunteers/access.py), with how many match."""
+    query = readable_statement(actor, community_id=community_id, dialect=session.bind.dialect.name, **filters)
+    return await repository.page(session, query, limit=limit, offset=offset)
+
+
+async def get_volunteer(session: AsyncSession, volunteer_id: int) -> Volunteer | None:
+    """The volunteer, whoever asks: for the caller's own record or one whose community the caller checked."""
+    return await repository.get_volunteer(session, volunteer_id)
+
+
+async def team_ids_of(session: AsyncSession, volunteer_ids: list[int]) -> dict[int, list[int]]:
+    """volunteer id -> the ids of the teams they belong to."""
+    return await repository.team_ids_of(session, volunteer_ids)
+
+
+async def with_logins(session: AsyncSession, volunteer_ids: list[int]) -> set[int]:
+    """Which of these volunteers have a login."""
+    return await repository.volunteers_with_accounts(session, volunteer_ids)

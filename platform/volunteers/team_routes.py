@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
 from servicebank.org.access import guard
-from servicebank.volunteers import repository, teams
+from servicebank.volunteers import teams
 from servicebank.volunteers.models import Team
 from servicebank.volunteers.schemas import (
     LeaderAssign, LeaderOut, MembersChange, TeamCreate, TeamMemberOut, TeamOut, TeamPatch,
@@ -20,9 +20,9 @@ from servicebank.volunteers.schemas import (
 
 async def team_views(session: AsyncSession, rows: list[Team]) -> list[TeamOut]:
     ids = [t.id for t in rows]
-    counts = await repository.member_counts(session, ids)
+    counts = await teams.member_counts(session, ids)
     leaders: dict[int, list[int]] = {}
-    for grant, user in await repository.leader_grants(session, ids):
+    for grant, user in await teams.leaders_of(session, ids):
         leaders.setdefault(grant.team_id, []).append(user.id)  # type: ignore[arg-type]
     return [TeamOut(id=t.id, community_id=t.community_id, name=t.name, kind=t.kind, description=t.description,
                     member_count=counts.get(t.id, 0), leader_user_ids=leaders.get(t.id, []), created_at=t.created_at)
@@ -47,7 +47,7 @@ class TeamController(Controller):
                          community_id: Annotated[int, Parameter(description="The community")]) -> list[TeamOut]:
         """The community's teams, with member counts and leaders. Anyone linked to the community."""
         guard(principal.require_member, community_id, code="community_not_found", what="community")
-        return await team_views(db_session, await repository.teams_of_community(db_session, community_id))
+        return await team_views(db_session, await teams.teams_of_community(db_session, community_id))
 
     @post("/", status_code=201)
     async def create(self, db_session: AsyncSession, principal: Principal,
@@ -71,10 +71,10 @@ class TeamController(Controller):
     async def members(self, db_session: AsyncSession, principal: Principal, team_id: int) -> list[TeamMemberOut]:
         """The team's members. Organisers and the team's leaders."""
         team = await teams.team_for(db_session, actor=principal, team_id=team_id, lead=True)
-        leader_volunteers = {user.volunteer_id for _, user in await repository.leader_grants(db_session, [team.id])}
+        leader_volunteers = {user.volunteer_id for _, user in await teams.leaders_of(db_session, [team.id])}
         return [TeamMemberOut(volunteer_id=v.id, number=v.number, real_name=v.real_name, phone=v.phone,
                               status=v.status, is_leader=v.id in leader_volunteers, joined_at=m.joined_at)
-                for m, v in await repository.team_members(db_session, team.id)]
+                for m, v in await teams.members_of(db_session, team.id)]
 
     @post("/{team_id:int}/members", status_code=200)
     async def add_members(self, db_session: AsyncSession, principal: Principal, team_id: int,
@@ -95,7 +95,7 @@ class TeamController(Controller):
         """The team's leaders. Anyone linked to the community."""
         team = await teams.team_for(db_session, actor=principal, team_id=team_id)
         return [LeaderOut(user_id=u.id, display_name=u.display_name, volunteer_id=u.volunteer_id)
-                for _, u in await repository.leader_grants(db_session, [team.id])]
+                for _, u in await teams.leaders_of(db_session, [team.id])]
 
     @post("/{team_id:int}/leaders", status_code=201)
     async def assign_leader(self, db_session: AsyncSession, principal: Principal, team_id: int,

@@ -156,3 +156,23 @@ async def remove_leader(session: AsyncSession, *, actor: Principal, team_id: int
         raise NotFound("That user does not lead this team.", code="leader_not_found")
     await record_audit(session, actor=actor, action="team.leader_remove", entity_type="team", entity_id=team.id,
                        community_id=team.community_id, before={"user_id": user_id})
+
+
+async def teams_of_community(session: AsyncSession, community_id: int) -> list[Team]:
+    """The community's teams (the caller has checked they may see the community)."""
+    return await repository.teams_of_community(session, community_id)
+
+
+async def member_counts(session: AsyncSession, team_ids: list[int]) -> dict[int, int]:
+    """team id -> how many members."""
+    return await repository.member_counts(session, team_ids)
+
+
+async def leaders_of(session: AsyncSession, team_ids: list[int]) -> list[tuple[RoleGrant, User]]:
+    """The leader grants of these teams with the leaders' logins."""
+    return await repository.leader_grants(session, team_ids)
+
+
+async def members_of(session: AsyncSession, team_id: int) -> list[tuple[TeamMember, Volunteer]]:
+    """The team's memberships with the volunteers (the caller has passed `team_for`)."""
+    return await repository.team_members(session, team_id)

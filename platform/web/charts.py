@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from markupsafe import Markup, escape
 
 WIDTH = 360
@@ -44,3 +46,13 @@ def share_chart(points: list[tuple[str, int]], *, label: str) -> Markup:
         parts.append(f'<text x="{104 + width}" y="{y + 18}" font-size="13">{value}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def last_months(today: dt.date, count: int) -> list[str]:
+    """The labels ("2026-11") of the last `count` months, oldest first."""
+    labels = []
+    year, month = today.year, today.month
+    for _ in range(count):
+        labels.append(f"{year:04d}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return labels[::-1]

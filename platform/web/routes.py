@@ -6,20 +6,32 @@ from litestar import Router, get
 from litestar.response import File
 from litestar.static_files import create_static_files_router
 
-from servicebank.web import pages_claims, pages_gifts, pages_join, pages_my_stores, pages_store_desk
-from servicebank.web import (pages_attendance, pages_audit, pages_certificates, pages_core, pages_family,
-                             pages_honours, pages_import, pages_lead, pages_manage, pages_public, pages_reports,
-                             pages_series, pages_teams, pages_till, pages_volunteer, pages_volunteers)
+from servicebank.web.pages import accounts, audit, reports
+from servicebank.web.pages.activities import lead, public, series
+from servicebank.web.pages.activities import manage as manage_activities
+from servicebank.web.pages.checkins import attendance, scan
+from servicebank.web.pages.honours import certificates, public as public_honours
+from servicebank.web.pages.honours import manage as manage_honours
+from servicebank.web.pages.points import family, gifts, leaderboard
+from servicebank.web.pages.stores import desk, my_stores, till
+from servicebank.web.pages.volunteers import claims, join, me, roster_import, teams
+from servicebank.web.pages.volunteers import manage as manage_volunteers
 from servicebank.web.guard import EXCEPTION_HANDLERS, check_csrf
 from servicebank.web.render import STATIC_DIR
 
-PAGE_CONTROLLERS = [pages_core.CorePages, pages_volunteer.VolunteerPages, pages_family.FamilyPages,
-                    pages_manage.ManagePages, pages_lead.LeaderPages,
-                    pages_series.SeriesPages, pages_attendance.AttendancePages, pages_volunteers.ManageVolunteerPages,
-                    pages_teams.TeamPages, pages_import.ImportPages, pages_reports.ReportPages,
-                    pages_certificates.CertificatePages, pages_audit.AuditPages, pages_honours.HonourPages,
-                    pages_till.TillPages, pages_store_desk.StoreDeskPages, pages_public.PublicPages,
-                    pages_claims.ClaimPages, pages_gifts.GiftPages, pages_my_stores.MyStorePages, pages_join.JoinPages]
+# A line per domain, as the pages are laid out (web/pages/<domain>): accounts, activities, checkins, volunteers,
+# points, stores, honours, reports and audit.
+PAGE_CONTROLLERS = [
+    accounts.AccountPages,
+    manage_activities.ManagePages, series.SeriesPages, lead.LeaderPages, public.PublicActivityPages,
+    scan.ScanPages, attendance.AttendancePages,
+    me.VolunteerPages, manage_volunteers.ManageVolunteerPages, teams.TeamPages, roster_import.ImportPages,
+    claims.ClaimPages, join.JoinPages,
+    family.FamilyPages, gifts.GiftPages, leaderboard.LeaderboardPages,
+    till.TillPages, desk.StoreDeskPages, my_stores.MyStorePages,
+    manage_honours.HonourPages, certificates.CertificatePages, public_honours.PublicHonourPages,
+    reports.ReportPages, audit.AuditPages,
+]
 
 pages = Router(path="/", route_handlers=PAGE_CONTROLLERS, before_request=check_csrf,
                exception_handlers=EXCEPTION_HANDLERS, include_in_schema=False)

@@ -14,7 +14,7 @@ from servicebank.points.community_totals import rebuild_community_totals
 from servicebank.points.models import CommunityPeriodTotal, PeriodTotal
 from servicebank.points.verify import verify
 from servicebank.volunteers.models import Volunteer
-from servicebank.web import manage_data
+from servicebank.web.pages.activities import manage as dashboard_page
 from tests.factories import make_org, make_volunteer
 from tests.points.helpers import attend, decide, make_activity, settle
 
@@ -110,7 +110,7 @@ async def test_dashboard_figures_are_the_months_sums(db: Database, session) -> N
                  service_date=dt.date(2026, 10, 5))
     await settle(db)
     async with db.session_scope() as s:
-        minutes, active, chart = await manage_data.dashboard_figures(
+        minutes, active, chart = await dashboard_page.dashboard_figures(
             s, community_id=org.community.id, months=["2026-09", "2026-10", "2026-11"])
     assert (minutes, active) == (60, 1)
     assert chart == [("09", 0.0), ("10", 2.5), ("11", 1.0)]

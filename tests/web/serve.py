@@ -319,7 +319,7 @@ def install_clock(clock_file: str) -> None:
     so a test can let the kiosk code rotate without waiting for it."""
     import datetime as dt
 
-    from servicebank.web import pages_core
+    from servicebank.web.pages.checkins import scan
 
     def shifted_now() -> dt.datetime:
         try:
@@ -329,7 +329,7 @@ def install_clock(clock_file: str) -> None:
             offset = 0
         return dt.datetime.now(dt.UTC) + dt.timedelta(seconds=offset)
 
-    pages_core.utcnow = shifted_now
+    scan.utcnow = shifted_now
 
 
 async def refusal_world(session, community, team_id: int) -> dict[str, object]:  # noqa: ANN001

@@ -16,7 +16,7 @@ CALL = re.compile(r"""\bN?_\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')""")
 def used_messages() -> set[str]:
     """Every literal msgid in the web package's templates and modules, plus the friendly messages."""
     found: set[str] = set(friendly.MESSAGES.values()) | set(i18n.DYNAMIC)
-    for path in [*WEB.glob("templates/*.html"), *WEB.glob("*.py")]:
+    for path in [*WEB.glob("templates/**/*.html"), *WEB.glob("**/*.py")]:
         for a, b in CALL.findall(path.read_text(encoding="utf-8")):
             found.add((a or b).replace('\\"', '"').replace("\\'", "'"))
     return found

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from servicebank.accounts.models import Role, RoleGrant
 from servicebank.volunteers.models import TeamMember, Volunteer
 from servicebank.volunteers.roster import read_roster
-from servicebank.web.pages_import import template_csv, template_xlsx
+from servicebank.web.pages.volunteers.roster_import import template_csv, template_xlsx
 from tests.factories import make_org, make_person, make_team, make_volunteer
 from tests.web.pages import location, log_in, post, text_of
 

@@ -12,7 +12,7 @@ from servicebank.accounts.models import Role
 from servicebank.accounts.sessions import load_principal
 from servicebank.checkins import review
 from servicebank.honours.models import Certificate, HonourObjection
-from servicebank.web.pages_reports import period_of
+from servicebank.web.pages.reports import period_of
 from tests.checkins.helpers import make_activity
 from tests.factories import make_list_in_notice, make_org, make_person, make_volunteer
 from tests.web.pages import location, log_in, post, text_of

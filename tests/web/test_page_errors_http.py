@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from servicebank.accounts.models import Role
-from servicebank.web import manage_data
+from servicebank.web.pages.activities import manage as dashboard_page
 from tests.factories import make_org, make_person
 from tests.web.pages import log_in, text_of
 
@@ -20,7 +20,7 @@ async def test_an_unexpected_error_on_a_page_is_a_chinese_page(client, session, 
     async def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("a bug in the dashboard figures")  # stands in for any bug we have not found yet
 
-    monkeypatch.setattr(manage_data, "dashboard_figures", broken)
+    monkeypatch.setattr(dashboard_page, "dashboard_figures", broken)
     response = await client.get(f"/manage?community={org.community.id}")
     assert response.status_code == 500
     assert response.headers["content-type"].startswith("text/html")

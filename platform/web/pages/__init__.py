@@ -1,0 +1,1 @@
+"""The pages, one module (or package) per domain, as in platform/<domain>/."""

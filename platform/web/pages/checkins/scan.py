@@ -1,0 +1,122 @@
+"""The scan page (/c/{token}): what a phone opens after scanning the kiosk code, and the check-in or -out it sends."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from servicebank.accounts.principal import Principal
+from servicebank.checkins import tokens
+from servicebank.checkins.service import Scanner, check_in, check_out
+from servicebank.errors import DomainError
+from servicebank.events import utcnow
+from servicebank.volunteers.models import Volunteer
+from servicebank.activities import browse
+from servicebank.web import forms, friendly, i18n, scan_pass
+from servicebank.web.guard import LoginRequired, on_login_required, require_login
+from servicebank.web.render import lang_of, render
+
+
+def _position(form: dict[str, Any]) -> tuple[float | None, float | None]:
+    """Latitude and longitude as the browser gave them; a missing, partial or impossible pair counts as none,
+    so the geofence's own rule for a scan without a position decides (flag it, or refuse in words)."""
+    try:
+        latitude, longitude = float(forms.text(form, "latitude")), float(forms.text(form, "longitude"))
+    except ValueError:
+        return None, None
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):  # also refuses nan
+        return None, None
+    return latitude, longitude
+
+
+def _purpose(token: str) -> str | None:
+    return {"i": tokens.CHECK_IN, "o": tokens.CHECK_OUT}.get(token.split(".", 1)[0])
+
+
+class ScanPages(Controller):
+    path = "/"
+    include_in_schema = False
+
+    @get("/c/{token:str}")
+    async def scan_page(self, request: Request, token: str, db_session: AsyncSession,
+                        optional_principal: Principal | None) -> Response:
+        """What a phone opens after scanning the kiosk code: one big button. A code valid now is remembered in
+        this browser through the login that may follow (scan_pass.py); the first scan's time is kept."""
+        settings = request.app.state.settings
+        now = utcnow()
+        scanned_at = scan_pass.remembered_scan(request, token, settings=settings, now=now)
+        cookies = [] if scanned_at else scan_pass.new_pass(request, token, settings=settings, now=now)
+        if optional_principal is None:
+            response = on_login_required(request, LoginRequired())
+        else:
+            response = await _scan_form(request, token, db_session, optional_principal, at=scanned_at or now)
+        for cookie in cookies:
+            response.set_cookie(cookie)
+        return response
+
+    @post("/c/{token:str}")
+    async def scan(self, request: Request, token: str, db_session: AsyncSession,
+                   optional_principal: Principal | None) -> Response:
+        """Check in or out with the code (at the remembered scan time, if any), then say plainly what happened."""
+        principal = require_login(optional_principal)
+        _ = i18n.translator(lang_of(request))
+        settings = request.app.state.settings
+        purpose = _purpose(token)
+        title = _("Check in") if purpose == tokens.CHECK_IN else _("Check out")
+        values: dict[str, Any] = {"token": token, "purpose": purpose, "activity": None, "result": None,
+                                  "error": None}
+        now = utcnow()
+        scanned_at = scan_pass.remembered_scan(request, token, settings=settings, now=now)
+        try:
+            volunteer_id = principal.require_volunteer()
+            volunteer = await db_session.get(Volunteer, volunteer_id)
+            assert volunteer is not None
+            scanner = Scanner(volunteer_id=volunteer.id, volunteer_community_id=volunteer.community_id,
+                              volunteer_status=volunteer.status)
+            if purpose == tokens.CHECK_OUT:
+                result = await check_out(db_session, settings=settings, token=token, scanner=scanner, now=now,
+                                         scanned_at=scanned_at)
+            else:
+                # The position the page's script asked the browser for (position.js): a geofence checks it.
+                latitude, longitude = _position(forms.values(await request.form()))
+                result = await check_in(db_session, settings=settings, token=token, scanner=scanner, now=now,
+                                        scanned_at=scanned_at, latitude=latitude, longitude=longitude)
+            values["activity"] = await browse.get_activity(db_session, result.attendance.activity_id)
+            values["result"] = {"created": result.created, "message": _(result.message),
+                                "at": result.attendance.checked_out_at if purpose == tokens.CHECK_OUT
+                                else result.attendance.checked_in_at,
+                                "minutes": result.attendance.served_minutes}
+        except DomainError as exc:
+            await db_session.rollback()
+            values["error"] = friendly.explain(exc, _)
+        response = render(request, "checkins/scan.html", principal, status_code=200 if values["error"] is None else 409,
+                          title=title, **values)
+        if values["error"] is None and scanned_at is not None:
+            response.set_cookie(scan_pass.used_pass(settings))  # one check-in or check-out per remembered scan
+        return response
+
+
+async def _scan_form(request: Request, token: str, db_session: AsyncSession, principal: Principal, *,
+                     at: dt.datetime) -> Response:
+    """The big button, or why this code cannot be used (checked at the time of the scan)."""
+    _ = i18n.translator(lang_of(request))
+    purpose = _purpose(token)
+    settings = request.app.state.settings
+    activity = None
+    error = None
+    try:
+        if purpose is None:
+            raise tokens.TokenError("invalid", code="qr_token_invalid")
+        activity_id = tokens.verify_kiosk_token(token, secret_key=settings.signing_keys(), purpose=purpose,
+                                                rotation_seconds=settings.qr_rotation_seconds, now=at)
+        activity = await browse.get_activity(db_session, activity_id)
+        if principal.volunteer_id is None:
+            raise DomainError("not a volunteer", code="volunteer_required", status_code=403)
+    except DomainError as exc:
+        error = friendly.explain(exc, _)
+    title = _("Check in") if purpose == tokens.CHECK_IN else _("Check out")
+    return render(request, "checkins/scan.html", principal, title=title, token=token, purpose=purpose,
+                  activity=activity, error=error, result=None)
