@@ -50,6 +50,8 @@ ACTIONS = {
     "family_link.record": N_("Family link recorded"), "family_link.confirm": N_("Family link confirmed"),
     "family_link.revoke": N_("Family link ended"),
     "user.create": N_("Login created"), "user.password_change": N_("Password changed"),
+    "user.password_reset": N_("New first password set by an administrator"), "user.disable": N_("Login disabled"),
+    "user.enable": N_("Login enabled again"), "user.unlock": N_("Login wait lifted"),
     "grant.create": N_("Role given"), "grant.revoke": N_("Role taken away"),
     "district.create": N_("District created"), "street.create": N_("Street created"),
     "community.create": N_("Community created"), "community.update": N_("Community changed"),

@@ -49,6 +49,7 @@ async def build_world(database_url: str) -> dict[str, object]:
         world.update(await lookup_world(session, org.community, world["team_id"]))
         world.update(await slow_login_world(session, org.community))
         world.update(await refusal_world(session, org.community, world["team_id"]))
+        world.update(await admin_world(session, org))
     await db.dispose()
     return world
 
@@ -352,6 +353,18 @@ async def refusal_world(session, community, team_id: int) -> dict[str, object]: 
     session.add(Signup(activity_id=club.id, volunteer_id=reader.id, status="confirmed"))
     await session.commit()
     return {"full_now_activity_id": club.id, "team_only_activity_id": study.id}
+
+
+async def admin_world(session, org) -> dict[str, object]:  # noqa: ANN001
+    """For the street office's day: the administrator of the street of 和谐社区 and its neighbour."""
+    from servicebank.accounts.models import Role
+    from tests.factories import make_person
+
+    street_admin = await make_person(session, Role.STREET_ADMIN, street=org.street, name="街道办老陈")
+    await session.commit()
+    return {"street_admin": street_admin.user.username, "street_id": org.street.id, "street_name": org.street.name,
+            "district_id": org.district.id, "community_name": org.community.name,
+            "other_community_id": org.other.id, "other_community_name": org.other.name}
 
 
 def main() -> None:
