@@ -29,13 +29,11 @@ from servicebank.org import service as org
 from servicebank.org.schemas import CommunityIn
 from servicebank.points import community_totals
 from servicebank.web import forms, friendly, i18n
+from servicebank.web.audit_text import ROLE_WORDS
 from servicebank.web.guard import require_login
 from servicebank.web.i18n import N_
 from servicebank.web.render import lang_of, redirect, render
 
-ROLE_WORDS = {Role.PLATFORM_ADMIN: N_("Platform administrator"), Role.STREET_ADMIN: N_("Street administrator"),
-              Role.ORGANISER: N_("Organiser"), Role.TEAM_LEADER: N_("Team leader"),
-              Role.STORE_CLERK: N_("Store clerk")}
 REASON_NEEDED = N_("Please give a reason of up to 500 characters; the community's organiser will read it.")
 DONE = {"created": N_("The login is created. Tell the person their username and first password."),
         "password": N_("The new password is set. Tell it to the person; their other sessions have ended."),
