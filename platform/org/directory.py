@@ -65,3 +65,8 @@ async def street_groups(session: AsyncSession, *, actor: Principal) -> list[Stre
                 group = loose[community.district_id] = StreetGroup(district=district, street=None, communities=[])
             group.communities.append(community)
     return [*groups.values(), *loose.values()]
+
+
+async def street(session: AsyncSession, street_id: int) -> Street | None:
+    """A street by id (its name is public, like a community's)."""
+    return await session.get(Street, street_id)

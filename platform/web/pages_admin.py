@@ -46,7 +46,7 @@ DONE = {"created": N_("The login is created. Tell the person their username and 
         "rejected": N_("The proposal is sent back to the community with your reason.")}
 
 
-def _administrator(optional_principal: Principal | None) -> Principal:
+def administrator(optional_principal: Principal | None) -> Principal:
     """The logged-in administrator; anyone else is told in words whose pages these are."""
     principal = require_login(optional_principal)
     if not directory.administers(principal):
@@ -74,7 +74,7 @@ class AdminPages(Controller):
     async def overview(self, request: Request, db_session: AsyncSession, optional_principal: Principal | None,
                        done: str | None = None) -> Response:
         """Each street's communities with this month's hours, active volunteers and organisers; what waits."""
-        principal = _administrator(optional_principal)
+        principal = administrator(optional_principal)
         _ = i18n.translator(lang_of(request))
         groups = await directory.street_groups(db_session, actor=principal)
         ids = [c.id for g in groups for c in g.communities]
@@ -92,14 +92,14 @@ class AdminPages(Controller):
     async def new_community(self, request: Request, db_session: AsyncSession,
                             optional_principal: Principal | None, street: int | None = None) -> Response:
         """The form for a new community in one of the caller's streets."""
-        principal = _administrator(optional_principal)
+        principal = administrator(optional_principal)
         return await _community_form(request, db_session, principal, {"street": str(street or "")}, None)
 
     @post("/communities/new")
     async def create_community(self, request: Request, db_session: AsyncSession,
                                optional_principal: Principal | None) -> Response:
         """Create it through the same service as POST /api/communities, then on to appointing its organiser."""
-        principal = _administrator(optional_principal)
+        principal = administrator(optional_principal)
         form = forms.values(await request.form())
         where = forms.text(form, "street")
         try:
@@ -118,7 +118,7 @@ class AdminPages(Controller):
                          optional_principal: Principal | None, done: str | None = None,
                          error: str | None = None) -> Response:
         """The community's staff logins with their roles, and a form to appoint an organiser."""
-        principal = _administrator(optional_principal)
+        principal = administrator(optional_principal)
         _ = i18n.translator(lang_of(request))
         flash, kind = _message(_, done, error)
         return await _staff_page(request, db_session, principal, community_id, {}, None, flash=flash,
@@ -128,7 +128,7 @@ class AdminPages(Controller):
     async def appoint(self, request: Request, community_id: int, db_session: AsyncSession,
                       optional_principal: Principal | None) -> Response:
         """A new organiser login for the community (POST /api/users)."""
-        principal = _administrator(optional_principal)
+        principal = administrator(optional_principal)
         form = forms.values(await request.form())
         try:
             await staff.create_staff(db_session, actor=principal, data=StaffCreate(
@@ -145,7 +145,7 @@ class AdminPages(Controller):
     async def new_password(self, request: Request, community_id: int, user_id: int, db_session: AsyncSession,
                            optional_principal: Principal | None) -> Response:
         """Set a new first password for someone who forgot theirs."""
-        principal = _administrator(optional_principal)
+        principal = administrator(optional_principal)
         form = forms.values(await request.form())
         return await _care(request, db_session, community_id, "password", staff_care.reset_password(
             db_session, actor=principal, user_id=user_id, new_password=forms.text(form, "password")))
@@ -154,7 +154,7 @@ class AdminPages(Controller):
     async def disable(self, request: Request, community_id: int, user_id: int, db_session: AsyncSession,
                       optional_principal: Principal | None) -> Response:
         """Stop a login (someone left, a lost phone): logged out everywhere, no new login."""
-        principal = _administrator(optional_principal)
+        principal = administrator(optional_principal)
         form = forms.values(await request.form())
         return await _care(request, db_session, community_id, "disabled", staff_care.set_active(
             db_session, actor=principal, user_id=user_id, active=False, reason=forms.text(form, "reason")))
@@ -162,7 +162,7 @@ class AdminPages(Controller):
     @post("/communities/{community_id:int}/staff/{user_id:int}/enable")
     async def enable(self, request: Request, community_id: int, user_id: int, db_session: AsyncSession,
                      optional_principal: Principal | None) -> Response:
-        principal = _administrator(optional_principal)
+        principal = administrator(optional_principal)
         return await _care(request, db_session, community_id, "enabled", staff_care.set_active(
             db_session, actor=principal, user_id=user_id, active=True))
 
@@ -170,7 +170,7 @@ class AdminPages(Controller):
     async def unlock(self, request: Request, community_id: int, user_id: int, db_session: AsyncSession,
                      optional_principal: Principal | None) -> Response:
         """Lift the wait after too many wrong passwords."""
-        principal = _administrator(optional_principal)
+        principal = administrator(optional_principal)
         return await _care(request, db_session, community_id, "unlocked", staff_care.lift_login_wait(
             db_session, actor=principal, user_id=user_id))
 
@@ -178,7 +178,7 @@ class AdminPages(Controller):
     async def revoke(self, request: Request, community_id: int, grant_id: int, db_session: AsyncSession,
                      optional_principal: Principal | None) -> Response:
         """Take one role away (DELETE /api/users/grants/{id})."""
-        principal = _administrator(optional_principal)
+        principal = administrator(optional_principal)
         return await _care(request, db_session, community_id, "revoked", staff.revoke_grant(
             db_session, actor=principal, grant_id=grant_id))
 
@@ -186,13 +186,13 @@ class AdminPages(Controller):
     async def proposal(self, request: Request, activity_id: int, db_session: AsyncSession,
                        optional_principal: Principal | None) -> Response:
         """One 项目申请: the activity, its goals, budget, expected participants and schedule, and the decision."""
-        principal = _administrator(optional_principal)
+        principal = administrator(optional_principal)
         return await _proposal_page(request, db_session, principal, activity_id, None)
 
     @post("/proposals/{activity_id:int}/approve")
     async def approve(self, request: Request, activity_id: int, db_session: AsyncSession,
                       optional_principal: Principal | None) -> Response:
-        principal = _administrator(optional_principal)
+        principal = administrator(optional_principal)
         form = forms.values(await request.form())
         try:
             await proposals.approve(db_session, principal=principal, activity_id=activity_id,
@@ -206,7 +206,7 @@ class AdminPages(Controller):
     @post("/proposals/{activity_id:int}/reject")
     async def reject(self, request: Request, activity_id: int, db_session: AsyncSession,
                      optional_principal: Principal | None) -> Response:
-        principal = _administrator(optional_principal)
+        principal = administrator(optional_principal)
         form = forms.values(await request.form())
         reason = forms.text(form, "reason")
         try:

@@ -2,8 +2,8 @@
 communities with this month's figures and organisers, a new community and its first organiser (who logs in and
 changes the first password), a forgotten password reset, a login disabled and enabled again, a team leader's
 login wait lifted, a proposal sent back and approved, the street's 台账 and its download, the audit log in words,
-a community's honour lists and the certificate check; an organiser who opens the administrators' pages is told
-whose pages they are, with a way back."""
+a community's honour lists, the street's own honour list (draft, publish, a resident's objection) and the
+certificate check; an organiser who opens the administrators' pages is told whose pages they are, with a way back."""
 
 from __future__ import annotations
 
@@ -184,6 +184,9 @@ def test_street_reports_honours_and_certificates(browser, web_server, shots) -> 
     assert web_server["street_name"] in page.inner_text("#report-title")
     tables = page.inner_text("main")
     assert web_server["community_name"] in tables and web_server["other_community_name"] in tables
+    # No service in the period: a sentence, not a box of empty bars (other tests may have served this month).
+    if page.inner_text("#report-hours") == "0.0":
+        assert "本期还没有服务时长" in tables and page.locator("main svg.chart").count() == 0
     with page.expect_download() as download:
         page.click("#download-xlsx")
     with open(download.value.path(), "rb") as f:
@@ -200,13 +203,44 @@ def test_street_reports_honours_and_certificates(browser, web_server, shots) -> 
     assert "一月光荣榜" in page.inner_text("#honour-lists")
     chinese_only(page)
 
+    # The street's own list: a finished month's draft in sections, published in place, read and objected to by a
+    # resident on its public page.
+    page.goto("/admin")
+    page.click(f"#street-{web_server['street_id']} a:has-text('街道光荣榜')")
+    page.fill("#month", web_server["month_before_last"])
+    page.click("#street-honour-form button")
+    year, month = web_server["month_before_last"].split("-")
+    draft = page.locator("#honour-lists li.honour-list").filter(has_text=f"{year}年{int(month)}月")
+    assert web_server["honour_name"] in draft.locator("ol.honour-section").first.inner_text(), draft.inner_text()
+    chinese_only(page)
+    draft.locator("button:has-text('发布')").click()
+    assert "公示期至" in page.inner_text(".flash")
+    page.screenshot(path=shots / "admin-08-street-honours.png", full_page=True)
+    published = page.locator("#honour-lists li.honour-list").filter(has_text=f"{year}年{int(month)}月")
+    published.locator("a.public-link").click()
+    assert web_server["honour_public_name"] in page.inner_text("#honour-volunteers")
+    assert web_server["street_name"] in page.inner_text("h1")
+    page.fill("#obj-name", "居民老张")
+    page.fill("#obj-text", "我们楼的志愿者没有上榜")
+    page.click("form[action*='/objections'] button")
+    assert "谢谢" in page.inner_text("main")
+    chinese_only(page)
+    page.goto("/admin")
+    page.click(f"#street-{web_server['street_id']} a:has-text('街道光荣榜')")
+    page.locator("#honour-lists li.honour-list").filter(has_text=f"{year}年{int(month)}月").locator(
+        "a.objections-link").click()
+    assert "我们楼的志愿者没有上榜" in page.inner_text("main")
+    chinese_only(page)
+    page.click("a:has-text('返回')")
+    assert "/admin/honours?street=" in page.url
+
     page.goto("/admin")
     page.click("#admin-menu a:has-text('查验服务证明')")
     page.fill("#number", "HX1-C-000000")
     page.fill("#vcode", "ABCDEF")
     page.click("form[action='/verify'] button")
     chinese_only(page)
-    page.screenshot(path=shots / "admin-08-verify.png")
+    page.screenshot(path=shots / "admin-09-verify.png")
     context.close()
 
 
