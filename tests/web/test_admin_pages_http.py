@@ -114,3 +114,30 @@ def test_the_log_names_login_and_community_fields_in_words() -> None:
     community = audit_text.changes(None, {"name": "新风社区", "district_id": 1, "street_id": 1, "code": "XF",
                                           "contact_phone": "021-66667777"}, _, "Asia/Shanghai")
     assert {row[0] for row in community} == {"名称", "街道", "区", "社区编号", "联系电话"}
+
+
+async def test_a_street_list_is_the_streets_own(client, session) -> None:  # noqa: ANN001
+    import datetime as dt
+
+    from servicebank.honours.models import HonourList
+
+    org, elsewhere = await make_org(session), await make_org(session)
+    period = {"month": "2020-01", "status": "draft", "period_start": dt.datetime(2020, 1, 1, tzinfo=dt.UTC),
+              "period_end": dt.datetime(2020, 2, 1, tzinfo=dt.UTC)}
+    street_list = HonourList(scope_kind="street", scope_id=elsewhere.street.id, title="别的街道光荣榜", **period)
+    community_list = HonourList(scope_kind="community", scope_id=org.community.id, title="社区榜", **period)
+    session.add_all([street_list, community_list])
+    await session.commit()
+    await log_in(client, await make_person(session, Role.STREET_ADMIN, street=org.street))
+    # Only the caller's streets are offered; another street's list is not there to publish.
+    page = (await client.get("/admin/honours")).text
+    assert org.street.name in page and elsewhere.street.name not in page
+    assert (await post(client, f"/admin/honours/{street_list.id}/publish")).status_code == 404
+    made = await post(client, "/admin/honours/generate", {"street_id": str(elsewhere.street.id), "month": "2020-01"})
+    assert "error=" in location(made)
+    # Nobody reads a draft, an unknown street or a community's list through the street's pages.
+    assert (await client.get("/public/streets/999999/honours", headers={"Accept": "text/html"})).status_code == 404
+    assert "别的街道光荣榜" not in (await client.get(f"/public/streets/{elsewhere.street.id}/honours")).text
+    objection = await post(client, f"/public/streets/honours/{community_list.id}/objections",
+                           {"name": "某人", "text": "有问题"})
+    assert objection.status_code == 404
