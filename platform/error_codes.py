@@ -198,6 +198,8 @@ MESSAGES = {
     "invalid_role": "Please choose a known role.",
     "store_required": "A store clerk needs a store. Please choose the store.",
     "grant_exists": "This person already has this role here.",
+    "password_mismatch": "The two new passwords are not the same. Please type them again.",
+    "cannot_change_self": "Change your own password on your own page; another administrator disables your login.",
     "grant_not_found": "We could not find this role.",
     "cannot_revoke_self": "You cannot remove your own administrator role. Ask another administrator.",
     "metrics_forbidden": "The metrics are not open to this address.",

@@ -11,18 +11,20 @@ from litestar.openapi.spec import Example
 from litestar.params import Body, Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from servicebank.accounts import staff
+from servicebank.accounts import staff, staff_care
 from servicebank.accounts.dependencies import token_from_request
 from servicebank.accounts.models import RoleGrant, User
 from servicebank.accounts.principal import Principal
 from servicebank.accounts.schemas import (
     GrantCreate,
     GrantOut,
+    DisableIn,
     GrantRow,
     LoginOut,
     LoginRequest,
     MeOut,
     PasswordChange,
+    PasswordReset,
     StaffCreate,
     UserOut,
 )
@@ -156,6 +158,37 @@ class StaffController(Controller):
     async def revoke(self, db_session: AsyncSession, principal: Principal, grant_id: int) -> None:
         """Take a role away (whoever may give the role may take it)."""
         await staff.revoke_grant(db_session, actor=principal, grant_id=grant_id)
+
+
+    @post("/{user_id:int}/password-reset", status_code=200)
+    async def reset_password(self, db_session: AsyncSession, principal: Principal, user_id: int,
+                             data: PasswordReset) -> UserOut:
+        """Set a new first password for a staff login you may look after (whoever may give all its roles); its
+        sessions end and any login wait is lifted. Errors: 404 `user_not_found`, 409 `cannot_change_self`,
+        422 `weak_password`."""
+        user = await staff_care.reset_password(db_session, actor=principal, user_id=user_id,
+                                               new_password=data.new_password)
+        return user_out(user, (await staff.grants_by_user(db_session, [user.id]))[user.id])
+
+    @post("/{user_id:int}/disable", status_code=200)
+    async def disable(self, db_session: AsyncSession, principal: Principal, user_id: int,
+                      data: DisableIn | None = None) -> UserOut:
+        """Disable a staff login: logged out everywhere, logging in refused. The reason is kept in the audit log."""
+        user = await staff_care.set_active(db_session, actor=principal, user_id=user_id, active=False,
+                                           reason=data.reason if data else None)
+        return user_out(user, (await staff.grants_by_user(db_session, [user.id]))[user.id])
+
+    @post("/{user_id:int}/enable", status_code=200)
+    async def enable(self, db_session: AsyncSession, principal: Principal, user_id: int) -> UserOut:
+        """Let a disabled staff login log in again."""
+        user = await staff_care.set_active(db_session, actor=principal, user_id=user_id, active=True)
+        return user_out(user, (await staff.grants_by_user(db_session, [user.id]))[user.id])
+
+    @post("/{user_id:int}/unlock", status_code=200)
+    async def unlock(self, db_session: AsyncSession, principal: Principal, user_id: int) -> UserOut:
+        """Lift the wait after too many wrong passwords: the next try is counted from zero."""
+        user = await staff_care.lift_login_wait(db_session, actor=principal, user_id=user_id)
+        return user_out(user, (await staff.grants_by_user(db_session, [user.id]))[user.id])
 
 
 ROUTES = [AuthController, StaffController]

@@ -78,3 +78,13 @@ class UserOut(msgspec.Struct):
     volunteer_id: int | None
     is_active: bool
     grants: list[GrantRow]
+
+
+class PasswordReset(msgspec.Struct, forbid_unknown_fields=True):
+    """A new first password for a staff login, set from above and told to the person."""
+
+    new_password: str
+
+
+class DisableIn(msgspec.Struct, forbid_unknown_fields=True):
+    reason: str | None = None

@@ -50,6 +50,8 @@ ACTIONS = {
     "family_link.record": N_("Family link recorded"), "family_link.confirm": N_("Family link confirmed"),
     "family_link.revoke": N_("Family link ended"),
     "user.create": N_("Login created"), "user.password_change": N_("Password changed"),
+    "user.password_reset": N_("New first password set by an administrator"), "user.disable": N_("Login disabled"),
+    "user.enable": N_("Login enabled again"), "user.unlock": N_("Login wait lifted"),
     "grant.create": N_("Role given"), "grant.revoke": N_("Role taken away"),
     "district.create": N_("District created"), "street.create": N_("Street created"),
     "community.create": N_("Community created"), "community.update": N_("Community changed"),
@@ -76,7 +78,17 @@ FIELDS = {
     "relation": N_("Relation"), "team_ids": N_("Teams"), "radius_m": N_("Check-in radius (m)"),
     "geofence_mode": N_("Outside the area"), "skill_tags": N_("Skills"), "receipt_no": N_("Receipt"),
     "version": N_("Version"),
+    # Logins, roles and the organisation (the administrators' changes).
+    "display_name": N_("Name shown"), "username": N_("Username"), "is_active": N_("Can log in"),
+    "grant": N_("Role"), "role": N_("Role"), "user_id": N_("Login"), "team_id": N_("Team"), "store_id": N_("Store"),
+    "street_id": N_("Street"), "district_id": N_("District"), "code": N_("Code"), "contact_phone": N_("Contact phone"),
+    "rrule": N_("Repeats"),
 }
+
+# A role as the pages name it (the log keeps the code).
+ROLE_WORDS = {"platform_admin": N_("Platform administrator"), "street_admin": N_("Street administrator"),
+              "organiser": N_("Organiser"), "team_leader": N_("Team leader"), "store_clerk": N_("Store clerk"),
+              "volunteer": N_("Volunteer")}
 
 # Bookkeeping columns nobody needs to read in the log.
 HIDDEN = frozenset({"id", "created_at", "updated_at", "revision", "community_id", "decided_at",
@@ -103,7 +115,9 @@ def _value(value: Any, _: Translate, timezone: str) -> str:
     if isinstance(value, list):
         return "、".join(_value(v, _, timezone) for v in value)
     if isinstance(value, dict):
-        return "；".join(f"{k}: {_value(v, _, timezone)}" for k, v in value.items())
+        # A nested record (a login's role, a series' template): its filled fields, labelled like the others.
+        return "；".join(f"{_label(k, _)}: {_value(_role(k, v), _, timezone)}"
+                        for k, v in value.items() if k not in HIDDEN and v not in (None, "", []))
     if isinstance(value, str) and len(value) >= 16 and value[4] == "-" and value[10] == "T":
         try:
             moment = dt.datetime.fromisoformat(value)
@@ -113,10 +127,19 @@ def _value(value: Any, _: Translate, timezone: str) -> str:
     return _(value) if isinstance(value, str) else str(value)
 
 
+def _label(field: str, _: Translate) -> str:
+    return _(FIELDS[field]) if field in FIELDS else field
+
+
 def changes(before: dict | None, after: dict | None, _: Translate, timezone: str) -> list[tuple[str, str, str]]:
     """(field, before, after) for each field whose value differs, labelled fields first."""
     before, after = before or {}, after or {}
     keys = [k for k in dict.fromkeys([*before, *after]) if k not in HIDDEN and before.get(k) != after.get(k)]
     keys.sort(key=lambda k: k not in FIELDS)
-    return [(_(FIELDS[k]) if k in FIELDS else k, _value(before.get(k), _, timezone) if k in before else "—",
-             _value(after.get(k), _, timezone) if k in after else "—") for k in keys]
+    return [(_label(k, _), _value(_role(k, before.get(k)), _, timezone) if k in before else "—",
+             _value(_role(k, after.get(k)), _, timezone) if k in after else "—") for k in keys]
+
+
+def _role(field: str, value: Any) -> Any:
+    """A role code in words (the msgid; _value translates it)."""
+    return ROLE_WORDS.get(value, value) if field == "role" and isinstance(value, str) else value

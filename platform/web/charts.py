@@ -11,8 +11,11 @@ BAR_AREA = 150
 PALETTE = ("#b3261e", "#1e7b34", "#0b57a4", "#d89a00", "#6a3d9a", "#00838f")
 
 
-def bar_chart(points: list[tuple[str, float]], *, label: str, unit: str = "") -> Markup:
-    """Vertical bars, one per (label, value), with the value written above each bar."""
+def bar_chart(points: list[tuple[str, float]], *, label: str, unit: str = "", empty: str | None = None) -> Markup:
+    """Vertical bars, one per (label, value), with the value written above each bar; `empty` instead when every
+    value is zero (a box of blank bars reads like a page that failed to load)."""
+    if empty is not None and not any(value for _, value in points):
+        return Markup(f'<p class="muted chart-empty">{escape(empty)}</p>')
     count = max(len(points), 1)
     slot = WIDTH / count
     top = max([v for _, v in points] + [1])

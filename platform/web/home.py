@@ -6,8 +6,10 @@ from servicebank.accounts.principal import Principal
 
 
 def home_for(principal: Principal) -> str:
-    """Where a person belongs: clerks at the till, organisers on the dashboard, team leaders on today's
-    activities (where they check people in), volunteers on their page."""
+    """Where a person belongs: administrators on their streets' overview, clerks at the till, organisers on the
+    dashboard, team leaders on today's activities (where they check people in), volunteers on their page."""
+    if principal.is_platform_admin or principal.street_ids:
+        return "/admin"
     manages = principal.managed_community_ids is None or bool(principal.managed_community_ids)
     if principal.led_team_ids and not manages:
         return "/lead"

@@ -6,12 +6,14 @@ from litestar import Router, get
 from litestar.response import File
 from litestar.static_files import create_static_files_router
 
-from servicebank.web.pages import accounts, audit, reports
+from servicebank.web.pages import accounts, accounts_password, audit, reports
 from servicebank.web.pages.activities import lead, public, series
 from servicebank.web.pages.activities import manage as manage_activities
 from servicebank.web.pages.checkins import attendance, scan
 from servicebank.web.pages.honours import certificates, public as public_honours
 from servicebank.web.pages.honours import manage as manage_honours
+from servicebank.web.pages.honours import street as street_honours
+from servicebank.web.pages.org import admin
 from servicebank.web.pages.points import family, gifts, leaderboard
 from servicebank.web.pages.stores import desk, my_stores, till
 from servicebank.web.pages.volunteers import claims, join, me, roster_import, teams
@@ -20,9 +22,9 @@ from servicebank.web.guard import EXCEPTION_HANDLERS, check_csrf
 from servicebank.web.render import STATIC_DIR
 
 # A line per domain, as the pages are laid out (web/pages/<domain>): accounts, activities, checkins, volunteers,
-# points, stores, honours, reports and audit.
+# points, stores, honours, reports, audit and org (the administrators' pages).
 PAGE_CONTROLLERS = [
-    accounts.AccountPages,
+    accounts.AccountPages, accounts_password.AccountPages,
     manage_activities.ManagePages, series.SeriesPages, lead.LeaderPages, public.PublicActivityPages,
     scan.ScanPages, attendance.AttendancePages,
     me.VolunteerPages, manage_volunteers.ManageVolunteerPages, teams.TeamPages, roster_import.ImportPages,
@@ -30,7 +32,9 @@ PAGE_CONTROLLERS = [
     family.FamilyPages, gifts.GiftPages, leaderboard.LeaderboardPages,
     till.TillPages, desk.StoreDeskPages, my_stores.MyStorePages,
     manage_honours.HonourPages, certificates.CertificatePages, public_honours.PublicHonourPages,
+    street_honours.StreetHonourPages,
     reports.ReportPages, audit.AuditPages,
+    admin.AdminPages,
 ]
 
 pages = Router(path="/", route_handlers=PAGE_CONTROLLERS, before_request=check_csrf,

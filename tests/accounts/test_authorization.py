@@ -100,6 +100,11 @@ class World:
         await self.session.commit()
         return user.id
 
+    async def clerk_user(self) -> int:
+        """A store clerk's login of community A, for the cases that look after a login from above."""
+        grant = await self.session.get(RoleGrant, await self.clerk_grant())
+        return grant.user_id
+
     async def clerk_grant(self) -> int:
         grant = RoleGrant(user_id=await self.plain_user(), role=Role.STORE_CLERK, community_id=self.org.community.id,
                           store_id=1)
@@ -249,6 +254,12 @@ CASES: dict[str, Case] = {
     "grant role": Case("POST", fresh("/api/users/{new}/grants", World.plain_user), expect(201),
                        body=_leader_grant),
     "revoke role": Case("DELETE", fresh("/api/users/grants/{new}", World.clerk_grant), expect(204)),
+    "reset a staff password": Case("POST", fresh("/api/users/{new}/password-reset", World.clerk_user), expect(200),
+                                   body={"new_password": NEW_PASSWORD}),
+    "disable a staff login": Case("POST", fresh("/api/users/{new}/disable", World.clerk_user), expect(200),
+                                  body={"reason": "离职"}),
+    "enable a staff login": Case("POST", fresh("/api/users/{new}/enable", World.clerk_user), expect(200)),
+    "lift a login wait": Case("POST", fresh("/api/users/{new}/unlock", World.clerk_user), expect(200)),
     # audit
     "audit of A": Case("GET", a("/api/audit?community_id={A}"), expect(200)),
     "audit of my communities": Case("GET", "/api/audit", expect(200, allow=MANAGERS | {ORGANISER_B}, outsiders=403)),

@@ -49,6 +49,7 @@ async def build_world(database_url: str) -> dict[str, object]:
         world.update(await lookup_world(session, org.community, world["team_id"]))
         world.update(await slow_login_world(session, org.community))
         world.update(await refusal_world(session, org.community, world["team_id"]))
+        world.update(await admin_world(session, org))
     await db.dispose()
     return world
 
@@ -352,6 +353,37 @@ async def refusal_world(session, community, team_id: int) -> dict[str, object]: 
     session.add(Signup(activity_id=club.id, volunteer_id=reader.id, status="confirmed"))
     await session.commit()
     return {"full_now_activity_id": club.id, "team_only_activity_id": study.id}
+
+
+async def admin_world(session, org) -> dict[str, object]:  # noqa: ANN001
+    """For the street office's day: the administrator of the street of 和谐社区 and its neighbour 友邻社区, which has
+    no organiser yet, a proposal waiting for the street's decision and a team leader who mistyped their password
+    until the login made them wait a quarter of an hour."""
+    import datetime as dt
+
+    from servicebank.accounts.models import LoginThrottle, Role
+    from servicebank.activities.models import Activity, ActivityProposal
+    from tests.factories import make_person, make_team
+
+    street_admin = await make_person(session, Role.STREET_ADMIN, street=org.street, name="街道办老陈")
+    now = dt.datetime.now(dt.UTC)
+    fair = Activity(community_id=org.other.id, kind="cultural_show", title="邻里文化节", status="pending_approval",
+                    needs_approval=True, address="友邻广场", starts_at=now + dt.timedelta(days=20),
+                    ends_at=now + dt.timedelta(days=20, hours=4))
+    session.add(fair)
+    await session.flush()
+    session.add(ActivityProposal(activity_id=fair.id, goals="促进邻里交流，展示居民才艺", budget_fen=350000,
+                                 expected_participants=200, schedule="上午彩排，下午演出"))
+    team = await make_team(session, org.other, name="友邻文艺队", kind="文艺")
+    locked = await make_person(session, Role.TEAM_LEADER, community=org.other, team=team, name="孙队长")
+    session.add(LoginThrottle(key=f"user:{locked.user.id}", failures=15, last_failure_at=now,
+                              blocked_until=now + dt.timedelta(minutes=15)))
+    await session.commit()
+    return {"street_admin": street_admin.user.username, "street_id": org.street.id, "street_name": org.street.name,
+            "district_id": org.district.id, "community_name": org.community.name,
+            "community_code": org.community.code, "other_community_id": org.other.id,
+            "other_community_name": org.other.name, "proposal_activity_id": fair.id,
+            "locked_leader": locked.user.username, "locked_leader_id": locked.user.id}
 
 
 def main() -> None:

@@ -97,7 +97,7 @@ def test_a_same_site_page_cannot_make_the_admin_create_an_admin(browser, web_ser
     page.fill("#login", web_server["admin"])
     page.fill("#password", web_server["password"])
     page.click("button[type=submit].big")
-    page.wait_for_url("**/manage**")
+    page.wait_for_url("**/admin")  # administrators land on their overview
     assert any(c["name"] == "sb_session" for c in context.cookies())
 
     page.goto(attacker)
@@ -124,5 +124,5 @@ def test_a_newline_in_next_is_answered_not_dropped(web_server) -> None:  # noqa:
         login = client.post("/api/auth/login", json={"login": web_server["admin"], "password": web_server["password"]})
         client.cookies.set("sb_session", login.json()["token"])
         response = client.get("/login", params={"next": "/me\r\nSet-Cookie: planted=1"})
-    assert response.status_code == 303 and response.headers["location"] == "/manage"
+    assert response.status_code == 303 and response.headers["location"] == "/admin"  # the admin's home
     assert "planted" not in response.headers.get("set-cookie", "")

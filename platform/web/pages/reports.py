@@ -63,7 +63,7 @@ class ReportPages(Controller):
             chart = charts.bar_chart([(r.name, round(r.service_minutes / 60, 1)) for r in rows[:8]] or
                                      [(report.period, report.current.service_hours),
                                       (report.last_year_period, report.last_year.service_hours)],
-                                     label=_("Service hours"))
+                                     label=_("Service hours"), empty=_("No service hours in this period."))
         download = {"scope": chosen, "period": period}
         return render(request, "reports/reports.html", principal, status_code=422 if error else 200, title=_("Reports"),
                       scopes=choices, scope=chosen, kind=kind, month=period if kind == "month" else "",
