@@ -39,13 +39,21 @@ hypothesis_settings.register_profile("ci", max_examples=40)
 hypothesis_settings.load_profile(os.environ.get("SERVICEBANK_TEST_HYPOTHESIS_PROFILE", "dev"))
 
 # Marked `slow`, which `scripts/test` leaves out and `scripts/test --all` (and CI) run: every browser test
-# (marker `browser`) and these files and folders, each test of which takes seconds (measured with
-# `pytest --durations=0`): real servers and workers in subprocesses, fault injection, many examples.
+# (marker `browser`) and these files and folders, whose tests took two to six times the median test
+# when measured (per-test durations): real servers, workers, installs and fresh interpreters in
+# subprocesses, signals, fault injection, many examples.
 SLOW = (
     "reliability/",
     "bench/",
     "points/test_properties.py",
     "points/test_worker_kill.py",
+    "workers/test_redis_worker.py",
+    "workers/test_stop_signals.py",
+    "observability/test_serve_logs.py",
+    "test_embedded_up.py",
+    "test_keys_installs.py",
+    "test_keys_rotation.py",
+    "test_startup_imports.py",
 )
 
 
