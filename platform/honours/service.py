@@ -93,9 +93,10 @@ async def lists_for_scope(session: AsyncSession, *, principal: Principal, scope_
     return await repository.lists_of_scope(session, scope_kind=scope_kind, scope_id=scope_id, limit=limit)
 
 
-async def published_lists(session: AsyncSession, *, community_id: int) -> list[HonourList]:
-    """The community's lists past their draft, newest month first: open to everyone."""
-    return await repository.lists_of_scope(session, scope_kind=Scope.COMMUNITY, scope_id=community_id, drafts=False)
+async def published_lists(session: AsyncSession, *, scope_id: int, scope_kind: str = Scope.COMMUNITY
+                          ) -> list[HonourList]:
+    """A community's (or a street's) lists past their draft, newest month first: open to everyone."""
+    return await repository.lists_of_scope(session, scope_kind=scope_kind, scope_id=scope_id, drafts=False)
 
 
 async def open_objection_counts(session: AsyncSession, *, list_ids: list[int]) -> dict[int, int]:
@@ -275,21 +276,3 @@ async def lists_with_open_objections(session: AsyncSession, *, principal: Princi
                HonourObjection.status == ObjectionStatus.OPEN)
         .group_by(HonourList.id).order_by(HonourList.id))
     return [(honour_list, int(n)) for honour_list, n in rows.all()]
-
-
-async def published_lists(session: AsyncSession, *, scope_kind: str, scope_id: int) -> list[HonourList]:
-    """A scope's lists residents may read (in the notice period or final), newest month first."""
-    rows = await session.scalars(select(HonourList).where(
-        HonourList.scope_kind == scope_kind, HonourList.scope_id == scope_id, HonourList.status != ListStatus.DRAFT)
-        .order_by(HonourList.month.desc()))
-    return list(rows.all())
-
-
-async def open_objection_counts(session: AsyncSession, list_ids: list[int]) -> dict[int, int]:
-    """How many objections to each list nobody answered yet (lists without any are left out)."""
-    if not list_ids:
-        return {}
-    rows = await session.execute(select(HonourObjection.list_id, func.count()).where(
-        HonourObjection.list_id.in_(list_ids), HonourObjection.status == ObjectionStatus.OPEN)
-        .group_by(HonourObjection.list_id))
-    return {list_id: int(n) for list_id, n in rows.all()}

@@ -98,7 +98,7 @@ async def test_disabling_ends_the_sessions_and_the_log_says_so_in_words(client, 
     await session.commit()
     log = text_of((await client.get(f"/manage/audit?community={org.community.id}")).text)
     assert "账号已停用" in log and "账号重新启用" in log and "离职" in log
-    actions = set((await session.scalars(select(AuditEntry.action).where(AuditEntry.entity_id == str(ours.user.id)))))
+    actions = set(await session.scalars(select(AuditEntry.action).where(AuditEntry.entity_id == str(ours.user.id))))
     assert {"user.disable", "user.enable"} <= actions
 
 

@@ -70,7 +70,7 @@ async def _honours(request: Request, db_session: AsyncSession, principal: Princi
                    status_code: int = 200) -> Response:
     _ = i18n.translator(lang_of(request))
     community = await org.get_community(db_session, community_id)
-    lists = await honours.published_lists(db_session, community_id=community_id)
+    lists = await honours.published_lists(db_session, scope_id=community_id)
     chosen = next((x for x in lists if x.id == list_id), lists[0] if lists else None)
     shown = await public_list(db_session, list_id=chosen.id) if chosen else None
     return render(request, "honours/honours.html", principal, status_code=status_code,

@@ -46,7 +46,7 @@ class StreetHonourPages(Controller):
         problem = friendly.MESSAGES.get(error or "")
         return render(request, "honours/street_honours.html", principal, title=_("Street honour lists"), street=chosen,
                       streets=streets, rows=rows, drafts=drafts, month=last_month(request),
-                      open_counts=await honours.open_objection_counts(db_session, [x.id for x in rows]),
+                      open_counts=await honours.open_objection_counts(db_session, list_ids=[x.id for x in rows]),
                       state=honours.public_state, section_titles=SECTION_TITLES,
                       error=_(problem) if problem else None,
                       flash=_("Published; in the notice period until %(date)s.",
