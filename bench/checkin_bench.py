@@ -1,9 +1,11 @@
-"""Check-in throughput and p99 latency on PostgreSQL, against a bare one-insert Litestar endpoint.
+"""Check-in and check-out throughput and p99 latency on PostgreSQL, against a bare one-insert Litestar endpoint.
 
-Starts a throwaway PostgreSQL (tests/servers.py), seeds one activity with N signed-up volunteers,
-serves the real app plus a baseline endpoint (one ORM insert in the same request transaction) from
-one uvicorn process on 127.0.0.1, and drives both with a bounded number of requests from an async
-httpx client. Prints a markdown table and writes it to bench/checkin.md.
+Starts a throwaway PostgreSQL (tests/servers.py), seeds one activity with signed-up volunteers (some
+already checked in, for the check-outs), serves the real app plus a baseline endpoint (one ORM insert
+in the same request transaction) from one uvicorn process on 127.0.0.1, and drives them in interleaved
+rounds with the lean client (bench/rawhttp.py): the API check-in, the web check-in (the form the kiosk
+QR's page /c/<token> posts, with the session cookie and CSRF token a browser sends) and the API
+check-out. Prints a markdown table and writes it to bench/checkin.md.
 
     python bench/checkin_bench.py [--requests 3000] [--concurrency 32] [--rounds 2]
 """
@@ -19,6 +21,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -64,12 +67,15 @@ def make_app():  # noqa: ANN201
     return app
 
 
-async def _seed(url: str, volunteers: int) -> tuple[int, list[str]]:
+async def _seed(url: str, volunteers: int, checked_in: range) -> tuple[int, list[str]]:
+    """The activity and one login per volunteer; the volunteers in `checked_in` have checked in already."""
     import servicebank.registry  # noqa: F401
     from servicebank.accounts.models import AuthSession, User
     from servicebank.accounts.passwords import hash_password
     from servicebank.accounts.sessions import TOKEN_PREFIX, hash_token
     from servicebank.activities.models import Activity, Signup
+    from servicebank.checkins import repository as checkins
+    from servicebank.checkins.models import Attendance
     from servicebank.config import Settings
     from servicebank.db import Database, metadata
     from servicebank.org.models import Community, District
@@ -105,6 +111,10 @@ async def _seed(url: str, volunteers: int) -> tuple[int, list[str]]:
         await s.execute(insert(Signup), [
             {"activity_id": activity.id, "volunteer_id": vid, "status": "confirmed", "created_at": now,
              "updated_at": now} for vid in ids])
+        await s.execute(insert(Attendance), [
+            checkins.fresh_attendance(activity_id=activity.id, volunteer_id=ids[i], community_id=community.id, at=now,
+                                      service_date=now.date(), flags=[], distance=None, proxy_user_id=None, now=now)
+            for i in checked_in])
         activity_id = activity.id
     await db.dispose()
     return activity_id, tokens
@@ -159,7 +169,7 @@ async def _drive(port: int, make_request, count: int, concurrency: int,  # noqa:
             method, path, kwargs, expected = make_request(i)
             started = time.perf_counter()
             response = await connection.request(method, path, json_body=kwargs.get("json"),
-                                                headers=kwargs.get("headers"))
+                                                body=kwargs.get("body", b""), headers=kwargs.get("headers"))
             latencies.append(time.perf_counter() - started)
             if response.status_code != expected:
                 failures.append(f"{response.status_code} {response.text[:200]}")
@@ -177,54 +187,73 @@ async def _drive(port: int, make_request, count: int, concurrency: int,  # noqa:
             "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000, **cpu}
 
 
+ENDPOINTS = ("baseline", "check-in", "web check-in", "check-out")
+
+
 async def run(requests: int, concurrency: int, rounds: int, paced_share: float) -> str:
     import httpx
 
     from servicebank.checkins import tokens as qr
+    from servicebank.edge.csrf import SESSION_COOKIE, token_for_session
     from tests.servers import PostgresServer, free_port
 
     server = PostgresServer()
     uvicorn = None
     try:
         url = server.create_database("checkin_bench")
-        volunteers = requests * rounds * 2 + 200
-        activity_id, session_tokens = await _seed(url, volunteers)
+        # Every check-in and check-out is a volunteer's first: capacity and paced rounds plus a warm-up.
+        per_endpoint = requests * rounds * 2 + 200
+        activity_id, session_tokens = await _seed(url, 3 * per_endpoint,
+                                                  checked_in=range(2 * per_endpoint, 3 * per_endpoint))
         port = free_port()
         uvicorn = _serve(url, port, concurrency)
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
             await _wait_ready(client, time.monotonic() + 60)
-            used = iter(range(volunteers))
-            kiosk: list[qr.KioskToken] = []
+        logins = {name: iter(session_tokens[k * per_endpoint:(k + 1) * per_endpoint])
+                  for k, name in enumerate(("check-in", "web check-in", "check-out"))}
+        kiosk: dict[str, qr.KioskToken] = {}
 
-            def current_code() -> str:
-                # Everyone at the venue scans the code on screen until the kiosk rotates it.
-                now = dt.datetime.now(dt.UTC)
-                if not kiosk or now >= kiosk[0].refresh_at:
-                    kiosk[:] = [qr.issue_kiosk_token(secret_key=SECRET, rotation_seconds=30, activity_id=activity_id,
-                                                     purpose=qr.CHECK_IN, now=now)]
-                return kiosk[0].token
+        def current_code(purpose: str) -> str:
+            # Everyone at the venue scans the code on screen until the kiosk rotates it.
+            now = dt.datetime.now(dt.UTC)
+            if purpose not in kiosk or now >= kiosk[purpose].refresh_at:
+                kiosk[purpose] = qr.issue_kiosk_token(secret_key=SECRET, rotation_seconds=30,
+                                                      activity_id=activity_id, purpose=purpose, now=now)
+            return kiosk[purpose].token
 
-            def check_in(_i: int):  # noqa: ANN202
-                token = current_code()
-                return ("POST", "/api/check-ins", {"json": {"token": token},
-                        "headers": {"Authorization": f"Bearer {session_tokens[next(used)]}"}}, 201)
+        def check_in(_i: int):  # noqa: ANN202
+            return ("POST", "/api/check-ins", {"json": {"token": current_code(qr.CHECK_IN)},
+                    "headers": {"Authorization": f"Bearer {next(logins['check-in'])}"}}, 201)
 
-            def base(_i: int):  # noqa: ANN202
-                return ("POST", "/bench/baseline", {}, 201)
+        def web_check_in(_i: int):  # noqa: ANN202
+            # What the phone's browser posts from /c/<token>: the form with its CSRF token and an empty position
+            # (no geofence here), the session cookie; the answer is the page saying what happened.
+            login = next(logins["web check-in"])
+            form = urlencode({"csrf_token": token_for_session(SECRET, login), "latitude": "", "longitude": ""})
+            return ("POST", f"/c/{current_code(qr.CHECK_IN)}", {"body": form.encode(), "headers": {
+                "Cookie": f"{SESSION_COOKIE}={login}", "Content-Type": "application/x-www-form-urlencoded"}}, 200)
 
-            await _drive(port, base, 200, concurrency)  # warm-up: connections, caches, JIT-free paths
-            await _drive(port, check_in, 200, concurrency)
-            results: dict[str, list[dict[str, float]]] = {"baseline": [], "check-in": []}
-            cpu_of = {"api": uvicorn.pid, "pg": server.postmaster_pid()}
-            for _ in range(rounds):
-                results["baseline"].append(await _drive(port, base, requests, concurrency, cpu_of))
-                results["check-in"].append(await _drive(port, check_in, requests, concurrency, cpu_of))
-            # Latency at one arrival rate for both, a share of the baseline's capacity in this run.
-            rate = paced_share * min(r["rps"] for r in results["baseline"])
-            paced: dict[str, list[dict[str, float]]] = {"baseline": [], "check-in": []}
-            for _ in range(rounds):
-                paced["baseline"].append(await _drive(port, base, requests, concurrency, cpu_of, rate=rate))
-                paced["check-in"].append(await _drive(port, check_in, requests, concurrency, cpu_of, rate=rate))
+        def check_out(_i: int):  # noqa: ANN202
+            return ("POST", "/api/check-outs", {"json": {"token": current_code(qr.CHECK_OUT)},
+                    "headers": {"Authorization": f"Bearer {next(logins['check-out'])}"}}, 201)
+
+        def base(_i: int):  # noqa: ANN202
+            return ("POST", "/bench/baseline", {}, 201)
+
+        requests_of = dict(zip(ENDPOINTS, (base, check_in, web_check_in, check_out), strict=True))
+        for make in requests_of.values():  # warm-up: connections, caches, first compilations
+            await _drive(port, make, 50, concurrency)
+        results: dict[str, list[dict[str, float]]] = {name: [] for name in ENDPOINTS}
+        cpu_of = {"api": uvicorn.pid, "pg": server.postmaster_pid()}
+        for _ in range(rounds):
+            for name, make in requests_of.items():
+                results[name].append(await _drive(port, make, requests, concurrency, cpu_of))
+        # Latency at one arrival rate for all, a share of the baseline's capacity in this run.
+        rate = paced_share * min(r["rps"] for r in results["baseline"])
+        paced: dict[str, list[dict[str, float]]] = {name: [] for name in ENDPOINTS}
+        for _ in range(rounds):
+            for name, make in requests_of.items():
+                paced[name].append(await _drive(port, make, requests, concurrency, cpu_of, rate=rate))
         return _table(results, paced, rate, requests=requests, concurrency=concurrency, rounds=rounds)
     finally:
         if uvicorn is not None:
@@ -233,14 +262,18 @@ async def run(requests: int, concurrency: int, rounds: int, paced_share: float) 
         server.close()
 
 
+def _least(runs: list[dict[str, float]], key: str) -> float:
+    return min(r[key] for r in runs)
+
+
 def _table(results: dict[str, list[dict[str, float]]], paced: dict[str, list[dict[str, float]]], rate: float, *,
            requests: int, concurrency: int, rounds: int) -> str:
     lines = [
-        f"Check-in vs. one-insert baseline: PostgreSQL, uvicorn (1 process, uvloop, httptools) on 127.0.0.1, "
-        f"{requests} requests x {rounds} rounds per endpoint, {concurrency} keep-alive connections from a lean "
-        f"asyncio client (bench/rawhttp.py) on the same 2-core machine.",
+        f"Check-in and check-out vs. one-insert baseline: PostgreSQL, uvicorn (1 process, uvloop, httptools) on "
+        f"127.0.0.1, {requests} requests x {rounds} rounds per endpoint, interleaved, {concurrency} keep-alive "
+        f"connections from a lean asyncio client (bench/rawhttp.py) on the same 2-core machine.",
         "",
-        "**Capacity** (as fast as the server answers; best round shown, all rounds listed):",
+        "**Capacity** (as fast as the server answers; best round shown, all rounds listed; CPU: least of the rounds):",
         "",
         "| endpoint | requests/s | p50 ms | p99 ms | rounds (req/s) | API CPU ms/request | PostgreSQL CPU ms/request "
         "| client CPU ms/request |",
@@ -248,29 +281,39 @@ def _table(results: dict[str, list[dict[str, float]]], paced: dict[str, list[dic
     ]
     for name, runs in results.items():
         best = max(runs, key=lambda r: r["rps"])
-        api_cpu = min(r["cpu_api"] for r in runs)
-        pg_cpu = min(r["cpu_pg"] for r in runs)
-        client_cpu = min(r["cpu_client"] for r in runs)
         lines.append(f"| {name} | {best['rps']:.0f} | {best['p50']:.1f} | {best['p99']:.1f} | "
-                     f"{', '.join(format(r['rps'], '.0f') for r in runs)} | {api_cpu:.2f} | {pg_cpu:.2f} "
-                     f"| {client_cpu:.2f} |")
-    lines += ["", f"**Latency at {rate:.0f} requests/s** (the same arrival rate for both, a share of the baseline's "
+                     f"{', '.join(format(r['rps'], '.0f') for r in runs)} | {_least(runs, 'cpu_api'):.2f} | "
+                     f"{_least(runs, 'cpu_pg'):.2f} | {_least(runs, 'cpu_client'):.2f} |")
+    lines += ["", f"**Latency at {rate:.0f} requests/s** (the same arrival rate for all, a share of the baseline's "
               "capacity; the better round shown):", "",
               "| endpoint | p50 ms | p99 ms | rounds (p99 ms) |", "|---|---:|---:|---|"]
     for name, runs in paced.items():
         best = min(runs, key=lambda r: r["p99"])
         lines.append(f"| {name} | {best['p50']:.1f} | {best['p99']:.1f} | "
                      f"{', '.join(format(r['p99'], '.1f') for r in runs)} |")
-    ratio = max(r["rps"] for r in results["check-in"]) / max(r["rps"] for r in results["baseline"])
-    per_round = [c["rps"] / b["rps"] for b, c in zip(results["baseline"], results["check-in"], strict=True)]
-    cpu_ratio = min(r["cpu_api"] for r in results["baseline"]) / min(r["cpu_api"] for r in results["check-in"])
+
+    def per_round(name: str, of: str = "baseline") -> str:
+        return ", ".join(format(c["rps"] / b["rps"], ".2f") for b, c in zip(results[of], results[name], strict=True))
+
+    def best_ratio(name: str) -> float:
+        return max(r["rps"] for r in results[name]) / max(r["rps"] for r in results["baseline"])
+
+    web_cpu = _least(results["web check-in"], "cpu_api") / _least(results["check-in"], "cpu_api")
+    web_cpu_rounds = ", ".join(format(w["cpu_api"] / c["cpu_api"], ".2f")
+                               for c, w in zip(results["check-in"], results["web check-in"], strict=True))
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    lines += ["", f"check-in / baseline throughput: {ratio:.2f} (best rounds); per interleaved round: "
-              f"{', '.join(format(r, '.2f') for r in per_round)}",
-              f"API CPU per request, baseline / check-in (least of the rounds; above 1 means check-in costs less): "
-              f"{cpu_ratio:.2f}",
+    lines += ["",
+              "| ratio (issue 18's goal) | value | per interleaved round |", "|---|---:|---|",
+              f"| check-in req/s ÷ baseline | {best_ratio('check-in'):.2f} | {per_round('check-in')} |",
+              f"| web check-in API CPU ÷ API check-in API CPU (goal ≤ 1.2) | {web_cpu:.2f} | {web_cpu_rounds} |",
+              f"| check-out req/s ÷ baseline (goal ≥ 1.0) | {best_ratio('check-out'):.2f} | {per_round('check-out')} |",
+              f"| check-in API CPU ÷ baseline's | "
+              f"{_least(results['check-in'], 'cpu_api') / _least(results['baseline'], 'cpu_api'):.2f} | |",
+              f"| check-out API CPU ÷ baseline's | "
+              f"{_least(results['check-out'], 'cpu_api') / _least(results['baseline'], 'cpu_api'):.2f} | |",
+              "",
               f"Load average at the end of the run (1, 5, 15 min): {load}. Other processes on the machine slow "
-              "both endpoints alike; compare the ratio, not the absolute figures, when the load is high."]
+              "every endpoint alike; compare the ratios, not the absolute figures, when the load is high."]
     return "\n".join(lines)
 
 
