@@ -58,6 +58,11 @@ def _statement() -> tuple[str, tuple[str, ...]]:
         " SELECT ctx.*, new_attendance.id AS new_attendance_id, new_attendance.service_date AS new_service_date"
         " FROM ctx LEFT JOIN new_attendance ON true"
     )
+    return _numbered(sql)
+
+
+def _numbered(sql: str) -> tuple[str, tuple[str, ...]]:
+    """SQL with `:name` parameters in asyncpg's numbered form, and the names in order."""
     names: list[str] = []
 
     def number(match: re.Match[str]) -> str:
@@ -67,6 +72,36 @@ def _statement() -> tuple[str, tuple[str, ...]]:
 
     # ":name" but not the "::type" of a cast.
     return re.sub(r"(?<!:):([a-z_]+)", number, sql), tuple(names)
+
+
+@lru_cache(maxsize=2)
+def _compiled(statement: Any) -> tuple[str, tuple[str, ...]]:
+    return _numbered(statement.compile(dialect=postgresql.dialect(paramstyle="named")).string)
+
+
+async def _fetch(session: AsyncSession, statement: Any, values: dict[str, Any]) -> SimpleNamespace | None:
+    """One statement straight through asyncpg (in the session's transaction if one is open, else its own)."""
+    sql, names = _compiled(statement)
+    connection = await (await session.connection()).get_raw_connection()
+    record = await connection.driver_connection.fetchrow(sql, *(_parameter(values[n]) for n in names))
+    return None if record is None else SimpleNamespace(**dict(record.items()))
+
+
+async def self_check_out_context(session: AsyncSession, *, bearer: str, activity_id: int) -> SimpleNamespace | None:
+    """The check-out context of an own scan (repository.self_check_out_statement) in one round trip, outside
+    any transaction: reading writes nothing. None when the bearer matches no open login."""
+    if not repo.plausible_bearer(bearer):
+        return None
+    return await _fetch(session, repo.self_check_out_statement(),
+                        {"activity_id": activity_id, "token_hash": hash_token(bearer)})
+
+
+async def close_open(session: AsyncSession, *, attendance_id: int, seen_checked_in_at: dt.datetime,
+                     values: dict[str, Any]) -> SimpleNamespace | None:
+    """Close a still-open record as one statement (its own transaction, as the check-in's); None when it was
+    closed or its check-in time changed since it was read (the caller takes the general path)."""
+    return await _fetch(session, repo.close_open_statement(), repo.close_open_parameters(
+        attendance_id=attendance_id, seen_checked_in_at=seen_checked_in_at, values=values))
 
 
 def available(session: AsyncSession) -> bool:

@@ -53,6 +53,8 @@ class ScanResult:
     attendance: Any  # a row with the attendance columns
     created: bool
     message: str
+    # The scan context: the activity's title and times, so a page can say what was scanned without a query.
+    activity: Any = None
 
 
 async def scanner_for_card(session: AsyncSession, *, settings: Settings, card: str, staff: Principal,
@@ -201,13 +203,13 @@ async def check_in(session: AsyncSession, *, settings: Settings, token: str, now
         if ctx is not None and ctx.new_attendance_id is not None:
             values = {**placeholder, "volunteer_id": ctx.volunteer_id, "community_id": ctx.community_id,
                       "service_date": ctx.new_service_date}
-            return ScanResult(_Row(id=ctx.new_attendance_id, **values), True, "Checked in.")
+            return ScanResult(_Row(id=ctx.new_attendance_id, **values), True, "Checked in.", ctx)
         ctx, scanner = _self_scan(ctx, now=now, at=at)
     else:
         ctx, scanner = await _context(session, activity_id=activity_id, expected=expected_activity_id,
                                       scanner=scanner, bearer=bearer, now=now, at=at)
     if enforce(CHECK_IN, ctx, now=now, at=at) is FIRST_SCAN:  # already checked in: the first scan's record
-        return ScanResult(await repo.attendance_row(session, ctx.attendance_id), False, "Already checked in.")
+        return ScanResult(await repo.attendance_row(session, ctx.attendance_id), False, "Already checked in.", ctx)
     flags = await _check_admission(session, ctx, scanner)
     geo_flags, distance = _check_geofence(ctx, latitude, longitude)
     flags += geo_flags
@@ -221,7 +223,7 @@ async def check_in(session: AsyncSession, *, settings: Settings, token: str, now
     attendance_id = await repo.insert_attendance(session, values)
     if attendance_id is None:  # a simultaneous scan of the same person won the unique key
         existing = await repo.attendance_row_for(session, activity_id=activity_id, volunteer_id=scanner.volunteer_id)
-        return ScanResult(existing, False, "Already checked in.")
+        return ScanResult(existing, False, "Already checked in.", ctx)
     if scanner.proxy is not None:
         over = AttendanceFlag.OVER_CAPACITY in flags
         await record_audit(session, actor=scanner.proxy, action="attendance.proxy_check_in",
@@ -229,7 +231,7 @@ async def check_in(session: AsyncSession, *, settings: Settings, token: str, now
                            after={"volunteer_id": scanner.volunteer_id, "activity_id": activity_id, "at": at,
                                   **({"over_capacity": True} if over else {})},
                            reason="Signed in over the activity's capacity by an organiser." if over else None)
-    return ScanResult(_Row(id=attendance_id, **values), True, "Checked in.")
+    return ScanResult(_Row(id=attendance_id, **values), True, "Checked in.", ctx)
 
 
 async def check_out(session: AsyncSession, *, settings: Settings, token: str, now: dt.datetime,
@@ -240,31 +242,40 @@ async def check_out(session: AsyncSession, *, settings: Settings, token: str, no
     at = scanned_at or now
     activity_id = tokens.verify_kiosk_token(token, secret_key=settings.signing_keys(now), purpose=tokens.CHECK_OUT,
                                             rotation_seconds=settings.qr_rotation_seconds, now=at)
-    ctx, scanner = await _context(session, activity_id=activity_id, expected=expected_activity_id, scanner=scanner,
-                                  bearer=bearer, now=now, at=at)
+    if scanner is None and scanned_at is None and fast_scan.available(session):
+        # Two round trips, no transaction around them: the context with the record's state, then the closing
+        # UPDATE. The checks are the general path's; anything but a plain close (an auto-approving kind, a
+        # record closed or adjusted meanwhile) goes on below with what was read.
+        _check_expected(activity_id, expected_activity_id)
+        ctx, scanner = _self_scan(await fast_scan.self_check_out_context(session, bearer=bearer or "",
+                                                                         activity_id=activity_id), now=now, at=at)
+        if ctx.attendance_id is None:
+            raise _not_checked_in()
+        if ctx.attendance_status == AttendanceStatus.CHECKED_IN and not ctx.kind_auto_approves:
+            values = _closing_values(ctx, checked_in_at=ctx.attendance_checked_in_at, flags=ctx.attendance_flags,
+                                     at=at, proxy=None)
+            closed = await fast_scan.close_open(session, attendance_id=ctx.attendance_id, values=values,
+                                                seen_checked_in_at=ctx.attendance_checked_in_at)
+            if closed is not None:
+                return ScanResult(closed, True, "Checked out.", ctx)
+    else:
+        ctx, scanner = await _context(session, activity_id=activity_id, expected=expected_activity_id,
+                                      scanner=scanner, bearer=bearer, now=now, at=at)
     if ctx.attendance_id is None:
-        raise Conflict("You have not checked in to this activity, so there is nothing to check out of.",
-                       code="not_checked_in")
+        raise _not_checked_in()
     current = await repo.checkout_state(session, attendance_id=ctx.attendance_id, community_id=ctx.community_id,
                                         kind=ctx.kind)
     if current.status != AttendanceStatus.CHECKED_IN:
-        return ScanResult(current, False, "Already checked out.")
-    starts_at, ends_at = rules.aware(ctx.starts_at), rules.aware(ctx.ends_at)
-    flags = list(current.flags or [])
-    if scanner.proxy is not None:
-        flags.append(AttendanceFlag.PROXY_CHECK_OUT)
-    values: dict[str, Any] = {
-        "checked_out_at": at, "status": AttendanceStatus.CHECKED_OUT, "flags": flags,
-        "served_minutes": rules.served_minutes(checked_in_at=rules.aware(current.checked_in_at), checked_out_at=at,
-                                               starts_at=starts_at, ends_at=ends_at),
-        "checkout_proxy_by_user_id": scanner.proxy.user_id if scanner.proxy else None,
-    }
+        return ScanResult(current, False, "Already checked out.", ctx)
+    values = _closing_values(ctx, checked_in_at=current.checked_in_at, flags=current.flags, at=at,
+                             proxy=scanner.proxy)
+    flags = values["flags"]
     auto = not AttendanceFlag.NEEDS_REVIEW.intersection(flags) and current.kind_auto_approves
     if auto:
         values.update(status=AttendanceStatus.APPROVED, revision=current.revision + 1, decided_at=now)
     closed = await repo.close_open(session, attendance_id=current.id, values=values)
     if closed is None:
-        return ScanResult(await repo.attendance_row(session, current.id), False, "Already checked out.")
+        return ScanResult(await repo.attendance_row(session, current.id), False, "Already checked out.", ctx)
     if auto:
         after = {"status": AttendanceStatus.APPROVED, "served_minutes": values["served_minutes"],
                  "checked_in_at": current.checked_in_at, "checked_out_at": at}
@@ -279,7 +290,24 @@ async def check_out(session: AsyncSession, *, settings: Settings, token: str, no
                            entity_type="attendance", entity_id=current.id, community_id=ctx.community_id,
                            after={"volunteer_id": scanner.volunteer_id, "activity_id": activity_id, "at": now})
     await session.flush()
-    return ScanResult(closed, True, "Checked out and approved." if auto else "Checked out.")
+    return ScanResult(closed, True, "Checked out and approved." if auto else "Checked out.", ctx)
+
+
+def _not_checked_in() -> Conflict:
+    return Conflict("You have not checked in to this activity, so there is nothing to check out of.",
+                    code="not_checked_in")
+
+
+def _closing_values(ctx: Any, *, checked_in_at: dt.datetime, flags: list[str] | None, at: dt.datetime,
+                    proxy: Principal | None) -> dict[str, Any]:
+    """What closing an open record writes (repository.CLOSING_COLUMNS); minutes count inside the window."""
+    return {
+        "checked_out_at": at, "status": AttendanceStatus.CHECKED_OUT,
+        "flags": [*(flags or []), *([AttendanceFlag.PROXY_CHECK_OUT] if proxy is not None else [])],
+        "served_minutes": rules.served_minutes(checked_in_at=rules.aware(checked_in_at), checked_out_at=at,
+                                               starts_at=rules.aware(ctx.starts_at), ends_at=rules.aware(ctx.ends_at)),
+        "checkout_proxy_by_user_id": proxy.user_id if proxy else None,
+    }
 
 
 def snapshot_times(values: dict[str, Any]) -> dict[str, Any]:

@@ -158,7 +158,7 @@ class CorePages(Controller):
                 result = await check_in(db_session, settings=settings, token=token, now=now,
                                         bearer=token_from_request(request), scanned_at=scanned_at,
                                         latitude=latitude, longitude=longitude)
-            values["activity"] = await public_data.activity(db_session, result.attendance.activity_id)
+            values["activity"] = result.activity  # the scan's context: title and times
             values["result"] = {"created": result.created, "message": _(result.message),
                                 "at": result.attendance.checked_out_at if purpose == tokens.CHECK_OUT
                                 else result.attendance.checked_in_at,
