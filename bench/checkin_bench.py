@@ -192,7 +192,7 @@ async def _drive(port: int, make_request, count: int, concurrency: int,  # noqa:
 ENDPOINTS = ("baseline", "check-in", "web check-in", "check-out")
 
 
-async def run(requests: int, concurrency: int, rounds: int, paced_share: float) -> str:
+async def run(requests: int, concurrency: int, rounds: int, paced_share: float, paced_requests: int) -> str:
     import httpx
 
     from servicebank.checkins import tokens as qr
@@ -204,7 +204,7 @@ async def run(requests: int, concurrency: int, rounds: int, paced_share: float) 
     try:
         url = server.create_database("checkin_bench")
         # Every check-in and check-out is a volunteer's first: capacity and paced rounds plus a warm-up.
-        per_endpoint = requests * rounds * 2 + 200
+        per_endpoint = (requests + paced_requests) * rounds + 100
         activity_id, session_tokens = await _seed(url, 3 * per_endpoint,
                                                   checked_in=range(2 * per_endpoint, 3 * per_endpoint))
         port = free_port()
@@ -255,8 +255,9 @@ async def run(requests: int, concurrency: int, rounds: int, paced_share: float) 
         paced: dict[str, list[dict[str, float]]] = {name: [] for name in ENDPOINTS}
         for _ in range(rounds):
             for name, make in requests_of.items():
-                paced[name].append(await _drive(port, make, requests, concurrency, cpu_of, rate=rate))
-        return _table(results, paced, rate, requests=requests, concurrency=concurrency, rounds=rounds)
+                paced[name].append(await _drive(port, make, paced_requests, concurrency, cpu_of, rate=rate))
+        return _table(results, paced, rate, requests=requests, concurrency=concurrency, rounds=rounds,
+                      paced_requests=paced_requests)
     finally:
         if uvicorn is not None:
             uvicorn.terminate()
@@ -269,7 +270,7 @@ def _least(runs: list[dict[str, float]], key: str) -> float:
 
 
 def _table(results: dict[str, list[dict[str, float]]], paced: dict[str, list[dict[str, float]]], rate: float, *,
-           requests: int, concurrency: int, rounds: int) -> str:
+           requests: int, concurrency: int, rounds: int, paced_requests: int) -> str:
     lines = [
         f"Check-in and check-out vs. one-insert baseline: PostgreSQL, uvicorn (1 process, uvloop, httptools) on "
         f"127.0.0.1, {requests} requests x {rounds} rounds per endpoint, interleaved, {concurrency} keep-alive "
@@ -287,7 +288,7 @@ def _table(results: dict[str, list[dict[str, float]]], paced: dict[str, list[dic
                      f"{', '.join(format(r['rps'], '.0f') for r in runs)} | {_least(runs, 'cpu_api'):.2f} | "
                      f"{_least(runs, 'cpu_pg'):.2f} | {_least(runs, 'cpu_client'):.2f} |")
     lines += ["", f"**Latency at {rate:.0f} requests/s** (the same arrival rate for all, a share of the baseline's "
-              "capacity; the better round shown):", "",
+              f"capacity, {paced_requests} requests per round; the better round shown):", "",
               "| endpoint | p50 ms | p99 ms | rounds (p99 ms) |", "|---|---:|---:|---|"]
     for name, runs in paced.items():
         best = min(runs, key=lambda r: r["p99"])
@@ -377,12 +378,16 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--paced-share", type=float, default=0.6,
                         help="the paced rounds' arrival rate, as a share of the baseline's measured capacity")
+    parser.add_argument("--paced-requests", type=int, default=0,
+                        help="requests per paced round (default: --requests; fewer when the machine is busy, as "
+                             "paced rounds last requests / rate seconds)")
     parser.add_argument("--output", default=str(ROOT / "bench" / "checkin.md"))
     args = parser.parse_args()
     import uvloop  # the client's loop as lean as the server's
 
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-        table = runner.run(run(args.requests, args.concurrency, args.rounds, args.paced_share))
+        table = runner.run(run(args.requests, args.concurrency, args.rounds, args.paced_share,
+                               args.paced_requests or args.requests))
     print(table)
     Path(args.output).write_text("# Check-in and check-out benchmark\n\nRun: `python bench/checkin_bench.py`\n\n" + table
                                  + "\n" + NOTES)
