@@ -36,11 +36,13 @@ class Connection:
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
 
-    async def request(self, method: str, path: str, *, json_body: Any = None,
+    async def request(self, method: str, path: str, *, json_body: Any = None, body: bytes = b"",
                       headers: dict[str, str] | None = None) -> Response:
+        """Send one request: a JSON body, or `body` as given (its Content-Type among `headers`)."""
         if self._writer is None:
             self._reader, self._writer = await asyncio.open_connection(self.host, self.port)
-        body = json.dumps(json_body).encode() if json_body is not None else b""
+        if json_body is not None:
+            body = json.dumps(json_body).encode()
         head = [f"{method} {path} HTTP/1.1", f"Host: {self.host}:{self.port}", f"Content-Length: {len(body)}"]
         if json_body is not None:
             head.append("Content-Type: application/json")

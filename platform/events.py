@@ -50,6 +50,7 @@ class OutboxEvent(Base):
     dead: Mapped[bool] = mapped_column(default=False)
 
 
+_OUTBOX = OutboxEvent.__table__
 Handler = Callable[[AsyncSession, OutboxEvent], Awaitable[None]]
 _handlers: dict[str, list[Handler]] = defaultdict(list)
 
@@ -76,12 +77,31 @@ def publish_after_commit(session: AsyncSession, event_id: int) -> None:
 
 
 async def record_event(session: AsyncSession, type: str, payload: dict[str, Any]) -> OutboxEvent:  # noqa: A002
-    """Write an event to the outbox in the caller's transaction; it is published after commit."""
-    event = OutboxEvent(type=type, payload=payload, created_at=utcnow())
-    session.add(event)
+    """Write an event to the outbox in the caller's transaction; it is published after commit.
+
+    Returns the event as written (not attached to the session). Pending ORM changes are flushed first,
+    as callers expect of a write.
+    """
     await session.flush()
-    publish_after_commit(session, event.id)
-    return event
+    now = utcnow()
+    (event_id,) = await insert_events(session, [(type, payload)], now=now)
+    return OutboxEvent(id=event_id, type=type, payload=payload, created_at=now, attempts=0, dead=False)
+
+
+async def insert_events(session: AsyncSession, events: Sequence[tuple[str, dict[str, Any]]], *,
+                        now: dt.datetime) -> list[int]:
+    """The one way an event enters the outbox: (type, payload) pairs in one INSERT, each published after commit.
+
+    A plain Core statement, not the ORM unit of work: the busiest writes (check-out) call it directly.
+    """
+    ids = list((await session.execute(
+        _OUTBOX.insert().values([{"type": type_, "payload": payload, "created_at": now, "attempts": 0, "dead": False}
+                                 for type_, payload in events])
+        .returning(_OUTBOX.c.id)
+    )).scalars())
+    for event_id in ids:
+        publish_after_commit(session, event_id)
+    return ids
 
 
 async def _claim(session: AsyncSession, event_ids: Sequence[int] | None, limit: int,

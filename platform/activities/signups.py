@@ -133,7 +133,7 @@ async def withdraw(session: AsyncSession, *, activity_id: int, volunteer_id: int
     await session.flush()
     if was == SignupStatus.WAITLISTED and position is not None:
         await _close_gap(session, activity_id=activity_id, position=position)
-    await record_event(session, "signup.withdrawn", _payload(signup))
+    # No event: nothing reacts to a withdrawal itself; a promotion that follows has its own.
     if was == SignupStatus.CONFIRMED:
         await promote_waitlist(session, activity)
     return signup

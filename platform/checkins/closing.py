@@ -10,7 +10,6 @@ from servicebank.checkins import repository as repo
 from servicebank.checkins import rules
 from servicebank.checkins.models import AttendanceFlag, AttendanceStatus
 from servicebank.checkins.review import record_change, state
-from servicebank.events import record_event
 
 
 async def _close(session: AsyncSession, *, attendance_id: int, closed_at: dt.datetime, flag: str, action: str,
@@ -30,8 +29,6 @@ async def _close(session: AsyncSession, *, attendance_id: int, closed_at: dt.dat
                  flag]
     await record_change(session, att, actor=None, action=action, before=before, reason=reason, event_type=None,
                         now=now, decided=False)
-    await record_event(session, "attendance.checked_out",
-                       {"attendance_id": att.id, "activity_id": att.activity_id, "volunteer_id": att.volunteer_id})
     return True
 
 

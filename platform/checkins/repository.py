@@ -8,47 +8,34 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
     Row,
     Select,
-    TextClause,
     and_,
     bindparam,
     exists,
     func,
-    literal,
     select,
-    text,
     update,
 )
-from sqlalchemy.dialects import sqlite
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.models import AuthSession, User
 from servicebank.accounts.sessions import TOKEN_PREFIX, hash_token
-from servicebank.activities.models import Activity, ActivityKind
+from servicebank.activities.models import Activity, ActivityKind, Signup, SignupStatus
 from servicebank.checkins.models import (
     Attendance,
     AttendanceAdjustment,
     AttendanceStatus,
     CheckinPolicy,
 )
-from servicebank.events import OutboxEvent, publish_after_commit
 from servicebank.volunteers.models import Volunteer
 
-try:  # The activities domain adds sign-ups; until it does, everyone is a walk-in.
-    from servicebank.activities.models import Signup  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - depends on the activities domain's progress
-    Signup = None  # type: ignore[assignment,misc]
-
-CONFIRMED = "confirmed"
 ATTENDANCE = Attendance.__table__
-OUTBOX = OutboxEvent.__table__
+_CONFIRMED = SignupStatus.CONFIRMED
 
 
 def _signup_status(activity_id: Any, volunteer_id: Any):  # noqa: ANN202
-    if Signup is None:
-        return literal(None).label("signup_status")
     return (
         select(Signup.status)
         .where(Signup.activity_id == activity_id, Signup.volunteer_id == volunteer_id)
@@ -58,7 +45,8 @@ def _signup_status(activity_id: Any, volunteer_id: Any):  # noqa: ANN202
 
 
 _CONTEXT_COLUMNS = (
-    Activity.id, Activity.community_id, Activity.status, Activity.kind, Activity.starts_at, Activity.ends_at,
+    Activity.id, Activity.community_id, Activity.status, Activity.kind, Activity.title, Activity.starts_at,
+    Activity.ends_at,
     Activity.capacity, Activity.latitude, Activity.longitude, CheckinPolicy.radius_m, CheckinPolicy.geofence_mode,
     CheckinPolicy.opens_minutes_before, CheckinPolicy.grace_minutes_after_end, CheckinPolicy.allow_walk_ins,
 )
@@ -69,15 +57,18 @@ def _scan_context_statement() -> Select[Any]:
     # Built once with bound parameters: a scan then skips statement construction and cache-key work.
     activity_id, volunteer_id = bindparam("activity_id"), bindparam("volunteer_id")
     return (
-        select(*_CONTEXT_COLUMNS, _signup_status(activity_id, volunteer_id), Attendance.id.label("attendance_id"))
+        select(*_CONTEXT_COLUMNS, _signup_status(activity_id, volunteer_id), Attendance.id.label("attendance_id"),
+               Volunteer.status.label("volunteer_status"))
         .outerjoin(CheckinPolicy, CheckinPolicy.activity_id == Activity.id)
+        .outerjoin(Volunteer, Volunteer.id == volunteer_id)
         .outerjoin(Attendance, and_(Attendance.activity_id == Activity.id, Attendance.volunteer_id == volunteer_id))
         .where(Activity.id == activity_id)
     )
 
 
 async def scan_context(session: AsyncSession, *, activity_id: int, volunteer_id: int) -> Row[Any] | None:
-    """Everything a scan needs in one round trip: the activity, its policy, the sign-up and any attendance."""
+    """Everything a scan needs in one round trip: the activity, its policy, the sign-up, any attendance and the
+    volunteer's status."""
     params = {"activity_id": activity_id, "volunteer_id": volunteer_id}
     return (await session.execute(_scan_context_statement(), params)).first()
 
@@ -122,18 +113,14 @@ def plausible_bearer(bearer: str) -> bool:
 
 async def confirmed_signup_count(session: AsyncSession, *, activity_id: int) -> int:
     """How many volunteers hold a confirmed place."""
-    if Signup is None:
-        return 0
     return int(await session.scalar(
-        select(func.count()).where(Signup.activity_id == activity_id, Signup.status == CONFIRMED)) or 0)
+        select(func.count()).where(Signup.activity_id == activity_id, Signup.status == _CONFIRMED)) or 0)
 
 
 async def confirmed_volunteer_ids(session: AsyncSession, *, activity_id: int) -> list[int]:
     """Volunteers holding a confirmed place."""
-    if Signup is None:
-        return []
     rows = await session.scalars(
-        select(Signup.volunteer_id).where(Signup.activity_id == activity_id, Signup.status == CONFIRMED))
+        select(Signup.volunteer_id).where(Signup.activity_id == activity_id, Signup.status == _CONFIRMED))
     return list(rows.all())
 
 
@@ -155,86 +142,37 @@ async def places_taken_locked(session: AsyncSession, *, activity_id: int) -> int
     await session.execute(select(Activity.id).where(Activity.id == activity_id).with_for_update(key_share=True))
     walk_ins = select(func.count()).select_from(Attendance).where(Attendance.activity_id == activity_id,
                                                                    Attendance.status == AttendanceStatus.CHECKED_IN)
-    if Signup is None:
-        return int(await session.scalar(walk_ins) or 0)
-    confirmed = select(Signup.volunteer_id).where(Signup.activity_id == activity_id, Signup.status == CONFIRMED)
+    confirmed = select(Signup.volunteer_id).where(Signup.activity_id == activity_id, Signup.status == _CONFIRMED)
     walk_ins = walk_ins.where(Attendance.volunteer_id.not_in(confirmed))
     confirmed_count = select(func.count()).select_from(confirmed.subquery())
     return int(await session.scalar(select(walk_ins.scalar_subquery() + confirmed_count.scalar_subquery())) or 0)
 
 
-async def insert_attendance(session: AsyncSession, values: dict[str, Any], *,
-                            event_type: str, now: dt.datetime) -> int | None:
-    """Insert a check-in and its outbox event; None when the volunteer already has a record.
+def fresh_attendance(*, activity_id: int, volunteer_id: int, community_id: int, at: dt.datetime,
+                     service_date: dt.date, flags: list[str], distance: int | None, proxy_user_id: int | None,
+                     now: dt.datetime) -> dict[str, Any]:
+    """The columns of a new check-in, every one but the id (fast_scan writes the same for a plain self-scan)."""
+    return {
+        "activity_id": activity_id, "volunteer_id": volunteer_id, "community_id": community_id,
+        "checked_in_at": at, "checked_out_at": None, "status": AttendanceStatus.CHECKED_IN, "served_minutes": 0,
+        "service_date": service_date, "revision": 0, "proxy_by_user_id": proxy_user_id,
+        "checkout_proxy_by_user_id": None, "flags": flags, "distance_m": distance, "decided_by_user_id": None,
+        "decided_at": None, "created_at": now,
+    }
+
+
+async def insert_attendance(session: AsyncSession, values: dict[str, Any]) -> int | None:
+    """Insert a check-in; None when the volunteer already has a record.
 
     The unique key (activity, volunteer) decides a race: ON CONFLICT DO NOTHING inserts nothing and
-    the caller answers with the winner's row. On PostgreSQL both rows go in one statement (a
-    data-modifying CTE), the scan's only write round trip.
+    the caller answers with the winner's row. No event goes with it: nothing consumes a check-in, and
+    the attendance row is itself the record (the approval that follows check-out is the event).
     """
-    if session.bind is None or session.bind.dialect.name != "postgresql":
-        attendance_id = (await session.execute(
-            sqlite.insert(ATTENDANCE).values(**values)
-            .on_conflict_do_nothing(index_elements=["activity_id", "volunteer_id"])
-            .returning(ATTENDANCE.c.id))).scalar()
-        if attendance_id is not None:
-            await insert_event(session, type=event_type, now=now, payload={
-                "attendance_id": attendance_id, "activity_id": values["activity_id"],
-                "volunteer_id": values["volunteer_id"]})
-        return attendance_id
-    params = {**values, "event_type": event_type, "event_created_at": now}
-    row = (await session.execute(_pg_check_in_statement(), params)).first()
-    if row is None:
-        return None
-    publish_after_commit(session, row.id)
-    return int(row.attendance_id)
-
-
-@lru_cache(maxsize=1)
-def _pg_check_in_statement() -> TextClause:
-    """The attendance row and its outbox event in one statement (a data-modifying CTE).
-
-    Written as text: SQLAlchemy cannot cache an INSERT ... FROM SELECT over a CTE, and compiling it
-    on every scan cost more than the round trip it saves. Ids come from the sequences SQLAlchemy
-    uses for these tables (advanced-alchemy's `<table>_id_seq`).
-    """
-    columns = [c for c in ATTENDANCE.c if c.key != "id"]
-    sql = (
-        "WITH new_attendance AS ("
-        f" INSERT INTO attendance (id, {', '.join(c.name for c in columns)})"
-        f" VALUES (nextval('attendance_id_seq'), {', '.join(':' + c.key for c in columns)})"
-        " ON CONFLICT (activity_id, volunteer_id) DO NOTHING"
-        " RETURNING id, activity_id, volunteer_id)"
-        " INSERT INTO outbox_event (id, type, payload, created_at, attempts, dead, processed_at, last_error)"
-        " SELECT nextval('outbox_event_id_seq'), :event_type, jsonb_build_object('attendance_id', id,"
-        " 'activity_id', activity_id, 'volunteer_id', volunteer_id), :event_created_at, 0, false, NULL, NULL"
-        " FROM new_attendance"
-        " RETURNING id, (payload->>'attendance_id')::bigint AS attendance_id"
-    )
-    return (
-        text(sql)
-        .bindparams(*(bindparam(c.key, type_=c.type) for c in columns),
-                    bindparam("event_type", type_=OUTBOX.c.type.type),
-                    bindparam("event_created_at", type_=OUTBOX.c.created_at.type))
-        .columns(id=BigInteger, attendance_id=BigInteger)
-    )
-
-
-async def insert_event(session: AsyncSession, *, type: str, payload: dict[str, Any], now: dt.datetime) -> int:  # noqa: A002
-    """`record_event` without the ORM unit of work: one INSERT, published after commit all the same."""
-    return (await insert_events(session, [(type, payload)], now=now))[0]
-
-
-async def insert_events(session: AsyncSession, events: Sequence[tuple[str, dict[str, Any]]], *,
-                        now: dt.datetime) -> list[int]:
-    """Several outbox events (type, payload) in one INSERT, each published after commit."""
-    ids = list((await session.execute(
-        OUTBOX.insert().values([{"type": type_, "payload": payload, "created_at": now, "attempts": 0, "dead": False}
-                                for type_, payload in events])
-        .returning(OUTBOX.c.id)
-    )).scalars())
-    for event_id in ids:
-        publish_after_commit(session, event_id)
-    return ids
+    dialect = postgresql if session.bind is not None and session.bind.dialect.name == "postgresql" else sqlite
+    return (await session.execute(
+        dialect.insert(ATTENDANCE).values(**values)
+        .on_conflict_do_nothing(index_elements=["activity_id", "volunteer_id"])
+        .returning(ATTENDANCE.c.id))).scalar()
 
 
 async def attendance_row(session: AsyncSession, attendance_id: int) -> Row[Any] | None:
@@ -284,6 +222,42 @@ def _checkout_state_statement() -> Select[Any]:
                               ActivityKind.auto_approve.is_(True))
     return (select(*ATTENDANCE.c, func.coalesce(own, built_in).label("kind_auto_approves"))
             .where(ATTENDANCE.c.id == bindparam("attendance_id")))
+
+
+@lru_cache(maxsize=1)
+def self_check_out_statement() -> Select[Any]:
+    """A volunteer's own check-out context: the self-scan context plus the record's state and whether the
+    activity's kind is approved without review (fast_scan.py sends it in one round trip)."""
+    own = (select(ActivityKind.auto_approve)
+           .where(ActivityKind.code == Activity.kind, ActivityKind.community_id == Activity.community_id)
+           .correlate(Activity).scalar_subquery())
+    built_in = exists().where(ActivityKind.code == Activity.kind, ActivityKind.community_id.is_(None),
+                              ActivityKind.auto_approve.is_(True)).correlate(Activity)
+    return self_scan_statement().add_columns(
+        Attendance.status.label("attendance_status"), Attendance.checked_in_at.label("attendance_checked_in_at"),
+        Attendance.flags.label("attendance_flags"), func.coalesce(own, built_in).label("kind_auto_approves"))
+
+
+# What a check-out writes, when nothing is approved at once.
+CLOSING_COLUMNS = ("checked_out_at", "status", "flags", "served_minutes", "checkout_proxy_by_user_id")
+
+
+@lru_cache(maxsize=1)
+def close_open_statement() -> Any:
+    """`close_open` for a record whose check-in time was read before: nothing changes if it moved meanwhile.
+    Parameters: close_open_parameters."""
+    return (update(ATTENDANCE)
+            .where(ATTENDANCE.c.id == bindparam("attendance_id"), ATTENDANCE.c.status == bindparam("open_status"),
+                   ATTENDANCE.c.checked_in_at == bindparam("seen_checked_in_at"))
+            .values({name: bindparam(f"new_{name}") for name in CLOSING_COLUMNS})
+            .returning(*ATTENDANCE.c))
+
+
+def close_open_parameters(*, attendance_id: int, seen_checked_in_at: dt.datetime,
+                          values: dict[str, Any]) -> dict[str, Any]:
+    """The parameters of close_open_statement: `values` holds CLOSING_COLUMNS."""
+    return {"attendance_id": attendance_id, "open_status": AttendanceStatus.CHECKED_IN,
+            "seen_checked_in_at": seen_checked_in_at, **{f"new_{name}": values[name] for name in CLOSING_COLUMNS}}
 
 
 async def checkout_state(session: AsyncSession, *, attendance_id: int, community_id: int,

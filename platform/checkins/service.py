@@ -10,29 +10,26 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
-from servicebank.activities.models import ActivityStatus
+from servicebank.activities.models import SignupStatus
 from servicebank.audit.service import record_audit
 from servicebank.checkins import fast_scan, rules, tokens
 from servicebank.checkins import repository as repo
 from servicebank.checkins.models import (
-    DEFAULT_OPENS_MINUTES_BEFORE,
     AttendanceAdjustment,
     AttendanceFlag,
     AttendanceStatus,
     GeofenceMode,
 )
+from servicebank.checkins.self_scan import ACTIVITY, CHECK_IN, FIRST_SCAN, LOGIN, VOLUNTEER, enforce
 from servicebank.config import Settings
 from servicebank.errors import (
     Conflict,
     Forbidden,
     InvalidInput,
     NotFound,
-    Unauthenticated,
 )
-from servicebank.volunteers.models import VolunteerStatus
+from servicebank.events import insert_events
 from servicebank.volunteers.repository import team_ids_of
-
-NOT_YET_OPEN = (ActivityStatus.DRAFT, ActivityStatus.PENDING_APPROVAL)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -41,7 +38,6 @@ class Scanner:
 
     volunteer_id: int
     volunteer_community_id: int | None
-    volunteer_status: str | None
     # Set for a proxy scan (代签): the staff member, checked against the activity's community.
     proxy: Principal | None = None
     card_version: int | None = None
@@ -57,6 +53,8 @@ class ScanResult:
     attendance: Any  # a row with the attendance columns
     created: bool
     message: str
+    # The scan context: the activity's title and times, so a page can say what was scanned without a query.
+    activity: Any = None
 
 
 async def scanner_for_card(session: AsyncSession, *, settings: Settings, card: str, staff: Principal,
@@ -85,35 +83,29 @@ async def _proxy_scanner(session: AsyncSession, volunteer: Any, *, staff: Princi
                          over_capacity: bool) -> Scanner:
     team_ids = (await team_ids_of(session, [volunteer.id])).get(volunteer.id, [])
     return Scanner(volunteer_id=volunteer.id, volunteer_community_id=volunteer.community_id,
-                   volunteer_status=volunteer.status, proxy=staff, card_version=card_version,
+                   proxy=staff, card_version=card_version,
                    current_card_version=volunteer.card_version, volunteer_team_ids=frozenset(team_ids),
                    over_capacity=over_capacity)
 
 
-def _check_activity(ctx: Any, scanner: Scanner) -> None:
-    if ctx.status == ActivityStatus.CANCELLED:
-        raise Conflict("This activity was cancelled; there is nothing to check in to.", code="activity_cancelled")
-    if ctx.status in NOT_YET_OPEN:
-        raise Conflict("This activity is not published yet.", code="activity_not_published")
-    if scanner.proxy is not None:
-        scanner.proxy.require_staff(ctx.community_id)
-        if scanner.volunteer_community_id != ctx.community_id:
-            raise Forbidden("This card belongs to a volunteer of another community; they check in with their own "
-                            "community's activities.", code="card_other_community")
-        if not scanner.proxy.speaks_for(community_id=ctx.community_id, team_ids=scanner.volunteer_team_ids):
-            raise Forbidden("Only the leaders of this volunteer's teams and the community's organisers can sign them "
-                            "in (代签).", code="not_your_volunteer")
-        if scanner.card_version != scanner.current_card_version:
-            raise Forbidden("This card was revoked (a newer card was issued). Please use the current card.",
-                            code="card_revoked")
-    if scanner.volunteer_status != VolunteerStatus.ACTIVE:
-        raise Forbidden("This volunteer account is not active; please ask the community organiser.",
-                        code="volunteer_not_active")
+def _check_proxy(ctx: Any, scanner: Scanner) -> None:
+    """The staff member signing someone in (代签) may sign this volunteer in to this activity."""
+    assert scanner.proxy is not None
+    scanner.proxy.require_staff(ctx.community_id)
+    if scanner.volunteer_community_id != ctx.community_id:
+        raise Forbidden("This card belongs to a volunteer of another community; they check in with their own "
+                        "community's activities.", code="card_other_community")
+    if not scanner.proxy.speaks_for(community_id=ctx.community_id, team_ids=scanner.volunteer_team_ids):
+        raise Forbidden("Only the leaders of this volunteer's teams and the community's organisers can sign them "
+                        "in (代签).", code="not_your_volunteer")
+    if scanner.card_version != scanner.current_card_version:
+        raise Forbidden("This card was revoked (a newer card was issued). Please use the current card.",
+                        code="card_revoked")
 
 
 async def _check_admission(session: AsyncSession, ctx: Any, scanner: Scanner) -> list[str]:
     """Volunteers with a confirmed place may check in; others are walk-ins if the policy allows."""
-    if ctx.signup_status == repo.CONFIRMED:
+    if ctx.signup_status == SignupStatus.CONFIRMED:
         return []
     if scanner.proxy is None and scanner.volunteer_community_id != ctx.community_id:
         raise Forbidden("This activity is for volunteers of another community, and you have no confirmed place.",
@@ -161,15 +153,10 @@ def _check_geofence(ctx: Any, latitude: float | None, longitude: float | None) -
     return [AttendanceFlag.OUTSIDE_GEOFENCE], distance
 
 
-def _self_scanner(ctx: Any, now: dt.datetime) -> Scanner:
-    """The volunteer of a self-scan context; refuses a missing or expired login and non-volunteer accounts."""
-    if ctx is None or not ctx.is_active or rules.aware(ctx.expires_at) <= now:
-        raise Unauthenticated("Please log in first (your session is missing or has expired).")
-    if ctx.volunteer_id is None:
-        raise Forbidden("This account is not a volunteer. To sign someone in, scan their card "
-                        "(send volunteer_card).", code="volunteer_required")
-    return Scanner(volunteer_id=ctx.volunteer_id, volunteer_community_id=ctx.volunteer_community_id,
-                   volunteer_status=ctx.volunteer_status)
+def _self_scan(ctx: Any, *, now: dt.datetime, at: dt.datetime) -> tuple[Any, Scanner]:
+    """A volunteer's own scan: their login and the activity pass the conditions (self_scan.py)."""
+    enforce((*LOGIN, *ACTIVITY, *VOLUNTEER), ctx, now=now, at=at)
+    return ctx, Scanner(volunteer_id=ctx.volunteer_id, volunteer_community_id=ctx.volunteer_community_id)
 
 
 def _check_expected(activity_id: int, expected: int | None) -> None:
@@ -178,23 +165,19 @@ def _check_expected(activity_id: int, expected: int | None) -> None:
                                 code="qr_token_other_activity")
 
 
-def _checked_context(ctx: Any, scanner: Scanner) -> tuple[Any, Scanner]:
-    if ctx is None or ctx.id is None:
-        raise NotFound("This activity no longer exists.", code="activity_not_found")
-    _check_activity(ctx, scanner)
-    return ctx, scanner
-
-
 async def _context(session: AsyncSession, *, activity_id: int, expected: int | None, scanner: Scanner | None,
-                   bearer: str | None, now: dt.datetime) -> tuple[Any, Scanner]:
+                   bearer: str | None, now: dt.datetime, at: dt.datetime) -> tuple[Any, Scanner]:
     """The scan context and who it is for; a volunteer's own scan resolves their login in the same query."""
     _check_expected(activity_id, expected)
     if scanner is None:
-        ctx = await repo.self_scan_context(session, bearer=bearer or "", activity_id=activity_id)
-        scanner = _self_scanner(ctx, now)
-    else:
-        ctx = await repo.scan_context(session, activity_id=activity_id, volunteer_id=scanner.volunteer_id)
-    return _checked_context(ctx, scanner)
+        return _self_scan(await repo.self_scan_context(session, bearer=bearer or "", activity_id=activity_id),
+                          now=now, at=at)
+    ctx = await repo.scan_context(session, activity_id=activity_id, volunteer_id=scanner.volunteer_id)
+    enforce(ACTIVITY, ctx, now=now, at=at)
+    if scanner.proxy is not None:
+        _check_proxy(ctx, scanner)
+    enforce(VOLUNTEER, ctx, now=now, at=at)
+    return ctx, scanner
 
 
 async def check_in(session: AsyncSession, *, settings: Settings, token: str, now: dt.datetime,
@@ -212,40 +195,35 @@ async def check_in(session: AsyncSession, *, settings: Settings, token: str, now
     if scanner is None and scanned_at is None and fast_scan.available(session):
         # One round trip: the statement records the common case itself and returns the context for the rest.
         _check_expected(activity_id, expected_activity_id)
+        placeholder = repo.fresh_attendance(activity_id=activity_id, volunteer_id=0, community_id=0, at=now,
+                                            service_date=dt.date.min, flags=[], distance=None, proxy_user_id=None,
+                                            now=now)
         ctx = await fast_scan.self_check_in(session, bearer=bearer or "", activity_id=activity_id, now=now,
-                                            timezone=settings.timezone)
+                                            timezone=settings.timezone, values=placeholder)
         if ctx is not None and ctx.new_attendance_id is not None:
-            values = _check_in_values(ctx, activity_id=activity_id, volunteer_id=ctx.volunteer_id, now=now,
-                                      service_date=ctx.new_service_date, flags=[], distance=None, proxy=None)
-            return ScanResult(_Row(id=ctx.new_attendance_id, **values), True, "Checked in.")
-        ctx, scanner = _checked_context(ctx, _self_scanner(ctx, now))
+            values = {**placeholder, "volunteer_id": ctx.volunteer_id, "community_id": ctx.community_id,
+                      "service_date": ctx.new_service_date}
+            return ScanResult(_Row(id=ctx.new_attendance_id, **values), True, "Checked in.", ctx)
+        ctx, scanner = _self_scan(ctx, now=now, at=at)
     else:
         ctx, scanner = await _context(session, activity_id=activity_id, expected=expected_activity_id,
-                                      scanner=scanner, bearer=bearer, now=now)
-    if ctx.attendance_id is not None:
-        return ScanResult(await repo.attendance_row(session, ctx.attendance_id), False, "Already checked in.")
-    starts_at, ends_at = rules.aware(ctx.starts_at), rules.aware(ctx.ends_at)
-    opens_before = ctx.opens_minutes_before if ctx.opens_minutes_before is not None else DEFAULT_OPENS_MINUTES_BEFORE
-    opens_at = starts_at - dt.timedelta(minutes=opens_before)
-    if at < opens_at:
-        raise Conflict(f"Check-in opens {opens_before} minutes before the start.", code="checkin_not_open",
-                       opens_at=opens_at.isoformat())
-    if at >= ends_at:
-        raise Conflict("This activity has ended; check-in is closed. Ask the organiser to record your time.",
-                       code="activity_ended")
+                                      scanner=scanner, bearer=bearer, now=now, at=at)
+    if enforce(CHECK_IN, ctx, now=now, at=at) is FIRST_SCAN:  # already checked in: the first scan's record
+        return ScanResult(await repo.attendance_row(session, ctx.attendance_id), False, "Already checked in.", ctx)
     flags = await _check_admission(session, ctx, scanner)
     geo_flags, distance = _check_geofence(ctx, latitude, longitude)
     flags += geo_flags
     if scanner.proxy is not None:
         flags.append(AttendanceFlag.PROXY_CHECK_IN)
-    values = _check_in_values(ctx, activity_id=activity_id, volunteer_id=scanner.volunteer_id, now=at,
-                              service_date=rules.service_date(starts_at, settings.timezone), flags=flags,
-                              distance=distance, proxy=scanner.proxy)
-    values["created_at"] = now
-    attendance_id = await repo.insert_attendance(session, values, event_type=fast_scan.CHECKED_IN_EVENT, now=now)
+    values = repo.fresh_attendance(activity_id=activity_id, volunteer_id=scanner.volunteer_id,
+                                   community_id=ctx.community_id, at=at,
+                                   service_date=rules.service_date(ctx.starts_at, settings.timezone), flags=flags,
+                                   distance=distance, proxy_user_id=scanner.proxy.user_id if scanner.proxy else None,
+                                   now=now)
+    attendance_id = await repo.insert_attendance(session, values)
     if attendance_id is None:  # a simultaneous scan of the same person won the unique key
         existing = await repo.attendance_row_for(session, activity_id=activity_id, volunteer_id=scanner.volunteer_id)
-        return ScanResult(existing, False, "Already checked in.")
+        return ScanResult(existing, False, "Already checked in.", ctx)
     if scanner.proxy is not None:
         over = AttendanceFlag.OVER_CAPACITY in flags
         await record_audit(session, actor=scanner.proxy, action="attendance.proxy_check_in",
@@ -253,19 +231,7 @@ async def check_in(session: AsyncSession, *, settings: Settings, token: str, now
                            after={"volunteer_id": scanner.volunteer_id, "activity_id": activity_id, "at": at,
                                   **({"over_capacity": True} if over else {})},
                            reason="Signed in over the activity's capacity by an organiser." if over else None)
-    return ScanResult(_Row(id=attendance_id, **values), True, "Checked in.")
-
-
-def _check_in_values(ctx: Any, *, activity_id: int, volunteer_id: int, now: dt.datetime, service_date: dt.date,
-                     flags: list[str], distance: int | None, proxy: Principal | None) -> dict[str, Any]:
-    """The columns of a fresh attendance (fast_scan writes the same for a plain self-scan)."""
-    return {
-        "activity_id": activity_id, "volunteer_id": volunteer_id, "community_id": ctx.community_id,
-        "checked_in_at": now, "checked_out_at": None, "status": AttendanceStatus.CHECKED_IN, "served_minutes": 0,
-        "service_date": service_date, "revision": 0, "proxy_by_user_id": proxy.user_id if proxy else None,
-        "checkout_proxy_by_user_id": None, "flags": flags, "distance_m": distance, "decided_by_user_id": None,
-        "decided_at": None, "created_at": now,
-    }
+    return ScanResult(_Row(id=attendance_id, **values), True, "Checked in.", ctx)
 
 
 async def check_out(session: AsyncSession, *, settings: Settings, token: str, now: dt.datetime,
@@ -276,47 +242,72 @@ async def check_out(session: AsyncSession, *, settings: Settings, token: str, no
     at = scanned_at or now
     activity_id = tokens.verify_kiosk_token(token, secret_key=settings.signing_keys(now), purpose=tokens.CHECK_OUT,
                                             rotation_seconds=settings.qr_rotation_seconds, now=at)
-    ctx, scanner = await _context(session, activity_id=activity_id, expected=expected_activity_id, scanner=scanner,
-                                  bearer=bearer, now=now)
+    if scanner is None and scanned_at is None and fast_scan.available(session):
+        # Two round trips, no transaction around them: the context with the record's state, then the closing
+        # UPDATE. The checks are the general path's; anything but a plain close (an auto-approving kind, a
+        # record closed or adjusted meanwhile) goes on below with what was read.
+        _check_expected(activity_id, expected_activity_id)
+        ctx, scanner = _self_scan(await fast_scan.self_check_out_context(session, bearer=bearer or "",
+                                                                         activity_id=activity_id), now=now, at=at)
+        if ctx.attendance_id is None:
+            raise _not_checked_in()
+        if ctx.attendance_status == AttendanceStatus.CHECKED_IN and not ctx.kind_auto_approves:
+            values = _closing_values(ctx, checked_in_at=ctx.attendance_checked_in_at, flags=ctx.attendance_flags,
+                                     at=at, proxy=None)
+            closed = await fast_scan.close_open(session, attendance_id=ctx.attendance_id, values=values,
+                                                seen_checked_in_at=ctx.attendance_checked_in_at)
+            if closed is not None:
+                return ScanResult(closed, True, "Checked out.", ctx)
+    else:
+        ctx, scanner = await _context(session, activity_id=activity_id, expected=expected_activity_id,
+                                      scanner=scanner, bearer=bearer, now=now, at=at)
     if ctx.attendance_id is None:
-        raise Conflict("You have not checked in to this activity, so there is nothing to check out of.",
-                       code="not_checked_in")
+        raise _not_checked_in()
     current = await repo.checkout_state(session, attendance_id=ctx.attendance_id, community_id=ctx.community_id,
                                         kind=ctx.kind)
     if current.status != AttendanceStatus.CHECKED_IN:
-        return ScanResult(current, False, "Already checked out.")
-    starts_at, ends_at = rules.aware(ctx.starts_at), rules.aware(ctx.ends_at)
-    flags = list(current.flags or [])
-    if scanner.proxy is not None:
-        flags.append(AttendanceFlag.PROXY_CHECK_OUT)
-    values: dict[str, Any] = {
-        "checked_out_at": at, "status": AttendanceStatus.CHECKED_OUT, "flags": flags,
-        "served_minutes": rules.served_minutes(checked_in_at=rules.aware(current.checked_in_at), checked_out_at=at,
-                                               starts_at=starts_at, ends_at=ends_at),
-        "checkout_proxy_by_user_id": scanner.proxy.user_id if scanner.proxy else None,
-    }
+        return ScanResult(current, False, "Already checked out.", ctx)
+    values = _closing_values(ctx, checked_in_at=current.checked_in_at, flags=current.flags, at=at,
+                             proxy=scanner.proxy)
+    flags = values["flags"]
     auto = not AttendanceFlag.NEEDS_REVIEW.intersection(flags) and current.kind_auto_approves
     if auto:
         values.update(status=AttendanceStatus.APPROVED, revision=current.revision + 1, decided_at=now)
     closed = await repo.close_open(session, attendance_id=current.id, values=values)
     if closed is None:
-        return ScanResult(await repo.attendance_row(session, current.id), False, "Already checked out.")
-    events = [("attendance.checked_out", {"attendance_id": current.id, "activity_id": activity_id,
-                                          "volunteer_id": scanner.volunteer_id})]
+        return ScanResult(await repo.attendance_row(session, current.id), False, "Already checked out.", ctx)
     if auto:
         after = {"status": AttendanceStatus.APPROVED, "served_minutes": values["served_minutes"],
                  "checked_in_at": current.checked_in_at, "checked_out_at": at}
         session.add(AttendanceAdjustment(attendance_id=current.id, at=now, action="auto_approve",
                                          before=None, after=snapshot_times(after), revision=values["revision"],
                                          reason="The activity kind is approved automatically."))
-        events.append(("attendance.approved", {"attendance_id": current.id, "revision": values["revision"]}))
-    await repo.insert_events(session, events, now=now)
+        # The ledger's cue; a check-out that waits for review has no event (the organiser's decision will).
+        await insert_events(session, [("attendance.approved", {"attendance_id": current.id,
+                                                               "revision": values["revision"]})], now=now)
     if scanner.proxy is not None:
         await record_audit(session, actor=scanner.proxy, action="attendance.proxy_check_out",
                            entity_type="attendance", entity_id=current.id, community_id=ctx.community_id,
                            after={"volunteer_id": scanner.volunteer_id, "activity_id": activity_id, "at": now})
     await session.flush()
-    return ScanResult(closed, True, "Checked out and approved." if auto else "Checked out.")
+    return ScanResult(closed, True, "Checked out and approved." if auto else "Checked out.", ctx)
+
+
+def _not_checked_in() -> Conflict:
+    return Conflict("You have not checked in to this activity, so there is nothing to check out of.",
+                    code="not_checked_in")
+
+
+def _closing_values(ctx: Any, *, checked_in_at: dt.datetime, flags: list[str] | None, at: dt.datetime,
+                    proxy: Principal | None) -> dict[str, Any]:
+    """What closing an open record writes (repository.CLOSING_COLUMNS); minutes count inside the window."""
+    return {
+        "checked_out_at": at, "status": AttendanceStatus.CHECKED_OUT,
+        "flags": [*(flags or []), *([AttendanceFlag.PROXY_CHECK_OUT] if proxy is not None else [])],
+        "served_minutes": rules.served_minutes(checked_in_at=rules.aware(checked_in_at), checked_out_at=at,
+                                               starts_at=rules.aware(ctx.starts_at), ends_at=rules.aware(ctx.ends_at)),
+        "checkout_proxy_by_user_id": proxy.user_id if proxy else None,
+    }
 
 
 def snapshot_times(values: dict[str, Any]) -> dict[str, Any]:

@@ -17,7 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from servicebank.accounts.principal import Principal
 from servicebank.audit.service import record_audit
 from servicebank.errors import InvalidInput
-from servicebank.events import record_event
 from servicebank.org.access import guard
 from servicebank.org.models import Grid
 from servicebank.volunteers import fields, repository
@@ -217,7 +216,6 @@ async def import_roster(session: AsyncSession, *, actor: Principal | None, vault
                            entity_id=community_id, community_id=community_id,
                            after={"file": filename, "created": created, "skipped": skipped_count,
                                   "rows": len(roster.rows)})
-        await record_event(session, "volunteers.imported", {"community_id": community_id, "created": created})
     return ImportReport(dry_run=dry_run, community_id=community_id, total_rows=len(roster.rows),
                         valid_rows=len(valid), created=created, skipped=skipped_count, skipped_rows=skipped,
                         skipped_rows_truncated=skipped_count > len(skipped), columns=roster.columns,

@@ -227,9 +227,7 @@ async def change_status(session: AsyncSession, *, actor: Principal, volunteer_id
     await record_audit(session, actor=actor, action=f"volunteer.{action}", entity_type="volunteer",
                        entity_id=volunteer.id, community_id=volunteer.community_id, before=before,
                        after=snapshot(volunteer), reason=volunteer.status_reason)
-    event_type = {"approve": "volunteer.approved", "suspend": "volunteer.suspended"}.get(action)
-    if event_type:
-        await record_event(session, event_type, {"volunteer_id": volunteer.id, "community_id": volunteer.community_id})
+    # No event: nothing consumes a status change (the audit entry records it; the volunteer sees the reason).
     return volunteer
 
 

@@ -45,7 +45,7 @@ async def test_full_activity_waitlists_and_withdrawal_promotes(client, world, se
     assert (r.json()["status"], r.json()["position"]) == ("waitlisted", 1)
     async with db.session_scope() as s:
         types = (await s.scalars(select(OutboxEvent.type).order_by(OutboxEvent.id))).all()
-    assert types.count("signup.promoted") == 1 and types.count("signup.withdrawn") == 2
+    assert types.count("signup.promoted") == 1 and "signup.withdrawn" not in types  # nothing consumes it
     assert types.count("signup.waitlisted") == 3 and types.count("signup.confirmed") == 2
 
 

@@ -67,6 +67,12 @@ async def events_of(db: Any, type_: str) -> list[dict[str, Any]]:
         return [dict(r.payload) for r in rows.all()]
 
 
+async def event_types(db: Any) -> list[str]:
+    """Every event in the outbox, by type: a scan writes none (the attendance row is the record)."""
+    async with db.session_scope() as s:
+        return list((await s.scalars(select(OutboxEvent.type).order_by(OutboxEvent.id))).all())
+
+
 async def attendance_count(db: Any) -> int:
     async with db.session_scope() as s:
         return int(await s.scalar(select(func.count()).select_from(Attendance)) or 0)

@@ -12,6 +12,7 @@ from servicebank.checkins.models import Attendance
 from tests.checkins.helpers import (
     auto_approving_kind,
     code,
+    event_types,
     events_of,
     get_attendance,
     scan,
@@ -36,16 +37,14 @@ async def _checked_in_before(session, s, *, minutes_before_start: int = 20) -> A
 
 async def test_check_out_after_the_end_counts_only_the_activity_window(client, session, settings, db) -> None:
     s = await scene(session, starts_in=dt.timedelta(hours=-3), duration=dt.timedelta(hours=2, minutes=50))
-    att = await _checked_in_before(session, s)
+    await _checked_in_before(session, s)
     response = await scan(client, CHECK_OUTS, code(settings, s.activity.id, tokens.CHECK_OUT), s.volunteer)
     assert response.status_code == 201, response.text
     body = response.json()["attendance"]
     assert body["status"] == "checked_out"
     # Arrived 20 minutes early and left after the end: only the 170 minutes of the activity count.
     assert body["served_minutes"] == 170
-    assert await events_of(db, "attendance.checked_out") == [
-        {"attendance_id": att.id, "activity_id": s.activity.id, "volunteer_id": s.volunteer.volunteer.id}]
-    assert await events_of(db, "attendance.approved") == []
+    assert await event_types(db) == []  # it waits for review: the organiser's decision writes the event
 
 
 async def test_leaving_early_counts_the_time_actually_served(client, session, settings) -> None:
@@ -69,7 +68,7 @@ async def test_check_out_twice_answers_with_the_closed_record(client, session, s
     second = await scan(client, CHECK_OUTS, code(settings, s.activity.id, tokens.CHECK_OUT), s.volunteer)
     assert (first.status_code, second.status_code) == (201, 200)
     assert second.json()["created"] is False and second.json()["attendance"]["status"] == "checked_out"
-    assert len(await events_of(db, "attendance.checked_out")) == 1
+    assert await event_types(db) == []
     # Scanning the check-in code again does not reopen it either.
     again = await scan(client, CHECK_INS, code(settings, s.activity.id), s.volunteer)
     assert again.status_code == 200 and again.json()["attendance"]["status"] == "checked_out"

@@ -9,13 +9,13 @@ import pytest
 from servicebank.accounts.models import Role
 from servicebank.checkins import service, tokens
 from servicebank.checkins.service import Scanner
-from tests.checkins.helpers import attendance_count, code, events_of, scene, utcnow
+from tests.checkins.helpers import attendance_count, code, event_types, scene, utcnow
 from tests.factories import make_person
 
 
 def _scanner(s) -> Scanner:  # noqa: ANN001
     v = s.volunteer.volunteer
-    return Scanner(volunteer_id=v.id, volunteer_community_id=v.community_id, volunteer_status=v.status)
+    return Scanner(volunteer_id=v.id, volunteer_community_id=v.community_id)
 
 
 @pytest.mark.postgres_only
@@ -32,7 +32,7 @@ async def test_simultaneous_check_ins_make_one_record(session, settings, db) -> 
     assert sum(created for created, _ in results) == 1
     assert len({attendance_id for _, attendance_id in results}) == 1
     assert await attendance_count(db) == 1
-    assert len(await events_of(db, "attendance.checked_in")) == 1
+    assert await event_types(db) == []
 
 
 @pytest.mark.postgres_only
@@ -43,7 +43,7 @@ async def test_simultaneous_check_outs_close_once(client, session, settings, db)
     responses = await asyncio.gather(*(
         client.post("/api/check-outs", json={"token": token}, headers=s.volunteer.headers) for _ in range(8)))
     assert sorted(r.status_code for r in responses) == [200] * 7 + [201]
-    assert len(await events_of(db, "attendance.checked_out")) == 1
+    assert await event_types(db) == []  # closed once, and nothing but the row records it
 
 
 @pytest.mark.postgres_only
@@ -57,7 +57,6 @@ async def test_simultaneous_walk_ins_never_pass_capacity(client, session, settin
     assert sorted(r.status_code for r in responses) == [201] * 2 + [409] * 13
     assert {r.json()["code"] for r in responses if r.status_code == 409} == {"activity_full"}
     assert await attendance_count(db) == 2
-    assert len(await events_of(db, "attendance.checked_in")) == 2
     # The confirmed volunteer still gets in: the count never turns away a held place.
     confirmed = await client.post("/api/check-ins", json={"token": token}, headers=s.volunteer.headers)
     assert confirmed.status_code == 201

@@ -17,7 +17,7 @@ LOGIN_TIME = dt.timedelta(minutes=5)
 
 def _scanner(s) -> Scanner:  # noqa: ANN001
     v = s.volunteer.volunteer
-    return Scanner(volunteer_id=v.id, volunteer_community_id=v.community_id, volunteer_status=v.status)
+    return Scanner(volunteer_id=v.id, volunteer_community_id=v.community_id)
 
 
 async def test_check_in_carries_the_scan_time_although_the_code_rotated(session, settings) -> None:

@@ -8,13 +8,13 @@ from typing import Any
 from litestar import Controller, Request, Response, get, post
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from servicebank.accounts.dependencies import token_from_request
 from servicebank.accounts.principal import Principal
+from servicebank.activities import browse
 from servicebank.checkins import tokens
-from servicebank.checkins.service import Scanner, check_in, check_out
+from servicebank.checkins.service import check_in, check_out
 from servicebank.errors import DomainError
 from servicebank.events import utcnow
-from servicebank.volunteers.models import Volunteer
-from servicebank.activities import browse
 from servicebank.web import forms, friendly, i18n, scan_pass
 from servicebank.web.guard import LoginRequired, on_login_required, require_login
 from servicebank.web.render import lang_of, render
@@ -71,20 +71,17 @@ class ScanPages(Controller):
         now = utcnow()
         scanned_at = scan_pass.remembered_scan(request, token, settings=settings, now=now)
         try:
-            volunteer_id = principal.require_volunteer()
-            volunteer = await db_session.get(Volunteer, volunteer_id)
-            assert volunteer is not None
-            scanner = Scanner(volunteer_id=volunteer.id, volunteer_community_id=volunteer.community_id,
-                              volunteer_status=volunteer.status)
+            # The API's own call: a volunteer's own scan resolves the login (here the session cookie) in the
+            # scan's one statement, and checks the position the page's script asked the browser for (position.js).
             if purpose == tokens.CHECK_OUT:
-                result = await check_out(db_session, settings=settings, token=token, scanner=scanner, now=now,
-                                         scanned_at=scanned_at)
+                result = await check_out(db_session, settings=settings, token=token, now=now,
+                                         bearer=token_from_request(request), scanned_at=scanned_at)
             else:
-                # The position the page's script asked the browser for (position.js): a geofence checks it.
                 latitude, longitude = _position(forms.values(await request.form()))
-                result = await check_in(db_session, settings=settings, token=token, scanner=scanner, now=now,
-                                        scanned_at=scanned_at, latitude=latitude, longitude=longitude)
-            values["activity"] = await browse.get_activity(db_session, result.attendance.activity_id)
+                result = await check_in(db_session, settings=settings, token=token, now=now,
+                                        bearer=token_from_request(request), scanned_at=scanned_at,
+                                        latitude=latitude, longitude=longitude)
+            values["activity"] = result.activity  # the scan's context: title and times
             values["result"] = {"created": result.created, "message": _(result.message),
                                 "at": result.attendance.checked_out_at if purpose == tokens.CHECK_OUT
                                 else result.attendance.checked_in_at,
