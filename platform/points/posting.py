@@ -171,7 +171,7 @@ async def _apply_period_totals(session: AsyncSession, per_period: dict[tuple[int
               "version": table.c.version + 1},
     ).returning(table.c.volunteer_id, table.c.period, table.c.version, table.c.minutes, table.c.points)
     rows = (await session.execute(stmt, params)).all()
-    remember_changes(session.sync_session, [((v, p), (version, m, pts)) for v, p, version, m, pts in rows])
+    remember_changes(session, [((v, p), (version, m, pts)) for v, p, version, m, pts in rows])
     # The community sums move with them; whether a volunteer counts as active needs the minutes before.
     await apply_changes(session, [(v, p, m - per_period[(v, p)][0], m, per_period[(v, p)][1])
                                   for v, p, _, m, _ in rows])
