@@ -23,7 +23,7 @@ from sqlalchemy import Index, String, Text, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from servicebank.db import Base, Database
+from servicebank.db import Base, Database, among
 from servicebank.unit_of_work import AfterCommit, unit_of_work
 
 log = logging.getLogger(__name__)
@@ -140,7 +140,7 @@ async def _claim(session: AsyncSession, event_ids: Sequence[int] | None, limit: 
     query = select(OutboxEvent).where(OutboxEvent.processed_at.is_(None), OutboxEvent.dead.is_(False),
                                       OutboxEvent.id > after_id)
     if event_ids is not None:
-        query = query.where(OutboxEvent.id.in_(list(event_ids)))
+        query = query.where(among(session, OutboxEvent.id, event_ids))
     query = query.order_by(OutboxEvent.id).limit(limit)
     if session.bind and session.bind.dialect.name == "postgresql":
         # Two workers given the same events (a re-send) never run them at the same time.
@@ -187,7 +187,7 @@ async def process_events(db: Database, event_ids: Sequence[int] | None = None, *
         if not events:
             return 0
         if await _apply_all(session, events):
-            await session.execute(update(OutboxEvent).where(OutboxEvent.id.in_([e.id for e in events]))
+            await session.execute(update(OutboxEvent).where(among(session, OutboxEvent.id, [e.id for e in events]))
                                   .values(processed_at=utcnow()).execution_options(synchronize_session=False))
             return len(events)
         done = 0

@@ -110,6 +110,11 @@ def sync_client(url: str) -> Any:
     return client
 
 
+def _redis_url(session: Session | AsyncSession) -> str | None:
+    db = session.info.get("db")
+    return getattr(getattr(db, "settings", None), "redis_url", None)
+
+
 def scope_rows(volunteer_ids: Sequence[int] | None = None) -> CompoundSelect:
     """(volunteer_id, scope) for every leaderboard a volunteer ranks in: city, community, street and each team.
 
