@@ -148,6 +148,23 @@ async def _claim(session: AsyncSession, event_ids: Sequence[int] | None, limit: 
     return list((await session.scalars(query)).all())
 
 
+async def _claim_more(session: AsyncSession, claimed: list[OutboxEvent], extra: int) -> list[OutboxEvent]:
+    """Up to `extra` other pending events never tried before, to fill the batch.
+
+    When events arrive one message each (a check-out per request), a worker that is behind takes the
+    waiting ones along: one batch, one commit and one push for many. Their own messages then find
+    them processed. Events that failed before are left to their own message and the sweep.
+    """
+    query = select(OutboxEvent).where(OutboxEvent.processed_at.is_(None), OutboxEvent.dead.is_(False),
+                                      OutboxEvent.attempts == 0)
+    if claimed:
+        query = query.where(~among(session, OutboxEvent.id, [e.id for e in claimed]))
+    query = query.order_by(OutboxEvent.id).limit(extra)
+    if session.bind and session.bind.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return list((await session.scalars(query)).all())
+
+
 async def _apply(session: AsyncSession, event: OutboxEvent) -> bool:
     try:
         async with session.begin_nested():
@@ -176,14 +193,18 @@ async def _apply_all(session: AsyncSession, events: list[OutboxEvent]) -> bool:
     return True
 
 
-async def process_events(db: Database, event_ids: Sequence[int] | None = None, *, limit: int = 500) -> int:
+async def process_events(db: Database, event_ids: Sequence[int] | None = None, *, limit: int = 500,
+                         fill_to: int = 0) -> int:
     """Apply the given (or the oldest pending) events in one transaction; returns how many succeeded.
 
     The fast path runs the whole batch in one savepoint and marks it processed with one UPDATE; if a
     handler fails, the batch is replayed one savepoint per event so only the failing event waits.
+    With `fill_to`, other waiting events are taken along until the batch has that many (see _claim_more).
     """
     async with db.session_scope() as session:
         events = await _claim(session, event_ids, limit)
+        if fill_to > len(events):
+            events = sorted(events + await _claim_more(session, events, fill_to - len(events)), key=lambda e: e.id)
         if not events:
             return 0
         if await _apply_all(session, events):

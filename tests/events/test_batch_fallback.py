@@ -69,3 +69,18 @@ async def test_rolled_back_savepoint_forgets_its_steps_and_rollback_forgets_all(
         await s.rollback()
         await s.commit()
     assert SENT == [1, 3]
+
+
+async def test_a_message_takes_waiting_events_along_but_not_failed_ones(db: Database) -> None:
+    CALLS.clear()
+    async with db.session_scope() as s:
+        ids = [(await record_event(s, "test.batch", {})).id for _ in range(4)]
+        failed_before = await s.get(OutboxEvent, ids[3])
+        failed_before.attempts = 1
+    # The message names one event; the batch is filled with the others never tried yet.
+    assert await events.process_events(db, [ids[1]], limit=1, fill_to=10) == 3
+    assert CALLS == [ids[:3]]
+    assert await events.process_events(db, [ids[0]], limit=1, fill_to=10) == 0, "its own message finds it done"
+    async with db.session_scope() as s:
+        pending = (await s.scalars(select(OutboxEvent.id).where(OutboxEvent.processed_at.is_(None)))).all()
+    assert pending == [ids[3]]
