@@ -110,7 +110,7 @@ class PublishEvents(AfterCommit):
     If the send fails (broker down, process killed) the outbox sweep sends them later.
     """
 
-    def run(self) -> None:
+    async def run(self) -> None:
         db = self.session.info.get("db")
         if not self.items or db is None or db.publisher is None:
             return

@@ -34,7 +34,7 @@ class AfterCommit:
     async def prepare(self) -> None:
         """Inside the transaction, just before the commit: read what the step needs (may raise: no commit)."""
 
-    def run(self) -> None:
+    async def run(self) -> None:
         """After the commit succeeded; a failure is logged, the commit stands."""
 
 
@@ -68,7 +68,7 @@ class UnitOfWork(AsyncSession):
         await super().commit()
         for step in steps:
             try:
-                step.run()
+                await step.run()
             except Exception:  # noqa: BLE001 - the commit stands; each step has its own safety net
                 log.warning("after-commit step %s failed", type(step).__name__, exc_info=True)
 

@@ -10,6 +10,7 @@ value of. Redelivered or late pushes therefore never make a leaderboard wrong, o
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
@@ -189,12 +190,14 @@ class LeaderboardPush(AfterCommit):
         scopes = await self.session.run_sync(scopes_of, volunteer_ids)
         self.args = push_args(latest, scopes)
 
-    def run(self) -> None:
+    async def run(self) -> None:
         url = _redis_url(self.session)
         if not self.args or not url:
             return
         try:
-            run_push(sync_client(url), self.args)
+            # In a thread: a batch's push takes a while (thousands of ZADDs), and the event loop it
+            # would block serves the other requests or actors of this process meanwhile.
+            await asyncio.to_thread(run_push, sync_client(url), self.args)
         except Exception:  # noqa: BLE001 - committed totals are the truth; `leaderboards rebuild` repairs Redis
             log.warning("could not push leaderboard totals to Redis; run `servicebank leaderboards rebuild`",
                         exc_info=True)

@@ -16,7 +16,7 @@ SENT: list[int] = []
 
 
 class SendAfterCommit(AfterCommit):
-    def run(self) -> None:
+    async def run(self) -> None:
         SENT.extend(self.items)
 
 
