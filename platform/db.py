@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from servicebank.config import Settings
 from servicebank.errors import is_connection_failure
+from servicebank.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,6 @@ metadata = orm_registry.metadata
 metadata.naming_convention["uq"] = "uq_%(table_name)s_%(column_0_N_name)s"
 metadata.naming_convention["fk"] = "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s"
 
-OUTBOX_PENDING = "outbox_pending"
 Publisher = Callable[[Sequence[int]], None]
 
 
@@ -115,7 +115,9 @@ class Database:
         self.settings = settings
         self.engine = make_engine(settings)
         self.publisher = publisher
-        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, info={"db": self})
+        # Every session is a unit of work: its commit runs the after-commit steps registered on it.
+        self.sessionmaker = async_sessionmaker(self.engine, class_=UnitOfWork, expire_on_commit=False,
+                                               info={"db": self})
 
     @property
     def dialect(self) -> str:
@@ -153,24 +155,3 @@ def local_date(session: AsyncSession | Session, at: dt.datetime) -> dt.date:
     """The calendar day `at` falls on in the configured time zone, never the machine's own zone."""
     return at.astimezone(ZoneInfo(session_timezone(session))).date()
 
-
-@event.listens_for(Session, "after_commit")
-def _publish_after_commit(session: Session) -> None:
-    # Events recorded in the transaction go to the broker only once the change is durable.
-    # If this send fails (broker down, process killed) the outbox sweep sends them later.
-    if session.in_nested_transaction():
-        # SQLAlchemy also reports a released savepoint as a commit: wait for the real one.
-        return
-    pending = session.info.pop(OUTBOX_PENDING, None)
-    db = session.info.get("db")
-    if not pending or db is None or db.publisher is None:
-        return
-    try:
-        db.publisher(list(pending))
-    except Exception:  # noqa: BLE001 - the sweep is the safety net, never fail a committed request
-        log.warning("could not publish %d outbox events; the sweep will resend them", len(pending), exc_info=True)
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_after_rollback(session: Session) -> None:
-    session.info.pop(OUTBOX_PENDING, None)

@@ -4,11 +4,13 @@ A domain calls `record_event(session, type, payload)` next to its change. After 
 goes to the broker; the `events.dispatch` actor runs every handler subscribed to the event type and
 marks it processed, all in one transaction, so a handler's database effects happen exactly once even
 when a message is delivered twice. The sweep re-sends whatever was left unprocessed.
+
+A handler takes one event (`subscribe`) or every event of its types in the claimed batch at once
+(`subscribe_batch`), which lets the ledger post a whole batch with a handful of statements.
 """
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import logging
 import traceback
@@ -21,7 +23,8 @@ from sqlalchemy import Index, String, Text, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from servicebank.db import OUTBOX_PENDING, Base, Database
+from servicebank.db import Base, Database, among
+from servicebank.unit_of_work import AfterCommit, unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +55,9 @@ class OutboxEvent(Base):
 
 _OUTBOX = OutboxEvent.__table__
 Handler = Callable[[AsyncSession, OutboxEvent], Awaitable[None]]
+BatchHandler = Callable[[AsyncSession, list[OutboxEvent]], Awaitable[None]]
 _handlers: dict[str, list[Handler]] = defaultdict(list)
+_batch_handlers: dict[str, list[BatchHandler]] = defaultdict(list)
 
 
 def subscribe(*event_types: str) -> Callable[[Handler], Handler]:
@@ -67,13 +72,59 @@ def subscribe(*event_types: str) -> Callable[[Handler], Handler]:
     return register
 
 
+def subscribe_batch(*event_types: str) -> Callable[[BatchHandler], BatchHandler]:
+    """Register a handler called once per dispatch batch with all its events of these types, in id order.
+
+    Idempotent per event and never commits, like any handler; when the batch fails, the outbox
+    calls it again with one event at a time to find the event that fails.
+    """
+
+    def register(handler: BatchHandler) -> BatchHandler:
+        for event_type in event_types:
+            if handler not in _batch_handlers[event_type]:
+                _batch_handlers[event_type].append(handler)
+        return handler
+
+    return register
+
+
 def handlers_for(event_type: str) -> list[Handler]:
     return list(_handlers.get(event_type, ()))
 
 
+async def _run_handlers(session: AsyncSession, events: list[OutboxEvent]) -> None:
+    """Every batch handler once with its events, then every one-event handler per event."""
+    batches: dict[BatchHandler, list[OutboxEvent]] = {}
+    for event in events:
+        for batch_handler in _batch_handlers.get(event.type, ()):
+            batches.setdefault(batch_handler, []).append(event)
+    for batch_handler, batch in batches.items():
+        await batch_handler(session, batch)
+    for event in events:
+        for handler in handlers_for(event.type):
+            await handler(session, event)
+
+
+class PublishEvents(AfterCommit):
+    """Send the ids of the events a transaction wrote to the broker once it has committed.
+
+    If the send fails (broker down, process killed) the outbox sweep sends them later.
+    """
+
+    async def run(self) -> None:
+        db = self.session.info.get("db")
+        if not self.items or db is None or db.publisher is None:
+            return
+        try:
+            db.publisher(list(self.items))
+        except Exception:  # noqa: BLE001 - the sweep is the safety net, never fail a committed request
+            log.warning("could not publish %d outbox events; the sweep will resend them", len(self.items),
+                        exc_info=True)
+
+
 def publish_after_commit(session: AsyncSession, event_id: int) -> None:
     """Send an outbox row written by the caller (e.g. with plain SQL) once the transaction commits."""
-    session.sync_session.info.setdefault(OUTBOX_PENDING, []).append(event_id)
+    unit_of_work(session).step(PublishEvents).note(event_id)
 
 
 async def record_event(session: AsyncSession, type: str, payload: dict[str, Any]) -> OutboxEvent:  # noqa: A002
@@ -109,7 +160,7 @@ async def _claim(session: AsyncSession, event_ids: Sequence[int] | None, limit: 
     query = select(OutboxEvent).where(OutboxEvent.processed_at.is_(None), OutboxEvent.dead.is_(False),
                                       OutboxEvent.id > after_id)
     if event_ids is not None:
-        query = query.where(OutboxEvent.id.in_(list(event_ids)))
+        query = query.where(among(session, OutboxEvent.id, event_ids))
     query = query.order_by(OutboxEvent.id).limit(limit)
     if session.bind and session.bind.dialect.name == "postgresql":
         # Two workers given the same events (a re-send) never run them at the same time.
@@ -117,11 +168,27 @@ async def _claim(session: AsyncSession, event_ids: Sequence[int] | None, limit: 
     return list((await session.scalars(query)).all())
 
 
+async def _claim_more(session: AsyncSession, claimed: list[OutboxEvent], extra: int) -> list[OutboxEvent]:
+    """Up to `extra` other pending events never tried before, to fill the batch.
+
+    When events arrive one message each (a check-out per request), a worker that is behind takes the
+    waiting ones along: one batch, one commit and one push for many. Their own messages then find
+    them processed. Events that failed before are left to their own message and the sweep.
+    """
+    query = select(OutboxEvent).where(OutboxEvent.processed_at.is_(None), OutboxEvent.dead.is_(False),
+                                      OutboxEvent.attempts == 0)
+    if claimed:
+        query = query.where(~among(session, OutboxEvent.id, [e.id for e in claimed]))
+    query = query.order_by(OutboxEvent.id).limit(extra)
+    if session.bind and session.bind.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return list((await session.scalars(query)).all())
+
+
 async def _apply(session: AsyncSession, event: OutboxEvent) -> bool:
     try:
         async with session.begin_nested():
-            for handler in handlers_for(event.type):
-                await handler(session, event)
+            await _run_handlers(session, [event])
     except Exception as exc:  # noqa: BLE001 - one bad event must not block the batch
         event.attempts += 1
         event.last_error = "".join(traceback.format_exception_only(exc))[-2000:]
@@ -132,40 +199,36 @@ async def _apply(session: AsyncSession, event: OutboxEvent) -> bool:
     return True
 
 
-def _info_snapshot(session: AsyncSession) -> dict[str, Any]:
-    # Handlers keep per-transaction state in session.info (batch caches, pending pushes); copy the
-    # containers so in-place changes made inside a rolled-back savepoint can be undone too.
-    return {k: copy.copy(v) if isinstance(v, (list, dict, set)) else v for k, v in session.info.items()}
-
-
 async def _apply_all(session: AsyncSession, events: list[OutboxEvent]) -> bool:
-    """Run the handlers of every event in one savepoint; False (and nothing kept) if any fails."""
-    snapshot = _info_snapshot(session)
+    """Run the handlers of every event in one savepoint; False (and nothing kept) if any fails.
+
+    The savepoint's rollback also forgets the after-commit steps its handlers registered.
+    """
     try:
         async with session.begin_nested():
-            for event in events:
-                for handler in handlers_for(event.type):
-                    await handler(session, event)
+            await _run_handlers(session, events)
     except Exception:  # noqa: BLE001 - retried event by event to find and park the bad one
         log.info("batch of %d events had a failure; applying them one by one", len(events))
-        session.info.clear()
-        session.info.update(snapshot)
         return False
     return True
 
 
-async def process_events(db: Database, event_ids: Sequence[int] | None = None, *, limit: int = 500) -> int:
+async def process_events(db: Database, event_ids: Sequence[int] | None = None, *, limit: int = 500,
+                         fill_to: int = 0) -> int:
     """Apply the given (or the oldest pending) events in one transaction; returns how many succeeded.
 
     The fast path runs the whole batch in one savepoint and marks it processed with one UPDATE; if a
     handler fails, the batch is replayed one savepoint per event so only the failing event waits.
+    With `fill_to`, other waiting events are taken along until the batch has that many (see _claim_more).
     """
     async with db.session_scope() as session:
         events = await _claim(session, event_ids, limit)
+        if fill_to > len(events):
+            events = sorted(events + await _claim_more(session, events, fill_to - len(events)), key=lambda e: e.id)
         if not events:
             return 0
         if await _apply_all(session, events):
-            await session.execute(update(OutboxEvent).where(OutboxEvent.id.in_([e.id for e in events]))
+            await session.execute(update(OutboxEvent).where(among(session, OutboxEvent.id, [e.id for e in events]))
                                   .values(processed_at=utcnow()).execution_options(synchronize_session=False))
             return len(events)
         done = 0

@@ -16,8 +16,13 @@ log = logging.getLogger(__name__)
 
 @dramatiq.actor(actor_name="events.dispatch", queue_name="events", max_retries=5, min_backoff=1000)
 async def dispatch(event_ids: list[int]) -> None:
-    """Run the handlers of these events and mark them processed (a re-delivery finds them done)."""
-    await events.process_events(worker_db(), event_ids, limit=max(len(event_ids), 1))
+    """Run the handlers of these events and mark them processed (a re-delivery finds them done).
+
+    Other waiting events are taken along up to a full batch, so a worker that falls behind catches up
+    in big batches instead of one message at a time.
+    """
+    db = worker_db()
+    await events.process_events(db, event_ids, limit=max(len(event_ids), 1), fill_to=db.settings.outbox_batch_size)
 
 
 @dramatiq.actor(actor_name="events.sweep", queue_name="events", max_retries=0)

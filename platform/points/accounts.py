@@ -3,21 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
-from sqlalchemy import select, tuple_
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import BigInteger, and_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from servicebank.bulk import arrays_source, insert_rows, is_postgres
 from servicebank.points.models import Account, AccountKind
-
-
-def upsert(session: AsyncSession, model: Any) -> Any:
-    """The dialect's INSERT that supports ON CONFLICT (PostgreSQL and SQLite both do)."""
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
-        return pg_insert(model)
-    return sqlite_insert(model)
 
 
 async def account_ids(session: AsyncSession, keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], int]:
@@ -29,13 +20,20 @@ async def account_ids(session: AsyncSession, keys: Iterable[tuple[str, int]]) ->
     missing = [k for k in wanted if k not in found]
     if missing:
         # ON CONFLICT DO NOTHING: a concurrent batch may create the same account first.
-        stmt = upsert(session, Account).on_conflict_do_nothing(index_elements=["kind", "owner_id"])
-        await session.execute(stmt, [{"kind": k, "owner_id": o, "balance": 0} for k, o in missing])
+        stmt, rows = insert_rows(session, Account, [{"kind": k, "owner_id": o, "balance": 0} for k, o in missing])
+        await session.execute(stmt.on_conflict_do_nothing(index_elements=["kind", "owner_id"]), rows)
         found.update(await _existing(session, missing))
     return found
 
 
 async def _existing(session: AsyncSession, keys: list[tuple[str, int]]) -> dict[tuple[str, int], int]:
+    if is_postgres(session):
+        # Joined with the pairs as arrays: a tuple IN list is rendered anew, pair by pair, for every call.
+        wanted = arrays_source([{"kind": k, "owner_id": o} for k, o in keys],
+                               {"kind": Account.__table__.c.kind.type, "owner_id": BigInteger()}, "wanted").subquery()
+        rows = await session.execute(select(Account.kind, Account.owner_id, Account.id).join(
+            wanted, and_(Account.kind == wanted.c.kind, Account.owner_id == wanted.c.owner_id)))
+        return {(kind, owner): account_id for kind, owner, account_id in rows.all()}
     found: dict[tuple[str, int], int] = {}
     for start in range(0, len(keys), 1000):
         chunk = keys[start:start + 1000]

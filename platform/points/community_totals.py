@@ -14,7 +14,7 @@ from sqlalchemy import case, delete, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.db import Database, among
-from servicebank.points.accounts import upsert
+from servicebank.bulk import insert_rows
 from servicebank.points.models import CommunityPeriodTotal, PeriodTotal
 from servicebank.volunteers.models import Volunteer
 
@@ -51,11 +51,11 @@ async def apply_changes(session: AsyncSession, changes: Sequence[Change]) -> Non
     if not params:
         return
     table = CommunityPeriodTotal.__table__
-    stmt = upsert(session, CommunityPeriodTotal)
+    stmt, rows = insert_rows(session, CommunityPeriodTotal, params)
     stmt = stmt.on_conflict_do_update(index_elements=["community_id", "period"], set_={
         "minutes": table.c.minutes + stmt.excluded.minutes, "points": table.c.points + stmt.excluded.points,
         "volunteers": table.c.volunteers + stmt.excluded.volunteers})
-    await session.execute(stmt, params)
+    await session.execute(stmt, rows)
 
 
 def from_period_totals():  # noqa: ANN201

@@ -1,27 +1,30 @@
 """Keeping the Redis leaderboards in step with the ledger: absolute totals pushed after commit.
 
-Postings note each (volunteer, period) total they changed, with the row's new version, in
-session.info. A savepoint that rolls back forgets its notes; before commit the volunteers' scopes
-(community, street, city, teams) are looked up; after commit one Lua call per transaction writes
+Postings note each (volunteer, period) total they changed, with the row's new version, on the
+unit of work's LeaderboardPush step. A savepoint that rolls back forgets its notes; just before the
+commit the volunteers' scopes (community, street, city, teams) are looked up; after the commit one
+Lua call per transaction (per few thousand totals) writes
 the absolute values with ZADD, skipping any total whose version Redis has already seen a newer
 value of. Redelivered or late pushes therefore never make a leaderboard wrong, only never staler.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import BigInteger, String, cast, event, func, literal, select, union_all
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy import BigInteger, String, cast, func, literal, select, union_all
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import ColumnElement, CompoundSelect
+
+from servicebank.unit_of_work import AfterCommit, unit_of_work
 
 log = logging.getLogger(__name__)
 
-PENDING = "points.lb_pending"
-READY = "points.lb_ready"
 KEY_PREFIX = "sb:lb:"
 VERSION_PREFIX = "sb:lbv:"
 BUILT_MARKER = "sb:lb:built"
@@ -108,33 +111,7 @@ def sync_client(url: str) -> Any:
     return client
 
 
-def remember_changes(session: Session, changes: list[tuple[tuple[int, str], tuple[int, int, int]]]) -> None:
-    """Note changed (volunteer, period) -> (version, minutes, points) totals for the push after commit."""
-    tag = session.get_nested_transaction()
-    session.info.setdefault(PENDING, []).extend((tag, key, value) for key, value in changes)
-
-
-def _inside(tag: SessionTransaction | None, rolled_back: SessionTransaction) -> bool:
-    while tag is not None:
-        if tag is rolled_back:
-            return True
-        tag = tag.parent
-    return False
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _forget_rolled_back(session: Session, previous: SessionTransaction) -> None:
-    pending = session.info.get(PENDING)
-    if not pending:
-        return
-    if previous.parent is None:
-        session.info.pop(PENDING, None)
-        session.info.pop(READY, None)
-        return
-    session.info[PENDING] = [item for item in pending if not _inside(item[0], previous)]
-
-
-def _redis_url(session: Session) -> str | None:
+def _redis_url(session: Session | AsyncSession) -> str | None:
     db = session.info.get("db")
     return getattr(getattr(db, "settings", None), "redis_url", None)
 
@@ -193,31 +170,39 @@ def run_push(client: Any, args: list[Any]) -> None:
         start = end
 
 
-@event.listens_for(Session, "before_commit")
-def _resolve_scopes(session: Session) -> None:
-    if session.in_nested_transaction():
-        return  # a savepoint is released, the real commit comes later
-    pending = session.info.pop(PENDING, None)
-    if not pending or not _redis_url(session):
-        return
-    latest: dict[tuple[int, str], tuple[int, int, int]] = {}
-    for _, key, value in pending:
-        if key not in latest or latest[key][0] <= value[0]:
-            latest[key] = value
-    scopes = scopes_of(session, sorted({vid for vid, _ in latest}))
-    session.info[READY] = push_args(latest, scopes)
+Change = tuple[tuple[int, str], tuple[int, int, int]]  # (volunteer, period) -> (version, minutes, points)
 
 
-@event.listens_for(Session, "after_commit")
-def _push_after_commit(session: Session) -> None:
-    if session.in_nested_transaction():
-        return
-    args = session.info.pop(READY, None)
-    url = _redis_url(session)
-    if not args or not url:
-        return
-    try:
-        run_push(sync_client(url), args)
-    except Exception:  # noqa: BLE001 - committed totals are the truth; `leaderboards rebuild` repairs Redis
-        log.warning("could not push leaderboard totals to Redis; run `servicebank leaderboards rebuild`",
-                    exc_info=True)
+class LeaderboardPush(AfterCommit):
+    """The leaderboard totals a transaction changed, pushed to Redis once it has committed."""
+
+    args: list[Any] | None = None
+
+    async def prepare(self) -> None:
+        url = _redis_url(self.session)
+        if not self.items or not url:
+            return
+        latest: dict[tuple[int, str], tuple[int, int, int]] = {}
+        for key, value in self.items:
+            if key not in latest or latest[key][0] <= value[0]:
+                latest[key] = value
+        volunteer_ids = sorted({vid for vid, _ in latest})
+        scopes = await self.session.run_sync(scopes_of, volunteer_ids)
+        self.args = push_args(latest, scopes)
+
+    async def run(self) -> None:
+        url = _redis_url(self.session)
+        if not self.args or not url:
+            return
+        try:
+            # In a thread: a batch's push takes a while (thousands of ZADDs), and the event loop it
+            # would block serves the other requests or actors of this process meanwhile.
+            await asyncio.to_thread(run_push, sync_client(url), self.args)
+        except Exception:  # noqa: BLE001 - committed totals are the truth; `leaderboards rebuild` repairs Redis
+            log.warning("could not push leaderboard totals to Redis; run `servicebank leaderboards rebuild`",
+                        exc_info=True)
+
+
+def remember_changes(session: AsyncSession, changes: list[Change]) -> None:
+    """Note changed (volunteer, period) -> (version, minutes, points) totals for the push after commit."""
+    unit_of_work(session).step(LeaderboardPush).note(*changes)

@@ -130,11 +130,14 @@ class AttendancePosting(PlainBase):
 
     __tablename__ = "ledger_attendance_posting"
     # The 台账 reads a scope's postings of a period as one range (index only: minutes included).
+    # The tally reads a volunteer's postings of the days it posts for (the daily cap): by day, not the
+    # volunteer's whole history, which grows with every attendance.
     __table_args__ = (Index("ix_ledger_attendance_posting_scope", "community_id", "service_date", "attendance_id",
-                            "minutes"),)
+                            "minutes"),
+                      Index("ix_ledger_attendance_posting_volunteer_day", "volunteer_id", "service_date"))
 
     attendance_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    volunteer_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    volunteer_id: Mapped[int] = mapped_column(BigInteger)
     community_id: Mapped[int] = mapped_column(BigInteger)
     service_date: Mapped[dt.date] = mapped_column(Date)
     minutes: Mapped[int] = mapped_column(BigInteger, default=0)

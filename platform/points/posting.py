@@ -13,12 +13,15 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import BigInteger, String, any_, bindparam, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
 
 from servicebank.errors import InvalidInput
 from servicebank.events import record_event
-from servicebank.points.accounts import upsert
+from servicebank.bulk import arrays_source, insert_rows, is_postgres
+from servicebank.db import among
 from servicebank.points.community_totals import apply_changes
 from servicebank.points.levels import periods_for, star_level
 from servicebank.points.lb_push import remember_changes
@@ -76,7 +79,11 @@ async def existing_transactions(session: AsyncSession, keys: Sequence[str]) -> d
     found: dict[str, Transaction] = {}
     unique = sorted(set(keys))
     for start in range(0, len(unique), 1000):
-        rows = await session.scalars(select(Transaction).where(Transaction.source_key.in_(unique[start:start + 1000])))
+        chunk = unique[start:start + 1000]
+        # An array parameter on PostgreSQL: an IN list of strings is rendered anew for every call.
+        named = (Transaction.source_key == any_(bindparam("keys", chunk, type_=ARRAY(String))) if is_postgres(session)
+                 else Transaction.source_key.in_(chunk))
+        rows = await session.scalars(select(Transaction).where(named))
         found.update({t.source_key: t for t in rows.all()})
     return found
 
@@ -86,39 +93,71 @@ async def post_many(session: AsyncSession, postings: Sequence[Posting]) -> list[
     for posting in postings:
         validate(posting)
     known = await existing_transactions(session, [p.source_key for p in postings])
-    fresh: list[tuple[Posting, Transaction]] = []
+    fresh: dict[str, Posting] = {}
     for posting in postings:
-        if posting.source_key in known:
-            continue
-        txn = Transaction(source_key=posting.source_key, kind=posting.kind, memo=posting.memo[:500],
-                          reverses_id=posting.reverses_id)
-        known[posting.source_key] = txn
-        fresh.append((posting, txn))
+        if posting.source_key not in known:
+            fresh.setdefault(posting.source_key, posting)
     if fresh:
-        session.add_all([txn for _, txn in fresh])
-        await session.flush()
-        await _write_lines(session, fresh)
+        written = await _insert_transactions(session, list(fresh.values()))
+        known.update(written)
+        await _write_lines(session, [(posting, written[key]) for key, posting in fresh.items()])
     return [known[p.source_key] for p in postings]
+
+
+async def _insert_transactions(session: AsyncSession, postings: list[Posting]) -> dict[str, Transaction]:
+    """Write the transactions with one statement; returns them, attached to the session, by source key.
+
+    A core INSERT rather than session.add_all + flush: the unit-of-work flush of a batch of 500 builds
+    a multi-row VALUES statement anew each time. The rows are then attached as already persistent
+    (no SQL), so callers get the same objects the session's identity map holds.
+    """
+    table = Transaction.__table__
+    rows = [{"source_key": p.source_key, "kind": p.kind, "memo": p.memo[:500], "reverses_id": p.reverses_id}
+            for p in postings]
+    stmt, params = insert_rows(session, Transaction, rows)
+    result = await session.execute(stmt.returning(table.c.id, table.c.source_key, table.c.created_at), params)
+    by_key = {key: (txn_id, created_at) for txn_id, key, created_at in result.all()}
+    written = {}
+    for row in rows:
+        txn_id, created_at = by_key[row["source_key"]]
+        written[row["source_key"]] = txn = Transaction(id=txn_id, created_at=created_at, **row)
+        make_transient_to_detached(txn)
+    session.add_all(written.values())
+    return written
 
 
 async def _write_lines(session: AsyncSession, fresh: list[tuple[Posting, Transaction]]) -> None:
     entries = [{"transaction_id": txn.id, "account_id": a, "amount": amt}
                for posting, txn in fresh for a, amt in posting.entries if amt != 0]
-    credits = [{"transaction_id": txn.id, **dataclasses.asdict(c)} for posting, txn in fresh for c in posting.credits]
+    credits = [{"transaction_id": txn.id, **vars(c)} for posting, txn in fresh for c in posting.credits]
     if entries:
-        await session.execute(insert(Entry), entries)
+        await session.execute(*insert_rows(session, Entry, entries))
         deltas: dict[int, int] = defaultdict(int)
         for row in entries:
             deltas[row["account_id"]] += row["amount"]
-        # Sorted by id so concurrent batches lock account rows in the same order (no deadlocks).
-        params = [{"aid": a, "delta": d} for a, d in sorted(deltas.items()) if d]
-        if params:
-            table = Account.__table__
-            stmt = update(table).where(table.c.id == bindparam("aid")).values(balance=table.c.balance + bindparam("delta"))
-            await session.execute(stmt, params)
+        await _move_balances(session, {a: d for a, d in deltas.items() if d})
     if credits:
-        await session.execute(insert(ServiceCredit), credits)
+        await session.execute(*insert_rows(session, ServiceCredit, credits))
         await apply_credits(session, [c for posting, _ in fresh for c in posting.credits])
+
+
+async def _move_balances(session: AsyncSession, deltas: dict[int, int]) -> None:
+    if not deltas:
+        return
+    table = Account.__table__
+    # Sorted by id so concurrent batches lock account rows in the same order (no deadlocks).
+    params = [{"aid": a, "delta": d} for a, d in sorted(deltas.items())]
+    if not is_postgres(session):
+        stmt = update(table).where(table.c.id == bindparam("aid")).values(balance=table.c.balance + bindparam("delta"))
+        await session.execute(stmt, params)
+        return
+    # One UPDATE ... FROM unnest for all accounts; it updates rows in the planner's order, so the rows
+    # are locked first, in id order.
+    await session.execute(select(table.c.id).where(among(session, table.c.id, [p["aid"] for p in params]))
+                          .order_by(table.c.id).with_for_update(key_share=True))
+    moves = arrays_source(params, {"aid": BigInteger(), "delta": BigInteger()}, "moves").subquery("moves")
+    await session.execute(update(table).where(table.c.id == moves.c.aid)
+                          .values(balance=table.c.balance + moves.c.delta))
 
 
 async def apply_credits(session: AsyncSession, credits: Sequence[Credit]) -> None:
@@ -141,15 +180,13 @@ async def _apply_standing(session: AsyncSession, per_volunteer: dict[int, list[i
     table = VolunteerStanding.__table__
     params = [{"volunteer_id": v, "service_minutes": m, "points_earned": p, "star_level": 0, "highest_star_level": 0}
               for v, (m, p) in sorted(per_volunteer.items())]
-    # executemany (not one multi-row VALUES): the statement compiles once and is cached.
-    stmt = upsert(session, VolunteerStanding)
+    stmt, rows = insert_rows(session, VolunteerStanding, params)
     stmt = stmt.on_conflict_do_update(
         index_elements=["volunteer_id"],
         set_={"service_minutes": table.c.service_minutes + stmt.excluded.service_minutes,
               "points_earned": table.c.points_earned + stmt.excluded.points_earned},
     ).returning(table.c.volunteer_id, table.c.service_minutes, table.c.star_level, table.c.highest_star_level)
-    rows = (await session.execute(stmt, params)).all()
-    for volunteer_id, minutes, level, highest in rows:
+    for volunteer_id, minutes, level, highest in (await session.execute(stmt, rows)).all():
         new_level = star_level(minutes)
         if new_level == level:
             continue
@@ -164,14 +201,14 @@ async def _apply_period_totals(session: AsyncSession, per_period: dict[tuple[int
     table = PeriodTotal.__table__
     params = [{"volunteer_id": v, "period": p, "minutes": m, "points": pts, "version": 1}
               for (v, p), (m, pts) in sorted(per_period.items())]
-    stmt = upsert(session, PeriodTotal)
+    stmt, rows = insert_rows(session, PeriodTotal, params)
     stmt = stmt.on_conflict_do_update(
         index_elements=["volunteer_id", "period"],
         set_={"minutes": table.c.minutes + stmt.excluded.minutes, "points": table.c.points + stmt.excluded.points,
               "version": table.c.version + 1},
     ).returning(table.c.volunteer_id, table.c.period, table.c.version, table.c.minutes, table.c.points)
-    rows = (await session.execute(stmt, params)).all()
-    remember_changes(session.sync_session, [((v, p), (version, m, pts)) for v, p, version, m, pts in rows])
+    rows = (await session.execute(stmt, rows)).all()
+    remember_changes(session, [((v, p), (version, m, pts)) for v, p, version, m, pts in rows])
     # The community sums move with them; whether a volunteer counts as active needs the minutes before.
     await apply_changes(session, [(v, p, m - per_period[(v, p)][0], m, per_period[(v, p)][1])
                                   for v, p, _, m, _ in rows])

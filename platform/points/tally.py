@@ -17,8 +17,10 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.activities.models import Activity
+from servicebank.bulk import insert_rows
 from servicebank.checkins.models import Attendance, AttendanceStatus
-from servicebank.points.accounts import account_ids, upsert
+from servicebank.db import among
+from servicebank.points.accounts import account_ids
 from servicebank.points.models import AccountKind, AttendancePosting
 from servicebank.points.posting import Credit, Posting, post_many
 from servicebank.points.rules import EffectiveRule, load_rules, rule_for
@@ -41,8 +43,20 @@ class Posted:
 
 
 @dataclasses.dataclass
+class AttendanceRow:
+    """The attendance columns the tally reads (plain rows: no ORM objects to track)."""
+
+    id: int
+    volunteer_id: int
+    service_date: dt.date
+    status: str
+    served_minutes: int | None
+    revision: int
+
+
+@dataclasses.dataclass
 class Facts:
-    attendance: Attendance
+    attendance: AttendanceRow
     activity_community_id: int
     kind: str
     override: dict | None
@@ -65,21 +79,23 @@ async def _lock_volunteers(session: AsyncSession, attendance_ids: list[int]) -> 
 
 
 async def _load_postings(session: AsyncSession, attendance_ids: list[int]) -> dict[int, Posted]:
-    query = select(AttendancePosting).where(AttendancePosting.attendance_id.in_(attendance_ids))
-    rows = (await session.scalars(query.execution_options(populate_existing=True))).all()
-    return {r.attendance_id: Posted(r.volunteer_id, r.community_id, r.service_date, r.minutes, r.points,
-                                    r.first_transaction_id) for r in rows}
+    p = AttendancePosting
+    rows = await session.execute(select(p.attendance_id, p.volunteer_id, p.community_id, p.service_date, p.minutes,
+                                        p.points, p.first_transaction_id)
+                                 .where(among(session, p.attendance_id, attendance_ids)))
+    return {aid: Posted(*rest) for aid, *rest in rows.all()}
 
 
 async def _load_facts(session: AsyncSession, attendance_ids: list[int]) -> dict[int, Facts]:
+    a = Attendance
     rows = await session.execute(
-        select(Attendance, Activity.community_id, Activity.kind, Activity.hours_rule_override, Volunteer.paid_service)
-        .join(Activity, Activity.id == Attendance.activity_id)
-        .join(Volunteer, Volunteer.id == Attendance.volunteer_id)
-        .where(Attendance.id.in_(attendance_ids))
-        .execution_options(populate_existing=True))
-    return {att.id: Facts(att, community_id, kind, override, bool(paid)) for att, community_id, kind, override, paid
-            in rows.all()}
+        select(a.id, a.volunteer_id, a.service_date, a.status, a.served_minutes, a.revision,
+               Activity.community_id, Activity.kind, Activity.hours_rule_override, Volunteer.paid_service)
+        .join(Activity, Activity.id == a.activity_id)
+        .join(Volunteer, Volunteer.id == a.volunteer_id)
+        .where(among(session, a.id, attendance_ids)))
+    return {row[0]: Facts(AttendanceRow(*row[:6]), community_id, kind, override, bool(paid))
+            for *row, community_id, kind, override, paid in rows.all()}
 
 
 async def _minutes_same_day(session: AsyncSession, facts: dict[int, Facts]) -> dict[tuple[int, dt.date], dict[int, int]]:
@@ -89,7 +105,8 @@ async def _minutes_same_day(session: AsyncSession, facts: dict[int, Facts]) -> d
     rows = await session.execute(
         select(AttendancePosting.volunteer_id, AttendancePosting.service_date, AttendancePosting.attendance_id,
                AttendancePosting.minutes)
-        .where(AttendancePosting.volunteer_id.in_(volunteers), AttendancePosting.service_date.in_(days)))
+        .where(among(session, AttendancePosting.volunteer_id, sorted(volunteers)),
+               AttendancePosting.service_date.in_(sorted(days))))
     same_day: dict[tuple[int, dt.date], dict[int, int]] = defaultdict(dict)
     for vid, day, aid, minutes in rows.all():
         same_day[(vid, day)][aid] = minutes
@@ -175,8 +192,8 @@ async def _save_state(session: AsyncSession, new_state: list[dict], transaction_
     for state, txn_id in zip(new_state, transaction_ids, strict=True):
         first = state.pop("first")
         rows.append({**state, "first_transaction_id": first or txn_id, "last_transaction_id": txn_id})
-    stmt = upsert(session, AttendancePosting)
+    stmt, params = insert_rows(session, AttendancePosting, rows)
     stmt = stmt.on_conflict_do_update(index_elements=["attendance_id"], set_={
         c: stmt.excluded[c] for c in ("service_date", "minutes", "points", "revision", "last_transaction_id",
                                       "community_id")})
-    await session.execute(stmt, rows)
+    await session.execute(stmt, params)

@@ -27,7 +27,7 @@ from servicebank.checkins import tokens as card_tokens
 from servicebank.config import Settings
 from servicebank.errors import DomainError
 from servicebank.keyring import signed_by_any
-from servicebank.points.accounts import upsert
+from servicebank.bulk import upsert
 from servicebank.stores import short_codes
 from servicebank.stores.models import UsedRedemptionCode
 from servicebank.volunteers.models import Volunteer

@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from servicebank.config import Settings
 from servicebank.errors import Conflict, DomainError, TooManyRequests
 from servicebank.keyring import as_keys
-from servicebank.points.accounts import upsert
+from servicebank.bulk import upsert
 from servicebank.ratelimit import limiter_for
 from servicebank.stores.models import RedemptionCode
 from servicebank.volunteers.models import Volunteer

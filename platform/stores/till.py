@@ -18,7 +18,7 @@ from servicebank.accounts.principal import Principal
 from servicebank.config import Settings
 from servicebank.errors import Conflict, InvalidInput
 from servicebank.events import record_event, utcnow
-from servicebank.points.accounts import upsert
+from servicebank.bulk import upsert
 from servicebank.points.ledger import InsufficientBalance, spend, store_account, volunteer_account
 from servicebank.points.levels import mask_name
 from servicebank.stores import codes, repository, rules

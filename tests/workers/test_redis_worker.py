@@ -38,7 +38,10 @@ def _redis_publisher(redis_url: str):  # noqa: ANN202
 
 def _start_worker(settings: Settings, threads: int = 4) -> subprocess.Popen[bytes]:
     env = {**os.environ, "SERVICEBANK_DATABASE_URL": settings.database_url, "SERVICEBANK_REDIS_URL": settings.redis_url,
-           "SERVICEBANK_SECRET_KEY": settings.secret_key, "PYTHONPATH": str(ROOT)}
+           "SERVICEBANK_SECRET_KEY": settings.secret_key, "PYTHONPATH": str(ROOT),
+           # Batches no bigger than the messages (100 events): a dispatch otherwise fills its batch
+           # with the waiting events, and the whole stream could commit before the kill lands.
+           "SERVICEBANK_OUTBOX_BATCH_SIZE": "100"}
     return subprocess.Popen(
         [sys.executable, "-m", "dramatiq", "servicebank.workers.tasks", "tests.support_handlers",
          "-p", "1", "-t", str(threads)],
