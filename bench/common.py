@@ -37,11 +37,12 @@ def service_env(database_url: str, redis_url: str | None, **extra: str) -> dict[
 
 
 def start_api(env: dict[str, str], *, app: str = "servicebank.app:create_app", factory: bool = True,
-              workers: int = 1) -> tuple[subprocess.Popen[bytes], str]:
-    """Start uvicorn on a free loopback port; returns the process and its base URL."""
+              workers: int = 1, options: tuple[str, ...] = ()) -> tuple[subprocess.Popen[bytes], str]:
+    """Start uvicorn on a free loopback port; returns the process and its base URL. `options`: more uvicorn
+    flags (e.g. ("--loop", "uvloop", "--http", "httptools"))."""
     port = free_port()
     cmd = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
-           "--log-level", "warning", "--workers", str(workers)]
+           "--log-level", "warning", "--workers", str(workers), *options]
     if factory:
         cmd.append("--factory")
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
