@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 from litestar import get  # noqa: E402
 
 MONTH = "2026-11"
+NOTES_PATH = ROOT / "bench" / "reads_notes.md"
 GOALS = {"leaderboard top-100": 0.5}
 DEFAULT_GOAL = 0.3
 ENTRIES_PER_LOGIN = 3
@@ -205,9 +206,9 @@ def report(results: dict[str, list[dict[str, float]]], *, header: str) -> str:
     names = list(results)
     bare = results[names[0]]
     lines = [header, "",
-             "| endpoint | req/s (median round) | ratio to bare GET, per round | goal | p50 ms | p99 ms | API CPU ms/req "
-             "| PostgreSQL CPU ms/req | Redis CPU ms/req | wrk CPU ms/req |",
-             "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|"]
+             "| endpoint | req/s (median round) | ratio to bare GET, per round | goal | bare ÷ endpoint API CPU "
+             "| p50 ms | p99 ms | API CPU ms/req | PostgreSQL CPU ms/req | Redis CPU ms/req | wrk CPU ms/req |",
+             "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
 
     def median(values: list[float]) -> float:
         return sorted(values)[len(values) // 2]
@@ -217,13 +218,15 @@ def report(results: dict[str, list[dict[str, float]]], *, header: str) -> str:
         ratios = [run["rps"] / b["rps"] for run, b in zip(runs, bare, strict=True)]
         goal = "" if name == names[0] else f"≥ {GOALS.get(name, DEFAULT_GOAL)}"
         ratio_text = "1 (baseline)" if name == names[0] else ", ".join(f"{x:.2f}" for x in ratios)
-        lines.append(f"| {name} | {median([r['rps'] for r in runs]):,.0f} | {ratio_text} | {goal} "
+        cpu_ratio = median([r["cpu_api"] for r in bare]) / max(median([r["cpu_api"] for r in runs]), 1e-9)
+        lines.append(f"| {name} | {median([r['rps'] for r in runs]):,.0f} | {ratio_text} | {goal} | {cpu_ratio:.2f} "
                      f"| {median([r['p50'] for r in runs]):.1f} | {median([r['p99'] for r in runs]):.1f} "
                      f"| {median([r['cpu_api'] for r in runs]):.3f} | {median([r['cpu_pg'] for r in runs]):.3f} "
                      f"| {median([r['cpu_redis'] for r in runs]):.3f} | {median([r['cpu_client'] for r in runs]):.3f} |")
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    lines += ["", f"Load average at the end (1, 5, 15 min): {load}. Columns other than the ratio move with what "
-              "else runs on the machine; CPU per request moves least."]
+    lines += ["", f"Load average at the end (1, 5, 15 min): {load}. Requests per second and latency move with what "
+              "else runs on the machine (the ratio less, as its two runs are seconds apart); CPU per request moves "
+              "least, so the bare GET's API CPU over the endpoint's is shown as well."]
     return "\n".join(lines)
 
 
@@ -287,11 +290,17 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--output", default=str(ROOT / "bench" / "reads.md"),
+                        help="where the table goes, followed by bench/reads_notes.md (empty: print only)")
     parser.add_argument("--profile", type=Path, default=None,
                         help="a directory for py-spy's collapsed stacks of the API under each endpoint, before the rounds")
     args = parser.parse_args()
-    print(asyncio.run(run(args.volunteers, args.logins, args.rounds, args.seconds, args.connections,
-                          progress=lambda m: print(m, file=sys.stderr, flush=True), profile_dir=args.profile)))
+    table = asyncio.run(run(args.volunteers, args.logins, args.rounds, args.seconds, args.connections,
+                            progress=lambda m: print(m, file=sys.stderr, flush=True), profile_dir=args.profile))
+    print(table)
+    if args.output:
+        Path(args.output).write_text("# Public reads benchmark\n\nRun: `python bench/reads_bench.py` (needs `wrk`: "
+                               "`apt-get install wrk`)\n\n" + table + "\n" + NOTES_PATH.read_text())
 
 
 if __name__ == "__main__":
