@@ -15,7 +15,9 @@ from __future__ import annotations
 from time import monotonic
 from typing import Any
 
-from litestar import Request
+from litestar import Request, Response
+from litestar.enums import MediaType
+from litestar.serialization import encode_json
 
 from servicebank.accounts.dependencies import token_from_request
 
@@ -24,7 +26,7 @@ from servicebank.accounts.dependencies import token_from_request
 MAX_ENTRIES = 4096
 
 
-def _entries(request: Request) -> tuple[float, dict[str, tuple[float, Any]]] | None:
+def _entries(request: Request) -> tuple[float, dict[str, tuple[float, bytes]]] | None:
     """(seconds an answer is kept, this app's kept answers), or None when the cache is off (0 seconds)."""
     state = request.app.state
     seconds = state.settings.public_read_cache_seconds
@@ -43,7 +45,7 @@ def _key(request: Request) -> str | None:
     return f"{request.scope['path']}?{request.scope['query_string'].decode('latin-1')}"
 
 
-async def serve_cached(request: Request) -> Any:
+async def serve_cached(request: Request) -> Response[bytes] | None:
     """Litestar before_request hook: the kept answer for this address if still fresh, else None (go on)."""
     cache, key = _entries(request), _key(request)
     if cache is None or key is None:
@@ -51,16 +53,17 @@ async def serve_cached(request: Request) -> Any:
     found = cache[1].get(key)
     if found is None or found[0] <= monotonic():
         return None
-    return found[1]
+    return Response(found[1], media_type=MediaType.JSON)
 
 
 def keep(request: Request, answer: Any) -> Any:
-    """Remember the route's answer for anonymous repeats of this address; returns it unchanged."""
+    """Remember the route's answer, encoded as the response will be (JSON), for anonymous repeats of this address;
+    returns it unchanged."""
     cache, key = _entries(request), _key(request)
     if cache is not None and key is not None:
         seconds, entries = cache
         if len(entries) >= MAX_ENTRIES:
             for old in list(entries)[: MAX_ENTRIES // 2]:
                 del entries[old]
-        entries[key] = (monotonic() + seconds, answer)
+        entries[key] = (monotonic() + seconds, encode_json(answer))
     return answer
