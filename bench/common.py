@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 from pathlib import Path
 
 import httpx
@@ -37,11 +38,12 @@ def service_env(database_url: str, redis_url: str | None, **extra: str) -> dict[
 
 
 def start_api(env: dict[str, str], *, app: str = "servicebank.app:create_app", factory: bool = True,
-              workers: int = 1) -> tuple[subprocess.Popen[bytes], str]:
-    """Start uvicorn on a free loopback port; returns the process and its base URL."""
+              workers: int = 1, options: tuple[str, ...] = ()) -> tuple[subprocess.Popen[bytes], str]:
+    """Start uvicorn on a free loopback port; returns the process and its base URL. `options`: more uvicorn
+    flags (e.g. ("--loop", "uvloop", "--http", "httptools"))."""
     port = free_port()
     cmd = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
-           "--log-level", "warning", "--workers", str(workers)]
+           "--log-level", "warning", "--workers", str(workers), *options]
     if factory:
         cmd.append("--factory")
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
@@ -114,6 +116,8 @@ class LoadResult:
     errors: int
     latencies_ms: list[float] = field(default_factory=list)
     statuses: dict[int, int] = field(default_factory=dict)
+    # CPU milliseconds per request of the client and of the measured processes (lean loads only).
+    cpu_ms: dict[str, float] = field(default_factory=dict)
 
     @property
     def rate(self) -> float:
@@ -166,6 +170,44 @@ async def run_load(name: str, make_request: Callable[[httpx.AsyncClient, int], A
         started = time.perf_counter()
         await asyncio.gather(*(runner() for _ in range(concurrency)))
         result.seconds = time.perf_counter() - started
+    return result
+
+
+async def run_lean_load(name: str, make_request: Callable[[Any, int], Awaitable[Any]], *, total: int,
+                        concurrency: int, base_url: str, cpu_of: dict[str, int] | None = None) -> LoadResult:
+    """run_load's closed loop over bench/rawhttp.py (tens of microseconds of client CPU per request, where httpx
+    spends milliseconds and sets the pace); `make_request` gets a LeanClient. Records the client's CPU per
+    request and that of each process in `cpu_of` (name: pid)."""
+    from bench.rawhttp import LeanClient
+
+    result = LoadResult(name=name, requests=total, seconds=0.0, errors=0)
+    next_index = iter(range(total))
+    meter = CpuMeter(cpu_of or {})
+
+    async def runner() -> None:
+        client = LeanClient(base_url)
+        try:
+            for i in next_index:
+                started = time.perf_counter()
+                try:
+                    response = await make_request(client, i)
+                    good = response.status_code < 400
+                    result.statuses[response.status_code] = result.statuses.get(response.status_code, 0) + 1
+                except (OSError, asyncio.IncompleteReadError):
+                    good = False
+                    await client.aclose()
+                result.latencies_ms.append((time.perf_counter() - started) * 1000)
+                if not good:
+                    result.errors += 1
+        finally:
+            await client.aclose()
+
+    cpu_before, client_before = meter.start(), time.process_time()
+    started = time.perf_counter()
+    await asyncio.gather(*(runner() for _ in range(concurrency)))
+    result.seconds = time.perf_counter() - started
+    result.cpu_ms = {"client": round((time.process_time() - client_before) * 1000 / max(total, 1), 3),
+                     **meter.per_unit(cpu_before, total)}
     return result
 
 

@@ -42,11 +42,12 @@ READING = """## Reading the figures (full run of 2026-11-23, quiet machine)
   wave that stalled (p99 10 to 52 s, kiosk codes expiring in the queue) in earlier runs that shared
   the machine with test suites at load average 5: it had no spare core to lose. In production the
   worker runs as its own process, on its own cores or machines (docs/deploy.md).
-- **City reads** now all meet the target; the full run of the morning missed four of them
-  (community top 100 p99 118 ms, city top 100 + own rank 166 ms, dashboard 557 ms, 台账 901 ms).
-  What changed: per-community period totals kept by the posting (the dashboard reads six rows),
-  the 台账 in one pass per period, a leaderboard read as one Redis script plus one name query
-  (docs/ledger.md, docs/honours-and-reports.md).
+- **City reads**: the table above was driven by httpx and is withdrawn (the client, not the server,
+  set the pace). The lean-client run at full size (bench/reads.md, 2026-12-06) missed the new 50 ms
+  p99 target on every read, on a machine at load average 15–26 where the bare GET's own p99 was 53 ms;
+  per request the API spends 3–11 ms of CPU and PostgreSQL 0.6–14 ms (the 台账). The public reads
+  that phones refresh (leaderboard, honour list) are now answered from a one-second cache per
+  process: 0.5–0.8x a bare GET with wrk (bench/reads.md).
 - **Loading the city**: 290 s, was 1,072 s: COPY with the unique keys dropped and re-added after,
   period totals and standings derived by one join each, `VACUUM ANALYZE` and a `CHECKPOINT` after
   the load, and the Redis rebuild grouped by PostgreSQL and written as prepared Redis protocol

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 from typing import Any
+from urllib.parse import urlencode
 
 
 class Response:
@@ -68,3 +69,32 @@ class Connection:
         if self._writer is not None:
             self._writer.close()
             self._writer = self._reader = None
+
+
+class LeanClient:
+    """The slice of httpx.AsyncClient's interface the harness's request makers use (get/post with params,
+    headers, cookies, json), over one keep-alive Connection: give each concurrent worker its own."""
+
+    def __init__(self, base_url: str) -> None:
+        host, _, port = base_url.removeprefix("http://").rstrip("/").partition(":")
+        self.connection = Connection(host, int(port or 80))
+
+    async def get(self, path: str, *, params: dict[str, Any] | None = None, headers: dict[str, str] | None = None,
+                  cookies: dict[str, str] | None = None) -> Response:
+        return await self.request("GET", path, params=params, headers=headers, cookies=cookies)
+
+    async def post(self, path: str, *, json: Any = None, params: dict[str, Any] | None = None,
+                   headers: dict[str, str] | None = None, cookies: dict[str, str] | None = None) -> Response:
+        return await self.request("POST", path, json_body=json, params=params, headers=headers, cookies=cookies)
+
+    async def request(self, method: str, path: str, *, json_body: Any = None, params: dict[str, Any] | None = None,
+                      headers: dict[str, str] | None = None, cookies: dict[str, str] | None = None) -> Response:
+        if params:
+            path += ("&" if "?" in path else "?") + urlencode(params)
+        headers = dict(headers or {})
+        if cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
+        return await self.connection.request(method, path, json_body=json_body, headers=headers)
+
+    async def aclose(self) -> None:
+        await self.connection.close()

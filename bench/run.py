@@ -63,6 +63,14 @@ def rss_mb(pid: int) -> float:
     return round(total / 1024, 1)
 
 
+def _read_processes(api: Any, pg: Any, redis: Any) -> dict[str, int]:
+    """The processes whose CPU per request the city reads report."""
+    processes = {"api": api.pid, "postgres": pg.postmaster_pid()}
+    if getattr(redis, "proc", None) is not None:
+        processes["redis"] = redis.proc.pid
+    return processes
+
+
 async def run(scenario: str, size: str, progress: Progress, *, pg: Any = None, redis: Any = None,
               after: Callable[[str, str], Awaitable[None]] | None = None,
               festival_size: str | None = None) -> dict[str, Any]:
@@ -123,7 +131,8 @@ async def run(scenario: str, size: str, progress: Progress, *, pg: Any = None, r
             out["reads"] = {"requests": requests, "concurrency": concurrency, "month": city.months[-1],
                             "results": await run_reads(base_url=base, city=city, logins=reads_logins,
                                                        requests=requests, concurrency=concurrency,
-                                                       progress=progress)}
+                                                       progress=progress,
+                                                       cpu_of=_read_processes(api, pg, redis))}
             out["reads"]["seconds"] = round(time.perf_counter() - mark, 1)
             out["memory_after_reads"] = {"api_peak_mb": peak_rss_mb(api.pid)}
         out["scenarios_s"] = round(time.perf_counter() - scenarios_started, 1)

@@ -111,6 +111,9 @@ class Settings:
     # and/or a bearer token a scraper sends.
     metrics_allow: tuple[str, ...] | None = None
     metrics_token: str | None = None
+    # Anonymous repeats of a public read (leaderboard, honour list) are answered from memory for this long,
+    # per process (edge/public_reads.py); 0 switches it off (the tests, which read back what they just wrote).
+    public_read_cache_seconds: float = 1.0
 
     @property
     def is_production(self) -> bool:
@@ -201,6 +204,7 @@ class Settings:
             trusted_proxies=tuple(p.strip() for p in (_env("TRUSTED_PROXIES") or "").split(",") if p.strip()),
             metrics_allow=_env_list("METRICS_ALLOW"),
             metrics_token=_env("METRICS_TOKEN") or None,
+            public_read_cache_seconds=float(_env("PUBLIC_READ_CACHE_SECONDS", "1") or 1),
         )
 
     def replace(self, **changes: object) -> Settings:

@@ -146,7 +146,7 @@ def postgres_url(postgres_server: PostgresServer) -> str:
 
 def make_settings(**overrides: object) -> Settings:
     base = Settings(secret_key=TEST_SECRET, data_key=TEST_DATA_KEY, publish_events=False, embedded_worker=False,
-                    public_url="http://testserver")
+                    public_url="http://testserver", public_read_cache_seconds=0)
     return base.replace(**overrides)
 
 

@@ -6,7 +6,7 @@ from litestar import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
-from servicebank.accounts.sessions import load_principal, user_for_token
+from servicebank.accounts.sessions import principal_for_token
 from servicebank.edge.csrf import SESSION_COOKIE
 from servicebank.errors import Unauthenticated
 
@@ -35,10 +35,9 @@ async def provide_optional_principal(request: Request, db_session: AsyncSession)
     token = token_from_request(request)
     if not token:
         return None
-    user = await user_for_token(db_session, token)
-    if user is None:
+    principal = await principal_for_token(db_session, token)
+    if principal is None:
         return None
-    principal = await load_principal(db_session, user)
     request.scope.setdefault("state", {})["principal"] = principal
     return principal
 

@@ -79,6 +79,53 @@ async def load_principal(session: AsyncSession, user: User) -> Principal:
         Grant(role=g.role, street_id=g.street_id, community_id=g.community_id, team_id=g.team_id, store_id=g.store_id)
         for g in (await session.scalars(select(RoleGrant).where(RoleGrant.user_id == user.id))).all()
     )
+    volunteer_community_id = volunteer_status = None
+    if user.volunteer_id is not None:
+        found = (await session.execute(select(Volunteer.community_id, Volunteer.status)
+                                       .where(Volunteer.id == user.volunteer_id))).first()
+        if found is not None:
+            volunteer_community_id, volunteer_status = found
+    return await _principal(session, user_id=user.id, display_name=user.display_name, volunteer_id=user.volunteer_id,
+                            grants=grants, volunteer_community_id=volunteer_community_id,
+                            volunteer_status=volunteer_status)
+
+
+async def principal_for_token(session: AsyncSession, token: str) -> Principal | None:
+    """The caller behind a live token, or None: user_for_token and load_principal in one query.
+
+    Every logged-in request starts here; the three ORM queries (login and user, grants, volunteer) cost more
+    than what many reads do themselves (bench/reads.md). One row per grant (one row without any).
+    """
+    if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 128:
+        return None
+    rows = (await session.execute(
+        select(User.id, User.display_name, User.volunteer_id, User.is_active, AuthSession.expires_at,
+               Volunteer.community_id, Volunteer.status, RoleGrant.role, RoleGrant.street_id, RoleGrant.community_id,
+               RoleGrant.team_id, RoleGrant.store_id)
+        .select_from(AuthSession)
+        .join(User, User.id == AuthSession.user_id)
+        .outerjoin(Volunteer, Volunteer.id == User.volunteer_id)
+        .outerjoin(RoleGrant, RoleGrant.user_id == User.id)
+        .where(AuthSession.token_hash == hash_token(token), AuthSession.revoked_at.is_(None))
+    )).all()
+    if not rows:
+        return None
+    user_id, display_name, volunteer_id, is_active, expires_at, community_id, status = rows[0][:7]
+    if expires_at.tzinfo is None:
+        expires_at = expires_at.replace(tzinfo=dt.UTC)
+    if expires_at <= _utcnow() or not is_active:
+        return None
+    grants = tuple(Grant(role=role, street_id=street, community_id=community, team_id=team, store_id=store)
+                   for *_, role, street, community, team, store in rows if role is not None)
+    return await _principal(session, user_id=user_id, display_name=display_name, volunteer_id=volunteer_id,
+                            grants=grants, volunteer_community_id=community_id, volunteer_status=status)
+
+
+async def _principal(session: AsyncSession, *, user_id: int, display_name: str, volunteer_id: int | None,
+                     grants: tuple[Grant, ...], volunteer_community_id: int | None,
+                     volunteer_status: str | None) -> Principal:
+    """Grants and the volunteer's state turned into what the user may reach (a street admin's communities and a
+    team leader's teams need one more query each)."""
     managed: set[int] | None = set()
     street_ids = frozenset(g.street_id for g in grants if g.role == Role.STREET_ADMIN and g.street_id)
     if any(g.role == Role.PLATFORM_ADMIN for g in grants):
@@ -89,12 +136,6 @@ async def load_principal(session: AsyncSession, user: User) -> Principal:
             managed |= set(
                 (await session.scalars(select(Community.id).where(Community.street_id.in_(street_ids)))).all()
             )
-    volunteer_community_id = volunteer_status = None
-    if user.volunteer_id is not None:
-        found = (await session.execute(select(Volunteer.community_id, Volunteer.status)
-                                       .where(Volunteer.id == user.volunteer_id))).first()
-        if found is not None:
-            volunteer_community_id, volunteer_status = found
     state = account_state(volunteer_status)
     if not state.member:
         volunteer_community_id = None
@@ -107,10 +148,10 @@ async def load_principal(session: AsyncSession, user: User) -> Principal:
             (await session.scalars(select(Team.community_id).where(Team.id.in_(led_teams)))).all()
         )
     return Principal(
-        user_id=user.id,
-        display_name=user.display_name,
+        user_id=user_id,
+        display_name=display_name,
         grants=grants,
-        volunteer_id=user.volunteer_id,
+        volunteer_id=volunteer_id,
         volunteer_community_id=volunteer_community_id,
         volunteer_status=volunteer_status,
         managed_community_ids=None if managed is None else frozenset(managed),

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
 from servicebank.clientip import client_ip
+from servicebank.edge.public_reads import keep, serve_cached
 from servicebank.errors import InvalidInput, NotFound
 from servicebank.honours import generation, posters, service, views
 from servicebank.honours.certificate_routes import ROUTES as CERTIFICATE_ROUTES
@@ -133,11 +134,12 @@ class PublicHonourController(Controller):
     path = "/api/public/honours"
     tags = ["public"]
 
-    @get("/{list_id:int}")
-    async def show(self, db_session: AsyncSession, list_id: int) -> PublicListOut:
+    @get("/{list_id:int}", before_request=serve_cached)
+    async def show(self, request: Request, db_session: AsyncSession, list_id: int) -> PublicListOut:
         """A published honour list, no login: names masked (王*英) and only for volunteers who consented;
-        `state` is `notice` while objections are open, then `final`. 404 `honour_list_not_found` for drafts."""
-        return await views.public_list(db_session, list_id=list_id)
+        `state` is `notice` while objections are open, then `final`. 404 `honour_list_not_found` for drafts.
+        The answer may be up to a second old (one answer per list and second, shared by everyone asking)."""
+        return keep(request, await views.public_list(db_session, list_id=list_id))
 
     @post("/{list_id:int}/objections", status_code=201)
     async def object(self, request: Request, db_session: AsyncSession, list_id: int,

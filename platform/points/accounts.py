@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 
 from sqlalchemy import BigInteger, and_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.bulk import arrays_source, insert_rows, is_postgres
-from servicebank.points.models import Account, AccountKind
+from servicebank.points.models import Account, AccountKind, VolunteerStanding
+from servicebank.volunteers.models import Volunteer
 
 
 async def account_ids(session: AsyncSession, keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], int]:
@@ -24,6 +26,33 @@ async def account_ids(session: AsyncSession, keys: Iterable[tuple[str, int]]) ->
         await session.execute(stmt.on_conflict_do_nothing(index_elements=["kind", "owner_id"]), rows)
         found.update(await _existing(session, missing))
     return found
+
+
+@dataclasses.dataclass(frozen=True)
+class AccountSummary:
+    community_id: int
+    account_id: int | None  # None until the volunteer's first posting or view creates it
+    balance: int
+    service_minutes: int
+    points_earned: int
+    star_level: int
+
+
+async def account_summary(session: AsyncSession, volunteer_id: int) -> AccountSummary | None:
+    """The volunteer's community, account and standing in one query (the account page's head); None: no such
+    volunteer. (Three reads by key used to cost more than the page's entries.)"""
+    row = (await session.execute(
+        select(Volunteer.community_id, Account.id, Account.balance, VolunteerStanding.service_minutes,
+               VolunteerStanding.points_earned, VolunteerStanding.star_level)
+        .select_from(Volunteer)
+        .outerjoin(Account, (Account.kind == AccountKind.VOLUNTEER) & (Account.owner_id == Volunteer.id))
+        .outerjoin(VolunteerStanding, VolunteerStanding.volunteer_id == Volunteer.id)
+        .where(Volunteer.id == volunteer_id))).first()
+    if row is None:
+        return None
+    community_id, account_id, balance, minutes, points, star = row
+    return AccountSummary(community_id=community_id, account_id=account_id, balance=balance or 0,
+                          service_minutes=minutes or 0, points_earned=points or 0, star_level=star or 0)
 
 
 async def _existing(session: AsyncSession, keys: list[tuple[str, int]]) -> dict[tuple[str, int], int]:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
+from servicebank.edge.public_reads import keep, serve_cached
 from servicebank.points import family_routes, service
 from servicebank.points.ledger import policy_for
 from servicebank.points.models import HoursRule
@@ -57,8 +58,8 @@ class LeaderboardController(Controller):
     path = "/api/leaderboards"
     tags = ["points"]
 
-    @get("/", exclude_from_auth=True)
-    async def leaderboard(self, db_session: AsyncSession, optional_principal: Principal | None,
+    @get("/", exclude_from_auth=True, before_request=serve_cached)
+    async def leaderboard(self, request: Request, db_session: AsyncSession, optional_principal: Principal | None,
                     board: Annotated[str, QueryParameter(name="scope", description="city, community:{id}, street:{id}, team:{id}")]
                     = "city",
                     period: Annotated[str, Parameter(description='"2026-11", "2026" or "all"')] = "all",
@@ -67,11 +68,13 @@ class LeaderboardController(Controller):
                     volunteer_id: int | None = None) -> LeaderboardOut:
         """A public leaderboard; names are masked (王*英) and hidden for volunteers who did not consent.
 
-        `volunteer_id` adds that volunteer's own rank (`me`).
+        `volunteer_id` adds that volunteer's own rank (`me`). Without a login the answer may be up to a second
+        old (one answer per address and second, shared by every phone that asks).
         """
         viewer = optional_principal.volunteer_id if optional_principal else None
-        return await service.leaderboard_view(db_session, scope=board, period=period, by=by, limit=limit,
-                                              volunteer_id=volunteer_id, viewer_volunteer_id=viewer)
+        return keep(request, await service.leaderboard_view(db_session, scope=board, period=period, by=by,
+                                                            limit=limit, volunteer_id=volunteer_id,
+                                                            viewer_volunteer_id=viewer))
 
     @get("/me")
     async def mine(self, db_session: AsyncSession, principal: Principal,

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from servicebank.accounts.principal import Principal
 from servicebank.errors import Conflict, Forbidden, InvalidInput, NotFound
 from servicebank.points import ledger, statement
+from servicebank.points.accounts import account_summary
 from servicebank.points.leaderboards import check_query, read_board
 from servicebank.points.levels import STAR_THRESHOLDS_MINUTES, mask_name
 from servicebank.points.models import (
@@ -20,7 +21,6 @@ from servicebank.points.models import (
     Rounding,
     Transaction,
     TransferRecord,
-    VolunteerStanding,
 )
 from servicebank.points.rules import forget_rules
 from servicebank.points.schemas import (
@@ -47,24 +47,27 @@ async def _volunteer(session: AsyncSession, volunteer_id: int) -> Volunteer:
 async def account_view(session: AsyncSession, *, principal: Principal, volunteer_id: int,
                        recent: int = 20) -> AccountOut:
     """Balance, service time, star level and recent entries; for the volunteer or staff of their community."""
-    volunteer = await _volunteer(session, volunteer_id)
+    summary = await account_summary(session, volunteer_id)
+    if summary is None:
+        raise NotFound("No such volunteer.", code="volunteer_not_found")
     if principal.volunteer_id != volunteer_id:
-        principal.require_staff(volunteer.community_id)
-    account = await ledger.volunteer_account(session, volunteer_id)
-    standing = await session.get(VolunteerStanding, volunteer_id)
-    minutes = standing.service_minutes if standing else 0
+        principal.require_staff(summary.community_id)
+    account_id = summary.account_id
+    if account_id is None:  # never posted to: the account is created on first use, as before
+        account_id = (await ledger.volunteer_account(session, volunteer_id)).id
+    minutes = summary.service_minutes
     rows = await session.execute(
         select(Entry.transaction_id, Transaction.kind, Entry.amount, Transaction.memo, Transaction.created_at,
                Transaction.reverses_id)
         .join(Transaction, Transaction.id == Entry.transaction_id)
-        .where(Entry.account_id == account.id).order_by(Entry.id.desc()).limit(recent))
+        .where(Entry.account_id == account_id).order_by(Entry.id.desc()).limit(recent))
     upcoming = [t for t in STAR_THRESHOLDS_MINUTES if t > minutes]
     rows = rows.all()
     lines = await statement.service_lines(session, volunteer_id=volunteer_id, transaction_ids=[r[0] for r in rows])
     return AccountOut(
-        volunteer_id=volunteer_id, account_id=account.id, balance=account.balance, service_minutes=minutes,
-        service_hours=round(minutes / 60, 2), points_earned=standing.points_earned if standing else 0,
-        star_level=standing.star_level if standing else 0, next_star_level_minutes=upcoming[0] if upcoming else None,
+        volunteer_id=volunteer_id, account_id=account_id, balance=summary.balance, service_minutes=minutes,
+        service_hours=round(minutes / 60, 2), points_earned=summary.points_earned,
+        star_level=summary.star_level, next_star_level_minutes=upcoming[0] if upcoming else None,
         recent_entries=[EntryOut(transaction_id=t, kind=k, amount=a, memo=m, created_at=c, reverses_id=r,
                                  activity_title=lines[t].activity_title if t in lines else None,
                                  service_minutes=lines[t].minutes if t in lines else None)

@@ -1,0 +1,69 @@
+"""A one-second, per-process cache of public reads that thousands of phones refresh (a leaderboard, an honour list).
+
+Such a read changes a few times a second at most, while a festival's phones ask for it hundreds of times a
+second; answering each of them from PostgreSQL and Redis made the board cost 15x a bare GET. A route opts in
+with `before_request=serve_cached` and hands its answer to `keep`; the hook answers a repeat of the same
+address (path and query string) from memory before any dependency (database session, login) is resolved.
+
+How stale an answer can be: at most `public_read_cache_seconds` (setting, default one second) older than the data, in each API process
+independently. Only anonymous requests are cached and served: a logged-in viewer sees their own name unmasked,
+so their requests always go to the database. Errors are never cached (only what the route hands to `keep`).
+"""
+
+from __future__ import annotations
+
+from time import monotonic
+from typing import Any
+
+from litestar import Request, Response
+from litestar.enums import MediaType
+from litestar.serialization import encode_json
+
+from servicebank.accounts.dependencies import token_from_request
+
+# Distinct addresses kept per process: boards of every scope, period and ranking fit; a crawler walking ids
+# cannot grow the process without bound (the oldest half is dropped when full).
+MAX_ENTRIES = 4096
+
+
+def _entries(request: Request) -> tuple[float, dict[str, tuple[float, bytes]]] | None:
+    """(seconds an answer is kept, this app's kept answers), or None when the cache is off (0 seconds)."""
+    state = request.app.state
+    seconds = state.settings.public_read_cache_seconds
+    if seconds <= 0:
+        return None
+    entries = state.get("public_reads")
+    if entries is None:
+        entries = state["public_reads"] = {}
+    return seconds, entries
+
+
+def _key(request: Request) -> str | None:
+    """The address, or None for a logged-in caller (never cached)."""
+    if token_from_request(request):
+        return None
+    return f"{request.scope['path']}?{request.scope['query_string'].decode('latin-1')}"
+
+
+async def serve_cached(request: Request) -> Response[bytes] | None:
+    """Litestar before_request hook: the kept answer for this address if still fresh, else None (go on)."""
+    cache, key = _entries(request), _key(request)
+    if cache is None or key is None:
+        return None
+    found = cache[1].get(key)
+    if found is None or found[0] <= monotonic():
+        return None
+    return Response(found[1], media_type=MediaType.JSON)
+
+
+def keep(request: Request, answer: Any) -> Any:
+    """Remember the route's answer, encoded as the response will be (JSON), for anonymous repeats of this address;
+    returns it unchanged."""
+    cache, key = _entries(request), _key(request)
+    if cache is not None and key is not None:
+        seconds, entries = cache
+        if len(entries) >= MAX_ENTRIES:
+            for old in list(entries)[: MAX_ENTRIES // 2]:
+                del entries[old]
+        entries[key] = (monotonic() + seconds, encode_json(answer))
+    return answer

@@ -1,0 +1,80 @@
+"""The one-second cache of public reads: anonymous repeats share an answer until it is a second old; logged-in
+readers and errors never go through it."""
+
+from __future__ import annotations
+
+import pytest
+
+from servicebank.accounts.models import Role
+from servicebank.db import Database
+from servicebank.edge import public_reads
+from servicebank.points import ledger
+from tests.factories import make_org, make_person, make_volunteer
+
+
+@pytest.fixture
+def settings(settings):  # noqa: ANN001, ANN201 - the suite switches the cache off; these tests are about it
+    return settings.replace(public_read_cache_seconds=1.0)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def _credit(session, volunteer, minutes: int) -> None:  # noqa: ANN001
+    account = await ledger.volunteer_account(session, volunteer.id)
+    pool = await ledger.community_account(session, volunteer.community_id)
+    await ledger.post_transaction(session, source_key=f"test:{volunteer.id}:{minutes}", kind="service",
+                                  entries=[(pool.id, -minutes), (account.id, minutes)],
+                                  service_minutes={volunteer.id: minutes})
+    await session.commit()
+
+
+class TestPublicReadCache:
+    async def test_anonymous_repeats_share_one_answer_for_a_second(self, db: Database, session, client,
+                                                                   monkeypatch) -> None:  # noqa: ANN001
+        clock = Clock()
+        monkeypatch.setattr(public_reads, "monotonic", clock)
+        org = await make_org(session)
+        wang = await make_volunteer(session, org.community, name="王秀英")
+        await _credit(session, wang, 60)
+        board = f"/api/leaderboards?scope=community:{org.community.id}&period=all&by=hours&limit=10"
+        fresh = await client.get(board)
+        assert [r["minutes"] for r in fresh.json()["rows"]] == [60]
+        kept = await client.get(board)
+        assert (kept.content, kept.headers["content-type"]) == (fresh.content, fresh.headers["content-type"])
+        await _credit(session, wang, 30)
+        clock.now += 0.9
+        assert [r["minutes"] for r in (await client.get(board)).json()["rows"]] == [60], "served from memory"
+        clock.now += 0.2
+        assert [r["minutes"] for r in (await client.get(board)).json()["rows"]] == [90], "a second later: fresh"
+
+    async def test_logged_in_readers_and_errors_are_not_cached(self, db: Database, session, client,
+                                                              monkeypatch) -> None:  # noqa: ANN001
+        monkeypatch.setattr(public_reads, "monotonic", Clock())
+        org = await make_org(session)
+        me = await make_person(session, Role.VOLUNTEER, community=org.community, name="张建国")
+        await _credit(session, me.volunteer, 60)
+        board = f"/api/leaderboards?scope=community:{org.community.id}&period=all&by=hours&limit=10"
+        assert (await client.get(board)).json()["rows"][0]["name"] == "张*国"
+        # The same address with a login: the viewer's own name unmasked, and the fresh figure.
+        await _credit(session, me.volunteer, 30)
+        mine = (await client.get(board, headers=me.headers)).json()["rows"][0]
+        assert (mine["name"], mine["minutes"]) == ("张建国", 90)
+        for _ in range(2):
+            response = await client.get("/api/leaderboards?scope=planet:1")
+            assert (response.status_code, response.json()["code"]) == (422, "bad_scope")
+
+    async def test_switched_off_with_zero_seconds(self, db: Database, session, app, client) -> None:  # noqa: ANN001
+        app.state.settings = app.state.settings.replace(public_read_cache_seconds=0)
+        org = await make_org(session)
+        wang = await make_volunteer(session, org.community, name="王秀英")
+        await _credit(session, wang, 60)
+        board = f"/api/leaderboards?scope=community:{org.community.id}&period=all&by=hours&limit=10"
+        assert [r["minutes"] for r in (await client.get(board)).json()["rows"]] == [60]
+        await _credit(session, wang, 30)
+        assert [r["minutes"] for r in (await client.get(board)).json()["rows"]] == [90]
