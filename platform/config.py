@@ -10,6 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from servicebank import keyring
+from servicebank.sms_settings import SmsSettings, SmsSettingsError
 
 DEV_SECRET = "dev-only-secret-change-me"
 EMBEDDED = "embedded"
@@ -102,6 +103,8 @@ class Settings:
     secure_cookies: bool = False
     max_upload_bytes: int = 20 * 1024 * 1024
     smtp_url: str | None = None
+    # Text messages: provider, gateway, templates, limits, quiet hours (sms_settings.py, docs/notifications.md).
+    sms: SmsSettings = SmsSettings()
     # One JSON object per log line (production default) instead of plain text.
     json_logs: bool = False
     # Reverse proxies (addresses or CIDR networks) whose X-Forwarded-For names the real client; the
@@ -160,6 +163,10 @@ class Settings:
         if bad:
             raise SettingsError(f"SERVICEBANK_METRICS_ALLOW: {bad[0]!r} is not an IP address or network "
                                 "(e.g. 127.0.0.1,10.1.2.0/24)")
+        try:
+            self.sms.check(production=self.is_production)
+        except SmsSettingsError as exc:
+            raise SettingsError(str(exc)) from exc
         if not self.secret_key or self.secret_key == DEV_SECRET:
             raise SettingsError("SERVICEBANK_SECRET_KEY is empty or the default published in the source code: anyone "
                                 "could forge codes with it. Unset it (embedded mode makes its own key) or set a "
@@ -197,6 +204,7 @@ class Settings:
             secure_cookies=_env_bool("SECURE_COOKIES", production),
             max_upload_bytes=_env_int("MAX_UPLOAD_BYTES", 20 * 1024 * 1024),
             smtp_url=_env("SMTP_URL") or None,
+            sms=_sms_from_env(),
             json_logs=_env_bool("JSON_LOGS", production),
             trusted_proxies=tuple(p.strip() for p in (_env("TRUSTED_PROXIES") or "").split(",") if p.strip()),
             metrics_allow=_env_list("METRICS_ALLOW"),
@@ -205,6 +213,13 @@ class Settings:
 
     def replace(self, **changes: object) -> "Settings":
         return dataclasses.replace(self, **changes)
+
+
+def _sms_from_env() -> SmsSettings:
+    try:
+        return SmsSettings.from_env()
+    except SmsSettingsError as exc:
+        raise SettingsError(str(exc)) from exc
 
 
 def _check_data_key(settings: Settings) -> None:

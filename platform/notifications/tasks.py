@@ -1,9 +1,10 @@
-"""Notification jobs: send queued e-mails."""
+"""Notification jobs: send queued e-mails and texts."""
 
 from __future__ import annotations
 
 import dramatiq
 
+from servicebank.notifications.sms_sender import send_due_sms
 from servicebank.notifications.smtp import send_pending_emails
 from servicebank.workers.runtime import worker_db
 from servicebank.workers.schedule import every
@@ -16,4 +17,12 @@ async def send_emails() -> None:
     await send_pending_emails(db, db.settings)
 
 
+@dramatiq.actor(actor_name="notifications.send_sms", queue_name="default", max_retries=0)
+async def send_sms() -> None:
+    """Send the texts that are due; each row keeps its own attempts and next try, so the actor never retries."""
+    db = worker_db()
+    await send_due_sms(db, db.settings)
+
+
 every("notifications-send-emails", "notifications.send_emails", seconds=30)
+every("notifications-send-sms", "notifications.send_sms", seconds=15)
