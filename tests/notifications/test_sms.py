@@ -4,6 +4,7 @@ retries, refusals, delivery reports, 退订, per-phone limits and quiet hours.""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import time
 
@@ -25,7 +26,7 @@ def gateway_sms(url: str, **changes: object) -> SmsSettings:
     base = SmsSettings(provider="gateway", gateway_url=url, gateway_key=KEY, gateway_secret=SECRET,
                        templates=tuple((kind, f"SMS_{n:04d}") for n, kind in enumerate(SMS_KINDS, start=1)),
                        quiet_hours="off")
-    return base.check(production=True).__class__(**{**base.__dict__, **changes})
+    return dataclasses.replace(base.check(production=True), **changes)
 
 
 @pytest.fixture
