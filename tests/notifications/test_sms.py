@@ -73,6 +73,7 @@ async def test_a_reminder_is_texted_once_as_a_signed_template(client, world, db,
     # The confirmation of the sign-up had no SMS template: inbox only. The reminder is in the inbox too.
     inbox = (await client.get("/api/notifications", headers=world.volunteer.headers)).json()["items"]
     assert [n["type"] for n in inbox] == ["activity.reminder", "signup.confirmed"]
+    assert inbox[0]["sent_by"] == [{"channel": "sms", "status": "sent"}] and inbox[1]["sent_by"] == []
 
 
 async def test_gateway_failures_are_retried_and_refusals_are_final(client, world, db, gateway) -> None:  # noqa: ANN001
@@ -115,6 +116,8 @@ async def test_delivery_reports_must_be_signed(client, world, db) -> None:  # no
         "changed": 0}
     (row,) = await deliveries(db)
     assert row.status == "delivered" and row.status_at is not None
+    inbox = (await client.get("/api/notifications", headers=world.volunteer.headers)).json()["items"]
+    assert inbox[0]["sent_by"] == [{"channel": "sms", "status": "delivered"}]
     body, headers = gateway_call({"reports": [{"ref": str(row.id), "status": "lost"}]})
     r = await client.post("/api/notifications/sms/reports", content=body, headers=headers)
     assert r.status_code == 422 and r.json()["code"] == "sms_report_invalid"
