@@ -19,6 +19,7 @@ from servicebank.points import family
 from servicebank.points.service import account_view, leaderboard_view
 from servicebank.stores import short_codes
 from servicebank.web import charts, forms, friendly, i18n, pages_family, pages_gifts, public_data, volunteer_data
+from servicebank.web import pages_notices
 from servicebank.web.guard import require_login
 from servicebank.volunteers import card_pin
 from servicebank.web.render import lang_of, redirect, render
@@ -56,7 +57,8 @@ class VolunteerPages(Controller):
                       pin_error=_(friendly.MESSAGES[pin_error]) if pin_error in friendly.MESSAGES else None,
                       **await pages_family.family_section(db_session, principal, family_error, links=links),
                       **await pages_gifts.gift_section(db_session, principal, error_code=gift_error, links=links,
-                                                       timezone=request.app.state.settings.timezone))
+                                                       timezone=request.app.state.settings.timezone),
+                      **await pages_notices.notices_section(db_session, principal, request))
 
     @get("/activities")
     async def browse(self, request: Request, db_session: AsyncSession,
