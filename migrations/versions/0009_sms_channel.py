@@ -1,4 +1,5 @@
-"""SMS channel: deliveries per (event, channel, recipient), per-kind channel choices, 退订 opt-outs, per-phone counts
+"""SMS and push channels: deliveries per (event, channel, recipient), per-kind channel choices, 退订 opt-outs,
+per-phone counts, browsers' push subscriptions
 
 Revision ID: 0009_sms_channel
 Revises: 0008_short_redemption_codes
@@ -63,6 +64,21 @@ def upgrade() -> None:
     with op.batch_alter_table('channel_delivery', schema=None) as batch_op:
         batch_op.create_index('ix_channel_delivery_due', ['channel', 'status', 'not_before', 'id'], unique=False)
 
+    op.create_table('push_subscription',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('user_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('endpoint', sa.String(length=1000), nullable=False),
+    sa.Column('p256dh', sa.String(length=200), nullable=False),
+    sa.Column('auth', sa.String(length=100), nullable=False),
+    sa.Column('created_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=False),
+    sa.Column('gone_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['app_user.id'], name=op.f('fk_push_subscription_user_id_app_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_push_subscription')),
+    sa.UniqueConstraint('endpoint', name=op.f('uq_push_subscription_endpoint'))
+    )
+    with op.batch_alter_table('push_subscription', schema=None) as batch_op:
+        batch_op.create_index('ix_push_subscription_user', ['user_id'], unique=False)
+
     op.create_table('notification_channel_choice',
     sa.Column('user_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('kind', sa.String(length=80), nullable=False),
@@ -76,6 +92,10 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table('notification_channel_choice')
+    with op.batch_alter_table('push_subscription', schema=None) as batch_op:
+        batch_op.drop_index('ix_push_subscription_user')
+
+    op.drop_table('push_subscription')
     with op.batch_alter_table('channel_delivery', schema=None) as batch_op:
         batch_op.drop_index('ix_channel_delivery_due')
 

@@ -18,6 +18,7 @@ from servicebank.activities.models import Activity, Signup, SignupStatus
 from servicebank.config import Settings, get_settings
 from servicebank.events import OutboxEvent, subscribe
 from servicebank.notifications.channels import CHANNELS, Message, Recipient, register_channel
+from servicebank.notifications.push_channel import PushChannel
 from servicebank.notifications.sms_channel import SmsChannel
 from servicebank.org.models import Community
 from servicebank.volunteers.models import LoginClaim, TeamMember, Volunteer
@@ -187,3 +188,5 @@ async def on_login_claimed(session: AsyncSession, event: OutboxEvent) -> None:
 from servicebank.notifications import spending as _spending  # noqa: E402,F401
 # Texts: a channel like the inbox and e-mail, for the kinds that have an SMS template (sms_settings.SMS_KINDS).
 register_channel(SmsChannel())
+# Push to the browsers a user subscribed (on when the install has a VAPID key: embedded mode makes one).
+register_channel(PushChannel())

@@ -155,3 +155,18 @@ class SmsRateCount(PlainBase):
     window: Mapped[str] = mapped_column(String(8), primary_key=True)
     window_start: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True), primary_key=True)
     count: Mapped[int] = mapped_column(default=0)
+
+
+class PushSubscription(Base):
+    """A browser that accepted push messages for a user: where to send (the push service's endpoint) and the keys
+    that encrypt for it (RFC 8291). `gone_at` is set when the push service says the subscription ended."""
+
+    __tablename__ = "push_subscription"
+    __table_args__ = (Index("ix_push_subscription_user", "user_id"),)
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    endpoint: Mapped[str] = mapped_column(String(1000), unique=True)
+    p256dh: Mapped[str] = mapped_column(String(200))
+    auth: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True), default=_now)
+    gone_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)

@@ -2,8 +2,9 @@
 
 Defaults: the inbox gets everything, always. E-mail gets every kind once the person turned e-mail on. A text goes
 for the kinds the SMS channel carries (sms_settings.SMS_KINDS) when the kind is urgent (a spend or a locked card
-they did not make, a cancelled activity), or when the person has no e-mail turned on: for most volunteers, and
-nearly every elderly one, a text is the only message they see. A number that opted out (退订) gets no text at all.
+they did not make, a cancelled activity), or when the person has neither e-mail turned on nor a browser taking push
+messages: for most volunteers, and nearly every elderly one, a text is the only message they see. Push gets every
+kind on every browser that subscribed. A number that opted out (退订) gets no text at all.
 """
 
 from __future__ import annotations
@@ -11,12 +12,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.models import User
 from servicebank.errors import InvalidInput
-from servicebank.notifications.models import ChannelChoice, NotificationPreference, SmsOptOut
+from servicebank.notifications.models import ChannelChoice, NotificationPreference, PushSubscription, SmsOptOut
 from servicebank.sms_settings import SMS_KINDS, URGENT_KINDS
 from servicebank.volunteers.fields import MOBILE
 from servicebank.volunteers.models import Volunteer
@@ -26,11 +27,27 @@ EMAIL = "email"
 CHOOSABLE_CHANNELS = (SMS, EMAIL)
 
 
-def default_wants(kind: str, channel: str, *, email_on: bool) -> bool:
-    """The default for a person who never chose (see the module docstring)."""
+def default_wants(kind: str, channel: str, *, reached_otherwise: bool) -> bool:
+    """The default for a person who never chose (see the module docstring); `reached_otherwise`: they turned
+    e-mail on or a browser of theirs takes push messages."""
     if channel == SMS:
-        return kind in SMS_KINDS and (kind in URGENT_KINDS or not email_on)
+        return kind in SMS_KINDS and (kind in URGENT_KINDS or not reached_otherwise)
     return True
+
+
+async def has_push(session: AsyncSession, user_id: int | None) -> bool:
+    """Whether a browser of this user takes push messages."""
+    if user_id is None:
+        return False
+    return bool(await session.scalar(select(func.count(PushSubscription.id)).where(
+        PushSubscription.user_id == user_id, PushSubscription.gone_at.is_(None))))
+
+
+async def _reached_otherwise(session: AsyncSession, user_id: int | None) -> bool:
+    if user_id is None:
+        return False
+    pref = await session.get(NotificationPreference, user_id)
+    return bool(pref and pref.email_enabled and pref.email) or await has_push(session, user_id)
 
 
 async def wants(session: AsyncSession, *, user_id: int | None, kind: str, channel: str) -> bool:
@@ -39,8 +56,7 @@ async def wants(session: AsyncSession, *, user_id: int | None, kind: str, channe
         chosen = await session.get(ChannelChoice, (user_id, kind, channel))
         if chosen is not None:
             return chosen.enabled
-    pref = await session.get(NotificationPreference, user_id) if user_id is not None else None
-    return default_wants(kind, channel, email_on=bool(pref and pref.email_enabled and pref.email))
+    return default_wants(kind, channel, reached_otherwise=await _reached_otherwise(session, user_id))
 
 
 async def phone_of(session: AsyncSession, *, user_id: int | None, volunteer_id: int | None) -> str | None:
@@ -88,7 +104,8 @@ async def choices_for(session: AsyncSession, *, user_id: int) -> ChannelChoices:
     email_on = bool(pref and pref.email_enabled and pref.email)
     rows = {(c.kind, c.channel): c.enabled for c in (await session.scalars(
         select(ChannelChoice).where(ChannelChoice.user_id == user_id))).all()}
-    choices = {kind: {ch: rows.get((kind, ch), default_wants(kind, ch, email_on=email_on))
+    reached = await _reached_otherwise(session, user_id)
+    choices = {kind: {ch: rows.get((kind, ch), default_wants(kind, ch, reached_otherwise=reached))
                       for ch in CHOOSABLE_CHANNELS} for kind in SMS_KINDS}
     sms_on = phone is not None and not await opted_out(session, phone)
     return ChannelChoices(phone=phone, sms_on=sms_on, email_on=email_on, choices=choices)

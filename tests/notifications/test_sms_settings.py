@@ -71,3 +71,19 @@ def test_production_refuses_a_short_gateway_secret() -> None:
 def test_quiet_hours_cross_midnight_in_the_local_time_zone(utc: dt.datetime, until: dt.datetime | None) -> None:
     assert quiet_until(utc, SmsSettings(), "Asia/Shanghai") == until
     assert quiet_until(utc, SmsSettings(quiet_hours="off"), "Asia/Shanghai") is None
+
+
+def test_embedded_mode_makes_its_vapid_key_once(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    from servicebank import keyring
+
+    first = keyring.load_or_create_vapid(tmp_path)
+    assert keyring.load_or_create_vapid(tmp_path) == first and "PRIVATE KEY" in first
+    assert (tmp_path / keyring.VAPID_FILE).stat().st_mode & 0o777 == 0o600
+    monkeypatch.setenv("SERVICEBANK_DATA_DIR", str(tmp_path))
+    assert start_with(monkeypatch).vapid_private_key == first
+
+
+def test_a_bad_vapid_key_is_refused_at_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SERVICEBANK_VAPID_PRIVATE_KEY", "not a key")
+    with pytest.raises(SettingsError, match="SERVICEBANK_VAPID_PRIVATE_KEY is not a PEM private key"):
+        start_with(monkeypatch)
