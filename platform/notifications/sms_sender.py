@@ -45,11 +45,14 @@ async def send_due_sms(db: Database, settings: Settings, *, now: dt.datetime | N
                 row.status, row.status_at, row.last_error = DeliveryStatus.SKIPPED, now, "opted_out"
                 continue
             # A retry or a limit can push a text into the night: it waits for the morning like a new one.
-            later = None if row.urgent else quiet_until(now, settings.sms, settings.timezone)
-            later = later or await take_slot(session, phone=row.address, now=now, sms=settings.sms,
-                                             timezone=settings.timezone)
-            if later is not None:
-                row.not_before = later
+            quiet = None if row.urgent else quiet_until(now, settings.sms, settings.timezone)
+            if quiet is not None:
+                row.not_before, row.last_error = quiet, "quiet_hours"
+                continue
+            full_until = await take_slot(session, phone=row.address, now=now, sms=settings.sms,
+                                         timezone=settings.timezone)
+            if full_until is not None:
+                row.not_before, row.last_error = full_until, "rate_limited"
                 continue
             result = await provider.send(SmsRequest(ref=str(row.id), phone=row.address, template_id=row.template_id,
                                                     params=row.params, sign_name=settings.sms.sign_name))

@@ -151,6 +151,7 @@ async def test_quiet_hours_delay_all_but_urgent_texts(client, world, db, gateway
     assert await send_due_sms(db, db.settings, now=late_evening) == 0
     (row,) = await deliveries(db)
     assert row.status == "pending" and row.not_before == dt.datetime(2026, 12, 8, 0, 0, tzinfo=dt.UTC)  # 08:00
+    assert row.last_error == "quiet_hours"
     # An urgent kind goes at once, even at night.
     async with db.session_scope() as s:
         await s.execute(ChannelDelivery.__table__.update().values(urgent=True, not_before=SHANGHAI_NOON))
@@ -165,6 +166,7 @@ async def test_per_phone_limits_delay_the_text_over_the_limit(client, world, db,
     first, second = await deliveries(db)
     assert first.status == "sent" and second.status == "pending"
     assert second.not_before == SHANGHAI_NOON + dt.timedelta(minutes=1) and second.attempts == 0
+    assert second.last_error == "rate_limited"
     assert await send_due_sms(db, db.settings, now=SHANGHAI_NOON + dt.timedelta(minutes=1)) == 1
     assert len(gateway.received) == 2
 
