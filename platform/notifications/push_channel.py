@@ -12,6 +12,7 @@ import ipaddress
 from urllib.parse import urlparse
 
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -63,8 +64,9 @@ async def subscribe(session: AsyncSession, *, settings: Settings, user_id: int, 
         raise InvalidInput("A push subscription's endpoint must be an https address of a push service.",
                            code="push_subscription_invalid")
     try:
-        valid = len(_b64url_bytes(p256dh)) == 65 and len(_b64url_bytes(auth)) == 16
-    except ValueError:
+        ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), _b64url_bytes(p256dh))
+        valid = len(_b64url_bytes(auth)) == 16
+    except ValueError:  # not base64url, or not a point on the curve: nothing could ever be encrypted for it
         valid = False
     if not valid:
         raise InvalidInput("The subscription's keys are not a P-256 key and a 16-byte secret.",

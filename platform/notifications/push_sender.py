@@ -40,6 +40,8 @@ def _push(subscription: PushSubscription, payload: str, vapid: Vapid, subject: s
         return exc.response.status_code if exc.response is not None else 0
     except requests.RequestException:
         return 0
+    except (ValueError, TypeError):  # keys nothing can be encrypted for: the subscription is of no use, like a 410
+        return 410
     return None
 
 

@@ -84,6 +84,9 @@ async def test_bad_subscriptions_are_refused(client, world) -> None:  # noqa: AN
     bad = {"endpoint": "https://push.example.com/x", "keys": {"p256dh": "AAAA", "auth": "AAAA"}}
     r = await client.post("/api/notifications/push/subscriptions", json=bad, headers=h)
     assert r.status_code == 422 and r.json()["code"] == "push_subscription_invalid"
+    not_a_point = {**bad, "keys": {"p256dh": "BA" + "A" * 85, "auth": "A" * 22}}  # 65 bytes, off the curve
+    r = await client.post("/api/notifications/push/subscriptions", json=not_a_point, headers=h)
+    assert r.status_code == 422 and r.json()["code"] == "push_subscription_invalid"
     assert (await client.post("/api/notifications/push/subscriptions", json=bad)).status_code == 401
 
 
