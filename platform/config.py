@@ -10,6 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from servicebank import keyring
+from servicebank.sms_settings import SmsSettings, SmsSettingsError
 
 DEV_SECRET = "dev-only-secret-change-me"
 EMBEDDED = "embedded"
@@ -102,6 +103,12 @@ class Settings:
     secure_cookies: bool = False
     max_upload_bytes: int = 20 * 1024 * 1024
     smtp_url: str | None = None
+    # Text messages: provider, gateway, templates, limits, quiet hours (sms_settings.py, docs/notifications.md).
+    sms: SmsSettings = SmsSettings()
+    # Web Push: this install's VAPID key (PEM; embedded mode makes its own, keyring.py) and the contact pushed
+    # messages name (mailto: or https:). Without a key the push channel is off.
+    vapid_private_key: str | None = None
+    vapid_subject: str | None = None
     # One JSON object per log line (production default) instead of plain text.
     json_logs: bool = False
     # Reverse proxies (addresses or CIDR networks) whose X-Forwarded-For names the real client; the
@@ -163,6 +170,11 @@ class Settings:
         if bad:
             raise SettingsError(f"SERVICEBANK_METRICS_ALLOW: {bad[0]!r} is not an IP address or network "
                                 "(e.g. 127.0.0.1,10.1.2.0/24)")
+        _check_vapid(self)
+        try:
+            self.sms.check(production=self.is_production)
+        except SmsSettingsError as exc:
+            raise SettingsError(str(exc)) from exc
         if not self.secret_key or self.secret_key == DEV_SECRET:
             raise SettingsError("SERVICEBANK_SECRET_KEY is empty or the default published in the source code: anyone "
                                 "could forge codes with it. Unset it (embedded mode makes its own key) or set a "
@@ -200,6 +212,9 @@ class Settings:
             secure_cookies=_env_bool("SECURE_COOKIES", production),
             max_upload_bytes=_env_int("MAX_UPLOAD_BYTES", 20 * 1024 * 1024),
             smtp_url=_env("SMTP_URL") or None,
+            sms=_sms_from_env(),
+            vapid_private_key=_vapid_key_from_env(production, data_dir),
+            vapid_subject=_env("VAPID_SUBJECT") or None,
             json_logs=_env_bool("JSON_LOGS", production),
             trusted_proxies=tuple(p.strip() for p in (_env("TRUSTED_PROXIES") or "").split(",") if p.strip()),
             metrics_allow=_env_list("METRICS_ALLOW"),
@@ -209,6 +224,45 @@ class Settings:
 
     def replace(self, **changes: object) -> Settings:
         return dataclasses.replace(self, **changes)
+
+
+def _sms_from_env() -> SmsSettings:
+    try:
+        return SmsSettings.from_env()
+    except SmsSettingsError as exc:
+        raise SettingsError(str(exc)) from exc
+
+
+def _vapid_key_from_env(production: bool, data_dir: Path) -> str | None:
+    """The VAPID key: SERVICEBANK_VAPID_PRIVATE_KEY (PEM, `\\n` for line breaks allowed); else embedded mode's file."""
+    raw = _env("VAPID_PRIVATE_KEY")
+    if raw:
+        return raw.replace("\\n", "\n")
+    if production:
+        return None
+    try:
+        return keyring.load_or_create_vapid(data_dir)
+    except keyring.KeyFileError as exc:
+        raise SettingsError(str(exc)) from exc
+
+
+def _check_vapid(settings: Settings) -> None:
+    if settings.vapid_private_key is None:
+        return
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    try:
+        key = serialization.load_pem_private_key(settings.vapid_private_key.encode(), password=None)
+    except ValueError as exc:
+        raise SettingsError("SERVICEBANK_VAPID_PRIVATE_KEY is not a PEM private key (make one with `openssl ecparam "
+                            "-name prime256v1 -genkey -noout | openssl pkcs8 -topk8 -nocrypt`)") from exc
+    if not isinstance(key, ec.EllipticCurvePrivateKey) or key.curve.name != "secp256r1":
+        raise SettingsError("SERVICEBANK_VAPID_PRIVATE_KEY must be an EC P-256 (prime256v1) key")
+    subject = settings.vapid_subject or ""
+    if settings.is_production and not subject.startswith(("mailto:", "https://")):
+        raise SettingsError("Web Push needs SERVICEBANK_VAPID_SUBJECT: a contact for the push services, "
+                            "mailto:you@example.org or https://your.site")
 
 
 def _check_data_key(settings: Settings) -> None:

@@ -304,6 +304,14 @@ MESSAGES = {
     "notification_not_found": "We could not find this notification.",
     "email_required": "Please give an e-mail address to get notices by e-mail.",
     "invalid_email": "This e-mail address does not look right. Please check it.",
+    "unknown_notice_kind": "This kind of notice cannot be chosen. Please reload the page and try again.",
+    "unknown_notice_channel": "Notices go by text message or e-mail only. Please reload the page and try again.",
+    "sms_needs_mobile": "Text messages need a mobile number on your account. Please ask your community to add it.",
+    "sms_signature_invalid": "The SMS gateway's signature is missing, wrong or too old; nothing was changed.",
+    "sms_report_invalid": "The SMS gateway's report could not be read; nothing was changed.",
+    "push_subscription_invalid": "This browser's push subscription could not be used. Please reload the page and "
+                                 "turn push messages on again.",
+    "push_not_configured": "Push messages are not set up on this site.",
     # The organiser's repeat picker (web/recurrence.py).
     "invalid_repeat": "This repeat schedule is not valid. Please check the choices.",
     "invalid_repeat_length": "The length is 1 to 1440 minutes.",

@@ -21,6 +21,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 KEYS_FILE = "servicebank.keys"
+# The Web Push (VAPID) signing key: an EC P-256 private key in PEM, its own file since it is no shared secret.
+VAPID_FILE = "servicebank.vapid.pem"
 MIN_KEY_LENGTH = 32
 DEFAULT_GRACE = dt.timedelta(days=7)
 _FORMAT = 1
@@ -77,8 +79,30 @@ def load_or_create(data_dir: str | Path) -> KeySet:
     path = keys_path(data_dir)
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        _create_exclusively(path, KeySet(signing_key=new_key(), data_key=new_key()))
+        _create_exclusively(path, _as_json(KeySet(signing_key=new_key(), data_key=new_key())))
     return read(path)
+
+
+def new_vapid_key() -> str:
+    """A fresh VAPID key: EC P-256, PKCS#8 PEM."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption()).decode()
+
+
+def load_or_create_vapid(data_dir: str | Path) -> str:
+    """This install's Web Push key (PEM), made on first start like the other keys (0600, never replaced)."""
+    path = Path(data_dir) / VAPID_FILE
+    try:
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _create_exclusively(path, new_vapid_key())
+        return path.read_text()
+    except OSError as exc:
+        raise KeyFileError(f"The Web Push key file {path} cannot be read or written ({exc}).") from exc
 
 
 def read(path: Path) -> KeySet:
@@ -98,7 +122,7 @@ def read(path: Path) -> KeySet:
 def write(path: Path, keys: KeySet) -> None:
     """Replace the keys file in one step (a crash leaves the old or the new file, never half of one)."""
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    _write_private(tmp, keys)
+    _write_private(tmp, _as_json(keys))
     os.replace(tmp, path)
 
 
@@ -143,21 +167,21 @@ def _as_json(keys: KeySet) -> str:
     }, indent=2) + "\n"
 
 
-def _write_private(path: Path, keys: KeySet) -> None:
+def _write_private(path: Path, text: str) -> None:
     # O_EXCL and mode 0600 from the first byte: the keys are never readable by others, not even briefly.
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
-        os.write(fd, _as_json(keys).encode())
+        os.write(fd, text.encode())
         os.fsync(fd)
     finally:
         os.close(fd)
 
 
-def _create_exclusively(path: Path, keys: KeySet) -> None:
+def _create_exclusively(path: Path, text: str) -> None:
     # Written whole under a private name, then linked into place: link never replaces an existing file,
     # so when two processes start together the second one's keys are discarded and both read the first's.
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    _write_private(tmp, keys)
+    _write_private(tmp, text)
     try:
         os.link(tmp, path)
     except FileExistsError:

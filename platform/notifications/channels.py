@@ -1,16 +1,18 @@
 """Delivery channels. Every notification goes to each enabled channel; each channel is idempotent per
-(source event, recipient). Add a channel with `register_channel` (e.g. an SMS gateway)."""
+(source event, recipient). Add a channel with `register_channel` (the SMS channel is added by events.py)."""
 
 from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Mapping
 from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.config import Settings
+from servicebank.notifications import preferences
 from servicebank.notifications.models import EmailMessage, Notification, NotificationPreference
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -32,6 +34,8 @@ class Message:
     title: str
     body: str
     activity_id: int | None = None
+    # The values of the kind's SMS template (sms_settings.SMS_KINDS); a message without them is never texted.
+    params: Mapping[str, str] | None = None
 
 
 class Channel(Protocol):
@@ -80,6 +84,8 @@ class EmailChannel:
             return
         pref = await session.get(NotificationPreference, recipient.user_id)
         if pref is None or not pref.email_enabled or not pref.email or not EMAIL.match(pref.email):
+            return
+        if not await preferences.wants(session, user_id=recipient.user_id, kind=message.type, channel="email"):
             return
         exists = await session.scalar(select(EmailMessage.id).where(
             EmailMessage.source_event_id == event_id, EmailMessage.recipient == recipient.key))

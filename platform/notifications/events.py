@@ -17,7 +17,9 @@ from servicebank.accounts.models import Role, RoleGrant, User
 from servicebank.activities.models import Activity, Signup, SignupStatus
 from servicebank.config import Settings, get_settings
 from servicebank.events import OutboxEvent, subscribe
-from servicebank.notifications.channels import CHANNELS, Message, Recipient
+from servicebank.notifications.channels import CHANNELS, Message, Recipient, register_channel
+from servicebank.notifications.push_channel import PushChannel
+from servicebank.notifications.sms_channel import SmsChannel
 from servicebank.org.models import Community
 from servicebank.volunteers.models import LoginClaim, TeamMember, Volunteer
 
@@ -82,8 +84,9 @@ async def on_signup(session: AsyncSession, event: OutboxEvent) -> None:
         body = "有名额空出，您已从候补转为正式报名，请按时参加。" + body
     else:
         body = "请按时参加，活动现场扫码签到。" + body
+    params = {"title": activity.title, "time": _when(session, activity)} if event.type == "signup.promoted" else None
     message = Message(type=event.type, title=SIGNUP_TITLES[event.type].format(title=activity.title), body=body,
-                      activity_id=activity.id)
+                      activity_id=activity.id, params=params)
     await deliver(session, event, await recipients_for(session, [event.payload["volunteer_id"]]), message)
 
 
@@ -100,7 +103,8 @@ async def on_reminder(session: AsyncSession, event: OutboxEvent) -> None:
         return
     message = Message(type=event.type, title=f"活动提醒：{activity.title}",
                       body=f"您报名的活动即将开始。{_details(session, activity)}如不能参加请提前取消报名。",
-                      activity_id=activity.id)
+                      activity_id=activity.id, params={"title": activity.title, "time": _when(session, activity),
+                                                       "place": activity.address or "见活动详情"})
     await deliver(session, event, await recipients_for(session, [volunteer_id]), message)
 
 
@@ -114,7 +118,8 @@ async def on_cancelled(session: AsyncSession, event: OutboxEvent) -> None:
         Signup.activity_id == activity.id, Signup.status == SignupStatus.CANCELLED))).all()
     reason = event.payload.get("reason") or activity.cancel_reason or ""
     message = Message(type=event.type, title=f"活动已取消：{activity.title}",
-                      body=f"原定{_when(session, activity)}的活动已取消。原因：{reason}", activity_id=activity.id)
+                      body=f"原定{_when(session, activity)}的活动已取消。原因：{reason}", activity_id=activity.id,
+                      params={"title": activity.title, "time": _when(session, activity)})
     await deliver(session, event, await recipients_for(session, volunteer_ids), message)
 
 
@@ -181,3 +186,7 @@ async def on_login_claimed(session: AsyncSession, event: OutboxEvent) -> None:
 
 # Spends at the stores have their own module; importing it here registers its handlers with the rest.
 from servicebank.notifications import spending as _spending  # noqa: E402,F401
+# Texts: a channel like the inbox and e-mail, for the kinds that have an SMS template (sms_settings.SMS_KINDS).
+register_channel(SmsChannel())
+# Push to the browsers a user subscribed (on when the install has a VAPID key: embedded mode makes one).
+register_channel(PushChannel())

@@ -8,13 +8,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from servicebank.accounts.principal import Principal
 from servicebank.notifications import service
 from servicebank.notifications.models import Notification
+from servicebank.notifications.push_routes import PushController
+from servicebank.notifications.sms_routes import ChannelChoiceController, SmsGatewayController
 from servicebank.notifications.schemas import (NotificationOut, NotificationPage, PreferencesIn, PreferencesOut,
-                                               ReadAllOut)
+                                               ReadAllOut, SentBy)
 
 
-def _out(n: Notification) -> NotificationOut:
+def _out(n: Notification, sent_by: list[tuple[str, str]] | None = None) -> NotificationOut:
     return NotificationOut(id=n.id, type=n.type, title=n.title, body=n.body, activity_id=n.activity_id,
-                           created_at=n.created_at, read_at=n.read_at)
+                           created_at=n.created_at, read_at=n.read_at,
+                           sent_by=[SentBy(channel=c, status=s) for c, s in sent_by or []])
 
 
 class NotificationController(Controller):
@@ -24,10 +27,12 @@ class NotificationController(Controller):
     @get("/")
     async def list_(self, db_session: AsyncSession, principal: Principal, unread_only: bool = False,
                     limit: int = 50, before_id: int | None = None) -> NotificationPage:
-        """The caller's messages, newest first (page with `before_id`), and how many are unread."""
+        """The caller's messages, newest first (page with `before_id`), and how many are unread; each says which
+        other channels (text, e-mail) it went through and how that went."""
         rows, unread = await service.inbox(db_session, principal=principal, unread_only=unread_only, limit=limit,
                                            before_id=before_id)
-        return NotificationPage(items=[_out(n) for n in rows], unread_count=unread)
+        channels = await service.sent_by(db_session, rows)
+        return NotificationPage(items=[_out(n, channels.get(n.id)) for n in rows], unread_count=unread)
 
     @post("/{notification_id:int}/read", status_code=200)
     async def read(self, notification_id: int, db_session: AsyncSession, principal: Principal) -> NotificationOut:
@@ -54,4 +59,4 @@ class NotificationController(Controller):
         return PreferencesOut(email=pref.email, email_enabled=pref.email_enabled)
 
 
-ROUTES = [NotificationController]
+ROUTES = [NotificationController, SmsGatewayController, ChannelChoiceController, PushController]

@@ -8,6 +8,13 @@ from typing import Annotated
 import msgspec
 
 
+class SentBy(msgspec.Struct):
+    """Another channel the message went through: "sms" or "email", and its status (pending, sent, delivered…)."""
+
+    channel: str
+    status: str
+
+
 class NotificationOut(msgspec.Struct):
     id: int
     type: str
@@ -16,6 +23,7 @@ class NotificationOut(msgspec.Struct):
     activity_id: int | None
     created_at: dt.datetime
     read_at: dt.datetime | None
+    sent_by: list[SentBy] = []
 
 
 class NotificationPage(msgspec.Struct):

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from servicebank.accounts.principal import Principal
 from servicebank.errors import InvalidInput, NotFound
 from servicebank.notifications.channels import EMAIL
-from servicebank.notifications.models import Notification, NotificationPreference
+from servicebank.notifications.models import ChannelDelivery, EmailMessage, Notification, NotificationPreference
 
 
 def _mine(principal: Principal) -> ColumnElement[bool]:
@@ -33,6 +33,24 @@ async def inbox(session: AsyncSession, *, principal: Principal, unread_only: boo
     unread = int(await session.scalar(select(func.count(Notification.id)).where(
         _mine(principal), Notification.read_at.is_(None))) or 0)
     return rows, unread
+
+
+async def sent_by(session: AsyncSession, rows: list[Notification]) -> dict[int, list[tuple[str, str]]]:
+    """Per inbox message, where else it went and how that went: [(channel, status)], e.g. ("sms", "delivered")."""
+    events = sorted({n.source_event_id for n in rows})
+    if not events:
+        return {}
+    found: dict[tuple[int, str], list[tuple[str, str]]] = {}
+    texts = await session.execute(select(ChannelDelivery.source_event_id, ChannelDelivery.recipient,
+                                         ChannelDelivery.channel, ChannelDelivery.status)
+                                  .where(ChannelDelivery.source_event_id.in_(events)).order_by(ChannelDelivery.id))
+    mails = await session.execute(select(EmailMessage.source_event_id, EmailMessage.recipient, EmailMessage.status)
+                                  .where(EmailMessage.source_event_id.in_(events)))
+    for event_id, recipient, status in mails.all():
+        found.setdefault((event_id, recipient), []).append(("email", status))
+    for event_id, recipient, channel, status in texts.all():
+        found.setdefault((event_id, recipient), []).append((channel, status))
+    return {n.id: found.get((n.source_event_id, n.recipient), []) for n in rows}
 
 
 async def mark_read(session: AsyncSession, *, principal: Principal, notification_id: int) -> Notification:

@@ -41,7 +41,8 @@ async def on_redemption(session: AsyncSession, event: OutboxEvent) -> None:
         how = METHODS.get(redemption.method, redemption.method)
         message = Message(type=event.type, title=f"积分消费：{points} 积分",
                           body=f"{when} 在{store_name}用{how}兑换了{items}，共 {points} 积分（小票号 {receipt}）。"
-                               "如果不是您本人，请立即联系社区工作者挂失补卡并重设消费密码。")
+                               "如果不是您本人，请立即联系社区工作者挂失补卡并重设消费密码。",
+                          params={"points": str(points), "store": store_name, "receipt": receipt})
     await deliver(session, event, await recipients_for(session, [redemption.volunteer_id]), message)
 
 
@@ -50,5 +51,5 @@ async def on_card_pin_locked(session: AsyncSession, event: OutboxEvent) -> None:
     """Five wrong PINs in a row with the volunteer's card: it no longer pays until they set a new PIN."""
     message = Message(type=event.type, title="纸质卡已锁定",
                       body="有人用您的纸质二维码卡连续 5 次输错消费密码，此卡已暂停兑换。如果不是您本人，请联系社区工作者"
-                           "挂失补卡；如果是您忘记了密码，请在“我的”页面重新设置消费密码。")
+                           "挂失补卡；如果是您忘记了密码，请在“我的”页面重新设置消费密码。", params={})
     await deliver(session, event, await recipients_for(session, [event.payload["volunteer_id"]]), message)

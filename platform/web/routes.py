@@ -6,7 +6,7 @@ from litestar import Router, get
 from litestar.response import File
 from litestar.static_files import create_static_files_router
 
-from servicebank.web.pages import accounts, accounts_password, audit, reports
+from servicebank.web.pages import accounts, accounts_password, audit, notifications, reports
 from servicebank.web.pages.activities import lead, public, series
 from servicebank.web.pages.activities import manage as manage_activities
 from servicebank.web.pages.checkins import attendance, scan
@@ -22,7 +22,7 @@ from servicebank.web.guard import EXCEPTION_HANDLERS, check_csrf
 from servicebank.web.render import STATIC_DIR
 
 # A line per domain, as the pages are laid out (web/pages/<domain>): accounts, activities, checkins, volunteers,
-# points, stores, honours, reports, audit and org (the administrators' pages).
+# points, stores, honours, reports, audit, org (the administrators' pages) and notifications.
 PAGE_CONTROLLERS = [
     accounts.AccountPages, accounts_password.AccountPages,
     manage_activities.ManagePages, series.SeriesPages, lead.LeaderPages, public.PublicActivityPages,
@@ -35,6 +35,7 @@ PAGE_CONTROLLERS = [
     street_honours.StreetHonourPages,
     reports.ReportPages, audit.AuditPages,
     admin.AdminPages,
+    notifications.NoticePages,
 ]
 
 pages = Router(path="/", route_handlers=PAGE_CONTROLLERS, before_request=check_csrf,

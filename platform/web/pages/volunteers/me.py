@@ -23,6 +23,7 @@ from servicebank.web import charts, forms, friendly, i18n
 from servicebank.web.pages.points import family as pages_family
 from servicebank.web.pages.points import gifts as pages_gifts
 from servicebank.web.pages.volunteers import sections
+from servicebank.web.pages import notifications as pages_notices
 from servicebank.web.guard import require_login
 from servicebank.volunteers import card_pin
 from servicebank.web.render import lang_of, redirect, render
@@ -60,7 +61,8 @@ class VolunteerPages(Controller):
                       pin_error=_(friendly.MESSAGES[pin_error]) if pin_error in friendly.MESSAGES else None,
                       **await pages_family.family_section(db_session, principal, family_error, links=links),
                       **await pages_gifts.gift_section(db_session, principal, error_code=gift_error, links=links,
-                                                       timezone=request.app.state.settings.timezone))
+                                                       timezone=request.app.state.settings.timezone),
+                      **await pages_notices.notices_section(db_session, principal, request))
 
     @get("/activities")
     async def browse(self, request: Request, db_session: AsyncSession,

@@ -1,0 +1,137 @@
+"""Which kinds of message a person gets on which channel: their own choices, else sensible defaults.
+
+Defaults: the inbox gets everything, always. E-mail gets every kind once the person turned e-mail on. A text goes
+for the kinds the SMS channel carries (sms_settings.SMS_KINDS) when the kind is urgent (a spend or a locked card
+they did not make, a cancelled activity), or when the person has neither e-mail turned on nor a browser taking push
+messages: for most volunteers, and nearly every elderly one, a text is the only message they see. Push gets every
+kind on every browser that subscribed. A number that opted out (退订) gets no text at all.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from servicebank.accounts.models import User
+from servicebank.errors import InvalidInput
+from servicebank.notifications.models import ChannelChoice, NotificationPreference, PushSubscription, SmsOptOut
+from servicebank.sms_settings import SMS_KINDS, URGENT_KINDS
+from servicebank.volunteers.fields import MOBILE
+from servicebank.volunteers.models import Volunteer
+
+SMS = "sms"
+EMAIL = "email"
+CHOOSABLE_CHANNELS = (SMS, EMAIL)
+
+
+def default_wants(kind: str, channel: str, *, reached_otherwise: bool) -> bool:
+    """The default for a person who never chose (see the module docstring); `reached_otherwise`: they turned
+    e-mail on or a browser of theirs takes push messages."""
+    if channel == SMS:
+        return kind in SMS_KINDS and (kind in URGENT_KINDS or not reached_otherwise)
+    return True
+
+
+async def has_push(session: AsyncSession, user_id: int | None) -> bool:
+    """Whether a browser of this user takes push messages."""
+    if user_id is None:
+        return False
+    return bool(await session.scalar(select(func.count(PushSubscription.id)).where(
+        PushSubscription.user_id == user_id, PushSubscription.gone_at.is_(None))))
+
+
+async def _reached_otherwise(session: AsyncSession, user_id: int | None) -> bool:
+    if user_id is None:
+        return False
+    pref = await session.get(NotificationPreference, user_id)
+    return bool(pref and pref.email_enabled and pref.email) or await has_push(session, user_id)
+
+
+async def wants(session: AsyncSession, *, user_id: int | None, kind: str, channel: str) -> bool:
+    """Whether this person wants `kind` on `channel` (a volunteer without a login gets the defaults)."""
+    if user_id is not None:
+        chosen = await session.get(ChannelChoice, (user_id, kind, channel))
+        if chosen is not None:
+            return chosen.enabled
+    return default_wants(kind, channel, reached_otherwise=await _reached_otherwise(session, user_id))
+
+
+async def phone_of(session: AsyncSession, *, user_id: int | None, volunteer_id: int | None) -> str | None:
+    """The mobile number texts go to: the login's phone, else the volunteer record's; None for a landline."""
+    phone = None
+    if user_id is not None:
+        user = await session.get(User, user_id)
+        phone = user.phone if user is not None else None
+        volunteer_id = volunteer_id if volunteer_id is not None else (user.volunteer_id if user else None)
+    if not phone and volunteer_id is not None:
+        volunteer = await session.get(Volunteer, volunteer_id)
+        phone = volunteer.phone if volunteer is not None else None
+    return phone if phone and MOBILE.match(phone) else None
+
+
+async def opted_out(session: AsyncSession, phone: str) -> bool:
+    return await session.get(SmsOptOut, phone) is not None
+
+
+async def opt_out(session: AsyncSession, *, phone: str, source: str) -> None:
+    """No more texts to this number (repeating it changes nothing)."""
+    if await session.get(SmsOptOut, phone) is None:
+        session.add(SmsOptOut(phone=phone, source=source, opted_out_at=dt.datetime.now(dt.UTC)))
+        await session.flush()
+
+
+async def opt_in(session: AsyncSession, *, phone: str) -> None:
+    await session.execute(delete(SmsOptOut).where(SmsOptOut.phone == phone))
+
+
+@dataclasses.dataclass(frozen=True)
+class ChannelChoices:
+    """What a person's notices page shows: their number, whether texts are on, and per kind and channel."""
+
+    phone: str | None
+    sms_on: bool
+    email_on: bool
+    choices: dict[str, dict[str, bool]]
+
+
+async def choices_for(session: AsyncSession, *, user_id: int) -> ChannelChoices:
+    """Every SMS kind with its current setting on every choosable channel."""
+    phone = await phone_of(session, user_id=user_id, volunteer_id=None)
+    pref = await session.get(NotificationPreference, user_id)
+    email_on = bool(pref and pref.email_enabled and pref.email)
+    rows = {(c.kind, c.channel): c.enabled for c in (await session.scalars(
+        select(ChannelChoice).where(ChannelChoice.user_id == user_id))).all()}
+    reached = await _reached_otherwise(session, user_id)
+    choices = {kind: {ch: rows.get((kind, ch), default_wants(kind, ch, reached_otherwise=reached))
+                      for ch in CHOOSABLE_CHANNELS} for kind in SMS_KINDS}
+    sms_on = phone is not None and not await opted_out(session, phone)
+    return ChannelChoices(phone=phone, sms_on=sms_on, email_on=email_on, choices=choices)
+
+
+async def set_choices(session: AsyncSession, *, user_id: int, sms_on: bool,
+                      choices: dict[str, dict[str, bool]]) -> ChannelChoices:
+    """Save the person's choices and their number's 退订 (off) or consent (on)."""
+    for kind, channels in choices.items():
+        if kind not in SMS_KINDS:
+            raise InvalidInput(f"Unknown kind of notice: {kind}.", code="unknown_notice_kind")
+        if any(ch not in CHOOSABLE_CHANNELS for ch in channels):
+            raise InvalidInput("Unknown channel.", code="unknown_notice_channel")
+    phone = await phone_of(session, user_id=user_id, volunteer_id=None)
+    if sms_on and phone is None:
+        raise InvalidInput("Texts need a mobile number on your account.", code="sms_needs_mobile")
+    now = dt.datetime.now(dt.UTC)
+    for kind, channels in choices.items():
+        for channel, enabled in channels.items():
+            row = await session.get(ChannelChoice, (user_id, kind, channel))
+            if row is None:
+                session.add(ChannelChoice(user_id=user_id, kind=kind, channel=channel, enabled=enabled,
+                                          updated_at=now))
+            else:
+                row.enabled, row.updated_at = enabled, now
+    if phone is not None:
+        await (opt_in(session, phone=phone) if sms_on else opt_out(session, phone=phone, source="page"))
+    await session.flush()
+    return await choices_for(session, user_id=user_id)

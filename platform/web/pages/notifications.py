@@ -1,0 +1,76 @@
+"""The notices section of my page: texts on or off for my number (退订), and which kinds go by text or e-mail.
+
+The section lives in its own partial (notifications/_notices.html) and handler so my page only includes it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.response import File
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from servicebank.accounts.principal import Principal
+from servicebank.checkins.proxy_lookup import mask_phone
+from servicebank.errors import DomainError
+from servicebank.notifications import preferences
+from servicebank.web import friendly, i18n
+from servicebank.web.guard import require_login
+from servicebank.web.i18n import N_
+from servicebank.web.render import STATIC_DIR, lang_of, redirect, render
+
+KIND_LABELS = {
+    "activity.reminder": N_("Reminder the day before an activity"),
+    "signup.promoted": N_("Moved from the waiting list to a place"),
+    "activity.cancelled": N_("An activity you signed up for was cancelled"),
+    "redemption.completed": N_("Points spent at a store"),
+    "volunteer.card_pin_locked": N_("Printed card locked after wrong PINs"),
+}
+
+
+async def notices_section(session: AsyncSession, principal: Principal, request: Request) -> dict[str, Any]:
+    """What notifications/_notices.html needs: the number, texts on or off, each kind's channels, the outcome of a save."""
+    _ = i18n.translator(lang_of(request))
+    found = await preferences.choices_for(session, user_id=principal.user_id)
+    error = request.query_params.get("notice_error")
+    return {"notices": {
+        "phone": mask_phone(found.phone) if found.phone else None, "sms_on": found.sms_on,
+        "email_on": found.email_on, "push": request.app.state.settings.vapid_private_key is not None,
+        "kinds": [{"kind": kind, "label": _(KIND_LABELS.get(kind, kind)), **channels}
+                  for kind, channels in found.choices.items()],
+        "saved": request.query_params.get("notice_done") == "saved",
+        "error": _(friendly.MESSAGES[error]) if error in friendly.MESSAGES else None,
+    }}
+
+
+class NoticePages(Controller):
+    path = "/"
+    include_in_schema = False
+
+    @get("/push-sw.js")
+    async def push_worker(self) -> File:
+        """The service worker that shows push messages, served from the root so that it controls every page (a
+        worker under /static/ would control /static/ only, and the page could not wait for it to be ready)."""
+        return File(STATIC_DIR / "push-sw.js", media_type="text/javascript", content_disposition_type="inline",
+                    headers={"Cache-Control": "no-cache"})
+
+    @post("/me/notices")
+    async def save_notices(self, request: Request, db_session: AsyncSession,
+                           optional_principal: Principal | None) -> Response:
+        """Save texts on/off (off is 退订 for the number) and, per kind, text and e-mail."""
+        principal = require_login(optional_principal)
+        form = await request.form()
+        choices = {kind: {channel: form.get(f"{channel}:{kind}") == "on"
+                          for channel in preferences.CHOOSABLE_CHANNELS if form.get(f"shown:{channel}") == "on"}
+                   for kind in KIND_LABELS}
+        try:
+            await preferences.set_choices(db_session, user_id=principal.user_id, sms_on=form.get("sms_on") == "on",
+                                          choices=choices)
+        except DomainError as exc:
+            await db_session.rollback()
+            if exc.code in friendly.MESSAGES:  # a known code only: the address never carries free text
+                return redirect(request, f"/me?notice_error={exc.code}#notices")
+            _ = i18n.translator(lang_of(request))
+            return render(request, "error.html", principal, status_code=exc.status_code, title=_("Sorry"),
+                          message=friendly.explain(exc, _))
+        return redirect(request, "/me?notice_done=saved#notices")
