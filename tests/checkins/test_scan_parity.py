@@ -185,8 +185,8 @@ async def test_both_check_in_paths_refuse_alike_and_write_nothing(case: Case, cl
 
 @pytest.mark.postgres_only
 @pytest.mark.parametrize("case", CHECK_OUT_CASES, ids=_case_id)
-async def test_both_check_out_paths_refuse_alike_and_write_nothing(case: Case, client, session, settings,  # noqa: ANN001
-                                                                   db) -> None:
+async def test_both_check_out_paths_refuse_alike_and_write_nothing(case: Case, client, session,  # noqa: ANN001
+                                                                   settings, db) -> None:
     answers = [await _one_path(case, purpose=tokens.CHECK_OUT, path=path, client=client, session=session,
                                settings=settings, db=db) for path in ("fast", "general")]
     assert answers == [(case.status, case.code)] * 2
