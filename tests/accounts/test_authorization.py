@@ -103,7 +103,10 @@ class World:
     async def clerk_user(self) -> int:
         """A store clerk's login of community A, for the cases that look after a login from above."""
         grant = await self.session.get(RoleGrant, await self.clerk_grant())
-        return grant.user_id
+        user_id = grant.user_id
+        # End the read's transaction: on SQLite it holds the one pooled connection the request needs.
+        await self.session.commit()
+        return user_id
 
     async def clerk_grant(self) -> int:
         grant = RoleGrant(user_id=await self.plain_user(), role=Role.STORE_CLERK, community_id=self.org.community.id,
