@@ -92,6 +92,16 @@ def handlers_for(event_type: str) -> list[Handler]:
     return list(_handlers.get(event_type, ()))
 
 
+def subscribed_types() -> set[str]:
+    """Every event type some handler, one-event or batch, consumes."""
+    return {t for t, hs in _handlers.items() if hs} | {t for t, hs in _batch_handlers.items() if hs}
+
+
+def consumers_of(event_type: str) -> list[Handler | BatchHandler]:
+    """Every handler of the type, one-event and batch (the event catalogue is checked against these)."""
+    return [*_handlers.get(event_type, ()), *_batch_handlers.get(event_type, ())]
+
+
 async def _run_handlers(session: AsyncSession, events: list[OutboxEvent]) -> None:
     """Every batch handler once with its events, then every one-event handler per event."""
     batches: dict[BatchHandler, list[OutboxEvent]] = {}

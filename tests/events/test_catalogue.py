@@ -35,8 +35,8 @@ def _catalogue() -> dict[str, set[str]]:
 def _subscriptions() -> dict[str, set[str]]:
     """Registered type -> the domains of its handlers (types registered by tests left out)."""
     found: dict[str, set[str]] = {}
-    for event_type in list(events._handlers):  # noqa: SLF001 - the registry has no public listing
-        handlers = events.handlers_for(event_type)
+    for event_type in events.subscribed_types():
+        handlers = events.consumers_of(event_type)
         domains = {m.group(1) for h in handlers if (m := _DOMAIN.match(h.__module__))}
         if domains:
             found[event_type] = domains
