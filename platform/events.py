@@ -24,16 +24,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from servicebank.db import Base, Database, among
+from servicebank.kernel.clock import utcnow
 from servicebank.unit_of_work import AfterCommit, unit_of_work
 
 log = logging.getLogger(__name__)
 
 # After this many failed attempts an event is parked (dead) and reported by /health and metrics.
 MAX_ATTEMPTS = 10
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 class OutboxEvent(Base):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
@@ -14,10 +12,7 @@ from servicebank.activities.schemas import ProposalIn
 from servicebank.activities.service import get_for_staff, publish
 from servicebank.audit.service import record_audit
 from servicebank.errors import Conflict, NotFound
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+from servicebank.kernel.clock import utcnow
 
 
 async def submit_proposal(session: AsyncSession, *, principal: Principal, activity_id: int,

@@ -23,6 +23,7 @@ from servicebank.activities.models import Activity, ActivitySeries, ActivityStat
 from servicebank.activities.service import apply_changes, cancel, publish
 from servicebank.audit.service import record_audit
 from servicebank.errors import Conflict, InvalidInput, NotFound
+from servicebank.kernel.clock import utcnow
 
 HORIZON = dt.timedelta(days=90)
 MAX_UPCOMING = 200
@@ -30,10 +31,6 @@ TEMPLATE_FIELDS = ("kind", "title", "description", "beneficiary_groups", "addres
                    "capacity", "team_ids", "required_skill", "hours_rule_override", "beneficiaries_count")
 SCHEDULE_FIELDS = ("rrule", "starts_at", "ends_at")
 RESCHEDULED = "系列活动时间调整 (the series was rescheduled)"
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def parse_rrule(text: str, *, first_start: dt.datetime, timezone: str) -> rrule:

@@ -13,11 +13,11 @@ from servicebank.activities import repository as repo
 from servicebank.activities.access import require_poster, require_viewer
 from servicebank.activities.kinds import ensure_builtin_kinds, resolve_kind
 from servicebank.activities.models import Activity, ActivityStatus, Signup, SignupStatus
-from servicebank.activities.rules import (validate_capacity, validate_coordinates, validate_hours_rule,
-                                          validate_times)
+from servicebank.activities.rules import validate_capacity, validate_coordinates, validate_hours_rule, validate_times
 from servicebank.audit.service import record_audit, snapshot
 from servicebank.errors import Conflict, InvalidInput, NotFound
 from servicebank.events import record_event
+from servicebank.kernel.clock import utcnow
 from servicebank.volunteers.models import Team
 
 __all__ = ["ensure_builtin_kinds", "create_activity", "update_activity", "publish_activity", "cancel_activity",
@@ -27,10 +27,6 @@ EDITABLE = (ActivityStatus.DRAFT, ActivityStatus.PUBLISHED, ActivityStatus.IN_PR
 CANCELLABLE = (ActivityStatus.DRAFT, ActivityStatus.PENDING_APPROVAL, ActivityStatus.PUBLISHED,
                ActivityStatus.IN_PROGRESS)
 REMINDER_LEAD = dt.timedelta(hours=24)
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 async def _check_teams(session: AsyncSession, *, community_id: int, team_ids: list[int]) -> list[int]:

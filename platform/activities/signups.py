@@ -16,11 +16,8 @@ from servicebank.activities.access import eligibility_problem, volunteer_team_id
 from servicebank.activities.models import Activity, ActivityStatus, Signup, SignupStatus
 from servicebank.errors import Conflict, NotFound
 from servicebank.events import record_event
+from servicebank.kernel.clock import utcnow
 from servicebank.volunteers.models import Volunteer
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def _payload(signup: Signup) -> dict[str, int]:

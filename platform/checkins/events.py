@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.checkins.closing import close_for_cancelled_activity
-from servicebank.events import OutboxEvent, subscribe, utcnow
+from servicebank.events import OutboxEvent, subscribe
+from servicebank.kernel.clock import utcnow
 
 
 @subscribe("activity.cancelled")

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.dependencies import provide_principal, token_from_request
 from servicebank.accounts.principal import Principal
-from servicebank.checkins import kiosk, records, review, tokens
+from servicebank.checkins import kiosk, records, review
 from servicebank.checkins import repository as repo
 from servicebank.checkins.rules import aware
 from servicebank.checkins.schemas import (
@@ -32,8 +32,8 @@ from servicebank.checkins.schemas import (
     ScanRequest,
 )
 from servicebank.checkins.service import (
-    ScanResult,
     Scanner,
+    ScanResult,
     check_in,
     check_out,
     scanner_for_card,
@@ -41,7 +41,8 @@ from servicebank.checkins.service import (
 )
 from servicebank.config import Settings
 from servicebank.errors import InvalidInput, NotFound
-from servicebank.events import utcnow
+from servicebank.kernel.clock import utcnow
+from servicebank.kernel.qr import qr_png, qr_svg
 from servicebank.ratelimit import rate_limit_guard
 
 ImageFormat = Literal["json", "svg", "png"]
@@ -61,7 +62,7 @@ def attendance_out(row: Any, **extra: Any) -> AttendanceOut:
 
 
 def _image(data: str, fmt: str) -> Response[bytes]:
-    body = tokens.qr_svg(data) if fmt == "svg" else tokens.qr_png(data)
+    body = qr_svg(data) if fmt == "svg" else qr_png(data)
     return Response(body, media_type=_MEDIA[fmt], headers={"Cache-Control": "no-store"})
 
 

@@ -7,7 +7,7 @@ import logging
 import dramatiq
 
 from servicebank.checkins.closing import auto_close_due
-from servicebank.events import utcnow
+from servicebank.kernel.clock import utcnow
 from servicebank.workers.runtime import worker_db
 from servicebank.workers.schedule import every
 

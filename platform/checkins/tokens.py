@@ -1,4 +1,4 @@
-"""Signed tokens: rotating activity QR codes and personal volunteer cards; QR images as SVG and PNG.
+"""Signed tokens: rotating activity QR codes and personal volunteer cards (the images: servicebank.kernel.qr).
 
 A kiosk token is `<purpose>.<activity id>.<window>.<signature>`: the window is the number of
 `qr_rotation_seconds` periods since the epoch and the signature is an HMAC over purpose, activity
@@ -14,7 +14,6 @@ import dataclasses
 import datetime as dt
 import hashlib
 import hmac
-import io
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -169,26 +168,3 @@ def scan_url(public_url: str, token: str) -> str:
     """The address a phone opens when it scans a kiosk code."""
     return f"{public_url.rstrip('/')}/c/{token}"
 
-
-def qr_svg(data: str) -> bytes:
-    """`data` as a QR code in SVG."""
-    import qrcode
-    import qrcode.image.svg
-
-    image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, border=2,
-                        error_correction=qrcode.constants.ERROR_CORRECT_M)
-    buffer = io.BytesIO()
-    image.save(buffer)
-    return buffer.getvalue()
-
-
-def qr_png(data: str, *, box_size: int = 10) -> bytes:
-    """`data` as a QR code in PNG."""
-    import qrcode
-
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=box_size, border=2)
-    code.add_data(data)
-    code.make(fit=True)
-    buffer = io.BytesIO()
-    code.make_image().save(buffer, format="PNG")
-    return buffer.getvalue()

@@ -22,8 +22,8 @@ from servicebank.checkins.models import Attendance
 from servicebank.errors import Conflict, InvalidInput, NotFound
 from servicebank.honours.models import Certificate, CertificateCounter, CertificateStatus
 from servicebank.honours.schemas import CertificateCheckOut, ContentOut
+from servicebank.kernel.text import mask_name
 from servicebank.org.models import Community
-from servicebank.points.levels import mask_name
 from servicebank.points.models import ServiceCredit
 from servicebank.volunteers.identity import mask_id_number
 from servicebank.volunteers.models import Volunteer

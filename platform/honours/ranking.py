@@ -19,8 +19,8 @@ from sqlalchemy import Integer, Select, and_, func, literal, or_, select, union_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.honours.models import Scope, Section, StarAward
+from servicebank.kernel.text import mask_name
 from servicebank.org.models import Community, Street
-from servicebank.points.levels import mask_name
 from servicebank.points.models import ServiceCredit, Transaction
 from servicebank.volunteers.models import Team, TeamMember, Volunteer, VolunteerStatus
 

@@ -15,8 +15,14 @@ from servicebank.errors import Conflict, InvalidInput, NotFound, TooManyRequests
 from servicebank.honours import repository
 from servicebank.honours.generation import regenerate_entries, require_month_over
 from servicebank.honours.models import (
-    HonourEntry, HonourList, HonourObjection, ListStatus, ObjectionStatus, Scope,
+    HonourEntry,
+    HonourList,
+    HonourObjection,
+    ListStatus,
+    ObjectionStatus,
+    Scope,
 )
+from servicebank.kernel.clock import utcnow
 from servicebank.org.access import supervises
 from servicebank.org.models import Community, Street
 
@@ -25,10 +31,6 @@ MAX_NOTICE_DAYS = 30
 # Objections from one client address: enough for a family, too few to flood an organiser's queue.
 OBJECTION_WINDOW = dt.timedelta(hours=1)
 MAX_OBJECTIONS_PER_CLIENT = 5
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def _aware(value: dt.datetime | None) -> dt.datetime | None:

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.db import local_date
 from servicebank.errors import Conflict, Forbidden, InvalidInput, NotFound
-from servicebank.events import utcnow
+from servicebank.kernel.clock import utcnow
 from servicebank.points.accounts import (
     community_account,
     lock_accounts,

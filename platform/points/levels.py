@@ -44,12 +44,3 @@ def weighted_points(minutes: int, multiplier_permille: int) -> int:
     """Points for service minutes under a multiplier in permille, halves rounded up."""
     return (minutes * multiplier_permille + 500) // 1000
 
-
-def mask_name(name: str) -> str:
-    """A name as public pages show it: 王*英, 李*, A*e."""
-    name = name.strip()
-    if len(name) <= 1:
-        return name or "*"
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]

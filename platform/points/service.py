@@ -10,10 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
 from servicebank.errors import Conflict, Forbidden, InvalidInput, NotFound
+from servicebank.kernel.text import mask_name
 from servicebank.points import ledger, statement
 from servicebank.points.accounts import account_summary
 from servicebank.points.leaderboards import check_query, read_board
-from servicebank.points.levels import STAR_THRESHOLDS_MINUTES, mask_name
+from servicebank.points.levels import STAR_THRESHOLDS_MINUTES
 from servicebank.points.models import (
     CommunityLedgerPolicy,
     Entry,

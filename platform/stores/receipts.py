@@ -12,9 +12,10 @@ from servicebank.accounts.principal import Principal
 from servicebank.audit.service import record_audit
 from servicebank.config import Settings
 from servicebank.errors import Conflict, Forbidden, InvalidInput, NotFound
-from servicebank.events import record_event, utcnow
+from servicebank.events import record_event
+from servicebank.kernel.clock import utcnow
+from servicebank.kernel.text import mask_name
 from servicebank.points.ledger import reverse
-from servicebank.points.levels import mask_name
 from servicebank.points.models import Account, AccountKind
 from servicebank.stores import repository
 from servicebank.stores.access import get_store, require_till, works_till

@@ -12,11 +12,11 @@ from litestar.params import Body, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
-from servicebank.checkins.tokens import qr_png, qr_svg
 from servicebank.clientip import client_ip
 from servicebank.config import Settings
 from servicebank.errors import Forbidden
-from servicebank.events import utcnow
+from servicebank.kernel.clock import utcnow
+from servicebank.kernel.qr import qr_png, qr_svg
 from servicebank.ratelimit import rate_limit_guard
 from servicebank.spreadsheets import XLSX_MEDIA_TYPE
 from servicebank.stores import codes, receipts, settlement, short_codes, till

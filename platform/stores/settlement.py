@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from servicebank.accounts.principal import Principal
 from servicebank.config import Settings
 from servicebank.errors import InvalidInput
-from servicebank.points.levels import mask_name
+from servicebank.kernel.text import mask_name
 from servicebank.spreadsheets import append_row, append_rows, csv_text, workbook_bytes
 from servicebank.stores import repository
 from servicebank.stores.access import get_store, require_till

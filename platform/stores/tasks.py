@@ -8,7 +8,7 @@ import logging
 import dramatiq
 from sqlalchemy import delete
 
-from servicebank.events import utcnow
+from servicebank.kernel.clock import utcnow
 from servicebank.stores.models import RedemptionCode, UsedRedemptionCode
 from servicebank.workers.runtime import worker_db
 from servicebank.workers.schedule import every

@@ -15,12 +15,13 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
+from servicebank.bulk import upsert
 from servicebank.config import Settings
 from servicebank.errors import Conflict, InvalidInput
-from servicebank.events import record_event, utcnow
-from servicebank.bulk import upsert
+from servicebank.events import record_event
+from servicebank.kernel.clock import utcnow
+from servicebank.kernel.text import mask_name
 from servicebank.points.ledger import InsufficientBalance, spend, store_account, volunteer_account
-from servicebank.points.levels import mask_name
 from servicebank.stores import codes, repository, rules
 from servicebank.stores.access import get_store, require_till
 from servicebank.stores.models import MonthlyItemUsage, Redemption, RedemptionLine, Store, StoreItem

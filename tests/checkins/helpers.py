@@ -15,13 +15,10 @@ from servicebank.checkins import tokens
 from servicebank.checkins.models import Attendance, CheckinPolicy
 from servicebank.config import Settings
 from servicebank.events import OutboxEvent
+from servicebank.kernel.clock import utcnow
 from tests.factories import Org, Person, make_org, make_person, make_team
 
 VENUE = (39.9042, 116.4074)  # latitude, longitude of the activity
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 async def make_activity(session: AsyncSession, org: Org, *, starts_in: dt.timedelta = dt.timedelta(minutes=10),

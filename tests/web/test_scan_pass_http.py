@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from servicebank.checkins import tokens
-from servicebank.events import utcnow
+from servicebank.kernel.clock import utcnow
 from tests.checkins.helpers import code, scene
 from tests.conftest import TEST_SECRET
 from tests.web.pages import log_in, post, text_of

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from servicebank.audit.models import AuditEntry
-from servicebank.events import utcnow
+from servicebank.kernel.clock import utcnow
 from servicebank.stores.codes import issue_code
 from servicebank.stores.models import StoreItem
 from servicebank.web import friendly

@@ -20,14 +20,14 @@ from servicebank.activities.schemas import ActivityCreate
 from servicebank.checkins import backlog, kiosk, records, review
 from servicebank.errors import DomainError, InvalidInput
 from servicebank.honours import service as honours
-from servicebank.events import utcnow
+from servicebank.kernel.clock import utcnow
 from servicebank.org import service as org
 from servicebank.points import community_totals
 from servicebank.web import charts, forms, friendly, i18n
 from servicebank.web.forms import parse_local
 from servicebank.web.guard import require_login, safe_next
-from servicebank.web.pages.checkins.attendance import proxy_box, proxy_flash
 from servicebank.web.pages.activities.series import choices
+from servicebank.web.pages.checkins.attendance import proxy_box, proxy_flash
 from servicebank.web.render import lang_of, redirect, render
 
 

@@ -16,7 +16,7 @@ from servicebank.checkins import kiosk, records, review, tokens
 from servicebank.checkins.proxy_lookup import MAX_QUERY_LENGTH, find_for_proxy
 from servicebank.checkins.service import Scanner, check_in, check_out, scanner_for_card, scanner_for_volunteer
 from servicebank.errors import DomainError, InvalidInput
-from servicebank.events import utcnow
+from servicebank.kernel.clock import utcnow
 from servicebank.web import friendly, i18n
 from servicebank.web.guard import require_login
 from servicebank.web.render import lang_of, redirect

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
 from servicebank.errors import DomainError, InvalidInput
-from servicebank.events import utcnow
+from servicebank.kernel.clock import utcnow
 from servicebank.stores import catalogue, receipts
 from servicebank.stores.access import get_store, require_till
 from servicebank.web import friendly, i18n

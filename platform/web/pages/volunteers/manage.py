@@ -5,27 +5,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from typing_extensions import Annotated
-
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.params import QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
+from typing_extensions import Annotated
 
 from servicebank.accounts.principal import Principal
-from servicebank.checkins import kiosk
-from servicebank.checkins import records
+from servicebank.checkins import kiosk, records
 from servicebank.errors import DomainError, InvalidInput
+from servicebank.kernel.qr import qr_data_uri
+from servicebank.org import service as org
 from servicebank.points.service import account_view
 from servicebank.volunteers import card_pin, service, teams
 from servicebank.volunteers.identity import ID_TYPES, vault
 from servicebank.volunteers.models import VolunteerStatus
 from servicebank.volunteers.schemas import VolunteerCreate, VolunteerPatch
-from servicebank.org import service as org
 from servicebank.web import forms, friendly, i18n
-from servicebank.web.pages.volunteers import claims as pages_claims
-from servicebank.web.pages.volunteers import sections
 from servicebank.web.guard import require_login
+from servicebank.web.pages.volunteers import claims as pages_claims
 from servicebank.web.render import lang_of, redirect, render
 
 PAGE_SIZE = 30
@@ -194,7 +192,7 @@ class ManageVolunteerPages(Controller):
                                     principal=principal)
         return render(request, "volunteers/card.html", principal,
                       title=_("QR card of %(name)s", name=card.volunteer_name), card=card,
-                      qr=sections.qr_data_uri(card.token))
+                      qr=qr_data_uri(card.token))
 
     @post("/{volunteer_id:int}/card/reissue")
     async def reissue(self, request: Request, volunteer_id: int, db_session: AsyncSession,

@@ -9,23 +9,23 @@ from litestar import Controller, Request, Response, get, post
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
-from servicebank.activities import signups
+from servicebank.activities import browse, signups
 from servicebank.activities.browse import list_activities
 from servicebank.checkins import kiosk
 from servicebank.errors import DomainError, InvalidInput
-from servicebank.events import utcnow
 from servicebank.honours import certificates
+from servicebank.kernel.clock import utcnow
+from servicebank.kernel.qr import qr_data_uri
 from servicebank.points import family
 from servicebank.points.service import account_view, leaderboard_view
 from servicebank.stores import short_codes
-from servicebank.activities import browse
+from servicebank.volunteers import card_pin
 from servicebank.web import charts, forms, friendly, i18n
+from servicebank.web.guard import require_login
+from servicebank.web.pages import notifications as pages_notices
 from servicebank.web.pages.points import family as pages_family
 from servicebank.web.pages.points import gifts as pages_gifts
 from servicebank.web.pages.volunteers import sections
-from servicebank.web.pages import notifications as pages_notices
-from servicebank.web.guard import require_login
-from servicebank.volunteers import card_pin
 from servicebank.web.render import lang_of, redirect, render
 
 
@@ -97,7 +97,7 @@ class VolunteerPages(Controller):
         card = await kiosk.get_card(db_session, settings=request.app.state.settings,
                                     volunteer_id=principal.require_volunteer(), principal=principal)
         return render(request, "volunteers/card.html", principal, title=_("My QR card"), card=card,
-                      qr=sections.qr_data_uri(card.token))
+                      qr=qr_data_uri(card.token))
 
     @get("/me/code")
     async def redemption_code(self, request: Request, db_session: AsyncSession,
@@ -108,7 +108,7 @@ class VolunteerPages(Controller):
         issued = await short_codes.issue(db_session, settings=request.app.state.settings,
                                          volunteer_id=principal.require_active_volunteer(), now=utcnow())
         return render(request, "stores/code.html", principal, title=_("My redemption code"), code=issued.display,
-                      expires_at=issued.expires_at, qr=sections.qr_data_uri(issued.code))
+                      expires_at=issued.expires_at, qr=qr_data_uri(issued.code))
 
     @post("/me/card-pin")
     async def set_card_pin(self, request: Request, db_session: AsyncSession,

@@ -1,9 +1,8 @@
 """What the volunteer's own pages show besides the domains' views: the hours chart, sign-ups folded by series,
-the service record with what each record counted for, the QR image."""
+the service record with what each record counted for."""
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 from typing import Any
 
@@ -13,15 +12,9 @@ from servicebank.accounts.principal import Principal
 from servicebank.activities.browse import my_activities
 from servicebank.activities.series import schedules_of
 from servicebank.checkins import records
-from servicebank.checkins.tokens import qr_svg
 from servicebank.points import statement
 from servicebank.web.charts import last_months
 from servicebank.web.recurrence import describe
-
-
-def qr_data_uri(data: str) -> str:
-    """A QR code as an inline SVG image (allowed by our CSP: img-src data:)."""
-    return "data:image/svg+xml;base64," + base64.b64encode(qr_svg(data)).decode()
 
 
 async def month_hours(session: AsyncSession, *, volunteer_id: int, today: dt.date,
