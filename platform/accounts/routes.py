@@ -162,7 +162,8 @@ class StaffController(Controller):
 
     @post("/{user_id:int}/password-reset", status_code=200)
     async def reset_password(self, db_session: AsyncSession, principal: Principal, user_id: int,
-                             data: PasswordReset) -> UserOut:
+                             data: Annotated[PasswordReset, Body(examples=[Example(
+                                 summary="new first password", value={"new_password": "s3cure-first"})])]) -> UserOut:
         """Set a new first password for a staff login you may look after (whoever may give all its roles); its
         sessions end and any login wait is lifted. Errors: 404 `user_not_found`, 409 `cannot_change_self`,
         422 `weak_password`."""
@@ -172,7 +173,8 @@ class StaffController(Controller):
 
     @post("/{user_id:int}/disable", status_code=200)
     async def disable(self, db_session: AsyncSession, principal: Principal, user_id: int,
-                      data: DisableIn | None = None) -> UserOut:
+                      data: Annotated[DisableIn | None, Body(examples=[Example(
+                          summary="left the community", value={"reason": "已调离本社区"})])] = None) -> UserOut:
         """Disable a staff login: logged out everywhere, logging in refused. The reason is kept in the audit log."""
         user = await staff_care.set_active(db_session, actor=principal, user_id=user_id, active=False,
                                            reason=data.reason if data else None)

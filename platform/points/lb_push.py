@@ -30,16 +30,21 @@ VERSION_PREFIX = "sb:lbv:"
 BUILT_MARKER = "sb:lb:built"
 # Set (with an expiry) while a rebuild is queued or running, so only one runs at a time.
 REBUILD_REQUESTED = "sb:lb:rebuild_requested"
-REBUILD_CLAIM_SECONDS = 600
+# A running rebuild renews its claim (and its "alive" mark below) every REBUILD_HEARTBEAT_SECONDS for
+# REBUILD_CLAIM_SECONDS: a rebuild whose process is killed frees the claim within a minute, and the
+# periodic check starts another.
+REBUILD_CLAIM_SECONDS = 60
+REBUILD_HEARTBEAT_SECONDS = 15
 # A queued rebuild holds the claim this long: a request lost with its message (a worker killed, Redis
 # restarted) lets the periodic check take over within minutes, not after the running claim's ten.
 REBUILD_QUEUED_SECONDS = 120
 # Rebuilds under way, by staging prefix. A rebuild swaps in boards read from one snapshot of the totals;
 # a push made meanwhile lands on the live keys the swap replaces. So each push also notes its
 # (period, volunteer) in every running rebuild's "touched" set, and the rebuild pushes those totals
-# again, read fresh, after its swap. "<prefix>alive" expires if the rebuild's process dies.
+# again, read fresh, after its swap. "<prefix>alive" expires if the rebuild's process dies; the touched
+# set lives REBUILD_TOUCHED_SECONDS after its last note, longer than any rebuild.
 REBUILDS_RUNNING = "sb:lbr:running"
-REBUILD_ALIVE_SECONDS = 7200
+REBUILD_TOUCHED_SECONDS = 7200
 # Members are inverted, zero-padded ids: equal scores then list the smaller volunteer id first.
 MEMBER_BASE = 10**12
 MEMBER_WIDTH = 13
@@ -77,7 +82,7 @@ while i <= #ARGV do
 end
 for _, key in ipairs(touched) do redis.call('EXPIRE', key, {alive}) end
 return done
-""".replace("{alive}", str(REBUILD_ALIVE_SECONDS))
+""".replace("{alive}", str(REBUILD_TOUCHED_SECONDS))
 
 _clients: dict[str, Any] = {}
 

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from servicebank.db import Database
-from servicebank.points.lb_push import (BUILT_MARKER, KEY_PREFIX, REBUILD_ALIVE_SECONDS, REBUILD_CLAIM_SECONDS,
+from servicebank.points.lb_push import (BUILT_MARKER, KEY_PREFIX, REBUILD_CLAIM_SECONDS, REBUILD_HEARTBEAT_SECONDS,
                                         REBUILD_REQUESTED, REBUILDS_RUNNING, VERSION_PREFIX, member_for, member_sql,
                                         push_args, run_push, scope_rows, scopes_of, sync_client)
 from servicebank.points.levels import ALL_TIME, STAR_THRESHOLDS_MINUTES
@@ -100,14 +100,16 @@ async def rebuild_redis(db: Database, advance: Advance | None = None, *, chunk: 
         return 0
     staging = Staging(url)  # registered as running before the snapshot is taken
     stage = stage or (stage_in_sql if db.dialect == "postgresql" else stage_row_by_row)
+    # A running rebuild holds the claim, whoever asked for it, and renews it while it runs.
+    heartbeat = asyncio.create_task(_keep_claim(staging))
     try:
-        # A running rebuild holds the claim, whoever asked for it (a queued request holds it briefly).
-        staging.client.set(REBUILD_REQUESTED, "1", ex=REBUILD_CLAIM_SECONDS)
         async with db.session_scope() as session:
             written = await stage(session, staging, advance or _ignore, chunk)
     except BaseException:
+        heartbeat.cancel()
         staging.abandon()
         raise
+    heartbeat.cancel()
     touched = staging.swap()
     await push_again(db, touched)
     return written
@@ -160,6 +162,16 @@ def _ignore(_: int) -> None:
     pass
 
 
+async def _keep_claim(staging: Staging) -> None:
+    """Renew the claim and the alive mark until cancelled (a killed process stops renewing them)."""
+    while True:
+        try:
+            staging.renew()
+        except Exception:  # noqa: BLE001 - Redis away: the rebuild itself fails on its next write
+            pass
+        await asyncio.sleep(REBUILD_HEARTBEAT_SECONDS)
+
+
 class Staging:
     """Fresh keys under a random prefix; swap() puts them in place of the live ones all at once."""
 
@@ -169,8 +181,15 @@ class Staging:
         self.prefix = f"sb:lbtmp:{uuid.uuid4().hex[:8]}:"
         self.names: set[str] = set()
         # From here on every push notes what it changed in this rebuild's touched set (see lb_push).
-        self.client.set(self.prefix + "alive", "1", ex=REBUILD_ALIVE_SECONDS)
+        self.renew()
         self.client.sadd(REBUILDS_RUNNING, self.prefix)
+
+    def renew(self) -> None:
+        """This rebuild is alive and holds the claim, for REBUILD_CLAIM_SECONDS more."""
+        pipe = self.client.pipeline(transaction=False)
+        pipe.set(self.prefix + "alive", "1", ex=REBUILD_CLAIM_SECONDS)
+        pipe.set(REBUILD_REQUESTED, "1", ex=REBUILD_CLAIM_SECONDS)
+        pipe.execute()
 
     def abandon(self) -> None:
         """Forget a failed rebuild: its staging keys, its touched set and its claim (the next check retries)."""

@@ -86,3 +86,17 @@ def test_known_exceptions_still_exist() -> None:
     for where, function in KNOWN:
         source = (WEB / where).read_text(encoding="utf-8")
         assert f"def {function}(" in source, (where, function)
+
+
+def test_every_template_a_page_or_template_names_exists() -> None:
+    """Templates moved into per-domain folders: a name left at its old place would fail only when the page opens."""
+    import re
+
+    templates = WEB / "templates"
+    missing = [(str(f.relative_to(WEB)), name) for f in WEB.rglob("*.py")
+               for name in re.findall(r'"([\w/]+\.html)"', f.read_text(encoding="utf-8"))
+               if not (templates / name).exists()]
+    missing += [(str(f.relative_to(WEB)), name) for f in templates.rglob("*.html")
+                for name in re.findall(r'(?:include|extends|import)\s+"([\w/]+\.html)"', f.read_text(encoding="utf-8"))
+                if not (templates / name).exists()]
+    assert missing == []

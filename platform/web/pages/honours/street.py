@@ -126,6 +126,6 @@ async def _public(request: Request, session: AsyncSession, principal: Principal 
     lists = await honours.published_lists(session, scope_kind="street", scope_id=street_id)
     chosen = next((x for x in lists if x.id == list_id), lists[0] if lists else None)
     shown = await public_list(session, list_id=chosen.id) if chosen else None
-    return render(request, "honours.html", principal, status_code=status_code, title=_("Honour list"),
+    return render(request, "honours/honours.html", principal, status_code=status_code, title=_("Honour list"),
                   community=street, lists=lists, shown=shown, flash=flash, error=error,
                   objection_action=f"/public/streets/honours/{chosen.id}/objections" if chosen else None)
