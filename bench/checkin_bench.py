@@ -77,7 +77,7 @@ async def _seed(url: str, volunteers: int, checked_in: range) -> tuple[int, list
     from servicebank.checkins import repository as checkins
     from servicebank.checkins.models import Attendance
     from servicebank.config import Settings
-    from servicebank.db import Database, metadata
+    from servicebank.kernel.db import Database, metadata
     from servicebank.org.models import Community, District
     from servicebank.volunteers.models import Volunteer
 

@@ -24,7 +24,7 @@ import servicebank.registry  # noqa: F401  (every model)
 from bench.copyload import TableLoader, advance_sequences, build_indexes, drop_indexes, loading_connection
 from servicebank.activities.kinds import BUILTIN_KINDS
 from servicebank.config import Settings
-from servicebank.db import Database, metadata
+from servicebank.kernel.db import Database, metadata
 
 TZ = ZoneInfo("Asia/Shanghai")
 KINDS = list(BUILTIN_KINDS)

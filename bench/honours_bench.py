@@ -19,7 +19,7 @@ import asyncpg
 
 import servicebank.registry  # noqa: F401  (every model, for create_all)
 from servicebank.config import Settings
-from servicebank.db import Database, metadata
+from servicebank.kernel.db import Database, metadata
 from servicebank.honours.generation import generate_month
 from tests.servers import PostgresServer
 

@@ -15,7 +15,7 @@ from bench.copyload import TableLoader
 from servicebank.accounts.models import Role
 from servicebank.accounts.passwords import hash_password
 from servicebank.accounts.sessions import TOKEN_PREFIX, hash_token
-from servicebank.db import metadata
+from servicebank.kernel.db import metadata
 
 
 @dataclasses.dataclass

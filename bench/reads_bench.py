@@ -234,7 +234,7 @@ async def run(volunteers: int, logins: int, rounds: int, seconds: int, connectio
               profile_dir: Path | None = None) -> str:
     from bench.common import PostgresServer, RedisServer, service_env, start_api, stop
     from servicebank.config import Settings
-    from servicebank.db import Database
+    from servicebank.kernel.db import Database
     from servicebank.points.rebuild import rebuild_redis
 
     if shutil.which("wrk") is None:
@@ -244,7 +244,8 @@ async def run(volunteers: int, logins: int, rounds: int, seconds: int, connectio
     try:
         url = pg.create_database("reads_bench")
         db = Database(Settings(database_url=url, redis_url=redis.url, publish_events=False))
-        await db.create_all()
+        from servicebank import registry  # every domain's models
+        await registry.create_tables(db)
         progress("seeding")
         seeded = await _seed(db, volunteers, logins)
         await rebuild_redis(db)

@@ -80,7 +80,7 @@ async def _load(dsn: str, *, transactions: int, volunteers: int) -> float:
 async def run(entries: int, volunteers: int) -> str:
     from bench.common import PostgresServer, RedisServer
     from servicebank.config import Settings
-    from servicebank.db import Database
+    from servicebank.kernel.db import Database
     from servicebank.points.rebuild import rebuild_redis, rebuild_totals
 
     transactions = entries // 2
@@ -88,7 +88,8 @@ async def run(entries: int, volunteers: int) -> str:
     try:
         url = pg.create_database("rebuild_bench")
         db = Database(Settings(database_url=url, redis_url=redis.url, publish_events=False))
-        await db.create_all()
+        from servicebank import registry  # every domain's models
+        await registry.create_tables(db)
         load_s = await _load(url.replace("+asyncpg", ""), transactions=transactions, volunteers=volunteers)
         started = time.perf_counter()
         totals = await rebuild_totals(db)

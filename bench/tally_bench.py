@@ -29,7 +29,7 @@ import dramatiq  # noqa: E402
 from sqlalchemy import BigInteger, Float, func, insert, select  # noqa: E402
 from sqlalchemy.orm import Mapped, mapped_column  # noqa: E402
 
-from servicebank.db import Base  # noqa: E402
+from servicebank.kernel.db import Base  # noqa: E402
 
 
 class BaselineInsert(Base):
@@ -69,7 +69,7 @@ async def _seed(db, attendances: int, *, with_events: bool = True) -> list[int]:
     event ids (or the attendance ids)."""
     from servicebank.activities.models import Activity
     from servicebank.checkins.models import Attendance
-    from servicebank.events import OutboxEvent
+    from servicebank.kernel.events import OutboxEvent
     from servicebank.org.models import Community, District, Street
     from servicebank.points.models import HoursRule
     from servicebank.volunteers.models import Volunteer
@@ -129,7 +129,7 @@ def _dispatch(broker, ids: list[int], batch: int = 500) -> None:  # noqa: ANN001
 
 
 async def _wait_processed(db, ids: list[int], limit_s: float = 600) -> float:  # noqa: ANN001
-    from servicebank.events import OutboxEvent
+    from servicebank.kernel.events import OutboxEvent
 
     deadline = time.monotonic() + limit_s
     low, high = ids[0], ids[-1]
@@ -147,7 +147,7 @@ async def _wait_processed(db, ids: list[int], limit_s: float = 600) -> float:  #
 
 
 async def _lag(db, ids: list[int]) -> tuple[float, float]:  # noqa: ANN001
-    from servicebank.events import OutboxEvent
+    from servicebank.kernel.events import OutboxEvent
 
     async with db.session_scope() as s:
         rows = (await s.execute(select(OutboxEvent.created_at, OutboxEvent.processed_at).where(
@@ -166,7 +166,7 @@ async def _paced(db, broker, pool: list[int], *, rate: int, seconds: int, tick: 
     started = time.monotonic()
     n = 0
     while time.monotonic() - started < seconds:
-        from servicebank.events import OutboxEvent
+        from servicebank.kernel.events import OutboxEvent
 
         async with db.session_scope() as s:
             new = (await s.execute(insert(OutboxEvent).returning(OutboxEvent.id), [
@@ -230,7 +230,7 @@ async def run(events: int, rounds: int, rate: int, seconds: int) -> str:
 
     from bench.common import PostgresServer, RedisServer, start_worker, stop
     from servicebank.config import Settings
-    from servicebank.db import Database
+    from servicebank.kernel.db import Database
 
     pg, redis = PostgresServer(), RedisServer()
     worker = None
@@ -240,7 +240,8 @@ async def run(events: int, rounds: int, rate: int, seconds: int) -> str:
     try:
         url = pg.create_database("tally_bench")
         db = Database(Settings(database_url=url, redis_url=redis.url, publish_events=False))
-        await db.create_all()
+        from servicebank import registry  # every domain's models
+        await registry.create_tables(db)
         async with db.engine.begin() as conn:
             await conn.run_sync(BaselineInsert.__table__.create, checkfirst=True)
         broker = _broker(redis.url)

@@ -9,7 +9,7 @@ from sqlalchemy.engine import Connection
 
 import servicebank.registry  # noqa: F401  (imports every model)
 from servicebank.config import get_settings
-from servicebank.db import make_engine, metadata
+from servicebank.kernel.db import make_engine, metadata
 
 config = context.config
 

@@ -20,9 +20,9 @@ from servicebank.observability import routes as metrics_routes
 from servicebank.observability.middleware import request_id_and_metrics
 from servicebank.accounts.dependencies import provide_optional_principal, provide_principal
 from servicebank.config import Settings, get_settings
-from servicebank.db import Database, end_failed
+from servicebank.kernel.db import Database, end_failed
 from servicebank.edge.middleware import edge_checks
-from servicebank.errors import exception_handlers
+from servicebank.kernel.errors import exception_handlers
 from servicebank.web.guard import with_page_for_unknown_addresses
 
 log = logging.getLogger(__name__)

@@ -241,7 +241,7 @@ def outbox() -> None:
 @json_option
 def outbox_status(as_json: bool) -> None:
     """Pending and parked events, and the age of the oldest pending one."""
-    from servicebank import events
+    from servicebank.kernel import events
 
     data = run_with_db(events.backlog, publish=False)
     emit(data, as_json=as_json, human=lambda d: f"pending {d['pending']}, dead {d['dead']}, "
@@ -265,7 +265,7 @@ def outbox_sweep(as_json: bool) -> None:
 @json_option
 def outbox_drain(as_json: bool) -> None:
     """Process pending events in this process (when no worker is running)."""
-    from servicebank import events
+    from servicebank.kernel import events
     from servicebank.workers import tasks  # noqa: F401  (handlers)
 
     count = run_with_db(lambda db: events.drain(db))
@@ -276,7 +276,7 @@ def outbox_drain(as_json: bool) -> None:
 @json_option
 def outbox_revive(as_json: bool) -> None:
     """Give parked (dead) events another try after fixing their cause."""
-    from servicebank import events
+    from servicebank.kernel import events
 
     count = run_with_db(events.revive_dead, publish=False)
     emit({"revived": count}, as_json=as_json, human=f"revived {count} events")

@@ -16,7 +16,7 @@ import click
 from servicebank.config import get_settings
 
 if TYPE_CHECKING:  # the database layer (SQLAlchemy, advanced-alchemy) loads only when a command runs
-    from servicebank.db import Database
+    from servicebank.kernel.db import Database
 
 T = TypeVar("T")
 
@@ -26,7 +26,7 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print machin
 def run_with_db(work: Callable[[Database], Awaitable[T]], *, publish: bool = True) -> T:
     """Run `work(db)` on a fresh database connection; events recorded are sent after commit."""
 
-    from servicebank.db import Database
+    from servicebank.kernel.db import Database
 
     async def main() -> T:
         publisher = None

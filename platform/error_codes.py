@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from servicebank.errors import _HTTP_CODES
+from servicebank.kernel.errors import _HTTP_CODES
 
 MESSAGES = {
     "qr_token_expired": "This code has expired. Please scan the code on the screen again.",

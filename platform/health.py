@@ -9,8 +9,8 @@ from litestar import Response, get
 from litestar.datastructures import State
 from sqlalchemy import text
 
-from servicebank import events
-from servicebank.db import Database
+from servicebank.kernel import events
+from servicebank.kernel.db import Database
 
 
 async def database_state(db: Database) -> dict[str, Any]:

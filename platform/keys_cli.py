@@ -22,7 +22,7 @@ from servicebank.cli_support import emit, fail, json_option, progress
 from servicebank.config import Settings, SettingsError, get_settings
 
 if TYPE_CHECKING:  # the command line loads no database layer until a command needs it
-    from servicebank.db import Database
+    from servicebank.kernel.db import Database
 
 BATCH_SIZE = 500
 T = TypeVar("T")
@@ -47,7 +47,7 @@ def _now() -> dt.datetime:
 
 def _with_db(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
     # These settings' database, not get_settings()'s: `up` and `rotate` pass the keys they have just read.
-    from servicebank.db import Database
+    from servicebank.kernel.db import Database
 
     async def main() -> T:
         db = Database(settings)

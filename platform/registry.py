@@ -11,11 +11,19 @@ from types import ModuleType
 
 # The domain list lives in domains.py, which the command line imports without loading any model.
 from servicebank.domains import DOMAINS, domain_modules  # noqa: F401
+from servicebank.kernel.db import Database, metadata
 
-importlib.import_module("servicebank.events")
-importlib.import_module("servicebank.workers.scheduler")  # SchedulerRun table
+importlib.import_module("servicebank.kernel.events")
+importlib.import_module("servicebank.kernel.scheduler_runs")
 MODEL_MODULES = domain_modules("models")
 HANDLER_MODULES = domain_modules("events")
+
+
+async def create_tables(db: Database) -> None:
+    """Create every table of every domain (tests, benchmarks and the embedded first start; production
+    uses Alembic)."""
+    async with db.engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
 
 
 def route_handlers() -> list[object]:

@@ -24,7 +24,7 @@ import httpx  # noqa: E402
 from hypothesis import settings as hypothesis_settings  # noqa: E402
 
 from servicebank.config import Settings  # noqa: E402
-from servicebank.db import Database, metadata  # noqa: E402
+from servicebank.kernel.db import Database, metadata  # noqa: E402
 from tests.servers import PostgresServer, RedisServer, ServerUnavailable, services_required  # noqa: E402
 
 TEST_SECRET = "test-secret-" + "x" * 40
@@ -186,7 +186,8 @@ async def db(settings: Settings) -> AsyncIterator[Database]:
     """A clean database for one test."""
     database = Database(settings)
     if database.dialect == "sqlite":
-        await database.create_all()
+        from servicebank import registry  # every domain's models
+        await registry.create_tables(database)
     else:
         await _empty_all(database)
     if settings.redis_url:

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from servicebank.config import Settings
-from servicebank.db import Database, metadata
+from servicebank.kernel.db import Database, metadata
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "process-test-secret-" + "y" * 40

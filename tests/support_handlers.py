@@ -7,8 +7,8 @@ import asyncio
 from sqlalchemy import Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from servicebank import events
-from servicebank.db import PlainBase
+from servicebank.kernel import events
+from servicebank.kernel.db import PlainBase
 
 
 class WorkerEffect(PlainBase):

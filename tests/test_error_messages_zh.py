@@ -8,7 +8,7 @@ import re
 import pytest
 
 from servicebank import error_codes
-from servicebank.errors import DomainError, prefers_chinese
+from servicebank.kernel.errors import DomainError, prefers_chinese
 from servicebank.web import friendly, i18n
 
 ASCII_SENTENCE = re.compile(r"[A-Za-z]+(?:[ ,'’-]+[A-Za-z]+){2,}")

@@ -6,7 +6,9 @@ import ast
 from pathlib import Path
 
 KERNEL = Path(__file__).resolve().parents[1] / "platform" / "kernel"
-ALLOWED = ("servicebank.config", "servicebank.kernel")
+# error_codes is the catalogue of texts (it imports nothing but the kernel); errors.py reads it to
+# answer in the caller's language.
+ALLOWED = ("servicebank.config", "servicebank.error_codes", "servicebank.kernel")
 
 
 def _imported_modules(tree: ast.AST) -> list[str]:
@@ -42,3 +44,16 @@ def test_the_kernel_helpers_behave() -> None:
     assert qr_png("x").startswith(b"\x89PNG")
     assert b"<svg" in qr_svg("x")
     assert qr_data_uri("x").startswith("data:image/svg+xml;base64,")
+
+
+def test_only_the_kernel_asks_which_database_this_is() -> None:
+    """Dialect branches go through servicebank.kernel.dialect (is_postgres, upsert, ...), so routes, pages and
+    services never read `bind.dialect.name` themselves."""
+    platform = KERNEL.parent
+    offenders = [
+        str(path.relative_to(platform))
+        for path in sorted(platform.rglob("*.py"))
+        if KERNEL not in path.parents and ("dialect.name" in (text := path.read_text(encoding="utf-8"))
+                                           or 'dialect == "postgresql"' in text)
+    ]
+    assert offenders == []

@@ -16,7 +16,7 @@ from cryptography.exceptions import InvalidTag
 from servicebank.activities.calendar import volunteer_feed_token
 from servicebank.checkins import tokens
 from servicebank.config import DEV_SECRET, Settings
-from servicebank.db import Database
+from servicebank.kernel.db import Database
 from servicebank.volunteers.identity import IdentityVault, vault
 from tests.checkins.helpers import Scene, card, code, scan, scene, utcnow
 from tests.factories import Person, make_person
@@ -49,7 +49,8 @@ async def installs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> AsyncIter
     for name in ("a", "b"):
         settings = embedded_settings(monkeypatch, tmp_path / name)
         db = Database(settings)
-        await db.create_all()
+        from servicebank import registry  # every domain's models
+        await registry.create_tables(db)
         async with db.sessionmaker() as session:
             world = await scene(session)  # the same ids in both: only the keys differ
         transport = httpx.ASGITransport(app=create_app(settings, db=db))

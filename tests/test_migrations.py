@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 import servicebank.registry  # noqa: F401
 from servicebank import migrate
-from servicebank.db import metadata
+from servicebank.kernel.db import metadata
 
 
 def _empty_database(backend: str, request: pytest.FixtureRequest, tmp_path) -> str:  # noqa: ANN001

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import Integer, String, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from servicebank import events
-from servicebank.db import Database, PlainBase
-from servicebank.events import OutboxEvent, record_event
+from servicebank.kernel import events
+from servicebank.kernel.db import Database, PlainBase
+from servicebank.kernel.events import OutboxEvent, record_event
 
 
 class HandlerEffect(PlainBase):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from servicebank.config import get_settings
-from servicebank.db import Database
+from servicebank.kernel.db import Database
 
 _db: Database | None = None
 

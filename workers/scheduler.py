@@ -14,25 +14,16 @@ import logging
 from zoneinfo import ZoneInfo
 
 import dramatiq
-from sqlalchemy import String, select, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import select, text
 
-from servicebank.db import Database, PlainBase
+from servicebank.kernel.db import Database
+from servicebank.kernel.scheduler_runs import SchedulerRun
 from servicebank.workers.schedule import JOBS, PeriodicJob
 
 log = logging.getLogger(__name__)
 
 # Arbitrary constant shared by every scheduler process of one installation.
 LEADER_LOCK_KEY = 0x5B_5C4E_D01E
-
-
-class SchedulerRun(PlainBase):
-    """The last time each periodic job was started."""
-
-    __tablename__ = "scheduler_run"
-
-    job: Mapped[str] = mapped_column(String(80), primary_key=True)
-    last_key: Mapped[str] = mapped_column(String(40))
 
 
 async def run_due_jobs(db: Database, now: dt.datetime | None = None) -> list[str]:

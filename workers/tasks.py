@@ -7,7 +7,8 @@ import logging
 
 import dramatiq
 
-from servicebank import events, registry
+from servicebank import registry
+from servicebank.kernel import events
 from servicebank.workers.broker import broker  # noqa: F401  (must be configured before actors)
 from servicebank.workers.runtime import publish_event_ids, worker_db
 

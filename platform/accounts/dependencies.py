@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from servicebank.accounts.principal import Principal
 from servicebank.accounts.sessions import principal_for_token
 from servicebank.edge.csrf import SESSION_COOKIE
-from servicebank.errors import Unauthenticated
+from servicebank.kernel.errors import Unauthenticated
 
 
 def _bearer(request: Request) -> str | None:

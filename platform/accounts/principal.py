@@ -6,7 +6,7 @@ import dataclasses
 from collections.abc import Iterable
 
 from servicebank.accounts.models import Role
-from servicebank.errors import Forbidden, NotFound
+from servicebank.kernel.errors import Forbidden, NotFound
 from servicebank.volunteers.models import VolunteerStatus
 
 

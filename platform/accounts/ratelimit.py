@@ -23,12 +23,11 @@ import math
 from collections.abc import AsyncIterator
 
 from sqlalchemy import case, delete, null, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from servicebank.accounts.models import LoginThrottle, User
-from servicebank.errors import TooManyRequests
+from servicebank.kernel.errors import TooManyRequests
+from servicebank.kernel.dialect import is_postgres, upsert
 
 FREE_FAILURES_PER_ACCOUNT = 5
 FREE_FAILURES_PER_ADDRESS = 100
@@ -67,7 +66,7 @@ async def _turn_transaction(session: AsyncSession) -> AsyncIterator[AsyncSession
     serialises transactions anyway and has one connection: there the request's own session is used,
     and the caller commits the failure (see AuthController.login)."""
     bind = session.bind
-    if isinstance(bind, AsyncEngine) and bind.dialect.name == "postgresql":
+    if isinstance(bind, AsyncEngine) and is_postgres(bind):
         async with AsyncSession(bind, expire_on_commit=False) as own, own.begin():
             yield own
     else:
@@ -83,8 +82,7 @@ async def _account_key(session: AsyncSession, login: str) -> str:
 
 async def _locked_rows(session: AsyncSession, keys: list[str], now: dt.datetime) -> list[LoginThrottle]:
     """The keys' rows, created when missing, locked in key order (no deadlock between two tries)."""
-    insert = pg_insert if session.bind is not None and session.bind.dialect.name == "postgresql" else sqlite_insert
-    await session.execute(insert(LoginThrottle).on_conflict_do_nothing(index_elements=["key"]),
+    await session.execute(upsert(session, LoginThrottle).on_conflict_do_nothing(index_elements=["key"]),
                           [{"key": k, "failures": 0, "last_failure_at": now, "blocked_until": None} for k in keys])
     rows = await session.scalars(select(LoginThrottle).where(LoginThrottle.key.in_(keys)).order_by(LoginThrottle.key)
                                  .with_for_update().execution_options(populate_existing=True))

@@ -36,7 +36,7 @@ from servicebank.accounts.sessions import (
     session_cookie,
 )
 from servicebank.clientip import client_ip
-from servicebank.errors import TooManyRequests, Unauthenticated, localise, problem
+from servicebank.kernel.errors import TooManyRequests, Unauthenticated, localise, problem
 
 
 def me_out(principal: Principal) -> MeOut:

@@ -13,7 +13,7 @@ from servicebank.accounts.passwords import hash_password, verify_password
 from servicebank.accounts.principal import Principal
 from servicebank.accounts.sessions import open_session, revoke_all_sessions
 from servicebank.audit.service import record_audit
-from servicebank.errors import Forbidden, InvalidInput, NotFound, Unauthenticated
+from servicebank.kernel.errors import Forbidden, InvalidInput, NotFound, Unauthenticated
 
 MIN_PASSWORD_LENGTH = 8
 

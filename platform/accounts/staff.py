@@ -11,7 +11,7 @@ from servicebank.accounts.principal import Principal
 from servicebank.accounts.schemas import GrantCreate, StaffCreate
 from servicebank.accounts.service import check_password_strength
 from servicebank.audit.service import record_audit, snapshot
-from servicebank.errors import Conflict, Forbidden, InvalidInput, NotFound
+from servicebank.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from servicebank.org.access import guard, supervises
 from servicebank.org.models import Community, Street
 from servicebank.volunteers.models import Team

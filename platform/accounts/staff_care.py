@@ -21,7 +21,7 @@ from servicebank.accounts.service import check_password_strength
 from servicebank.accounts.sessions import revoke_all_sessions
 from servicebank.accounts.staff import normalise_grant
 from servicebank.audit.service import record_audit
-from servicebank.errors import Conflict, NotFound
+from servicebank.kernel.errors import Conflict, NotFound
 
 
 def _throttle_key(user_id: int) -> str:

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
 from servicebank.activities.models import Activity, ActivityStatus
-from servicebank.errors import Forbidden, NotFound
+from servicebank.kernel.errors import Forbidden, NotFound
 from servicebank.org.models import Community
 from servicebank.volunteers.models import TeamMember, Volunteer, VolunteerStatus
 

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.activities.access import STAFF_ONLY_STATUSES
 from servicebank.activities.models import Activity, ActivityStatus, Signup, SignupStatus
-from servicebank.errors import NotFound
+from servicebank.kernel.errors import NotFound
 from servicebank.keyring import signed_by_any
 from servicebank.org.models import Community
 

@@ -12,7 +12,7 @@ from servicebank.accounts.principal import Principal
 from servicebank.activities.calendar import community_feed, volunteer_feed, volunteer_feed_token, volunteer_from_token
 from servicebank.activities.schemas import CalendarLinkOut
 from servicebank.config import Settings, get_settings
-from servicebank.errors import NotFound
+from servicebank.kernel.errors import NotFound
 
 # Litestar adds "; charset=utf-8" to every text/* type: naming it here sent it twice.
 ICS = "text/calendar"

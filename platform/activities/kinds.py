@@ -8,7 +8,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.activities.models import ActivityKind
-from servicebank.errors import Conflict, InvalidInput
+from servicebank.kernel.errors import Conflict, InvalidInput
 
 # code -> name. The ledger keys its hours rules by these codes: never rename a code.
 BUILTIN_KINDS: dict[str, str] = {

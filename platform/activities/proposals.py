@@ -11,7 +11,7 @@ from servicebank.activities.models import Activity, ActivityProposal, ActivitySt
 from servicebank.activities.schemas import ProposalIn
 from servicebank.activities.service import get_for_staff, publish
 from servicebank.audit.service import record_audit
-from servicebank.errors import Conflict, NotFound
+from servicebank.kernel.errors import Conflict, NotFound
 from servicebank.kernel.clock import utcnow
 
 

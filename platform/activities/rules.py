@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from servicebank.errors import InvalidInput
+from servicebank.kernel.errors import InvalidInput
 
 ROUNDING_MODES = ("nearest", "down", "up")
 # key -> (type, min, max); bounds keep a typo (x100 instead of x1.0) from minting hours.

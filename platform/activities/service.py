@@ -15,8 +15,8 @@ from servicebank.activities.kinds import ensure_builtin_kinds, resolve_kind
 from servicebank.activities.models import Activity, ActivityStatus, Signup, SignupStatus
 from servicebank.activities.rules import validate_capacity, validate_coordinates, validate_hours_rule, validate_times
 from servicebank.audit.service import record_audit, snapshot
-from servicebank.errors import Conflict, InvalidInput, NotFound
-from servicebank.events import record_event
+from servicebank.kernel.errors import Conflict, InvalidInput, NotFound
+from servicebank.kernel.events import record_event
 from servicebank.kernel.clock import utcnow
 from servicebank.volunteers.models import Team
 

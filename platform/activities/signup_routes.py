@@ -14,7 +14,7 @@ from servicebank.activities.access import require_poster, require_viewer
 from servicebank.activities.browse import my_activities, signup_out, staff_signups
 from servicebank.activities.schemas import MyActivityOut, SignupOut
 from servicebank.activities.service import require_activity
-from servicebank.errors import NotFound
+from servicebank.kernel.errors import NotFound
 from servicebank.volunteers.models import Volunteer
 
 

@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from servicebank.activities import repository as repo
 from servicebank.activities.access import eligibility_problem, volunteer_team_ids
 from servicebank.activities.models import Activity, ActivityStatus, Signup, SignupStatus
-from servicebank.errors import Conflict, NotFound
-from servicebank.events import record_event
+from servicebank.kernel.errors import Conflict, NotFound
+from servicebank.kernel.events import record_event
 from servicebank.kernel.clock import utcnow
 from servicebank.volunteers.models import Volunteer
 

@@ -11,7 +11,7 @@ from sqlalchemy import Select
 
 from servicebank.accounts.principal import Principal
 from servicebank.audit import repository
-from servicebank.errors import Forbidden
+from servicebank.kernel.errors import Forbidden
 
 
 def readable_community_ids(principal: Principal, community_id: int | None = None) -> frozenset[int] | None:

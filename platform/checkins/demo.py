@@ -15,7 +15,7 @@ from servicebank.checkins.models import Attendance, AttendanceAdjustment, Attend
 from servicebank.checkins.review import state
 from servicebank.checkins.rules import aware, served_minutes, service_date
 from servicebank.config import get_settings
-from servicebank.events import record_event
+from servicebank.kernel.events import record_event
 
 
 async def _past_activities(session: AsyncSession, community_id: int, now: dt.datetime) -> list[Activity]:

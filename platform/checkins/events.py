@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.checkins.closing import close_for_cancelled_activity
-from servicebank.events import OutboxEvent, subscribe
+from servicebank.kernel.events import OutboxEvent, subscribe
 from servicebank.kernel.clock import utcnow
 
 

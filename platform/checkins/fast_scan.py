@@ -25,6 +25,7 @@ from servicebank.accounts.sessions import hash_token
 from servicebank.checkins import repository as repo
 from servicebank.checkins.models import Attendance
 from servicebank.checkins.self_scan import SELF_CHECK_IN, sql_where
+from servicebank.kernel.dialect import is_asyncpg
 
 # The columns of a self check-in that come from the context row: everything else is a parameter, from
 # repository.fresh_attendance like the general path's insert.
@@ -106,8 +107,7 @@ async def close_open(session: AsyncSession, *, attendance_id: int, seen_checked_
 
 def available(session: AsyncSession) -> bool:
     """The one-statement scan needs PostgreSQL's data-modifying CTEs, sent straight through asyncpg."""
-    bind = session.bind
-    return bind is not None and bind.dialect.name == "postgresql" and bind.dialect.driver == "asyncpg"
+    return is_asyncpg(session)
 
 
 def _parameter(value: Any) -> Any:

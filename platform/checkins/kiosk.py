@@ -14,7 +14,7 @@ from servicebank.checkins import tokens
 from servicebank.checkins.models import AttendanceStatus, CheckinPolicy
 from servicebank.checkins.schemas import CardOut, KioskCodeOut, LiveCountOut, PolicyIn, PolicyOut
 from servicebank.config import Settings
-from servicebank.errors import Forbidden, InvalidInput, NotFound
+from servicebank.kernel.errors import Forbidden, InvalidInput, NotFound
 from servicebank.volunteers.models import Volunteer
 from servicebank.volunteers.repository import team_ids_of
 

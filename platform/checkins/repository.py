@@ -17,7 +17,6 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.models import AuthSession, User
@@ -30,6 +29,7 @@ from servicebank.checkins.models import (
     CheckinPolicy,
 )
 from servicebank.volunteers.models import Volunteer
+from servicebank.kernel.dialect import upsert
 
 ATTENDANCE = Attendance.__table__
 _CONFIRMED = SignupStatus.CONFIRMED
@@ -168,9 +168,8 @@ async def insert_attendance(session: AsyncSession, values: dict[str, Any]) -> in
     the caller answers with the winner's row. No event goes with it: nothing consumes a check-in, and
     the attendance row is itself the record (the approval that follows check-out is the event).
     """
-    dialect = postgresql if session.bind is not None and session.bind.dialect.name == "postgresql" else sqlite
     return (await session.execute(
-        dialect.insert(ATTENDANCE).values(**values)
+        upsert(session, ATTENDANCE).values(**values)
         .on_conflict_do_nothing(index_elements=["activity_id", "volunteer_id"])
         .returning(ATTENDANCE.c.id))).scalar()
 

@@ -19,8 +19,8 @@ from servicebank.audit.service import record_audit
 from servicebank.checkins import repository as repo
 from servicebank.checkins import rules
 from servicebank.checkins.models import Attendance, AttendanceAdjustment, AttendanceFlag, AttendanceStatus
-from servicebank.errors import Conflict, InvalidInput, NotFound
-from servicebank.events import record_event
+from servicebank.kernel.errors import Conflict, InvalidInput, NotFound
+from servicebank.kernel.events import record_event
 
 # How far from the activity an organiser's recorded times may lie (late-night patrols, early set-up).
 ADJUST_SLACK = dt.timedelta(hours=12)

@@ -23,7 +23,7 @@ from typing import Any
 from servicebank.activities.models import ActivityStatus, SignupStatus
 from servicebank.checkins.models import DEFAULT_OPENS_MINUTES_BEFORE
 from servicebank.checkins.rules import aware
-from servicebank.errors import Conflict, DomainError, Forbidden, NotFound, Unauthenticated
+from servicebank.kernel.errors import Conflict, DomainError, Forbidden, NotFound, Unauthenticated
 from servicebank.volunteers.models import VolunteerStatus
 
 NOT_YET_OPEN = (ActivityStatus.DRAFT, ActivityStatus.PENDING_APPROVAL)

@@ -22,13 +22,13 @@ from servicebank.checkins.models import (
 )
 from servicebank.checkins.self_scan import ACTIVITY, CHECK_IN, FIRST_SCAN, LOGIN, VOLUNTEER, enforce
 from servicebank.config import Settings
-from servicebank.errors import (
+from servicebank.kernel.errors import (
     Conflict,
     Forbidden,
     InvalidInput,
     NotFound,
 )
-from servicebank.events import insert_events
+from servicebank.kernel.events import insert_events
 from servicebank.volunteers.repository import team_ids_of
 
 

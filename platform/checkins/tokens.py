@@ -17,7 +17,7 @@ import hmac
 from collections.abc import Sequence
 from functools import lru_cache
 
-from servicebank.errors import DomainError
+from servicebank.kernel.errors import DomainError
 from servicebank.keyring import signed_by_any
 
 CHECK_IN = "check-in"

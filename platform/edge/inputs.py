@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import parse_qsl
 
-from servicebank.errors import DomainError
+from servicebank.kernel.errors import DomainError
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 WHOLE_NUMBER = re.compile(r"[+-]?\d+")

@@ -13,7 +13,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 from servicebank.accounts.dependencies import uses_session_cookie
 from servicebank.edge import csrf, inputs
 from servicebank.edge.origin import is_same_origin
-from servicebank.errors import DomainError, Forbidden
+from servicebank.kernel.errors import DomainError, Forbidden
 
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 JSON_TYPES = ("application/json",)

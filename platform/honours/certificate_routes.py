@@ -9,7 +9,7 @@ from litestar import Controller, Request, Response, get, post
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
-from servicebank.errors import InvalidInput
+from servicebank.kernel.errors import InvalidInput
 from servicebank.honours import certificate_pdf, certificates
 from servicebank.honours.models import Certificate, CertificateStatus
 from servicebank.honours.schemas import (

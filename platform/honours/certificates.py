@@ -19,7 +19,7 @@ from servicebank.accounts.principal import Principal
 from servicebank.activities.models import Activity, ActivityKind
 from servicebank.audit.service import record_audit
 from servicebank.checkins.models import Attendance
-from servicebank.errors import Conflict, InvalidInput, NotFound
+from servicebank.kernel.errors import Conflict, InvalidInput, NotFound
 from servicebank.honours.models import Certificate, CertificateCounter, CertificateStatus
 from servicebank.honours.schemas import CertificateCheckOut, ContentOut
 from servicebank.kernel.text import mask_name

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from servicebank.events import OutboxEvent, subscribe
+from servicebank.kernel.events import OutboxEvent, subscribe
 from servicebank.honours.models import StarAward
 
 

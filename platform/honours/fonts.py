@@ -7,7 +7,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from servicebank.errors import ServiceUnavailable
+from servicebank.kernel.errors import ServiceUnavailable
 
 # fpdf2 (via fontTools) and Pillow both read one face out of a .ttc collection by its index.
 CANDIDATES = (

@@ -12,12 +12,13 @@ from collections.abc import Callable
 from sqlalchemy import delete, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from servicebank.errors import Conflict, InvalidInput, NotFound
+from servicebank.kernel.errors import Conflict, InvalidInput, NotFound
 from servicebank.honours import ranking
 from servicebank.honours.models import HonourEntry, HonourList, ListStatus, Scope
 from servicebank.honours.ranking import DEFAULT_TOP_N, DEFAULT_TOP_TEAMS, Filter, LateCredits, Line
 from servicebank.org.models import Community, Street
 from servicebank.reports.periods import parse_month
+from servicebank.kernel.dialect import is_postgres
 
 MAX_TOP_N = 100
 WORK_MEM = "256MB"
@@ -66,7 +67,7 @@ def require_month_over(period_end: dt.datetime, now: dt.datetime) -> None:
 
 async def _lines_by_scope(session: AsyncSession, *, start: dt.datetime, end: dt.datetime, flt: Filter, top_n: int,
                           top_teams: int, late: LateCredits | None = None) -> dict[tuple[str, int], list[Line]]:
-    if session.bind.dialect.name == "postgresql":
+    if is_postgres(session):
         # A city's month is a few million credits: let the aggregate and the hash joins stay in memory.
         await session.execute(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
     lines = await ranking.ranked_lines(session, start=start, end=end, top_n=top_n, top_teams=top_teams, flt=flt,

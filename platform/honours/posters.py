@@ -19,8 +19,8 @@ import msgspec
 from litestar.datastructures import State
 
 from servicebank.config import Settings
-from servicebank.db import Database
-from servicebank.errors import TooManyRequests
+from servicebank.kernel.db import Database
+from servicebank.kernel.errors import TooManyRequests
 from servicebank.honours import poster, views
 from servicebank.honours.schemas import PublicListOut
 from servicebank.ratelimit import limiter_for

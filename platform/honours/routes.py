@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from servicebank.accounts.principal import Principal
 from servicebank.clientip import client_ip
 from servicebank.edge.public_reads import keep, serve_cached
-from servicebank.errors import InvalidInput, NotFound
+from servicebank.kernel.errors import InvalidInput, NotFound
 from servicebank.honours import generation, posters, service, views
 from servicebank.honours.certificate_routes import ROUTES as CERTIFICATE_ROUTES
 from servicebank.honours.models import Scope

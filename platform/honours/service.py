@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
 from servicebank.audit.service import record_audit
-from servicebank.errors import Conflict, InvalidInput, NotFound, TooManyRequests
+from servicebank.kernel.errors import Conflict, InvalidInput, NotFound, TooManyRequests
 from servicebank.honours import repository
 from servicebank.honours.generation import regenerate_entries, require_month_over
 from servicebank.honours.models import (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from servicebank.errors import NotFound
+from servicebank.kernel.errors import NotFound
 from servicebank.honours import service
 from servicebank.honours.models import HonourEntry, HonourList, HonourObjection, ListStatus, ObjectionStatus, Section
 from servicebank.honours.schemas import EntryOut, ListOut, ObjectionOut, PublicEntryOut, PublicListOut

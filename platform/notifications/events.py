@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from servicebank.accounts.models import Role, RoleGrant, User
 from servicebank.activities.models import Activity, Signup, SignupStatus
 from servicebank.config import Settings, get_settings
-from servicebank.events import OutboxEvent, subscribe
+from servicebank.kernel.events import OutboxEvent, subscribe
 from servicebank.notifications.channels import CHANNELS, Message, Recipient, register_channel
 from servicebank.notifications.push_channel import PushChannel
 from servicebank.notifications.sms_channel import SmsChannel

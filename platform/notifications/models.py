@@ -11,7 +11,7 @@ from advanced_alchemy.types import DateTimeUTC, JsonB
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from servicebank.db import Base, PlainBase
+from servicebank.kernel.db import Base, PlainBase
 
 
 def _now() -> dt.datetime:

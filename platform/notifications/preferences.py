@@ -16,7 +16,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.models import User
-from servicebank.errors import InvalidInput
+from servicebank.kernel.errors import InvalidInput
 from servicebank.notifications.models import ChannelChoice, NotificationPreference, PushSubscription, SmsOptOut
 from servicebank.sms_settings import SMS_KINDS, URGENT_KINDS
 from servicebank.volunteers.fields import MOBILE

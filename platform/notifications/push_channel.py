@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.config import Settings
-from servicebank.errors import InvalidInput
+from servicebank.kernel.errors import InvalidInput
 from servicebank.notifications import preferences
 from servicebank.notifications.channels import Message, Recipient
 from servicebank.notifications.models import ChannelDelivery, PushSubscription

@@ -7,7 +7,7 @@ from litestar import Controller, Request, get, post
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
-from servicebank.errors import NotFound
+from servicebank.kernel.errors import NotFound
 from servicebank.notifications import push_channel
 
 

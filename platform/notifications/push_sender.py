@@ -19,9 +19,10 @@ from pywebpush import WebPushException, webpush
 from sqlalchemy import select
 
 from servicebank.config import Settings
-from servicebank.db import Database
+from servicebank.kernel.db import Database
 from servicebank.notifications.models import ChannelDelivery, DeliveryStatus, PushSubscription
 from servicebank.notifications.push_channel import PUSH
+from servicebank.kernel.dialect import is_postgres
 
 MAX_PUSH_ATTEMPTS = 8
 BATCH = 50
@@ -60,7 +61,7 @@ async def send_due_push(db: Database, settings: Settings, *, now: dt.datetime | 
                  .where(ChannelDelivery.channel == PUSH, ChannelDelivery.status == DeliveryStatus.PENDING,
                         ChannelDelivery.not_before <= now)
                  .order_by(ChannelDelivery.id).limit(BATCH))
-        if db.dialect == "postgresql":
+        if is_postgres(db):
             query = query.with_for_update(skip_locked=True)
         sent = 0
         for row in list((await session.scalars(query)).all()):

@@ -8,7 +8,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
-from servicebank.errors import InvalidInput, NotFound
+from servicebank.kernel.errors import InvalidInput, NotFound
 from servicebank.notifications.channels import EMAIL
 from servicebank.notifications.models import ChannelDelivery, EmailMessage, Notification, NotificationPreference
 

@@ -14,7 +14,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.config import Settings
-from servicebank.errors import InvalidInput, Unauthenticated
+from servicebank.kernel.errors import InvalidInput, Unauthenticated
 from servicebank.notifications import preferences
 from servicebank.notifications.models import ChannelDelivery, DeliveryStatus
 from servicebank.notifications.sms_gateway import verify

@@ -10,11 +10,11 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.notifications.models import SmsRateCount
 from servicebank.sms_settings import SmsSettings
+from servicebank.kernel.dialect import upsert
 
 
 def quiet_until(now: dt.datetime, sms: SmsSettings, timezone: str) -> dt.datetime | None:
@@ -49,11 +49,10 @@ async def take_slot(session: AsyncSession, *, phone: str, now: dt.datetime, sms:
     """Count one text to `phone` in every window; None when taken, else when the fullest window ends (nothing
     counted then). Each count is one `INSERT … ON CONFLICT DO UPDATE … WHERE count < limit`: the row lock makes a
     concurrent sender to the same number wait, then see the new count."""
-    insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
     full_until: dt.datetime | None = None
     async with session.begin_nested() as savepoint:
         for name, start, end, limit in _windows(now, sms, timezone):
-            statement = insert(SmsRateCount).values(phone=phone, window=name, window_start=start, count=1)
+            statement = upsert(session, SmsRateCount).values(phone=phone, window=name, window_start=start, count=1)
             statement = statement.on_conflict_do_update(
                 index_elements=["phone", "window", "window_start"], set_={"count": SmsRateCount.count + 1},
                 where=SmsRateCount.count < limit).returning(SmsRateCount.count)

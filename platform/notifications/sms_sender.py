@@ -12,11 +12,12 @@ import datetime as dt
 from sqlalchemy import select
 
 from servicebank.config import Settings
-from servicebank.db import Database
+from servicebank.kernel.db import Database
 from servicebank.notifications import preferences
 from servicebank.notifications.models import ChannelDelivery, DeliveryStatus
 from servicebank.notifications.sms_gateway import SmsProvider, SmsRequest, provider_for
 from servicebank.notifications.sms_limits import forget_old_counts, quiet_until, take_slot
+from servicebank.kernel.dialect import is_postgres
 
 MAX_SMS_ATTEMPTS = 8
 BATCH = 50
@@ -36,7 +37,7 @@ async def send_due_sms(db: Database, settings: Settings, *, now: dt.datetime | N
                  .where(ChannelDelivery.channel == preferences.SMS, ChannelDelivery.status == DeliveryStatus.PENDING,
                         ChannelDelivery.not_before <= now)
                  .order_by(ChannelDelivery.id).limit(BATCH))
-        if db.dialect == "postgresql":
+        if is_postgres(db):
             query = query.with_for_update(skip_locked=True)
         rows = list((await session.scalars(query)).all())
         sent = 0

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, unquote, urlparse
 from sqlalchemy import select
 
 from servicebank.config import Settings, SettingsError
-from servicebank.db import Database
+from servicebank.kernel.db import Database
 from servicebank.notifications.models import EmailMessage, EmailStatus
 
 MAX_EMAIL_ATTEMPTS = 8

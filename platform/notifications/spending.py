@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from servicebank.events import OutboxEvent, subscribe
+from servicebank.kernel.events import OutboxEvent, subscribe
 from servicebank.notifications.channels import Message
 from servicebank.notifications.events import _settings, deliver, recipients_for
 from servicebank.stores.models import Redemption, RedemptionLine, Store

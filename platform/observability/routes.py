@@ -10,12 +10,12 @@ from litestar import Request, Response, get
 from litestar.datastructures import State
 from sqlalchemy import func, select
 
-from servicebank import events
+from servicebank.kernel import events
 from servicebank.clientip import client_ip
 from servicebank.config import Settings
-from servicebank.errors import Forbidden
-from servicebank.db import Database
-from servicebank.events import OutboxEvent
+from servicebank.kernel.errors import Forbidden
+from servicebank.kernel.db import Database
+from servicebank.kernel.events import OutboxEvent
 from servicebank.observability import metrics
 
 QUEUES = ("events", "default", "maintenance")

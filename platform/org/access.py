@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from servicebank.accounts.principal import Principal
-from servicebank.errors import NotFound
+from servicebank.kernel.errors import NotFound
 
 
 def guard(check: Callable[[int], None], community_id: int, *, code: str, what: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from servicebank.db import Base
+from servicebank.kernel.db import Base
 
 
 class District(Base):

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
 from servicebank.audit.service import record_audit, snapshot
-from servicebank.errors import Conflict, Forbidden, InvalidInput, NotFound
+from servicebank.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from servicebank.org import repository
 from servicebank.org.access import supervises, visible_community_ids, workplace_ids
 from servicebank.org.models import Community, District, Grid, Street

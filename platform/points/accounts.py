@@ -8,7 +8,8 @@ from collections.abc import Iterable
 from sqlalchemy import BigInteger, and_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from servicebank.bulk import arrays_source, insert_rows, is_postgres
+from servicebank.kernel.bulk import arrays_source, insert_rows
+from servicebank.kernel.dialect import is_postgres
 from servicebank.points.models import Account, AccountKind, VolunteerStanding
 from servicebank.volunteers.models import Volunteer
 

@@ -9,7 +9,7 @@ import click
 from servicebank.cli_support import emit, fail, json_option, progress, run_with_db
 
 if TYPE_CHECKING:
-    from servicebank.db import Database
+    from servicebank.kernel.db import Database
 
 
 def _human_report(data: dict) -> str:

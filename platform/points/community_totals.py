@@ -13,10 +13,11 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import case, delete, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from servicebank.db import Database, among
-from servicebank.bulk import insert_rows
+from servicebank.kernel.db import Database, among
+from servicebank.kernel.bulk import insert_rows
 from servicebank.points.models import CommunityPeriodTotal, PeriodTotal
 from servicebank.volunteers.models import Volunteer
+from servicebank.kernel.dialect import is_postgres
 
 # (volunteer_id, period, minutes before, minutes after, points moved)
 Change = tuple[int, str, int, int, int]
@@ -69,7 +70,7 @@ def from_period_totals():  # noqa: ANN201
 async def rebuild_community_totals(db: Database) -> int:
     """Recompute every community total from the period totals (after those were bulk loaded)."""
     async with db.session_scope() as session:
-        if db.dialect == "postgresql":
+        if is_postgres(db):
             # Postings wait meanwhile, so none is counted twice or lost.
             await session.execute(text("LOCK TABLE ledger_period_total, ledger_community_period_total "
                                        "IN EXCLUSIVE MODE"))

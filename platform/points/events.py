@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from servicebank.events import OutboxEvent, subscribe_batch
+from servicebank.kernel.events import OutboxEvent, subscribe_batch
 from servicebank.points.tally import tally
 
 ATTENDANCE_EVENTS = ("attendance.approved", "attendance.adjusted", "attendance.declined")

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from servicebank.accounts.principal import Principal
 from servicebank.audit.service import record_audit, snapshot
 from servicebank.config import Settings
-from servicebank.errors import Conflict, Forbidden, InvalidInput, NotFound
+from servicebank.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from servicebank.points import family_repository as repo
 from servicebank.points.models import FamilyLink, FamilyLinkStatus, FamilyRelation
 from servicebank.points.schemas import FamilyLinkAskOut, FamilyLinkOut, FamilyLinkRecordIn, FamilyLinkRequestIn

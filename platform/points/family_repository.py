@@ -9,7 +9,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from servicebank.db import among
+from servicebank.kernel.db import among
 from servicebank.points.models import FamilyLink, FamilyLinkStatus
 from servicebank.volunteers.models import Volunteer, VolunteerStatus
 

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import ColumnElement, CompoundSelect
 
-from servicebank.unit_of_work import AfterCommit, unit_of_work
+from servicebank.kernel.unit_of_work import AfterCommit, unit_of_work
 
 log = logging.getLogger(__name__)
 

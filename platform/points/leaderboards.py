@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from servicebank.errors import InvalidInput
+from servicebank.kernel.errors import InvalidInput
 from servicebank.org.models import Community
 from servicebank.points.lb_push import (BUILT_MARKER, REBUILD_QUEUED_SECONDS, REBUILD_REQUESTED, board_key, member_for,
                                         volunteer_for)

@@ -10,8 +10,8 @@ import datetime as dt
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from servicebank.db import local_date
-from servicebank.errors import Conflict, Forbidden, InvalidInput, NotFound
+from servicebank.kernel.db import local_date
+from servicebank.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from servicebank.kernel.clock import utcnow
 from servicebank.points.accounts import (
     community_account,

@@ -8,7 +8,7 @@ from advanced_alchemy.types import DateTimeUTC
 from sqlalchemy import BigInteger, Date, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from servicebank.db import Base, PlainBase
+from servicebank.kernel.db import Base, PlainBase
 
 
 def _now() -> dt.datetime:

@@ -18,10 +18,11 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 
-from servicebank.errors import InvalidInput
-from servicebank.events import record_event
-from servicebank.bulk import arrays_source, insert_rows, is_postgres
-from servicebank.db import among
+from servicebank.kernel.errors import InvalidInput
+from servicebank.kernel.events import record_event
+from servicebank.kernel.bulk import arrays_source, insert_rows
+from servicebank.kernel.dialect import is_postgres
+from servicebank.kernel.db import among
 from servicebank.points.community_totals import apply_changes
 from servicebank.points.levels import periods_for, star_level
 from servicebank.points.lb_push import remember_changes

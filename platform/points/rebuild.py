@@ -14,23 +14,21 @@ from sqlalchemy import (BigInteger, Column, MetaData, String, Table, Text, and_,
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from servicebank.db import Database
+from servicebank.kernel.db import Database
 from servicebank.points.lb_push import (BUILT_MARKER, KEY_PREFIX, REBUILD_CLAIM_SECONDS, REBUILD_HEARTBEAT_SECONDS,
                                         REBUILD_REQUESTED, REBUILDS_RUNNING, VERSION_PREFIX, member_for, member_sql,
                                         push_args, run_push, scope_rows, scopes_of, sync_client)
 from servicebank.points.levels import ALL_TIME, STAR_THRESHOLDS_MINUTES
 from servicebank.points.models import PeriodTotal, ServiceCredit, VolunteerStanding
 from servicebank.points import community_totals
+from servicebank.kernel.dialect import is_postgres, month_text, year_text
 
 Advance = Callable[[int], None]
 
 
 def period_expressions(dialect: str) -> list[Any]:
     """SQL for the month and year of a credit's service date, and the all-time period."""
-    if dialect == "postgresql":
-        return [func.to_char(ServiceCredit.service_date, "YYYY-MM"), func.to_char(ServiceCredit.service_date, "YYYY"),
-                literal(ALL_TIME)]
-    return [func.strftime("%Y-%m", ServiceCredit.service_date), func.strftime("%Y", ServiceCredit.service_date),
+    return [month_text(ServiceCredit.service_date, dialect), year_text(ServiceCredit.service_date, dialect),
             literal(ALL_TIME)]
 
 
@@ -44,7 +42,7 @@ def aggregate(expr: Any) -> Any:
 async def rebuild_totals(db: Database, advance: Advance | None = None) -> dict[str, int]:
     """Recompute every period total and standing from the credits; versions move past every earlier one."""
     async with db.session_scope() as session:
-        if db.dialect == "postgresql":
+        if is_postgres(db):
             # Postings wait while the totals are recomputed, so none is counted twice or lost.
             await session.execute(text("LOCK TABLE ledger_period_total, ledger_volunteer_standing, "
                                        "ledger_community_period_total IN EXCLUSIVE MODE"))
@@ -99,7 +97,7 @@ async def rebuild_redis(db: Database, advance: Advance | None = None, *, chunk: 
     if not url:
         return 0
     staging = Staging(url)  # registered as running before the snapshot is taken
-    stage = stage or (stage_in_sql if db.dialect == "postgresql" else stage_row_by_row)
+    stage = stage or (stage_in_sql if is_postgres(db) else stage_row_by_row)
     # A running rebuild holds the claim, whoever asked for it, and renews it while it runs.
     heartbeat = asyncio.create_task(_keep_claim(staging))
     try:

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
-from servicebank.errors import Conflict, Forbidden, InvalidInput, NotFound
+from servicebank.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from servicebank.kernel.text import mask_name
 from servicebank.points import ledger, statement
 from servicebank.points.accounts import account_summary

@@ -17,14 +17,15 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.activities.models import Activity
-from servicebank.bulk import insert_rows
+from servicebank.kernel.bulk import insert_rows
 from servicebank.checkins.models import Attendance, AttendanceStatus
-from servicebank.db import among
+from servicebank.kernel.db import among
 from servicebank.points.accounts import account_ids
 from servicebank.points.models import AccountKind, AttendancePosting
 from servicebank.points.posting import Credit, Posting, post_many
 from servicebank.points.rules import EffectiveRule, load_rules, rule_for
 from servicebank.volunteers.models import Volunteer
+from servicebank.kernel.dialect import is_postgres
 
 # First key of the two-key advisory locks the ledger takes per volunteer ("SBPT").
 LOCK_SPACE = 0x53425054
@@ -70,7 +71,7 @@ async def _lock_volunteers(session: AsyncSession, attendance_ids: list[int]) -> 
     the same volunteer at once would both see room under the cap, or both post the same difference.
     Locks are taken in id order, so batches never wait on each other in a circle.
     """
-    if session.bind is None or session.bind.dialect.name != "postgresql":
+    if not is_postgres(session):
         return
     await session.execute(
         text("SELECT pg_advisory_xact_lock(:space, CAST(v AS integer)) FROM (SELECT DISTINCT volunteer_id AS v "

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 
 from servicebank.checkins.models import Attendance
-from servicebank.db import Database
+from servicebank.kernel.db import Database
 from servicebank.points import community_totals
 from servicebank.points.lb_push import BUILT_MARKER, REBUILD_REQUESTED, board_key, member_for, scopes_of, sync_client
 from servicebank.points.levels import star_level

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from servicebank.cli_support import emit, fail, json_option, progress, run_with_db
-from servicebank.errors import DomainError
+from servicebank.kernel.errors import DomainError
 
 
 def register(cli: click.Group) -> None:

@@ -7,7 +7,7 @@ import datetime as dt
 import re
 from zoneinfo import ZoneInfo
 
-from servicebank.errors import InvalidInput
+from servicebank.kernel.errors import InvalidInput
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")

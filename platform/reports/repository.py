@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.activities.models import Activity, ActivityKind
 from servicebank.checkins.models import Attendance, AttendanceStatus
-from servicebank.db import among
+from servicebank.kernel.db import among
 from servicebank.org.models import Community, Street
 from servicebank.points.models import AttendancePosting
 from servicebank.reports.periods import Period

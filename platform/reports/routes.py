@@ -9,7 +9,7 @@ from litestar.params import QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
-from servicebank.errors import InvalidInput
+from servicebank.kernel.errors import InvalidInput
 from servicebank.reports import export, service
 from servicebank.reports.schemas import TaizhangOut
 from servicebank.spreadsheets import XLSX_MEDIA_TYPE

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
-from servicebank.errors import InvalidInput, NotFound
+from servicebank.kernel.errors import InvalidInput, NotFound
 from servicebank.org import service as org
 from servicebank.org.access import supervises
 from servicebank.reports import repository as repo

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
-from servicebank.errors import Forbidden, NotFound
+from servicebank.kernel.errors import Forbidden, NotFound
 from servicebank.org.access import guard
 from servicebank.stores import repository
 from servicebank.stores.models import Store

@@ -9,7 +9,7 @@ from servicebank.accounts import staff
 from servicebank.accounts.models import Role, RoleGrant, User
 from servicebank.accounts.principal import Principal
 from servicebank.accounts.schemas import GrantCreate, StaffCreate
-from servicebank.errors import InvalidInput, NotFound
+from servicebank.kernel.errors import InvalidInput, NotFound
 from servicebank.stores.access import get_store, require_store_manager
 from servicebank.stores.schemas import ClerkAdd, ClerkOut
 

@@ -27,7 +27,7 @@ def register(cli: click.Group) -> None:
     def settlement_command(store_id: int, month: str, fmt: str, output: Path | None, as_json: bool) -> None:
         """Export a store's settlement for MONTH (YYYY-MM, local time): points received, items, refunds."""
         from servicebank.config import get_settings
-        from servicebank.errors import DomainError
+        from servicebank.kernel.errors import DomainError
         from servicebank.stores import settlement
         from servicebank.stores.access import get_store
 

@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from servicebank.accounts.principal import Principal
 from servicebank.audit.service import record_audit
 from servicebank.config import Settings
-from servicebank.errors import Conflict, Forbidden, InvalidInput, NotFound
-from servicebank.events import record_event
+from servicebank.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
+from servicebank.kernel.events import record_event
 from servicebank.kernel.clock import utcnow
 from servicebank.kernel.text import mask_name
 from servicebank.points.ledger import reverse

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from servicebank.accounts.principal import Principal
 from servicebank.clientip import client_ip
 from servicebank.config import Settings
-from servicebank.errors import Forbidden
+from servicebank.kernel.errors import Forbidden
 from servicebank.kernel.clock import utcnow
 from servicebank.kernel.qr import qr_png, qr_svg
 from servicebank.ratelimit import rate_limit_guard

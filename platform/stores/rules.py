@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from servicebank.errors import Conflict, Forbidden, NotFound
+from servicebank.kernel.errors import Conflict, Forbidden, NotFound
 from servicebank.points.ledger import policy_for
 from servicebank.stores import repository
 from servicebank.stores.models import Store, StoreItem

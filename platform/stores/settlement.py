@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
 from servicebank.config import Settings
-from servicebank.errors import InvalidInput
+from servicebank.kernel.errors import InvalidInput
 from servicebank.kernel.text import mask_name
 from servicebank.spreadsheets import append_row, append_rows, csv_text, workbook_bytes
 from servicebank.stores import repository

@@ -25,9 +25,9 @@ from sqlalchemy import and_, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.config import Settings
-from servicebank.errors import Conflict, DomainError, TooManyRequests
+from servicebank.kernel.errors import Conflict, DomainError, TooManyRequests
 from servicebank.keyring import as_keys
-from servicebank.bulk import upsert
+from servicebank.kernel.dialect import upsert
 from servicebank.ratelimit import limiter_for
 from servicebank.stores.models import RedemptionCode
 from servicebank.volunteers.models import Volunteer

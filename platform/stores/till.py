@@ -15,10 +15,10 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
-from servicebank.bulk import upsert
+from servicebank.kernel.dialect import upsert
 from servicebank.config import Settings
-from servicebank.errors import Conflict, InvalidInput
-from servicebank.events import record_event
+from servicebank.kernel.errors import Conflict, InvalidInput
+from servicebank.kernel.events import record_event
 from servicebank.kernel.clock import utcnow
 from servicebank.kernel.text import mask_name
 from servicebank.points.ledger import InsufficientBalance, spend, store_account, volunteer_account

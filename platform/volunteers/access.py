@@ -13,7 +13,7 @@ from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
-from servicebank.errors import NotFound
+from servicebank.kernel.errors import NotFound
 from servicebank.org.access import guard
 from servicebank.volunteers import repository
 from servicebank.volunteers.models import Volunteer

@@ -20,8 +20,8 @@ from servicebank.accounts.models import User
 from servicebank.accounts.passwords import hash_password, verify_password
 from servicebank.accounts.principal import Principal
 from servicebank.audit.service import record_audit
-from servicebank.errors import Forbidden, InvalidInput, NotFound
-from servicebank.events import record_event
+from servicebank.kernel.errors import Forbidden, InvalidInput, NotFound
+from servicebank.kernel.events import record_event
 from servicebank.volunteers.models import Volunteer, VolunteerCardPin
 
 PIN_LENGTH = 6

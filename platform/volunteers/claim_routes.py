@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
-from servicebank.db import among
+from servicebank.kernel.db import among
 from servicebank.volunteers import claims
 from servicebank.volunteers.models import LoginClaim, Volunteer
 from servicebank.volunteers.schemas import LoginClaimOut

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from servicebank.accounts.models import User
 from servicebank.accounts.principal import Principal
 from servicebank.audit.service import record_audit, snapshot
-from servicebank.errors import Conflict, InvalidInput, NotFound
+from servicebank.kernel.errors import Conflict, InvalidInput, NotFound
 from servicebank.org.access import guard
 from servicebank.volunteers import repository
 from servicebank.volunteers.models import LoginClaim, LoginClaimStatus

@@ -9,7 +9,7 @@ import click
 
 from servicebank.cli_support import Progress, emit, fail, json_option, progress, run_with_db
 from servicebank.config import get_settings
-from servicebank.errors import DomainError
+from servicebank.kernel.errors import DomainError
 
 
 def _human(report: dict) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from servicebank.errors import InvalidInput
+from servicebank.kernel.errors import InvalidInput
 
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")

@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from servicebank.config import Settings, SettingsError
-from servicebank.errors import InvalidInput
+from servicebank.kernel.errors import InvalidInput
 
 RESIDENT_ID = "居民身份证"
 # Other documents people volunteer with; only the resident ID has a checksum we can verify.

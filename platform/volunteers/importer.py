@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
 from servicebank.audit.service import record_audit
-from servicebank.errors import InvalidInput
+from servicebank.kernel.errors import InvalidInput
 from servicebank.org.access import guard
 from servicebank.org.models import Grid
 from servicebank.volunteers import fields, repository

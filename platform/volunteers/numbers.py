@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.org.models import Community
 from servicebank.volunteers.models import Volunteer, VolunteerNumberCounter
+from servicebank.kernel.dialect import upsert
 
 NUMBER_SHAPE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-_]{1,31}$")
 
@@ -27,10 +27,8 @@ async def _ensure_counter(session: AsyncSession, community: Community) -> None:
         )
     )
     start = int(highest[len(prefix):]) if highest and highest[len(prefix):].isdigit() else 0
-    dialect = session.bind.dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     await session.execute(
-        insert(VolunteerNumberCounter)
+        upsert(session, VolunteerNumberCounter)
         .values(community_id=community.id, last_value=start)
         .on_conflict_do_nothing(index_elements=["community_id"])
     )

@@ -19,8 +19,8 @@ from servicebank.accounts.models import User
 from servicebank.accounts.passwords import hash_password
 from servicebank.accounts.service import check_password_strength
 from servicebank.audit.service import record_audit, snapshot
-from servicebank.errors import Conflict
-from servicebank.events import record_event
+from servicebank.kernel.errors import Conflict
+from servicebank.kernel.events import record_event
 from servicebank.org.models import Community
 from servicebank.volunteers import fields, repository, service
 from servicebank.volunteers.identity import IdentityVault

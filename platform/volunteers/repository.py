@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Iterable
 
-from sqlalchemy import Select, func, or_, select, text
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.models import Role, RoleGrant, User
-from servicebank.db import among
+from servicebank.kernel.db import among
 from servicebank.volunteers.models import Team, TeamMember, Volunteer
+from servicebank.kernel.dialect import json_list_holds
 
 
 async def get_volunteer(session: AsyncSession, volunteer_id: int) -> Volunteer | None:
@@ -119,16 +119,9 @@ def volunteer_query(*, community_id: int, status: str | None = None, search: str
             Volunteer.id.in_(select(TeamMember.volunteer_id).where(TeamMember.team_id.in_(only_team_ids)))
         )
     if skill:
-        query = query.where(_has_skill(dialect, skill.strip()))
+        # skill_tags is jsonb on PostgreSQL and JSON text (ASCII-escaped) on SQLite.
+        query = query.where(json_list_holds("volunteer.skill_tags", skill.strip(), dialect))
     return query
-
-
-def _has_skill(dialect: str, skill: str):  # noqa: ANN202
-    # skill_tags is jsonb on PostgreSQL and JSON text (ASCII-escaped) on SQLite: ask each in its own terms.
-    if dialect == "postgresql":
-        return text("volunteer.skill_tags @> CAST(:skill_json AS jsonb)").bindparams(skill_json=json.dumps([skill]))
-    return text("EXISTS (SELECT 1 FROM json_each(volunteer.skill_tags) WHERE json_each.value = :skill)").bindparams(
-        skill=skill)
 
 
 async def page(session: AsyncSession, query: Select, *, limit: int, offset: int) -> tuple[list[Volunteer], int]:

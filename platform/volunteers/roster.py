@@ -13,7 +13,7 @@ from functools import partial
 
 import anyio
 
-from servicebank.errors import InvalidInput, UnsupportedFile, UploadTooLarge
+from servicebank.kernel.errors import InvalidInput, UnsupportedFile, UploadTooLarge
 
 MAX_ROWS = 200_000
 HEADER_SEARCH_ROWS = 10

@@ -12,7 +12,7 @@ from litestar.params import Body, Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
-from servicebank.errors import InvalidInput
+from servicebank.kernel.errors import InvalidInput
 from servicebank.org.access import guard
 from servicebank.clientip import client_ip
 from servicebank.ratelimit import limiter_for

@@ -17,8 +17,8 @@ from servicebank.accounts.passwords import hash_password
 from servicebank.accounts.principal import Principal
 from servicebank.accounts.service import check_password_strength
 from servicebank.audit.service import record_audit, snapshot
-from servicebank.errors import Conflict, InvalidInput, NotFound
-from servicebank.events import record_event
+from servicebank.kernel.errors import Conflict, InvalidInput, NotFound
+from servicebank.kernel.events import record_event
 from servicebank.org.access import guard
 from servicebank.org.models import Community, Grid
 from servicebank.volunteers import fields, repository
@@ -27,6 +27,7 @@ from servicebank.volunteers.identity import RESIDENT_ID, ID_TYPES, IdentityVault
 from servicebank.volunteers.models import Team, TeamMember, Volunteer, VolunteerStatus
 from servicebank.volunteers.numbers import NUMBER_SHAPE, allocate_numbers
 from servicebank.volunteers.schemas import SelfRegistration, VolunteerCreate, VolunteerPatch
+from servicebank.kernel.dialect import dialect_name
 
 
 def _now() -> dt.datetime:
@@ -234,7 +235,7 @@ async def change_status(session: AsyncSession, *, actor: Principal, volunteer_id
 async def list_volunteers(session: AsyncSession, *, actor: Principal, community_id: int, limit: int, offset: int,
                           **filters: Any) -> tuple[list[Volunteer], int]:
     """A page of the community's volunteers the caller may read (volunteers/access.py), with how many match."""
-    query = readable_statement(actor, community_id=community_id, dialect=session.bind.dialect.name, **filters)
+    query = readable_statement(actor, community_id=community_id, dialect=dialect_name(session), **filters)
     return await repository.page(session, query, limit=limit, offset=offset)
 
 

@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from servicebank.errors import InvalidInput
+from servicebank.kernel.errors import InvalidInput
 from servicebank.web.i18n import N_
 
 LIST_SPLIT = re.compile(r"[、，,;；\s]+")

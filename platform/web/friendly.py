@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from servicebank import error_codes
-from servicebank.errors import DomainError
+from servicebank.kernel.errors import DomainError
 from servicebank.web import i18n
 from servicebank.web.i18n import N_
 

@@ -11,7 +11,7 @@ from litestar.exceptions import HTTPException
 from servicebank.accounts.principal import Principal
 from servicebank.edge import csrf
 from servicebank.edge.origin import is_same_origin
-from servicebank.errors import DomainError, Forbidden, exception_handlers
+from servicebank.kernel.errors import DomainError, Forbidden, exception_handlers
 from servicebank.web import friendly, i18n
 from servicebank.web.home import home_for
 from servicebank.web.render import finish, lang_of, render

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
 
-from servicebank.errors import InvalidInput
+from servicebank.kernel.errors import InvalidInput
 from servicebank.web.i18n import N_
 
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")

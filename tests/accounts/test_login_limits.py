@@ -12,7 +12,7 @@ from sqlalchemy import update
 
 from servicebank.accounts import ratelimit
 from servicebank.accounts.models import LoginThrottle, Role
-from servicebank.errors import TooManyRequests
+from servicebank.kernel.errors import TooManyRequests
 from tests.factories import PASSWORD, make_org, make_person
 
 LOGIN = "/api/auth/login"

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from servicebank.accounts.models import Role
 from servicebank.activities.kinds import BUILTIN_KINDS, ensure_builtin_kinds
 from servicebank.activities.models import Activity, ActivityKind
-from servicebank.events import OutboxEvent
+from servicebank.kernel.events import OutboxEvent
 from tests.activities.conftest import activity_body, at, create
 from tests.factories import make_person, make_team
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from servicebank.accounts.models import Role
 from servicebank.activities import signups
 from servicebank.activities.models import Signup
-from servicebank.events import OutboxEvent
+from servicebank.kernel.events import OutboxEvent
 from tests.activities.conftest import at, create
 from tests.factories import make_person, make_team, make_volunteer
 

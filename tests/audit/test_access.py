@@ -6,7 +6,7 @@ import pytest
 
 from servicebank.accounts.principal import Principal
 from servicebank.audit import access as audit_access
-from servicebank.errors import Forbidden, NotFound
+from servicebank.kernel.errors import Forbidden, NotFound
 
 
 def _principal(**scopes: object) -> Principal:

@@ -9,7 +9,7 @@ import pytest
 from bench.report import as_json, render_summary
 from bench.run import Progress, run
 from servicebank.config import Settings
-from servicebank.db import Database
+from servicebank.kernel.db import Database
 from servicebank.points.verify import verify
 
 pytestmark = pytest.mark.postgres_only
@@ -66,7 +66,7 @@ def _metadata_still_creates_every_unique_key() -> None:
     from sqlalchemy.dialects import sqlite
     from sqlalchemy.schema import CreateTable
 
-    from servicebank.db import metadata
+    from servicebank.kernel.db import metadata
 
     for table in metadata.sorted_tables:
         uniques = [c for c in table.constraints if isinstance(c, UniqueConstraint)]

@@ -14,7 +14,7 @@ from servicebank.activities.models import Activity, ActivityKind, ActivityStatus
 from servicebank.checkins import tokens
 from servicebank.checkins.models import Attendance, CheckinPolicy
 from servicebank.config import Settings
-from servicebank.events import OutboxEvent
+from servicebank.kernel.events import OutboxEvent
 from servicebank.kernel.clock import utcnow
 from tests.factories import Org, Person, make_org, make_person, make_team
 

@@ -9,7 +9,7 @@ import pytest
 
 from servicebank.checkins import tokens
 from servicebank.checkins.service import Scanner, check_in, check_out
-from servicebank.errors import DomainError
+from servicebank.kernel.errors import DomainError
 from tests.checkins.helpers import code, scene, set_policy, utcnow
 
 LOGIN_TIME = dt.timedelta(minutes=5)

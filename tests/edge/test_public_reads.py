@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from servicebank.accounts.models import Role
-from servicebank.db import Database
+from servicebank.kernel.db import Database
 from servicebank.edge import public_reads
 from servicebank.points import ledger
 from tests.factories import make_org, make_person, make_volunteer

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from servicebank import events
-from servicebank.db import Database
-from servicebank.events import OutboxEvent, record_event
-from servicebank.unit_of_work import AfterCommit, unit_of_work
+from servicebank.kernel import events
+from servicebank.kernel.db import Database
+from servicebank.kernel.events import OutboxEvent, record_event
+from servicebank.kernel.unit_of_work import AfterCommit, unit_of_work
 from tests.support_handlers import WorkerEffect
 
 CALLS: list[list[int]] = []

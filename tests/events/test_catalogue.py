@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import servicebank.registry  # noqa: F401 - imports every domain's events.py, registering the handlers
-from servicebank import events
+from servicebank.kernel import events
 
 ROOT = Path(__file__).resolve().parents[2]
 # Where a handler lives names its domain: servicebank.<domain>.<module>.

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from servicebank.cli import cli
 from servicebank.config import get_settings
-from servicebank.db import Database
+from servicebank.kernel.db import Database
 from tests.conftest import make_settings
 from tests.honours import expected
 from tests.honours.seeding import seed_october
@@ -25,7 +25,8 @@ def seeded_db(tmp_path, monkeypatch):  # noqa: ANN001, ANN201
 
     async def build():  # noqa: ANN202
         db = Database(make_settings(database_url=url))
-        await db.create_all()
+        from servicebank import registry  # every domain's models
+        await registry.create_tables(db)
         async with db.sessionmaker() as session:
             seeded = await seed_october(session)
         await db.dispose()

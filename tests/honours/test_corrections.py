@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 
 from servicebank.accounts.models import Role
 from servicebank.audit.models import AuditEntry
-from servicebank.errors import Conflict
+from servicebank.kernel.errors import Conflict
 from servicebank.honours.generation import generate_month
 from servicebank.honours.models import HonourList
 from servicebank.honours.ranking import Filter

@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from servicebank.errors import InvalidInput, NotFound
-from servicebank.events import drain, record_event
+from servicebank.kernel.errors import InvalidInput, NotFound
+from servicebank.kernel.events import drain, record_event
 from servicebank.honours.generation import generate_month
 from servicebank.honours.models import HonourEntry, HonourList, StarAward
 from servicebank.honours.ranking import Filter

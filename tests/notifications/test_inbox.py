@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from servicebank import events
+from servicebank.kernel import events
 from servicebank.accounts.models import Role
-from servicebank.events import OutboxEvent, record_event
+from servicebank.kernel.events import OutboxEvent, record_event
 from servicebank.notifications.models import Notification
 from tests.activities.conftest import create
 from tests.factories import make_person, make_volunteer

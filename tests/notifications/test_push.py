@@ -7,8 +7,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from servicebank import events, keyring
-from servicebank.events import OutboxEvent, record_event
+from servicebank import keyring
+from servicebank.kernel import events
+from servicebank.kernel.events import OutboxEvent, record_event
 from servicebank.notifications.models import ChannelDelivery, PushSubscription
 from servicebank.notifications.push_channel import endpoint_allowed
 from servicebank.notifications.push_sender import send_due_push

@@ -11,8 +11,8 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from servicebank import events
-from servicebank.events import OutboxEvent, record_event
+from servicebank.kernel import events
+from servicebank.kernel.events import OutboxEvent, record_event
 from servicebank.notifications.models import ChannelDelivery, Notification, SmsOptOut
 from servicebank.notifications.sms_sender import send_due_sms
 from servicebank.sms_settings import SMS_KINDS, SmsSettings

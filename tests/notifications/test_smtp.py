@@ -8,7 +8,7 @@ import email
 import pytest
 from sqlalchemy import select
 
-from servicebank import events
+from servicebank.kernel import events
 from servicebank.notifications.models import EmailMessage
 from servicebank.notifications.smtp import parse_smtp_url, send_pending_emails
 from tests.activities.conftest import create

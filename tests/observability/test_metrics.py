@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import logging
 
-from servicebank import events
-from servicebank.events import record_event
+from servicebank.kernel import events
+from servicebank.kernel.events import record_event
 from servicebank.observability.logs import JsonFormatter, request_id_var
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from servicebank.db import Database
+from servicebank.kernel.db import Database
 from servicebank.points.rebuild import rebuild_redis
 
 

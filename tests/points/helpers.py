@@ -9,8 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.activities.models import Activity, ActivityStatus
 from servicebank.checkins.models import Attendance, AttendanceStatus
-from servicebank.db import Database
-from servicebank.events import drain, record_event
+from servicebank.kernel.db import Database
+from servicebank.kernel.events import drain, record_event
 from servicebank.org.models import Community
 from servicebank.points.family_repository import pair_key
 from servicebank.points.models import FamilyLink, FamilyLinkStatus

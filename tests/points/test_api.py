@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from servicebank.accounts.models import Role
-from servicebank.db import Database
+from servicebank.kernel.db import Database
 from servicebank.points import ledger
 from servicebank.points.models import Account, CommunityLedgerPolicy, Transaction
 from tests.factories import make_org, make_person, make_volunteer

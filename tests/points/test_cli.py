@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import update
 
-from servicebank.db import Database
+from servicebank.kernel.db import Database
 from servicebank.points.cli import register
 from servicebank.points.models import Account, PeriodTotal
 from tests.factories import make_org, make_volunteer

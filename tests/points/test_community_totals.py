@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import func, select, update
 
 from servicebank.checkins.models import AttendanceStatus
-from servicebank.db import Database
+from servicebank.kernel.db import Database
 from servicebank.points import ledger
 from servicebank.points.accounts import community_account, volunteer_account
 from servicebank.points.community_totals import rebuild_community_totals

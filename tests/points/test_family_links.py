@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from servicebank.accounts.models import Role
 from servicebank.audit.models import AuditEntry
-from servicebank.db import Database
+from servicebank.kernel.db import Database
 from servicebank.points import ledger
 from servicebank.points.models import FamilyLink, Transaction, TransferRecord
 from servicebank.points.verify import verify

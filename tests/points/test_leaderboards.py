@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from servicebank.db import Database
+from servicebank.kernel.db import Database
 from servicebank.points.leaderboards import RedisLeaderboards, SqlLeaderboards, async_client, check_query
-from servicebank.errors import InvalidInput
+from servicebank.kernel.errors import InvalidInput
 from servicebank.points.service import leaderboard_view
 from tests.factories import make_org, make_team, make_volunteer
 from tests.points.helpers import attend, make_activity, settle

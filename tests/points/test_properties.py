@@ -11,11 +11,11 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from servicebank import events
+from servicebank.kernel import events
 from servicebank.checkins.models import AttendanceStatus
-from servicebank.db import Database
-from servicebank.errors import DomainError
-from servicebank.events import OutboxEvent, record_event
+from servicebank.kernel.db import Database
+from servicebank.kernel.errors import DomainError
+from servicebank.kernel.events import OutboxEvent, record_event
 from servicebank.points import ledger
 from servicebank.points.models import VolunteerStanding
 from servicebank.points.rules import BUILTIN

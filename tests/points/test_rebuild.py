@@ -10,7 +10,7 @@ import redis
 from sqlalchemy import func, select
 
 from servicebank.checkins.models import AttendanceStatus
-from servicebank.db import Database
+from servicebank.kernel.db import Database
 from servicebank.org.models import Community
 from servicebank.points.lb_push import member_for
 from servicebank.points.models import PeriodTotal

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from servicebank.db import Database
+from servicebank.kernel.db import Database
 from servicebank.points import ledger
 from servicebank.points.accounts import community_account, volunteer_account
 from servicebank.points.models import ServiceCredit

@@ -6,10 +6,10 @@ import datetime as dt
 
 from sqlalchemy import func, select
 
-from servicebank import events
+from servicebank.kernel import events
 from servicebank.checkins.models import AttendanceStatus
-from servicebank.db import Database
-from servicebank.events import OutboxEvent, record_event
+from servicebank.kernel.db import Database
+from servicebank.kernel.events import OutboxEvent, record_event
 from servicebank.points.models import (
     Account,
     AccountKind,

@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import func, insert, select
 
 from servicebank.checkins.models import Attendance
-from servicebank.db import Database
-from servicebank.events import OutboxEvent
+from servicebank.kernel.db import Database
+from servicebank.kernel.events import OutboxEvent
 from servicebank.points.models import Account, AccountKind, HoursRule, Transaction
 from servicebank.points.verify import verify
 from tests.factories import make_org, make_volunteer

@@ -8,9 +8,9 @@ import subprocess
 import pytest
 from sqlalchemy import func, select
 
-from servicebank import events
+from servicebank.kernel import events
 from servicebank.config import Settings
-from servicebank.db import Database
+from servicebank.kernel.db import Database
 from servicebank.demo import seed_demo
 from servicebank.points.models import Entry
 from servicebank.points.verify import verify

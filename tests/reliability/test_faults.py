@@ -25,8 +25,8 @@ from servicebank.accounts.sessions import open_session
 from servicebank.activities.models import Activity, ActivityStatus
 from servicebank.checkins import tokens
 from servicebank.checkins.models import Attendance
-from servicebank.db import Database
-from servicebank.events import OutboxEvent
+from servicebank.kernel.db import Database
+from servicebank.kernel.events import OutboxEvent
 from servicebank.points.models import AttendancePosting, ServiceCredit
 from servicebank.points.verify import verify
 from servicebank.volunteers.models import Volunteer

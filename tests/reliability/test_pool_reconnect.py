@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from servicebank.checkins import fast_scan
-from servicebank.db import Database
+from servicebank.kernel.db import Database
 
 pytestmark = pytest.mark.postgres_only
 
@@ -113,7 +113,7 @@ async def test_redis_unreachable_during_a_request_answers_503_with_retry_after()
     import redis.asyncio as aioredis
     from litestar import Litestar, get
 
-    from servicebank.errors import exception_handlers
+    from servicebank.kernel.errors import exception_handlers
     from tests.servers import free_port
 
     @get("/uses-redis")
@@ -134,7 +134,7 @@ async def test_redis_unreachable_during_a_request_answers_503_with_retry_after()
 def test_bad_input_reported_by_the_driver_is_not_a_connection_failure() -> None:
     import asyncpg
 
-    from servicebank.errors import is_connection_failure
+    from servicebank.kernel.errors import is_connection_failure
 
     assert not is_connection_failure(asyncpg.DataError("invalid input for query argument $1"))
     assert is_connection_failure(asyncpg.InterfaceError("connection is closed"))

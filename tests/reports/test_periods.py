@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from servicebank.errors import InvalidInput
+from servicebank.kernel.errors import InvalidInput
 from servicebank.reports.periods import parse_month, parse_period, previous_month
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 from sqlalchemy import event, update
 
-from servicebank.db import Database
+from servicebank.kernel.db import Database
 from servicebank.points.models import AttendancePosting
 from servicebank.points.verify import verify
 from servicebank.reports import repository, taizhang

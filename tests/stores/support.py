@@ -8,7 +8,7 @@ import itertools
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.models import Role
-from servicebank.db import Database
+from servicebank.kernel.db import Database
 from servicebank.points import ledger
 from servicebank.points.rebuild import rebuild_redis
 from servicebank.points.verify import verify

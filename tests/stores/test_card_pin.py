@@ -7,12 +7,12 @@ import asyncio
 import pytest
 from sqlalchemy import func, select
 
-from servicebank import events
+from servicebank.kernel import events
 from servicebank.accounts.models import User
 from servicebank.accounts.sessions import load_principal
 from servicebank.audit.models import AuditEntry
 from servicebank.checkins.tokens import issue_card_token
-from servicebank.errors import DomainError
+from servicebank.kernel.errors import DomainError
 from servicebank.notifications.models import Notification
 from servicebank.stores import till
 from servicebank.stores.models import Redemption

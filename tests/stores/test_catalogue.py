@@ -121,7 +121,7 @@ async def test_clerks_count_goods_in_and_take_stock_concurrently(db, session) ->
 
     import pytest
 
-    from servicebank.errors import DomainError
+    from servicebank.kernel.errors import DomainError
     from servicebank.stores import catalogue
     from servicebank.stores.models import StoreItem
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from servicebank.accounts.models import User
 from servicebank.accounts.sessions import load_principal
-from servicebank.errors import DomainError
+from servicebank.kernel.errors import DomainError
 from servicebank.kernel.clock import utcnow
 from servicebank.points.models import Account, AccountKind
 from servicebank.stores import codes, till

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from servicebank import events
+from servicebank.kernel import events
 from servicebank.accounts.models import Role
 from servicebank.checkins.tokens import issue_card_token
-from servicebank.db import Database
-from servicebank.events import OutboxEvent
+from servicebank.kernel.db import Database
+from servicebank.kernel.events import OutboxEvent
 from servicebank.points.models import Account, AccountKind
 from servicebank.stores.models import Redemption, Store, StoreItem, UsedRedemptionCode
 from tests.conftest import TEST_SECRET

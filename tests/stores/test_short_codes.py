@@ -10,7 +10,7 @@ import pytest
 
 from servicebank.accounts.models import Role, User
 from servicebank.accounts.sessions import load_principal
-from servicebank.errors import DomainError
+from servicebank.kernel.errors import DomainError
 from servicebank.kernel.clock import utcnow
 from servicebank.stores import short_codes, till
 from servicebank.stores.schemas import LineIn

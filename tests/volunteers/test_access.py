@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from servicebank.accounts.principal import Principal
-from servicebank.errors import Forbidden, NotFound
+from servicebank.kernel.errors import Forbidden, NotFound
 from servicebank.volunteers.access import listable_team_ids, readable_statement
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from servicebank.config import Settings, SettingsError
-from servicebank.errors import InvalidInput
+from servicebank.kernel.errors import InvalidInput
 from servicebank.volunteers.identity import (
     RESIDENT_ID, IdentityVault, mask_id_number, resident_id_check_char, validate_id_number, vault,
 )

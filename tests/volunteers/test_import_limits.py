@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from servicebank.errors import UploadTooLarge
+from servicebank.kernel.errors import UploadTooLarge
 from servicebank.volunteers import xlsx_limits, xlsx_reader
 from servicebank.volunteers.roster import read_roster
 from tests.volunteers.test_import import _import, _setup

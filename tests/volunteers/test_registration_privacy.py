@@ -8,10 +8,10 @@ import asyncio
 import pytest
 from sqlalchemy import func, select
 
-from servicebank import events
+from servicebank.kernel import events
 from servicebank.accounts.models import Role, User
 from servicebank.audit.models import AuditEntry
-from servicebank.events import OutboxEvent
+from servicebank.kernel.events import OutboxEvent
 from servicebank.volunteers.models import LoginClaim, Volunteer
 from servicebank.volunteers.registration import SUBMITTED
 from tests.factories import PASSWORD, make_org, make_person, make_volunteer

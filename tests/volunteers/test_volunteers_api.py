@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from servicebank.accounts.models import Role, User
 from servicebank.audit.models import AuditEntry
-from servicebank.events import OutboxEvent
+from servicebank.kernel.events import OutboxEvent
 from servicebank.volunteers.models import Volunteer
 from servicebank.volunteers.registration import SUBMITTED
 from tests.factories import make_org, make_person, make_team

@@ -18,12 +18,13 @@ async def build_world(database_url: str) -> dict[str, object]:
     import servicebank.registry  # noqa: F401  (every domain's models)
     from servicebank.accounts.models import Role
     from servicebank.config import Settings
-    from servicebank.db import Database
+    from servicebank.kernel.db import Database
     from servicebank.stores.models import Store, StoreItem
     from tests.factories import PASSWORD, make_org, make_person
 
     db = Database(Settings(database_url=database_url, secret_key="x" * 40))
-    await db.create_all()
+    from servicebank import registry  # every domain's models
+    await registry.create_tables(db)
     async with db.sessionmaker() as session:
         org = await make_org(session)
         organiser = await make_person(session, Role.ORGANISER, community=org.community, name="社工小李")

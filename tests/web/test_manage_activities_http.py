@@ -11,7 +11,7 @@ from sqlalchemy import select
 from servicebank.accounts.models import Role
 from servicebank.activities.models import Activity, ActivitySeries
 from servicebank.checkins.models import Attendance
-from servicebank.errors import InvalidInput
+from servicebank.kernel.errors import InvalidInput
 from servicebank.web import recurrence
 from tests.checkins.helpers import card, make_activity, sign_up
 from tests.factories import make_org, make_person, make_team

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from servicebank import events
+from servicebank.kernel import events
 from servicebank.accounts.models import Role
 from servicebank.accounts.sessions import load_principal
 from servicebank.checkins import review

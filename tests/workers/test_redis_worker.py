@@ -16,10 +16,10 @@ import pytest
 from dramatiq.brokers.redis import RedisBroker
 from sqlalchemy import func, select
 
-from servicebank import events
+from servicebank.kernel import events
 from servicebank.config import Settings
-from servicebank.db import Database
-from servicebank.events import OutboxEvent, record_event
+from servicebank.kernel.db import Database
+from servicebank.kernel.events import OutboxEvent, record_event
 from tests.support_handlers import WorkerEffect
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,9 +9,10 @@ import logging
 import pytest
 from sqlalchemy import select, text
 
-from servicebank.db import Database
+from servicebank.kernel.db import Database
 from servicebank.workers import schedule
-from servicebank.workers.scheduler import Leadership, SchedulerRun, run_due_jobs, run_scheduler
+from servicebank.kernel.scheduler_runs import SchedulerRun
+from servicebank.workers.scheduler import Leadership, run_due_jobs, run_scheduler
 
 
 @pytest.fixture

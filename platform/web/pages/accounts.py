@@ -17,7 +17,7 @@ from servicebank.accounts.sessions import (
     session_cookie,
 )
 from servicebank.clientip import client_ip
-from servicebank.errors import TooManyRequests, Unauthenticated
+from servicebank.kernel.errors import TooManyRequests, Unauthenticated
 from servicebank.org import service as org
 from servicebank.web import friendly, i18n
 from servicebank.web.guard import safe_next

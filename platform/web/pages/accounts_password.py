@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from servicebank.accounts.dependencies import token_from_request
 from servicebank.accounts.principal import Principal
 from servicebank.accounts.service import change_password
-from servicebank.errors import DomainError, InvalidInput
+from servicebank.kernel.errors import DomainError, InvalidInput
 from servicebank.web import forms, friendly, i18n
 from servicebank.web.guard import require_login
 from servicebank.web.i18n import N_

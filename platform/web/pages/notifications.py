@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
 from servicebank.checkins.proxy_lookup import mask_phone
-from servicebank.errors import DomainError
+from servicebank.kernel.errors import DomainError
 from servicebank.notifications import preferences
 from servicebank.web import friendly, i18n
 from servicebank.web.guard import require_login

@@ -14,7 +14,7 @@ from litestar.params import QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
-from servicebank.errors import DomainError, Forbidden
+from servicebank.kernel.errors import DomainError, Forbidden
 from servicebank.reports import export, service
 from servicebank.web import charts, friendly, i18n
 from servicebank.web.guard import require_login

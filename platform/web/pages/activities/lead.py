@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from servicebank.accounts.principal import Principal
 from servicebank.activities.browse import list_activities
 from servicebank.activities.models import ActivityStatus
-from servicebank.errors import Forbidden
+from servicebank.kernel.errors import Forbidden
 from servicebank.org import service as org
 from servicebank.web import i18n
 from servicebank.web.guard import require_login

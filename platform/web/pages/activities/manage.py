@@ -18,7 +18,7 @@ from servicebank.activities.kinds import kinds_for
 from servicebank.activities.models import ActivityStatus
 from servicebank.activities.schemas import ActivityCreate
 from servicebank.checkins import backlog, kiosk, records, review
-from servicebank.errors import DomainError, InvalidInput
+from servicebank.kernel.errors import DomainError, InvalidInput
 from servicebank.honours import service as honours
 from servicebank.kernel.clock import utcnow
 from servicebank.org import service as org

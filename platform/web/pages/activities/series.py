@@ -16,7 +16,7 @@ from servicebank.activities import service as activities
 from servicebank.activities.kinds import kinds_for
 from servicebank.activities.models import Activity, ActivitySeries
 from servicebank.activities.schemas import SeriesCreate
-from servicebank.errors import DomainError, InvalidInput
+from servicebank.kernel.errors import DomainError, InvalidInput
 from servicebank.volunteers import teams as volunteer_teams
 from servicebank.org import service as org
 from servicebank.web import forms, friendly, i18n, recurrence

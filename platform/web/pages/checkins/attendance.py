@@ -15,7 +15,7 @@ from servicebank.accounts.principal import Principal
 from servicebank.checkins import kiosk, records, review, tokens
 from servicebank.checkins.proxy_lookup import MAX_QUERY_LENGTH, find_for_proxy
 from servicebank.checkins.service import Scanner, check_in, check_out, scanner_for_card, scanner_for_volunteer
-from servicebank.errors import DomainError, InvalidInput
+from servicebank.kernel.errors import DomainError, InvalidInput
 from servicebank.kernel.clock import utcnow
 from servicebank.web import friendly, i18n
 from servicebank.web.guard import require_login

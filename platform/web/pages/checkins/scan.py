@@ -13,7 +13,7 @@ from servicebank.accounts.principal import Principal
 from servicebank.activities import browse
 from servicebank.checkins import tokens
 from servicebank.checkins.service import check_in, check_out
-from servicebank.errors import DomainError
+from servicebank.kernel.errors import DomainError
 from servicebank.kernel.clock import utcnow
 from servicebank.web import forms, friendly, i18n, scan_pass
 from servicebank.web.guard import LoginRequired, on_login_required, require_login

@@ -10,7 +10,7 @@ from litestar import Controller, Request, Response, get, post
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
-from servicebank.errors import DomainError, InvalidInput
+from servicebank.kernel.errors import DomainError, InvalidInput
 from servicebank.honours import certificates
 from servicebank.volunteers import service as volunteers
 from servicebank.volunteers.models import Volunteer

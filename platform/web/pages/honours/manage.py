@@ -15,7 +15,7 @@ from servicebank.honours import service as honours
 from servicebank.honours.models import HonourEntry, HonourList, ObjectionStatus, Section
 from servicebank.honours.ranking import Filter
 from servicebank.honours.views import entry_out
-from servicebank.errors import DomainError
+from servicebank.kernel.errors import DomainError
 from servicebank.org import service as org
 from servicebank.web import forms, friendly, i18n
 from servicebank.web.guard import require_login

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
 from servicebank.clientip import client_ip
-from servicebank.errors import DomainError
+from servicebank.kernel.errors import DomainError
 from servicebank.honours import certificates
 from servicebank.honours import service as honours
 from servicebank.honours.views import public_list

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
 from servicebank.clientip import client_ip
-from servicebank.errors import DomainError, NotFound
+from servicebank.kernel.errors import DomainError, NotFound
 from servicebank.honours import generation
 from servicebank.honours import service as honours
 from servicebank.honours.ranking import Filter

@@ -23,7 +23,7 @@ from servicebank.activities import proposals
 from servicebank.activities.browse import list_activities
 from servicebank.activities.models import ActivityStatus
 from servicebank.activities.service import get_for_staff
-from servicebank.errors import DomainError, Forbidden, InvalidInput
+from servicebank.kernel.errors import DomainError, Forbidden, InvalidInput
 from servicebank.org import directory
 from servicebank.org import service as org
 from servicebank.org.schemas import CommunityIn

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
 from servicebank.clientip import client_ip
-from servicebank.errors import DomainError
+from servicebank.kernel.errors import DomainError
 from servicebank.points import family
 from servicebank.points.models import FamilyLinkStatus, FamilyRelation
 from servicebank.points.schemas import FamilyLinkOut, FamilyLinkRequestIn

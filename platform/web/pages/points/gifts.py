@@ -15,7 +15,7 @@ from litestar import Controller, Request, Response, post
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
-from servicebank.errors import DomainError, InvalidInput
+from servicebank.kernel.errors import DomainError, InvalidInput
 from servicebank.points import family, ledger
 from servicebank.points.models import FamilyLinkStatus
 from servicebank.points.schemas import FamilyLinkOut, TransferIn

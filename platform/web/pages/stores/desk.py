@@ -9,7 +9,7 @@ from litestar import Controller, Request, Response, get, post
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
-from servicebank.errors import DomainError, InvalidInput
+from servicebank.kernel.errors import DomainError, InvalidInput
 from servicebank.kernel.clock import utcnow
 from servicebank.stores import catalogue, receipts
 from servicebank.stores.access import get_store, require_till

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
 from servicebank.clientip import client_ip
-from servicebank.errors import DomainError, InvalidInput
+from servicebank.kernel.errors import DomainError, InvalidInput
 from servicebank.stores import receipts, till
 from servicebank.stores.access import get_store, require_till, till_stores
 from servicebank.stores.schemas import LineIn

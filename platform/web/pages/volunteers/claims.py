@@ -10,7 +10,7 @@ from litestar.exceptions import NotFoundException
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
-from servicebank.errors import DomainError
+from servicebank.kernel.errors import DomainError
 from servicebank.volunteers import claims
 from servicebank.volunteers.claim_routes import claim_views
 from servicebank.web import friendly, i18n

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
 from servicebank.clientip import client_ip
-from servicebank.errors import DomainError
+from servicebank.kernel.errors import DomainError
 from servicebank.ratelimit import limiter_for
 from servicebank.volunteers import registration
 from servicebank.volunteers.identity import vault

@@ -13,7 +13,7 @@ from typing_extensions import Annotated
 
 from servicebank.accounts.principal import Principal
 from servicebank.checkins import kiosk, records
-from servicebank.errors import DomainError, InvalidInput
+from servicebank.kernel.errors import DomainError, InvalidInput
 from servicebank.kernel.qr import qr_data_uri
 from servicebank.org import service as org
 from servicebank.points.service import account_view

@@ -12,7 +12,7 @@ from servicebank.accounts.principal import Principal
 from servicebank.activities import browse, signups
 from servicebank.activities.browse import list_activities
 from servicebank.checkins import kiosk
-from servicebank.errors import DomainError, InvalidInput
+from servicebank.kernel.errors import DomainError, InvalidInput
 from servicebank.honours import certificates
 from servicebank.kernel.clock import utcnow
 from servicebank.kernel.qr import qr_data_uri

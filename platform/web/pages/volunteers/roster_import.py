@@ -11,7 +11,7 @@ from litestar.datastructures import UploadFile
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
-from servicebank.errors import DomainError, InvalidInput
+from servicebank.kernel.errors import DomainError, InvalidInput
 from servicebank.spreadsheets import XLSX_MEDIA_TYPE, append_row, append_rows, csv_text, workbook_bytes
 from servicebank.volunteers.identity import vault
 from servicebank.volunteers.importer import import_roster

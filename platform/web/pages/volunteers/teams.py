@@ -7,7 +7,7 @@ from litestar import Controller, Request, Response, get, post
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
-from servicebank.errors import DomainError, NotFound
+from servicebank.kernel.errors import DomainError, NotFound
 from servicebank.volunteers import service, teams
 from servicebank.volunteers.schemas import TeamCreate, TeamPatch
 from servicebank.org import service as org

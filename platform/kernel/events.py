@@ -23,9 +23,10 @@ from sqlalchemy import Index, String, Text, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from servicebank.db import Base, Database, among
+from servicebank.kernel.db import Base, Database, among
 from servicebank.kernel.clock import utcnow
-from servicebank.unit_of_work import AfterCommit, unit_of_work
+from servicebank.kernel.unit_of_work import AfterCommit, unit_of_work
+from servicebank.kernel.dialect import is_postgres
 
 log = logging.getLogger(__name__)
 
@@ -169,7 +170,7 @@ async def _claim(session: AsyncSession, event_ids: Sequence[int] | None, limit: 
     if event_ids is not None:
         query = query.where(among(session, OutboxEvent.id, event_ids))
     query = query.order_by(OutboxEvent.id).limit(limit)
-    if session.bind and session.bind.dialect.name == "postgresql":
+    if is_postgres(session):
         # Two workers given the same events (a re-send) never run them at the same time.
         query = query.with_for_update(skip_locked=True)
     return list((await session.scalars(query)).all())
@@ -187,7 +188,7 @@ async def _claim_more(session: AsyncSession, claimed: list[OutboxEvent], extra: 
     if claimed:
         query = query.where(~among(session, OutboxEvent.id, [e.id for e in claimed]))
     query = query.order_by(OutboxEvent.id).limit(extra)
-    if session.bind and session.bind.dialect.name == "postgresql":
+    if is_postgres(session):
         query = query.with_for_update(skip_locked=True)
     return list((await session.scalars(query)).all())
 

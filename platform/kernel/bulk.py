@@ -13,18 +13,9 @@ from typing import Any
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-
-def is_postgres(session: AsyncSession) -> bool:
-    return session.bind is not None and session.bind.dialect.name == "postgresql"
-
-
-def upsert(session: AsyncSession, model: Any) -> Any:
-    """The dialect's INSERT that supports ON CONFLICT (PostgreSQL and SQLite both do)."""
-    return pg_insert(model) if is_postgres(session) else sqlite_insert(model)
+from servicebank.kernel.dialect import is_postgres, upsert
 
 
 def arrays_source(rows: list[dict[str, Any]], types: dict[str, Any], prefix: str = "rows") -> Any:
