@@ -120,7 +120,7 @@ def up(host: str | None, port: int | None, no_demo: bool) -> None:
     if not no_demo:
         # Published to the in-process broker now; the embedded worker handles them as it starts.
         result = run_with_db(_seed)
-        logins = result["logins"]  # type: ignore[assignment]
+        logins = result["logins"]
         if result["seeded"]:
             click.echo("Loaded the demo data.")
     _print_welcome(settings, logins)

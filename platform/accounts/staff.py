@@ -81,8 +81,8 @@ async def create_staff(session: AsyncSession, *, actor: Principal, data: StaffCr
     if not username and not phone:
         raise InvalidInput("Give a username or a phone number to log in with.", code="login_required")
     check_password_strength(data.password)
-    taken = await session.scalar(select(User.id).where(or_(
-        User.username == username if username else False, User.phone == phone if phone else False)))
+    logins = [*([User.username == username] if username else []), *([User.phone == phone] if phone else [])]
+    taken = await session.scalar(select(User.id).where(or_(*logins)))
     if taken is not None:
         raise Conflict("That username or phone already has a login.", code="login_taken")
     user = User(username=username, phone=phone, display_name=name, password_hash=hash_password(data.password))

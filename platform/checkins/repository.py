@@ -55,7 +55,8 @@ _CONTEXT_COLUMNS = (
 @lru_cache(maxsize=1)
 def _scan_context_statement() -> Select[Any]:
     # Built once with bound parameters: a scan then skips statement construction and cache-key work.
-    activity_id, volunteer_id = bindparam("activity_id"), bindparam("volunteer_id")
+    activity_id: Any = bindparam("activity_id")
+    volunteer_id: Any = bindparam("volunteer_id")
     return (
         select(*_CONTEXT_COLUMNS, _signup_status(activity_id, volunteer_id), Attendance.id.label("attendance_id"),
                Volunteer.status.label("volunteer_status"))
@@ -76,7 +77,7 @@ async def scan_context(session: AsyncSession, *, activity_id: int, volunteer_id:
 @lru_cache(maxsize=1)
 def self_scan_statement() -> Select[Any]:
     """The context of a volunteer's own scan: login, volunteer record, activity, policy, sign-up, record."""
-    activity_id = bindparam("activity_id")
+    activity_id: Any = bindparam("activity_id")
     return (
         select(
             User.id.label("user_id"), User.volunteer_id, User.is_active, AuthSession.expires_at,
@@ -213,7 +214,8 @@ async def close_open(session: AsyncSession, *, attendance_id: int, values: dict[
 
 @lru_cache(maxsize=1)
 def _checkout_state_statement() -> Select[Any]:
-    kind, community_id = bindparam("kind"), bindparam("community_id")
+    kind: Any = bindparam("kind")
+    community_id: Any = bindparam("community_id")
     # The community's own kind wins; without one, any built-in kind of that code that auto-approves.
     own = (select(ActivityKind.auto_approve)
            .where(ActivityKind.code == kind, ActivityKind.community_id == community_id).scalar_subquery())

@@ -10,7 +10,7 @@ import datetime as dt
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from servicebank.kernel.db import local_date
+from servicebank.kernel.db import local_date, affected_rows
 from servicebank.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from servicebank.kernel.clock import utcnow
 from servicebank.points.accounts import (
@@ -121,7 +121,7 @@ async def spend(session: AsyncSession, *, from_account_id: int, to_account_id: i
         locked = await session.execute(
             update(Account).where(Account.id == from_account_id, Account.balance >= amount)
             .values(balance=Account.balance).execution_options(synchronize_session=False))
-        if locked.rowcount != 1:
+        if affected_rows(locked) != 1:
             balance = await session.scalar(select(Account.balance).where(Account.id == from_account_id))
             raise InsufficientBalance(f"Not enough points: {amount} needed, {balance} available.",
                                       needed=amount, available=balance)
