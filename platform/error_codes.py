@@ -345,7 +345,7 @@ MESSAGES = {
 
 # Codes made at run time, which the source scan cannot read: "path:function" -> every code the site can make.
 BUILT: dict[str, set[str]] = {
-    "errors.py:_http_error": {*_HTTP_CODES.values(), "http_error"},
+    "kernel/errors.py:_http_error": {*_HTTP_CODES.values(), "http_error"},
     "stores/catalogue.py:_text": {"invalid_name", "invalid_unit", "invalid_address", "invalid_contact_phone",
                                   "invalid_opening_hours", "invalid_description"},
     "volunteers/fields.py:clean_short_text": {"invalid_party_class", "invalid_political_status"},
