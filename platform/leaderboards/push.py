@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from servicebank.kernel.unit_of_work import AfterCommit, unit_of_work
+from servicebank.org.models import Community
+from servicebank.volunteers.models import TeamMember, Volunteer
 from sqlalchemy import BigInteger, String, cast, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
@@ -125,9 +127,6 @@ def scope_rows(volunteer_ids: Sequence[int] | None = None) -> CompoundSelect:
 
     The one definition of the scopes: the pushes, `ledger verify` and both ways of rebuilding read it.
     """
-    from servicebank.org.models import Community
-    from servicebank.volunteers.models import TeamMember, Volunteer
-
     placed = select(Volunteer.id, Volunteer.community_id, Community.street_id).join(
         Community, Community.id == Volunteer.community_id)
     teams = select(TeamMember.volunteer_id, "team:" + cast(TeamMember.team_id, String))

@@ -215,6 +215,8 @@ async def _request_rebuild(client: Any) -> None:
     # One rebuild at a time: the first reader to notice the empty Redis queues it.
     if await client.set(REBUILD_REQUESTED, "1", nx=True, ex=REBUILD_QUEUED_SECONDS):
         try:
+            # Imported on first send: declaring the actors configures the process's broker (workers/broker.py),
+            # which a process that only reads boards has no other reason to do.
             from servicebank.leaderboards.tasks import rebuild_leaderboards
 
             rebuild_leaderboards.send()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dramatiq
+from servicebank.leaderboards.rebuild import rebuild_redis, rebuild_redis_if_missing
 from servicebank.workers.runtime import worker_db
 from servicebank.workers.schedule import every
 
@@ -19,8 +20,6 @@ async def rebuild_leaderboards() -> None:
     them from the ledger too (`servicebank leaderboards rebuild`) holds their tables for about a
     minute at city size, with every posting waiting.
     """
-    from servicebank.leaderboards.rebuild import rebuild_redis
-
     await rebuild_redis(worker_db())
 
 
@@ -28,6 +27,4 @@ async def rebuild_leaderboards() -> None:
                 time_limit=30 * 60 * 1000)
 async def ensure_leaderboards() -> None:
     """Rebuild the Redis leaderboards if they are missing (idempotent; one rebuild at a time)."""
-    from servicebank.leaderboards.rebuild import rebuild_redis_if_missing
-
     await rebuild_redis_if_missing(worker_db())

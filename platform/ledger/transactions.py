@@ -20,6 +20,7 @@ from servicebank.ledger.models import (
     Transaction,
     VolunteerStanding,
 )
+from servicebank.volunteers.models import Volunteer
 from servicebank.ledger.posting import Credit, Posting, existing_transactions, post_many
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -75,8 +76,6 @@ async def policy_for(session: AsyncSession, community_id: int) -> CommunityLedge
 
 async def check_may_spend(session: AsyncSession, *, volunteer_id: int) -> None:
     """Refuse spending before the volunteer has served the community's minimum (e.g. Nanjing's 20 h)."""
-    from servicebank.volunteers.models import Volunteer
-
     community_id = await session.scalar(select(Volunteer.community_id).where(Volunteer.id == volunteer_id))
     if community_id is None:
         raise NotFound("No such volunteer.", code="volunteer_not_found")
