@@ -23,6 +23,7 @@ async def database_state(db: Database) -> dict[str, Any]:
 
 
 def broker_state() -> dict[str, Any]:
+    # Imported when asked: the import configures the process's broker from the settings (workers/broker.py).
     from servicebank.workers.broker import broker
 
     kind = type(broker).__name__

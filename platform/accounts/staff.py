@@ -14,6 +14,7 @@ from servicebank.audit.service import record_audit, snapshot
 from servicebank.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from servicebank.org.access import guard, supervises
 from servicebank.org.models import Community, Street
+from servicebank.stores.models import Store
 from servicebank.volunteers.models import Team
 
 GRANTABLE = (Role.PLATFORM_ADMIN, Role.STREET_ADMIN, Role.ORGANISER, Role.TEAM_LEADER, Role.STORE_CLERK)
@@ -57,8 +58,6 @@ async def normalise_grant(session: AsyncSession, *, actor: Principal, grant: Gra
     guard(actor.require_manager, community.id, code="community_not_found", what="community")
     if grant.store_id is None:
         raise InvalidInput("A store clerk needs the id of their store.", code="store_required")
-    from servicebank.stores.models import Store
-
     store = await session.get(Store, grant.store_id)
     if revoking and store is None:
         # A grant whose store is gone can still be taken away.

@@ -14,6 +14,7 @@ from servicebank.activities.access import require_poster, require_viewer
 from servicebank.activities.kinds import ensure_builtin_kinds, resolve_kind
 from servicebank.activities.models import Activity, ActivityStatus, Signup, SignupStatus
 from servicebank.activities.rules import validate_capacity, validate_coordinates, validate_hours_rule, validate_times
+from servicebank.activities.signups import promote_waitlist
 from servicebank.audit.service import record_audit, snapshot
 from servicebank.kernel.errors import Conflict, InvalidInput, NotFound
 from servicebank.kernel.events import record_event
@@ -68,8 +69,6 @@ async def apply_changes(session: AsyncSession, activity: Activity, changes: dict
     activity.updated_at = utcnow()
     await session.flush()
     if grows and activity.id:
-        from servicebank.activities.signups import promote_waitlist
-
         await promote_waitlist(session, activity)
 
 

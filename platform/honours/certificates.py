@@ -24,7 +24,7 @@ from servicebank.honours.models import Certificate, CertificateCounter, Certific
 from servicebank.honours.schemas import CertificateCheckOut, ContentOut
 from servicebank.kernel.text import mask_name
 from servicebank.org.models import Community
-from servicebank.points.models import ServiceCredit
+from servicebank.ledger.models import ServiceCredit
 from servicebank.volunteers.identity import mask_id_number
 from servicebank.volunteers.models import Volunteer
 

@@ -22,6 +22,7 @@ QUEUES = ("events", "default", "maintenance")
 
 
 def _queue_depths() -> dict[str, int]:
+    # Imported when asked: the import configures the process's broker from the settings (workers/broker.py).
     from servicebank.workers.broker import broker
 
     if type(broker).__name__ == "StubBroker":

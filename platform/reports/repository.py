@@ -20,7 +20,7 @@ from servicebank.activities.models import Activity, ActivityKind
 from servicebank.checkins.models import Attendance, AttendanceStatus
 from servicebank.kernel.db import among
 from servicebank.org.models import Community, Street
-from servicebank.points.models import AttendancePosting
+from servicebank.ledger.models import AttendancePosting
 from servicebank.reports.periods import Period
 from servicebank.volunteers.models import Team, Volunteer, VolunteerStatus
 

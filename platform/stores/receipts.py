@@ -15,8 +15,8 @@ from servicebank.kernel.errors import Conflict, Forbidden, InvalidInput, NotFoun
 from servicebank.kernel.events import record_event
 from servicebank.kernel.clock import utcnow
 from servicebank.kernel.text import mask_name
-from servicebank.points.ledger import reverse
-from servicebank.points.models import Account, AccountKind
+from servicebank.ledger.transactions import reverse
+from servicebank.ledger.models import Account, AccountKind
 from servicebank.stores import repository
 from servicebank.stores.access import get_store, require_till, works_till
 from servicebank.stores.models import MonthlyItemUsage, Redemption, RedemptionStatus, StoreItem

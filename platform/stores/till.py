@@ -21,7 +21,7 @@ from servicebank.kernel.errors import Conflict, InvalidInput
 from servicebank.kernel.events import record_event
 from servicebank.kernel.clock import utcnow
 from servicebank.kernel.text import mask_name
-from servicebank.points.ledger import InsufficientBalance, spend, store_account, volunteer_account
+from servicebank.ledger.transactions import InsufficientBalance, spend, store_account, volunteer_account
 from servicebank.stores import codes, repository, rules
 from servicebank.stores.access import get_store, require_till
 from servicebank.stores.models import MonthlyItemUsage, Redemption, RedemptionLine, Store, StoreItem

@@ -8,7 +8,7 @@ import pytest
 from servicebank.accounts.models import Role
 from servicebank.kernel.db import Database
 from servicebank.edge import public_reads
-from servicebank.points import ledger
+from servicebank.ledger import transactions as ledger
 from tests.factories import make_org, make_person, make_volunteer
 
 

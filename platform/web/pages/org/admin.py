@@ -27,7 +27,7 @@ from servicebank.kernel.errors import DomainError, Forbidden, InvalidInput
 from servicebank.org import directory
 from servicebank.org import service as org
 from servicebank.org.schemas import CommunityIn
-from servicebank.points import community_totals
+from servicebank.ledger import service as ledger
 from servicebank.web import forms, friendly, i18n
 from servicebank.web.audit_text import ROLE_WORDS
 from servicebank.web.guard import require_login
@@ -84,7 +84,7 @@ class AdminPages(Controller):
         names = {c.id: c.name for g in groups for c in g.communities}
         flash, kind = _message(_, done, None)
         return render(request, "org/admin_home.html", principal, title=_("Administration"), groups=groups,
-                      figures=await community_totals.for_communities(db_session, ids, month),
+                      figures=await ledger.figures_of_communities(db_session, community_ids=ids, period=month),
                       organisers=await staff_care.organisers_by_community(db_session, ids), month=month,
                       proposals=[(a, names.get(a.community_id, "")) for a in waiting], flash=flash, flash_kind=kind)
 
