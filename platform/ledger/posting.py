@@ -117,10 +117,10 @@ async def _insert_transactions(session: AsyncSession, postings: list[Posting]) -
     stmt, params = insert_rows(session, Transaction, rows)
     result = await session.execute(stmt.returning(table.c.id, table.c.source_key, table.c.created_at), params)
     by_key = {key: (txn_id, created_at) for txn_id, key, created_at in result.all()}
-    written = {}
+    written: dict[str, Transaction] = {}
     for row in rows:
         txn_id, created_at = by_key[row["source_key"]]
-        written[row["source_key"]] = txn = Transaction(id=txn_id, created_at=created_at, **row)
+        written[str(row["source_key"])] = txn = Transaction(id=txn_id, created_at=created_at, **row)
         make_transient_to_detached(txn)
     session.add_all(written.values())
     return written

@@ -166,6 +166,7 @@ async def tally(session: AsyncSession, causes: Sequence[tuple[int, int]]) -> lis
         rule_info = {"attendance_id": aid, "rule_id": rule.rule_id, "rule_version": rule.version,
                      "rule_source": rule.source}
         if moved_day:
+            assert before is not None, "only a posted attendance moves to another day"
             credits = [Credit(att.volunteer_id, before.service_date, -old_m, -old_p, **rule_info),
                        Credit(att.volunteer_id, att.service_date, minutes, points, **rule_info)]
         else:

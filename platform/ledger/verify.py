@@ -80,8 +80,8 @@ async def verify(db: Database) -> Report:
         rows = await session.execute(select(Account.id, Account.balance, func.coalesce(sums.c.total, 0))
                                      .outerjoin(sums, sums.c.account_id == Account.id)
                                      .where(Account.balance != func.coalesce(sums.c.total, 0)))
-        for account_id, kept, derived in rows.all():
-            report.add("account_balances", account_id=account_id, kept=int(kept), derived=int(derived))
+        for account_id, kept, summed in rows.all():
+            report.add("account_balances", account_id=account_id, kept=int(kept), derived=int(summed))
         credit_pts = (select(ServiceCredit.transaction_id, ServiceCredit.volunteer_id,
                              func.sum(ServiceCredit.points).label("pts"))
                       .group_by(ServiceCredit.transaction_id, ServiceCredit.volunteer_id).subquery())

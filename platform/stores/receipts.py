@@ -49,8 +49,8 @@ def to_out(receipt: Receipt, volunteer_name: str) -> RedemptionOut:
 async def outs(session: AsyncSession, receipts: list[Receipt]) -> list[RedemptionOut]:
     """Receipts for output, with the volunteers' names looked up in one query."""
     ids = sorted({r.redemption.volunteer_id for r in receipts})
-    names = dict((await session.execute(select(Volunteer.id, Volunteer.real_name).where(Volunteer.id.in_(ids)))).all()) \
-        if ids else {}
+    names: dict[int, str] = dict((await session.execute(
+        select(Volunteer.id, Volunteer.real_name).where(Volunteer.id.in_(ids)))).tuples().all()) if ids else {}
     return [to_out(r, names.get(r.redemption.volunteer_id, "")) for r in receipts]
 
 
