@@ -39,14 +39,15 @@ async def test_requests_use_the_database_and_settings_in_the_app_state(tmp_path)
         assert await _public_names(app, first, first_settings) == []
         assert org.community.name in await _public_names(app, second, second_settings)
 
-        # The origin check reads the public address from the state too: now the second one's, not the first.
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
-            refused = await client.post("/api/auth/login", json={"login": "x", "password": "y"},
-                                        headers={"Origin": "http://first.example"})
-            allowed = await client.post("/api/auth/login", json={"login": "x", "password": "y"},
-                                        headers={"Origin": "http://second.example"})
-        assert refused.status_code == 403, refused.text
-        assert allowed.status_code != 403, allowed.text
+        # The origin check of a cookie-authenticated API write reads the public address from the state too:
+        # now the second install's address is ours, the first one's is another site.
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver",
+                                     cookies={"sb_session": "some-session"}) as client:
+            first_origin = await client.post("/api/communities", json={}, headers={"Origin": "http://first.example"})
+            second_origin = await client.post("/api/communities", json={},
+                                              headers={"Origin": "http://second.example"})
+        assert first_origin.json()["code"] == "cross_origin_refused", first_origin.text
+        assert second_origin.json()["code"] == "csrf_failed", second_origin.text  # past the origin check
     finally:
         await first.dispose()
         await second.dispose()
