@@ -10,7 +10,7 @@ from types import ModuleType
 
 DOMAINS = (
     "org", "accounts", "volunteers", "audit", "activities", "notifications", "checkins", "points",
-    "stores", "honours", "reports", "web",
+    "stores", "requests", "honours", "reports", "web",
 )
 
 

@@ -1,0 +1,188 @@
+"""Queries of the requests domain: categories, households, the hall, the dispatch queue, tasks, ratings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from sqlalchemy import Select, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from servicebank.bulk import insert_rows
+from servicebank.requests.models import (
+    DEFAULT_CATEGORIES,
+    Household,
+    RequestCategory,
+    RequestHistory,
+    RequestPolicy,
+    RequestRating,
+    RequestStatus,
+    ServiceRequest,
+)
+from servicebank.volunteers.models import Volunteer, VolunteerStatus
+
+R = ServiceRequest
+
+
+async def categories(session: AsyncSession, community_id: int, *, active_only: bool = True) -> list[RequestCategory]:
+    """The community's categories in their order."""
+    query = select(RequestCategory).where(RequestCategory.community_id == community_id)
+    if active_only:
+        query = query.where(RequestCategory.is_active.is_(True))
+    return list((await session.scalars(query.order_by(RequestCategory.sort_order, RequestCategory.id))).all())
+
+
+async def seed_categories(session: AsyncSession, community_id: int) -> None:
+    """Add the default categories (a concurrent first reader may add them too: conflicts are ignored)."""
+    rows = [{"community_id": community_id, "name": name, "sort_order": i, "is_active": True}
+            for i, name in enumerate(DEFAULT_CATEGORIES)]
+    stmt, params = insert_rows(session, RequestCategory, rows)
+    await session.execute(stmt.on_conflict_do_nothing(index_elements=["community_id", "name"]), params)
+
+
+async def policy(session: AsyncSession, community_id: int) -> RequestPolicy:
+    """The community's request policy, or the defaults."""
+    found = await session.get(RequestPolicy, community_id)
+    return found or RequestPolicy(community_id=community_id, escalate_after_minutes=120, pool_monthly_limit=240,
+                                  contact_days_after=3)
+
+
+async def households(session: AsyncSession, community_id: int, *, grid_id: int | None = None,
+                     search: str | None = None, limit: int = 200) -> list[Household]:
+    query = select(Household).where(Household.community_id == community_id)
+    if grid_id is not None:
+        query = query.where(Household.grid_id == grid_id)
+    if search:
+        query = query.where(Household.name.contains(search) | Household.building.contains(search))
+    return list((await session.scalars(query.order_by(Household.grid_id, Household.building, Household.unit,
+                                                      Household.id).limit(limit))).all())
+
+
+async def households_of_volunteer(session: AsyncSession, volunteer_id: int) -> list[Household]:
+    """The households whose resident is this volunteer (a resident ordering for themselves)."""
+    return list((await session.scalars(select(Household).where(Household.volunteer_id == volunteer_id)
+                                       .order_by(Household.id))).all())
+
+
+def in_states(community_id: int, statuses: Sequence[str]) -> Select:
+    """A community's requests in these states, most urgent first, then oldest (the index's order)."""
+    return (select(R).where(R.community_id == community_id, R.status.in_(statuses))
+            .order_by(R.urgency.desc(), R.created_at, R.id))
+
+
+async def page(session: AsyncSession, query: Select, *, limit: int, offset: int = 0) -> list[ServiceRequest]:
+    return list((await session.scalars(query.limit(limit).offset(offset))).all())
+
+
+async def for_volunteer(session: AsyncSession, volunteer_id: int, statuses: Sequence[str],
+                        limit: int = 100) -> list[ServiceRequest]:
+    """The volunteer's tasks in these states, soonest window first."""
+    return list((await session.scalars(select(R).where(R.volunteer_id == volunteer_id, R.status.in_(statuses))
+                                       .order_by(R.window_end, R.id).limit(limit))).all())
+
+
+async def for_households(session: AsyncSession, household_ids: Sequence[int], limit: int = 50) -> list[ServiceRequest]:
+    if not household_ids:
+        return []
+    return list((await session.scalars(select(R).where(R.household_id.in_(household_ids))
+                                       .order_by(R.id.desc()).limit(limit))).all())
+
+
+async def lock(session: AsyncSession, request_id: int) -> ServiceRequest | None:
+    """The request, its row locked until the transaction ends (two transitions never interleave)."""
+    return await session.scalar(select(R).where(R.id == request_id).with_for_update().execution_options(
+        populate_existing=True))
+
+
+async def take_open(session: AsyncSession, request_id: int, *, volunteer_id: int, now: dt.datetime) -> bool:
+    """Accept an open request: one guarded UPDATE, so of two volunteers at once exactly one wins."""
+    result = await session.execute(
+        update(R).where(R.id == request_id, R.status == RequestStatus.OPEN)
+        .values(status=RequestStatus.ACCEPTED, volunteer_id=volunteer_id, accepted_at=now)
+        .execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
+async def pool_used(session: AsyncSession, household_id: int, month: str) -> int:
+    """Points the community pool paid for this household's requests in a local month."""
+    return int(await session.scalar(select(func.coalesce(func.sum(R.paid_by_payer), 0)).where(
+        R.household_id == household_id, R.payer == "pool", R.month == month)) or 0)
+
+
+async def rating_of(session: AsyncSession, request_id: int) -> RequestRating | None:
+    return await session.scalar(select(RequestRating).where(RequestRating.request_id == request_id))
+
+
+async def ratings_of(session: AsyncSession, request_ids: Sequence[int]) -> dict[int, RequestRating]:
+    if not request_ids:
+        return {}
+    rows = await session.scalars(select(RequestRating).where(RequestRating.request_id.in_(request_ids)))
+    return {r.request_id: r for r in rows.all()}
+
+
+async def open_reviews(session: AsyncSession, community_id: int, limit: int = 50) -> list[RequestRating]:
+    return list((await session.scalars(
+        select(RequestRating).join(R, R.id == RequestRating.request_id)
+        .where(R.community_id == community_id, RequestRating.review_open.is_(True))
+        .order_by(RequestRating.id).limit(limit))).all())
+
+
+async def history(session: AsyncSession, request_id: int) -> list[RequestHistory]:
+    return list((await session.scalars(select(RequestHistory).where(RequestHistory.request_id == request_id)
+                                       .order_by(RequestHistory.event_id))).all())
+
+
+async def active_volunteers(session: AsyncSession, community_id: int, limit: int = 500) -> list[Volunteer]:
+    return list((await session.scalars(select(Volunteer).where(
+        Volunteer.community_id == community_id, Volunteer.status == VolunteerStatus.ACTIVE)
+        .order_by(Volunteer.id).limit(limit))).all())
+
+
+async def volunteer_load(session: AsyncSession, volunteer_ids: Sequence[int]) -> dict[int, int]:
+    """Open tasks per volunteer (accepted or in service): the dispatcher's "current load"."""
+    if not volunteer_ids:
+        return {}
+    rows = await session.execute(select(R.volunteer_id, func.count(R.id)).where(
+        R.volunteer_id.in_(volunteer_ids), R.status.in_((RequestStatus.ACCEPTED, RequestStatus.IN_SERVICE)))
+        .group_by(R.volunteer_id))
+    return {vid: int(n) for vid, n in rows.all()}
+
+
+async def volunteer_rating(session: AsyncSession, volunteer_ids: Sequence[int]) -> dict[int, tuple[float, int]]:
+    """Average stars and number of ratings per volunteer."""
+    if not volunteer_ids:
+        return {}
+    rows = await session.execute(select(RequestRating.volunteer_id, func.avg(RequestRating.stars),
+                                        func.count(RequestRating.id))
+                                 .where(RequestRating.volunteer_id.in_(volunteer_ids))
+                                 .group_by(RequestRating.volunteer_id))
+    return {vid: (round(float(avg), 1), int(n)) for vid, avg, n in rows.all()}
+
+
+async def communities_waiting(session: AsyncSession) -> list[int]:
+    """Communities with unaccepted requests (the periodic check goes through them one at a time)."""
+    return list((await session.scalars(select(R.community_id).where(R.status.in_(RequestStatus.UNACCEPTED))
+                                       .distinct().order_by(R.community_id))).all())
+
+
+async def due_for_escalation(session: AsyncSession, *, community_id: int, level: int, created_before: dt.datetime,
+                             limit: int = 500) -> list[ServiceRequest]:
+    """Unaccepted requests at this escalation level created before the time; skips rows being accepted."""
+    return list((await session.scalars(
+        select(R).where(R.community_id == community_id, R.status.in_(RequestStatus.UNACCEPTED),
+                        R.escalation_level == level, R.created_at < created_before)
+        .order_by(R.id).limit(limit).with_for_update(skip_locked=True))).all())
+
+
+async def windows_ended(session: AsyncSession, *, now: dt.datetime, limit: int = 500) -> list[ServiceRequest]:
+    """Requests nobody accepted (or nobody reviewed) before their last preferred window ended."""
+    return list((await session.scalars(
+        select(R).where(R.status.in_((RequestStatus.PENDING_REVIEW, *RequestStatus.UNACCEPTED)), R.window_end < now)
+        .order_by(R.id).limit(limit).with_for_update(skip_locked=True))).all())
+
+
+async def unrated_since(session: AsyncSession, *, before: dt.datetime, limit: int = 500) -> list[ServiceRequest]:
+    """Served requests whose rating window has closed."""
+    return list((await session.scalars(
+        select(R).where(R.status == RequestStatus.AWAITING_RATING, R.finished_at < before)
+        .order_by(R.id).limit(limit).with_for_update(skip_locked=True))).all())
