@@ -19,11 +19,13 @@ from servicebank.accounts.principal import Principal
 from servicebank.errors import Forbidden, NotFound
 from servicebank.requests.models import Household, RequestPolicy, RequestStatus, ServiceRequest
 
-NOT_FOUND = "request_not_found"
-
-
 def _missing() -> NotFound:
-    return NotFound("No such request.", code=NOT_FOUND)
+    return NotFound("No such request.", code="request_not_found")
+
+
+def missing() -> NotFound:
+    """The one answer for a request that does not exist or that the caller may not know of."""
+    return _missing()
 
 
 async def get_request(session: AsyncSession, request_id: int) -> ServiceRequest:

@@ -22,7 +22,7 @@ async def locked(session: AsyncSession, request_id: int) -> ServiceRequest:
     """The request with its row locked (404 when there is none)."""
     found = await repository.lock(session, request_id)
     if found is None:
-        raise NotFound("No such request.", code=access.NOT_FOUND)
+        raise access.missing()
     return found
 
 
