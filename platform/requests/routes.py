@@ -162,6 +162,14 @@ class RequestController(Controller):
                            comment=data.comment)
         return await views.one(db_session, principal=principal, request_id=request_id)
 
+    @post("/requests/{request_id:int}/rating/review", status_code=200)
+    async def close_review(self, db_session: AsyncSession, principal: Principal, request_id: int,
+                           data: CancelIn) -> RequestOut:
+        """Close the review a low rating (≤ 2 stars) opened, saying what was done (`reason`). Organisers.
+        409 `request_review_not_open`."""
+        await serving.close_review(db_session, principal=principal, request_id=request_id, note=data.reason)
+        return await views.one(db_session, principal=principal, request_id=request_id)
+
     @post("/requests/{request_id:int}/cancel", status_code=200)
     async def cancel(self, db_session: AsyncSession, principal: Principal, request_id: int,
                      data: CancelIn) -> RequestOut:

@@ -96,6 +96,13 @@ async def test_assigned_by_the_organiser_and_sponsored_by_the_community(client, 
     r = await client.post(f"/api/requests/{request_id}/rating", json={"stars": 2, "comment": "迟到了"},
                           headers=street.grid_worker.headers)
     assert r.status_code == 201 and r.json()["rating"]["on_behalf"] is True and r.json()["rating"]["review_open"]
+    url = f"/api/requests/{request_id}/rating/review"
+    r = await client.post(url, json={"reason": "已回访，志愿者道歉"}, headers=street.grid_worker.headers)
+    assert r.status_code == 403 and r.json()["code"] == "organiser_required"
+    r = await client.post(url, json={"reason": "已回访，志愿者道歉"}, headers=h)
+    assert r.status_code == 200 and r.json()["rating"]["review_open"] is False
+    r = await client.post(url, json={"reason": "再次"}, headers=h)
+    assert r.status_code == 409 and r.json()["code"] == "request_review_not_open"
     report = await verify(db)
     assert not report.differs, report.as_dict()
 
