@@ -12,6 +12,7 @@ Everyone else gets 404 `request_not_found`: nothing says the request exists.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -118,11 +119,12 @@ def require_canceller(principal: Principal, request: ServiceRequest, household: 
     raise _missing()
 
 
-def sees_contact(principal: Principal, request: ServiceRequest, household: Household, policy: RequestPolicy,
+def sees_contact(principal: Principal, request: Any, resident_volunteer_id: int | None, policy: RequestPolicy,
                  now: dt.datetime) -> bool:
     """Address and phone: staff and the resident always; the assigned volunteer from acceptance until
     `contact_days_after` days after the service ends; nobody else (the hall shows only grid and building)."""
-    if principal.works_in(request.community_id) or is_resident(principal, household):
+    if principal.works_in(request.community_id) or (
+            principal.volunteer_id is not None and principal.volunteer_id == resident_volunteer_id):
         return True
     if principal.volunteer_id is None or principal.volunteer_id != request.volunteer_id:
         return False

@@ -7,6 +7,7 @@ it starts from, and records its outbox event in the same transaction.
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from servicebank.accounts.principal import Principal
 from servicebank.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -96,13 +97,16 @@ async def accept(session: AsyncSession, *, principal: Principal, request_id: int
     household = await session.get(Household, request.household_id)
     assert household is not None
     _not_own(request, household, volunteer_id)
-    if not await repository.take_open(session, request.id, volunteer_id=volunteer_id, now=utcnow()):
+    now = utcnow()
+    if not await repository.take_open(session, request.id, volunteer_id=volunteer_id, now=now):
         await session.refresh(request)
         if request.status == RequestStatus.ACCEPTED or request.volunteer_id is not None:
             raise Conflict("Another volunteer has just taken this request. Thank you all the same!",
                            code="request_already_taken")
         raise wrong_state(request)
-    await session.refresh(request)
+    # The row now says what the UPDATE wrote: tell the session without reading it back (nothing to flush).
+    for name, value in (("status", RequestStatus.ACCEPTED), ("volunteer_id", volunteer_id), ("accepted_at", now)):
+        set_committed_value(request, name, value)
     await record_event(session, "request.accepted", {"request_id": request.id, "user_id": principal.user_id,
                                                      "volunteer_id": volunteer_id})
     return request

@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Row, Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.bulk import insert_rows
+from servicebank.org.models import Grid
 from servicebank.requests.models import (
     DEFAULT_CATEGORIES,
     Household,
@@ -64,28 +65,49 @@ async def households_of_volunteer(session: AsyncSession, volunteer_id: int) -> l
                                        .order_by(Household.id))).all())
 
 
+H = Household
+# What a list shows of a request, with its household, category, grid and rating: one query for a whole page,
+# plain rows (no ORM objects to build and track), attribute names as views.outs reads them.
+LIST_COLUMNS = (
+    R.id, R.community_id, R.grid_id, R.household_id, R.description, R.urgency, R.time_windows, R.status, R.payer,
+    R.estimated_minutes, R.created_at, R.on_behalf, R.volunteer_id, R.decline_reason, R.cancel_reason, R.accepted_at,
+    R.started_at, R.finished_at, R.posted_minutes, R.posted_points, R.paid_by_payer,
+    RequestCategory.name.label("category"), Grid.name.label("grid_name"), H.name.label("resident_name"), H.building,
+    H.unit, H.phone, H.volunteer_id.label("resident_volunteer_id"), RequestRating.stars, RequestRating.tags,
+    RequestRating.comment, RequestRating.on_behalf.label("rating_on_behalf"), RequestRating.review_open)
+
+
+def listing() -> Select:
+    return (select(*LIST_COLUMNS).join(H, H.id == R.household_id)
+            .join(RequestCategory, RequestCategory.id == R.category_id).join(Grid, Grid.id == R.grid_id)
+            .outerjoin(RequestRating, RequestRating.request_id == R.id))
+
+
 def in_states(community_id: int, statuses: Sequence[str]) -> Select:
     """A community's requests in these states, most urgent first, then oldest (the index's order)."""
-    return (select(R).where(R.community_id == community_id, R.status.in_(statuses))
+    return (listing().where(R.community_id == community_id, R.status.in_(statuses))
             .order_by(R.urgency.desc(), R.created_at, R.id))
 
 
-async def page(session: AsyncSession, query: Select, *, limit: int, offset: int = 0) -> list[ServiceRequest]:
-    return list((await session.scalars(query.limit(limit).offset(offset))).all())
+async def page(session: AsyncSession, query: Select, *, limit: int, offset: int = 0) -> list[Row]:
+    return list((await session.execute(query.limit(limit).offset(offset))).all())
+
+
+async def listed(session: AsyncSession, request_id: int) -> Row | None:
+    return (await session.execute(listing().where(R.id == request_id))).first()
 
 
 async def for_volunteer(session: AsyncSession, volunteer_id: int, statuses: Sequence[str],
-                        limit: int = 100) -> list[ServiceRequest]:
+                        limit: int = 100) -> list[Row]:
     """The volunteer's tasks in these states, soonest window first."""
-    return list((await session.scalars(select(R).where(R.volunteer_id == volunteer_id, R.status.in_(statuses))
-                                       .order_by(R.window_end, R.id).limit(limit))).all())
+    return await page(session, listing().where(R.volunteer_id == volunteer_id, R.status.in_(statuses))
+                      .order_by(R.window_end, R.id), limit=limit)
 
 
-async def for_households(session: AsyncSession, household_ids: Sequence[int], limit: int = 50) -> list[ServiceRequest]:
+async def for_households(session: AsyncSession, household_ids: Sequence[int], limit: int = 50) -> list[Row]:
     if not household_ids:
         return []
-    return list((await session.scalars(select(R).where(R.household_id.in_(household_ids))
-                                       .order_by(R.id.desc()).limit(limit))).all())
+    return await page(session, listing().where(R.household_id.in_(household_ids)).order_by(R.id.desc()), limit=limit)
 
 
 async def lock(session: AsyncSession, request_id: int) -> ServiceRequest | None:

@@ -102,7 +102,7 @@ class RequestController(Controller):
         `request_payer_invalid` / `payer_has_no_account`, 403 `payer_not_family`, 409 `payer_balance_too_low` /
         `pool_monthly_limit`, 404 `household_not_found`."""
         request = await service.create(db_session, principal=principal, data=data)
-        return await views.one(db_session, principal=principal, request_id=request.id)
+        return await views.shown(db_session, principal=principal, request_id=request.id)
 
     @get("/requests/hall")
     async def hall(self, db_session: AsyncSession, principal: Principal, limit: int = 50,
@@ -125,7 +125,7 @@ class RequestController(Controller):
         """Approve, or decline with a reason (422 `reason_required`). Organisers. 409 `request_wrong_state`."""
         await dispatch.review(db_session, principal=principal, request_id=request_id, approve=data.approve,
                               reason=data.reason)
-        return await views.one(db_session, principal=principal, request_id=request_id)
+        return await views.shown(db_session, principal=principal, request_id=request_id)
 
     @post("/requests/{request_id:int}/dispatch", status_code=200)
     async def dispatch(self, db_session: AsyncSession, principal: Principal, request_id: int,
@@ -133,25 +133,25 @@ class RequestController(Controller):
         """Assign to a volunteer or open to the hall. Organisers. 404 `volunteer_not_found`, 403 `request_own`."""
         await dispatch.dispatch(db_session, principal=principal, request_id=request_id,
                                 volunteer_id=data.volunteer_id, open_to_hall=data.open_to_hall)
-        return await views.one(db_session, principal=principal, request_id=request_id)
+        return await views.shown(db_session, principal=principal, request_id=request_id)
 
     @post("/requests/{request_id:int}/accept", status_code=200)
     async def accept(self, db_session: AsyncSession, principal: Principal, request_id: int) -> RequestOut:
         """接单. Exactly one of several volunteers accepting at once wins; the others get 409
         `request_already_taken`. Another community's volunteer: 404 `request_not_found`."""
         await dispatch.accept(db_session, principal=principal, request_id=request_id)
-        return await views.one(db_session, principal=principal, request_id=request_id)
+        return await views.shown(db_session, principal=principal, request_id=request_id)
 
     @post("/requests/{request_id:int}/start", status_code=200)
     async def start(self, db_session: AsyncSession, principal: Principal, request_id: int) -> RequestOut:
         await serving.start(db_session, principal=principal, request_id=request_id)
-        return await views.one(db_session, principal=principal, request_id=request_id)
+        return await views.shown(db_session, principal=principal, request_id=request_id)
 
     @post("/requests/{request_id:int}/finish", status_code=200)
     async def finish(self, db_session: AsyncSession, principal: Principal, request_id: int) -> RequestOut:
         """End the service: minutes and points are posted (hours rules of kind `request`), the payer pays."""
         await serving.finish(db_session, principal=principal, request_id=request_id)
-        return await views.one(db_session, principal=principal, request_id=request_id)
+        return await views.shown(db_session, principal=principal, request_id=request_id)
 
     @post("/requests/{request_id:int}/rating", status_code=201)
     async def rate(self, db_session: AsyncSession, principal: Principal, request_id: int,
@@ -160,7 +160,7 @@ class RequestController(Controller):
         403 `request_not_yours`, 422 `rating_stars_invalid`."""
         await serving.rate(db_session, principal=principal, request_id=request_id, stars=data.stars, tags=data.tags,
                            comment=data.comment)
-        return await views.one(db_session, principal=principal, request_id=request_id)
+        return await views.shown(db_session, principal=principal, request_id=request_id)
 
     @post("/requests/{request_id:int}/rating/review", status_code=200)
     async def close_review(self, db_session: AsyncSession, principal: Principal, request_id: int,
@@ -168,13 +168,13 @@ class RequestController(Controller):
         """Close the review a low rating (≤ 2 stars) opened, saying what was done (`reason`). Organisers.
         409 `request_review_not_open`."""
         await serving.close_review(db_session, principal=principal, request_id=request_id, note=data.reason)
-        return await views.one(db_session, principal=principal, request_id=request_id)
+        return await views.shown(db_session, principal=principal, request_id=request_id)
 
     @post("/requests/{request_id:int}/cancel", status_code=200)
     async def cancel(self, db_session: AsyncSession, principal: Principal, request_id: int,
                      data: CancelIn) -> RequestOut:
         await serving.cancel(db_session, principal=principal, request_id=request_id, reason=data.reason)
-        return await views.one(db_session, principal=principal, request_id=request_id)
+        return await views.shown(db_session, principal=principal, request_id=request_id)
 
 
 ROUTES = [CommunityRequestController, RequestController]

@@ -5,52 +5,42 @@ Address and phone are filled in only where access.sees_contact allows; the hall 
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
 from servicebank.kernel.clock import utcnow
 from servicebank.kernel.text import mask_name
-from servicebank.org.models import Grid
 from servicebank.requests import access, repository
-from servicebank.requests.models import Household, RequestCategory, RequestStatus, ServiceRequest
+from servicebank.requests.models import Household, RequestStatus
 from servicebank.requests.schemas import RatingOut, RequestOut
 
 MAX_LIMIT = 200
 MINE = (RequestStatus.ACCEPTED, RequestStatus.IN_SERVICE, RequestStatus.AWAITING_RATING)
 
 
-async def outs(session: AsyncSession, principal: Principal, rows: list[ServiceRequest]) -> list[RequestOut]:
-    """The rows as the caller may see them (a few lookups for the whole page, not per row)."""
+async def outs(session: AsyncSession, principal: Principal, rows: list[Row]) -> list[RequestOut]:
+    """Listed rows (repository.listing) as the caller may see them: one more query per community (its policy)."""
     if not rows:
         return []
-    households = {h.id: h for h in (await session.scalars(select(Household).where(
-        Household.id.in_(sorted({r.household_id for r in rows}))))).all()}
-    categories = dict((await session.execute(select(RequestCategory.id, RequestCategory.name).where(
-        RequestCategory.id.in_(sorted({r.category_id for r in rows}))))).all())
-    grids = dict((await session.execute(select(Grid.id, Grid.name).where(
-        Grid.id.in_(sorted({r.grid_id for r in rows}))))).all())
-    ratings = await repository.ratings_of(session, [r.id for r in rows])
     policies = {c: await repository.policy(session, c) for c in sorted({r.community_id for r in rows})}
     now = utcnow()
     found = []
     for r in rows:
-        household = households[r.household_id]
-        contact = access.sees_contact(principal, r, household, policies[r.community_id], now)
-        rating = ratings.get(r.id)
+        contact = access.sees_contact(principal, r, r.resident_volunteer_id, policies[r.community_id], now)
         found.append(RequestOut(
-            id=r.id, community_id=r.community_id, grid_id=r.grid_id, grid_name=grids.get(r.grid_id, ""),
-            household_id=r.household_id, category=categories.get(r.category_id, ""), description=r.description,
-            urgency=r.urgency, windows=r.time_windows, status=r.status, payer=r.payer,
-            estimated_minutes=r.estimated_minutes, created_at=r.created_at, on_behalf=r.on_behalf,
-            resident=household.name if contact else mask_name(household.name), building=household.building,
-            address=f"{grids.get(r.grid_id, '')} {household.building} {household.unit}".strip() if contact else None,
-            phone=household.phone if contact else None, volunteer_id=r.volunteer_id,
-            decline_reason=r.decline_reason, cancel_reason=r.cancel_reason, accepted_at=r.accepted_at,
-            started_at=r.started_at, finished_at=r.finished_at, posted_minutes=r.posted_minutes,
-            posted_points=r.posted_points, paid_by_payer=r.paid_by_payer,
-            rating=RatingOut(stars=rating.stars, tags=list(rating.tags), comment=rating.comment,
-                             on_behalf=rating.on_behalf, review_open=rating.review_open) if rating else None))
+            id=r.id, community_id=r.community_id, grid_id=r.grid_id, grid_name=r.grid_name,
+            household_id=r.household_id, category=r.category, description=r.description, urgency=r.urgency,
+            windows=r.time_windows, status=r.status, payer=r.payer, estimated_minutes=r.estimated_minutes,
+            created_at=r.created_at, on_behalf=r.on_behalf,
+            resident=r.resident_name if contact else mask_name(r.resident_name), building=r.building,
+            address=f"{r.grid_name} {r.building} {r.unit}".strip() if contact else None,
+            phone=r.phone if contact else None, volunteer_id=r.volunteer_id, decline_reason=r.decline_reason,
+            cancel_reason=r.cancel_reason, accepted_at=r.accepted_at, started_at=r.started_at,
+            finished_at=r.finished_at, posted_minutes=r.posted_minutes, posted_points=r.posted_points,
+            paid_by_payer=r.paid_by_payer,
+            rating=RatingOut(stars=r.stars, tags=list(r.tags or []), comment=r.comment, on_behalf=r.rating_on_behalf,
+                             review_open=r.review_open) if r.stars is not None else None))
     return found
 
 
@@ -59,7 +49,15 @@ async def one(session: AsyncSession, *, principal: Principal, request_id: int) -
     household = await session.get(Household, request.household_id)
     assert household is not None
     access.require_read(principal, request, household)
-    [out] = await outs(session, principal, [request])
+    return await shown(session, principal=principal, request_id=request_id)
+
+
+async def shown(session: AsyncSession, *, principal: Principal, request_id: int) -> RequestOut:
+    """A request the caller has just changed (so may read), as the API answers with it."""
+    row = await repository.listed(session, request_id)
+    if row is None:
+        raise access.missing()
+    [out] = await outs(session, principal, [row])
     return out
 
 
