@@ -70,8 +70,8 @@ async def hall(session: AsyncSession, *, principal: Principal, limit: int = 50, 
     principal.require_active_volunteer()
     community_id = principal.volunteer_community_id
     assert community_id is not None  # an active volunteer is a member of their community
-    rows = await repository.page(session, repository.in_states(community_id, [RequestStatus.OPEN]),
-                                 limit=_limit(limit), offset=offset)
+    rows = await repository.in_states(session, community_id, [RequestStatus.OPEN], limit=_limit(limit),
+                                      offset=max(0, offset))
     return await outs(session, principal, rows)
 
 
@@ -81,8 +81,7 @@ async def queue(session: AsyncSession, *, principal: Principal, community_id: in
     principal.require_manager(community_id)
     wanted = [s for s in (statuses or []) if s in RequestStatus.ALL] or [
         RequestStatus.PENDING_REVIEW, RequestStatus.AWAITING_DISPATCH, RequestStatus.OPEN]
-    rows = await repository.page(session, repository.in_states(community_id, wanted), limit=_limit(limit),
-                                 offset=offset)
+    rows = await repository.in_states(session, community_id, wanted, limit=_limit(limit), offset=max(0, offset))
     return await outs(session, principal, rows)
 
 
