@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+from typing import Any
 
 import click
 
@@ -83,7 +84,7 @@ def _demo_logins() -> list[dict[str, str]]:
     ]
 
 
-async def _seed(db) -> dict[str, object]:  # noqa: ANN001
+async def _seed(db) -> dict[str, Any]:  # noqa: ANN001
     from servicebank.demo import seed_demo
     from servicebank.leaderboards.rebuild import rebuild_redis_if_missing
 

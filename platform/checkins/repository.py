@@ -30,8 +30,9 @@ from servicebank.checkins.models import (
 )
 from servicebank.volunteers.models import Volunteer
 from servicebank.kernel.dialect import upsert
+from servicebank.kernel.db import table_of
 
-ATTENDANCE = Attendance.__table__
+ATTENDANCE = table_of(Attendance)
 _CONFIRMED = SignupStatus.CONFIRMED
 
 
@@ -270,6 +271,13 @@ async def checkout_state(session: AsyncSession, *, attendance_id: int, community
 
 async def get_activity(session: AsyncSession, activity_id: int) -> Activity | None:
     return await session.get(Activity, activity_id)
+
+
+async def activity_of_record(session: AsyncSession, activity_id: int) -> Activity:
+    """The activity an attendance record belongs to (its foreign key keeps it in existence)."""
+    activity = await session.get(Activity, activity_id)
+    assert activity is not None, "attendance.activity_id is a foreign key"
+    return activity
 
 
 async def get_policy(session: AsyncSession, activity_id: int) -> CheckinPolicy | None:

@@ -78,7 +78,7 @@ async def _proxy(request: Request, db_session: AsyncSession, settings: Settings,
     if data.volunteer_id is not None:
         return await scanner_for_volunteer(db_session, volunteer_id=data.volunteer_id, staff=staff,
                                            over_capacity=data.over_capacity)
-    return await scanner_for_card(db_session, settings=settings, card=data.volunteer_card, staff=staff,
+    return await scanner_for_card(db_session, settings=settings, card=data.volunteer_card or "", staff=staff,
                                   over_capacity=data.over_capacity)
 
 

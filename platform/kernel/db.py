@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
 if TYPE_CHECKING:
+    from sqlalchemy import Table
     from sqlalchemy.engine import CursorResult, Result
 
 from servicebank.config import Settings
@@ -158,3 +159,8 @@ def local_date(session: AsyncSession | Session, at: dt.datetime) -> dt.date:
 def affected_rows(result: Result[Any]) -> int:
     """Rows an UPDATE or DELETE changed (`Result` is typed without it; the cursor result has it)."""
     return int(cast("CursorResult[Any]", result).rowcount or 0)
+
+
+def table_of(model: Any) -> Table:
+    """A mapped class's Table (typed as the Table it is, for insert()/update() on its columns)."""
+    return cast("Table", model.__table__)

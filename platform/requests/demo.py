@@ -31,6 +31,7 @@ async def seed(session: AsyncSession, ctx: Any) -> None:
     volunteers = ctx.values["volunteers"]
     grids = (await session.scalars(select(Grid).where(Grid.community_id == community.id).order_by(Grid.id))).all()
     organiser_id = await session.scalar(select(User.id).where(User.username == "organiser"))
+    assert organiser_id is not None, "the accounts demo made the organiser's login"
     organiser = Principal(user_id=organiser_id, display_name="社工小李", grants=(),
                           managed_community_ids=frozenset({community.id}))
     households = []

@@ -21,6 +21,7 @@ from servicebank.requests.models import (
     ServiceRequest,
 )
 from servicebank.volunteers.models import Volunteer, VolunteerStatus
+from servicebank.kernel.db import affected_rows
 
 R = ServiceRequest
 
@@ -137,7 +138,7 @@ async def take_open(session: AsyncSession, request_id: int, *, volunteer_id: int
         update(R).where(R.id == request_id, R.status == RequestStatus.OPEN)
         .values(status=RequestStatus.ACCEPTED, volunteer_id=volunteer_id, accepted_at=now)
         .execution_options(synchronize_session=False))
-    return result.rowcount == 1
+    return affected_rows(result) == 1
 
 
 async def pool_used(session: AsyncSession, household_id: int, month: str) -> int:

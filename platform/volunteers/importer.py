@@ -29,6 +29,7 @@ from servicebank.volunteers.numbers import NUMBER_SHAPE, allocate_numbers
 from servicebank.volunteers.roster import Roster
 from servicebank.volunteers.schemas import ImportReport, RowProblem, RowReport
 from servicebank.volunteers.service import get_community
+from servicebank.kernel.db import table_of
 
 MAX_REPORTED_ROWS = 1000
 CHUNK = 2000
@@ -227,7 +228,7 @@ async def _insert(session: AsyncSession, *, community: Any, vault: IdentityVault
     missing = [v for v in valid if not v.values["number"]]
     numbers = iter(await allocate_numbers(session, community=community, count=len(missing), reserved=reserved))
     now = dt.datetime.now(dt.UTC)
-    table = Volunteer.__table__
+    table = table_of(Volunteer)
     for start in range(0, len(valid), CHUNK):
         chunk = valid[start:start + CHUNK]
         params = []
@@ -251,7 +252,7 @@ async def _insert(session: AsyncSession, *, community: Any, vault: IdentityVault
         memberships = [{"team_id": team_id, "volunteer_id": volunteer_id, "joined_at": now}
                        for item, volunteer_id in zip(chunk, ids, strict=True) for team_id in item.team_ids]
         if memberships:
-            await session.execute(insert(TeamMember.__table__), memberships)
+            await session.execute(insert(table_of(TeamMember)), memberships)
         if on_progress:
             on_progress("write", len(chunk), len(valid))
     return len(valid)
