@@ -27,6 +27,7 @@ from servicebank.ledger.tally import LOCK_SPACE
 from servicebank.requests import repository
 from servicebank.requests.models import Payer, RequestPolicy, ServiceRequest
 from servicebank.volunteers.models import Volunteer
+from servicebank.kernel.dialect import is_postgres
 
 RULE_KIND = "request"
 TRANSACTION_KIND = "request_service"
@@ -44,7 +45,7 @@ def served_minutes(request: ServiceRequest) -> int:
 
 async def _lock_volunteer(session: AsyncSession, volunteer_id: int) -> None:
     """Take the tally's per-volunteer lock: the daily cap is read, then written (PostgreSQL)."""
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
+    if is_postgres(session):
         await session.execute(text("SELECT pg_advisory_xact_lock(:space, :v)"),
                               {"space": LOCK_SPACE, "v": volunteer_id})
 

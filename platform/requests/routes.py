@@ -13,6 +13,7 @@ from servicebank.accounts.principal import Principal
 from servicebank.requests import dispatch, service, serving, views
 from servicebank.requests.models import Household, RequestPolicy
 from servicebank.requests.schemas import (
+    CandidateOut,
     CancelIn,
     CategoryOut,
     DispatchIn,
@@ -67,7 +68,8 @@ class CommunityRequestController(Controller):
                                  limit=limit, offset=offset)
 
     @get("/request-candidates")
-    async def candidates(self, db_session: AsyncSession, principal: Principal, community_id: int) -> list[dict]:
+    async def candidates(self, db_session: AsyncSession, principal: Principal,
+                         community_id: int) -> list[CandidateOut]:
         """Volunteers to assign, least loaded first: skill tags, open tasks, average rating. Organisers."""
         return await views.candidates(db_session, principal=principal, community_id=community_id)
 

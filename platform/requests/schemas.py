@@ -77,6 +77,17 @@ class PolicyIn(msgspec.Struct, forbid_unknown_fields=True):
     contact_days_after: int = 3
 
 
+class CandidateOut(msgspec.Struct):
+    """A volunteer the 派单台 offers: skill tags, open tasks (accepted or in service), average stars."""
+
+    volunteer_id: int
+    name: str
+    skills: list[str]
+    load: int
+    rating: float | None
+    ratings: int
+
+
 class RatingOut(msgspec.Struct):
     stars: int
     tags: list[str]

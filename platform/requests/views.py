@@ -13,7 +13,7 @@ from servicebank.kernel.clock import utcnow
 from servicebank.kernel.text import mask_name
 from servicebank.requests import access, repository
 from servicebank.requests.models import Household, RequestStatus
-from servicebank.requests.schemas import RatingOut, RequestOut
+from servicebank.requests.schemas import CandidateOut, RatingOut, RequestOut
 
 MAX_LIMIT = 200
 MINE = (RequestStatus.ACCEPTED, RequestStatus.IN_SERVICE, RequestStatus.AWAITING_RATING)
@@ -106,13 +106,13 @@ async def mine(session: AsyncSession, *, principal: Principal) -> list[RequestOu
 
 
 async def candidates(session: AsyncSession, *, principal: Principal, community_id: int,
-                     limit: int = 20) -> list[dict]:
+                     limit: int = 20) -> list[CandidateOut]:
     """Volunteers to assign: active in the community, with skill tags, current load and rating."""
     principal.require_manager(community_id)
     volunteers = await repository.active_volunteers(session, community_id)
     load = await repository.volunteer_load(session, [v.id for v in volunteers])
     ratings = await repository.volunteer_rating(session, [v.id for v in volunteers])
     ranked = sorted(volunteers, key=lambda v: (load.get(v.id, 0), -ratings.get(v.id, (0.0, 0))[0], v.id))
-    return [{"volunteer_id": v.id, "name": v.real_name, "skills": list(v.skill_tags or []),
-             "load": load.get(v.id, 0), "rating": ratings.get(v.id, (None, 0))[0],
-             "ratings": ratings.get(v.id, (None, 0))[1]} for v in ranked[:limit]]
+    return [CandidateOut(volunteer_id=v.id, name=v.real_name, skills=list(v.skill_tags or []), load=load.get(v.id, 0),
+                         rating=ratings.get(v.id, (None, 0))[0], ratings=ratings.get(v.id, (None, 0))[1])
+            for v in ranked[:limit]]

@@ -14,7 +14,9 @@ from servicebank.web.pages.honours import certificates, public as public_honours
 from servicebank.web.pages.honours import manage as manage_honours
 from servicebank.web.pages.honours import street as street_honours
 from servicebank.web.pages.org import admin
-from servicebank.web.pages.points import family, gifts, leaderboard
+from servicebank.web.pages.family import links as family
+from servicebank.web.pages.ledger import gifts
+from servicebank.web.pages.leaderboards import leaderboard
 from servicebank.web.pages.requests import desk as request_desk
 from servicebank.web.pages.requests import orders as request_orders
 from servicebank.web.pages.requests import volunteer as request_volunteer

@@ -79,6 +79,9 @@ async def test_assigned_by_the_organiser_and_sponsored_by_the_community(client, 
     request_id = (await order(client, street))["id"]
     h = street.organiser.headers
     await client.post(f"/api/requests/{request_id}/review", json={"approve": True}, headers=h)
+    found = (await client.get(f"/api/communities/{street.org.community.id}/request-candidates", headers=h)).json()
+    assert {c["volunteer_id"] for c in found} >= {street.second.volunteer.id, street.helper.volunteer.id}
+    assert all(c["load"] == 0 and c["rating"] is None for c in found)
     r = await client.post(f"/api/requests/{request_id}/dispatch",
                           json={"volunteer_id": street.second.volunteer.id}, headers=h)
     assert r.status_code == 200 and r.json()["status"] == "accepted", r.text

@@ -32,3 +32,12 @@ async def test_figures_per_category_and_month(client, session) -> None:  # noqa:
     r = await client.get("/api/reports/requests", params={"scope": f"community:{street.org.community.id}",
                                                           "period": month}, headers=street.helper.headers)
     assert r.status_code == 403 and r.json()["code"] == "organiser_required"
+
+
+async def test_the_reports_page_shows_the_request_figures(client, session) -> None:  # noqa: ANN001
+    street = await make_street(session)
+    await open_in_hall(client, street)
+    page = await client.get(f"/manage/reports?scope=community:{street.org.community.id}",
+                            headers=street.organiser.headers)
+    assert page.status_code == 200
+    assert "居民需求" in page.text and "响应率 %" in page.text and "代购" in page.text

@@ -15,9 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
 from servicebank.kernel.errors import DomainError, Forbidden
-from servicebank.reports import export, service
+from servicebank.reports import export, request_figures, service
 from servicebank.web import charts, friendly, i18n
 from servicebank.web.guard import require_login
+from servicebank.web.i18n import N_
 from servicebank.web.render import lang_of, render
 
 KINDS = ("month", "quarter", "year")
@@ -64,11 +65,34 @@ class ReportPages(Controller):
                                      [(report.period, report.current.service_hours),
                                       (report.last_year_period, report.last_year.service_hours)],
                                      label=_("Service hours"), empty=_("No service hours in this period."))
+        tables = export.tables(report) if report else []
+        if report is not None:
+            tables.append(await _request_table(db_session, principal, chosen, period,
+                                               request.app.state.settings.timezone))
         download = {"scope": chosen, "period": period}
         return render(request, "reports/reports.html", principal, status_code=422 if error else 200, title=_("Reports"),
                       scopes=choices, scope=chosen, kind=kind, month=period if kind == "month" else "",
                       quarter=period[-1] if kind == "quarter" else str((today.month - 1) // 3 + 1),
                       year=period[:4], report=report, error=error, chart=chart,
-                      tables=export.tables(report) if report else [],
+                      tables=tables,
                       xlsx="/api/reports/taizhang?" + urlencode({**download, "format": "xlsx"}),
                       csv="/api/reports/taizhang?" + urlencode({**download, "format": "csv"}))
+
+
+REQUEST_HEADINGS = (N_("Kind of help"), N_("Month"), N_("Requests"), N_("Response rate %"), N_("Completion rate %"),
+                    N_("Average response (minutes)"), N_("Satisfaction %"))
+
+
+async def _request_table(db_session: AsyncSession, principal: Principal, scope: str, period: str,
+                         timezone: str) -> tuple[str, list[list[object]]]:
+    """Residents' requests per month and kind of help (需求数, 响应率, 完成率, 平均响应时长, 满意度), as the API gives."""
+    figures = await request_figures.request_report(db_session, principal=principal, scope=scope, period=period,
+                                                   timezone=timezone)
+
+    def shown(value: object) -> object:
+        return "—" if value is None else value
+
+    rows: list[list[object]] = [list(REQUEST_HEADINGS)]
+    rows += [[f.category, f.month, f.requests, shown(f.response_rate), shown(f.completion_rate),
+              shown(f.average_response_minutes), shown(f.satisfaction)] for f in figures.rows]
+    return N_("Residents' requests"), rows
