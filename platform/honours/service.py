@@ -13,7 +13,14 @@ from servicebank.accounts.principal import Principal
 from servicebank.audit.service import record_audit
 from servicebank.kernel.errors import Conflict, InvalidInput, NotFound, TooManyRequests
 from servicebank.honours import repository
-from servicebank.honours.generation import regenerate_entries, require_month_over
+from servicebank.honours.access import generation_filter, require_scope_manager, street_of_scope
+from servicebank.honours.generation import (
+    GenerationResult,
+    generate_month,
+    regenerate_entries,
+    require_month_over,
+)
+from servicebank.honours.ranking import DEFAULT_TOP_N, DEFAULT_TOP_TEAMS
 from servicebank.honours.models import (
     HonourEntry,
     HonourList,
@@ -23,7 +30,6 @@ from servicebank.honours.models import (
     Scope,
 )
 from servicebank.kernel.clock import utcnow
-from servicebank.org.access import supervises
 from servicebank.org.models import Community, Street
 
 MIN_NOTICE_DAYS = 7
@@ -47,22 +53,14 @@ def public_state(honour_list: HonourList, now: dt.datetime | None = None) -> str
     return "notice" if ends is not None and (now or utcnow()) < ends else "final"
 
 
-def require_scope_manager(principal: Principal, scope_kind: str, scope_id: int, street_of: int | None) -> None:
-    """Organisers manage community lists; street admins (and platform admins) manage street lists."""
-    if scope_kind == Scope.COMMUNITY:
-        try:
-            principal.require_manager(scope_id)
-        except NotFound as exc:
-            raise NotFound("No such honour list.", code="honour_list_not_found") from exc
-        return
-    if not supervises(principal, street_of):
-        raise NotFound("No such honour list.", code="honour_list_not_found")
-
-
-async def street_of_scope(session: AsyncSession, scope_kind: str, scope_id: int) -> int | None:
-    if scope_kind == Scope.STREET:
-        return scope_id
-    return await session.scalar(select(Community.street_id).where(Community.id == scope_id))
+async def generate_for_scope(session: AsyncSession, *, principal: Principal, month: str, timezone: str,
+                             community_id: int | None = None, street_id: int | None = None,
+                             top_n: int = DEFAULT_TOP_N, top_teams: int = DEFAULT_TOP_TEAMS) -> GenerationResult:
+    """(Re)generate a month's drafts for a community, a street (and its communities) or, with neither, every scope,
+    once the caller is checked for that scope (honours.access.generation_filter): API and pages alike."""
+    flt = await generation_filter(session, principal, community_id=community_id, street_id=street_id)
+    return await generate_month(session, month=month, timezone=timezone, flt=flt, top_n=top_n, top_teams=top_teams,
+                                user_id=principal.user_id)
 
 
 async def get_list(session: AsyncSession, *, list_id: int, principal: Principal | None = None,
