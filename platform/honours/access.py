@@ -27,6 +27,12 @@ def require_scope_manager(principal: Principal, scope_kind: str, scope_id: int, 
         raise NotFound("No such honour list.", code="honour_list_not_found")
 
 
+def require_community_manager(principal: Principal, community_id: int) -> None:
+    """A community's lists and certificates are its managers' (organisers, its street's and the platform's
+    administrators) to see and change."""
+    principal.require_manager(community_id)
+
+
 async def street_of_scope(session: AsyncSession, scope_kind: str, scope_id: int) -> int | None:
     """The street a scope belongs to (a street is its own)."""
     if scope_kind == Scope.STREET:

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
 from servicebank.honours import service as honours
+from servicebank.honours.access import require_community_manager
 from servicebank.honours.models import HonourEntry, HonourList, ObjectionStatus, Section
 from servicebank.honours.views import entry_out
 from servicebank.kernel.errors import DomainError
@@ -76,7 +77,7 @@ class HonourPages(Controller):
         principal = require_login(optional_principal)
         _ = i18n.translator(lang_of(request))
         chosen, choices = await org.pick_workplace(db_session, actor=principal, community_id=community)
-        principal.require_manager(chosen.id)
+        require_community_manager(principal, chosen.id)
         rows = await honours.lists_for_scope(db_session, principal=principal, scope_kind="community",
                                              scope_id=chosen.id, limit=24)
         drafts = {x.id: sections(await honours.entries(db_session, list_id=x.id)) for x in rows if x.status == "draft"}
