@@ -4,15 +4,15 @@ and the pages apply the same rule (the CLI and the monthly job act for the platf
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
+from servicebank.honours import repository
 from servicebank.honours.models import Scope
 from servicebank.honours.ranking import Filter
 from servicebank.kernel.errors import InvalidInput, NotFound
 from servicebank.org.access import supervises
-from servicebank.org.models import Community, Street
+from servicebank.org.models import Street
 
 
 def require_scope_manager(principal: Principal, scope_kind: str, scope_id: int, street_of: int | None) -> None:
@@ -37,7 +37,7 @@ async def street_of_scope(session: AsyncSession, scope_kind: str, scope_id: int)
     """The street a scope belongs to (a street is its own)."""
     if scope_kind == Scope.STREET:
         return scope_id
-    return await session.scalar(select(Community.street_id).where(Community.id == scope_id))
+    return await repository.street_of_community(session, scope_id)
 
 
 async def generation_filter(session: AsyncSession, principal: Principal, *, community_id: int | None,

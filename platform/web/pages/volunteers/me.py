@@ -24,8 +24,8 @@ from servicebank.volunteers import card_pin
 from servicebank.web import charts, forms, friendly, i18n
 from servicebank.web.guard import require_login
 from servicebank.web.pages import notifications as pages_notices
-from servicebank.web.pages.points import family as pages_family
-from servicebank.web.pages.points import gifts as pages_gifts
+from servicebank.web.pages.family import links as pages_family
+from servicebank.web.pages.ledger import gifts as pages_gifts
 from servicebank.web.pages.volunteers import sections
 from servicebank.web.render import lang_of, redirect, render
 

@@ -39,6 +39,6 @@ class LeaderboardPages(Controller):
         viewer = optional_principal.volunteer_id if optional_principal else None
         board = await leaderboard_view(db_session, scope=scope, period=_period(request, period), by=by, limit=50,
                                        volunteer_id=viewer, viewer_volunteer_id=viewer)
-        return render(request, "points/leaderboard.html", optional_principal, title=_("Leaderboard"), board=board,
+        return render(request, "leaderboards/leaderboard.html", optional_principal, title=_("Leaderboard"), board=board,
                       communities=await org.all_communities(db_session), community=community, period=period,
                       by=by)
