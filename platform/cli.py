@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+from typing import Any
 
 import click
 
@@ -83,7 +84,7 @@ def _demo_logins() -> list[dict[str, str]]:
     ]
 
 
-async def _seed(db) -> dict[str, object]:  # noqa: ANN001
+async def _seed(db) -> dict[str, Any]:  # noqa: ANN001
     from servicebank.demo import seed_demo
     from servicebank.leaderboards.rebuild import rebuild_redis_if_missing
 
@@ -120,7 +121,7 @@ def up(host: str | None, port: int | None, no_demo: bool) -> None:
     if not no_demo:
         # Published to the in-process broker now; the embedded worker handles them as it starts.
         result = run_with_db(_seed)
-        logins = result["logins"]  # type: ignore[assignment]
+        logins = result["logins"]
         if result["seeded"]:
             click.echo("Loaded the demo data.")
     _print_welcome(settings, logins)

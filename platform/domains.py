@@ -10,7 +10,7 @@ from types import ModuleType
 
 DOMAINS = (
     "org", "accounts", "volunteers", "audit", "activities", "notifications", "checkins", "ledger",
-    "leaderboards", "family", "stores", "honours", "reports", "web",
+    "leaderboards", "family", "stores", "requests", "honours", "reports", "web",
 )
 
 

@@ -355,6 +355,33 @@ MESSAGES = {
     "stock_not_counted": "This item has no counted stock.",
     "community_staff_only": "This part is for community staff (organisers and team leaders). Your own pages are "
                             "linked below.",
+    # Residents' requests (requests domain)
+    "request_not_found": "We could not find this request.",
+    "household_not_found": "We could not find this household.",
+    "request_not_yours": "This request is not yours to do this with.",
+    "request_wrong_state": "This request has moved on; reload the page to see where it stands.",
+    "household_incomplete": "A household needs a name and a building.",
+    "request_policy_invalid": "Escalation 10 minutes to 7 days, pool limit 0 to 100000, contact 0 to 30 days.",
+    "request_window_invalid": "Give 1 to 3 time windows, each ending after it starts.",
+    "request_window_past": "This time is already over. Please choose a time from now on.",
+    "payer_has_no_account": "This resident has no time-bank account. Please choose another payer.",
+    "payer_not_family": "Only a family member with a confirmed family link can pay for the resident.",
+    "request_payer_invalid": "Choose who pays: own coins, a family member, the community pool or nobody.",
+    "pool_monthly_limit": "The community pool has already paid this household's limit for the month.",
+    "payer_not_active": "The paying member's account is not active.",
+    "payer_balance_too_low": "The payer does not hold enough time coins. Choose another payer or ask the community.",
+    "request_category_unknown": "Please choose one of the community's kinds of help.",
+    "request_description_required": "Please say in a few words what help is needed.",
+    "request_urgency_invalid": "Please choose how urgent it is.",
+    "request_estimate_invalid": "The estimated time is 15 minutes to 12 hours.",
+    "request_own": "A volunteer cannot take a request of their own household or paid with their own coins.",
+    "request_dispatch_target": "Choose a volunteer, or open the request to the hall.",
+    "request_already_taken": "Another volunteer has just taken this request. Thank you all the same!",
+    "rating_stars_invalid": "Please give 1 to 5 stars.",
+    "rating_too_long": "At most 6 tags and 500 characters of comment.",
+    "request_already_rated": "This request has already been rated. Thank you!",
+    "rating_window_closed": "Ratings are taken within 7 days of the service.",
+    "request_review_not_open": "There is no open review for this request.",
 }
 
 

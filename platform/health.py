@@ -30,7 +30,7 @@ def broker_state() -> dict[str, Any]:
     if kind == "StubBroker":
         return {"ok": True, "kind": "in-process"}
     try:
-        broker.client.ping()  # type: ignore[attr-defined]
+        broker.client.ping()
         return {"ok": True, "kind": "redis"}
     except Exception as exc:  # noqa: BLE001
         return {"ok": False, "kind": "redis", "error": type(exc).__name__}

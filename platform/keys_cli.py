@@ -79,7 +79,8 @@ def reencrypt(settings: Settings, *, as_json: bool, batch_size: int = BATCH_SIZE
     total = _pending(settings)
 
     async def work(db: Database) -> dict[str, Any]:
-        after, done, unreadable = 0, 0, []
+        after, done = 0, 0
+        unreadable: list[int] = []
         with progress("re-encrypting ID numbers", total, as_json=as_json) as bar:
             while True:
                 async with db.session_scope() as session:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 from types import ModuleType
+from typing import Any
 
 # The domain list lives in domains.py, which the command line imports without loading any model.
 from servicebank.domains import DOMAINS, domain_modules  # noqa: F401
@@ -26,9 +27,9 @@ async def create_tables(db: Database) -> None:
         await conn.run_sync(metadata.create_all)
 
 
-def route_handlers() -> list[object]:
+def route_handlers() -> list[Any]:
     """Every domain's ROUTES."""
-    handlers: list[object] = []
+    handlers: list[Any] = []
     for module in domain_modules("routes"):
         handlers.extend(getattr(module, "ROUTES", []))
     return handlers

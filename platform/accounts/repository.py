@@ -17,9 +17,8 @@ async def user_by_login(session: AsyncSession, login: str) -> User | None:
 
 async def login_taken(session: AsyncSession, *, username: str | None, phone: str | None) -> bool:
     """Whether a login already uses this username or this phone."""
-    found = await session.scalar(select(User.id).where(or_(
-        User.username == username if username else False, User.phone == phone if phone else False)))
-    return found is not None
+    logins = [*([User.username == username] if username else []), *([User.phone == phone] if phone else [])]
+    return await session.scalar(select(User.id).where(or_(*logins))) is not None
 
 
 def _same(column, value):  # noqa: ANN001, ANN202

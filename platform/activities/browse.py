@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import and_, false, func, or_, select
+from sqlalchemy import ColumnElement, and_, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
@@ -81,7 +81,7 @@ def _visibility(principal: Principal, community_id: int | None):  # noqa: ANN202
     if principal.managed_community_ids is None:
         return None
     staff = set(principal.managed_community_ids) | set(principal.led_team_community_ids)
-    clauses = [Activity.community_id.in_(staff)] if staff else []
+    clauses: list[ColumnElement[bool]] = [Activity.community_id.in_(staff)] if staff else []
     if principal.volunteer_community_id is not None and principal.volunteer_community_id not in staff:
         clauses.append(and_(Activity.community_id == principal.volunteer_community_id, public))
     return or_(*clauses) if clauses else false()

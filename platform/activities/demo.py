@@ -65,11 +65,13 @@ async def seed(session: AsyncSession, ctx: Any) -> None:
     for i, activity in enumerate(made):
         people = [v for v in hexie if not activity.required_skill or activity.required_skill in v.skill_tags]
         take = min(len(people), (activity.capacity or 5) + (2 if i == 7 else 0), 12)
+        limit = activity.capacity
         for n, volunteer in enumerate(people[:take]):
-            full = activity.capacity is not None and n >= activity.capacity
+            full = limit is not None and n >= limit
             session.add(Signup(activity_id=activity.id, volunteer_id=volunteer.id,
                                status=SignupStatus.WAITLISTED if full else SignupStatus.CONFIRMED,
-                               position=n - activity.capacity + 1 if full else None, created_at=now, updated_at=now))
+                               position=n - limit + 1 if limit is not None and full else None,
+                               created_at=now, updated_at=now))
     proposal_activity = Activity(
         community_id=community.id, kind="festival", title="中秋邻里游园会", address="社区文化广场", capacity=40,
         starts_at=_at(tz, 20, 18), ends_at=_at(tz, 20, 21), status=ActivityStatus.PENDING_APPROVAL,

@@ -93,7 +93,7 @@ async def materialise(session: AsyncSession, series: ActivitySeries, *, now: dt.
     existing = set((await session.scalars(
         select(Activity.occurrence_start).where(Activity.series_id == series.id,
                                                 Activity.occurrence_start.in_(starts)))).all()) if starts else set()
-    existing = {e if e.tzinfo else e.replace(tzinfo=dt.UTC) for e in existing}
+    existing = {e if e.tzinfo else e.replace(tzinfo=dt.UTC) for e in existing if e is not None}
     made = 0
     for start in starts:
         if start in existing:

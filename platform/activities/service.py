@@ -20,6 +20,7 @@ from servicebank.kernel.errors import Conflict, InvalidInput, NotFound
 from servicebank.kernel.events import record_event
 from servicebank.kernel.clock import utcnow
 from servicebank.volunteers.models import Team
+from servicebank.kernel.db import affected_rows
 
 __all__ = ["ensure_builtin_kinds", "create_activity", "update_activity", "publish_activity", "cancel_activity",
            "apply_changes", "cancel", "publish", "advance_statuses", "send_due_reminders", "get_for_staff"]
@@ -189,7 +190,7 @@ async def advance_statuses(session: AsyncSession, *, now: dt.datetime | None = N
         .where(Activity.status == ActivityStatus.PUBLISHED, Activity.starts_at <= now, Activity.ends_at > now)
         .values(status=ActivityStatus.IN_PROGRESS, updated_at=now)
     )
-    return {"completed": int(completed.rowcount or 0), "started": int(started.rowcount or 0)}
+    return {"completed": affected_rows(completed), "started": affected_rows(started)}
 
 
 async def send_due_reminders(session: AsyncSession, *, now: dt.datetime | None = None, limit: int = 500) -> int:

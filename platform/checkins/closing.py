@@ -17,8 +17,9 @@ async def _close(session: AsyncSession, *, attendance_id: int, closed_at: dt.dat
     att = await repo.get_attendance(session, attendance_id, for_update=True)
     if att is None or att.status != AttendanceStatus.CHECKED_IN:
         return False  # the volunteer checked out meanwhile, or another run closed it
-    activity = await repo.get_activity(session, att.activity_id)
+    activity = await repo.activity_of_record(session, att.activity_id)
     before = state(att)
+    assert att.checked_in_at is not None, "a CHECKED_IN record has its check-in time"
     checked_in_at = rules.aware(att.checked_in_at)
     att.checked_out_at = max(closed_at, checked_in_at)
     att.served_minutes = rules.served_minutes(checked_in_at=checked_in_at, checked_out_at=att.checked_out_at,

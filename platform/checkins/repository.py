@@ -30,8 +30,9 @@ from servicebank.checkins.models import (
 )
 from servicebank.volunteers.models import Volunteer
 from servicebank.kernel.dialect import upsert
+from servicebank.kernel.db import table_of
 
-ATTENDANCE = Attendance.__table__
+ATTENDANCE = table_of(Attendance)
 _CONFIRMED = SignupStatus.CONFIRMED
 
 
@@ -55,7 +56,8 @@ _CONTEXT_COLUMNS = (
 @lru_cache(maxsize=1)
 def _scan_context_statement() -> Select[Any]:
     # Built once with bound parameters: a scan then skips statement construction and cache-key work.
-    activity_id, volunteer_id = bindparam("activity_id"), bindparam("volunteer_id")
+    activity_id: Any = bindparam("activity_id")
+    volunteer_id: Any = bindparam("volunteer_id")
     return (
         select(*_CONTEXT_COLUMNS, _signup_status(activity_id, volunteer_id), Attendance.id.label("attendance_id"),
                Volunteer.status.label("volunteer_status"))
@@ -76,7 +78,7 @@ async def scan_context(session: AsyncSession, *, activity_id: int, volunteer_id:
 @lru_cache(maxsize=1)
 def self_scan_statement() -> Select[Any]:
     """The context of a volunteer's own scan: login, volunteer record, activity, policy, sign-up, record."""
-    activity_id = bindparam("activity_id")
+    activity_id: Any = bindparam("activity_id")
     return (
         select(
             User.id.label("user_id"), User.volunteer_id, User.is_active, AuthSession.expires_at,
@@ -213,7 +215,8 @@ async def close_open(session: AsyncSession, *, attendance_id: int, values: dict[
 
 @lru_cache(maxsize=1)
 def _checkout_state_statement() -> Select[Any]:
-    kind, community_id = bindparam("kind"), bindparam("community_id")
+    kind: Any = bindparam("kind")
+    community_id: Any = bindparam("community_id")
     # The community's own kind wins; without one, any built-in kind of that code that auto-approves.
     own = (select(ActivityKind.auto_approve)
            .where(ActivityKind.code == kind, ActivityKind.community_id == community_id).scalar_subquery())
@@ -268,6 +271,13 @@ async def checkout_state(session: AsyncSession, *, attendance_id: int, community
 
 async def get_activity(session: AsyncSession, activity_id: int) -> Activity | None:
     return await session.get(Activity, activity_id)
+
+
+async def activity_of_record(session: AsyncSession, activity_id: int) -> Activity:
+    """The activity an attendance record belongs to (its foreign key keeps it in existence)."""
+    activity = await session.get(Activity, activity_id)
+    assert activity is not None, "attendance.activity_id is a foreign key"
+    return activity
 
 
 async def get_policy(session: AsyncSession, activity_id: int) -> CheckinPolicy | None:

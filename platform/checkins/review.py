@@ -105,7 +105,7 @@ async def adjust(session: AsyncSession, *, attendance_id: int, principal: Princi
                  checked_out_at: dt.datetime, reason: str, now: dt.datetime) -> Attendance:
     """Set the times that count (the organiser's word, not clamped) and approve them."""
     att = await managed_attendance(session, attendance_id=attendance_id, principal=principal)
-    activity = await repo.get_activity(session, att.activity_id)
+    activity = await repo.activity_of_record(session, att.activity_id)
     minutes = _validate_times(activity, checked_in_at, checked_out_at, now)
     before = state(att)
     was_approved = att.status == AttendanceStatus.APPROVED

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, Response, get, post, put
 from litestar.params import Parameter, QueryParameter
@@ -78,7 +78,7 @@ async def _proxy(request: Request, db_session: AsyncSession, settings: Settings,
     if data.volunteer_id is not None:
         return await scanner_for_volunteer(db_session, volunteer_id=data.volunteer_id, staff=staff,
                                            over_capacity=data.over_capacity)
-    return await scanner_for_card(db_session, settings=settings, card=data.volunteer_card, staff=staff,
+    return await scanner_for_card(db_session, settings=settings, card=data.volunteer_card or "", staff=staff,
                                   over_capacity=data.over_capacity)
 
 
@@ -132,7 +132,7 @@ class ActivityAttendanceController(Controller):
     @get("/qr")
     async def kiosk_code(self, request: Request, activity_id: int, db_session: AsyncSession, principal: Principal,
                          purpose: Literal["check-in", "check-out"] = "check-in",
-                         format_: ImageFormat = QueryParameter(name="format", default="json")) -> Response[Any]:
+                         format_: Annotated[ImageFormat, QueryParameter(name="format")] = "json") -> Response[Any]:
         """The kiosk's current code (staff of the community): token, URL and expiry, or the QR image."""
         code = await kiosk.kiosk_code(db_session, settings=request.app.state.settings, activity_id=activity_id,
                                       purpose=purpose, principal=principal, now=utcnow())
@@ -254,7 +254,7 @@ class CardController(Controller):
 
     @get("/")
     async def card(self, request: Request, volunteer_id: int, db_session: AsyncSession, principal: Principal,
-                   format_: ImageFormat = QueryParameter(name="format", default="json")) -> Response[Any]:
+                   format_: Annotated[ImageFormat, QueryParameter(name="format")] = "json") -> Response[Any]:
         """The volunteer's personal QR card (JSON, or SVG/PNG to print): the volunteer, the leaders of their teams and
         the organisers of their community; 403 `not_your_volunteer` for other staff of the community."""
         card = await kiosk.get_card(db_session, settings=request.app.state.settings, volunteer_id=volunteer_id,

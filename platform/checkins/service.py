@@ -266,6 +266,8 @@ async def check_out(session: AsyncSession, *, settings: Settings, token: str, no
         raise _not_checked_in()
     current = await repo.checkout_state(session, attendance_id=ctx.attendance_id, community_id=ctx.community_id,
                                         kind=ctx.kind)
+    if current is None:  # the context found the record in this transaction; nothing can have removed it
+        raise _not_checked_in()
     if current.status != AttendanceStatus.CHECKED_IN:
         return ScanResult(current, False, "Already checked out.", ctx)
     values = _closing_values(ctx, checked_in_at=current.checked_in_at, flags=current.flags, at=at,
@@ -274,8 +276,8 @@ async def check_out(session: AsyncSession, *, settings: Settings, token: str, no
     auto = not AttendanceFlag.NEEDS_REVIEW.intersection(flags) and current.kind_auto_approves
     if auto:
         values.update(status=AttendanceStatus.APPROVED, revision=current.revision + 1, decided_at=now)
-    closed = await repo.close_open(session, attendance_id=current.id, values=values)
-    if closed is None:
+    row = await repo.close_open(session, attendance_id=current.id, values=values)
+    if row is None:
         return ScanResult(await repo.attendance_row(session, current.id), False, "Already checked out.", ctx)
     if auto:
         after = {"status": AttendanceStatus.APPROVED, "served_minutes": values["served_minutes"],
@@ -291,7 +293,7 @@ async def check_out(session: AsyncSession, *, settings: Settings, token: str, no
                            entity_type="attendance", entity_id=current.id, community_id=ctx.community_id,
                            after={"volunteer_id": scanner.volunteer_id, "activity_id": activity_id, "at": now})
     await session.flush()
-    return ScanResult(closed, True, "Checked out and approved." if auto else "Checked out.", ctx)
+    return ScanResult(row, True, "Checked out and approved." if auto else "Checked out.", ctx)
 
 
 def _not_checked_in() -> Conflict:

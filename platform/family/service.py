@@ -288,7 +288,7 @@ async def links_out(session: AsyncSession, links: list[FamilyLink], *, viewer_id
         if viewer_id in (link.volunteer_id, link.relative_id):
             other = link.relative_id if viewer_id == link.volunteer_id else link.volunteer_id
             row.other_volunteer_id, row.other_name = other, people[other][0]
-            row.relation_to_me = relation_of_other(link, viewer_id)  # type: ignore[arg-type]
+            row.relation_to_me = relation_of_other(link, viewer_id)
             row.waiting_for_me = link.status == FamilyLinkStatus.REQUESTED and viewer_id == link.relative_id
         return row
 

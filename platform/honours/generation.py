@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
+from typing import Any
 from collections import defaultdict
 from collections.abc import Callable
 
@@ -33,7 +34,7 @@ class GenerationResult:
     kept_published: int = 0
     list_ids: list[int] = dataclasses.field(default_factory=list)
 
-    def as_dict(self) -> dict[str, object]:
+    def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
 

@@ -107,8 +107,10 @@ def board_key(period: str, scope: str, by: str) -> str:
     return f"{KEY_PREFIX}{period}:{scope}:{by}"
 
 
-def sync_client(url: str) -> Any:
+def sync_client(url: str | None) -> Any:
     """A process-wide synchronous Redis client for after-commit pushes."""
+    if not url:
+        raise RuntimeError("The leaderboards need Redis: set SERVICEBANK_REDIS_URL.")
     client = _clients.get(url)
     if client is None:
         import redis

@@ -270,7 +270,7 @@ async def stage_row_by_row(session: AsyncSession, staging: Staging, advance: Adv
     ids = list((await session.scalars(select(PeriodTotal.volunteer_id).distinct())).all())
     scopes: dict[int, list[str]] = {}
     for start in range(0, len(ids), 5000):
-        scopes.update(await session.run_sync(lambda s, c=ids[start:start + 5000]: scopes_of(s, c)))
+        scopes.update(await session.run_sync(scopes_of, ids[start:start + 5000]))
     result = await session.stream(select(PeriodTotal.volunteer_id, PeriodTotal.period, PeriodTotal.minutes,
                                          PeriodTotal.points, PeriodTotal.version)
                                   .execution_options(yield_per=chunk))

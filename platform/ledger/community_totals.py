@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
 from servicebank.kernel.bulk import insert_rows
-from servicebank.kernel.db import Database, among
+from servicebank.kernel.db import Database, among, table_of
 from servicebank.kernel.dialect import is_postgres
 from servicebank.ledger.models import CommunityPeriodTotal, PeriodTotal
 from servicebank.volunteers.models import Volunteer
@@ -50,7 +50,7 @@ async def apply_changes(session: AsyncSession, changes: Sequence[Change]) -> Non
               for (c, p), (m, pts, n) in sorted(moved.items()) if (m, pts, n) != (0, 0, 0)]
     if not params:
         return
-    table = CommunityPeriodTotal.__table__
+    table = table_of(CommunityPeriodTotal)
     stmt, rows = insert_rows(session, CommunityPeriodTotal, params)
     stmt = stmt.on_conflict_do_update(index_elements=["community_id", "period"], set_={
         "minutes": table.c.minutes + stmt.excluded.minutes, "points": table.c.points + stmt.excluded.points,

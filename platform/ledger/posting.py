@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from servicebank.kernel.bulk import arrays_source, insert_rows
-from servicebank.kernel.db import among
+from servicebank.kernel.db import among, table_of
 from servicebank.kernel.dialect import is_postgres
 from servicebank.kernel.errors import InvalidInput
 from servicebank.kernel.events import record_event
@@ -111,16 +111,16 @@ async def _insert_transactions(session: AsyncSession, postings: list[Posting]) -
     a multi-row VALUES statement anew each time. The rows are then attached as already persistent
     (no SQL), so callers get the same objects the session's identity map holds.
     """
-    table = Transaction.__table__
+    table = table_of(Transaction)
     rows = [{"source_key": p.source_key, "kind": p.kind, "memo": p.memo[:500], "reverses_id": p.reverses_id}
             for p in postings]
     stmt, params = insert_rows(session, Transaction, rows)
     result = await session.execute(stmt.returning(table.c.id, table.c.source_key, table.c.created_at), params)
     by_key = {key: (txn_id, created_at) for txn_id, key, created_at in result.all()}
-    written = {}
+    written: dict[str, Transaction] = {}
     for row in rows:
         txn_id, created_at = by_key[row["source_key"]]
-        written[row["source_key"]] = txn = Transaction(id=txn_id, created_at=created_at, **row)
+        written[str(row["source_key"])] = txn = Transaction(id=txn_id, created_at=created_at, **row)
         make_transient_to_detached(txn)
     session.add_all(written.values())
     return written
@@ -144,7 +144,7 @@ async def _write_lines(session: AsyncSession, fresh: list[tuple[Posting, Transac
 async def _move_balances(session: AsyncSession, deltas: dict[int, int]) -> None:
     if not deltas:
         return
-    table = Account.__table__
+    table = table_of(Account)
     # Sorted by id so concurrent batches lock account rows in the same order (no deadlocks).
     params = [{"aid": a, "delta": d} for a, d in sorted(deltas.items())]
     if not is_postgres(session):
@@ -177,7 +177,7 @@ async def apply_credits(session: AsyncSession, credits: Sequence[Credit]) -> Non
 
 
 async def _apply_standing(session: AsyncSession, per_volunteer: dict[int, list[int]]) -> None:
-    table = VolunteerStanding.__table__
+    table = table_of(VolunteerStanding)
     params = [{"volunteer_id": v, "service_minutes": m, "points_earned": p, "star_level": 0, "highest_star_level": 0}
               for v, (m, p) in sorted(per_volunteer.items())]
     stmt, rows = insert_rows(session, VolunteerStanding, params)
@@ -198,16 +198,16 @@ async def _apply_standing(session: AsyncSession, per_volunteer: dict[int, list[i
 
 
 async def _apply_period_totals(session: AsyncSession, per_period: dict[tuple[int, str], list[int]]) -> None:
-    table = PeriodTotal.__table__
+    table = table_of(PeriodTotal)
     params = [{"volunteer_id": v, "period": p, "minutes": m, "points": pts, "version": 1}
               for (v, p), (m, pts) in sorted(per_period.items())]
-    stmt, rows = insert_rows(session, PeriodTotal, params)
+    stmt, bound = insert_rows(session, PeriodTotal, params)
     stmt = stmt.on_conflict_do_update(
         index_elements=["volunteer_id", "period"],
         set_={"minutes": table.c.minutes + stmt.excluded.minutes, "points": table.c.points + stmt.excluded.points,
               "version": table.c.version + 1},
     ).returning(table.c.volunteer_id, table.c.period, table.c.version, table.c.minutes, table.c.points)
-    rows = (await session.execute(stmt, rows)).all()
+    rows = (await session.execute(stmt, bound)).all()
     remember_changes(session, [((v, p), (version, m, pts)) for v, p, version, m, pts in rows])
     # The community sums move with them; whether a volunteer counts as active needs the minutes before.
     await apply_changes(session, [(v, p, m - per_period[(v, p)][0], m, per_period[(v, p)][1])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from servicebank.ledger.models import Entry, HoursRule, Transaction, TransferRecord
-from sqlalchemy import Row, func, select
+from sqlalchemy import ColumnElement, Row, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 
@@ -36,7 +36,7 @@ async def latest_rule_version(session: AsyncSession, *, kind: str, community_id:
 
 async def hours_rules(session: AsyncSession, *, community_id: int | None) -> list[HoursRule]:
     """Every version of the platform's default rules and, with community_id, that community's own."""
-    owner = HoursRule.community_id.is_(None)
+    owner: ColumnElement[bool] = HoursRule.community_id.is_(None)
     if community_id is not None:
         owner = (HoursRule.community_id == community_id) | owner
     rows = await session.scalars(select(HoursRule).where(owner)

@@ -77,9 +77,10 @@ async def load_rules(session: AsyncSession, pairs: Iterable[tuple[int, str]]) ->
     for key in missing_keys:
         cache[key] = None
     for row in rows.all():
-        key = (row.community_id, row.kind)
-        if key in missing_keys and (cache[key] is None or cache[key].version < row.version):  # type: ignore[union-attr]
-            cache[key] = row
+        found = (row.community_id, row.kind)
+        kept = cache.get(found)
+        if found in missing_keys and (kept is None or kept.version < row.version):
+            cache[found] = row
 
 
 def rule_for(session: AsyncSession, *, community_id: int, kind: str, override: dict[str, Any] | None) -> EffectiveRule:

@@ -91,7 +91,8 @@ async def transfer(session: AsyncSession, *, principal: Principal, data: Transfe
             raise Forbidden("Your community does not take donations to its pool.", code="pool_donations_disabled")
         if await session.get(Community, data.to_pool_community_id) is None:
             raise NotFound("No such community.", code="community_not_found")
-        target = await transactions.pool_account(session, data.to_pool_community_id)  # type: ignore[arg-type]
+        assert data.to_pool_community_id is not None  # one of the two targets was required above
+        target = await transactions.pool_account(session, data.to_pool_community_id)
         kind, relation = "donation", None
     payer = await transactions.volunteer_account(session, sender_id)
     # Summing the month, then giving, is a race: 30 gifts at once all saw room under the cap. The

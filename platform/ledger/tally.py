@@ -12,6 +12,7 @@ import dataclasses
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import Any
 
 from servicebank.activities.models import Activity
 from servicebank.checkins.models import Attendance, AttendanceStatus
@@ -117,7 +118,7 @@ def _target(facts: Facts, rule: EffectiveRule, others_minutes: int) -> tuple[int
     att = facts.attendance
     if att.status != AttendanceStatus.APPROVED:
         return 0, 0
-    minutes = rule.minutes_for(att.served_minutes)
+    minutes = rule.minutes_for(att.served_minutes or 0)
     if rule.daily_cap_minutes is not None:
         minutes = max(0, min(minutes, rule.daily_cap_minutes - others_minutes))
     return minutes, rule.points_for(minutes, paid_service=facts.paid_service)
@@ -163,9 +164,10 @@ async def tally(session: AsyncSession, causes: Sequence[tuple[int, int]]) -> lis
         dp = points - old_p
         entries = [(accounts[(AccountKind.VOLUNTEER, att.volunteer_id)], dp),
                    (accounts[(AccountKind.COMMUNITY, community_id)], -dp)] if dp else []
-        rule_info = {"attendance_id": aid, "rule_id": rule.rule_id, "rule_version": rule.version,
-                     "rule_source": rule.source}
+        rule_info: dict[str, Any] = {"attendance_id": aid, "rule_id": rule.rule_id, "rule_version": rule.version,
+                                     "rule_source": rule.source}
         if moved_day:
+            assert before is not None, "only a posted attendance moves to another day"
             credits = [Credit(att.volunteer_id, before.service_date, -old_m, -old_p, **rule_info),
                        Credit(att.volunteer_id, att.service_date, minutes, points, **rule_info)]
         else:

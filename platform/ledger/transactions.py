@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 from servicebank.kernel.clock import utcnow
-from servicebank.kernel.db import local_date
+from servicebank.kernel.db import affected_rows, local_date
 from servicebank.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from servicebank.ledger.accounts import community_account, lock_accounts, pool_account, store_account, volunteer_account
 from servicebank.ledger.models import (
@@ -113,7 +113,7 @@ async def spend(session: AsyncSession, *, from_account_id: int, to_account_id: i
         locked = await session.execute(
             update(Account).where(Account.id == from_account_id, Account.balance >= amount)
             .values(balance=Account.balance).execution_options(synchronize_session=False))
-        if locked.rowcount != 1:
+        if affected_rows(locked) != 1:
             balance = await session.scalar(select(Account.balance).where(Account.id == from_account_id))
             raise InsufficientBalance(f"Not enough points: {amount} needed, {balance} available.",
                                       needed=amount, available=balance)

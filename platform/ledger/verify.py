@@ -18,10 +18,15 @@ from servicebank.ledger.models import (
     Entry,
     PeriodTotal,
     ServiceCredit,
+    Transaction,
     VolunteerStanding,
 )
+from servicebank.requests.models import ServiceRequest
 from servicebank.volunteers.models import Volunteer
 from sqlalchemy import and_, func, or_, select
+
+# A served request's posting (requests/posting.py); named here so verify imports no more of that domain.
+REQUEST_TRANSACTION_KIND = "request_service"
 
 MAX_REPORTED = 50
 LEADERBOARDS_NOT_USED, LEADERBOARDS_NOT_BUILT, LEADERBOARDS_REBUILDING = "not_used", "not_built", "rebuilding"
@@ -70,7 +75,7 @@ async def verify(db: Database) -> Report:
     report = Report()
     async with db.session_scope() as session:
         for check in ("transactions_balance", "account_balances", "earned_points", "standings", "period_totals",
-                      "community_totals", "attendance_postings", "attendance_posting_scopes"):
+                      "community_totals", "attendance_postings", "attendance_posting_scopes", "request_postings"):
             report.passed(check)
         rows = await session.execute(select(Entry.transaction_id, func.sum(Entry.amount))
                                      .group_by(Entry.transaction_id).having(func.sum(Entry.amount) != 0))
@@ -80,8 +85,8 @@ async def verify(db: Database) -> Report:
         rows = await session.execute(select(Account.id, Account.balance, func.coalesce(sums.c.total, 0))
                                      .outerjoin(sums, sums.c.account_id == Account.id)
                                      .where(Account.balance != func.coalesce(sums.c.total, 0)))
-        for account_id, kept, derived in rows.all():
-            report.add("account_balances", account_id=account_id, kept=int(kept), derived=int(derived))
+        for account_id, kept, summed in rows.all():
+            report.add("account_balances", account_id=account_id, kept=int(kept), derived=int(summed))
         credit_pts = (select(ServiceCredit.transaction_id, ServiceCredit.volunteer_id,
                              func.sum(ServiceCredit.points).label("pts"))
                       .group_by(ServiceCredit.transaction_id, ServiceCredit.volunteer_id).subquery())
@@ -133,9 +138,39 @@ async def verify(db: Database) -> Report:
                        AttendancePosting.service_date != Attendance.service_date)))
         for aid, pc, pd, ac, ad in rows.all():
             report.add("attendance_posting_scopes", attendance_id=aid, kept=[pc, str(pd)], derived=[ac, str(ad)])
+        await _verify_request_postings(session, report)
         if db.settings.redis_url:
             await _verify_redis(db, session, derived, report)
     return report
+
+
+async def _verify_request_postings(session: Any, report: Report) -> None:
+    """Each served request against its posting: the minutes and points credited, and the payer's share.
+
+    Both ways: a request posting (`request_service`) that no request points at is a difference too.
+    """
+    credits = (select(ServiceCredit.transaction_id, func.sum(ServiceCredit.minutes).label("m"),
+                      func.sum(ServiceCredit.points).label("p"))
+               .group_by(ServiceCredit.transaction_id).subquery())
+    payer = (select(Entry.transaction_id, func.sum(Entry.amount).label("paid"))
+             .join(Account, Account.id == Entry.account_id)
+             .where(Account.kind.in_((AccountKind.VOLUNTEER, AccountKind.POOL)), Entry.amount < 0)
+             .group_by(Entry.transaction_id).subquery())
+    rows = await session.execute(
+        select(ServiceRequest.id, ServiceRequest.transaction_id, ServiceRequest.posted_minutes,
+               ServiceRequest.posted_points, ServiceRequest.paid_by_payer, credits.c.m, credits.c.p, payer.c.paid)
+        .outerjoin(credits, credits.c.transaction_id == ServiceRequest.transaction_id)
+        .outerjoin(payer, payer.c.transaction_id == ServiceRequest.transaction_id)
+        .where(ServiceRequest.transaction_id.is_not(None)))
+    for rid, txn, m, p, paid, dm, dp, dpaid in rows.all():
+        derived = [int(dm or 0), int(dp or 0), -int(dpaid or 0)]
+        if [m, p, paid] != derived:
+            report.add("request_postings", request_id=rid, transaction_id=txn, kept=[m, p, paid], derived=derived)
+    orphans = await session.scalars(select(Transaction.id).where(
+        Transaction.kind == REQUEST_TRANSACTION_KIND,
+        Transaction.id.not_in(select(ServiceRequest.transaction_id).where(ServiceRequest.transaction_id.is_not(None)))))
+    for txn in orphans.all():
+        report.add("request_postings", transaction_id=txn, kept=None, derived="no request")
 
 
 async def _verify_community_totals(session: Any, derived: dict[tuple[int, str], tuple[int, int]],

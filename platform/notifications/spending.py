@@ -42,7 +42,7 @@ async def on_redemption(session: AsyncSession, event: OutboxEvent) -> None:
         message = Message(type=event.type, title=f"积分消费：{points} 积分",
                           body=f"{when} 在{store_name}用{how}兑换了{items}，共 {points} 积分（小票号 {receipt}）。"
                                "如果不是您本人，请立即联系社区工作者挂失补卡并重设消费密码。",
-                          params={"points": str(points), "store": store_name, "receipt": receipt})
+                          params={"points": str(points), "store": store_name, "receipt": receipt or ""})
     await deliver(session, event, await recipients_for(session, [redemption.volunteer_id]), message)
 
 

@@ -47,7 +47,7 @@ def request_id_and_metrics(app: ASGIApp) -> ASGIApp:
             seconds = time.perf_counter() - started
             method = scope.get("method", "GET")
             route = scope.get("path_template") or "unmatched"
-            metrics.observe_request(method, route, status, seconds)
+            metrics.observe_request(str(method), str(route), status, seconds)
             duration_ms = round(seconds * 1000, 1)
             access_log.info("%s %s %s %sms", method, route, status, duration_ms, extra={
                 "method": method, "route": route, "status": status, "duration_ms": duration_ms})

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
 from servicebank.kernel.errors import InvalidInput
-from servicebank.reports import export, service
+from servicebank.reports import export, request_figures, service
 from servicebank.reports.schemas import TaizhangOut
 from servicebank.spreadsheets import XLSX_MEDIA_TYPE
 
@@ -40,6 +40,17 @@ class ReportController(Controller):
                             headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
         return Response(export.to_csv(report).encode("utf-8"), media_type="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+
+    @get("/requests")
+    async def requests(self, request: Request, db_session: AsyncSession, principal: Principal,
+                       scope_text: Annotated[str, QueryParameter(name="scope")],
+                       period: str) -> request_figures.RequestReportOut:
+        """Residents' requests of `scope` in `period`, per local month and category (and 合计): 需求数 `requests`,
+        响应率 `response_rate`, 完成率 `completion_rate` (percent of the requests neither declined nor cancelled
+        before anyone took them), 平均响应时长 `average_response_minutes`, 满意度 `satisfaction` (percent of
+        ratings with 4–5 stars) and `average_stars`. Errors as for the 台账."""
+        return await request_figures.request_report(db_session, principal=principal, scope=scope_text,
+                                                    period=period, timezone=request.app.state.settings.timezone)
 
 
 ROUTES = [ReportController]

@@ -45,8 +45,9 @@ async def add_clerk(session: AsyncSession, *, actor: Principal, store_id: int, d
             phone=data.phone, community_id=store.community_id, store_id=store.id))
         grant_id = await session.scalar(select(RoleGrant.id).where(
             RoleGrant.user_id == user.id, RoleGrant.role == Role.STORE_CLERK, RoleGrant.store_id == store.id))
-        grant = await session.get(RoleGrant, grant_id)
-        assert grant is not None
+        found = await session.get(RoleGrant, grant_id)
+        assert found is not None
+        grant = found
     return ClerkOut(user_id=user.id, grant_id=grant.id, display_name=user.display_name, username=user.username,
                     phone=user.phone)
 

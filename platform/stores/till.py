@@ -27,6 +27,7 @@ from servicebank.stores.access import get_store, require_till
 from servicebank.stores.models import MonthlyItemUsage, Redemption, RedemptionLine, Store, StoreItem
 from servicebank.stores.schemas import ItemEligibility, LineIn, ScanOut
 from servicebank.volunteers import card_pin
+from servicebank.kernel.db import affected_rows, table_of
 
 MAX_LINES = 50
 MAX_QUANTITY = 999
@@ -105,7 +106,7 @@ async def _items(session: AsyncSession, store: Store, cart: dict[int, int]) -> l
 
 async def _take_allowance(session: AsyncSession, item: StoreItem, *, volunteer_id: int, month: str,
                           quantity: int) -> None:
-    table = MonthlyItemUsage.__table__
+    table = table_of(MonthlyItemUsage)
     stmt = upsert(session, MonthlyItemUsage).values(item_id=item.id, volunteer_id=volunteer_id, month=month,
                                                     quantity=quantity)
     set_ = {"quantity": table.c.quantity + stmt.excluded.quantity}
@@ -128,7 +129,7 @@ async def _take_stock(session: AsyncSession, item: StoreItem, quantity: int) -> 
     taken = await session.execute(
         update(StoreItem).where(StoreItem.id == item.id, StoreItem.stock.is_not(None), StoreItem.stock >= quantity)
         .values(stock=StoreItem.stock - quantity).execution_options(synchronize_session=False))
-    if taken.rowcount != 1:
+    if affected_rows(taken) != 1:
         left = await session.scalar(select(StoreItem.stock).where(StoreItem.id == item.id))
         raise Conflict(f"Only {left} {item.unit} of “{item.name}” left.", code="out_of_stock", item_id=item.id,
                        available=left)

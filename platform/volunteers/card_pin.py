@@ -23,6 +23,7 @@ from servicebank.audit.service import record_audit
 from servicebank.kernel.errors import Forbidden, InvalidInput, NotFound
 from servicebank.kernel.events import record_event
 from servicebank.volunteers.models import Volunteer, VolunteerCardPin
+from servicebank.kernel.db import table_of
 
 PIN_LENGTH = 6
 MAX_PIN_FAILURES = 5
@@ -103,7 +104,7 @@ async def check_pin(session: AsyncSession, *, volunteer_id: int, pin: str | None
     if not (pin or "").strip():
         raise Forbidden("A printed card spends points only with the volunteer's card PIN. Ask the volunteer to type "
                         "it, or to show the code on their phone.", code="card_pin_required")
-    table = VolunteerCardPin.__table__
+    table = table_of(VolunteerCardPin)
     # Reserve the attempt first: the row lock makes concurrent guesses wait, and none passes the limit.
     reserved = (await session.execute(
         update(table).where(table.c.volunteer_id == volunteer_id, table.c.failures < MAX_PIN_FAILURES)

@@ -29,6 +29,7 @@ from servicebank.volunteers.numbers import NUMBER_SHAPE, allocate_numbers
 from servicebank.volunteers.roster import Roster
 from servicebank.volunteers.schemas import ImportReport, RowProblem, RowReport
 from servicebank.volunteers.service import get_community
+from servicebank.kernel.db import table_of
 
 MAX_REPORTED_ROWS = 1000
 CHUNK = 2000
@@ -141,7 +142,7 @@ class _RowChecker:
             values["gender"] = values["gender"] or gender_from_resident_id(id_number)
         values["skill_tags"] = attempt("skill_tags", lambda: fields.clean_skill_tags(raw.get("skill_tags"))) or []
         for name in ("political_status", "party_class"):
-            values[name] = attempt(name, lambda n=name: fields.clean_short_text(raw.get(n), field=n))
+            values[name] = attempt(name, partial(fields.clean_short_text, raw.get(name), field=name))
         values["paid_service"] = bool(attempt("paid_service", lambda: fields.parse_flag(raw.get("paid_service"))))
         grid_name = (raw.get("grid") or "").strip()
         values["grid_id"] = None
@@ -227,7 +228,7 @@ async def _insert(session: AsyncSession, *, community: Any, vault: IdentityVault
     missing = [v for v in valid if not v.values["number"]]
     numbers = iter(await allocate_numbers(session, community=community, count=len(missing), reserved=reserved))
     now = dt.datetime.now(dt.UTC)
-    table = Volunteer.__table__
+    table = table_of(Volunteer)
     for start in range(0, len(valid), CHUNK):
         chunk = valid[start:start + CHUNK]
         params = []
@@ -244,14 +245,14 @@ async def _insert(session: AsyncSession, *, community: Any, vault: IdentityVault
         # A plain executemany (no RETURNING) is the fast path on both drivers; numbers are unique, so they
         # give the new ids back for the team memberships.
         await session.execute(insert(table), params)
-        ids_by_number = dict((await session.execute(
+        ids_by_number: dict[str, int] = dict((await session.execute(
             select(Volunteer.number, Volunteer.id).where(Volunteer.number.in_([p["number"] for p in params]))
-        )).all())
+        )).tuples().all())
         ids = [ids_by_number[p["number"]] for p in params]
         memberships = [{"team_id": team_id, "volunteer_id": volunteer_id, "joined_at": now}
                        for item, volunteer_id in zip(chunk, ids, strict=True) for team_id in item.team_ids]
         if memberships:
-            await session.execute(insert(TeamMember.__table__), memberships)
+            await session.execute(insert(table_of(TeamMember)), memberships)
         if on_progress:
             on_progress("write", len(chunk), len(valid))
     return len(valid)

@@ -51,7 +51,8 @@ async def volunteers_with_accounts(session: AsyncSession, volunteer_ids: Iterabl
     ids = list(volunteer_ids)
     if not ids:
         return set()
-    return set((await session.scalars(select(User.volunteer_id).where(User.volunteer_id.in_(ids)))).all())
+    found = (await session.scalars(select(User.volunteer_id).where(User.volunteer_id.in_(ids)))).all()
+    return {volunteer_id for volunteer_id in found if volunteer_id is not None}
 
 
 async def user_id_by_phone(session: AsyncSession, phone: str) -> int | None:

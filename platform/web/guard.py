@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 from litestar import Request, Response
@@ -126,5 +127,5 @@ def with_page_for_unknown_addresses(handlers: dict) -> dict:
     return {**handlers, NotFoundException: not_found}
 
 
-EXCEPTION_HANDLERS = {LoginRequired: on_login_required, DomainError: on_domain_error,
+EXCEPTION_HANDLERS: dict[Any, Any] = {LoginRequired: on_login_required, DomainError: on_domain_error,
                       HTTPException: on_http_error, Exception: on_unexpected}

@@ -17,6 +17,9 @@ from servicebank.web.pages.org import admin
 from servicebank.web.pages.family import links as family
 from servicebank.web.pages.leaderboards import leaderboard
 from servicebank.web.pages.ledger import gifts
+from servicebank.web.pages.requests import desk as request_desk
+from servicebank.web.pages.requests import orders as request_orders
+from servicebank.web.pages.requests import volunteer as request_volunteer
 from servicebank.web.pages.stores import desk, my_stores, till
 from servicebank.web.pages.volunteers import claims, join, me, roster_import, teams
 from servicebank.web.pages.volunteers import manage as manage_volunteers
@@ -33,6 +36,7 @@ PAGE_CONTROLLERS = [
     claims.ClaimPages, join.JoinPages,
     family.FamilyPages, gifts.GiftPages, leaderboard.LeaderboardPages,
     till.TillPages, desk.StoreDeskPages, my_stores.MyStorePages,
+    request_orders.RequestOrderPages, request_volunteer.VolunteerRequestPages, request_desk.RequestDeskPages,
     manage_honours.HonourPages, certificates.CertificatePages, public_honours.PublicHonourPages,
     street_honours.StreetHonourPages,
     reports.ReportPages, audit.AuditPages,

@@ -21,6 +21,7 @@ async def build_world(database_url: str) -> dict[str, object]:
     from servicebank.kernel.db import Database
     from servicebank.stores.models import Store, StoreItem
     from tests.factories import PASSWORD, make_org, make_person
+    from tests.requests.world import requests_world
 
     db = Database(Settings(database_url=database_url, secret_key="x" * 40))
     from servicebank import registry  # every domain's models
@@ -51,6 +52,7 @@ async def build_world(database_url: str) -> dict[str, object]:
         world.update(await slow_login_world(session, org.community))
         world.update(await refusal_world(session, org.community, world["team_id"]))
         world.update(await admin_world(session, org))
+        world.update(await requests_world(session, org))
     await db.dispose()
     return world
 

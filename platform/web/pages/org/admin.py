@@ -108,9 +108,8 @@ class AdminPages(Controller):
                 district_id=district_id, street_id=street_id, name=forms.text(form, "name"),
                 code=forms.text(form, "code"), contact_phone=forms.text(form, "contact_phone") or None))
         except DomainError as exc:
-            await db_session.rollback()
             return await _community_form(request, db_session, principal, form,
-                                         friendly.explain(exc, i18n.translator(lang_of(request))))
+                                         await friendly.refused(request, db_session, exc))
         return redirect(request, f"/admin/communities/{community.id}/staff?done=community")
 
     @get("/communities/{community_id:int}/staff")
@@ -136,9 +135,8 @@ class AdminPages(Controller):
                 role=Role.ORGANISER, username=forms.text(form, "username") or None,
                 phone=forms.text(form, "phone") or None, community_id=community_id))
         except DomainError as exc:
-            await db_session.rollback()
             return await _staff_page(request, db_session, principal, community_id, form,
-                                     friendly.explain(exc, i18n.translator(lang_of(request))))
+                                     await friendly.refused(request, db_session, exc))
         return redirect(request, f"/admin/communities/{community_id}/staff?done=created")
 
     @post("/communities/{community_id:int}/staff/{user_id:int}/password")
@@ -198,9 +196,8 @@ class AdminPages(Controller):
             await proposals.approve(db_session, principal=principal, activity_id=activity_id,
                                     note=forms.text(form, "note")[:500] or None)
         except DomainError as exc:
-            await db_session.rollback()
             return await _proposal_page(request, db_session, principal, activity_id,
-                                        friendly.explain(exc, i18n.translator(lang_of(request))))
+                                        await friendly.refused(request, db_session, exc))
         return redirect(request, "/admin?done=approved")
 
     @post("/proposals/{activity_id:int}/reject")
@@ -214,9 +211,8 @@ class AdminPages(Controller):
                 raise InvalidInput(REASON_NEEDED, code="reason_required")
             await proposals.reject(db_session, principal=principal, activity_id=activity_id, reason=reason)
         except DomainError as exc:
-            await db_session.rollback()
             return await _proposal_page(request, db_session, principal, activity_id,
-                                        friendly.explain(exc, i18n.translator(lang_of(request))))
+                                        await friendly.refused(request, db_session, exc))
         return redirect(request, "/admin?done=rejected")
 
 

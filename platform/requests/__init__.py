@@ -1,0 +1,1 @@
+"""requests domain: residents ask, the community dispatches, volunteers serve, residents rate."""

@@ -1,0 +1,96 @@
+"""Consumers of the requests' events: the request's timeline, and a notice to the people concerned.
+
+Idempotent: the timeline has one row per outbox event (unique event_id), and every notification channel
+keeps one row per (event, recipient). Handlers read the request's current state, not the event's order.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from servicebank.accounts.models import Role, RoleGrant, User
+from servicebank.kernel.events import OutboxEvent, subscribe
+from servicebank.notifications.channels import Message, Recipient
+from servicebank.notifications.events import deliver, recipients_for
+from servicebank.requests.models import Household, RequestCategory, RequestHistory, ServiceRequest
+
+TYPES = ("request.created", "request.approved", "request.declined", "request.opened", "request.assigned",
+         "request.accepted", "request.started", "request.finished", "request.rated", "request.completed",
+         "request.cancelled", "request.expired", "request.escalated")
+
+
+async def _staff(session: AsyncSession, community_id: int, roles: tuple[str, ...]) -> list[Recipient]:
+    users = (await session.scalars(select(RoleGrant.user_id).where(
+        RoleGrant.community_id == community_id, RoleGrant.role.in_(roles)))).all()
+    return [Recipient(volunteer_id=None, user_id=u) for u in sorted(set(users))]
+
+
+async def _resident_side(session: AsyncSession, request: ServiceRequest, household: Household) -> list[Recipient]:
+    """The resident's login (if they have one) and whoever ordered for them."""
+    found = await recipients_for(session, [household.volunteer_id] if household.volunteer_id else [])
+    creator_volunteer = await session.scalar(select(User.volunteer_id).where(User.id == request.created_by_user_id))
+    if not any(r.user_id == request.created_by_user_id for r in found):
+        found.append(Recipient(volunteer_id=creator_volunteer, user_id=request.created_by_user_id))
+    return found
+
+
+async def _volunteer(session: AsyncSession, volunteer_id: int | None) -> list[Recipient]:
+    return await recipients_for(session, [volunteer_id] if volunteer_id else [])
+
+
+async def _who_and_what(session: AsyncSession, event: OutboxEvent, request: ServiceRequest,
+                        household: Household, what: str) -> tuple[list[Recipient], str, str]:
+    p = event.payload
+    kind = event.type.split(".", 1)[1]
+    organisers = (Role.ORGANISER,)
+    if kind == "created":
+        return await _staff(session, request.community_id, organisers), "有新的居民需求待审核", \
+            f"{what}（{household.building}），请在派单台审核。"
+    if kind == "declined":
+        return await _resident_side(session, request, household), "居民需求未通过审核", \
+            f"{what}：{p.get('reason', '')}"
+    if kind in ("assigned",):
+        return await _volunteer(session, p.get("volunteer_id")), "您有一个新的服务任务", \
+            f"{what}（{household.building}），请在“我的任务”里查看地址和时间。"
+    if kind == "accepted":
+        return await _resident_side(session, request, household), "志愿者已接单", f"{what}：志愿者已接单，会按约定时间上门。"
+    if kind == "finished":
+        return await _resident_side(session, request, household), "服务已完成，请评价", \
+            f"{what}：服务已完成，请在 7 天内评价。"
+    if kind == "rated":
+        found = await _volunteer(session, request.volunteer_id)
+        if p.get("review_open"):
+            found += await _staff(session, request.community_id, organisers)
+        return found, "服务收到评价", f"{what}：{p.get('stars')} 星。"
+    if kind == "cancelled":
+        return await _volunteer(session, p.get("volunteer_id")), "服务已取消", f"{what}：{p.get('reason', '')}"
+    if kind == "expired":
+        return await _resident_side(session, request, household), "需求已超时", \
+            f"{what}：在您希望的时间内没有志愿者接单，请联系社区。"
+    if kind == "escalated":
+        roles = (Role.TEAM_LEADER,) if p.get("level") == 1 else organisers
+        return await _staff(session, request.community_id, roles), "有居民需求还没有人接单", \
+            f"{what}（{household.building}）已等待较长时间，请尽快派单。"
+    return [], "", ""  # approved, opened, started, completed: the timeline only
+
+
+@subscribe(*TYPES)
+async def on_request_event(session: AsyncSession, event: OutboxEvent) -> None:
+    """Write the timeline row and tell the people concerned (each at most once per event)."""
+    request = await session.get(ServiceRequest, event.payload["request_id"])
+    if request is None:
+        return
+    if await session.scalar(select(RequestHistory.id).where(RequestHistory.event_id == event.id)) is None:
+        note = str(event.payload.get("reason") or event.payload.get("stars") or event.payload.get("level") or "")
+        session.add(RequestHistory(event_id=event.id, request_id=request.id, type=event.type,
+                                   user_id=event.payload.get("user_id"), note=note[:200], created_at=event.created_at))
+        await session.flush()
+    household = await session.get(Household, request.household_id)
+    category = await session.get(RequestCategory, request.category_id)
+    if household is None:
+        return
+    what = f"{category.name if category else '服务'}需求 #{request.id}"
+    recipients, title, body = await _who_and_what(session, event, request, household, what)
+    if recipients:
+        await deliver(session, event, recipients, Message(type=event.type, title=title, body=body))

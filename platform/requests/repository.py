@@ -1,0 +1,226 @@
+"""Queries of the requests domain: categories, households, the hall, the dispatch queue, tasks, ratings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from sqlalchemy import Integer, Row, Select, bindparam, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from servicebank.kernel.bulk import insert_rows
+from servicebank.org.models import Grid
+from servicebank.requests.models import (
+    DEFAULT_CATEGORIES,
+    Household,
+    RequestCategory,
+    RequestHistory,
+    RequestPolicy,
+    RequestRating,
+    RequestStatus,
+    ServiceRequest,
+)
+from servicebank.volunteers.models import Volunteer, VolunteerStatus
+from servicebank.kernel.db import affected_rows
+
+R = ServiceRequest
+
+
+async def categories(session: AsyncSession, community_id: int, *, active_only: bool = True) -> list[RequestCategory]:
+    """The community's categories in their order."""
+    query = select(RequestCategory).where(RequestCategory.community_id == community_id)
+    if active_only:
+        query = query.where(RequestCategory.is_active.is_(True))
+    return list((await session.scalars(query.order_by(RequestCategory.sort_order, RequestCategory.id))).all())
+
+
+async def seed_categories(session: AsyncSession, community_id: int) -> None:
+    """Add the default categories (a concurrent first reader may add them too: conflicts are ignored)."""
+    rows = [{"community_id": community_id, "name": name, "sort_order": i, "is_active": True}
+            for i, name in enumerate(DEFAULT_CATEGORIES)]
+    stmt, params = insert_rows(session, RequestCategory, rows)
+    await session.execute(stmt.on_conflict_do_nothing(index_elements=["community_id", "name"]), params)
+
+
+async def policy(session: AsyncSession, community_id: int) -> RequestPolicy:
+    """The community's request policy, or the defaults."""
+    found = await session.get(RequestPolicy, community_id)
+    return found or RequestPolicy(community_id=community_id, escalate_after_minutes=120, pool_monthly_limit=240,
+                                  contact_days_after=3)
+
+
+async def households(session: AsyncSession, community_id: int, *, grid_id: int | None = None,
+                     search: str | None = None, limit: int = 200) -> list[Household]:
+    query = select(Household).where(Household.community_id == community_id)
+    if grid_id is not None:
+        query = query.where(Household.grid_id == grid_id)
+    if search:
+        query = query.where(Household.name.contains(search) | Household.building.contains(search))
+    return list((await session.scalars(query.order_by(Household.grid_id, Household.building, Household.unit,
+                                                      Household.id).limit(limit))).all())
+
+
+async def households_of_volunteer(session: AsyncSession, volunteer_id: int) -> list[Household]:
+    """The households whose resident is this volunteer (a resident ordering for themselves)."""
+    return list((await session.scalars(select(Household).where(Household.volunteer_id == volunteer_id)
+                                       .order_by(Household.id))).all())
+
+
+H = Household
+# What a list shows of a request, with its household, category, grid and rating: one query for a whole page,
+# plain rows (no ORM objects to build and track), attribute names as views.outs reads them.
+LIST_COLUMNS = (
+    R.id, R.community_id, R.grid_id, R.household_id, R.description, R.urgency, R.time_windows, R.status, R.payer,
+    R.estimated_minutes, R.created_at, R.on_behalf, R.volunteer_id, R.decline_reason, R.cancel_reason, R.accepted_at,
+    R.started_at, R.finished_at, R.posted_minutes, R.posted_points, R.paid_by_payer,
+    RequestCategory.name.label("category"), Grid.name.label("grid_name"), H.name.label("resident_name"), H.building,
+    H.unit, H.phone, H.volunteer_id.label("resident_volunteer_id"), RequestRating.stars, RequestRating.tags,
+    RequestRating.comment, RequestRating.on_behalf.label("rating_on_behalf"), RequestRating.review_open)
+
+
+def listing() -> Select:
+    return (select(*LIST_COLUMNS).join(H, H.id == R.household_id)
+            .join(RequestCategory, RequestCategory.id == R.category_id).join(Grid, Grid.id == R.grid_id)
+            .outerjoin(RequestRating, RequestRating.request_id == R.id))
+
+
+def _paged(query: Select) -> Select:
+    return query.limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer))
+
+
+# Built once: a statement object built per request costs about a millisecond to build and to key for the
+# compiled-statement cache (measured), more than PostgreSQL spends answering it.
+_IN_STATES = _paged(listing().where(R.community_id == bindparam("community_id"),
+                                    R.status.in_(bindparam("statuses", expanding=True)))
+                    .order_by(R.urgency.desc(), R.created_at, R.id))
+_ONE = listing().where(R.id == bindparam("request_id"))
+_OF_VOLUNTEER = _paged(listing().where(R.volunteer_id == bindparam("volunteer_id"),
+                                       R.status.in_(bindparam("statuses", expanding=True)))
+                       .order_by(R.window_end, R.id))
+_OF_HOUSEHOLDS = _paged(listing().where(R.household_id.in_(bindparam("household_ids", expanding=True)))
+                        .order_by(R.id.desc()))
+
+
+async def in_states(session: AsyncSession, community_id: int, statuses: Sequence[str], *, limit: int,
+                    offset: int = 0) -> list[Row]:
+    """A community's requests in these states, most urgent first, then oldest (the index's order)."""
+    return list((await session.execute(_IN_STATES, {"community_id": community_id, "statuses": list(statuses),
+                                                    "limit": limit, "offset": offset})).all())
+
+
+async def listed(session: AsyncSession, request_id: int) -> Row | None:
+    return (await session.execute(_ONE, {"request_id": request_id})).first()
+
+
+async def for_volunteer(session: AsyncSession, volunteer_id: int, statuses: Sequence[str],
+                        limit: int = 100) -> list[Row]:
+    """The volunteer's tasks in these states, soonest window first."""
+    return list((await session.execute(_OF_VOLUNTEER, {"volunteer_id": volunteer_id, "statuses": list(statuses),
+                                                       "limit": limit, "offset": 0})).all())
+
+
+async def for_households(session: AsyncSession, household_ids: Sequence[int], limit: int = 50) -> list[Row]:
+    if not household_ids:
+        return []
+    return list((await session.execute(_OF_HOUSEHOLDS, {"household_ids": list(household_ids), "limit": limit,
+                                                        "offset": 0})).all())
+
+
+async def lock(session: AsyncSession, request_id: int) -> ServiceRequest | None:
+    """The request, its row locked until the transaction ends (two transitions never interleave)."""
+    return await session.scalar(select(R).where(R.id == request_id).with_for_update().execution_options(
+        populate_existing=True))
+
+
+async def take_open(session: AsyncSession, request_id: int, *, volunteer_id: int, now: dt.datetime) -> bool:
+    """Accept an open request: one guarded UPDATE, so of two volunteers at once exactly one wins."""
+    result = await session.execute(
+        update(R).where(R.id == request_id, R.status == RequestStatus.OPEN)
+        .values(status=RequestStatus.ACCEPTED, volunteer_id=volunteer_id, accepted_at=now)
+        .execution_options(synchronize_session=False))
+    return affected_rows(result) == 1
+
+
+async def pool_used(session: AsyncSession, household_id: int, month: str) -> int:
+    """Points the community pool paid for this household's requests in a local month."""
+    return int(await session.scalar(select(func.coalesce(func.sum(R.paid_by_payer), 0)).where(
+        R.household_id == household_id, R.payer == "pool", R.month == month)) or 0)
+
+
+async def rating_of(session: AsyncSession, request_id: int) -> RequestRating | None:
+    return await session.scalar(select(RequestRating).where(RequestRating.request_id == request_id))
+
+
+async def ratings_of(session: AsyncSession, request_ids: Sequence[int]) -> dict[int, RequestRating]:
+    if not request_ids:
+        return {}
+    rows = await session.scalars(select(RequestRating).where(RequestRating.request_id.in_(request_ids)))
+    return {r.request_id: r for r in rows.all()}
+
+
+async def open_reviews(session: AsyncSession, community_id: int, limit: int = 50) -> list[RequestRating]:
+    return list((await session.scalars(
+        select(RequestRating).join(R, R.id == RequestRating.request_id)
+        .where(R.community_id == community_id, RequestRating.review_open.is_(True))
+        .order_by(RequestRating.id).limit(limit))).all())
+
+
+async def history(session: AsyncSession, request_id: int) -> list[RequestHistory]:
+    return list((await session.scalars(select(RequestHistory).where(RequestHistory.request_id == request_id)
+                                       .order_by(RequestHistory.event_id))).all())
+
+
+async def active_volunteers(session: AsyncSession, community_id: int, limit: int = 500) -> list[Volunteer]:
+    return list((await session.scalars(select(Volunteer).where(
+        Volunteer.community_id == community_id, Volunteer.status == VolunteerStatus.ACTIVE)
+        .order_by(Volunteer.id).limit(limit))).all())
+
+
+async def volunteer_load(session: AsyncSession, volunteer_ids: Sequence[int]) -> dict[int, int]:
+    """Open tasks per volunteer (accepted or in service): the dispatcher's "current load"."""
+    if not volunteer_ids:
+        return {}
+    rows = await session.execute(select(R.volunteer_id, func.count(R.id)).where(
+        R.volunteer_id.in_(volunteer_ids), R.status.in_((RequestStatus.ACCEPTED, RequestStatus.IN_SERVICE)))
+        .group_by(R.volunteer_id))
+    return {vid: int(n) for vid, n in rows.all()}
+
+
+async def volunteer_rating(session: AsyncSession, volunteer_ids: Sequence[int]) -> dict[int, tuple[float, int]]:
+    """Average stars and number of ratings per volunteer."""
+    if not volunteer_ids:
+        return {}
+    rows = await session.execute(select(RequestRating.volunteer_id, func.avg(RequestRating.stars),
+                                        func.count(RequestRating.id))
+                                 .where(RequestRating.volunteer_id.in_(volunteer_ids))
+                                 .group_by(RequestRating.volunteer_id))
+    return {vid: (round(float(avg), 1), int(n)) for vid, avg, n in rows.all()}
+
+
+async def communities_waiting(session: AsyncSession) -> list[int]:
+    """Communities with unaccepted requests (the periodic check goes through them one at a time)."""
+    return list((await session.scalars(select(R.community_id).where(R.status.in_(RequestStatus.UNACCEPTED))
+                                       .distinct().order_by(R.community_id))).all())
+
+
+async def due_for_escalation(session: AsyncSession, *, community_id: int, level: int, created_before: dt.datetime,
+                             limit: int = 500) -> list[ServiceRequest]:
+    """Unaccepted requests at this escalation level created before the time; skips rows being accepted."""
+    return list((await session.scalars(
+        select(R).where(R.community_id == community_id, R.status.in_(RequestStatus.UNACCEPTED),
+                        R.escalation_level == level, R.created_at < created_before)
+        .order_by(R.id).limit(limit).with_for_update(skip_locked=True))).all())
+
+
+async def windows_ended(session: AsyncSession, *, now: dt.datetime, limit: int = 500) -> list[ServiceRequest]:
+    """Requests nobody accepted (or nobody reviewed) before their last preferred window ended."""
+    return list((await session.scalars(
+        select(R).where(R.status.in_((RequestStatus.PENDING_REVIEW, *RequestStatus.UNACCEPTED)), R.window_end < now)
+        .order_by(R.id).limit(limit).with_for_update(skip_locked=True))).all())
+
+
+async def unrated_since(session: AsyncSession, *, before: dt.datetime, limit: int = 500) -> list[ServiceRequest]:
+    """Served requests whose rating window has closed."""
+    return list((await session.scalars(
+        select(R).where(R.status == RequestStatus.AWAITING_RATING, R.finished_at < before)
+        .order_by(R.id).limit(limit).with_for_update(skip_locked=True))).all())

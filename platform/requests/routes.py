@@ -1,0 +1,180 @@
+"""HTTP API of residents' requests: households, 点单, 审核/派单, 接单, start/finish, 评单, cancel."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, get, post, put
+from litestar.openapi.spec import Example
+from litestar.params import Body
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from servicebank.accounts.principal import Principal
+from servicebank.requests import dispatch, service, serving, views
+from servicebank.requests.models import Household, RequestPolicy
+from servicebank.requests.schemas import (
+    CancelIn,
+    CategoryOut,
+    DispatchIn,
+    HouseholdIn,
+    HouseholdOut,
+    PolicyIn,
+    RatingIn,
+    RequestIn,
+    RequestOut,
+    ReviewIn,
+)
+
+
+def household_out(h: Household) -> HouseholdOut:
+    return HouseholdOut(id=h.id, community_id=h.community_id, grid_id=h.grid_id, building=h.building, unit=h.unit,
+                        name=h.name, phone=h.phone, volunteer_id=h.volunteer_id)
+
+
+def policy_out(p: RequestPolicy) -> PolicyIn:
+    return PolicyIn(escalate_after_minutes=p.escalate_after_minutes, pool_monthly_limit=p.pool_monthly_limit,
+                    contact_days_after=p.contact_days_after)
+
+
+_REQUEST_EXAMPLE = Example(value={
+    "household_id": 3, "category_id": 12, "description": "帮忙买米和油，送到家", "urgency": 0,
+    "windows": [{"start": "2026-12-08T01:00:00Z", "end": "2026-12-08T03:00:00Z"}], "payer": "pool",
+    "estimated_minutes": 60})
+
+
+class CommunityRequestController(Controller):
+    path = "/api/communities/{community_id:int}"
+    tags = ["requests"]
+
+    @get("/request-categories")
+    async def categories(self, db_session: AsyncSession, principal: Principal, community_id: int) -> list[CategoryOut]:
+        """The community's kinds of help (代购, 助餐/送餐, 陪诊, ...). Members of the community."""
+        rows = await service.categories(db_session, principal=principal, community_id=community_id)
+        return [CategoryOut(id=c.id, name=c.name) for c in rows]
+
+    @get("/households")
+    async def households(self, db_session: AsyncSession, principal: Principal, community_id: int,
+                         q: str | None = None) -> list[HouseholdOut]:
+        """Staff: the community's household records (search by name or building); a resident: their own."""
+        rows = await service.households(db_session, principal=principal, community_id=community_id, search=q)
+        return [household_out(h) for h in rows]
+
+    @get("/request-queue")
+    async def queue(self, db_session: AsyncSession, principal: Principal, community_id: int,
+                    status: list[str] | None = None, limit: int = 50, offset: int = 0) -> list[RequestOut]:
+        """派单台: requests waiting for review, dispatch or a volunteer, most urgent and oldest first. Organisers."""
+        return await views.queue(db_session, principal=principal, community_id=community_id, statuses=status,
+                                 limit=limit, offset=offset)
+
+    @get("/request-candidates")
+    async def candidates(self, db_session: AsyncSession, principal: Principal, community_id: int) -> list[dict]:
+        """Volunteers to assign, least loaded first: skill tags, open tasks, average rating. Organisers."""
+        return await views.candidates(db_session, principal=principal, community_id=community_id)
+
+    @get("/request-policy")
+    async def get_policy(self, db_session: AsyncSession, principal: Principal, community_id: int) -> PolicyIn:
+        return policy_out(await service.get_policy(db_session, principal=principal, community_id=community_id))
+
+    @put("/request-policy")
+    async def set_policy(self, db_session: AsyncSession, principal: Principal, community_id: int,
+                         data: PolicyIn) -> PolicyIn:
+        """Escalation time, the pool's monthly limit per household, contact visibility after the service.
+        Organisers. 422 `request_policy_invalid`."""
+        return policy_out(await service.set_policy(db_session, principal=principal, community_id=community_id,
+                                                   data=data))
+
+
+class RequestController(Controller):
+    path = "/api"
+    tags = ["requests"]
+
+    @post("/households", status_code=201)
+    async def add_household(self, db_session: AsyncSession, principal: Principal, data: HouseholdIn) -> HouseholdOut:
+        """A household record (name, grid, building/unit, optional phone). Organisers and team leaders (网格员).
+        422 `grid_not_found` / `household_incomplete`."""
+        return household_out(await service.add_household(db_session, principal=principal, data=data))
+
+    @post("/requests", status_code=201)
+    async def create(self, db_session: AsyncSession, principal: Principal,
+                     data: Annotated[RequestIn, Body(examples=[_REQUEST_EXAMPLE])]) -> RequestOut:
+        """点单, by the resident or by staff on their behalf (代下单). payer: self, family (payer_volunteer_id),
+        pool, none. 422 `request_category_unknown` / `request_window_past` / `request_window_invalid` /
+        `request_payer_invalid` / `payer_has_no_account`, 403 `payer_not_family`, 409 `payer_balance_too_low` /
+        `pool_monthly_limit`, 404 `household_not_found`."""
+        request = await service.create(db_session, principal=principal, data=data)
+        return await views.shown(db_session, principal=principal, request_id=request.id)
+
+    @get("/requests/hall")
+    async def hall(self, db_session: AsyncSession, principal: Principal, limit: int = 50,
+                   offset: int = 0) -> list[RequestOut]:
+        """接单大厅: open requests of my community (no address or phone before accepting)."""
+        return await views.hall(db_session, principal=principal, limit=limit, offset=offset)
+
+    @get("/requests/mine")
+    async def mine(self, db_session: AsyncSession, principal: Principal) -> list[RequestOut]:
+        """My tasks as a volunteer (accepted, in service, awaiting rating)."""
+        return await views.my_tasks(db_session, principal=principal)
+
+    @get("/requests/{request_id:int}")
+    async def one(self, db_session: AsyncSession, principal: Principal, request_id: int) -> RequestOut:
+        return await views.one(db_session, principal=principal, request_id=request_id)
+
+    @post("/requests/{request_id:int}/review", status_code=200)
+    async def review(self, db_session: AsyncSession, principal: Principal, request_id: int,
+                     data: ReviewIn) -> RequestOut:
+        """Approve, or decline with a reason (422 `reason_required`). Organisers. 409 `request_wrong_state`."""
+        await dispatch.review(db_session, principal=principal, request_id=request_id, approve=data.approve,
+                              reason=data.reason)
+        return await views.shown(db_session, principal=principal, request_id=request_id)
+
+    @post("/requests/{request_id:int}/dispatch", status_code=200)
+    async def dispatch(self, db_session: AsyncSession, principal: Principal, request_id: int,
+                       data: DispatchIn) -> RequestOut:
+        """Assign to a volunteer or open to the hall. Organisers. 404 `volunteer_not_found`, 403 `request_own`."""
+        await dispatch.dispatch(db_session, principal=principal, request_id=request_id,
+                                volunteer_id=data.volunteer_id, open_to_hall=data.open_to_hall)
+        return await views.shown(db_session, principal=principal, request_id=request_id)
+
+    @post("/requests/{request_id:int}/accept", status_code=200)
+    async def accept(self, db_session: AsyncSession, principal: Principal, request_id: int) -> RequestOut:
+        """接单. Exactly one of several volunteers accepting at once wins; the others get 409
+        `request_already_taken`. Another community's volunteer: 404 `request_not_found`."""
+        await dispatch.accept(db_session, principal=principal, request_id=request_id)
+        return await views.shown(db_session, principal=principal, request_id=request_id)
+
+    @post("/requests/{request_id:int}/start", status_code=200)
+    async def start(self, db_session: AsyncSession, principal: Principal, request_id: int) -> RequestOut:
+        await serving.start(db_session, principal=principal, request_id=request_id)
+        return await views.shown(db_session, principal=principal, request_id=request_id)
+
+    @post("/requests/{request_id:int}/finish", status_code=200)
+    async def finish(self, db_session: AsyncSession, principal: Principal, request_id: int) -> RequestOut:
+        """End the service: minutes and points are posted (hours rules of kind `request`), the payer pays."""
+        await serving.finish(db_session, principal=principal, request_id=request_id)
+        return await views.shown(db_session, principal=principal, request_id=request_id)
+
+    @post("/requests/{request_id:int}/rating", status_code=201)
+    async def rate(self, db_session: AsyncSession, principal: Principal, request_id: int,
+                   data: RatingIn) -> RequestOut:
+        """评单 1–5 stars within 7 days, once. 409 `request_already_rated` / `rating_window_closed`,
+        403 `request_not_yours`, 422 `rating_stars_invalid`."""
+        await serving.rate(db_session, principal=principal, request_id=request_id, stars=data.stars, tags=data.tags,
+                           comment=data.comment)
+        return await views.shown(db_session, principal=principal, request_id=request_id)
+
+    @post("/requests/{request_id:int}/rating/review", status_code=200)
+    async def close_review(self, db_session: AsyncSession, principal: Principal, request_id: int,
+                           data: CancelIn) -> RequestOut:
+        """Close the review a low rating (≤ 2 stars) opened, saying what was done (`reason`). Organisers.
+        409 `request_review_not_open`."""
+        await serving.close_review(db_session, principal=principal, request_id=request_id, note=data.reason)
+        return await views.shown(db_session, principal=principal, request_id=request_id)
+
+    @post("/requests/{request_id:int}/cancel", status_code=200)
+    async def cancel(self, db_session: AsyncSession, principal: Principal, request_id: int,
+                     data: CancelIn) -> RequestOut:
+        await serving.cancel(db_session, principal=principal, request_id=request_id, reason=data.reason)
+        return await views.shown(db_session, principal=principal, request_id=request_id)
+
+
+ROUTES = [CommunityRequestController, RequestController]

@@ -1,0 +1,118 @@
+"""The requests domain's front door, read side: one request, the 接单大厅, the 派单台 queue, my tasks, my requests.
+
+Address and phone are filled in only where access.sees_contact allows; the hall shows grid and building.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Row
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from servicebank.accounts.principal import Principal
+from servicebank.kernel.clock import utcnow
+from servicebank.kernel.text import mask_name
+from servicebank.requests import access, repository
+from servicebank.requests.models import Household, RequestStatus
+from servicebank.requests.schemas import RatingOut, RequestOut
+
+MAX_LIMIT = 200
+MINE = (RequestStatus.ACCEPTED, RequestStatus.IN_SERVICE, RequestStatus.AWAITING_RATING)
+
+
+async def outs(session: AsyncSession, principal: Principal, rows: list[Row]) -> list[RequestOut]:
+    """Listed rows (repository.listing) as the caller may see them: one more query per community (its policy)."""
+    if not rows:
+        return []
+    policies = {c: await repository.policy(session, c) for c in sorted({r.community_id for r in rows})}
+    now = utcnow()
+    found = []
+    for r in rows:
+        contact = access.sees_contact(principal, r, r.resident_volunteer_id, policies[r.community_id], now)
+        found.append(RequestOut(
+            id=r.id, community_id=r.community_id, grid_id=r.grid_id, grid_name=r.grid_name,
+            household_id=r.household_id, category=r.category, description=r.description, urgency=r.urgency,
+            windows=r.time_windows, status=r.status, payer=r.payer, estimated_minutes=r.estimated_minutes,
+            created_at=r.created_at, on_behalf=r.on_behalf,
+            resident=r.resident_name if contact else mask_name(r.resident_name), building=r.building,
+            address=f"{r.grid_name} {r.building} {r.unit}".strip() if contact else None,
+            phone=r.phone if contact else None, volunteer_id=r.volunteer_id, decline_reason=r.decline_reason,
+            cancel_reason=r.cancel_reason, accepted_at=r.accepted_at, started_at=r.started_at,
+            finished_at=r.finished_at, posted_minutes=r.posted_minutes, posted_points=r.posted_points,
+            paid_by_payer=r.paid_by_payer,
+            rating=RatingOut(stars=r.stars, tags=list(r.tags or []), comment=r.comment, on_behalf=r.rating_on_behalf,
+                             review_open=r.review_open) if r.stars is not None else None))
+    return found
+
+
+async def one(session: AsyncSession, *, principal: Principal, request_id: int) -> RequestOut:
+    request = await access.get_request(session, request_id)
+    household = await session.get(Household, request.household_id)
+    assert household is not None
+    access.require_read(principal, request, household)
+    return await shown(session, principal=principal, request_id=request_id)
+
+
+async def shown(session: AsyncSession, *, principal: Principal, request_id: int) -> RequestOut:
+    """A request the caller has just changed (so may read), as the API answers with it."""
+    row = await repository.listed(session, request_id)
+    if row is None:
+        raise access.missing()
+    [out] = await outs(session, principal, [row])
+    return out
+
+
+def _limit(limit: int) -> int:
+    return max(1, min(limit, MAX_LIMIT))
+
+
+async def hall(session: AsyncSession, *, principal: Principal, limit: int = 50, offset: int = 0) -> list[RequestOut]:
+    """接单大厅: the open requests of the volunteer's community, most urgent and oldest first."""
+    principal.require_active_volunteer()
+    community_id = principal.volunteer_community_id
+    assert community_id is not None  # an active volunteer is a member of their community
+    rows = await repository.in_states(session, community_id, [RequestStatus.OPEN], limit=_limit(limit),
+                                      offset=max(0, offset))
+    return await outs(session, principal, rows)
+
+
+async def queue(session: AsyncSession, *, principal: Principal, community_id: int, statuses: list[str] | None = None,
+                limit: int = 50, offset: int = 0) -> list[RequestOut]:
+    """派单台: the requests waiting for the organiser (review, dispatch, the hall), most urgent and oldest first."""
+    principal.require_manager(community_id)
+    wanted = [s for s in (statuses or []) if s in RequestStatus.ALL] or [
+        RequestStatus.PENDING_REVIEW, RequestStatus.AWAITING_DISPATCH, RequestStatus.OPEN]
+    rows = await repository.in_states(session, community_id, wanted, limit=_limit(limit), offset=max(0, offset))
+    return await outs(session, principal, rows)
+
+
+async def my_tasks(session: AsyncSession, *, principal: Principal) -> list[RequestOut]:
+    """The volunteer's accepted, running and just-served requests."""
+    volunteer_id = principal.require_volunteer()
+    return await outs(session, principal, await repository.for_volunteer(session, volunteer_id, MINE))
+
+
+async def for_household(session: AsyncSession, *, principal: Principal, household_id: int) -> list[RequestOut]:
+    """A household's requests, newest first: the resident's own list, or the 网格员's view of a household."""
+    household = await access.get_household(session, principal, household_id)
+    return await outs(session, principal, await repository.for_households(session, [household.id]))
+
+
+async def mine(session: AsyncSession, *, principal: Principal) -> list[RequestOut]:
+    """The requests of the households whose resident the caller is."""
+    if principal.volunteer_id is None:
+        return []
+    households = await repository.households_of_volunteer(session, principal.volunteer_id)
+    return await outs(session, principal, await repository.for_households(session, [h.id for h in households]))
+
+
+async def candidates(session: AsyncSession, *, principal: Principal, community_id: int,
+                     limit: int = 20) -> list[dict]:
+    """Volunteers to assign: active in the community, with skill tags, current load and rating."""
+    principal.require_manager(community_id)
+    volunteers = await repository.active_volunteers(session, community_id)
+    load = await repository.volunteer_load(session, [v.id for v in volunteers])
+    ratings = await repository.volunteer_rating(session, [v.id for v in volunteers])
+    ranked = sorted(volunteers, key=lambda v: (load.get(v.id, 0), -ratings.get(v.id, (0.0, 0))[0], v.id))
+    return [{"volunteer_id": v.id, "name": v.real_name, "skills": list(v.skill_tags or []),
+             "load": load.get(v.id, 0), "rating": ratings.get(v.id, (None, 0))[0],
+             "ratings": ratings.get(v.id, (None, 0))[1]} for v in ranked[:limit]]
