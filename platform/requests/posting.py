@@ -19,6 +19,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.kernel.db import local_date
+from servicebank.kernel.dialect import is_postgres
 from servicebank.ledger.accounts import account_ids, lock_accounts
 from servicebank.ledger.models import Account, AccountKind, ServiceCredit
 from servicebank.ledger.posting import Credit, Posting, post_many
@@ -44,7 +45,7 @@ def served_minutes(request: ServiceRequest) -> int:
 
 async def _lock_volunteer(session: AsyncSession, volunteer_id: int) -> None:
     """Take the tally's per-volunteer lock: the daily cap is read, then written (PostgreSQL)."""
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
+    if is_postgres(session):
         await session.execute(text("SELECT pg_advisory_xact_lock(:space, :v)"),
                               {"space": LOCK_SPACE, "v": volunteer_id})
 
