@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts import ratelimit
+from servicebank.accounts import repository
 from servicebank.accounts.models import User
 from servicebank.accounts.passwords import hash_password, verify_password
 from servicebank.accounts.principal import Principal
@@ -21,7 +21,7 @@ MIN_PASSWORD_LENGTH = 8
 async def find_user_by_login(session: AsyncSession, *, login: str) -> User | None:
     """The user with this username or phone number."""
     login = login.strip()
-    return await session.scalar(select(User).where(or_(User.username == login, User.phone == login)))
+    return await repository.user_by_login(session, login)
 
 
 def check_password_strength(password: str) -> None:

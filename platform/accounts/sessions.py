@@ -53,26 +53,6 @@ async def revoke_all_sessions(session: AsyncSession, *, user_id: int, keep_token
     await session.execute(query.values(revoked_at=_utcnow()))
 
 
-async def user_for_token(session: AsyncSession, token: str) -> User | None:
-    """The active user behind a live token, or None."""
-    if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 128:
-        return None
-    row = await session.execute(
-        select(User, AuthSession.expires_at)
-        .join(AuthSession, AuthSession.user_id == User.id)
-        .where(AuthSession.token_hash == hash_token(token), AuthSession.revoked_at.is_(None))
-    )
-    found = row.first()
-    if found is None:
-        return None
-    user, expires_at = found
-    if expires_at.tzinfo is None:
-        expires_at = expires_at.replace(tzinfo=dt.UTC)
-    if expires_at <= _utcnow() or not user.is_active:
-        return None
-    return user
-
-
 async def load_principal(session: AsyncSession, user: User) -> Principal:
     """Resolve a user's grants into the communities, teams and stores they may reach."""
     grants = tuple(
@@ -91,7 +71,7 @@ async def load_principal(session: AsyncSession, user: User) -> Principal:
 
 
 async def principal_for_token(session: AsyncSession, token: str) -> Principal | None:
-    """The caller behind a live token, or None: user_for_token and load_principal in one query.
+    """The caller behind a live token, or None: the live session's user and load_principal in one query.
 
     Every logged-in request starts here; the three ORM queries (login and user, grants, volunteer) cost more
     than what many reads do themselves (bench/reads.md). One row per grant (one row without any).

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from servicebank.accounts import repository
 from servicebank.accounts.models import Role, RoleGrant, User
 from servicebank.accounts.passwords import hash_password
 from servicebank.accounts.principal import Principal
@@ -80,9 +80,7 @@ async def create_staff(session: AsyncSession, *, actor: Principal, data: StaffCr
     if not username and not phone:
         raise InvalidInput("Give a username or a phone number to log in with.", code="login_required")
     check_password_strength(data.password)
-    logins = [*([User.username == username] if username else []), *([User.phone == phone] if phone else [])]
-    taken = await session.scalar(select(User.id).where(or_(*logins)))
-    if taken is not None:
+    if await repository.login_taken(session, username=username, phone=phone):
         raise Conflict("That username or phone already has a login.", code="login_taken")
     user = User(username=username, phone=phone, display_name=name, password_hash=hash_password(data.password))
     session.add(user)
@@ -95,21 +93,13 @@ async def create_staff(session: AsyncSession, *, actor: Principal, data: StaffCr
     return user
 
 
-def _same(column, value):  # noqa: ANN001, ANN202
-    return column.is_(None) if value is None else column == value
-
-
 async def add_grant(session: AsyncSession, *, actor: Principal, user_id: int, grant: GrantCreate) -> RoleGrant:
     """Give an existing user another role."""
     user = await session.get(User, user_id)
     if user is None:
         raise NotFound(f"There is no user {user_id}.", code="user_not_found")
     row = await normalise_grant(session, actor=actor, grant=grant)
-    duplicate = await session.scalar(select(RoleGrant.id).where(
-        RoleGrant.user_id == user.id, RoleGrant.role == row.role, _same(RoleGrant.street_id, row.street_id),
-        _same(RoleGrant.community_id, row.community_id), _same(RoleGrant.team_id, row.team_id),
-        _same(RoleGrant.store_id, row.store_id)))
-    if duplicate is not None:
+    if await repository.grant_exists(session, user_id=user.id, grant=row):
         raise Conflict("The user already holds this role here.", code="grant_exists")
     row.user_id = user.id
     session.add(row)
@@ -142,14 +132,12 @@ async def revoke_grant(session: AsyncSession, *, actor: Principal, grant_id: int
 async def staff_of_community(session: AsyncSession, *, actor: Principal, community_id: int) -> list[User]:
     """Users holding a role in the community (organisers, team leaders, clerks)."""
     guard(actor.require_manager, community_id, code="community_not_found", what="community")
-    ids = select(RoleGrant.user_id).where(RoleGrant.community_id == community_id)
-    return list((await session.scalars(select(User).where(User.id.in_(ids)).order_by(User.id))).all())
+    return await repository.users_with_grants_in(session, community_id)
 
 
 async def grants_by_user(session: AsyncSession, user_ids: list[int]) -> dict[int, list[RoleGrant]]:
+    """Each user's grants, by id (an empty list for a user without any)."""
     found: dict[int, list[RoleGrant]] = {uid: [] for uid in user_ids}
-    if user_ids:
-        for row in (await session.scalars(select(RoleGrant).where(RoleGrant.user_id.in_(user_ids))
-                                          .order_by(RoleGrant.id))).all():
-            found[row.user_id].append(row)
+    for row in await repository.grants_of_users(session, user_ids):
+        found[row.user_id].append(row)
     return found

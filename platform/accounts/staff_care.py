@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from servicebank.accounts.models import LoginThrottle, Role, RoleGrant, User
+from servicebank.accounts import repository
+from servicebank.accounts.models import Role, User
 from servicebank.accounts.passwords import hash_password
 from servicebank.accounts.principal import Principal
 from servicebank.accounts.schemas import GrantCreate
@@ -32,8 +32,7 @@ def _throttle_key(user_id: int) -> str:
 async def _cared_for(session: AsyncSession, actor: Principal, user_id: int) -> tuple[User, int | None]:
     """The staff login and the community its audit entries belong to, if the actor may look after it."""
     user = await session.get(User, user_id)
-    grants = list((await session.scalars(select(RoleGrant).where(
-        RoleGrant.user_id == user_id, RoleGrant.role != Role.VOLUNTEER).order_by(RoleGrant.id))).all())
+    grants = await repository.staff_grants(session, user_id)
     if user is None or not grants:
         raise NotFound(f"There is no staff login {user_id}.", code="user_not_found")
     if user.id == actor.user_id:
@@ -56,7 +55,7 @@ async def reset_password(session: AsyncSession, *, actor: Principal, user_id: in
     user.password_hash = hash_password(new_password)
     user.password_changed_at = dt.datetime.now(dt.UTC)
     await revoke_all_sessions(session, user_id=user.id)
-    await session.execute(delete(LoginThrottle).where(LoginThrottle.key == _throttle_key(user.id)))
+    await repository.clear_login_wait(session, _throttle_key(user.id))
     await session.flush()
     await record_audit(session, actor=actor, action="user.password_reset", entity_type="user", entity_id=user.id,
                        community_id=community_id, after={"password_changed_at": user.password_changed_at})
@@ -83,7 +82,7 @@ async def set_active(session: AsyncSession, *, actor: Principal, user_id: int, a
 async def lift_login_wait(session: AsyncSession, *, actor: Principal, user_id: int) -> User:
     """Let the person try again at once after too many wrong passwords (the count starts from zero)."""
     user, community_id = await _cared_for(session, actor, user_id)
-    await session.execute(delete(LoginThrottle).where(LoginThrottle.key == _throttle_key(user.id)))
+    await repository.clear_login_wait(session, _throttle_key(user.id))
     await session.flush()
     await record_audit(session, actor=actor, action="user.unlock", entity_type="user", entity_id=user.id,
                        community_id=community_id)
@@ -97,10 +96,8 @@ async def login_waits(session: AsyncSession, user_ids: list[int], *,
         return {}
     now = now or dt.datetime.now(dt.UTC)
     keys = {_throttle_key(uid): uid for uid in user_ids}
-    rows = await session.execute(select(LoginThrottle.key, LoginThrottle.blocked_until)
-                                 .where(LoginThrottle.key.in_(list(keys)), LoginThrottle.blocked_until.is_not(None)))
     waits = {}
-    for key, until in rows.all():
+    for key, until in await repository.login_waits_by_key(session, list(keys)):
         until = until if until.tzinfo is not None else until.replace(tzinfo=dt.UTC)
         if until > now:
             waits[keys[key]] = until
@@ -111,9 +108,6 @@ async def organisers_by_community(session: AsyncSession, community_ids: list[int
     """The organisers of each community (active or not), for the administrators' overview."""
     found: dict[int, list[User]] = {cid: [] for cid in community_ids}
     if community_ids:
-        rows = await session.execute(select(RoleGrant.community_id, User).join(User, User.id == RoleGrant.user_id)
-                                     .where(RoleGrant.role == Role.ORGANISER,
-                                            RoleGrant.community_id.in_(community_ids)).order_by(User.id))
-        for community_id, user in rows.all():
+        for community_id, user in await repository.organisers_of(session, community_ids):
             found[community_id].append(user)
     return found

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
 from servicebank.activities.models import Activity
+from servicebank.checkins.access import require_reviewer
 from servicebank.checkins.models import Attendance, AttendanceStatus
 
 
@@ -25,7 +26,7 @@ async def awaiting_review(session: AsyncSession, *, principal: Principal, commun
                           limit: int = 20) -> list[AwaitingReview]:
     """Activities of the community with closed records nobody approved or declined yet, oldest first:
     ended activities leave the upcoming list, so without this their records were reachable only by URL."""
-    principal.require_manager(community_id)
+    require_reviewer(principal, community_id)
     waiting = func.count(Attendance.id)
     rows = await session.execute(
         select(Activity.id, Activity.title, Activity.starts_at, waiting)

@@ -11,21 +11,13 @@ from servicebank.activities.models import Activity
 from servicebank.audit.service import record_audit
 from servicebank.checkins import repository as repo
 from servicebank.checkins import tokens
+from servicebank.checkins.access import card_volunteer, managed_activity, staff_activity
 from servicebank.checkins.models import AttendanceStatus, CheckinPolicy
 from servicebank.checkins.schemas import CardOut, KioskCodeOut, LiveCountOut, PolicyIn, PolicyOut
 from servicebank.config import Settings
 from servicebank.kernel.errors import Forbidden, InvalidInput, NotFound
 from servicebank.volunteers.models import Volunteer
 from servicebank.volunteers.repository import team_ids_of
-
-
-async def staff_activity(session: AsyncSession, *, activity_id: int, principal: Principal) -> Activity:
-    """The activity, if the caller is staff (organiser, admin or team leader) of its community."""
-    activity = await repo.get_activity(session, activity_id)
-    if activity is None:
-        raise NotFound("No such activity.", code="activity_not_found")
-    principal.require_staff(activity.community_id)
-    return activity
 
 
 async def kiosk_code(session: AsyncSession, *, settings: Settings, activity_id: int, purpose: str,
@@ -72,8 +64,7 @@ async def get_policy(session: AsyncSession, *, activity_id: int, principal: Prin
 async def set_policy(session: AsyncSession, *, activity_id: int, data: PolicyIn, principal: Principal,
                      now: dt.datetime) -> PolicyOut:
     """Replace an activity's check-in rules (organisers only); audited."""
-    activity = await staff_activity(session, activity_id=activity_id, principal=principal)
-    principal.require_manager(activity.community_id)
+    activity = await managed_activity(session, activity_id=activity_id, principal=principal)
     if data.radius_m and (activity.latitude is None or activity.longitude is None):
         raise InvalidInput("A geofence needs the activity's position; set its latitude and longitude first.",
                            code="activity_has_no_position")
@@ -127,15 +118,7 @@ async def get_card(session: AsyncSession, *, settings: Settings, volunteer_id: i
 async def reissue_card(session: AsyncSession, *, settings: Settings, volunteer_id: int, principal: Principal,
                        reason: str) -> CardOut:
     """Revoke every printed card of the volunteer and return the new one (organisers only); audited."""
-    volunteer = await repo.get_volunteer(session, volunteer_id)
-    if volunteer is None:
-        raise NotFound("No such volunteer.", code="volunteer_not_found")
-    try:
-        principal.require_manager(volunteer.community_id)
-    except NotFound:
-        raise NotFound("No such volunteer.", code="volunteer_not_found") from None
-    except Forbidden:
-        raise Forbidden("Only the community's organisers can reissue a card.", code="organiser_required") from None
+    volunteer = await card_volunteer(session, volunteer_id=volunteer_id, principal=principal)
     before = volunteer.card_version
     # Volunteer.card_version exists for exactly this: the card token carries the version it was issued with.
     volunteer.card_version = before + 1

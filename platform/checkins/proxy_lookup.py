@@ -9,7 +9,7 @@ import dataclasses
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
-from servicebank.checkins import kiosk
+from servicebank.checkins import access
 from servicebank.checkins import proxy_repository as repo
 
 MAX_RESULTS = 10
@@ -37,7 +37,7 @@ def mask_phone(phone: str) -> str:
 async def find_for_proxy(session: AsyncSession, *, activity_id: int, principal: Principal, query: str = "",
                          volunteer_id: int | None = None) -> list[ProxyCandidate]:
     """Volunteers this staff member may sign in at the activity, matching what they typed (at most ten)."""
-    activity = await kiosk.staff_activity(session, activity_id=activity_id, principal=principal)
+    activity = await access.staff_activity(session, activity_id=activity_id, principal=principal)
     term = query.strip()[:MAX_QUERY_LENGTH]
     if not term and volunteer_id is None:
         return []

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from servicebank.accounts.principal import Principal
 from servicebank.checkins import repository as repo
 from servicebank.checkins import review_repository
-from servicebank.checkins.kiosk import staff_activity
+from servicebank.checkins.access import staff_activity
 
 
 async def of_activity(session: AsyncSession, *, principal: Principal, activity_id: int,

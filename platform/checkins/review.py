@@ -18,7 +18,9 @@ from servicebank.activities.models import Activity
 from servicebank.audit.service import record_audit
 from servicebank.checkins import repository as repo
 from servicebank.checkins import rules
+from servicebank.checkins.access import managed_activity, managed_attendance
 from servicebank.checkins.models import Attendance, AttendanceAdjustment, AttendanceFlag, AttendanceStatus
+from servicebank.kernel.db import session_timezone
 from servicebank.kernel.errors import Conflict, InvalidInput, NotFound
 from servicebank.kernel.events import record_event
 
@@ -57,32 +59,15 @@ async def record_change(session: AsyncSession, att: Attendance, *, actor: Princi
     await session.flush()
 
 
-async def _load(session: AsyncSession, attendance_id: int, principal: Principal, *,
-                for_update: bool = True) -> Attendance:
-    att = await repo.get_attendance(session, attendance_id, for_update=for_update)
-    if att is None:
-        raise NotFound("No such attendance record.", code="attendance_not_found")
-    principal.require_manager(att.community_id)
-    return att
-
-
 async def activity_of(session: AsyncSession, *, attendance_id: int, principal: Principal) -> int:
     """The activity of a record the caller manages (where a refused decision sends them back to)."""
-    return (await _load(session, attendance_id, principal, for_update=False)).activity_id
-
-
-async def _activity(session: AsyncSession, activity_id: int, principal: Principal) -> Activity:
-    activity = await repo.get_activity(session, activity_id)
-    if activity is None:
-        raise NotFound("No such activity.", code="activity_not_found")
-    principal.require_manager(activity.community_id)
-    return activity
+    return (await managed_attendance(session, attendance_id=attendance_id, principal=principal, for_update=False)).activity_id
 
 
 async def approve(session: AsyncSession, *, attendance_id: int, principal: Principal, now: dt.datetime,
                   reason: str | None = None) -> Attendance:
     """Confirm the minutes of a closed record (also re-approves a declined one); approving twice changes nothing."""
-    att = await _load(session, attendance_id, principal)
+    att = await managed_attendance(session, attendance_id=attendance_id, principal=principal)
     if att.status == AttendanceStatus.APPROVED:
         return att
     if att.status == AttendanceStatus.CHECKED_IN:
@@ -119,7 +104,7 @@ def _validate_times(activity: Activity, checked_in_at: dt.datetime, checked_out_
 async def adjust(session: AsyncSession, *, attendance_id: int, principal: Principal, checked_in_at: dt.datetime,
                  checked_out_at: dt.datetime, reason: str, now: dt.datetime) -> Attendance:
     """Set the times that count (the organiser's word, not clamped) and approve them."""
-    att = await _load(session, attendance_id, principal)
+    att = await managed_attendance(session, attendance_id=attendance_id, principal=principal)
     activity = await repo.activity_of_record(session, att.activity_id)
     minutes = _validate_times(activity, checked_in_at, checked_out_at, now)
     before = state(att)
@@ -135,7 +120,7 @@ async def adjust(session: AsyncSession, *, attendance_id: int, principal: Princi
 async def decline(session: AsyncSession, *, attendance_id: int, principal: Principal, reason: str,
                   now: dt.datetime) -> Attendance:
     """Refuse a record (also reverses an approval); the record stays, declining twice changes nothing."""
-    att = await _load(session, attendance_id, principal)
+    att = await managed_attendance(session, attendance_id=attendance_id, principal=principal)
     if att.status == AttendanceStatus.DECLINED:
         return att
     before = state(att)
@@ -166,7 +151,7 @@ async def _create(session: AsyncSession, att: Attendance) -> Attendance | None:
 async def mark_no_show(session: AsyncSession, *, activity_id: int, volunteer_id: int, principal: Principal,
                        reason: str | None, now: dt.datetime) -> Attendance:
     """Record that a volunteer did not come (no scan at all); marking twice changes nothing."""
-    activity = await _activity(session, activity_id, principal)
+    activity = await managed_activity(session, activity_id=activity_id, principal=principal)
     if now < rules.aware(activity.starts_at):
         raise Conflict("The activity has not started yet.", code="activity_not_started")
     await _volunteer_for(session, activity, volunteer_id)
@@ -198,7 +183,7 @@ async def manual_record(session: AsyncSession, *, activity_id: int, volunteer_id
                         checked_in_at: dt.datetime, checked_out_at: dt.datetime, reason: str,
                         now: dt.datetime) -> Attendance:
     """补录: record and approve attendance of a volunteer who could not scan at all."""
-    activity = await _activity(session, activity_id, principal)
+    activity = await managed_activity(session, activity_id=activity_id, principal=principal)
     minutes = _validate_times(activity, checked_in_at, checked_out_at, now)
     await _volunteer_for(session, activity, volunteer_id)
     att = await _create(session, Attendance(
@@ -219,7 +204,7 @@ async def bulk_approve(session: AsyncSession, *, activity_id: int, principal: Pr
                        attendance_ids: list[int] | None = None,
                        include_flagged: bool = False) -> tuple[list[int], list[dict[str, Any]]]:
     """Approve every closed record of an activity (or the given ones); flagged ones only when asked."""
-    await _activity(session, activity_id, principal)
+    await managed_activity(session, activity_id=activity_id, principal=principal)
     rows = await repo.for_review(session, activity_id=activity_id)
     by_id = {att.id: att for att in rows}
     wanted = attendance_ids if attendance_ids is not None else sorted(by_id)
@@ -241,9 +226,3 @@ async def bulk_approve(session: AsyncSession, *, activity_id: int, principal: Pr
                                 reason="bulk approval", event_type="attendance.approved", now=now)
             approved.append(attendance_id)
     return approved, skipped
-
-
-def session_timezone(session: AsyncSession) -> str:
-    """The configured local timezone, from the Database the session belongs to."""
-    db = session.sync_session.info.get("db")
-    return db.settings.timezone if db is not None else "Asia/Shanghai"

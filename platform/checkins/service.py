@@ -13,6 +13,7 @@ from servicebank.accounts.principal import Principal
 from servicebank.activities.models import SignupStatus
 from servicebank.audit.service import record_audit
 from servicebank.checkins import fast_scan, rules, tokens
+from servicebank.checkins.access import require_proxy_signer
 from servicebank.checkins import repository as repo
 from servicebank.checkins.models import (
     AttendanceAdjustment,
@@ -91,7 +92,7 @@ async def _proxy_scanner(session: AsyncSession, volunteer: Any, *, staff: Princi
 def _check_proxy(ctx: Any, scanner: Scanner) -> None:
     """The staff member signing someone in (代签) may sign this volunteer in to this activity."""
     assert scanner.proxy is not None
-    scanner.proxy.require_staff(ctx.community_id)
+    require_proxy_signer(scanner.proxy, ctx.community_id)
     if scanner.volunteer_community_id != ctx.community_id:
         raise Forbidden("This card belongs to a volunteer of another community; they check in with their own "
                         "community's activities.", code="card_other_community")

@@ -20,6 +20,7 @@ from servicebank.activities.models import Activity, ActivityKind
 from servicebank.audit.service import record_audit
 from servicebank.checkins.models import Attendance
 from servicebank.kernel.errors import Conflict, InvalidInput, NotFound
+from servicebank.honours.access import require_community_manager
 from servicebank.honours.models import Certificate, CertificateCounter, CertificateStatus
 from servicebank.honours.schemas import CertificateCheckOut, ContentOut
 from servicebank.kernel.text import mask_name
@@ -145,7 +146,7 @@ async def issue(session: AsyncSession, *, principal: Principal, community_id: in
                 contact_phone: str | None = None, purpose: str | None = None, timezone: str,
                 now: dt.datetime | None = None) -> Certificate:
     """An organiser issues a certificate for a volunteer of their community."""
-    principal.require_manager(community_id)
+    require_community_manager(principal, community_id)
     now = now or dt.datetime.now(dt.UTC)
     check_period(period_start, period_end, today=now.astimezone(ZoneInfo(timezone)).date())
     await _volunteer_in(session, volunteer_id, community_id)
@@ -231,7 +232,7 @@ async def list_certificates(session: AsyncSession, *, principal: Principal, comm
     if community_id is None:
         query = query.where(Certificate.volunteer_id == principal.require_volunteer())
     else:
-        principal.require_manager(community_id)
+        require_community_manager(principal, community_id)
         query = query.where(Certificate.community_id == community_id)
     if status:
         query = query.where(Certificate.status == status)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from servicebank.honours.models import HonourList, HonourObjection, ListStatus, ObjectionStatus
+from servicebank.honours.models import HonourEntry, HonourList, HonourObjection, ListStatus, ObjectionStatus, Scope
+from servicebank.org.models import Community, Street
 
 
 async def lists_of_scope(session: AsyncSession, *, scope_kind: str, scope_id: int, drafts: bool = True,
@@ -31,3 +33,67 @@ async def open_objection_counts(session: AsyncSession, list_ids: Sequence[int]) 
             HonourObjection.list_id.in_(list(list_ids)), HonourObjection.status == ObjectionStatus.OPEN)
         .group_by(HonourObjection.list_id))
     return {int(list_id): int(n) for list_id, n in rows.all()}
+
+
+async def get_list(session: AsyncSession, list_id: int, *, for_update: bool = False) -> HonourList | None:
+    """The list, row-locked when for_update."""
+    query = select(HonourList).where(HonourList.id == list_id)
+    if for_update:
+        query = query.with_for_update()
+    return await session.scalar(query)
+
+
+async def entries_of(session: AsyncSession, list_id: int) -> list[HonourEntry]:
+    """A list's entries, section by section, in rank order."""
+    rows = await session.scalars(select(HonourEntry).where(HonourEntry.list_id == list_id)
+                                 .order_by(HonourEntry.section, HonourEntry.position))
+    return list(rows.all())
+
+
+async def has_entries(session: AsyncSession, list_id: int) -> bool:
+    """Whether the list names anybody."""
+    return bool(await session.scalar(select(func.count()).select_from(HonourEntry)
+                                     .where(HonourEntry.list_id == list_id)))
+
+
+async def upheld_versions(session: AsyncSession, list_ids: Sequence[int]) -> list[tuple[int, int]]:
+    """(list id, version) pairs that have an upheld objection."""
+    rows = await session.execute(select(HonourObjection.list_id, HonourObjection.list_version).where(
+        HonourObjection.list_id.in_(list(list_ids) or [0]), HonourObjection.status == ObjectionStatus.UPHELD)
+        .distinct())
+    return [(int(list_id), int(version)) for list_id, version in rows.all()]
+
+
+async def scope_name(session: AsyncSession, scope_kind: str, scope_id: int) -> str:
+    """The community's or the street's name ("" when it is gone)."""
+    model = Community if scope_kind == Scope.COMMUNITY else Street
+    return await session.scalar(select(model.name).where(model.id == scope_id)) or ""
+
+
+async def street_of_community(session: AsyncSession, community_id: int) -> int | None:
+    """The street a community belongs to."""
+    return await session.scalar(select(Community.street_id).where(Community.id == community_id))
+
+
+async def objections_from(session: AsyncSession, client_key: str, *, since: dt.datetime) -> int:
+    """How many objections one (hashed) client address raised since a moment."""
+    return int(await session.scalar(select(func.count()).select_from(HonourObjection).where(
+        HonourObjection.client_key == client_key, HonourObjection.created_at > since)) or 0)
+
+
+async def objections_of(session: AsyncSession, list_id: int) -> list[HonourObjection]:
+    """A list's objections, oldest first."""
+    rows = await session.scalars(select(HonourObjection).where(HonourObjection.list_id == list_id)
+                                 .order_by(HonourObjection.id))
+    return list(rows.all())
+
+
+async def lists_with_open_objections(session: AsyncSession, community_id: int) -> list[tuple[HonourList, int]]:
+    """The community's lists with unanswered objections, and how many each has."""
+    waiting = func.count(HonourObjection.id)
+    rows = await session.execute(
+        select(HonourList, waiting).join(HonourObjection, HonourObjection.list_id == HonourList.id)
+        .where(HonourList.scope_kind == Scope.COMMUNITY, HonourList.scope_id == community_id,
+               HonourObjection.status == ObjectionStatus.OPEN)
+        .group_by(HonourList.id).order_by(HonourList.id))
+    return [(honour_list, int(n)) for honour_list, n in rows.all()]

@@ -11,11 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from servicebank.accounts.principal import Principal
 from servicebank.clientip import client_ip
 from servicebank.edge.public_reads import keep, serve_cached
-from servicebank.kernel.errors import InvalidInput, NotFound
-from servicebank.honours import generation, posters, service, views
+from servicebank.kernel.errors import InvalidInput
+from servicebank.honours import posters, service, views
 from servicebank.honours.certificate_routes import ROUTES as CERTIFICATE_ROUTES
 from servicebank.honours.models import Scope
-from servicebank.honours.ranking import Filter
 from servicebank.honours.schemas import (
     CorrectIn,
     GenerateIn,
@@ -28,8 +27,6 @@ from servicebank.honours.schemas import (
     PublishIn,
     ResolveIn,
 )
-from servicebank.org.access import supervises
-from servicebank.org.models import Street
 
 
 def parse_scope(scope: str) -> tuple[str, int]:
@@ -38,20 +35,6 @@ def parse_scope(scope: str) -> tuple[str, int]:
     if kind not in Scope.ALL or not raw_id.isdigit():
         raise InvalidInput("The scope is community:<id> or street:<id>.", code="invalid_scope")
     return kind, int(raw_id)
-
-
-async def _require_generate(session: AsyncSession, principal: Principal, data: GenerateIn) -> Filter:
-    if data.community_id is not None and data.street_id is not None:
-        raise InvalidInput("Give a community or a street, not both.", code="invalid_scope")
-    if data.community_id is not None:
-        principal.require_manager(data.community_id)
-        return Filter(community_id=data.community_id)
-    if data.street_id is not None:
-        if await session.get(Street, data.street_id) is None or not supervises(principal, data.street_id):
-            raise NotFound("No such street.", code="street_not_found")
-        return Filter(street_id=data.street_id)
-    principal.require_platform_admin()
-    return Filter()
 
 
 def public_url(request: Request, list_id: int) -> str:
@@ -70,10 +53,9 @@ class HonourListController(Controller):
         are never touched; regenerating with an unchanged ledger gives identical lists. A month can be
         generated once it has ended in the configured time zone. Errors: 409 `honour_month_not_over`,
         `invalid_month`, `invalid_top_n`, `invalid_scope`, `community_not_found`, `street_not_found`."""
-        flt = await _require_generate(db_session, principal, data)
-        result = await generation.generate_month(
-            db_session, month=data.month, timezone=request.app.state.settings.timezone, flt=flt, top_n=data.top_n,
-            top_teams=data.top_teams, user_id=principal.user_id)
+        result = await service.generate_for_scope(
+            db_session, principal=principal, month=data.month, timezone=request.app.state.settings.timezone,
+            community_id=data.community_id, street_id=data.street_id, top_n=data.top_n, top_teams=data.top_teams)
         return GenerateOut(**result.as_dict())
 
     @get("/lists")

@@ -6,14 +6,25 @@ import datetime as dt
 import hashlib
 import hmac
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
 from servicebank.audit.service import record_audit
 from servicebank.kernel.errors import Conflict, InvalidInput, NotFound, TooManyRequests
 from servicebank.honours import repository
-from servicebank.honours.generation import regenerate_entries, require_month_over
+from servicebank.honours.access import (
+    generation_filter,
+    require_community_manager,
+    require_scope_manager,
+    street_of_scope,
+)
+from servicebank.honours.generation import (
+    GenerationResult,
+    generate_month,
+    regenerate_entries,
+    require_month_over,
+)
+from servicebank.honours.ranking import DEFAULT_TOP_N, DEFAULT_TOP_TEAMS
 from servicebank.honours.models import (
     HonourEntry,
     HonourList,
@@ -23,8 +34,6 @@ from servicebank.honours.models import (
     Scope,
 )
 from servicebank.kernel.clock import utcnow
-from servicebank.org.access import supervises
-from servicebank.org.models import Community, Street
 
 MIN_NOTICE_DAYS = 7
 MAX_NOTICE_DAYS = 30
@@ -47,31 +56,20 @@ def public_state(honour_list: HonourList, now: dt.datetime | None = None) -> str
     return "notice" if ends is not None and (now or utcnow()) < ends else "final"
 
 
-def require_scope_manager(principal: Principal, scope_kind: str, scope_id: int, street_of: int | None) -> None:
-    """Organisers manage community lists; street admins (and platform admins) manage street lists."""
-    if scope_kind == Scope.COMMUNITY:
-        try:
-            principal.require_manager(scope_id)
-        except NotFound as exc:
-            raise NotFound("No such honour list.", code="honour_list_not_found") from exc
-        return
-    if not supervises(principal, street_of):
-        raise NotFound("No such honour list.", code="honour_list_not_found")
-
-
-async def street_of_scope(session: AsyncSession, scope_kind: str, scope_id: int) -> int | None:
-    if scope_kind == Scope.STREET:
-        return scope_id
-    return await session.scalar(select(Community.street_id).where(Community.id == scope_id))
+async def generate_for_scope(session: AsyncSession, *, principal: Principal, month: str, timezone: str,
+                             community_id: int | None = None, street_id: int | None = None,
+                             top_n: int = DEFAULT_TOP_N, top_teams: int = DEFAULT_TOP_TEAMS) -> GenerationResult:
+    """(Re)generate a month's drafts for a community, a street (and its communities) or, with neither, every scope,
+    once the caller is checked for that scope (honours.access.generation_filter): API and pages alike."""
+    flt = await generation_filter(session, principal, community_id=community_id, street_id=street_id)
+    return await generate_month(session, month=month, timezone=timezone, flt=flt, top_n=top_n, top_teams=top_teams,
+                                user_id=principal.user_id)
 
 
 async def get_list(session: AsyncSession, *, list_id: int, principal: Principal | None = None,
                    for_update: bool = False) -> HonourList:
     """The list, checked against the caller's scope when a principal is given."""
-    query = select(HonourList).where(HonourList.id == list_id)
-    if for_update:
-        query = query.with_for_update()
-    honour_list = await session.scalar(query)
+    honour_list = await repository.get_list(session, list_id, for_update=for_update)
     if honour_list is None:
         raise NotFound("No such honour list.", code="honour_list_not_found")
     if principal is not None:
@@ -81,9 +79,7 @@ async def get_list(session: AsyncSession, *, list_id: int, principal: Principal 
 
 
 async def entries(session: AsyncSession, *, list_id: int) -> list[HonourEntry]:
-    rows = await session.scalars(select(HonourEntry).where(HonourEntry.list_id == list_id)
-                                 .order_by(HonourEntry.section, HonourEntry.position))
-    return list(rows.all())
+    return await repository.entries_of(session, list_id)
 
 
 async def lists_for_scope(session: AsyncSession, *, principal: Principal, scope_kind: str, scope_id: int,
@@ -116,8 +112,7 @@ async def publish(session: AsyncSession, *, principal: Principal, list_id: int, 
     now = now or utcnow()
     # A draft made before the month ended (or with nobody to honour) has nothing true to show residents.
     require_month_over(honour_list.period_end, now)
-    if not await session.scalar(select(func.count()).select_from(HonourEntry)
-                                .where(HonourEntry.list_id == honour_list.id)):
+    if not await repository.has_entries(session, honour_list.id):
         raise Conflict("This list has no entries; there is nobody to honour, so it cannot be published.",
                        code="honour_list_empty")
     honour_list.status = ListStatus.PUBLISHED
@@ -144,10 +139,8 @@ def _start_notice(honour_list: HonourList, principal: Principal, notice_days: in
 
 async def upheld_versions(session: AsyncSession, list_ids: list[int]) -> dict[int, set[int]]:
     """For each list, the versions that have an upheld objection (a reason to correct that version)."""
-    rows = await session.execute(select(HonourObjection.list_id, HonourObjection.list_version).where(
-        HonourObjection.list_id.in_(list_ids or [0]), HonourObjection.status == ObjectionStatus.UPHELD).distinct())
     found: dict[int, set[int]] = {}
-    for list_id, version in rows.all():
+    for list_id, version in await repository.upheld_versions(session, list_ids):
         found.setdefault(list_id, set()).add(version)
     return found
 
@@ -193,8 +186,7 @@ def _community_of(honour_list: HonourList) -> int | None:
 
 
 async def scope_name(session: AsyncSession, honour_list: HonourList) -> str:
-    model = Community if honour_list.scope_kind == Scope.COMMUNITY else Street
-    return await session.scalar(select(model.name).where(model.id == honour_list.scope_id)) or ""
+    return await repository.scope_name(session, honour_list.scope_kind, honour_list.scope_id)
 
 
 def client_key(secret: str, client: str | None) -> str:
@@ -219,9 +211,7 @@ async def raise_objection(session: AsyncSession, *, list_id: int, name: str, pho
         raise InvalidInput("Please describe the objection in 5 to 2000 characters.", code="invalid_objection_text")
     if phone is not None and (not phone.replace("-", "").replace("+", "").isdigit() or not 5 <= len(phone) <= 20):
         raise InvalidInput("The phone number should be 5 to 20 digits.", code="invalid_phone")
-    recent = await session.scalar(select(func.count()).select_from(HonourObjection).where(
-        HonourObjection.client_key == client, HonourObjection.created_at > now - OBJECTION_WINDOW))
-    if (recent or 0) >= MAX_OBJECTIONS_PER_CLIENT:
+    if await repository.objections_from(session, client, since=now - OBJECTION_WINDOW) >= MAX_OBJECTIONS_PER_CLIENT:
         raise TooManyRequests("Too many objections from this address; please try again in an hour.",
                               code="objection_rate_limited", retry_after=int(OBJECTION_WINDOW.total_seconds()))
     objection = HonourObjection(list_id=list_id, name=name, phone=phone, text=text, client_key=client,
@@ -233,9 +223,7 @@ async def raise_objection(session: AsyncSession, *, list_id: int, name: str, pho
 
 async def objections(session: AsyncSession, *, principal: Principal, list_id: int) -> list[HonourObjection]:
     await get_list(session, list_id=list_id, principal=principal)
-    rows = await session.scalars(select(HonourObjection).where(HonourObjection.list_id == list_id)
-                                 .order_by(HonourObjection.id))
-    return list(rows.all())
+    return await repository.objections_of(session, list_id)
 
 
 async def resolve_objection(session: AsyncSession, *, principal: Principal, objection_id: int, resolution: str,
@@ -270,11 +258,5 @@ async def resolve_objection(session: AsyncSession, *, principal: Principal, obje
 async def lists_with_open_objections(session: AsyncSession, *, principal: Principal,
                                      community_id: int) -> list[tuple[HonourList, int]]:
     """The community's honour lists with objections nobody answered yet, and how many (the dashboard's 待处理)."""
-    principal.require_manager(community_id)
-    waiting = func.count(HonourObjection.id)
-    rows = await session.execute(
-        select(HonourList, waiting).join(HonourObjection, HonourObjection.list_id == HonourList.id)
-        .where(HonourList.scope_kind == Scope.COMMUNITY, HonourList.scope_id == community_id,
-               HonourObjection.status == ObjectionStatus.OPEN)
-        .group_by(HonourList.id).order_by(HonourList.id))
-    return [(honour_list, int(n)) for honour_list, n in rows.all()]
+    require_community_manager(principal, community_id)
+    return await repository.lists_with_open_objections(session, community_id)

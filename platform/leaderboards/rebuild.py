@@ -207,7 +207,7 @@ class Staging:
         self.client = sync_client(url)
         self.prefix = f"sb:lbtmp:{uuid.uuid4().hex[:8]}:"
         self.names: set[str] = set()
-        # From here on every push notes what it changed in this rebuild's touched set (see lb_push).
+        # From here on every push notes what it changed in this rebuild's touched set (see push.py).
         self.renew()
         self.client.sadd(REBUILDS_RUNNING, self.prefix)
 

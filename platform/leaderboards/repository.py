@@ -147,7 +147,7 @@ _read_scripts: dict[int, Any] = {}
 
 
 class RedisLeaderboards:
-    """Ranks from sorted sets kept up to date after each commit (see lb_push)."""
+    """Ranks from sorted sets kept up to date after each commit (see push.py)."""
 
     def __init__(self, client: Any) -> None:
         self.client = client

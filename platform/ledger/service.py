@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from servicebank.accounts.principal import Principal
 from servicebank.family import service as family
 from servicebank.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
-from servicebank.ledger import community_totals, repository, statement, transactions
+from servicebank.ledger import access, community_totals, repository, statement, transactions
 from servicebank.ledger.accounts import account_summary
 from servicebank.ledger.community_totals import Figures
 from servicebank.ledger.levels import STAR_THRESHOLDS_MINUTES
@@ -36,8 +36,7 @@ async def account_view(session: AsyncSession, *, principal: Principal, volunteer
     summary = await account_summary(session, volunteer_id)
     if summary is None:
         raise NotFound("No such volunteer.", code="volunteer_not_found")
-    if principal.volunteer_id != volunteer_id:
-        principal.require_staff(summary.community_id)
+    access.require_account_reader(principal, volunteer_id=volunteer_id, community_id=summary.community_id)
     account_id = summary.account_id
     if account_id is None:  # never posted to: the account is created on first use, as before
         account_id = (await transactions.volunteer_account(session, volunteer_id)).id
@@ -122,14 +121,14 @@ async def transfer(session: AsyncSession, *, principal: Principal, data: Transfe
 
 async def policy_view(session: AsyncSession, *, principal: Principal, community_id: int) -> CommunityLedgerPolicy:
     """The community's limits on spending and giving points (members of the community)."""
-    principal.require_member(community_id)
+    access.require_limits_reader(principal, community_id)
     return await transactions.policy_for(session, community_id)
 
 
 async def set_policy(session: AsyncSession, *, principal: Principal, community_id: int,
                      data: PolicyIn) -> CommunityLedgerPolicy:
     """Set a community's spending and transfer limits (organisers of the community)."""
-    principal.require_manager(community_id)
+    access.require_limits_manager(principal, community_id)
     if data.max_transfer_per_month is not None and data.max_transfer_per_month < 0:
         raise InvalidInput("max_transfer_per_month cannot be negative.", code="invalid_policy")
     if not 0 <= data.min_service_minutes_to_spend <= 100_000 * 60:
@@ -149,10 +148,7 @@ async def set_policy(session: AsyncSession, *, principal: Principal, community_i
 
 async def add_hours_rule(session: AsyncSession, *, principal: Principal, data: HoursRuleIn) -> HoursRule:
     """Write the next version of a kind's rule: a community's (its organisers) or the default (platform admins)."""
-    if data.community_id is None:
-        principal.require_platform_admin()
-    else:
-        principal.require_manager(data.community_id)
+    access.require_rules_writer(principal, data.community_id)
     if not data.kind or len(data.kind) > 32:
         raise InvalidInput("kind must be an activity kind code or *.", code="invalid_hours_rule")
     if not 1 <= data.multiplier_permille <= 10_000 or not 1 <= data.rounding_minutes <= 240 \
@@ -174,7 +170,7 @@ async def add_hours_rule(session: AsyncSession, *, principal: Principal, data: H
 async def hours_rules(session: AsyncSession, *, principal: Principal, community_id: int | None) -> list[HoursRule]:
     """Every version of the platform's default rules and, with community_id, that community's own (its members)."""
     if community_id is not None:
-        principal.require_member(community_id)
+        access.require_limits_reader(principal, community_id)
     return await repository.hours_rules(session, community_id=community_id)
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.kernel.db import local_date
+from servicebank.kernel.dialect import is_postgres
 from servicebank.ledger.accounts import account_ids, lock_accounts
 from servicebank.ledger.models import Account, AccountKind, ServiceCredit
 from servicebank.ledger.posting import Credit, Posting, post_many

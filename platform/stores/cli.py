@@ -28,14 +28,13 @@ def register(cli: click.Group) -> None:
         """Export a store's settlement for MONTH (YYYY-MM, local time): points received, items, refunds."""
         from servicebank.config import get_settings
         from servicebank.kernel.errors import DomainError
-        from servicebank.stores import settlement
-        from servicebank.stores.access import get_store
+        from servicebank.stores import service
 
         async def work(db):  # noqa: ANN001, ANN202
             async with db.session_scope() as session:
-                store = await get_store(session, store_id)
-                return await settlement.compute(session, store=store, month=month,
-                                                timezone=get_settings().timezone)
+                store = await service.get_store(session, store_id)
+                return await service.compute_settlement(session, store=store, month=month,
+                                                        timezone=get_settings().timezone)
 
         try:
             result = run_with_db(work, publish=False)
@@ -45,9 +44,9 @@ def register(cli: click.Group) -> None:
         if fmt == "json" and output is None:
             emit(msgspec.to_builtins(result.summary), as_json=True)
             return
-        body = {"json": lambda r: msgspec.json.encode(r.summary), "csv": settlement.to_csv,
-                "xlsx": settlement.to_xlsx}[fmt](result)
-        path = output or Path(settlement.filename(result, fmt))
+        body = {"json": lambda r: msgspec.json.encode(r.summary), "csv": service.settlement_csv,
+                "xlsx": service.settlement_xlsx}[fmt](result)
+        path = output or Path(service.settlement_filename(result, fmt))
         path.write_bytes(body)
         s = result.summary
         emit({"file": str(path), "store": s.store_name, "month": s.month, "points_received": s.points_received,

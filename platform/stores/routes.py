@@ -19,7 +19,7 @@ from servicebank.kernel.clock import utcnow
 from servicebank.kernel.qr import qr_png, qr_svg
 from servicebank.ratelimit import rate_limit_guard
 from servicebank.spreadsheets import XLSX_MEDIA_TYPE
-from servicebank.stores import codes, receipts, settlement, short_codes, till
+from servicebank.stores import service
 from servicebank.stores.catalogue_routes import StoreController
 from servicebank.stores.schemas import CodeOut, RedeemIn, RedemptionOut, RefundIn, ScanIn, ScanOut, ShortCodeOut
 from servicebank.volunteers import card_pin
@@ -55,7 +55,7 @@ class TillController(Controller):
         `redemption_code_used` (a spent long code is refused here, before any item is picked), 429
         `rate_limited` after too many wrong short codes (per clerk and per address). A wrong, expired, spent or
         other community's short code is always 400 `redemption_code_invalid`."""
-        return await till.scan(db_session, actor=principal, settings=_settings(request), store_id=store_id,
+        return await service.scan(db_session, actor=principal, settings=_settings(request), store_id=store_id,
                                code=data.code, client_address=client_ip(request))
 
     @post("/redemptions", status_code=201, guards=[REDEEM_LIMIT])
@@ -74,21 +74,21 @@ class TillController(Controller):
         `redemption_code_expired` / `redemption_code_invalid`, 422 `empty_cart` / `invalid_quantity` /
         `item_not_found`."""
         try:
-            receipt = await till.redeem(db_session, actor=principal, settings=_settings(request), store_id=store_id,
+            receipt = await service.redeem(db_session, actor=principal, settings=_settings(request), store_id=store_id,
                                         code=data.code, lines=data.lines, pin=data.pin,
                                         client_address=client_ip(request))
         except card_pin.WrongCardPin:
             await db_session.commit()  # the failed attempt must outlive the error, or the limit never trips
             raise
-        return (await receipts.outs(db_session, [receipt]))[0]
+        return (await service.receipts_out(db_session, [receipt]))[0]
 
     @get("/redemptions")
     async def store_redemptions(self, request: Request, db_session: AsyncSession, principal: Principal,
                                 store_id: int, day: dt.date | None = None) -> list[RedemptionOut]:
         """Receipts made or refunded on a local day (`day=2026-11-14`; today by default), newest first."""
-        rows = await receipts.store_receipts(db_session, actor=principal, settings=_settings(request),
+        rows = await service.store_receipts(db_session, actor=principal, settings=_settings(request),
                                              store_id=store_id, day=day)
-        return await receipts.outs(db_session, rows)
+        return await service.receipts_out(db_session, rows)
 
     @get("/settlements/{month:str}")
     async def settlement(self, request: Request, db_session: AsyncSession, principal: Principal, store_id: int,
@@ -98,15 +98,15 @@ class TillController(Controller):
         """Monthly settlement (YYYY-MM, local time): receipts, volunteers, points received and refunded, per-item
         quantities and points. `format=csv` (per item, with a total row) or `xlsx` (汇总 and 明细 sheets).
         Store clerks and organisers; 422 `invalid_month`."""
-        result = await settlement.settlement_for(db_session, actor=principal, settings=_settings(request),
+        result = await service.settlement_for(db_session, actor=principal, settings=_settings(request),
                                                  store_id=store_id, month=month)
         if format_ == "json":
             return Response(result.summary)
         if format_ == "csv":
-            body, media = settlement.to_csv(result), "text/csv"
+            body, media = service.settlement_csv(result), "text/csv"
         else:
-            body, media = settlement.to_xlsx(result), XLSX_MEDIA_TYPE
-        name = settlement.filename(result, format_)
+            body, media = service.settlement_xlsx(result), XLSX_MEDIA_TYPE
+        name = service.settlement_filename(result, format_)
         return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
@@ -117,8 +117,8 @@ class RedemptionController(Controller):
     @get("/{redemption_id:int}")
     async def get_receipt(self, db_session: AsyncSession, principal: Principal, redemption_id: int) -> RedemptionOut:
         """A receipt: for the volunteer who redeemed and the store's staff; 404 `redemption_not_found` else."""
-        receipt = await receipts.receipt_for(db_session, actor=principal, redemption_id=redemption_id)
-        return (await receipts.outs(db_session, [receipt]))[0]
+        receipt = await service.receipt_for(db_session, actor=principal, redemption_id=redemption_id)
+        return (await service.receipts_out(db_session, [receipt]))[0]
 
     @post("/{redemption_id:int}/refund", status_code=200)
     async def refund(self, db_session: AsyncSession, principal: Principal, redemption_id: int,
@@ -127,8 +127,8 @@ class RedemptionController(Controller):
         """Refund a whole receipt once, within the store's refund period: a reversing ledger transaction, stock
         back up, the monthly allowance given back. Store clerks and organisers. Errors: 409 `already_refunded` /
         `refund_period_over`, 403 `not_store_clerk`."""
-        receipt = await receipts.refund(db_session, actor=principal, redemption_id=redemption_id, reason=data.reason)
-        return (await receipts.outs(db_session, [receipt]))[0]
+        receipt = await service.refund(db_session, actor=principal, redemption_id=redemption_id, reason=data.reason)
+        return (await service.receipts_out(db_session, [receipt]))[0]
 
 
 class MyRedemptionController(Controller):
@@ -142,7 +142,7 @@ class MyRedemptionController(Controller):
         """A fresh redemption code for the counter (valid 2 minutes, spent by one redemption). JSON with the
         code and QR image URLs, or the QR image itself with `format=png|svg`. Volunteers only."""
         volunteer_id = principal.require_active_volunteer()
-        issued = codes.issue_code(secret_key=_settings(request).secret_key, volunteer_id=volunteer_id, now=utcnow())
+        issued = service.issue_code(secret_key=_settings(request).secret_key, volunteer_id=volunteer_id, now=utcnow())
         if format_ != "json":
             return _image(issued.code, format_, {"X-Code-Expires-At": issued.expires_at.isoformat()})
         base = "/api/me/redemption-code/qr?code=" + quote(issued.code, safe="")
@@ -156,7 +156,7 @@ class MyRedemptionController(Controller):
         `SERVICEBANK_REDEMPTION_CODE_SECONDS` (10 minutes), spent by one redemption. Issuing one cancels your
         previous unused code. The QR carries the same digits. Volunteers only."""
         settings = _settings(request)
-        issued = await short_codes.issue(db_session, settings=settings,
+        issued = await service.issue_short_code(db_session, settings=settings,
                                          volunteer_id=principal.require_active_volunteer(), now=utcnow())
         base = f"/api/me/redemption-code/qr?code={issued.code}"
         return Response(ShortCodeOut(code=issued.code, display=issued.display, expires_at=issued.expires_at,
@@ -170,13 +170,13 @@ class MyRedemptionController(Controller):
         """The QR image of one of your own unexpired codes, long or short (the URLs the JSON answers give)."""
         volunteer_id = principal.require_volunteer()
         now = utcnow()
-        digits = short_codes.as_short_code(code)
+        digits = service.as_short_code(code)
         if digits is not None:
-            if not await short_codes.is_live_code_of(db_session, digits, settings=_settings(request),
+            if not await service.is_live_code_of(db_session, digits, settings=_settings(request),
                                                      volunteer_id=volunteer_id, now=now):
-                raise short_codes.wrong_code()
+                raise service.wrong_code()
             return _image(digits, format_)
-        scanned = codes.verify_code(code, secret_key=_settings(request).signing_keys(), now=now)
+        scanned = service.verify_code(code, secret_key=_settings(request).signing_keys(), now=now)
         if scanned.volunteer_id != volunteer_id:
             raise Forbidden("This code belongs to someone else.", code="not_your_code")
         return _image(code, format_)
@@ -185,8 +185,8 @@ class MyRedemptionController(Controller):
     async def my_redemptions(self, db_session: AsyncSession, principal: Principal, limit: int = 50,
                              before_id: int | None = None) -> list[RedemptionOut]:
         """Your redemption history, newest first; page with `before_id` (the last id you got)."""
-        rows = await receipts.my_receipts(db_session, actor=principal, limit=limit, before_id=before_id)
-        return await receipts.outs(db_session, rows)
+        rows = await service.my_receipts(db_session, actor=principal, limit=limit, before_id=before_id)
+        return await service.receipts_out(db_session, rows)
 
 
 ROUTES = [StoreController, TillController, RedemptionController, MyRedemptionController]

@@ -15,8 +15,8 @@ from servicebank.web.pages.honours import manage as manage_honours
 from servicebank.web.pages.honours import street as street_honours
 from servicebank.web.pages.org import admin
 from servicebank.web.pages.family import links as family
-from servicebank.web.pages.ledger import gifts
 from servicebank.web.pages.leaderboards import leaderboard
+from servicebank.web.pages.ledger import gifts
 from servicebank.web.pages.requests import desk as request_desk
 from servicebank.web.pages.requests import orders as request_orders
 from servicebank.web.pages.requests import volunteer as request_volunteer
@@ -27,7 +27,7 @@ from servicebank.web.guard import EXCEPTION_HANDLERS, check_csrf
 from servicebank.web.render import STATIC_DIR
 
 # A line per domain, as the pages are laid out (web/pages/<domain>): accounts, activities, checkins, volunteers,
-# points, stores, honours, reports, audit, org (the administrators' pages) and notifications.
+# family, ledger, leaderboards, stores, honours, reports, audit, org (the administrators' pages) and notifications.
 PAGE_CONTROLLERS = [
     accounts.AccountPages, accounts_password.AccountPages,
     manage_activities.ManagePages, series.SeriesPages, lead.LeaderPages, public.PublicActivityPages,

@@ -17,6 +17,7 @@ from servicebank.activities.browse import list_activities, staff_signups
 from servicebank.activities.kinds import kinds_for
 from servicebank.activities.models import ActivityStatus
 from servicebank.activities.schemas import ActivityCreate
+from servicebank.checkins import access as checkins_access
 from servicebank.checkins import backlog, kiosk, records, review
 from servicebank.kernel.errors import DomainError, InvalidInput
 from servicebank.honours import service as honours
@@ -152,7 +153,7 @@ class ManagePages(Controller):
         principal = require_login(optional_principal)
         _ = i18n.translator(lang_of(request))
         purpose = "check-out" if purpose == "check-out" else "check-in"
-        activity = await kiosk.staff_activity(db_session, activity_id=activity_id, principal=principal)
+        activity = await checkins_access.staff_activity(db_session, activity_id=activity_id, principal=principal)
         code = await kiosk.kiosk_code(db_session, settings=request.app.state.settings, activity_id=activity_id,
                                       purpose=purpose, principal=principal, now=utcnow())
         count = await kiosk.live_count(db_session, activity_id=activity_id, principal=principal, now=utcnow())
@@ -227,7 +228,7 @@ async def _todo(session: AsyncSession, principal: Principal, community_id: int) 
 
 async def _activity_page(request: Request, session: AsyncSession, principal: Principal, activity_id: int, *,
                          status_code: int = 200, **extra: Any) -> Response:
-    activity = await kiosk.staff_activity(session, activity_id=activity_id, principal=principal)
+    activity = await checkins_access.staff_activity(session, activity_id=activity_id, principal=principal)
     rows = await records.of_activity(session, principal=principal, activity_id=activity_id)
     signups = await staff_signups(session, principal=principal, activity=activity)
     values = {"typed": None, "record_error": None, "proxy_open": False, "find": "", "found": None,

@@ -12,6 +12,7 @@ from litestar import Controller, Request, Response, post
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
+from servicebank.checkins import access as checkins_access
 from servicebank.checkins import kiosk, records, review, tokens
 from servicebank.checkins.proxy_lookup import MAX_QUERY_LENGTH, find_for_proxy
 from servicebank.checkins.service import Scanner, check_in, check_out, scanner_for_card, scanner_for_volunteer
@@ -138,7 +139,7 @@ async def proxy_flash(session: AsyncSession, request: Request, *, activity_id: i
         known = friendly.MESSAGES.get(error)
         message = _(known) if known else _("The card could not be used (%(code)s).", code=error)
         if error == "activity_full" and principal is not None:
-            activity = await kiosk.staff_activity(session, activity_id=activity_id, principal=principal)
+            activity = await checkins_access.staff_activity(session, activity_id=activity_id, principal=principal)
             message += " " + (_(OVER_CAPACITY_OFFER) if principal.manages(activity.community_id)
                               else _(ASK_THE_ORGANISER))
         return message, "bad"
@@ -162,7 +163,7 @@ async def proxy_box(session: AsyncSession, request: Request, principal: Principa
     over = None
     vol = request.query_params.get("vol", "")
     if request.query_params.get("proxy_error") == "activity_full" and vol.isdigit():
-        activity = await kiosk.staff_activity(session, activity_id=activity_id, principal=principal)
+        activity = await checkins_access.staff_activity(session, activity_id=activity_id, principal=principal)
         if principal.manages(activity.community_id):
             matches = await find_for_proxy(session, activity_id=activity_id, principal=principal,
                                            volunteer_id=int(vol))

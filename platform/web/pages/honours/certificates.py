@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from servicebank.accounts.principal import Principal
 from servicebank.kernel.errors import DomainError, InvalidInput
 from servicebank.honours import certificates
+from servicebank.honours.access import require_community_manager
 from servicebank.volunteers import service as volunteers
 from servicebank.volunteers.models import Volunteer
 from servicebank.org import service as org
@@ -38,7 +39,7 @@ class CertificatePages(Controller):
         """Requests to decide, the issue form (after finding the volunteer) and every certificate issued."""
         principal = require_login(optional_principal)
         chosen, choices = await org.pick_workplace(db_session, actor=principal, community_id=community)
-        principal.require_manager(chosen.id)
+        require_community_manager(principal, chosen.id)
         return await _page(request, db_session, principal, chosen, choices, q=q, volunteer_id=volunteer, form={},
                            error=None, done=done)
 

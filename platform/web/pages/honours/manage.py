@@ -10,10 +10,9 @@ from litestar import Controller, Request, Response, get, post
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
-from servicebank.honours import generation
 from servicebank.honours import service as honours
+from servicebank.honours.access import require_community_manager
 from servicebank.honours.models import HonourEntry, HonourList, ObjectionStatus, Section
-from servicebank.honours.ranking import Filter
 from servicebank.honours.views import entry_out
 from servicebank.kernel.errors import DomainError
 from servicebank.org import service as org
@@ -78,7 +77,7 @@ class HonourPages(Controller):
         principal = require_login(optional_principal)
         _ = i18n.translator(lang_of(request))
         chosen, choices = await org.pick_workplace(db_session, actor=principal, community_id=community)
-        principal.require_manager(chosen.id)
+        require_community_manager(principal, chosen.id)
         rows = await honours.lists_for_scope(db_session, principal=principal, scope_kind="community",
                                              scope_id=chosen.id, limit=24)
         drafts = {x.id: sections(await honours.entries(db_session, list_id=x.id)) for x in rows if x.status == "draft"}
@@ -99,12 +98,10 @@ class HonourPages(Controller):
         principal = require_login(optional_principal)
         form = await request.form()
         community_id = int(form.get("community_id") or 0)
-        principal.require_manager(community_id)
         back = f"/manage/honours?community={community_id}"
         try:
-            await generation.generate_month(db_session, month=str(form.get("month", "")),
-                                            timezone=request.app.state.settings.timezone,
-                                            flt=Filter(community_id=community_id), user_id=principal.user_id)
+            await honours.generate_for_scope(db_session, principal=principal, month=str(form.get("month", "")),
+                                             timezone=request.app.state.settings.timezone, community_id=community_id)
         except DomainError as exc:
             await db_session.rollback()
             return redirect(request, f"{back}&error={exc.code}")

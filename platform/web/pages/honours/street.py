@@ -2,7 +2,7 @@
 section by section and publishes it; residents read it and object during the notice period. The monthly job
 drafts these lists for every street; without these pages nobody could review, publish or read them.
 
-The same honours services as the API (generation.generate_month with the street's filter, service.publish,
+The same honours services as the API (service.generate_for_scope with the street, service.publish,
 raise_objection); a community's lists stay on /manage/honours."""
 
 from __future__ import annotations
@@ -13,9 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from servicebank.accounts.principal import Principal
 from servicebank.clientip import client_ip
 from servicebank.kernel.errors import DomainError, NotFound
-from servicebank.honours import generation
 from servicebank.honours import service as honours
-from servicebank.honours.ranking import Filter
 from servicebank.honours.views import public_list
 from servicebank.org import directory
 from servicebank.web import forms, friendly, i18n
@@ -61,11 +59,8 @@ class StreetHonourPages(Controller):
         street_id = int(forms.text(form, "street_id") or 0)
         back = f"/admin/honours?street={street_id}"
         try:
-            # The street's list is the caller's to make only if it is theirs to manage.
-            await honours.lists_for_scope(db_session, principal=principal, scope_kind="street", scope_id=street_id)
-            await generation.generate_month(db_session, month=forms.text(form, "month"),
-                                            timezone=request.app.state.settings.timezone,
-                                            flt=Filter(street_id=street_id), user_id=principal.user_id)
+            await honours.generate_for_scope(db_session, principal=principal, month=forms.text(form, "month"),
+                                             timezone=request.app.state.settings.timezone, street_id=street_id)
         except DomainError as exc:
             await db_session.rollback()
             return redirect(request, f"{back}&error={exc.code}")

@@ -11,14 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from servicebank.accounts.principal import Principal
 from servicebank.kernel.errors import DomainError, InvalidInput
 from servicebank.kernel.clock import utcnow
-from servicebank.stores import catalogue, receipts
-from servicebank.stores.access import get_store, require_till
+from servicebank.stores import service
+from servicebank.stores.service import get_store, require_till
 from servicebank.web import friendly, i18n
 from servicebank.web.guard import require_login
 from servicebank.web.render import lang_of, redirect, render
 
 # How far back the day list goes: the longest refund period a store may set (stores/catalogue.py).
-OLDEST_DAY = catalogue.MAX_REFUND_DAYS
+OLDEST_DAY = service.MAX_REFUND_DAYS
 DONE = {"refunded": i18n.N_("Refunded: the points are back with the volunteer, who is told."),
         "stock": i18n.N_("Stock saved.")}
 
@@ -71,7 +71,7 @@ class StoreDeskPages(Controller):
         try:
             if len(reason) < 2:
                 raise InvalidInput("Give the reason for the refund.", code="reason_required")
-            receipt = await receipts.refund(db_session, actor=principal, redemption_id=redemption_id, reason=reason)
+            receipt = await service.refund(db_session, actor=principal, redemption_id=redemption_id, reason=reason)
         except DomainError as exc:
             await db_session.rollback()
             return await _receipts(request, db_session, principal, store_id, day, done=None,
@@ -96,7 +96,7 @@ class StoreDeskPages(Controller):
         try:
             count = _count(form.get("count"))
             change = {"restock": count} if form.get("action") == "add" else {"stock": count}
-            await catalogue.adjust_stock(db_session, actor=principal, store_id=store_id, item_id=item_id, **change)
+            await service.adjust_stock(db_session, actor=principal, store_id=store_id, item_id=item_id, **change)
         except DomainError as exc:
             await db_session.rollback()
             return await _stock(request, db_session, principal, store_id, done=None, error=friendly.explain(exc, _))
@@ -108,7 +108,7 @@ async def _receipts(request: Request, db_session: AsyncSession, principal: Princ
     _ = i18n.translator(lang_of(request))
     store = await get_store(db_session, store_id)
     require_till(principal, store)
-    rows = await receipts.outs(db_session, await receipts.store_receipts(
+    rows = await service.receipts_out(db_session, await service.store_receipts(
         db_session, actor=principal, settings=request.app.state.settings, store_id=store.id, day=day))
     now = utcnow()
     today = _today(request)
@@ -125,6 +125,6 @@ async def _stock(request: Request, db_session: AsyncSession, principal: Principa
     _ = i18n.translator(lang_of(request))
     store = await get_store(db_session, store_id)
     require_till(principal, store)
-    items = await catalogue.items_for(db_session, actor=principal, store_id=store.id)
+    items = await service.items_for(db_session, actor=principal, store_id=store.id)
     return render(request, "stores/till_stock.html", principal, status_code=422 if error else 200, title=_("Stock"),
                   store=store, items=items, flash=_(DONE[done]) if done in DONE else None, error=error)

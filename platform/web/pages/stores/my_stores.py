@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
 from servicebank.ledger.service import account_view
-from servicebank.stores import catalogue
+from servicebank.stores import service
 from servicebank.web import i18n
 from servicebank.web.guard import require_login
 from servicebank.web.render import lang_of, render
@@ -27,8 +27,8 @@ class MyStorePages(Controller):
         volunteer_id = principal.require_volunteer()
         shelves = []
         if principal.volunteer_community_id is not None:  # pending or suspended: no community's stores yet
-            for store in await catalogue.stores_for(db_session, actor=principal, community_id=None):
-                shelves.append((store, await catalogue.items_for(db_session, actor=principal, store_id=store.id)))
+            for store in await service.stores_for(db_session, actor=principal, community_id=None):
+                shelves.append((store, await service.items_for(db_session, actor=principal, store_id=store.id)))
         account = await account_view(db_session, principal=principal, volunteer_id=volunteer_id, recent=0)
         return render(request, "stores/my_stores.html", principal, title=_("Charity supermarket"), shelves=shelves,
                       balance=account.balance)

@@ -8,8 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from servicebank.accounts.principal import Principal
 from servicebank.clientip import client_ip
 from servicebank.kernel.errors import DomainError, InvalidInput
-from servicebank.stores import receipts, till
-from servicebank.stores.access import get_store, require_till, till_stores
+from servicebank.stores import service
+from servicebank.stores.service import get_store, require_till, till_stores
 from servicebank.stores.schemas import LineIn
 from servicebank.volunteers import card_pin
 from servicebank.web import friendly, i18n
@@ -60,11 +60,11 @@ class TillPages(Controller):
         code = str(form.get("code", "")).strip()
         try:
             lines = _lines(form)
-            receipt = await till.redeem(db_session, actor=principal, settings=request.app.state.settings,
+            receipt = await service.redeem(db_session, actor=principal, settings=request.app.state.settings,
                                         store_id=store_id, code=code, lines=lines, pin=str(form.get("pin", "")),
                                         client_address=client_ip(request))
             await db_session.flush()
-            out = (await receipts.outs(db_session, [receipt]))[0]
+            out = (await service.receipts_out(db_session, [receipt]))[0]
         except DomainError as exc:
             # A wrong card PIN is counted (and kept); anything else leaves no trace.
             await (db_session.commit() if isinstance(exc, card_pin.WrongCardPin) else db_session.rollback())
@@ -96,7 +96,7 @@ async def _pick(request: Request, db_session: AsyncSession, principal: Principal
     """The volunteer's items to pick from; a code that cannot pay (spent, expired, wrong) is refused here."""
     _ = i18n.translator(lang_of(request))
     try:
-        result = await till.scan(db_session, actor=principal, settings=request.app.state.settings,
+        result = await service.scan(db_session, actor=principal, settings=request.app.state.settings,
                                  store_id=store_id, code=code, client_address=client_ip(request))
     except DomainError as exc:
         await db_session.rollback()
@@ -112,7 +112,7 @@ async def _till(request: Request, db_session: AsyncSession, principal: Principal
     _ = i18n.translator(lang_of(request))
     store = await get_store(db_session, store_id)
     require_till(principal, store)
-    today = await receipts.store_receipts(db_session, actor=principal, settings=request.app.state.settings,
+    today = await service.store_receipts(db_session, actor=principal, settings=request.app.state.settings,
                                           store_id=store_id, day=None)
     return render(request, "stores/till.html", principal, status_code=422 if error else 200, title=_("Store till"),
-                  store=store, today=await receipts.outs(db_session, today), error=error)
+                  store=store, today=await service.receipts_out(db_session, today), error=error)

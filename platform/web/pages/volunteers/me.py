@@ -19,7 +19,7 @@ from servicebank.kernel.qr import qr_data_uri
 from servicebank.family import service as family
 from servicebank.ledger.service import account_view
 from servicebank.leaderboards.service import leaderboard_view
-from servicebank.stores import short_codes
+from servicebank.stores import service as stores
 from servicebank.volunteers import card_pin
 from servicebank.web import charts, forms, friendly, i18n
 from servicebank.web.guard import require_login
@@ -106,7 +106,7 @@ class VolunteerPages(Controller):
         """A fresh one-time 6-digit code for the store clerk to scan or type (it replaces the previous one)."""
         principal = require_login(optional_principal)
         _ = i18n.translator(lang_of(request))
-        issued = await short_codes.issue(db_session, settings=request.app.state.settings,
+        issued = await stores.issue_short_code(db_session, settings=request.app.state.settings,
                                          volunteer_id=principal.require_active_volunteer(), now=utcnow())
         return render(request, "stores/code.html", principal, title=_("My redemption code"), code=issued.display,
                       expires_at=issued.expires_at, qr=qr_data_uri(issued.code))
