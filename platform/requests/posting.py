@@ -28,7 +28,6 @@ from servicebank.ledger.tally import LOCK_SPACE
 from servicebank.requests import repository
 from servicebank.requests.models import Payer, RequestPolicy, ServiceRequest
 from servicebank.volunteers.models import Volunteer
-from servicebank.kernel.dialect import is_postgres
 
 RULE_KIND = "request"
 TRANSACTION_KIND = "request_service"
