@@ -1,0 +1,25 @@
+"""Tell a volunteer about their service record: a no-show excused, a qualification about to expire."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from servicebank.activities.models import Activity
+from servicebank.kernel.events import OutboxEvent, subscribe
+from servicebank.notifications.channels import Message
+from servicebank.notifications.events import deliver, recipients_for
+from servicebank.records.models import NoShow
+
+
+@subscribe("no_show.excused")
+async def on_no_show_excused(session: AsyncSession, event: OutboxEvent) -> None:
+    """The organiser excused a no-show: it no longer counts towards the sign-up limit."""
+    no_show = await session.get(NoShow, event.payload["no_show_id"])
+    if no_show is None or no_show.excused_at is None:
+        return
+    activity = await session.get(Activity, no_show.activity_id)
+    title = activity.title if activity else "活动"
+    message = Message(type=event.type, title=f"爽约记录已撤销：{title}",
+                      body=f"社工已认可您未到“{title}”的原因（{no_show.excuse_reason}），这次不再计入爽约次数。",
+                      activity_id=no_show.activity_id)
+    await deliver(session, event, await recipients_for(session, [no_show.volunteer_id]), message)
