@@ -15,6 +15,7 @@ from servicebank.web.pages.honours import manage as manage_honours
 from servicebank.web.pages.honours import street as street_honours
 from servicebank.web.pages.org import admin
 from servicebank.web.pages.points import family, gifts, leaderboard
+from servicebank.web.pages.records import no_shows as record_no_shows
 from servicebank.web.pages.stores import desk, my_stores, till
 from servicebank.web.pages.volunteers import claims, join, me, roster_import, teams
 from servicebank.web.pages.volunteers import manage as manage_volunteers
@@ -22,7 +23,7 @@ from servicebank.web.guard import EXCEPTION_HANDLERS, check_csrf
 from servicebank.web.render import STATIC_DIR
 
 # A line per domain, as the pages are laid out (web/pages/<domain>): accounts, activities, checkins, volunteers,
-# points, stores, honours, reports, audit, org (the administrators' pages) and notifications.
+# points, stores, honours, reports, audit, org (the administrators' pages), notifications and records.
 PAGE_CONTROLLERS = [
     accounts.AccountPages, accounts_password.AccountPages,
     manage_activities.ManagePages, series.SeriesPages, lead.LeaderPages, public.PublicActivityPages,
@@ -36,6 +37,7 @@ PAGE_CONTROLLERS = [
     reports.ReportPages, audit.AuditPages,
     admin.AdminPages,
     notifications.NoticePages,
+    record_no_shows.NoShowPages,
 ]
 
 pages = Router(path="/", route_handlers=PAGE_CONTROLLERS, before_request=check_csrf,

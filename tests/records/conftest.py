@@ -20,11 +20,11 @@ async def end_activity(db, activity_id: int, *, hours_ago: float = 1) -> None:  
                         .values(starts_at=end - dt.timedelta(hours=2), ends_at=end, status="completed"))
 
 
-async def miss(client, db, world: World, person: Person, *, hours_ago: float = 1) -> int:  # noqa: ANN001
+async def miss(client, db, setting: World, person: Person, *, hours_ago: float = 1) -> int:  # noqa: ANN001
     """An activity the person signed up for (on their behalf, so no hold applies) and never came to."""
-    activity = await create(client, world)
+    activity = await create(client, setting)
     r = await client.post(f"/api/activities/{activity['id']}/signups", json={"volunteer_id": person.volunteer.id},
-                          headers=world.organiser.headers)
+                          headers=setting.organiser.headers)
     assert r.status_code == 201 and r.json()["status"] == "confirmed", r.text
     await end_activity(db, activity["id"], hours_ago=hours_ago)
     async with db.session_scope() as s:
