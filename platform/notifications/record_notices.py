@@ -8,7 +8,8 @@ from servicebank.activities.models import Activity
 from servicebank.kernel.events import OutboxEvent, subscribe
 from servicebank.notifications.channels import Message
 from servicebank.notifications.events import deliver, recipients_for
-from servicebank.records.models import NoShow
+from servicebank.records.models import NoShow, VolunteerQualification
+from servicebank.records.qualifications import types_for
 
 
 @subscribe("no_show.excused")
@@ -23,3 +24,17 @@ async def on_no_show_excused(session: AsyncSession, event: OutboxEvent) -> None:
                       body=f"社工已认可您未到“{title}”的原因（{no_show.excuse_reason}），这次不再计入爽约次数。",
                       activity_id=no_show.activity_id)
     await deliver(session, event, await recipients_for(session, [no_show.volunteer_id]), message)
+
+
+@subscribe("qualification.expiring")
+async def on_qualification_expiring(session: AsyncSession, event: OutboxEvent) -> None:
+    """30 days before a checked certificate expires: renew it, or activities that need it will refuse sign-ups."""
+    row = await session.get(VolunteerQualification, event.payload["qualification_id"])
+    if row is None:
+        return
+    names = {t.code: t.name for t in await types_for(session, community_id=row.community_id)}
+    name = names.get(row.qualification_code, row.qualification_code)
+    message = Message(type=event.type, title=f"证书即将到期：{name}",
+                      body=f"您的{name}（{row.number_masked}）有效期到 {row.valid_until.isoformat()}。"
+                           "请及时换证并交给社工核验，过期后需要这项证书的活动将不能报名。")
+    await deliver(session, event, await recipients_for(session, [row.volunteer_id]), message)

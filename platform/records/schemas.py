@@ -49,3 +49,47 @@ class PolicyOut(msgspec.Struct):
     threshold: int
     window_days: int
     approval_days: int
+
+
+class QualificationTypeIn(msgspec.Struct, forbid_unknown_fields=True):
+    code: str
+    name: str
+
+
+class QualificationTypeOut(msgspec.Struct):
+    code: str
+    name: str
+    custom: bool
+
+
+class RequirementIn(msgspec.Struct, forbid_unknown_fields=True):
+    kind: str
+    qualification_code: str
+    required: bool = True
+
+
+class RequirementOut(msgspec.Struct):
+    kind: str
+    qualification_code: str
+
+
+class QualificationIn(msgspec.Struct, forbid_unknown_fields=True):
+    qualification_code: str
+    issuer: str
+    # The full number is read once, masked, and never stored.
+    number: str
+    valid_until: dt.date
+
+
+class QualificationOut(msgspec.Struct):
+    id: int
+    volunteer_id: int
+    qualification_code: str
+    name: str
+    issuer: str
+    number_masked: str
+    valid_until: dt.date
+    verified_at: dt.datetime | None
+    verified_by_user_id: int | None
+    # "valid" | "expiring" (within 30 days) | "expired" | "unchecked" (waiting for an organiser)
+    state: str

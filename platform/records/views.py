@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
-from servicebank.kernel.errors import NotFound
 from servicebank.records import no_shows
+from servicebank.records.access import readable_volunteer
 from servicebank.records.models import NoShow
 from servicebank.records.schemas import NoShowOut, PolicyIn, PolicyOut, StandingOut
 from servicebank.volunteers.models import Volunteer
@@ -18,16 +18,6 @@ def no_show_out(row: NoShow, title: str) -> NoShowOut:
                      excuse_reason=row.excuse_reason)
 
 
-async def readable_volunteer(session: AsyncSession, *, principal: Principal, volunteer_id: int) -> Volunteer:
-    """The volunteer themself, or the community's organisers; everyone else learns nothing (404)."""
-    volunteer = await session.get(Volunteer, volunteer_id)
-    if volunteer is None or not (principal.volunteer_id == volunteer_id or principal.belongs_to(volunteer.community_id)):
-        raise NotFound("No such volunteer.", code="volunteer_not_found")
-    if principal.volunteer_id != volunteer_id:
-        principal.require_manager(volunteer.community_id)
-    return volunteer
-
-
 async def standing_out(session: AsyncSession, *, principal: Principal, volunteer_id: int) -> StandingOut:
     """The volunteer's counted no-shows, the hold (code and Chinese reason) and their history."""
     volunteer = await readable_volunteer(session, principal=principal, volunteer_id=volunteer_id)
@@ -36,6 +26,14 @@ async def standing_out(session: AsyncSession, *, principal: Principal, volunteer
     return StandingOut(volunteer_id=volunteer.id, counted=standing.counted, window_days=standing.rule.window_days,
                        held_until=standing.held_until, hold_code=standing.hold_code,
                        hold_message=standing.message_zh(), no_shows=[no_show_out(r, t) for r, t in rows])
+
+
+async def standing_for_staff(session: AsyncSession, *, principal: Principal, volunteer_id: int) -> StandingOut | None:
+    """The standing for the organiser's volunteer page; None for team leaders, who do not decide on no-shows."""
+    volunteer = await session.get(Volunteer, volunteer_id)
+    if volunteer is None or not principal.manages(volunteer.community_id):
+        return None
+    return await standing_out(session, principal=principal, volunteer_id=volunteer_id)
 
 
 async def excuse_out(session: AsyncSession, *, principal: Principal, no_show_id: int, reason: str) -> NoShowOut:
