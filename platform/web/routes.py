@@ -16,6 +16,7 @@ from servicebank.web.pages.honours import street as street_honours
 from servicebank.web.pages.org import admin
 from servicebank.web.pages.points import family, gifts, leaderboard
 from servicebank.web.pages.records import no_shows as record_no_shows
+from servicebank.web.pages.records import qualifications as record_qualifications
 from servicebank.web.pages.stores import desk, my_stores, till
 from servicebank.web.pages.volunteers import claims, join, me, roster_import, teams
 from servicebank.web.pages.volunteers import manage as manage_volunteers
@@ -37,7 +38,7 @@ PAGE_CONTROLLERS = [
     reports.ReportPages, audit.AuditPages,
     admin.AdminPages,
     notifications.NoticePages,
-    record_no_shows.NoShowPages,
+    record_no_shows.NoShowPages, record_qualifications.QualificationPages,
 ]
 
 pages = Router(path="/", route_handlers=PAGE_CONTROLLERS, before_request=check_csrf,

@@ -3,6 +3,8 @@ the volunteer page's no-shows and excusing one."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from sqlalchemy import select
 
@@ -45,3 +47,29 @@ async def test_a_held_sign_up_is_explained_approved_and_a_no_show_excused(client
     assert "已撤销这次爽约" in (await client.get(back)).text
     await log_in(client, v)
     assert "您的报名需要社工审核" not in (await client.get("/me")).text
+
+
+async def test_certificates_are_recorded_checked_and_shown_to_both_sides(client, world, db) -> None:  # noqa: ANN001, F811
+    v = world.volunteer
+    until = (dt.date.today() + dt.timedelta(days=200)).isoformat()
+    client.headers.pop("Authorization", None)
+    await log_in(client, v)
+    me = text_of((await client.get("/me")).text)
+    assert "我的证书（急救证、健康证、驾驶证等）" in me and "还没有登记证书" in me
+    form = {"qualification_code": "health_certificate", "issuer": "区疾控中心", "number": "JK-2026-778899",
+            "valid_until": until}
+    expired = await post(client, "/me/qualifications", {**form, "valid_until": "2020-01-01"})
+    assert expired.status_code == 422 and "这张证书已经过期了" in expired.text
+    assert location(await post(client, "/me/qualifications", form)) == "/me?done=qualification_added#my-qualifications"
+    me = text_of((await client.get("/me?done=qualification_added")).text)
+    assert "证书已登记" in me and "健康证" in me and "等待社工核验" in me and "778899" not in me
+    await log_in(client, world.organiser)
+    page = (await client.get(f"/manage/volunteers/{v.volunteer.id}")).text
+    assert 'id="qualification-list"' in page and "等待社工核验" in text_of(page)
+    qid = int(page.split('action="/manage/qualifications/')[1].split("/")[0])
+    done = location(await post(client, f"/manage/qualifications/{qid}/verify"))
+    assert "证书已核验" in (await client.get(done)).text
+    added = await post(client, f"/manage/volunteers/{v.volunteer.id}/qualifications",
+                       {**form, "qualification_code": "first_aid", "number": "RC12345678"})
+    page = text_of((await client.get(location(added))).text)
+    assert "急救证" in page and "RC****5678" in page and "等待社工核验" not in page

@@ -27,6 +27,7 @@ from servicebank.web.guard import require_login
 from servicebank.web.pages import notifications as pages_notices
 from servicebank.web.pages.points import family as pages_family
 from servicebank.web.pages.points import gifts as pages_gifts
+from servicebank.web.pages.records import qualifications as pages_qualifications
 from servicebank.web.pages.volunteers import sections
 from servicebank.web.render import lang_of, redirect, render
 
@@ -60,6 +61,8 @@ class VolunteerPages(Controller):
                       attendance=await sections.my_attendance(db_session, volunteer_id=volunteer_id),
                       now=dt.datetime.now(dt.UTC), chart=charts.bar_chart(months, label=_("Hours per month")),
                       flash=_(_FLASHES[done]) if done in _FLASHES else None, no_shows=no_shows,
+                      **await pages_qualifications.section(db_session, principal, volunteer_id=volunteer_id,
+                                                           community_id=principal.volunteer_community_id or 0),
                       card_pin_set=await card_pin.has_pin(db_session, volunteer_id),
                       pin_error=_(friendly.MESSAGES[pin_error]) if pin_error in friendly.MESSAGES else None,
                       **await pages_family.family_section(db_session, principal, family_error, links=links),
@@ -188,7 +191,7 @@ async def _certificates_page(request: Request, db_session: AsyncSession, princip
 _FLASHES = {"signed_up": i18n.N_("You are signed up."), "waitlisted": i18n.N_("You are on the waiting list."),
             "held": i18n.N_("Your sign-up waits for the organiser's approval (see My no-shows below)."),
             "withdrawn": i18n.N_("Your place is given back."), "pin_set": i18n.N_("Your card PIN is set."),
-            **pages_family.FLASHES, **pages_gifts.FLASHES}
+            **pages_family.FLASHES, **pages_gifts.FLASHES, **pages_qualifications.FLASHES}
 
 
 async def _change_signup(request: Request, db_session: AsyncSession, principal: Principal | None,
