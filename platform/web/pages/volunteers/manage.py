@@ -147,7 +147,8 @@ class ManageVolunteerPages(Controller):
                                                                      volunteer_id=volunteer.id),
                       **(await pages_qualifications.section(db_session, principal, volunteer_id=volunteer.id,
                                                             community_id=volunteer.community_id)
-                         if principal.manages(volunteer.community_id) else {}),
+                         if principal.manages(volunteer.community_id)
+                         else {"qualifications": None, "qualification_types": None}),
                       flash=_(DONE[done]) if done in DONE else None)
 
     @get("/{volunteer_id:int}/edit")
