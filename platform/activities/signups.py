@@ -68,9 +68,10 @@ async def sign_up(session: AsyncSession, *, activity_id: int, volunteer_id: int,
                         created_at=now, updated_at=now)
         session.add(signup)
     signup.hold_code = hold
-    if hold is not None:  # no place taken and no event: the organiser's list shows it, the volunteer's answer says why
+    if hold is not None:  # no place taken; the volunteer's answer says why, the organisers hear of it
         signup.status, signup.position, signup.updated_at = SignupStatus.PENDING_APPROVAL, None, now
         await session.flush()
+        await record_event(session, "signup.held", {**_payload(signup), "hold_code": hold})
         return signup
     return await place(session, activity, signup, now=now)
 

@@ -1,15 +1,20 @@
-"""Tell a volunteer about their service record: a no-show excused, a qualification about to expire."""
+"""Service records in messages: a no-show excused and a certificate about to expire (to the volunteer), a sign-up
+held by the no-show policy (to the community's organisers)."""
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from servicebank.accounts.models import Role, RoleGrant
 
 from servicebank.activities.models import Activity
 from servicebank.kernel.events import OutboxEvent, subscribe
-from servicebank.notifications.channels import Message
+from servicebank.notifications.channels import Message, Recipient
 from servicebank.notifications.events import deliver, recipients_for
 from servicebank.records.models import NoShow, VolunteerQualification
 from servicebank.records.qualifications import types_for
+from servicebank.volunteers.models import Volunteer
 
 
 @subscribe("no_show.excused")
@@ -24,6 +29,21 @@ async def on_no_show_excused(session: AsyncSession, event: OutboxEvent) -> None:
                       body=f"社工已认可您未到“{title}”的原因（{no_show.excuse_reason}），这次不再计入爽约次数。",
                       activity_id=no_show.activity_id)
     await deliver(session, event, await recipients_for(session, [no_show.volunteer_id]), message)
+
+
+@subscribe("signup.held")
+async def on_signup_held(session: AsyncSession, event: OutboxEvent) -> None:
+    """A sign-up waits for approval (the no-show policy): the community's organisers decide on the activity page."""
+    activity = await session.get(Activity, event.payload["activity_id"])
+    volunteer = await session.get(Volunteer, event.payload["volunteer_id"])
+    if activity is None or volunteer is None:
+        return
+    organisers = (await session.scalars(select(RoleGrant.user_id).where(
+        RoleGrant.role == Role.ORGANISER, RoleGrant.community_id == activity.community_id))).all()
+    message = Message(type=event.type, title=f"有报名待审核：{activity.title}",
+                      body=f"{volunteer.real_name}（{volunteer.number}）近期多次报名后未到（爽约），"
+                           "这次报名需要您审核。请在活动页面通过或拒绝。", activity_id=activity.id)
+    await deliver(session, event, [Recipient(volunteer_id=None, user_id=u) for u in sorted(set(organisers))], message)
 
 
 @subscribe("qualification.expiring")

@@ -77,6 +77,11 @@ async def test_three_no_shows_hold_new_sign_ups_until_the_organiser_approves(cli
     assert r.json()["confirmed_count"] == 0 and r.json()["can_sign_up"] is False
     r = await client.get(f"/api/activities/{aid}/signups", headers=world.organiser.headers)
     assert [(s["status"], s["no_show_count"]) for s in r.json()] == [("pending_approval", 3)]
+    await events.drain(db)
+    async with db.session_scope() as s:
+        told = (await s.execute(select(Notification.user_id, Notification.title)
+                                .where(Notification.type == "signup.held"))).all()
+    assert told == [(world.organiser.user.id, "有报名待审核：楼道清洁")]
     r = await client.post(f"/api/activities/{aid}/signups/{v.volunteer.id}/approve", json={"reason": "已电话确认"},
                           headers=world.organiser.headers)
     assert r.status_code == 200 and r.json()["status"] == "confirmed"
