@@ -3,15 +3,13 @@ held by the no-show policy (to the community's organisers)."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from servicebank.accounts.models import Role, RoleGrant
 
 from servicebank.activities.models import Activity
 from servicebank.kernel.events import OutboxEvent, subscribe
-from servicebank.notifications.channels import Message, Recipient
-from servicebank.notifications.events import deliver, recipients_for
+from servicebank.notifications.channels import Message
+from servicebank.notifications.events import deliver, organisers_of, recipients_for
 from servicebank.records.models import NoShow, VolunteerQualification
 from servicebank.records.qualifications import types_for
 from servicebank.volunteers.models import Volunteer
@@ -38,12 +36,10 @@ async def on_signup_held(session: AsyncSession, event: OutboxEvent) -> None:
     volunteer = await session.get(Volunteer, event.payload["volunteer_id"])
     if activity is None or volunteer is None:
         return
-    organisers = (await session.scalars(select(RoleGrant.user_id).where(
-        RoleGrant.role == Role.ORGANISER, RoleGrant.community_id == activity.community_id))).all()
     message = Message(type=event.type, title=f"有报名待审核：{activity.title}",
                       body=f"{volunteer.real_name}（{volunteer.number}）近期多次报名后未到（爽约），"
                            "这次报名需要您审核。请在活动页面通过或拒绝。", activity_id=activity.id)
-    await deliver(session, event, [Recipient(volunteer_id=None, user_id=u) for u in sorted(set(organisers))], message)
+    await deliver(session, event, await organisers_of(session, activity.community_id), message)
 
 
 @subscribe("qualification.expiring")

@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 
 from tests.web.conftest import logged_in
+from tests.web.test_organiser_desktop_day import desktop
 
 pytestmark = [pytest.mark.browser]
 
@@ -32,12 +33,7 @@ def test_a_certificate_from_the_phone_to_the_organisers_check(browser, web_serve
     page.screenshot(path=shots / "records-01-my-certificate.png", full_page=True)
     context.close()
 
-    desk = browser.new_context(viewport={"width": 1366, "height": 900}, base_url=web_server["base"], locale="zh-CN")
-    page = desk.new_page()
-    page.goto("/login")
-    page.fill("#login", web_server["organiser"])
-    page.fill("#password", web_server["password"])
-    page.click("button[type=submit].big")
+    desk, page = desktop(browser, web_server)
     page.goto(f"/manage/volunteers/{web_server['volunteer_id']}")
     listed = page.locator("#qualification-list")
     expect(listed).to_contain_text("等待社工核验")
