@@ -9,7 +9,7 @@ import importlib
 from types import ModuleType
 
 DOMAINS = (
-    "org", "accounts", "volunteers", "audit", "activities", "notifications", "checkins", "ledger",
+    "org", "accounts", "volunteers", "audit", "activities", "notifications", "checkins", "records", "ledger",
     "leaderboards", "family", "stores", "requests", "honours", "reports", "web",
 )
 

@@ -382,6 +382,19 @@ MESSAGES = {
     "request_already_rated": "This request has already been rated. Thank you!",
     "rating_window_closed": "Ratings are taken within 7 days of the service.",
     "request_review_not_open": "There is no open review for this request.",
+    # Service records (records/): no-shows, held sign-ups, qualifications.
+    "no_show_not_found": "This no-show record was not found.",
+    "excuse_reason_required": "Please say why this no-show is excused.",
+    "no_show_already_excused": "This no-show is already excused.",
+    "invalid_no_show_policy": "The limit is 1 to 100 no-shows, counted over 1 to 730 days, with approval needed for 1 to 365 days.",
+    "signup_not_held": "This sign-up is not waiting for approval.",
+    "no_show_limit": "Because of repeated no-shows, your sign-ups need the organiser's approval for a while.",
+    "qualification_required": "This activity needs a valid certificate checked by the organiser. Please show it to the organiser first.",
+    "unknown_qualification": "This kind of certificate is not known in this community.",
+    "invalid_qualification_type": "A certificate type needs a code (2 to 32 lowercase letters, digits or _) and a name of up to 64 characters.",
+    "invalid_qualification": "Please give the issuer, the certificate number and the valid-until date.",
+    "qualification_expired": "This certificate's valid-until date has already passed.",
+    "qualification_not_found": "This certificate was not found.",
 }
 
 

@@ -11,11 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from servicebank.accounts.principal import Principal
 from servicebank.activities import repository as repo
 from servicebank.activities.access import STAFF_ONLY_STATUSES, eligibility_problem, volunteer_team_ids
-from servicebank.activities.models import Activity, ActivityStatus, Signup
+from servicebank.activities.models import Activity, ActivityStatus, Signup, SignupStatus
 from servicebank.activities.schemas import ActivityOut, SignupOut
+from servicebank.records import no_shows
 from servicebank.volunteers.models import Volunteer
 
 MAX_PAGE = 200
+# A volunteer with one of these has a sign-up (or one waiting for the organiser): no second one.
+SIGNED_UP = (SignupStatus.CONFIRMED, SignupStatus.WAITLISTED, SignupStatus.PENDING_APPROVAL)
 
 
 def activity_out(activity: Activity, *, counts: tuple[int, int] = (0, 0), signup: Signup | None = None,
@@ -36,12 +39,26 @@ def activity_out(activity: Activity, *, counts: tuple[int, int] = (0, 0), signup
     )
 
 
-def signup_out(signup: Signup, volunteer: Volunteer | None = None) -> SignupOut:
+def signup_out(signup: Signup, volunteer: Volunteer | None = None, *, hold_message: str | None = None,
+               no_show_count: int | None = None) -> SignupOut:
     """The response shape of one signup."""
     return SignupOut(id=signup.id, activity_id=signup.activity_id, volunteer_id=signup.volunteer_id,
                      status=signup.status, position=signup.position, created_at=signup.created_at,
                      updated_at=signup.updated_at, volunteer_name=volunteer.real_name if volunteer else None,
-                     volunteer_number=volunteer.number if volunteer else None)
+                     volunteer_number=volunteer.number if volunteer else None, hold_code=signup.hold_code,
+                     hold_message=hold_message, no_show_count=no_show_count)
+
+
+async def signup_result(session: AsyncSession, signup: Signup) -> SignupOut:
+    """A sign-up as its volunteer sees it: a held one says why, in words (docs/records.md)."""
+    message = None
+    if signup.status == SignupStatus.PENDING_APPROVAL:
+        volunteer = await session.get(Volunteer, signup.volunteer_id)
+        if volunteer is not None:
+            standing = await no_shows.standing(session, volunteer_id=volunteer.id,
+                                               community_id=volunteer.community_id)
+            message = standing.message_zh()
+    return signup_out(signup, hold_message=message)
 
 
 async def present(session: AsyncSession, principal: Principal, activities: Sequence[Activity],
@@ -65,7 +82,7 @@ async def present(session: AsyncSession, principal: Principal, activities: Seque
         can = None
         if volunteer is not None:
             can = (activity.status == ActivityStatus.PUBLISHED and activity.starts_at > now
-                   and (signup is None or signup.status not in ("confirmed", "waitlisted"))
+                   and (signup is None or signup.status not in SIGNED_UP)
                    and eligibility_problem(activity, volunteer, teams) is None)
         out.append(activity_out(activity, counts=counts.get(activity.id, (0, 0)), signup=signup, can_sign_up=can))
     return out
@@ -118,11 +135,16 @@ async def staff_signups(session: AsyncSession, *, principal: Principal, activity
                         include_withdrawn: bool = False) -> list[SignupOut]:
     """Staff: who is confirmed and who is waiting, in order (the API's list and the organiser's page)."""
     principal.require_staff(activity.community_id)
-    statuses = None if include_withdrawn else ["confirmed", "waitlisted"]
+    statuses = None if include_withdrawn else list(SIGNED_UP)
     rows = await repo.signups_of(session, activity.id, statuses=statuses)
+    ids = [s.volunteer_id for s in rows]
     people = {v.id: v for v in (await session.scalars(
-        select(Volunteer).where(Volunteer.id.in_([s.volunteer_id for s in rows])))).all()} if rows else {}
-    return [signup_out(s, people.get(s.volunteer_id)) for s in rows]
+        select(Volunteer).where(Volunteer.id.in_(ids)))).all()} if rows else {}
+    missed = await no_shows.counts(session, community_id=activity.community_id, volunteer_ids=ids)
+    # Confirmed first, then those waiting for the organiser, then the waitlist in order.
+    rank = {SignupStatus.CONFIRMED: 0, SignupStatus.PENDING_APPROVAL: 1, SignupStatus.WAITLISTED: 2}
+    ordered = sorted(rows, key=lambda s: (rank.get(s.status, 3), s.position or 0, s.id))
+    return [signup_out(s, people.get(s.volunteer_id), no_show_count=missed.get(s.volunteer_id, 0)) for s in ordered]
 
 
 PUBLIC_STATUSES = (ActivityStatus.PUBLISHED, ActivityStatus.IN_PROGRESS)

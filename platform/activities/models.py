@@ -143,6 +143,9 @@ class SignupStatus:
     WAITLISTED = "waitlisted"
     WITHDRAWN = "withdrawn"  # by the volunteer
     CANCELLED = "cancelled"  # the activity was cancelled
+    # Held for the organiser (the community's no-show policy, docs/records.md): no place until approved.
+    PENDING_APPROVAL = "pending_approval"
+    DECLINED = "declined"  # a held sign-up the organiser turned down
 
     ACTIVE = (CONFIRMED, WAITLISTED)
 
@@ -160,5 +163,7 @@ class Signup(Base):
     volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteer.id"), index=True)
     status: Mapped[str] = mapped_column(String(20))
     position: Mapped[int | None] = mapped_column(default=None)
+    # Why the sign-up waits for the organiser (a stable code, e.g. "no_show_limit"); kept after the decision.
+    hold_code: Mapped[str | None] = mapped_column(String(32), default=None)
     created_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True), default=_now)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True), default=_now)

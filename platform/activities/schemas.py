@@ -131,6 +131,11 @@ class SignupOut(msgspec.Struct):
     updated_at: dt.datetime
     volunteer_name: str | None = None
     volunteer_number: str | None = None
+    # A sign-up waiting for the organiser: why (stable code, e.g. "no_show_limit") and the sentence that says so.
+    hold_code: str | None = None
+    hold_message: str | None = None
+    # Staff lists: the volunteer's counted no-shows (爽约) in the community's policy window.
+    no_show_count: int | None = None
 
 
 class MyActivityOut(msgspec.Struct):

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 import msgspec
 from litestar import Controller, delete, get, post
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
-from servicebank.activities import signups
+from servicebank.activities import held_signups, signups
 from servicebank.activities.access import require_poster, require_viewer
-from servicebank.activities.browse import my_activities, signup_out, staff_signups
+from servicebank.activities.browse import my_activities, signup_out, signup_result, staff_signups
 from servicebank.activities.schemas import MyActivityOut, SignupOut
 from servicebank.activities.service import require_activity
 from servicebank.kernel.errors import NotFound
@@ -21,6 +22,10 @@ from servicebank.volunteers.models import Volunteer
 class SignupIn(msgspec.Struct, forbid_unknown_fields=True):
     # Staff signing someone up on their behalf (代报名, e.g. an elderly neighbour without a phone).
     volunteer_id: int | None = None
+
+
+class HeldDecisionIn(msgspec.Struct, forbid_unknown_fields=True):
+    reason: Annotated[str, msgspec.Meta(max_length=500)] | None = None
 
 
 async def _target_volunteer(db_session: AsyncSession, principal: Principal, activity_id: int,
@@ -45,7 +50,25 @@ class SignupController(Controller):
                       data: SignupIn | None = None) -> SignupOut:
         """Sign up: a confirmed place, or a numbered place on the waitlist when the activity is full."""
         volunteer_id = await _target_volunteer(db_session, principal, activity_id, data.volunteer_id if data else None)
-        return signup_out(await signups.sign_up(db_session, activity_id=activity_id, volunteer_id=volunteer_id))
+        signup = await signups.sign_up(db_session, activity_id=activity_id, volunteer_id=volunteer_id,
+                                       on_behalf=volunteer_id != principal.volunteer_id)
+        return await signup_result(db_session, signup)
+
+    @post("/{volunteer_id:int}/approve", status_code=200)
+    async def approve_held(self, activity_id: int, volunteer_id: int, db_session: AsyncSession,
+                           principal: Principal, data: HeldDecisionIn | None = None) -> SignupOut:
+        """Staff: let a sign-up held by the no-show policy take its place (or join the waitlist)."""
+        signup = await held_signups.decide(db_session, principal=principal, activity_id=activity_id,
+                                           volunteer_id=volunteer_id, approve=True, reason=data.reason if data else None)
+        return signup_out(signup)
+
+    @post("/{volunteer_id:int}/decline", status_code=200)
+    async def decline_held(self, activity_id: int, volunteer_id: int, db_session: AsyncSession,
+                           principal: Principal, data: HeldDecisionIn | None = None) -> SignupOut:
+        """Staff: turn down a sign-up held by the no-show policy."""
+        signup = await held_signups.decide(db_session, principal=principal, activity_id=activity_id,
+                                           volunteer_id=volunteer_id, approve=False, reason=data.reason if data else None)
+        return signup_out(signup)
 
     @get("/")
     async def list_signups(self, activity_id: int, db_session: AsyncSession, principal: Principal,

@@ -17,6 +17,7 @@ from servicebank.activities.models import Activity, ActivityStatus, Signup, Sign
 from servicebank.kernel.errors import Conflict, NotFound
 from servicebank.kernel.events import record_event
 from servicebank.kernel.clock import utcnow
+from servicebank.records import gates
 from servicebank.volunteers.models import Volunteer
 
 
@@ -34,18 +35,21 @@ def check_open(activity: Activity, *, now: dt.datetime) -> None:
         raise Conflict("This activity is not open for sign-ups yet.", code="activity_not_open")
 
 
-async def _locked(session: AsyncSession, activity_id: int) -> Activity:
+async def locked(session: AsyncSession, activity_id: int) -> Activity:
     activity = await repo.lock_activity(session, activity_id)
     if activity is None:
         raise NotFound("No such activity.", code="activity_not_found")
     return activity
 
 
-async def sign_up(session: AsyncSession, *, activity_id: int, volunteer_id: int,
+async def sign_up(session: AsyncSession, *, activity_id: int, volunteer_id: int, on_behalf: bool = False,
                   now: dt.datetime | None = None) -> Signup:
-    """Take a place, or the next place on the waitlist when the activity is full."""
+    """Take a place, or the next place on the waitlist when the activity is full.
+
+    A volunteer the community's no-show policy holds gets a sign-up waiting for the organiser instead;
+    staff signing someone up on their behalf (代报名) are that organiser, so theirs are placed at once."""
     now = now or utcnow()
-    activity = await _locked(session, activity_id)
+    activity = await locked(session, activity_id)
     check_open(activity, now=now)
     volunteer = await session.get(Volunteer, volunteer_id)
     if volunteer is None:
@@ -54,23 +58,36 @@ async def sign_up(session: AsyncSession, *, activity_id: int, volunteer_id: int,
     if problem is not None:
         raise problem
     signup = await repo.get_signup(session, activity_id=activity_id, volunteer_id=volunteer_id)
-    if signup is not None and signup.status in SignupStatus.ACTIVE:
+    if signup is not None and signup.status in (*SignupStatus.ACTIVE, SignupStatus.PENDING_APPROVAL):
         raise Conflict("You are already signed up for this activity.", code="already_signed_up",
                        signup_status=signup.status, waitlist_position=signup.position)
-    confirmed = await repo.count_confirmed(session, activity_id)
+    await gates.check_qualifications(session, activity=activity, volunteer=volunteer, now=now)
+    hold = None if on_behalf else await gates.hold_code(session, volunteer=volunteer, now=now)
+    if signup is None:
+        signup = Signup(activity_id=activity_id, volunteer_id=volunteer_id, status=SignupStatus.PENDING_APPROVAL,
+                        created_at=now, updated_at=now)
+        session.add(signup)
+    signup.hold_code = hold
+    if hold is not None:  # no place taken; the volunteer's answer says why, the organisers hear of it
+        signup.status, signup.position, signup.updated_at = SignupStatus.PENDING_APPROVAL, None, now
+        await session.flush()
+        await record_event(session, "signup.held", {**_payload(signup), "hold_code": hold})
+        return signup
+    return await place(session, activity, signup, now=now)
+
+
+async def place(session: AsyncSession, activity: Activity, signup: Signup, *, now: dt.datetime) -> Signup:
+    """Give the sign-up a confirmed place or the back of the waitlist (caller holds the activity lock)."""
+    confirmed = await repo.count_confirmed(session, activity.id)
     has_place = activity.capacity is None or confirmed < activity.capacity
     # Nobody jumps the queue: a free place goes to the waitlist first (it is promoted as places open).
-    waiting = await repo.last_waitlist_position(session, activity_id)
+    waiting = await repo.last_waitlist_position(session, activity.id)
     if has_place and waiting == 0:
         status, position = SignupStatus.CONFIRMED, None
     else:
         status, position = SignupStatus.WAITLISTED, waiting + 1
-    if signup is None:
-        signup = Signup(activity_id=activity_id, volunteer_id=volunteer_id, status=status, position=position,
-                        created_at=now, updated_at=now)
-        session.add(signup)
-    else:  # signing up again after withdrawing: the same row, at the back of the line
-        signup.status, signup.position, signup.updated_at = status, position, now
+    # Signing up again after withdrawing keeps the same row, at the back of the line.
+    signup.status, signup.position, signup.updated_at = status, position, now
     await session.flush()
     event = "signup.confirmed" if status == SignupStatus.CONFIRMED else "signup.waitlisted"
     await record_event(session, event, _payload(signup))
@@ -118,7 +135,7 @@ async def withdraw(session: AsyncSession, *, activity_id: int, volunteer_id: int
                    now: dt.datetime | None = None) -> Signup:
     """Give up a place (or a place in line); the first in line is promoted automatically."""
     now = now or utcnow()
-    activity = await _locked(session, activity_id)
+    activity = await locked(session, activity_id)
     signup = await repo.get_signup(session, activity_id=activity_id, volunteer_id=volunteer_id)
     if signup is None or signup.status not in SignupStatus.ACTIVE:
         raise NotFound("You are not signed up for this activity.", code="not_signed_up")

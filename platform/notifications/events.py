@@ -50,6 +50,13 @@ async def deliver(session: AsyncSession, event: OutboxEvent, recipients: Iterabl
                                   message=message)
 
 
+async def organisers_of(session: AsyncSession, community_id: int) -> list[Recipient]:
+    """The logins holding the organiser role in the community (each once)."""
+    users = (await session.scalars(select(RoleGrant.user_id).where(
+        RoleGrant.role == Role.ORGANISER, RoleGrant.community_id == community_id))).all()
+    return [Recipient(volunteer_id=None, user_id=u) for u in sorted(set(users))]
+
+
 def _when(session: AsyncSession, activity: Activity) -> str:
     tz = ZoneInfo(_settings(session).timezone)
     start, end = activity.starts_at.astimezone(tz), activity.ends_at.astimezone(tz)
@@ -176,16 +183,16 @@ async def on_login_claimed(session: AsyncSession, event: OutboxEvent) -> None:
     volunteer = await session.get(Volunteer, event.payload["volunteer_id"])
     if claim is None or volunteer is None:
         return
-    organisers = (await session.scalars(select(RoleGrant.user_id).where(
-        RoleGrant.role == Role.ORGANISER, RoleGrant.community_id == event.payload["community_id"]))).all()
     message = Message(type=event.type, title="有志愿者账号认领申请待审核",
                       body=f"“{claim.claimed_name}”用手机号 {claim.phone} 申请志愿者 {volunteer.number}"
                            f"（{volunteer.real_name}）的登录账号。请先与本人核实，再在志愿者页面批准或拒绝。")
-    await deliver(session, event, [Recipient(volunteer_id=None, user_id=u) for u in sorted(set(organisers))], message)
+    await deliver(session, event, await organisers_of(session, event.payload["community_id"]), message)
 
 
 # Spends at the stores have their own module; importing it here registers its handlers with the rest.
 from servicebank.notifications import spending as _spending  # noqa: E402,F401
+# No-shows excused and qualifications expiring (the records domain): their own module, registered the same way.
+from servicebank.notifications import record_notices as _record_notices  # noqa: E402,F401
 # Texts: a channel like the inbox and e-mail, for the kinds that have an SMS template (sms_settings.SMS_KINDS).
 register_channel(SmsChannel())
 # Push to the browsers a user subscribed (on when the install has a VAPID key: embedded mode makes one).

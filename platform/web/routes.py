@@ -20,6 +20,8 @@ from servicebank.web.pages.ledger import gifts
 from servicebank.web.pages.requests import desk as request_desk
 from servicebank.web.pages.requests import orders as request_orders
 from servicebank.web.pages.requests import volunteer as request_volunteer
+from servicebank.web.pages.records import no_shows as record_no_shows
+from servicebank.web.pages.records import qualifications as record_qualifications
 from servicebank.web.pages.stores import desk, my_stores, till
 from servicebank.web.pages.volunteers import claims, join, me, roster_import, teams
 from servicebank.web.pages.volunteers import manage as manage_volunteers
@@ -27,7 +29,8 @@ from servicebank.web.guard import EXCEPTION_HANDLERS, check_csrf
 from servicebank.web.render import STATIC_DIR
 
 # A line per domain, as the pages are laid out (web/pages/<domain>): accounts, activities, checkins, volunteers,
-# family, ledger, leaderboards, stores, honours, reports, audit, org (the administrators' pages) and notifications.
+# family, ledger, leaderboards, stores, honours, reports, audit, org (the administrators' pages), notifications
+# and records.
 PAGE_CONTROLLERS = [
     accounts.AccountPages, accounts_password.AccountPages,
     manage_activities.ManagePages, series.SeriesPages, lead.LeaderPages, public.PublicActivityPages,
@@ -42,6 +45,7 @@ PAGE_CONTROLLERS = [
     reports.ReportPages, audit.AuditPages,
     admin.AdminPages,
     notifications.NoticePages,
+    record_no_shows.NoShowPages, record_qualifications.QualificationPages,
 ]
 
 pages = Router(path="/", route_handlers=PAGE_CONTROLLERS, before_request=check_csrf,

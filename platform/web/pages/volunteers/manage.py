@@ -16,6 +16,7 @@ from servicebank.checkins import kiosk, records
 from servicebank.kernel.errors import DomainError, InvalidInput
 from servicebank.kernel.qr import qr_data_uri
 from servicebank.org import service as org
+from servicebank.records import views as record_views
 from servicebank.ledger.service import account_view
 from servicebank.volunteers import card_pin, service, teams
 from servicebank.volunteers.identity import ID_TYPES, vault
@@ -23,6 +24,8 @@ from servicebank.volunteers.models import VolunteerStatus
 from servicebank.volunteers.schemas import VolunteerCreate, VolunteerPatch
 from servicebank.web import forms, friendly, i18n
 from servicebank.web.guard import require_login
+from servicebank.web.pages.records import no_shows as pages_no_shows
+from servicebank.web.pages.records import qualifications as pages_qualifications
 from servicebank.web.pages.volunteers import claims as pages_claims
 from servicebank.web.render import lang_of, redirect, render
 
@@ -140,6 +143,12 @@ class ManageVolunteerPages(Controller):
                       has_account=bool(await service.with_logins(db_session, [volunteer.id])),
                       account=await account_view(db_session, principal=principal, volunteer_id=volunteer.id, recent=10),
                       attendance=await records.service_record(db_session, volunteer_id=volunteer.id, limit=20),
+                      standing=await record_views.standing_for_staff(db_session, principal=principal,
+                                                                     volunteer_id=volunteer.id),
+                      **(await pages_qualifications.section(db_session, principal, volunteer_id=volunteer.id,
+                                                            community_id=volunteer.community_id)
+                         if principal.manages(volunteer.community_id)
+                         else {"qualifications": None, "qualification_types": None}),
                       flash=_(DONE[done]) if done in DONE else None)
 
     @get("/{volunteer_id:int}/edit")
@@ -219,7 +228,8 @@ DONE = {"created": i18n.N_("The volunteer is registered."), "saved": i18n.N_("Sa
         "approve": i18n.N_("Approved: the volunteer can sign up for activities now."),
         "suspend": i18n.N_("The volunteer is suspended."), "reactivate": i18n.N_("The volunteer is active again."),
         "leave": i18n.N_("Recorded that the volunteer left."),
-        "pin_reset": i18n.N_("The card PIN is reset."), **pages_claims.FLASHES}
+        "pin_reset": i18n.N_("The card PIN is reset."), **pages_claims.FLASHES,
+        **pages_no_shows.FLASHES, **pages_qualifications.FLASHES}
 
 
 def _explain(request: Request, exc: Exception) -> str:

@@ -20,12 +20,14 @@ from servicebank.family import service as family
 from servicebank.ledger.service import account_view
 from servicebank.leaderboards.service import leaderboard_view
 from servicebank.stores import service as stores
+from servicebank.records import views as record_views
 from servicebank.volunteers import card_pin
 from servicebank.web import charts, forms, friendly, i18n
 from servicebank.web.guard import require_login
 from servicebank.web.pages import notifications as pages_notices
 from servicebank.web.pages.family import links as pages_family
 from servicebank.web.pages.ledger import gifts as pages_gifts
+from servicebank.web.pages.records import qualifications as pages_qualifications
 from servicebank.web.pages.volunteers import sections
 from servicebank.web.render import lang_of, redirect, render
 
@@ -52,12 +54,15 @@ class VolunteerPages(Controller):
         months = await sections.month_hours(db_session, volunteer_id=volunteer_id, today=today)
         signup_rows = await sections.my_signups(db_session, principal=principal)
         links = await family.my_links(db_session, principal=principal)  # read once: family and gift sections
+        no_shows = await record_views.standing_out(db_session, principal=principal, volunteer_id=volunteer_id)
         return render(request, "volunteers/me.html", principal, title=_("My page"), account=account,
                       rank=board.me.rank if board.me else None,
                       signup_groups=await sections.group_by_series(db_session, signup_rows, _=_),
                       attendance=await sections.my_attendance(db_session, volunteer_id=volunteer_id),
                       now=dt.datetime.now(dt.UTC), chart=charts.bar_chart(months, label=_("Hours per month")),
-                      flash=_(_FLASHES[done]) if done in _FLASHES else None,
+                      flash=_(_FLASHES[done]) if done in _FLASHES else None, no_shows=no_shows,
+                      **await pages_qualifications.section(db_session, principal, volunteer_id=volunteer_id,
+                                                           community_id=principal.volunteer_community_id or 0),
                       card_pin_set=await card_pin.has_pin(db_session, volunteer_id),
                       pin_error=_(friendly.MESSAGES[pin_error]) if pin_error in friendly.MESSAGES else None,
                       **await pages_family.family_section(db_session, principal, family_error, links=links),
@@ -184,8 +189,9 @@ async def _certificates_page(request: Request, db_session: AsyncSession, princip
 
 
 _FLASHES = {"signed_up": i18n.N_("You are signed up."), "waitlisted": i18n.N_("You are on the waiting list."),
+            "held": i18n.N_("Your sign-up waits for the organiser's approval (see My no-shows below)."),
             "withdrawn": i18n.N_("Your place is given back."), "pin_set": i18n.N_("Your card PIN is set."),
-            **pages_family.FLASHES, **pages_gifts.FLASHES}
+            **pages_family.FLASHES, **pages_gifts.FLASHES, **pages_qualifications.FLASHES}
 
 
 async def _change_signup(request: Request, db_session: AsyncSession, principal: Principal | None,
@@ -199,7 +205,7 @@ async def _change_signup(request: Request, db_session: AsyncSession, principal: 
             done = "withdrawn"
         else:
             signup = await signups.sign_up(db_session, activity_id=activity_id, volunteer_id=volunteer_id)
-            done = "waitlisted" if signup.status == "waitlisted" else "signed_up"
+            done = {"waitlisted": "waitlisted", "pending_approval": "held"}.get(signup.status, "signed_up")
     except DomainError as exc:
         await db_session.rollback()
         return render(request, "error.html", principal, status_code=exc.status_code, title=_("Sorry"),

@@ -1,0 +1,89 @@
+"""No-shows (爽约), the community's no-show policy, qualification types and volunteers' qualifications."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from advanced_alchemy.types import DateTimeUTC
+from sqlalchemy import Date, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from servicebank.kernel.db import Base, PlainBase
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class NoShow(Base):
+    """A confirmed place at an activity that ended without the volunteer checking in (one per sign-up)."""
+
+    __tablename__ = "no_show"
+    __table_args__ = (Index("ix_no_show_volunteer_ended", "volunteer_id", "activity_ended_at"),)
+
+    signup_id: Mapped[int] = mapped_column(ForeignKey("signup.id"), unique=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activity.id"), index=True)
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteer.id"))
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"))
+    # The policy's window counts from the end of the activity, not from when the job noticed it.
+    activity_ended_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True))
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True), default=_now)
+    # Excused (illness, a family emergency): kept, never deleted, but no longer counted.
+    excused_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    excused_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), default=None)
+    excuse_reason: Mapped[str | None] = mapped_column(String(500), default=None)
+
+
+class NoShowPolicy(PlainBase):
+    """A community's rule: `threshold` no-shows within `window_days` → sign-ups need approval for `approval_days`."""
+
+    __tablename__ = "no_show_policy"
+
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), primary_key=True)
+    enabled: Mapped[bool] = mapped_column(default=True)
+    threshold: Mapped[int] = mapped_column(default=3)
+    window_days: Mapped[int] = mapped_column(default=90)
+    approval_days: Mapped[int] = mapped_column(default=30)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True), default=_now)
+
+
+class QualificationType(Base):
+    """A community's own kind of certificate, or its own name for a default one (qualifications.DEFAULT_TYPES)."""
+
+    __tablename__ = "qualification_type"
+    __table_args__ = (UniqueConstraint("community_id", "code"),)
+
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True)
+    code: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(64))
+
+
+class KindQualification(Base):
+    """An activity kind of a community that needs a qualification: sign-up is refused without a valid one."""
+
+    __tablename__ = "kind_qualification"
+    __table_args__ = (UniqueConstraint("community_id", "kind_code", "qualification_code"),)
+
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"))
+    kind_code: Mapped[str] = mapped_column(String(32))
+    qualification_code: Mapped[str] = mapped_column(String(32))
+
+
+class VolunteerQualification(Base):
+    """A certificate a volunteer holds; counts only while valid and checked by an organiser."""
+
+    __tablename__ = "volunteer_qualification"
+    __table_args__ = (Index("ix_volunteer_qualification_valid", "valid_until"),)
+
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteer.id"), index=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"))
+    qualification_code: Mapped[str] = mapped_column(String(32))
+    issuer: Mapped[str] = mapped_column(String(100))
+    # Only the masked number is kept (like ID numbers on display): enough to recognise the card, useless to copy.
+    number_masked: Mapped[str] = mapped_column(String(40))
+    valid_until: Mapped[dt.date] = mapped_column(Date)
+    verified_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), default=None)
+    verified_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    # The valid-until the expiry reminder was sent for: a renewal (new date) gets its own reminder.
+    reminded_for: Mapped[dt.date | None] = mapped_column(Date, default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True), default=_now)

@@ -1,0 +1,95 @@
+"""Request and response shapes of the records API (no-shows, qualifications)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import msgspec
+
+Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
+
+
+class ExcuseIn(msgspec.Struct, forbid_unknown_fields=True):
+    reason: Reason
+
+
+class NoShowOut(msgspec.Struct):
+    id: int
+    activity_id: int
+    activity_title: str
+    volunteer_id: int
+    activity_ended_at: dt.datetime
+    excused_at: dt.datetime | None
+    excuse_reason: str | None
+
+
+class StandingOut(msgspec.Struct):
+    """A volunteer's no-show standing: counted in the window, and the hold with its code and reason."""
+
+    volunteer_id: int
+    counted: int
+    window_days: int
+    held_until: dt.datetime | None
+    hold_code: str | None
+    hold_message: str | None
+    no_shows: list[NoShowOut]
+
+
+class PolicyIn(msgspec.Struct, forbid_unknown_fields=True):
+    enabled: bool = True
+    threshold: int = 3
+    window_days: int = 90
+    approval_days: int = 30
+
+
+class PolicyOut(msgspec.Struct):
+    community_id: int
+    enabled: bool
+    threshold: int
+    window_days: int
+    approval_days: int
+
+
+class QualificationTypeIn(msgspec.Struct, forbid_unknown_fields=True):
+    code: str
+    name: str
+
+
+class QualificationTypeOut(msgspec.Struct):
+    code: str
+    name: str
+    custom: bool
+
+
+class RequirementIn(msgspec.Struct, forbid_unknown_fields=True):
+    kind: str
+    qualification_code: str
+    required: bool = True
+
+
+class RequirementOut(msgspec.Struct):
+    kind: str
+    qualification_code: str
+
+
+class QualificationIn(msgspec.Struct, forbid_unknown_fields=True):
+    qualification_code: str
+    issuer: str
+    # The full number is read once, masked, and never stored.
+    number: str
+    valid_until: dt.date
+
+
+class QualificationOut(msgspec.Struct):
+    id: int
+    volunteer_id: int
+    qualification_code: str
+    name: str
+    issuer: str
+    number_masked: str
+    valid_until: dt.date
+    verified_at: dt.datetime | None
+    verified_by_user_id: int | None
+    # "valid" | "expiring" (within 30 days) | "expired" | "unchecked" (waiting for an organiser)
+    state: str

@@ -1,0 +1,1 @@
+"""The records pages: held sign-ups, no-shows and qualifications, for organisers and volunteers."""
