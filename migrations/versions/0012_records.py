@@ -2,7 +2,7 @@
 qualification types, what activity kinds require, and volunteers' qualifications with expiry
 
 Revision ID: 0012_records
-Revises: 0010_sms_channel
+Revises: 0011_residents_requests
 Create Date: 2026-12-06 11:23:46.071821
 """
 from __future__ import annotations
