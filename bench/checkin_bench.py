@@ -192,7 +192,29 @@ async def _drive(port: int, make_request, count: int, concurrency: int,  # noqa:
 ENDPOINTS = ("baseline", "check-in", "web check-in", "check-out")
 
 
-async def run(requests: int, concurrency: int, rounds: int, paced_share: float, paced_requests: int) -> str:
+async def _profile(port: int, requests_of: dict, *, api_pid: int, count: int, concurrency: int,  # noqa: ANN001
+                   directory: Path) -> None:
+    """py-spy's raw stacks of the API process while it serves `count` requests of each endpoint, one file each
+    (pip install py-spy; read them with `python -m bench.spy_summary FILE`)."""
+    import re
+    import shutil
+    import signal
+
+    directory.mkdir(parents=True, exist_ok=True)
+    spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    for name, make in requests_of.items():
+        out = directory / (re.sub(r"\W+", "-", name) + ".txt")
+        recorder = subprocess.Popen([spy, "record", "--pid", str(api_pid), "--format", "raw", "--rate", "200",
+                                     "--output", str(out), "--nonblocking"],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        await asyncio.sleep(1)  # py-spy attaches
+        await _drive(port, make, count, concurrency)
+        recorder.send_signal(signal.SIGINT)  # py-spy writes the file when interrupted
+        recorder.wait(60)
+
+
+async def run(requests: int, concurrency: int, rounds: int, paced_share: float, paced_requests: int,
+              profile_dir: Path | None = None) -> str:
     import httpx
 
     from servicebank.checkins import tokens as qr
@@ -204,7 +226,8 @@ async def run(requests: int, concurrency: int, rounds: int, paced_share: float, 
     try:
         url = server.create_database("checkin_bench")
         # Every check-in and check-out is a volunteer's first: capacity and paced rounds plus a warm-up.
-        per_endpoint = (requests + paced_requests) * rounds + 100
+        profiled = requests if profile_dir is not None else 0
+        per_endpoint = (requests + paced_requests) * rounds + 100 + profiled
         activity_id, session_tokens = await _seed(url, 3 * per_endpoint,
                                                   checked_in=range(2 * per_endpoint, 3 * per_endpoint))
         port = free_port()
@@ -245,6 +268,9 @@ async def run(requests: int, concurrency: int, rounds: int, paced_share: float, 
         requests_of = dict(zip(ENDPOINTS, (base, check_in, web_check_in, check_out), strict=True))
         for make in requests_of.values():  # warm-up: connections, caches, first compilations
             await _drive(port, make, 50, concurrency)
+        if profile_dir is not None:
+            await _profile(port, requests_of, api_pid=uvicorn.pid, count=profiled, concurrency=concurrency,
+                           directory=profile_dir)
         results: dict[str, list[dict[str, float]]] = {name: [] for name in ENDPOINTS}
         cpu_of = {"api": uvicorn.pid, "pg": server.postmaster_pid()}
         for _ in range(rounds):
@@ -382,12 +408,14 @@ def main() -> None:
                         help="requests per paced round (default: --requests; fewer when the machine is busy, as "
                              "paced rounds last requests / rate seconds)")
     parser.add_argument("--output", default=str(ROOT / "bench" / "checkin.md"))
+    parser.add_argument("--profile", type=Path, default=None,
+                        help="a directory for py-spy's stacks of the API under each endpoint, before the rounds")
     args = parser.parse_args()
     import uvloop  # the client's loop as lean as the server's
 
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
         table = runner.run(run(args.requests, args.concurrency, args.rounds, args.paced_share,
-                               args.paced_requests or args.requests))
+                               args.paced_requests or args.requests, args.profile))
     print(table)
     Path(args.output).write_text("# Check-in and check-out benchmark\n\nRun: `python bench/checkin_bench.py`\n\n" + table
                                  + "\n" + NOTES)

@@ -121,11 +121,24 @@ async def principal_for_token(session: AsyncSession, token: str) -> Principal | 
                             grants=grants, volunteer_community_id=community_id, volunteer_status=status)
 
 
+def principal_without_grants(*, user_id: int, display_name: str, volunteer_id: int | None,
+                             volunteer_community_id: int | None, volunteer_status: str | None) -> Principal:
+    """A login that holds no role: nothing to look up, so a caller that already read the login (the scan page's
+    one statement) builds it without a query. The same Principal as principal_for_token's."""
+    return Principal(user_id=user_id, display_name=display_name, grants=(), volunteer_id=volunteer_id,
+                     volunteer_community_id=volunteer_community_id if account_state(volunteer_status).member else None,
+                     volunteer_status=volunteer_status)
+
+
 async def _principal(session: AsyncSession, *, user_id: int, display_name: str, volunteer_id: int | None,
                      grants: tuple[Grant, ...], volunteer_community_id: int | None,
                      volunteer_status: str | None) -> Principal:
     """Grants and the volunteer's state turned into what the user may reach (a street admin's communities and a
     team leader's teams need one more query each)."""
+    if not grants:
+        return principal_without_grants(user_id=user_id, display_name=display_name, volunteer_id=volunteer_id,
+                                        volunteer_community_id=volunteer_community_id,
+                                        volunteer_status=volunteer_status)
     managed: set[int] | None = set()
     street_ids = frozenset(g.street_id for g in grants if g.role == Role.STREET_ADMIN and g.street_id)
     if any(g.role == Role.PLATFORM_ADMIN for g in grants):
