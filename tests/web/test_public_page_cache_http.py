@@ -6,26 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
-
 from servicebank.accounts.models import Role
 from servicebank.activities.models import Activity
 from servicebank.edge import public_reads
+from tests.public_cache import Clock, settings  # noqa: F401 - the cache on in this module
 from tests.factories import make_org, make_person
 from tests.web.pages import text_of
-
-
-@pytest.fixture
-def settings(settings):  # noqa: ANN001, ANN201 - the suite switches the cache off; these tests are about it
-    return settings.replace(public_read_cache_seconds=1.0)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 async def _activity(session, community, title: str) -> None:  # noqa: ANN001
