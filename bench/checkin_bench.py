@@ -218,7 +218,7 @@ async def run(requests: int, concurrency: int, rounds: int, paced_share: float, 
     import httpx
 
     from servicebank.checkins import tokens as qr
-    from servicebank.edge.csrf import SESSION_COOKIE, token_for_session
+    from servicebank.edge.csrf import CSRF_COOKIE, SESSION_COOKIE, token_for_session
     from tests.servers import PostgresServer, free_port
 
     server = PostgresServer()
@@ -254,9 +254,12 @@ async def run(requests: int, concurrency: int, rounds: int, paced_share: float, 
             # What the phone's browser posts from /c/<token>: the form with its CSRF token and an empty position
             # (no geofence here), the session cookie; the answer is the page saying what happened.
             login = next(logins["web check-in"])
-            form = urlencode({"csrf_token": token_for_session(SECRET, login), "latitude": "", "longitude": ""})
+            # The CSRF cookie too: the page's GET set it, so the answer need not set it again.
+            csrf = token_for_session(SECRET, login)
+            form = urlencode({"csrf_token": csrf, "latitude": "", "longitude": ""})
             return ("POST", f"/c/{current_code(qr.CHECK_IN)}", {"body": form.encode(), "headers": {
-                "Cookie": f"{SESSION_COOKIE}={login}", "Content-Type": "application/x-www-form-urlencoded"}}, 200)
+                "Cookie": f"{SESSION_COOKIE}={login}; {CSRF_COOKIE}={csrf}",
+                "Content-Type": "application/x-www-form-urlencoded"}}, 200)
 
         def check_out(_i: int):  # noqa: ANN202
             return ("POST", "/api/check-outs", {"json": {"token": current_code(qr.CHECK_OUT)},
