@@ -5,13 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from typing import TYPE_CHECKING
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.models import AuthSession, Role, RoleGrant, User
 from servicebank.accounts.principal import Grant, Principal, account_state
+from servicebank.kernel import direct
 from servicebank.org.models import Community
 from servicebank.volunteers.models import Team, Volunteer
 
@@ -90,15 +92,10 @@ async def load_principal(session: AsyncSession, user: User) -> Principal:
                             volunteer_status=volunteer_status)
 
 
-async def principal_for_token(session: AsyncSession, token: str) -> Principal | None:
-    """The caller behind a live token, or None: user_for_token and load_principal in one query.
-
-    Every logged-in request starts here; the three ORM queries (login and user, grants, volunteer) cost more
-    than what many reads do themselves (bench/reads.md). One row per grant (one row without any).
-    """
-    if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 128:
-        return None
-    rows = (await session.execute(
+@lru_cache(maxsize=1)
+def _principal_statement() -> Any:
+    # Built once: sent straight to asyncpg (kernel/direct.py), every logged-in request starts with it.
+    return (
         select(User.id, User.display_name, User.volunteer_id, User.is_active, AuthSession.expires_at,
                Volunteer.community_id, Volunteer.status, RoleGrant.role, RoleGrant.street_id, RoleGrant.community_id,
                RoleGrant.team_id, RoleGrant.store_id)
@@ -106,8 +103,21 @@ async def principal_for_token(session: AsyncSession, token: str) -> Principal | 
         .join(User, User.id == AuthSession.user_id)
         .outerjoin(Volunteer, Volunteer.id == User.volunteer_id)
         .outerjoin(RoleGrant, RoleGrant.user_id == User.id)
-        .where(AuthSession.token_hash == hash_token(token), AuthSession.revoked_at.is_(None))
-    )).all()
+        .where(AuthSession.token_hash == bindparam("token_hash"), AuthSession.revoked_at.is_(None))
+    )
+
+
+async def principal_for_token(session: AsyncSession, token: str) -> Principal | None:
+    """The caller behind a live token, or None: user_for_token and load_principal in one query.
+
+    Every logged-in request starts here; the three ORM queries (login and user, grants, volunteer) cost more
+    than what many reads do themselves (bench/reads.md), and so did the one query through SQLAlchemy with the
+    BEGIN it opened: it goes straight to asyncpg now, outside the request's transaction. One row per grant
+    (one row without any).
+    """
+    if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 128:
+        return None
+    rows = await direct.fetch(session, _principal_statement(), {"token_hash": hash_token(token)})
     if not rows:
         return None
     user_id, display_name, volunteer_id, is_active, expires_at, community_id, status = rows[0][:7]

@@ -1,0 +1,91 @@
+"""Core statements sent straight to asyncpg, past SQLAlchemy's statement and result handling.
+
+For the reads and writes every request or scan makes (the login, a scan, a board's names): SQLAlchemy's
+per-statement work (compiling or looking up the cache key, wrapping parameters and rows) and, for a read
+that opens the request's transaction, the BEGIN and COMMIT around it, cost the API more CPU than the
+query costs PostgreSQL (bench/reads.md, bench/checkin.md). A statement here is built once (a module-level
+function under lru_cache, with `bindparam`s), compiled once to PostgreSQL text with numbered parameters,
+and run on the session's connection: inside the session's transaction when one is open, else on its own
+(autocommit), which is enough for a single read or a single-statement write.
+
+On any other database or driver (SQLite, the embedded mode) the same statement goes through the session.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import BigInteger, any_, bindparam
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.types import ARRAY
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from servicebank.kernel.dialect import is_asyncpg
+
+
+def numbered(sql: str) -> tuple[str, tuple[str, ...]]:
+    """SQL with `:name` parameters in asyncpg's numbered form, and the names in order."""
+    names: list[str] = []
+
+    def number(match: re.Match[str]) -> str:
+        if match.group(1) not in names:
+            names.append(match.group(1))
+        return f"${names.index(match.group(1)) + 1}"
+
+    # ":name" but not the "::type" of a cast.
+    return re.sub(r"(?<!:):([a-z_][a-z_0-9]*)", number, sql), tuple(names)
+
+
+@lru_cache(maxsize=64)
+def compiled(statement: Any) -> tuple[str, tuple[str, ...], dict[str, Any]]:
+    """A statement built once (keyed by identity) as PostgreSQL text with numbered parameters, their names in
+    order, and the values the statement carries itself (a literal compared in it)."""
+    done = statement.compile(dialect=postgresql.dialect(paramstyle="named"))
+    sql, names = numbered(done.string)
+    return sql, names, {name: value for name, value in done.params.items() if not done.binds[name].required}
+
+
+def _arguments(statement: Any, values: dict[str, Any]) -> tuple[str, list[Any]]:
+    sql, names, carried = compiled(statement)
+    return sql, [parameter(values[n] if n in values else carried[n]) for n in names]
+
+
+def among_ids(column: Any, name: str = "ids", *, array: bool) -> Any:
+    """`column IN :name` for a statement built once and given a list of integer ids at each call: one array
+    parameter (`= ANY`) when sent straight to asyncpg (`array`, see `sends_direct`), an expanding IN otherwise."""
+    if array:
+        return column == any_(bindparam(name, type_=ARRAY(BigInteger)))
+    return column.in_(bindparam(name, expanding=True))
+
+
+def sends_direct(session: AsyncSession) -> bool:
+    """Whether `fetch` sends straight to asyncpg here (else through the session)."""
+    return is_asyncpg(session)
+
+
+def parameter(value: Any) -> Any:
+    # Sent past SQLAlchemy: its asyncpg JSON codec takes the JSON text.
+    return json.dumps(value) if isinstance(value, (list, dict)) else value
+
+
+async def fetch(session: AsyncSession, statement: Any, values: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """Every row of `statement` with the named `values`, as tuples in the statement's column order."""
+    if not is_asyncpg(session):
+        return [tuple(row) for row in (await session.execute(statement, values)).all()]
+    sql, arguments = _arguments(statement, values)
+    connection = await (await session.connection()).get_raw_connection()
+    return [tuple(record) for record in await connection.driver_connection.fetch(sql, *arguments)]
+
+
+async def fetch_mapping(session: AsyncSession, statement: Any, values: dict[str, Any]) -> dict[str, Any] | None:
+    """The first row as {column label: value}, or None."""
+    if not is_asyncpg(session):
+        row = (await session.execute(statement, values)).first()
+        return None if row is None else dict(row._mapping)
+    sql, arguments = _arguments(statement, values)
+    connection = await (await session.connection()).get_raw_connection()
+    record = await connection.driver_connection.fetchrow(sql, *arguments)
+    return None if record is None else dict(record.items())
