@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import BigInteger, any_, bindparam
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.sql import sqltypes
 from sqlalchemy.types import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -40,17 +41,21 @@ def numbered(sql: str) -> tuple[str, tuple[str, ...]]:
 
 
 @lru_cache(maxsize=64)
-def compiled(statement: Any) -> tuple[str, tuple[str, ...], dict[str, Any]]:
-    """A statement built once (keyed by identity) as PostgreSQL text with numbered parameters, their names in
-    order, and the values the statement carries itself (a literal compared in it)."""
+def compiled(statement: Any) -> tuple[str, tuple[str, ...], dict[str, Any], frozenset[str]]:
+    """A statement built once (keyed by identity) as PostgreSQL text with numbered parameters: the text, the
+    parameter names in order, the values the statement carries itself (a literal compared in it), and the
+    names of JSON parameters (sent as JSON text)."""
     done = statement.compile(dialect=postgresql.dialect(paramstyle="named"))
     sql, names = numbered(done.string)
-    return sql, names, {name: value for name, value in done.params.items() if not done.binds[name].required}
+    carried = {name: value for name, value in done.params.items() if not done.binds[name].required}
+    as_json = frozenset(name for name in names if isinstance(done.binds[name].type, sqltypes.JSON))
+    return sql, names, carried, as_json
 
 
 def _arguments(statement: Any, values: dict[str, Any]) -> tuple[str, list[Any]]:
-    sql, names, carried = compiled(statement)
-    return sql, [parameter(values[n] if n in values else carried[n]) for n in names]
+    sql, names, carried, as_json = compiled(statement)
+    given = [values[n] if n in values else carried[n] for n in names]
+    return sql, [json.dumps(v) if n in as_json else v for n, v in zip(names, given, strict=True)]
 
 
 def among_ids(column: Any, name: str = "ids", *, array: bool) -> Any:
@@ -67,7 +72,8 @@ def sends_direct(session: AsyncSession) -> bool:
 
 
 def parameter(value: Any) -> Any:
-    # Sent past SQLAlchemy: its asyncpg JSON codec takes the JSON text.
+    """A value for a statement written as text (not built with Core): lists and dicts are JSON there.
+    Sent past SQLAlchemy, its asyncpg JSON codec takes the JSON text."""
     return json.dumps(value) if isinstance(value, (list, dict)) else value
 
 
