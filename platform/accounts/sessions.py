@@ -117,7 +117,7 @@ async def principal_for_token(session: AsyncSession, token: str) -> Principal | 
     """
     if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 128:
         return None
-    rows = await direct.fetch(session, _principal_statement(), {"token_hash": hash_token(token)})
+    rows = await direct.read(session, _principal_statement(), {"token_hash": hash_token(token)})
     if not rows:
         return None
     user_id, display_name, volunteer_id, is_active, expires_at, community_id, status = rows[0][:7]

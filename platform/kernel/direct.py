@@ -4,15 +4,17 @@ For the reads and writes every request or scan makes (the login, a scan, a board
 per-statement work (compiling or looking up the cache key, wrapping parameters and rows) and, for a read
 that opens the request's transaction, the BEGIN and COMMIT around it, cost the API more CPU than the
 query costs PostgreSQL (bench/reads.md, bench/checkin.md). A statement here is built once (a module-level
-function under lru_cache, with `bindparam`s), compiled once to PostgreSQL text with numbered parameters,
-and run on the session's connection: inside the session's transaction when one is open, else on its own
-(autocommit), which is enough for a single read or a single-statement write.
+function under lru_cache, with `bindparam`s) and compiled once to PostgreSQL text with numbered parameters.
+`fetch_mapping` runs it on the session's connection: inside the session's transaction when one is open, else
+on its own (autocommit), which is enough for a single-statement write. `read` takes a read outside any
+transaction to asyncpg's own pool, past the session's checkout, BEGIN and COMMIT as well.
 
 On any other database or driver (SQLite, the embedded mode) the same statement goes through the session.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from functools import lru_cache
@@ -67,7 +69,7 @@ def among_ids(column: Any, name: str = "ids", *, array: bool) -> Any:
 
 
 def sends_direct(session: AsyncSession) -> bool:
-    """Whether `fetch` sends straight to asyncpg here (else through the session)."""
+    """Whether `read` and `fetch_mapping` send straight to asyncpg here (else through the session)."""
     return is_asyncpg(session)
 
 
@@ -77,13 +79,68 @@ def parameter(value: Any) -> Any:
     return json.dumps(value) if isinstance(value, (list, dict)) else value
 
 
-async def fetch(session: AsyncSession, statement: Any, values: dict[str, Any]) -> list[tuple[Any, ...]]:
-    """Every row of `statement` with the named `values`, as tuples in the statement's column order."""
+async def read(session: AsyncSession, statement: Any, values: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """Every row of the read `statement` with the named `values`, as tuples in the statement's column order.
+
+    Inside the session's transaction when it has one open (a write before it is seen); otherwise on a
+    connection of asyncpg's own pool (Database.read_pool), so the session never checks a connection out,
+    begins or commits for it."""
     if not is_asyncpg(session):
         return [tuple(row) for row in (await session.execute(statement, values)).all()]
     sql, arguments = _arguments(statement, values)
-    connection = await (await session.connection()).get_raw_connection()
-    return [tuple(record) for record in await connection.driver_connection.fetch(sql, *arguments)]
+    db = session.info.get("db")
+    if session.in_transaction() or db is None:
+        connection = (await (await session.connection()).get_raw_connection()).driver_connection
+        return [tuple(record) for record in await connection.fetch(sql, *arguments)]
+    connections = db.read_connections()
+    connection = await connections.acquire()
+    try:
+        rows = await connection.fetch(sql, *arguments)
+    except BaseException:
+        connections.discard(connection)  # cancelled mid-read or failed: never handed out again
+        raise
+    connections.release(connection)
+    return [tuple(record) for record in rows]
+
+
+class ReadConnections:
+    """Idle asyncpg connections for `read`, at most `size` open. A plain list: asyncpg's Pool spent about
+    0.1 ms of CPU per read on its tasks and the reset query it sends at every release, which reads that
+    change no session state (no SET, LISTEN, lock or open transaction) do not need."""
+
+    def __init__(self, connect: dict[str, Any], *, size: int) -> None:
+        self._connect = connect
+        self._idle: list[Any] = []
+        self._slots = asyncio.Semaphore(max(size, 1))
+
+    async def acquire(self) -> Any:
+        await self._slots.acquire()
+        try:
+            while self._idle:
+                connection = self._idle.pop()
+                if not connection.is_closed():  # PostgreSQL restarted or ended the backend meanwhile
+                    return connection
+            import asyncpg
+
+            return await asyncpg.connect(**self._connect)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def release(self, connection: Any) -> None:
+        if connection.is_closed() or connection.is_in_transaction():
+            connection.terminate()
+        else:
+            self._idle.append(connection)
+        self._slots.release()
+
+    def discard(self, connection: Any) -> None:
+        connection.terminate()
+        self._slots.release()
+
+    def close(self) -> None:
+        while self._idle:
+            self._idle.pop().terminate()
 
 
 async def fetch_mapping(session: AsyncSession, statement: Any, values: dict[str, Any]) -> dict[str, Any] | None:

@@ -43,7 +43,7 @@ async def public_names(session: AsyncSession, volunteer_ids: Iterable[int]) -> d
     ids = sorted(set(volunteer_ids))
     if not ids:
         return {}
-    rows = await direct.fetch(session, _names_statement(direct.sends_direct(session)), {"ids": ids})
+    rows = await direct.read(session, _names_statement(direct.sends_direct(session)), {"ids": ids})
     return {vid: (name, bool(consent)) for vid, name, consent in rows}
 
 
