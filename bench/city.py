@@ -206,7 +206,7 @@ async def load_city(url: str, shape: CityShape, *, redis_url: str | None, progre
     timings["indexes"] = time.perf_counter() - mark
     mark = time.perf_counter()
     progress("city: deriving period totals and standings (points.rebuild.rebuild_totals)")
-    from servicebank.points.rebuild import rebuild_redis, rebuild_totals
+    from servicebank.leaderboards.rebuild import rebuild_redis, rebuild_totals
 
     summary = await rebuild_totals(db)
     # History is announced already: new star levels reached from here on are the only ones to announce.

@@ -65,8 +65,8 @@ async def _seed(db, volunteers: int, logins: int) -> dict[str, object]:  # noqa:
     from servicebank.activities.models import Activity
     from servicebank.honours.models import HonourEntry, HonourList
     from servicebank.org.models import Community, District, Street
-    from servicebank.points import ledger
-    from servicebank.points.models import PeriodTotal
+    from servicebank.ledger import transactions as ledger
+    from servicebank.ledger.models import PeriodTotal
     from servicebank.volunteers.models import Volunteer
 
     now = dt.datetime.now(dt.UTC)
@@ -235,7 +235,7 @@ async def run(volunteers: int, logins: int, rounds: int, seconds: int, connectio
     from bench.common import PostgresServer, RedisServer, service_env, start_api, stop
     from servicebank.config import Settings
     from servicebank.kernel.db import Database
-    from servicebank.points.rebuild import rebuild_redis
+    from servicebank.leaderboards.rebuild import rebuild_redis
 
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (apt-get install wrk)")

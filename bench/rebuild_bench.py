@@ -81,7 +81,7 @@ async def run(entries: int, volunteers: int) -> str:
     from bench.common import PostgresServer, RedisServer
     from servicebank.config import Settings
     from servicebank.kernel.db import Database
-    from servicebank.points.rebuild import rebuild_redis, rebuild_totals
+    from servicebank.leaderboards.rebuild import rebuild_redis, rebuild_totals
 
     transactions = entries // 2
     pg, redis = PostgresServer(), RedisServer()
@@ -96,7 +96,7 @@ async def run(entries: int, volunteers: int) -> str:
         totals_s = time.perf_counter() - started
         written = await rebuild_redis(db)
         total_s = time.perf_counter() - started
-        from servicebank.points.leaderboards import RedisLeaderboards, SqlLeaderboards, async_client
+        from servicebank.leaderboards.repository import RedisLeaderboards, SqlLeaderboards, async_client
 
         async with db.sessionmaker() as s:
             sql_top = await SqlLeaderboards().top(s, scope="community:1", period="2026", by="hours", limit=100)

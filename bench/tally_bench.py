@@ -71,7 +71,7 @@ async def _seed(db, attendances: int, *, with_events: bool = True) -> list[int]:
     from servicebank.checkins.models import Attendance
     from servicebank.kernel.events import OutboxEvent
     from servicebank.org.models import Community, District, Street
-    from servicebank.points.models import HoursRule
+    from servicebank.ledger.models import HoursRule
     from servicebank.volunteers.models import Volunteer
 
     async with db.session_scope() as s:
@@ -268,7 +268,7 @@ async def run(events: int, rounds: int, rate: int, seconds: int) -> str:
         await _wait_processed(db, paced_ids)
         paced_cpu = _cpu_per_event(before, _cpu(cpu_of), len(paced_ids))
         paced_p50, paced_p99 = await _lag(db, paced_ids)
-        from servicebank.points.verify import verify
+        from servicebank.ledger.verify import verify
 
         report = await verify(db)
         await db.dispose()

@@ -85,7 +85,7 @@ def _demo_logins() -> list[dict[str, str]]:
 
 async def _seed(db) -> dict[str, object]:  # noqa: ANN001
     from servicebank.demo import seed_demo
-    from servicebank.points.rebuild import rebuild_redis_if_missing
+    from servicebank.leaderboards.rebuild import rebuild_redis_if_missing
 
     # Boards built (empty on a fresh install) before the demo's postings: those are then pushed onto them
     # as workers tally, and `ledger verify` passes once they have, with nobody reading a leaderboard.
@@ -120,7 +120,7 @@ def up(host: str | None, port: int | None, no_demo: bool) -> None:
     if not no_demo:
         # Published to the in-process broker now; the embedded worker handles them as it starts.
         result = run_with_db(_seed)
-        logins = result["logins"]  # type: ignore[assignment]
+        logins = result["logins"]
         if result["seeded"]:
             click.echo("Loaded the demo data.")
     _print_welcome(settings, logins)

@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import ipaddress
 import os
+from typing import Any
 from functools import lru_cache
 from pathlib import Path
 
@@ -222,7 +223,7 @@ class Settings:
             public_read_cache_seconds=float(_env("PUBLIC_READ_CACHE_SECONDS", "1") or 1),
         )
 
-    def replace(self, **changes: object) -> Settings:
+    def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
 
 
@@ -297,10 +298,10 @@ def _previous_secret_keys() -> tuple[keyring.RetiredKey, ...]:
     return tuple(keyring.RetiredKey(key, until) for key in previous)
 
 
-def _keys_from_env(production: bool, data_dir: Path) -> dict[str, object]:
+def _keys_from_env(production: bool, data_dir: Path) -> dict[str, Any]:
     """Signing and data keys: from the environment when set; else embedded mode's own keys file."""
     secret_key, data_key = _env("SECRET_KEY") or "", _env("DATA_KEY") or None
-    keys: dict[str, object] = {
+    keys: dict[str, Any] = {
         "secret_key": secret_key, "data_key": data_key, "previous_secret_keys": _previous_secret_keys(),
         "previous_data_keys": _split(_env("PREVIOUS_DATA_KEYS")),
         # What the code before per-install keys encrypted ID numbers with: the data key, else the secret key.

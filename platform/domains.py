@@ -9,8 +9,8 @@ import importlib
 from types import ModuleType
 
 DOMAINS = (
-    "org", "accounts", "volunteers", "audit", "activities", "notifications", "checkins", "points",
-    "stores", "honours", "reports", "web",
+    "org", "accounts", "volunteers", "audit", "activities", "notifications", "checkins", "ledger",
+    "leaderboards", "family", "stores", "honours", "reports", "web",
 )
 
 

@@ -10,7 +10,23 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from servicebank.kernel.errors import _HTTP_CODES
+# The Chinese words live in the pages' catalogue, the one place translators edit; i18n needs only the stdlib.
+from servicebank.web import i18n
+
+# The codes Litestar's own HTTP errors (no route, wrong method, body too large...) answer with, by status.
+HTTP_CODES = {
+    400: "invalid_input",
+    401: "not_authenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "invalid_input",
+    429: "rate_limited",
+    503: "service_unavailable",
+}
 
 MESSAGES = {
     "qr_token_expired": "This code has expired. Please scan the code on the screen again.",
@@ -345,14 +361,14 @@ MESSAGES = {
 
 # Codes made at run time, which the source scan cannot read: "path:function" -> every code the site can make.
 BUILT: dict[str, set[str]] = {
-    "errors.py:_http_error": {*_HTTP_CODES.values(), "http_error"},
+    "kernel/errors.py:_http_error": {*HTTP_CODES.values(), "http_error"},
     "stores/catalogue.py:_text": {"invalid_name", "invalid_unit", "invalid_address", "invalid_contact_phone",
                                   "invalid_opening_hours", "invalid_description"},
     "volunteers/fields.py:clean_short_text": {"invalid_party_class", "invalid_political_status"},
     "web/guard.py:on_http_error": {"not_found", "invalid_input"},
     # The page for a failure passes on the code the API's handler chose.
     "web/guard.py:on_unexpected": {"internal_error", "database_unavailable", "service_unavailable", "conflict",
-                                   *_HTTP_CODES.values()},
+                                   *HTTP_CODES.values()},
 }
 
 
@@ -362,7 +378,4 @@ def chinese(code: str) -> str | None:
     message = MESSAGES.get(code)
     if message is None:
         return None
-    # The words live in the pages' catalogue, the one place translators edit; i18n needs only the stdlib.
-    from servicebank.web import i18n
-
     return i18n.catalogue("zh").get(message, message)

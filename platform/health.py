@@ -23,13 +23,14 @@ async def database_state(db: Database) -> dict[str, Any]:
 
 
 def broker_state() -> dict[str, Any]:
+    # Imported when asked: the import configures the process's broker from the settings (workers/broker.py).
     from servicebank.workers.broker import broker
 
     kind = type(broker).__name__
     if kind == "StubBroker":
         return {"ok": True, "kind": "in-process"}
     try:
-        broker.client.ping()  # type: ignore[attr-defined]
+        broker.client.ping()
         return {"ok": True, "kind": "redis"}
     except Exception as exc:  # noqa: BLE001
         return {"ok": False, "kind": "redis", "error": type(exc).__name__}

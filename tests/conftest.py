@@ -47,7 +47,7 @@ hypothesis_settings.load_profile(os.environ.get("SERVICEBANK_TEST_HYPOTHESIS_PRO
 SLOW = (
     "reliability/",
     "bench/",
-    "points/test_worker_kill.py",
+    "ledger/test_worker_kill.py",
     "workers/test_redis_worker.py",
     "workers/test_stop_signals.py",
     "observability/test_serve_logs.py",
@@ -207,11 +207,27 @@ async def session(db: Database):  # noqa: ANN201
         yield s
 
 
+_APPS: dict[Settings, object] = {}
+
+
 @pytest.fixture
 def app(settings: Settings, db: Database):  # noqa: ANN201
+    """The application for this test's settings and database.
+
+    Building the app (every domain's ~500 handlers, their signatures and OpenAPI models) costs more than
+    most tests, so one is built per process for each set of settings apart from the database and Redis
+    addresses, and each test gets it with fresh state: the handlers read the settings, the database and
+    their caches from `app.state` on every request (tests/test_app_reuse.py keeps that true)."""
+    from litestar.datastructures import State
+
     from servicebank.app import create_app
 
-    return create_app(settings, db=db)
+    key = settings.replace(database_url="", redis_url=None)
+    app = _APPS.get(key)
+    if app is None:
+        app = _APPS[key] = create_app(settings, db=db)
+    app.state = State({"db": db, "settings": settings})
+    return app
 
 
 @pytest.fixture

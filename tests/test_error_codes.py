@@ -161,4 +161,4 @@ def test_the_scan_sees_helpers_that_take_the_code_from_their_callers() -> None:
     """org's _unique(..., "duplicate_name") passes the code by position, recurrence's _bad by default."""
     codes, _ = scan()
     assert "duplicate_community_code" in codes and "invalid_repeat" in codes and "store_not_found" in codes
-    assert "http_error" in error_codes.BUILT["errors.py:_http_error"]
+    assert "http_error" in error_codes.BUILT["kernel/errors.py:_http_error"]

@@ -6,7 +6,7 @@ import ast
 from pathlib import Path
 
 KERNEL = Path(__file__).resolve().parents[1] / "platform" / "kernel"
-# error_codes is the catalogue of texts (it imports nothing but the kernel); errors.py reads it to
+# error_codes is the catalogue of texts (it imports nothing of the platform at load); errors.py reads it to
 # answer in the caller's language.
 ALLOWED = ("servicebank.config", "servicebank.error_codes", "servicebank.kernel")
 

@@ -1,19 +1,36 @@
-"""Per-process state of a worker: its own database engine, created in the worker's event loop."""
+"""Per-process state of a worker: its own database engine, created in the worker's event loop, and the
+dispatch actor that the events committed through it are sent to.
+
+The actor lives here, next to `worker_db` and `publish_event_ids`, because the three need each other: the
+actor runs handlers on the worker's database, whose commits publish to the actor."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+import dramatiq
+
 from servicebank.config import get_settings
+from servicebank.kernel import events
 from servicebank.kernel.db import Database
+from servicebank.workers.broker import broker  # noqa: F401  (must be configured before actors)
 
 _db: Database | None = None
 
 
+@dramatiq.actor(actor_name="events.dispatch", queue_name="events", max_retries=5, min_backoff=1000)
+async def dispatch(event_ids: list[int]) -> None:
+    """Run the handlers of these events and mark them processed (a re-delivery finds them done).
+
+    Other waiting events are taken along up to a full batch, so a worker that falls behind catches up
+    in big batches instead of one message at a time.
+    """
+    db = worker_db()
+    await events.process_events(db, event_ids, limit=max(len(event_ids), 1), fill_to=db.settings.outbox_batch_size)
+
+
 def publish_event_ids(event_ids: Sequence[int]) -> None:
     """Send committed event ids to the dispatch actor, in batches."""
-    from servicebank.workers.tasks import dispatch
-
     ids = list(event_ids)
     batch = get_settings().outbox_batch_size
     for start in range(0, len(ids), batch):

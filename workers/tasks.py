@@ -1,4 +1,4 @@
-"""Actors. Every actor takes ids, opens its own session and is idempotent."""
+"""Actors. Every actor takes ids, opens its own session and is idempotent (the dispatch actor: runtime.py)."""
 
 from __future__ import annotations
 
@@ -13,17 +13,6 @@ from servicebank.workers.broker import broker  # noqa: F401  (must be configured
 from servicebank.workers.runtime import publish_event_ids, worker_db
 
 log = logging.getLogger(__name__)
-
-
-@dramatiq.actor(actor_name="events.dispatch", queue_name="events", max_retries=5, min_backoff=1000)
-async def dispatch(event_ids: list[int]) -> None:
-    """Run the handlers of these events and mark them processed (a re-delivery finds them done).
-
-    Other waiting events are taken along up to a full batch, so a worker that falls behind catches up
-    in big batches instead of one message at a time.
-    """
-    db = worker_db()
-    await events.process_events(db, event_ids, limit=max(len(event_ids), 1), fill_to=db.settings.outbox_batch_size)
 
 
 @dramatiq.actor(actor_name="events.sweep", queue_name="events", max_retries=0)

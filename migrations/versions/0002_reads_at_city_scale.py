@@ -26,7 +26,7 @@ def upgrade() -> None:
     sa.Column('volunteers', sa.BigInteger(), nullable=False),
     sa.PrimaryKeyConstraint('community_id', 'period', name=op.f('pk_ledger_community_period_total'))
     )
-    # The sums of the period totals already kept (points/community_totals.py: rebuild_community_totals).
+    # The sums of the period totals already kept (ledger/community_totals.py: rebuild_community_totals).
     op.execute(
         "INSERT INTO ledger_community_period_total (community_id, period, minutes, points, volunteers) "
         "SELECT v.community_id, t.period, SUM(t.minutes), SUM(t.points), "

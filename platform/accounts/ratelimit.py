@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from servicebank.accounts.models import LoginThrottle, User
 from servicebank.kernel.errors import TooManyRequests
 from servicebank.kernel.dialect import is_postgres, upsert
+from servicebank.kernel.db import affected_rows
 
 FREE_FAILURES_PER_ACCOUNT = 5
 FREE_FAILURES_PER_ADDRESS = 100
@@ -141,4 +142,4 @@ async def prune_attempts(session: AsyncSession, *, now: dt.datetime | None = Non
     """Forget keys without a failure for an hour (their count would start again anyway); returns how many."""
     now = now or dt.datetime.now(dt.UTC)
     result = await session.execute(delete(LoginThrottle).where(LoginThrottle.last_failure_at <= now - FORGET_AFTER))
-    return int(result.rowcount or 0)
+    return affected_rows(result)

@@ -14,6 +14,7 @@ from servicebank.audit.service import record_audit, snapshot
 from servicebank.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from servicebank.org.access import guard, supervises
 from servicebank.org.models import Community, Street
+from servicebank.stores.models import Store
 from servicebank.volunteers.models import Team
 
 GRANTABLE = (Role.PLATFORM_ADMIN, Role.STREET_ADMIN, Role.ORGANISER, Role.TEAM_LEADER, Role.STORE_CLERK)
@@ -57,8 +58,6 @@ async def normalise_grant(session: AsyncSession, *, actor: Principal, grant: Gra
     guard(actor.require_manager, community.id, code="community_not_found", what="community")
     if grant.store_id is None:
         raise InvalidInput("A store clerk needs the id of their store.", code="store_required")
-    from servicebank.stores.models import Store
-
     store = await session.get(Store, grant.store_id)
     if revoking and store is None:
         # A grant whose store is gone can still be taken away.
@@ -81,8 +80,8 @@ async def create_staff(session: AsyncSession, *, actor: Principal, data: StaffCr
     if not username and not phone:
         raise InvalidInput("Give a username or a phone number to log in with.", code="login_required")
     check_password_strength(data.password)
-    taken = await session.scalar(select(User.id).where(or_(
-        User.username == username if username else False, User.phone == phone if phone else False)))
+    logins = [*([User.username == username] if username else []), *([User.phone == phone] if phone else [])]
+    taken = await session.scalar(select(User.id).where(or_(*logins)))
     if taken is not None:
         raise Conflict("That username or phone already has a login.", code="login_taken")
     user = User(username=username, phone=phone, display_name=name, password_hash=hash_password(data.password))

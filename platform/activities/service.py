@@ -14,11 +14,13 @@ from servicebank.activities.access import require_poster, require_viewer
 from servicebank.activities.kinds import ensure_builtin_kinds, resolve_kind
 from servicebank.activities.models import Activity, ActivityStatus, Signup, SignupStatus
 from servicebank.activities.rules import validate_capacity, validate_coordinates, validate_hours_rule, validate_times
+from servicebank.activities.signups import promote_waitlist
 from servicebank.audit.service import record_audit, snapshot
 from servicebank.kernel.errors import Conflict, InvalidInput, NotFound
 from servicebank.kernel.events import record_event
 from servicebank.kernel.clock import utcnow
 from servicebank.volunteers.models import Team
+from servicebank.kernel.db import affected_rows
 
 __all__ = ["ensure_builtin_kinds", "create_activity", "update_activity", "publish_activity", "cancel_activity",
            "apply_changes", "cancel", "publish", "advance_statuses", "send_due_reminders", "get_for_staff"]
@@ -67,8 +69,6 @@ async def apply_changes(session: AsyncSession, activity: Activity, changes: dict
     activity.updated_at = utcnow()
     await session.flush()
     if grows and activity.id:
-        from servicebank.activities.signups import promote_waitlist
-
         await promote_waitlist(session, activity)
 
 
@@ -190,7 +190,7 @@ async def advance_statuses(session: AsyncSession, *, now: dt.datetime | None = N
         .where(Activity.status == ActivityStatus.PUBLISHED, Activity.starts_at <= now, Activity.ends_at > now)
         .values(status=ActivityStatus.IN_PROGRESS, updated_at=now)
     )
-    return {"completed": int(completed.rowcount or 0), "started": int(started.rowcount or 0)}
+    return {"completed": affected_rows(completed), "started": affected_rows(started)}
 
 
 async def send_due_reminders(session: AsyncSession, *, now: dt.datetime | None = None, limit: int = 500) -> int:

@@ -55,7 +55,8 @@ _CONTEXT_COLUMNS = (
 @lru_cache(maxsize=1)
 def _scan_context_statement() -> Select[Any]:
     # Built once with bound parameters: a scan then skips statement construction and cache-key work.
-    activity_id, volunteer_id = bindparam("activity_id"), bindparam("volunteer_id")
+    activity_id: Any = bindparam("activity_id")
+    volunteer_id: Any = bindparam("volunteer_id")
     return (
         select(*_CONTEXT_COLUMNS, _signup_status(activity_id, volunteer_id), Attendance.id.label("attendance_id"),
                Volunteer.status.label("volunteer_status"))
@@ -79,7 +80,7 @@ def self_scan_statement() -> Select[Any]:
 
     With the login's display name and whether it holds any role: a page showing the scan's result names the
     person and builds its menu from these when there is no grant to resolve (web/pages/checkins/scan.py)."""
-    activity_id = bindparam("activity_id")
+    activity_id: Any = bindparam("activity_id")
     has_grants = exists().where(RoleGrant.user_id == User.id).correlate(User)
     return (
         select(
@@ -218,7 +219,8 @@ async def close_open(session: AsyncSession, *, attendance_id: int, values: dict[
 
 @lru_cache(maxsize=1)
 def _checkout_state_statement() -> Select[Any]:
-    kind, community_id = bindparam("kind"), bindparam("community_id")
+    kind: Any = bindparam("kind")
+    community_id: Any = bindparam("community_id")
     # The community's own kind wins; without one, any built-in kind of that code that auto-approves.
     own = (select(ActivityKind.auto_approve)
            .where(ActivityKind.code == kind, ActivityKind.community_id == community_id).scalar_subquery())

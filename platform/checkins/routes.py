@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, Response, get, post, put
 from litestar.params import Parameter, QueryParameter
@@ -132,7 +132,7 @@ class ActivityAttendanceController(Controller):
     @get("/qr")
     async def kiosk_code(self, request: Request, activity_id: int, db_session: AsyncSession, principal: Principal,
                          purpose: Literal["check-in", "check-out"] = "check-in",
-                         format_: ImageFormat = QueryParameter(name="format", default="json")) -> Response[Any]:
+                         format_: Annotated[ImageFormat, QueryParameter(name="format")] = "json") -> Response[Any]:
         """The kiosk's current code (staff of the community): token, URL and expiry, or the QR image."""
         code = await kiosk.kiosk_code(db_session, settings=request.app.state.settings, activity_id=activity_id,
                                       purpose=purpose, principal=principal, now=utcnow())
@@ -254,7 +254,7 @@ class CardController(Controller):
 
     @get("/")
     async def card(self, request: Request, volunteer_id: int, db_session: AsyncSession, principal: Principal,
-                   format_: ImageFormat = QueryParameter(name="format", default="json")) -> Response[Any]:
+                   format_: Annotated[ImageFormat, QueryParameter(name="format")] = "json") -> Response[Any]:
         """The volunteer's personal QR card (JSON, or SVG/PNG to print): the volunteer, the leaders of their teams and
         the organisers of their community; 403 `not_your_volunteer` for other staff of the community."""
         card = await kiosk.get_card(db_session, settings=request.app.state.settings, volunteer_id=volunteer_id,

@@ -41,4 +41,4 @@ def current_token(connection: Any) -> str:
 def token_matches(connection: Any, sent: object) -> bool:
     """Whether `sent` (a form field or header) is this browser's token."""
     expected = expected_token(connection)
-    return bool(expected) and isinstance(sent, str) and hmac.compare_digest(expected.encode(), sent.encode())
+    return expected is not None and isinstance(sent, str) and hmac.compare_digest(expected.encode(), sent.encode())

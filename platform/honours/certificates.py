@@ -24,7 +24,7 @@ from servicebank.honours.models import Certificate, CertificateCounter, Certific
 from servicebank.honours.schemas import CertificateCheckOut, ContentOut
 from servicebank.kernel.text import mask_name
 from servicebank.org.models import Community
-from servicebank.points.models import ServiceCredit
+from servicebank.ledger.models import ServiceCredit
 from servicebank.volunteers.identity import mask_id_number
 from servicebank.volunteers.models import Volunteer
 
@@ -63,16 +63,16 @@ async def service_figures(session: AsyncSession, *, volunteer_id: int, community
         .outerjoin(Activity, Activity.id == Attendance.activity_id)
         .group_by(Activity.kind)
     )).all()
-    names = dict((await session.execute(
+    names: dict[str, str] = dict((await session.execute(
         select(ActivityKind.code, ActivityKind.name).where(
             (ActivityKind.community_id.is_(None)) | (ActivityKind.community_id == community_id))
         .order_by(ActivityKind.community_id.is_(None).desc())  # the community's own name wins
-    )).all())
+    )).tuples().all())
     content = [{"kind": kind or "", "name": names.get(kind, kind) if kind else OTHER_SERVICE, "count": int(count),
                 "minutes": int(minutes)} for kind, count, minutes in rows]
-    content.sort(key=lambda c: (-int(c["minutes"]), str(c["kind"])))  # type: ignore[arg-type]
-    total = sum(int(c["minutes"]) for c in content)  # type: ignore[arg-type]
-    return total, sum(int(c["count"]) for c in content), content  # type: ignore[arg-type]
+    content.sort(key=lambda c: (-int(c["minutes"]), str(c["kind"])))
+    total = sum(int(c["minutes"]) for c in content)
+    return total, sum(int(c["count"]) for c in content), content
 
 
 async def next_number(session: AsyncSession, *, community: Community, year: int) -> str:

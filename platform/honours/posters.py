@@ -91,6 +91,7 @@ async def poster_for(db: Database, *, settings: Settings, cache: PosterCache, li
         body = cache.get(key)  # drawn by a request that was ahead of this one
         if body is None:
             render = getattr(poster, f"render_{kind}")
-            body = await anyio.to_thread.run_sync(partial(render, data, url=url, timezone=settings.timezone))
-            cache.put(key, body)
+            drawn: bytes = await anyio.to_thread.run_sync(partial(render, data, url=url, timezone=settings.timezone))
+            cache.put(key, drawn)
+            body = drawn
     return body

@@ -8,6 +8,9 @@ from zoneinfo import ZoneInfo
 
 import dramatiq
 
+from servicebank.honours.generation import generate_month
+from servicebank.reports.periods import previous_month
+from servicebank.workers.runtime import worker_db
 from servicebank.workers.schedule import monthly
 
 log = logging.getLogger(__name__)
@@ -17,9 +20,6 @@ monthly("honours-monthly", "honours.generate_monthly", day=1)
 
 async def generate_previous_month(db, *, today: dt.date | None = None) -> dict[str, object]:  # noqa: ANN001
     """Draft every community's and street's list for the month before `today` (local)."""
-    from servicebank.honours.generation import generate_month
-    from servicebank.reports.periods import previous_month
-
     timezone = db.settings.timezone
     today = today or dt.datetime.now(ZoneInfo(timezone)).date()
     month = previous_month(today).label
@@ -32,6 +32,4 @@ async def generate_previous_month(db, *, today: dt.date | None = None) -> dict[s
 @dramatiq.actor(actor_name="honours.generate_monthly", max_retries=3, time_limit=30 * 60 * 1000)
 async def generate_monthly() -> None:
     """Idempotent: drafts are regenerated identically, published lists are left alone."""
-    from servicebank.workers.runtime import worker_db
-
     await generate_previous_month(worker_db())

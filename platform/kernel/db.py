@@ -7,7 +7,7 @@ import contextlib
 import datetime as dt
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo
 
 from advanced_alchemy.base import BigIntBase, DefaultBase, orm_registry
@@ -16,6 +16,9 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import CursorResult, Result
 
 from servicebank.config import Settings
 from servicebank.kernel.errors import is_connection_failure
@@ -30,8 +33,11 @@ PlainBase = DefaultBase
 metadata = orm_registry.metadata
 # advanced-alchemy names unique constraints after their first column only, which collides for
 # two multi-column constraints starting with the same column; name them after all their columns.
-metadata.naming_convention["uq"] = "uq_%(table_name)s_%(column_0_N_name)s"
-metadata.naming_convention["fk"] = "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s"
+metadata.naming_convention = {
+    **cast("dict[str, Any]", metadata.naming_convention),
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+}
 
 Publisher = Callable[[Sequence[int]], None]
 
@@ -168,3 +174,7 @@ def local_date(session: AsyncSession | Session, at: dt.datetime) -> dt.date:
     """The calendar day `at` falls on in the configured time zone, never the machine's own zone."""
     return at.astimezone(ZoneInfo(session_timezone(session))).date()
 
+
+def affected_rows(result: Result[Any]) -> int:
+    """Rows an UPDATE or DELETE changed (`Result` is typed without it; the cursor result has it)."""
+    return int(cast("CursorResult[Any]", result).rowcount or 0)

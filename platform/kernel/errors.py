@@ -7,6 +7,8 @@ import functools
 import logging
 from typing import TYPE_CHECKING, Any
 
+from servicebank.error_codes import HTTP_CODES, chinese
+
 if TYPE_CHECKING:  # Litestar and SQLAlchemy load when a response is built, not for the command line
     from litestar import Request, Response
     from litestar.exceptions import HTTPException, ValidationException
@@ -78,21 +80,6 @@ class ServiceUnavailable(DomainError):
     code = "service_unavailable"
 
 
-_HTTP_CODES = {
-    400: "invalid_input",
-    401: "not_authenticated",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    409: "conflict",
-    413: "payload_too_large",
-    415: "unsupported_media_type",
-    422: "invalid_input",
-    429: "rate_limited",
-    503: "service_unavailable",
-}
-
-
 def problem(status: int, code: str, message: str, **extra: Any) -> Response[dict[str, Any]]:
     """A problem+json response (RFC 9457) with our stable `code`."""
     from litestar import Response
@@ -124,7 +111,7 @@ def _http_error(_: Request, exc: HTTPException) -> Response[Any]:
     from litestar.exceptions import NotAuthorizedException
 
     status = exc.status_code
-    code = _HTTP_CODES.get(status, "http_error")
+    code = HTTP_CODES.get(status, "http_error")
     message = exc.detail or code.replace("_", " ")
     if isinstance(exc, NotAuthorizedException):
         message = exc.detail or "Please log in first."
@@ -253,8 +240,6 @@ def localise(request: Request, response: Response[Any]) -> Response[Any]:
     """Add `message_zh` (the registry's words for the code) when the caller prefers Chinese; `detail` stays."""
     body = response.content
     if isinstance(body, dict) and prefers_chinese(request.headers.get("accept-language")):
-        from servicebank.error_codes import chinese
-
         words = chinese(str(body.get("code")))
         if words:
             body["message_zh"] = words

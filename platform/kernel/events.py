@@ -23,7 +23,7 @@ from sqlalchemy import Index, String, Text, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from servicebank.kernel.db import Base, Database, among
+from servicebank.kernel.db import Base, Database, among, affected_rows
 from servicebank.kernel.clock import utcnow
 from servicebank.kernel.unit_of_work import AfterCommit, unit_of_work
 from servicebank.kernel.dialect import is_postgres
@@ -303,4 +303,4 @@ async def revive_dead(db: Database) -> int:
         result = await session.execute(
             update(OutboxEvent).where(OutboxEvent.dead.is_(True)).values(dead=False, attempts=0)
         )
-        return int(result.rowcount or 0)
+        return affected_rows(result)

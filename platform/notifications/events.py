@@ -34,8 +34,8 @@ async def recipients_for(session: AsyncSession, volunteer_ids: Iterable[int]) ->
     ids = sorted(set(volunteer_ids))
     if not ids:
         return []
-    users = dict((await session.execute(
-        select(User.volunteer_id, User.id).where(User.volunteer_id.in_(ids), User.is_active.is_(True)))).all())
+    users: dict[int, int] = dict((await session.execute(
+        select(User.volunteer_id, User.id).where(User.volunteer_id.in_(ids), User.is_active.is_(True)))).tuples().all())
     return [Recipient(volunteer_id=v, user_id=users.get(v)) for v in ids]
 
 

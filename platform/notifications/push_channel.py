@@ -21,6 +21,7 @@ from servicebank.kernel.errors import InvalidInput
 from servicebank.notifications import preferences
 from servicebank.notifications.channels import Message, Recipient
 from servicebank.notifications.models import ChannelDelivery, PushSubscription
+from servicebank.kernel.db import affected_rows
 
 PUSH = "push"
 
@@ -87,7 +88,7 @@ async def unsubscribe(session: AsyncSession, *, user_id: int, endpoint: str) -> 
     result = await session.execute(update(PushSubscription).where(
         PushSubscription.user_id == user_id, PushSubscription.endpoint == endpoint,
         PushSubscription.gone_at.is_(None)).values(gone_at=dt.datetime.now(dt.UTC)))
-    return bool(result.rowcount)
+    return bool(affected_rows(result))
 
 
 class PushChannel:

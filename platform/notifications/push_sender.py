@@ -78,7 +78,7 @@ async def send_due_push(db: Database, settings: Settings, *, now: dt.datetime | 
                 row.status, row.sent_at, row.status_at, row.last_error = DeliveryStatus.SENT, now, now, None
                 sent += 1
                 continue
-            retryable = [s for s in results if s not in GONE and (s == 0 or s >= 500 or s == 429)]
+            retryable = [s for s in results if s is not None and s not in GONE and (s == 0 or s >= 500 or s == 429)]
             row.last_error = f"push services answered {results}"[:1000] if results else "no live subscription"
             if not retryable or row.attempts >= MAX_PUSH_ATTEMPTS:
                 row.status, row.status_at = DeliveryStatus.FAILED, now

@@ -11,6 +11,7 @@ from servicebank.accounts.principal import Principal
 from servicebank.kernel.errors import InvalidInput, NotFound
 from servicebank.notifications.channels import EMAIL
 from servicebank.notifications.models import ChannelDelivery, EmailMessage, Notification, NotificationPreference
+from servicebank.kernel.db import affected_rows
 
 
 def _mine(principal: Principal) -> ColumnElement[bool]:
@@ -68,7 +69,7 @@ async def mark_all_read(session: AsyncSession, *, principal: Principal) -> int:
     """Mark every unread message read; returns how many."""
     result = await session.execute(update(Notification).where(_mine(principal), Notification.read_at.is_(None))
                                    .values(read_at=dt.datetime.now(dt.UTC)).execution_options(synchronize_session=False))
-    return int(result.rowcount or 0)
+    return affected_rows(result)
 
 
 async def get_preferences(session: AsyncSession, *, user_id: int) -> NotificationPreference:

@@ -19,6 +19,7 @@ from servicebank.notifications import preferences
 from servicebank.notifications.models import ChannelDelivery, DeliveryStatus
 from servicebank.notifications.sms_gateway import verify
 from servicebank.volunteers.fields import MOBILE
+from servicebank.kernel.db import affected_rows
 
 REPORTED = {"delivered": DeliveryStatus.DELIVERED, "undelivered": DeliveryStatus.UNDELIVERED}
 # What people reply to stop texts; carriers require every one of these to work.
@@ -74,7 +75,7 @@ async def apply_reports(session: AsyncSession, *, settings: Settings, headers: M
                    ChannelDelivery.status.in_([DeliveryStatus.PENDING, DeliveryStatus.SENT]))
             .values(status=status, status_at=now, last_error=(report.error or None) and report.error[:1000])
             .execution_options(synchronize_session=False))
-        changed += int(result.rowcount or 0)
+        changed += affected_rows(result)
     return changed
 
 

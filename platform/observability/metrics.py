@@ -49,7 +49,7 @@ class ScrapeTimeState:
 
 STATE = ScrapeTimeState()
 STATE_REGISTRY = CollectorRegistry(auto_describe=False)
-STATE_REGISTRY.register(STATE)  # type: ignore[arg-type]
+STATE_REGISTRY.register(STATE)
 
 
 def observe_request(method: str, route: str, status: int, seconds: float) -> None:

@@ -22,11 +22,12 @@ QUEUES = ("events", "default", "maintenance")
 
 
 def _queue_depths() -> dict[str, int]:
+    # Imported when asked: the import configures the process's broker from the settings (workers/broker.py).
     from servicebank.workers.broker import broker
 
     if type(broker).__name__ == "StubBroker":
         return {q: broker.queues[q].qsize() for q in QUEUES if q in getattr(broker, "queues", {})}
-    client = broker.client  # type: ignore[attr-defined]
+    client = broker.client
     namespace = getattr(broker, "namespace", "dramatiq")
     return {q: int(client.llen(f"{namespace}:{q}") or 0) for q in QUEUES}
 

@@ -21,7 +21,7 @@ def _change(now: float, before: float) -> tuple[float, float | None]:
 
 
 def summary_table(report: TaizhangOut) -> list[list[object]]:
-    rows: list[list[object]] = [SUMMARY_HEADERS]
+    rows: list[list[object]] = [list(SUMMARY_HEADERS)]
     for field, label in SUMMARY_LINES:
         now, before = getattr(report.current, field), getattr(report.last_year, field)
         diff, pct = _change(now, before)

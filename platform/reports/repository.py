@@ -20,7 +20,7 @@ from servicebank.activities.models import Activity, ActivityKind
 from servicebank.checkins.models import Attendance, AttendanceStatus
 from servicebank.kernel.db import among
 from servicebank.org.models import Community, Street
-from servicebank.points.models import AttendancePosting
+from servicebank.ledger.models import AttendancePosting
 from servicebank.reports.periods import Period
 from servicebank.volunteers.models import Team, Volunteer, VolunteerStatus
 
@@ -45,7 +45,7 @@ class ActivityFacts:
 
 @cache
 def _attendance_statement(by_community: bool) -> Any:  # noqa: ANN401
-    communities = bindparam("communities", expanding=True)
+    communities: Any = bindparam("communities", expanding=True)
     start = bindparam("start", type_=Attendance.service_date.type)
     end = bindparam("end", type_=Attendance.service_date.type)
     # What the ledger posted for the scope's attendance of the period, read as one index range: a posting
@@ -116,7 +116,7 @@ async def activity_facts(session: AsyncSession, activity_ids: set[int]) -> dict[
 @cache
 def _registers_statement() -> Any:  # noqa: ANN401
     # One statement for both periods: each register is read once, counted twice.
-    ids = bindparam("communities", expanding=True)
+    ids: Any = bindparam("communities", expanding=True)
     first = bindparam("first_end", type_=Team.created_at.type)
     second = bindparam("second_end", type_=Team.created_at.type)
     teams = (select(func.count().filter(Team.created_at < first).label("first"),
@@ -146,7 +146,7 @@ async def kind_names(session: AsyncSession, community_ids: list[int]) -> dict[st
     return dict((await session.execute(
         select(ActivityKind.code, ActivityKind.name)
         .where((ActivityKind.community_id.is_(None)) | (ActivityKind.community_id.in_(community_ids)))
-        .order_by(ActivityKind.community_id.is_(None).desc()))).all())
+        .order_by(ActivityKind.community_id.is_(None).desc()))).tuples().all())
 
 
 async def scope_communities(session: AsyncSession, scope_kind: str, scope_id: int) -> tuple[str, dict[int, str]]:

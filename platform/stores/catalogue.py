@@ -18,6 +18,7 @@ from servicebank.stores import repository
 from servicebank.stores.access import get_store, require_store_manager, require_till, require_viewer, works_till
 from servicebank.stores.models import ItemKind, MonthlyItemUsage, Store, StoreItem, StoreKind
 from servicebank.stores.schemas import ItemIn, ItemPatch, StoreIn, StorePatch
+from servicebank.kernel.db import affected_rows
 
 MAX_REFUND_DAYS = 365
 
@@ -191,7 +192,7 @@ async def _change_item(session: AsyncSession, *, actor: Principal, store: Store,
             update(StoreItem).where(StoreItem.id == item.id, StoreItem.stock.is_not(None),
                                     StoreItem.stock + restock >= 0)
             .values(stock=StoreItem.stock + restock).execution_options(synchronize_session=False))
-        if moved.rowcount != 1:
+        if affected_rows(moved) != 1:
             raise Conflict("Restock applies to counted stock and cannot take it below zero.", code="invalid_restock")
         await session.refresh(item, ["stock"])
     for key, value in fields.items():

@@ -15,14 +15,15 @@ from servicebank.kernel.errors import Conflict, Forbidden, InvalidInput, NotFoun
 from servicebank.kernel.events import record_event
 from servicebank.kernel.clock import utcnow
 from servicebank.kernel.text import mask_name
-from servicebank.points.ledger import reverse
-from servicebank.points.models import Account, AccountKind
+from servicebank.ledger.transactions import reverse
+from servicebank.ledger.models import Account, AccountKind
 from servicebank.stores import repository
 from servicebank.stores.access import get_store, require_till, works_till
 from servicebank.stores.models import MonthlyItemUsage, Redemption, RedemptionStatus, StoreItem
 from servicebank.stores.schemas import LineOut, RedemptionOut
 from servicebank.stores.till import Receipt
 from servicebank.volunteers.models import Volunteer
+from servicebank.kernel.db import affected_rows
 
 
 def _aware(value: dt.datetime) -> dt.datetime:
@@ -48,8 +49,8 @@ def to_out(receipt: Receipt, volunteer_name: str) -> RedemptionOut:
 async def outs(session: AsyncSession, receipts: list[Receipt]) -> list[RedemptionOut]:
     """Receipts for output, with the volunteers' names looked up in one query."""
     ids = sorted({r.redemption.volunteer_id for r in receipts})
-    names = dict((await session.execute(select(Volunteer.id, Volunteer.real_name).where(Volunteer.id.in_(ids)))).all()) \
-        if ids else {}
+    names: dict[int, str] = dict((await session.execute(
+        select(Volunteer.id, Volunteer.real_name).where(Volunteer.id.in_(ids)))).tuples().all()) if ids else {}
     return [to_out(r, names.get(r.redemption.volunteer_id, "")) for r in receipts]
 
 
@@ -97,7 +98,7 @@ async def refund(session: AsyncSession, *, actor: Principal, redemption_id: int,
         update(Redemption).where(Redemption.id == redemption.id, Redemption.status == RedemptionStatus.COMPLETED)
         .values(status=RedemptionStatus.REFUNDED, refunded_at=now, refunded_by_user_id=actor.user_id,
                 refund_reason=reason).execution_options(synchronize_session=False))
-    if marked.rowcount != 1:
+    if affected_rows(marked) != 1:
         raise Conflict("This receipt has already been refunded.", code="already_refunded")
     for line in sorted(receipt.lines, key=lambda x: x.item_id):
         await session.execute(update(MonthlyItemUsage).where(

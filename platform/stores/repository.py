@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from servicebank.points.models import Account, AccountKind, VolunteerStanding
+from servicebank.ledger.models import Account, AccountKind, VolunteerStanding
 from servicebank.stores.models import MonthlyItemUsage, Redemption, RedemptionLine, Store, StoreItem
 
 

@@ -92,8 +92,9 @@ class TillController(Controller):
 
     @get("/settlements/{month:str}")
     async def settlement(self, request: Request, db_session: AsyncSession, principal: Principal, store_id: int,
-                         month: str, format_: Literal["json", "csv", "xlsx"] = QueryParameter(
-                             name="format", default="json")) -> Response[Any]:
+                         month: str,
+                         format_: Annotated[Literal["json", "csv", "xlsx"], QueryParameter(name="format")] = "json",
+                         ) -> Response[Any]:
         """Monthly settlement (YYYY-MM, local time): receipts, volunteers, points received and refunded, per-item
         quantities and points. `format=csv` (per item, with a total row) or `xlsx` (汇总 and 明细 sheets).
         Store clerks and organisers; 422 `invalid_month`."""
@@ -136,7 +137,7 @@ class MyRedemptionController(Controller):
 
     @get("/redemption-code")
     async def redemption_code(self, request: Request, principal: Principal,
-                              format_: Literal["json", "png", "svg"] = QueryParameter(name="format", default="json")
+                              format_: Annotated[Literal["json", "png", "svg"], QueryParameter(name="format")] = "json"
                               ) -> Response[Any]:
         """A fresh redemption code for the counter (valid 2 minutes, spent by one redemption). JSON with the
         code and QR image URLs, or the QR image itself with `format=png|svg`. Volunteers only."""
@@ -164,7 +165,7 @@ class MyRedemptionController(Controller):
 
     @get("/redemption-code/qr")
     async def redemption_code_qr(self, request: Request, db_session: AsyncSession, principal: Principal, code: str,
-                                 format_: Literal["png", "svg"] = QueryParameter(name="format", default="svg")
+                                 format_: Annotated[Literal["png", "svg"], QueryParameter(name="format")] = "svg"
                                  ) -> Response[bytes]:
         """The QR image of one of your own unexpired codes, long or short (the URLs the JSON answers give)."""
         volunteer_id = principal.require_volunteer()

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.kernel.errors import Conflict, Forbidden, NotFound
-from servicebank.points.ledger import policy_for
+from servicebank.ledger.transactions import policy_for
 from servicebank.stores import repository
 from servicebank.stores.models import Store, StoreItem
 from servicebank.volunteers.models import Volunteer, VolunteerStatus

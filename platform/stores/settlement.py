@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -73,7 +74,8 @@ async def compute(session: AsyncSession, *, store: Store, month: str, timezone: 
                 row[kind][1] += line.points  # type: ignore[index]
     items = []
     for item_id, row in sorted(per_item.items(), key=lambda kv: (str(kv[1]["name"]), kv[0])):
-        (q, p), (rq, rp) = row["given"], row["refunded"]  # type: ignore[misc]
+        given, refunded = cast("list[int]", row["given"]), cast("list[int]", row["refunded"])
+        (q, p), (rq, rp) = given, refunded
         items.append(SettlementItem(item_id=item_id, item_name=str(row["name"]), unit=str(row["unit"]), quantity=q,
                                     points=p, refunded_quantity=rq, refunded_points=rp, net_quantity=q - rq,
                                     net_points=p - rp))

@@ -31,6 +31,7 @@ from servicebank.kernel.dialect import upsert
 from servicebank.ratelimit import limiter_for
 from servicebank.stores.models import RedemptionCode
 from servicebank.volunteers.models import Volunteer
+from servicebank.kernel.db import affected_rows
 
 DIGITS = 6
 _SEPARATORS = re.compile(r"[\s\-]")
@@ -141,6 +142,6 @@ async def spend(session: AsyncSession, code_id: int, *, now: dt.datetime) -> Non
     taken = await session.execute(update(RedemptionCode).where(
         RedemptionCode.id == code_id, _LIVE, RedemptionCode.expires_at > now)
         .values(used_at=now).execution_options(synchronize_session=False))
-    if taken.rowcount != 1:
+    if affected_rows(taken) != 1:
         raise DomainError("This code has already been used. Ask the volunteer to open a fresh code.",
                           code="redemption_code_used", status_code=409)

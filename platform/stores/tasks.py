@@ -12,6 +12,7 @@ from servicebank.kernel.clock import utcnow
 from servicebank.stores.models import RedemptionCode, UsedRedemptionCode
 from servicebank.workers.runtime import worker_db
 from servicebank.workers.schedule import every
+from servicebank.kernel.db import affected_rows
 
 log = logging.getLogger(__name__)
 
@@ -30,5 +31,5 @@ async def prune_used_codes() -> None:
         # Short codes too: an expired one is refused by its expiry, and its digits may be drawn again.
         short = await session.execute(delete(RedemptionCode).where(
             RedemptionCode.expires_at < utcnow() - KEEP_AFTER_EXPIRY))
-    if result.rowcount or short.rowcount:
-        log.info("pruned %d spent and %d expired short redemption codes", result.rowcount, short.rowcount)
+    if affected_rows(result) or affected_rows(short):
+        log.info("pruned %d spent and %d expired short redemption codes", affected_rows(result), affected_rows(short))

@@ -21,12 +21,13 @@ from servicebank.kernel.errors import Conflict, InvalidInput
 from servicebank.kernel.events import record_event
 from servicebank.kernel.clock import utcnow
 from servicebank.kernel.text import mask_name
-from servicebank.points.ledger import InsufficientBalance, spend, store_account, volunteer_account
+from servicebank.ledger.transactions import InsufficientBalance, spend, store_account, volunteer_account
 from servicebank.stores import codes, repository, rules
 from servicebank.stores.access import get_store, require_till
 from servicebank.stores.models import MonthlyItemUsage, Redemption, RedemptionLine, Store, StoreItem
 from servicebank.stores.schemas import ItemEligibility, LineIn, ScanOut
 from servicebank.volunteers import card_pin
+from servicebank.kernel.db import affected_rows
 
 MAX_LINES = 50
 MAX_QUANTITY = 999
@@ -128,7 +129,7 @@ async def _take_stock(session: AsyncSession, item: StoreItem, quantity: int) -> 
     taken = await session.execute(
         update(StoreItem).where(StoreItem.id == item.id, StoreItem.stock.is_not(None), StoreItem.stock >= quantity)
         .values(stock=StoreItem.stock - quantity).execution_options(synchronize_session=False))
-    if taken.rowcount != 1:
+    if affected_rows(taken) != 1:
         left = await session.scalar(select(StoreItem.stock).where(StoreItem.id == item.id))
         raise Conflict(f"Only {left} {item.unit} of “{item.name}” left.", code="out_of_stock", item_id=item.id,
                        available=left)

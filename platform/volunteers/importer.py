@@ -141,7 +141,7 @@ class _RowChecker:
             values["gender"] = values["gender"] or gender_from_resident_id(id_number)
         values["skill_tags"] = attempt("skill_tags", lambda: fields.clean_skill_tags(raw.get("skill_tags"))) or []
         for name in ("political_status", "party_class"):
-            values[name] = attempt(name, lambda n=name: fields.clean_short_text(raw.get(n), field=n))
+            values[name] = attempt(name, partial(fields.clean_short_text, raw.get(name), field=name))
         values["paid_service"] = bool(attempt("paid_service", lambda: fields.parse_flag(raw.get("paid_service"))))
         grid_name = (raw.get("grid") or "").strip()
         values["grid_id"] = None
@@ -244,9 +244,9 @@ async def _insert(session: AsyncSession, *, community: Any, vault: IdentityVault
         # A plain executemany (no RETURNING) is the fast path on both drivers; numbers are unique, so they
         # give the new ids back for the team memberships.
         await session.execute(insert(table), params)
-        ids_by_number = dict((await session.execute(
+        ids_by_number: dict[str, int] = dict((await session.execute(
             select(Volunteer.number, Volunteer.id).where(Volunteer.number.in_([p["number"] for p in params]))
-        )).all())
+        )).tuples().all())
         ids = [ids_by_number[p["number"]] for p in params]
         memberships = [{"team_id": team_id, "volunteer_id": volunteer_id, "joined_at": now}
                        for item, volunteer_id in zip(chunk, ids, strict=True) for team_id in item.team_ids]

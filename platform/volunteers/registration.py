@@ -56,15 +56,15 @@ async def register_self(session: AsyncSession, *, vault: IdentityVault, data: Se
 
 async def _take(session: AsyncSession, *, vault: IdentityVault, community: Community, data: SelfRegistration,
                 phone: str, name: str, id_digest: str | None, password_hash: str) -> None:
-    owner_id = await repository.user_id_by_phone(session, phone)
-    if owner_id is not None:
-        await record_event(session, "volunteer.registration_attempted",
-                           {"user_id": owner_id, "community_id": community.id})
+    if await _login_exists(session, phone=phone, community=community):
         return
     known = await repository.volunteer_by_phone_or_id(session, community_id=community.id, phone=phone,
                                                       id_digest=id_digest)
     if known is not None:
-        await _claim(session, volunteer=known, phone=phone, name=name, password_hash=password_hash)
+        # Each statement sees what was committed when it started: a sign-up of the same phone that committed
+        # between the login check and this lookup made the record and its login together, so look again.
+        if not await _login_exists(session, phone=phone, community=community):
+            await _claim(session, volunteer=known, phone=phone, name=name, password_hash=password_hash)
         return
     elsewhere = await repository.phone_known(session, phone)
     volunteer = await service.new_volunteer(session, vault=vault, community=community, data=data,
@@ -78,6 +78,15 @@ async def _take(session: AsyncSession, *, vault: IdentityVault, community: Commu
     await record_audit(session, actor=None, action="volunteer.register", entity_type="volunteer",
                        entity_id=volunteer.id, community_id=community.id, after=snapshot(volunteer))
     await record_event(session, "volunteer.registered", {"volunteer_id": volunteer.id, "community_id": community.id})
+
+
+async def _login_exists(session: AsyncSession, *, phone: str, community: Community) -> bool:
+    """Whether the phone already logs in; if so only that login's inbox hears of this sign-up."""
+    owner_id = await repository.user_id_by_phone(session, phone)
+    if owner_id is not None:
+        await record_event(session, "volunteer.registration_attempted",
+                           {"user_id": owner_id, "community_id": community.id})
+    return owner_id is not None
 
 
 async def _claim(session: AsyncSession, *, volunteer: Volunteer, phone: str, name: str, password_hash: str) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.volunteers.identity import IdentityVault
 from servicebank.volunteers.models import Volunteer
+from servicebank.kernel.db import affected_rows
 
 
 @dataclasses.dataclass(frozen=True)
@@ -58,5 +59,5 @@ async def reencrypt_batch(session: AsyncSession, *, vault: IdentityVault, after_
             .values(id_number_encrypted=vault.encrypt(number), id_number_digest=vault.digest(number))
             .execution_options(synchronize_session=False)
         )
-        done += result.rowcount or 0
+        done += affected_rows(result)
     return Batch(last_id=rows[-1][0] if rows else None, reencrypted=done, unreadable=tuple(unreadable))

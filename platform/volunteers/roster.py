@@ -128,7 +128,7 @@ def _read_csv(content: bytes, on_row: Callable[[int], None] | None) -> Roster:
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
     except csv.Error:
-        dialect = csv.excel  # type: ignore[assignment]
+        dialect = csv.excel
     return _rows(enumerate(csv.reader(io.StringIO(text), dialect), start=1), on_row=on_row)  # type: ignore[arg-type]
 
 

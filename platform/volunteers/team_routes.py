@@ -23,7 +23,7 @@ async def team_views(session: AsyncSession, rows: list[Team]) -> list[TeamOut]:
     counts = await teams.member_counts(session, ids)
     leaders: dict[int, list[int]] = {}
     for grant, user in await teams.leaders_of(session, ids):
-        leaders.setdefault(grant.team_id, []).append(user.id)  # type: ignore[arg-type]
+        leaders.setdefault(grant.team_id, []).append(user.id)
     return [TeamOut(id=t.id, community_id=t.community_id, name=t.name, kind=t.kind, description=t.description,
                     member_count=counts.get(t.id, 0), leader_user_ids=leaders.get(t.id, []), created_at=t.created_at)
             for t in rows]

@@ -15,6 +15,7 @@ from servicebank.volunteers import repository
 from servicebank.volunteers.models import Team, TeamMember, Volunteer
 from servicebank.volunteers.schemas import TeamCreate, TeamPatch
 from servicebank.volunteers.service import get_community
+from servicebank.kernel.db import affected_rows
 
 BUILT_IN_KINDS = ("党员", "团员/青年", "巾帼", "居民", "文艺", "治安巡逻", "义务消防", "共建单位")
 
@@ -115,7 +116,7 @@ async def remove_member(session: AsyncSession, *, actor: Principal, team_id: int
     team = await team_for(session, actor=actor, team_id=team_id, manage=True)
     result = await session.execute(delete(TeamMember).where(TeamMember.team_id == team.id,
                                                             TeamMember.volunteer_id == volunteer_id))
-    if not result.rowcount:
+    if not affected_rows(result):
         raise NotFound("That volunteer is not a member of this team.", code="member_not_found")
     user_id = await session.scalar(select(User.id).where(User.volunteer_id == volunteer_id))
     if user_id is not None:
@@ -152,7 +153,7 @@ async def remove_leader(session: AsyncSession, *, actor: Principal, team_id: int
     team = await team_for(session, actor=actor, team_id=team_id, manage=True)
     result = await session.execute(delete(RoleGrant).where(RoleGrant.user_id == user_id, RoleGrant.team_id == team.id,
                                                            RoleGrant.role == Role.TEAM_LEADER))
-    if not result.rowcount:
+    if not affected_rows(result):
         raise NotFound("That user does not lead this team.", code="leader_not_found")
     await record_audit(session, actor=actor, action="team.leader_remove", entity_type="team", entity_id=team.id,
                        community_id=team.community_id, before={"user_id": user_id})

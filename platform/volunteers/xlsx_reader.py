@@ -141,8 +141,10 @@ def open_workbook(content: bytes) -> zipfile.ZipFile:
 
 
 def _sheet_rows(part: IO[bytes], shared: list[str]) -> Iterator[tuple[int, list[object]]]:
-    number, position, cells = 0, 0, []
-    kind, reference, text, inline = None, "", None, []
+    number, position = 0, 0
+    cells: list[object] = []
+    kind, reference, text = None, "", None
+    inline: list[str] = []
     for event, tag, element in _stream(part):
         if event == "start":
             if tag == "row":

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from servicebank import error_codes
 from servicebank.kernel.errors import DomainError
 from servicebank.web import i18n
 from servicebank.web.i18n import N_
+from servicebank.web.render import lang_of
+
+if TYPE_CHECKING:
+    from litestar import Request
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 # Every code's words live in the error registry; the pages read them from here.
 MESSAGES = error_codes.MESSAGES
@@ -41,3 +48,10 @@ def explain(error: DomainError, gettext) -> str:  # noqa: ANN001
         return gettext(message)
     # Only a code missing from the registry gets here (tests/test_error_codes.py fails on those).
     return gettext("It did not work: %(reason)s", reason=error.message)
+
+
+async def refused(request: Request, session: AsyncSession, exc: DomainError) -> str:
+    """A form's change was refused: undo what it had written, and say why in the reader's language (the page
+    is then shown again with the person's input and this sentence)."""
+    await session.rollback()
+    return explain(exc, i18n.translator(lang_of(request)))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
@@ -138,7 +139,7 @@ def describe(rule: str, *, first_start: dt.datetime, length_minutes: int, timezo
     names = dict(zip(WEEKDAYS, WEEKDAY_NAMES, strict=True))
     every = int(str(values["interval"]))
     if values["freq"] == "weekly":
-        days = "、".join(_(names[d]) for d in values["weekday"])  # type: ignore[union-attr]
+        days = "、".join(_(names[d]) for d in cast("list[str]", values["weekday"]))
         text = (_("Every week on %(days)s", days=days) if every == 1
                 else _("Every %(n)s weeks on %(days)s", n=every, days=days))
     else:

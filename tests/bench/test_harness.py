@@ -10,7 +10,7 @@ from bench.report import as_json, render_summary
 from bench.run import Progress, run
 from servicebank.config import Settings
 from servicebank.kernel.db import Database
-from servicebank.points.verify import verify
+from servicebank.ledger.verify import verify
 
 pytestmark = pytest.mark.postgres_only
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from servicebank.accounts.models import Role
 from servicebank.kernel.db import Database
 from servicebank.edge import public_reads
-from servicebank.points import ledger
+from servicebank.ledger import transactions as ledger
 from tests.public_cache import Clock, settings  # noqa: F401 - the cache on in this module
 from tests.factories import make_org, make_person, make_volunteer
 

@@ -12,8 +12,8 @@ from servicebank.kernel import events
 from servicebank.config import Settings
 from servicebank.kernel.db import Database
 from servicebank.demo import seed_demo
-from servicebank.points.models import Entry
-from servicebank.points.verify import verify
+from servicebank.ledger.models import Entry
+from servicebank.ledger.verify import verify
 
 pytestmark = pytest.mark.postgres_only
 

@@ -27,8 +27,8 @@ from servicebank.checkins import tokens
 from servicebank.checkins.models import Attendance
 from servicebank.kernel.db import Database
 from servicebank.kernel.events import OutboxEvent
-from servicebank.points.models import AttendancePosting, ServiceCredit
-from servicebank.points.verify import verify
+from servicebank.ledger.models import AttendancePosting, ServiceCredit
+from servicebank.ledger.verify import verify
 from servicebank.volunteers.models import Volunteer
 from tests.factories import make_org, make_person
 from tests.servers import free_port

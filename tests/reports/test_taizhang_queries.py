@@ -7,8 +7,8 @@ import datetime as dt
 from sqlalchemy import event, update
 
 from servicebank.kernel.db import Database
-from servicebank.points.models import AttendancePosting
-from servicebank.points.verify import verify
+from servicebank.ledger.models import AttendancePosting
+from servicebank.ledger.verify import verify
 from servicebank.reports import repository, taizhang
 from servicebank.reports.periods import parse_period
 from tests.honours.seeding import seed_october

@@ -11,7 +11,7 @@ from servicebank.accounts.models import User
 from servicebank.accounts.sessions import load_principal
 from servicebank.kernel.errors import DomainError
 from servicebank.kernel.clock import utcnow
-from servicebank.points.models import Account, AccountKind
+from servicebank.ledger.models import Account, AccountKind
 from servicebank.stores import codes, till
 from servicebank.stores.models import Redemption, StoreItem
 from servicebank.stores.schemas import LineIn

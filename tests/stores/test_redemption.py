@@ -9,7 +9,7 @@ from servicebank.accounts.models import Role
 from servicebank.checkins.tokens import issue_card_token
 from servicebank.kernel.db import Database
 from servicebank.kernel.events import OutboxEvent
-from servicebank.points.models import Account, AccountKind
+from servicebank.ledger.models import Account, AccountKind
 from servicebank.stores.models import Redemption, Store, StoreItem, UsedRedemptionCode
 from tests.conftest import TEST_SECRET
 from tests.factories import PASSWORD, make_org, make_person

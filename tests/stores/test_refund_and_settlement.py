@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from openpyxl import load_workbook
 from sqlalchemy import select, update
 
-from servicebank.points.models import Account, AccountKind, Transaction
+from servicebank.ledger.models import Account, AccountKind, Transaction
 from servicebank.stores.models import Redemption, RedemptionLine, Store, StoreItem
 from servicebank.volunteers.models import Volunteer
 from tests.spreadsheet_checks import PAYLOADS, assert_csv_neutral, assert_xlsx_neutral

@@ -154,7 +154,7 @@ async def honour_months(session, community) -> dict[str, object]:  # noqa: ANN00
     import datetime as dt
     from zoneinfo import ZoneInfo
 
-    from servicebank.points.models import ServiceCredit, Transaction
+    from servicebank.ledger.models import ServiceCredit, Transaction
     from tests.factories import make_team, make_volunteer
 
     people = [await make_volunteer(session, community, name="刘桂芳", public_consent=True),
@@ -185,7 +185,7 @@ async def clerk_world(session, community) -> dict[str, object]:  # noqa: ANN001
     import datetime as dt
 
     from servicebank.accounts.models import Role
-    from servicebank.points import ledger
+    from servicebank.ledger import transactions as ledger
     from servicebank.stores.models import MonthlyItemUsage, Store, StoreItem
     from servicebank.stores.rules import local_month
     from tests.factories import make_person, make_volunteer
@@ -228,9 +228,11 @@ async def patrol_world(session) -> dict[str, object]:  # noqa: ANN001
     from servicebank.activities.models import Activity, Signup
     from servicebank.activities.schemas import SeriesCreate
     from servicebank.checkins.models import CheckinPolicy, GeofenceMode
-    from servicebank.points import family, ledger
-    from servicebank.points.models import CommunityLedgerPolicy, FamilyRelation
-    from servicebank.points.schemas import FamilyLinkRecordIn
+    from servicebank.family import service as family
+    from servicebank.ledger import transactions as ledger
+    from servicebank.ledger.models import CommunityLedgerPolicy
+    from servicebank.family.models import FamilyRelation
+    from servicebank.family.schemas import FamilyLinkRecordIn
     from servicebank.stores.models import Store, StoreItem
     from tests.factories import make_org, make_person, make_volunteer
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from servicebank.accounts.models import Role
-from servicebank.points.models import FamilyLink
+from servicebank.family.models import FamilyLink
 from tests.factories import make_org, make_person
 from tests.web.pages import location, log_in, post, text_of
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from servicebank.accounts.models import Role
-from servicebank.points.models import HoursRule
+from servicebank.ledger.models import HoursRule
 from tests.factories import make_org, make_person
-from tests.points.helpers import attend, make_activity, settle
+from tests.ledger.helpers import attend, make_activity, settle
 from tests.web.pages import log_in, text_of
 
 pytestmark = [pytest.mark.sqlite_only]

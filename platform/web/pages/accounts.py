@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import Cookie
 from litestar.params import QueryParameter
@@ -43,7 +45,7 @@ class AccountPages(Controller):
 
     @get("/login")
     async def login_form(self, request: Request, optional_principal: Principal | None,
-                         next_: str | None = QueryParameter(name="next", default=None)) -> Response:
+                         next_: Annotated[str | None, QueryParameter(name="next")] = None) -> Response:
         """The login form; `next` is where to go afterwards."""
         _ = i18n.translator(lang_of(request))
         if optional_principal is not None:

@@ -40,8 +40,7 @@ class AccountPages(Controller):
             await change_password(db_session, actor=principal, current_password=str(form.get("current_password", "")),
                                   new_password=new, keep_token=token_from_request(request))
         except DomainError as exc:
-            await db_session.rollback()
-            return _page(request, principal, friendly.explain(exc, i18n.translator(lang_of(request))), done=False)
+            return _page(request, principal, await friendly.refused(request, db_session, exc), done=False)
         return _page(request, principal, None, done=True)
 
 

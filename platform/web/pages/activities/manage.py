@@ -22,7 +22,7 @@ from servicebank.kernel.errors import DomainError, InvalidInput
 from servicebank.honours import service as honours
 from servicebank.kernel.clock import utcnow
 from servicebank.org import service as org
-from servicebank.points import community_totals
+from servicebank.ledger import service as ledger
 from servicebank.web import charts, forms, friendly, i18n
 from servicebank.web.forms import parse_local
 from servicebank.web.guard import require_login, safe_next
@@ -208,7 +208,7 @@ async def dashboard_figures(session: AsyncSession, *, community_id: int,
 
     Read from the community's kept period totals (six rows), not summed over its volunteers per request.
     """
-    figures = await community_totals.for_community(session, community_id, months)
+    figures = await ledger.community_figures(session, community_id=community_id, periods=months)
     minutes, _, active = figures.get(months[-1], (0, 0, 0))
     return minutes, active, [(m[5:], round(figures.get(m, (0, 0, 0))[0] / 60, 1)) for m in months]
 

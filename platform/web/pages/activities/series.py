@@ -35,7 +35,7 @@ async def choices(session: AsyncSession, community_id: int, principal: Principal
     does not manage the community may only post for the teams they lead, so only those are offered."""
     teams = await volunteer_teams.teams_of_community(session, community_id)
     leader_only = principal is not None and not principal.manages(community_id)
-    if leader_only:
+    if principal is not None and leader_only:
         teams = [t for t in teams if principal.leads(t.id)]
     return {"kinds": await kinds_for(session, community_id=community_id), "teams": teams,
             "skills": forms.SKILL_SUGGESTIONS, "leader_only": leader_only}

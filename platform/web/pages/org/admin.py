@@ -27,7 +27,7 @@ from servicebank.kernel.errors import DomainError, Forbidden, InvalidInput
 from servicebank.org import directory
 from servicebank.org import service as org
 from servicebank.org.schemas import CommunityIn
-from servicebank.points import community_totals
+from servicebank.ledger import service as ledger
 from servicebank.web import forms, friendly, i18n
 from servicebank.web.audit_text import ROLE_WORDS
 from servicebank.web.guard import require_login
@@ -84,7 +84,7 @@ class AdminPages(Controller):
         names = {c.id: c.name for g in groups for c in g.communities}
         flash, kind = _message(_, done, None)
         return render(request, "org/admin_home.html", principal, title=_("Administration"), groups=groups,
-                      figures=await community_totals.for_communities(db_session, ids, month),
+                      figures=await ledger.figures_of_communities(db_session, community_ids=ids, period=month),
                       organisers=await staff_care.organisers_by_community(db_session, ids), month=month,
                       proposals=[(a, names.get(a.community_id, "")) for a in waiting], flash=flash, flash_kind=kind)
 
@@ -108,9 +108,8 @@ class AdminPages(Controller):
                 district_id=district_id, street_id=street_id, name=forms.text(form, "name"),
                 code=forms.text(form, "code"), contact_phone=forms.text(form, "contact_phone") or None))
         except DomainError as exc:
-            await db_session.rollback()
             return await _community_form(request, db_session, principal, form,
-                                         friendly.explain(exc, i18n.translator(lang_of(request))))
+                                         await friendly.refused(request, db_session, exc))
         return redirect(request, f"/admin/communities/{community.id}/staff?done=community")
 
     @get("/communities/{community_id:int}/staff")
@@ -136,9 +135,8 @@ class AdminPages(Controller):
                 role=Role.ORGANISER, username=forms.text(form, "username") or None,
                 phone=forms.text(form, "phone") or None, community_id=community_id))
         except DomainError as exc:
-            await db_session.rollback()
             return await _staff_page(request, db_session, principal, community_id, form,
-                                     friendly.explain(exc, i18n.translator(lang_of(request))))
+                                     await friendly.refused(request, db_session, exc))
         return redirect(request, f"/admin/communities/{community_id}/staff?done=created")
 
     @post("/communities/{community_id:int}/staff/{user_id:int}/password")
@@ -198,9 +196,8 @@ class AdminPages(Controller):
             await proposals.approve(db_session, principal=principal, activity_id=activity_id,
                                     note=forms.text(form, "note")[:500] or None)
         except DomainError as exc:
-            await db_session.rollback()
             return await _proposal_page(request, db_session, principal, activity_id,
-                                        friendly.explain(exc, i18n.translator(lang_of(request))))
+                                        await friendly.refused(request, db_session, exc))
         return redirect(request, "/admin?done=approved")
 
     @post("/proposals/{activity_id:int}/reject")
@@ -214,9 +211,8 @@ class AdminPages(Controller):
                 raise InvalidInput(REASON_NEEDED, code="reason_required")
             await proposals.reject(db_session, principal=principal, activity_id=activity_id, reason=reason)
         except DomainError as exc:
-            await db_session.rollback()
             return await _proposal_page(request, db_session, principal, activity_id,
-                                        friendly.explain(exc, i18n.translator(lang_of(request))))
+                                        await friendly.refused(request, db_session, exc))
         return redirect(request, "/admin?done=rejected")
 
 

@@ -1,7 +1,7 @@
 """转赠积分给家人 on the volunteer's page: give points along a confirmed family link, within the monthly cap.
 
 /me draws the section from `gift_section()`; the form posts here and comes back to /me with `done=gift_sent` or
-`gift_error=<code>`, never with free text. The gift itself is the points domain's `transfer`, as for the API.
+`gift_error=<code>`, never with free text. The gift itself is the ledger's `transfer`, as for the API.
 """
 
 from __future__ import annotations
@@ -16,10 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
 from servicebank.kernel.errors import DomainError, InvalidInput
-from servicebank.points import family, ledger
-from servicebank.points.models import FamilyLinkStatus
-from servicebank.points.schemas import FamilyLinkOut, TransferIn
-from servicebank.points.service import transfer, transferred_in_month
+from servicebank.family import service as family
+from servicebank.family.models import FamilyLinkStatus
+from servicebank.family.schemas import FamilyLinkOut
+from servicebank.ledger.schemas import TransferIn
+from servicebank.ledger.service import community_limits, transfer, transferred_in_month
 from servicebank.web import forms, friendly, i18n
 from servicebank.web.guard import require_login
 from servicebank.web.render import lang_of, redirect, render
@@ -47,7 +48,7 @@ async def gift_section(session: AsyncSession, principal: Principal, *, timezone:
     links = await family.my_links(session, principal=principal) if links is None else links
     members = [(link.other_volunteer_id, link.other_name) for link in links
                if link.status == FamilyLinkStatus.CONFIRMED and link.other_volunteer_id]
-    policy = await ledger.policy_for(session, principal.volunteer_community_id) \
+    policy = await community_limits(session, community_id=principal.volunteer_community_id) \
         if principal.volunteer_community_id else None
     month = dt.datetime.now(ZoneInfo(timezone)).strftime("%Y-%m")
     given = await transferred_in_month(session, volunteer_id=volunteer_id, month=month)

@@ -9,7 +9,7 @@ from litestar import Controller, Request, Response, get
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
-from servicebank.points.service import leaderboard_view
+from servicebank.leaderboards.service import leaderboard_view
 from servicebank.org import service as org
 from servicebank.web import i18n
 from servicebank.web.render import lang_of, render

@@ -7,7 +7,7 @@ from litestar import Controller, Request, Response, get
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
-from servicebank.points.service import account_view
+from servicebank.ledger.service import account_view
 from servicebank.stores import catalogue
 from servicebank.web import i18n
 from servicebank.web.guard import require_login

@@ -16,7 +16,7 @@ from servicebank.checkins import kiosk, records
 from servicebank.kernel.errors import DomainError, InvalidInput
 from servicebank.kernel.qr import qr_data_uri
 from servicebank.org import service as org
-from servicebank.points.service import account_view
+from servicebank.ledger.service import account_view
 from servicebank.volunteers import card_pin, service, teams
 from servicebank.volunteers.identity import ID_TYPES, vault
 from servicebank.volunteers.models import VolunteerStatus

@@ -16,8 +16,9 @@ from servicebank.kernel.errors import DomainError, InvalidInput
 from servicebank.honours import certificates
 from servicebank.kernel.clock import utcnow
 from servicebank.kernel.qr import qr_data_uri
-from servicebank.points import family
-from servicebank.points.service import account_view, leaderboard_view
+from servicebank.family import service as family
+from servicebank.ledger.service import account_view
+from servicebank.leaderboards.service import leaderboard_view
 from servicebank.stores import short_codes
 from servicebank.volunteers import card_pin
 from servicebank.web import charts, forms, friendly, i18n

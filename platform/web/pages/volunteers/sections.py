@@ -12,7 +12,7 @@ from servicebank.accounts.principal import Principal
 from servicebank.activities.browse import my_activities
 from servicebank.activities.series import schedules_of
 from servicebank.checkins import records
-from servicebank.points import statement
+from servicebank.ledger import service as ledger
 from servicebank.web.charts import last_months
 from servicebank.web.recurrence import describe
 
@@ -21,7 +21,7 @@ async def month_hours(session: AsyncSession, *, volunteer_id: int, today: dt.dat
                       months: int = 6) -> list[tuple[str, float]]:
     """Hours served in each of the last `months` months (oldest first), for the chart."""
     labels = last_months(today, months)
-    minutes = await statement.minutes_by_period(session, volunteer_id=volunteer_id, periods=labels)
+    minutes = await ledger.minutes_by_period(session, volunteer_id=volunteer_id, periods=labels)
     return [(label[5:], round(minutes.get(label, 0) / 60, 1)) for label in labels]
 
 
@@ -37,7 +37,7 @@ async def my_attendance(session: AsyncSession, *, volunteer_id: int, limit: int 
     posted), newest first: recorded and counted minutes differ by rounding and the daily cap, and the page
     says so rather than leaving sums that do not add up."""
     rows = list(await records.service_record(session, volunteer_id=volunteer_id, limit=limit))
-    counted = await statement.counted(session, attendance_ids=[att.id for att, _title in rows])
+    counted = await ledger.counted(session, attendance_ids=[att.id for att, _title in rows])
     return [(att, title, counted.get(att.id)) for att, title in rows]
 
 

@@ -39,10 +39,9 @@ class TeamPages(Controller):
                 community_id=community_id, name=forms.text(form, "name"), kind=forms.text(form, "kind"),
                 description=forms.text(form, "description") or None))
         except DomainError as exc:
-            await db_session.rollback()
             chosen, choices = await org.pick_workplace(db_session, actor=principal, community_id=community_id)
             return await _list(request, db_session, principal, chosen.id, choices, form,
-                               friendly.explain(exc, i18n.translator(lang_of(request))))
+                               await friendly.refused(request, db_session, exc))
         return redirect(request, f"/manage/teams/{team.id}?done=created")
 
     @get("/{team_id:int}")

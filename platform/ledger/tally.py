@@ -1,0 +1,200 @@
+"""Turning attendance decisions into service minutes and points, a whole dispatch batch at a time.
+
+For each attendance the target is rule(served minutes) when approved, else nothing; the ledger posts
+the difference from what it already posted for that attendance, so an approval posts, an adjustment
+posts the change and a decline posts the reversal, each referencing the first posting. Reading the
+attendance's current state makes the order of events irrelevant and a re-delivery a no-op.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+
+from servicebank.activities.models import Activity
+from servicebank.checkins.models import Attendance, AttendanceStatus
+from servicebank.kernel.bulk import insert_rows
+from servicebank.kernel.db import among
+from servicebank.kernel.dialect import is_postgres
+from servicebank.ledger.accounts import account_ids
+from servicebank.ledger.models import AccountKind, AttendancePosting
+from servicebank.ledger.posting import Credit, Posting, post_many
+from servicebank.ledger.rules import EffectiveRule, load_rules, rule_for
+from servicebank.volunteers.models import Volunteer
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+# First key of the two-key advisory locks the ledger takes per volunteer ("SBPT").
+LOCK_SPACE = 0x53425054
+
+
+@dataclasses.dataclass
+class Posted:
+    """What is posted so far for one attendance."""
+
+    volunteer_id: int
+    community_id: int
+    service_date: dt.date
+    minutes: int
+    points: int
+    first_transaction_id: int
+
+
+@dataclasses.dataclass
+class AttendanceRow:
+    """The attendance columns the tally reads (plain rows: no ORM objects to track)."""
+
+    id: int
+    volunteer_id: int
+    service_date: dt.date
+    status: str
+    served_minutes: int | None
+    revision: int
+
+
+@dataclasses.dataclass
+class Facts:
+    attendance: AttendanceRow
+    activity_community_id: int
+    kind: str
+    override: dict | None
+    paid_service: bool
+
+
+async def _lock_volunteers(session: AsyncSession, attendance_ids: list[int]) -> None:
+    """Batches touching the same volunteer take turns (PostgreSQL; SQLite has one writer anyway).
+
+    The daily cap and the posted state per attendance are read, then written: two batches working on
+    the same volunteer at once would both see room under the cap, or both post the same difference.
+    Locks are taken in id order, so batches never wait on each other in a circle.
+    """
+    if not is_postgres(session):
+        return
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(:space, CAST(v AS integer)) FROM (SELECT DISTINCT volunteer_id AS v "
+             "FROM attendance WHERE id = ANY(CAST(:ids AS bigint[])) ORDER BY 1) s"),
+        {"space": LOCK_SPACE, "ids": attendance_ids})
+
+
+async def _load_postings(session: AsyncSession, attendance_ids: list[int]) -> dict[int, Posted]:
+    p = AttendancePosting
+    rows = await session.execute(select(p.attendance_id, p.volunteer_id, p.community_id, p.service_date, p.minutes,
+                                        p.points, p.first_transaction_id)
+                                 .where(among(session, p.attendance_id, attendance_ids)))
+    return {aid: Posted(*rest) for aid, *rest in rows.all()}
+
+
+async def _load_facts(session: AsyncSession, attendance_ids: list[int]) -> dict[int, Facts]:
+    a = Attendance
+    rows = await session.execute(
+        select(a.id, a.volunteer_id, a.service_date, a.status, a.served_minutes, a.revision,
+               Activity.community_id, Activity.kind, Activity.hours_rule_override, Volunteer.paid_service)
+        .join(Activity, Activity.id == a.activity_id)
+        .join(Volunteer, Volunteer.id == a.volunteer_id)
+        .where(among(session, a.id, attendance_ids)))
+    return {row[0]: Facts(AttendanceRow(*row[:6]), community_id, kind, override, bool(paid))
+            for *row, community_id, kind, override, paid in rows.all()}
+
+
+async def _minutes_same_day(session: AsyncSession, facts: dict[int, Facts]) -> dict[tuple[int, dt.date], dict[int, int]]:
+    """Posted minutes per (volunteer, day), by attendance: the daily cap counts the other attendances."""
+    volunteers = {f.attendance.volunteer_id for f in facts.values()}
+    days = {f.attendance.service_date for f in facts.values()}
+    rows = await session.execute(
+        select(AttendancePosting.volunteer_id, AttendancePosting.service_date, AttendancePosting.attendance_id,
+               AttendancePosting.minutes)
+        .where(among(session, AttendancePosting.volunteer_id, sorted(volunteers)),
+               AttendancePosting.service_date.in_(sorted(days))))
+    same_day: dict[tuple[int, dt.date], dict[int, int]] = defaultdict(dict)
+    for vid, day, aid, minutes in rows.all():
+        same_day[(vid, day)][aid] = minutes
+    return same_day
+
+
+def _target(facts: Facts, rule: EffectiveRule, others_minutes: int) -> tuple[int, int]:
+    att = facts.attendance
+    if att.status != AttendanceStatus.APPROVED:
+        return 0, 0
+    minutes = rule.minutes_for(att.served_minutes)
+    if rule.daily_cap_minutes is not None:
+        minutes = max(0, min(minutes, rule.daily_cap_minutes - others_minutes))
+    return minutes, rule.points_for(minutes, paid_service=facts.paid_service)
+
+
+async def tally(session: AsyncSession, causes: Sequence[tuple[int, int]]) -> list[str]:
+    """Bring the ledger in line with these attendances; `causes` are (event_id, attendance_id).
+
+    Returns the source keys of the transactions posted.
+    """
+    first_event: dict[int, int] = {}
+    for event_id, attendance_id in sorted(causes):
+        first_event.setdefault(attendance_id, event_id)
+    attendance_ids = sorted(first_event)
+    if not attendance_ids:
+        return []
+    await _lock_volunteers(session, attendance_ids)
+    posted = await _load_postings(session, attendance_ids)
+    facts = await _load_facts(session, attendance_ids)
+    if not facts:
+        return []
+    await load_rules(session, {(f.activity_community_id, f.kind) for f in facts.values()})
+    same_day = await _minutes_same_day(session, facts)
+    accounts = await account_ids(session, [key for f in facts.values() for key in (
+        (AccountKind.VOLUNTEER, f.attendance.volunteer_id), (AccountKind.COMMUNITY, f.activity_community_id))]
+        + [(AccountKind.COMMUNITY, p.community_id) for p in posted.values()])
+    postings: list[Posting] = []
+    new_state: list[dict] = []
+    for aid in attendance_ids:
+        f = facts.get(aid)
+        if f is None:
+            continue
+        att, before = f.attendance, posted.get(aid)
+        rule = rule_for(session, community_id=f.activity_community_id, kind=f.kind, override=f.override)
+        day_key = (att.volunteer_id, att.service_date)
+        others = sum(m for other, m in same_day[day_key].items() if other != aid)
+        minutes, points = _target(f, rule, others)
+        old_m, old_p = (before.minutes, before.points) if before else (0, 0)
+        moved_day = before is not None and before.service_date != att.service_date
+        if (minutes, points) == (old_m, old_p) and not moved_day:
+            continue
+        community_id = before.community_id if before else f.activity_community_id
+        dp = points - old_p
+        entries = [(accounts[(AccountKind.VOLUNTEER, att.volunteer_id)], dp),
+                   (accounts[(AccountKind.COMMUNITY, community_id)], -dp)] if dp else []
+        rule_info = {"attendance_id": aid, "rule_id": rule.rule_id, "rule_version": rule.version,
+                     "rule_source": rule.source}
+        if moved_day:
+            assert before is not None, "only a posted attendance moves to another day"
+            credits = [Credit(att.volunteer_id, before.service_date, -old_m, -old_p, **rule_info),
+                       Credit(att.volunteer_id, att.service_date, minutes, points, **rule_info)]
+        else:
+            credits = [Credit(att.volunteer_id, att.service_date, minutes - old_m, dp, **rule_info)]
+        kind = "service" if before is None else ("service_reversal" if minutes == 0 == points
+                                                  else "service_adjustment")
+        postings.append(Posting(
+            source_key=f"attendance:{aid}:event:{first_event[aid]}", kind=kind,
+            memo=f"attendance #{aid} rev {att.revision}: {minutes} min, {points} pts ({rule.source} v{rule.version})",
+            reverses_id=before.first_transaction_id if before else None, entries=entries, credits=credits))
+        same_day[day_key][aid] = minutes
+        new_state.append({"attendance_id": aid, "volunteer_id": att.volunteer_id, "community_id": community_id,
+                          "service_date": att.service_date, "minutes": minutes, "points": points,
+                          "revision": att.revision, "first": before.first_transaction_id if before else None})
+    if not postings:
+        return []
+    transactions = await post_many(session, postings)
+    await _save_state(session, new_state, [t.id for t in transactions])
+    return [p.source_key for p in postings]
+
+
+async def _save_state(session: AsyncSession, new_state: list[dict], transaction_ids: list[int]) -> None:
+    rows = []
+    for state, txn_id in zip(new_state, transaction_ids, strict=True):
+        first = state.pop("first")
+        rows.append({**state, "first_transaction_id": first or txn_id, "last_transaction_id": txn_id})
+    stmt, params = insert_rows(session, AttendancePosting, rows)
+    stmt = stmt.on_conflict_do_update(index_elements=["attendance_id"], set_={
+        c: stmt.excluded[c] for c in ("service_date", "minutes", "points", "revision", "last_transaction_id",
+                                      "community_id")})
+    await session.execute(stmt, params)

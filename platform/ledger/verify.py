@@ -1,0 +1,174 @@
+"""Re-derive every kept figure from the immutable ledger lines and report any difference."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from servicebank.checkins.models import Attendance
+from servicebank.kernel.db import Database
+from servicebank.leaderboards.push import BUILT_MARKER, REBUILD_REQUESTED, board_key, member_for, scopes_of, sync_client
+from servicebank.leaderboards.rebuild import aggregate, period_expressions
+from servicebank.ledger import community_totals
+from servicebank.ledger.levels import star_level
+from servicebank.ledger.models import (
+    Account,
+    AccountKind,
+    AttendancePosting,
+    Entry,
+    PeriodTotal,
+    ServiceCredit,
+    VolunteerStanding,
+)
+from servicebank.volunteers.models import Volunteer
+from sqlalchemy import and_, func, or_, select
+
+MAX_REPORTED = 50
+LEADERBOARDS_NOT_USED, LEADERBOARDS_NOT_BUILT, LEADERBOARDS_REBUILDING = "not_used", "not_built", "rebuilding"
+
+
+class Report:
+    """Differences found, by check; `ok` when there are none."""
+
+    def __init__(self) -> None:
+        self.checks: dict[str, int] = {}
+        self.problems: list[dict[str, Any]] = []
+        # "not_used" (no Redis), "ok", "mismatch", or not checked: "not_built" / "rebuilding" (no difference,
+        # the boards are being refilled from PostgreSQL).
+        self.leaderboards = LEADERBOARDS_NOT_USED
+
+    def add(self, check: str, **details: Any) -> None:
+        self.checks[check] = self.checks.get(check, 0) + 1
+        if len(self.problems) < MAX_REPORTED:
+            self.problems.append({"check": check, **details})
+
+    def passed(self, check: str) -> None:
+        self.checks.setdefault(check, 0)
+
+    @property
+    def ok(self) -> bool:
+        """No difference, and everything checked (a board not built yet is not verified)."""
+        return not self.differs and not self.leaderboards_pending
+
+    @property
+    def differs(self) -> bool:
+        """Some kept figure differs from the one derived from the ledger."""
+        return any(self.checks.values())
+
+    @property
+    def leaderboards_pending(self) -> bool:
+        """The Redis boards could not be checked yet: not built, or being rebuilt."""
+        return self.leaderboards in (LEADERBOARDS_NOT_BUILT, LEADERBOARDS_REBUILDING)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "differences": self.checks, "problems": self.problems,
+                "leaderboards": self.leaderboards}
+
+
+async def verify(db: Database) -> Report:
+    """Check balances, zero sums, totals, attendance postings and (when used) the Redis leaderboards."""
+    report = Report()
+    async with db.session_scope() as session:
+        for check in ("transactions_balance", "account_balances", "earned_points", "standings", "period_totals",
+                      "community_totals", "attendance_postings", "attendance_posting_scopes"):
+            report.passed(check)
+        rows = await session.execute(select(Entry.transaction_id, func.sum(Entry.amount))
+                                     .group_by(Entry.transaction_id).having(func.sum(Entry.amount) != 0))
+        for txn, total in rows.all():
+            report.add("transactions_balance", transaction_id=txn, sum=int(total))
+        sums = select(Entry.account_id, func.sum(Entry.amount).label("total")).group_by(Entry.account_id).subquery()
+        rows = await session.execute(select(Account.id, Account.balance, func.coalesce(sums.c.total, 0))
+                                     .outerjoin(sums, sums.c.account_id == Account.id)
+                                     .where(Account.balance != func.coalesce(sums.c.total, 0)))
+        for account_id, kept, summed in rows.all():
+            report.add("account_balances", account_id=account_id, kept=int(kept), derived=int(summed))
+        credit_pts = (select(ServiceCredit.transaction_id, ServiceCredit.volunteer_id,
+                             func.sum(ServiceCredit.points).label("pts"))
+                      .group_by(ServiceCredit.transaction_id, ServiceCredit.volunteer_id).subquery())
+        entry_pts = (select(Entry.transaction_id, Account.owner_id, func.sum(Entry.amount).label("amt"))
+                     .join(Account, and_(Account.id == Entry.account_id, Account.kind == AccountKind.VOLUNTEER))
+                     .where(Entry.transaction_id.in_(select(ServiceCredit.transaction_id)))
+                     .group_by(Entry.transaction_id, Account.owner_id).subquery())
+        rows = await session.execute(
+            select(credit_pts.c.transaction_id, credit_pts.c.volunteer_id, credit_pts.c.pts, entry_pts.c.amt)
+            .outerjoin(entry_pts, and_(entry_pts.c.transaction_id == credit_pts.c.transaction_id,
+                                       entry_pts.c.owner_id == credit_pts.c.volunteer_id))
+            .where(credit_pts.c.pts != func.coalesce(entry_pts.c.amt, 0)))
+        for txn, vid, pts, amt in rows.all():
+            report.add("earned_points", transaction_id=txn, volunteer_id=vid, credited=int(pts), entered=int(amt or 0))
+        derived: dict[tuple[int, str], tuple[int, int]] = {}
+        for expr in period_expressions(db.dialect):
+            for vid, period, minutes, points in (await session.execute(aggregate(expr))).all():
+                derived[(vid, period)] = (int(minutes), int(points))
+        kept = {(r.volunteer_id, r.period): (r.minutes, r.points)
+                for r in (await session.execute(select(PeriodTotal.volunteer_id, PeriodTotal.period,
+                                                       PeriodTotal.minutes, PeriodTotal.points))).all()}
+        for key in sorted(set(derived) | set(kept)):
+            want, have = derived.get(key, (0, 0)), kept.get(key, (0, 0))
+            if want != have:
+                report.add("period_totals", volunteer_id=key[0], period=key[1], kept=list(have), derived=list(want))
+        await _verify_community_totals(session, derived, report)
+        for s in (await session.scalars(select(VolunteerStanding))).all():
+            want = derived.get((s.volunteer_id, "all"), (0, 0))
+            if (s.service_minutes, s.points_earned) != want or s.star_level != star_level(want[0]):
+                report.add("standings", volunteer_id=s.volunteer_id, kept=[s.service_minutes, s.points_earned,
+                                                                           s.star_level], derived=list(want))
+        per_attendance = (select(ServiceCredit.attendance_id, func.sum(ServiceCredit.minutes).label("m"),
+                                 func.sum(ServiceCredit.points).label("p"))
+                          .where(ServiceCredit.attendance_id.is_not(None))
+                          .group_by(ServiceCredit.attendance_id).subquery())
+        rows = await session.execute(
+            select(AttendancePosting.attendance_id, AttendancePosting.minutes, AttendancePosting.points,
+                   per_attendance.c.m, per_attendance.c.p)
+            .outerjoin(per_attendance, per_attendance.c.attendance_id == AttendancePosting.attendance_id))
+        for aid, m, p, dm, dp in rows.all():
+            if (m, p) != (int(dm or 0), int(dp or 0)):
+                report.add("attendance_postings", attendance_id=aid, kept=[m, p], derived=[int(dm or 0), int(dp or 0)])
+        # The 台账 finds a scope's postings by the community and day they carry: they must be the attendance's.
+        rows = await session.execute(
+            select(AttendancePosting.attendance_id, AttendancePosting.community_id, AttendancePosting.service_date,
+                   Attendance.community_id, Attendance.service_date)
+            .join(Attendance, Attendance.id == AttendancePosting.attendance_id)
+            .where(or_(AttendancePosting.community_id != Attendance.community_id,
+                       AttendancePosting.service_date != Attendance.service_date)))
+        for aid, pc, pd, ac, ad in rows.all():
+            report.add("attendance_posting_scopes", attendance_id=aid, kept=[pc, str(pd)], derived=[ac, str(ad)])
+        if db.settings.redis_url:
+            await _verify_redis(db, session, derived, report)
+    return report
+
+
+async def _verify_community_totals(session: Any, derived: dict[tuple[int, str], tuple[int, int]],
+                                   report: Report) -> None:
+    """The per-community sums against the volunteers' totals derived from the credits."""
+    communities = dict((await session.execute(select(Volunteer.id, Volunteer.community_id))).all())
+    want_all = community_totals.derive(derived, communities)
+    have_all = await community_totals.kept(session)
+    for key in sorted(set(want_all) | set(have_all)):
+        want, have = want_all.get(key, (0, 0, 0)), have_all.get(key, (0, 0, 0))
+        if want != have:
+            report.add("community_totals", community_id=key[0], period=key[1], kept=list(have), derived=list(want))
+
+
+async def _verify_redis(db: Database, session: Any, derived: dict[tuple[int, str], tuple[int, int]],
+                        report: Report) -> None:
+    client = sync_client(db.settings.redis_url)
+    if not client.exists(BUILT_MARKER):
+        # Not a difference: a fresh install or a restarted Redis, refilled by the scheduler's periodic check.
+        report.leaderboards = LEADERBOARDS_REBUILDING if client.exists(REBUILD_REQUESTED) else LEADERBOARDS_NOT_BUILT
+        return
+    report.passed("redis_leaderboards")
+    scopes = await session.run_sync(lambda s: scopes_of(s, sorted({vid for vid, _ in derived})))
+    expected: dict[str, dict[str, int]] = defaultdict(dict)
+    for (vid, period), (minutes, points) in derived.items():
+        for scope in scopes.get(vid, ()):
+            if minutes > 0:
+                expected[board_key(period, scope, "hours")][member_for(vid)] = minutes
+            if points > 0:
+                expected[board_key(period, scope, "points")][member_for(vid)] = points
+    live = {k.decode() for k in client.scan_iter(match="sb:lb:*:*:*", count=1000)}
+    for key in sorted(set(expected) | live):
+        have = {m.decode(): int(s) for m, s in client.zrange(key, 0, -1, withscores=True)}
+        if have != expected.get(key, {}):
+            report.add("redis_leaderboards", key=key, kept=len(have), derived=len(expected.get(key, {})))
+    report.leaderboards = "mismatch" if report.checks["redis_leaderboards"] else "ok"

@@ -1,0 +1,3 @@
+"""Leaderboard tests start, like a fresh installation, with the (empty) Redis leaderboards built."""
+
+from tests.ledger.conftest import db  # noqa: F401
