@@ -108,12 +108,5 @@ async def self_check_in(session: AsyncSession, *, bearer: str, activity_id: int,
              "timezone": timezone}
     parameters = [direct.parameter(values[n]) if n in values and n not in given else given[n] for n in names]
     connection = await (await session.connection()).get_raw_connection()
-    record = await _asyncpg(connection).fetchrow(sql, *parameters)
+    record = await direct.driver(connection).fetchrow(sql, *parameters)
     return None if record is None else SimpleNamespace(**dict(record.items()))
-
-
-def _asyncpg(connection: Any) -> Any:  # noqa: ANN401
-    """The asyncpg connection under SQLAlchemy's adapter (available() checked the driver)."""
-    driver = connection.driver_connection
-    assert driver is not None, "a checked-out connection has a driver connection"
-    return driver

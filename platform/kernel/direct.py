@@ -60,6 +60,13 @@ def _arguments(statement: Any, values: dict[str, Any]) -> tuple[str, list[Any]]:
     return sql, [json.dumps(v) if n in as_json else v for n, v in zip(names, given, strict=True)]
 
 
+def driver(connection: Any) -> Any:  # noqa: ANN401
+    """The asyncpg connection under SQLAlchemy's adapter (the caller checked the driver)."""
+    found = connection.driver_connection
+    assert found is not None, "a checked-out connection has a driver connection"
+    return found
+
+
 def among_ids(column: Any, name: str = "ids", *, array: bool) -> Any:
     """`column IN :name` for a statement built once and given a list of integer ids at each call: one array
     parameter (`= ANY`) when sent straight to asyncpg (`array`, see `sends_direct`), an expanding IN otherwise."""
@@ -90,7 +97,7 @@ async def read(session: AsyncSession, statement: Any, values: dict[str, Any]) ->
     sql, arguments = _arguments(statement, values)
     db = session.info.get("db")
     if session.in_transaction() or db is None:
-        connection = (await (await session.connection()).get_raw_connection()).driver_connection
+        connection = driver(await (await session.connection()).get_raw_connection())
         return [tuple(record) for record in await connection.fetch(sql, *arguments)]
     connections = db.read_connections()
     connection = await connections.acquire()
@@ -149,6 +156,6 @@ async def fetch_mapping(session: AsyncSession, statement: Any, values: dict[str,
         row = (await session.execute(statement, values)).first()
         return None if row is None else dict(row._mapping)
     sql, arguments = _arguments(statement, values)
-    connection = await (await session.connection()).get_raw_connection()
-    record = await connection.driver_connection.fetchrow(sql, *arguments)
+    connection = driver(await (await session.connection()).get_raw_connection())
+    record = await connection.fetchrow(sql, *arguments)
     return None if record is None else dict(record.items())
