@@ -147,7 +147,11 @@ class ReadConnections:
 
     def close(self) -> None:
         while self._idle:
-            self._idle.pop().terminate()
+            connection = self._idle.pop()
+            try:
+                connection.terminate()
+            except Exception:  # noqa: BLE001 - its event loop is gone (a CLI's asyncio.run ended): the socket is too
+                pass
 
 
 async def fetch_mapping(session: AsyncSession, statement: Any, values: dict[str, Any]) -> dict[str, Any] | None:
