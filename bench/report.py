@@ -157,9 +157,9 @@ def _demote(markdown: str) -> str:
 
 def write_docs() -> None:
     """docs/benchmarks.md from the harness's saved results and the other benchmarks' own outputs."""
-    from bench.docs_text import INTRO, READING
+    from bench.docs_text import GOALS, INTRO, READING
 
-    parts = [INTRO]
+    parts = [INTRO, GOALS]
     for size in ("full", "small"):
         path = ROOT / "bench" / "results" / f"{size}.json"
         if path.exists():

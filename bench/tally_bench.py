@@ -18,6 +18,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import signal
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -224,7 +226,7 @@ async def _baseline_round(db, broker, events: int, cpu_of: dict[str, int]) -> tu
     return events / (last_done - sent), _cpu_per_event(before, _cpu(cpu_of), events)
 
 
-async def run(events: int, rounds: int, rate: int, seconds: int) -> str:
+async def run(events: int, rounds: int, rate: int, seconds: int, profile: Path | None = None) -> str:
     import os
     import statistics
 
@@ -252,7 +254,11 @@ async def run(events: int, rounds: int, rate: int, seconds: int) -> str:
         _dispatch(broker, warm)
         await _wait_processed(db, warm, limit_s=120)
         for n in range(1, rounds + 1):
+            spy = _spy(worker.pid, profile) if profile is not None and n == 1 else None
             tally_rate, tally_cpu, _ = await _tally_round(db, broker, events, cpu_of)
+            if spy is not None:
+                spy.send_signal(signal.SIGINT)  # py-spy writes the file when interrupted
+                spy.wait(60)
             base_rate, base_cpu = await _baseline_round(db, broker, events, cpu_of)
             ratios.append(tally_rate / base_rate)
             # CPU the servers spend per event hardly moves with the machine's load, unlike the rates.
@@ -294,11 +300,21 @@ async def run(events: int, rounds: int, rate: int, seconds: int) -> str:
         "| steady load | events | lag p50 ms | lag p99 ms | worker CPU ms/event | PostgreSQL CPU ms/event | "
         "Redis CPU ms/event | generator CPU ms/event |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
-        f"| {rate} approvals/s for {seconds}s (commits every 50 ms) | {len(paced_ids)} | {paced_p50:,.0f} | "
+        f"| {rate} approvals/s asked for {seconds}s (commits every 50 ms), {len(paced_ids) / seconds:,.0f}/s offered "
+        f"| {len(paced_ids)} | {paced_p50:,.0f} | "
         f"{paced_p99:,.0f} | {_cells(paced_cpu)} |",
         "",
         f"Ledger verify after the run: {'ok' if report.ok else report.as_dict()}.",
     ])
+
+
+def _spy(pid: int, out: Path) -> subprocess.Popen[bytes]:
+    """py-spy recording the worker and its processes (pip install py-spy; `python -m bench.spy_summary FILE`)."""
+    import shutil
+
+    spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    return subprocess.Popen([spy, "record", "--pid", str(pid), "--subprocesses", "--format", "raw", "--rate", "200",
+                             "--output", str(out), "--nonblocking"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def main() -> None:
@@ -307,8 +323,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--rate", type=int, default=1000)
     parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--profile", type=Path, default=None, help="py-spy's stacks of the worker in the first tally round")
     args = parser.parse_args()
-    print(asyncio.run(run(args.events, args.rounds, args.rate, args.seconds)))
+    print(asyncio.run(run(args.events, args.rounds, args.rate, args.seconds, args.profile)))
 
 
 if __name__ == "__main__":

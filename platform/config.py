@@ -119,8 +119,9 @@ class Settings:
     # and/or a bearer token a scraper sends.
     metrics_allow: tuple[str, ...] | None = None
     metrics_token: str | None = None
-    # Anonymous repeats of a public read (leaderboard, honour list) are answered from memory for this long,
-    # per process (edge/public_reads.py); 0 switches it off (the tests, which read back what they just wrote).
+    # Anonymous repeats of a public read (leaderboard, honour list, a community's page) are answered from memory
+    # for this long, per process (edge/public_reads.py, web/public_pages.py); 0 switches it off (the tests, which
+    # read back what they just wrote).
     public_read_cache_seconds: float = 1.0
 
     @property

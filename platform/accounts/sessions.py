@@ -5,13 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from typing import TYPE_CHECKING
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.models import AuthSession, Role, RoleGrant, User
 from servicebank.accounts.principal import Grant, Principal, account_state
+from servicebank.kernel import direct
 from servicebank.org.models import Community
 from servicebank.volunteers.models import Team, Volunteer
 
@@ -70,15 +72,10 @@ async def load_principal(session: AsyncSession, user: User) -> Principal:
                             volunteer_status=volunteer_status)
 
 
-async def principal_for_token(session: AsyncSession, token: str) -> Principal | None:
-    """The caller behind a live token, or None: the live session's user and load_principal in one query.
-
-    Every logged-in request starts here; the three ORM queries (login and user, grants, volunteer) cost more
-    than what many reads do themselves (bench/reads.md). One row per grant (one row without any).
-    """
-    if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 128:
-        return None
-    rows = (await session.execute(
+@lru_cache(maxsize=1)
+def _principal_statement() -> Any:
+    # Built once: sent straight to asyncpg (kernel/direct.py), every logged-in request starts with it.
+    return (
         select(User.id, User.display_name, User.volunteer_id, User.is_active, AuthSession.expires_at,
                Volunteer.community_id, Volunteer.status, RoleGrant.role, RoleGrant.street_id, RoleGrant.community_id,
                RoleGrant.team_id, RoleGrant.store_id)
@@ -86,8 +83,21 @@ async def principal_for_token(session: AsyncSession, token: str) -> Principal | 
         .join(User, User.id == AuthSession.user_id)
         .outerjoin(Volunteer, Volunteer.id == User.volunteer_id)
         .outerjoin(RoleGrant, RoleGrant.user_id == User.id)
-        .where(AuthSession.token_hash == hash_token(token), AuthSession.revoked_at.is_(None))
-    )).all()
+        .where(AuthSession.token_hash == bindparam("token_hash"), AuthSession.revoked_at.is_(None))
+    )
+
+
+async def principal_for_token(session: AsyncSession, token: str) -> Principal | None:
+    """The caller behind a live token, or None: the live session's user and load_principal in one query.
+
+    Every logged-in request starts here; the three ORM queries (login and user, grants, volunteer) cost more
+    than what many reads do themselves (bench/reads.md), and so did the one query through SQLAlchemy with the
+    BEGIN it opened: it goes straight to asyncpg now, outside the request's transaction. One row per grant
+    (one row without any).
+    """
+    if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 128:
+        return None
+    rows = await direct.read(session, _principal_statement(), {"token_hash": hash_token(token)})
     if not rows:
         return None
     user_id, display_name, volunteer_id, is_active, expires_at, community_id, status = rows[0][:7]
@@ -101,11 +111,24 @@ async def principal_for_token(session: AsyncSession, token: str) -> Principal | 
                             grants=grants, volunteer_community_id=community_id, volunteer_status=status)
 
 
+def principal_without_grants(*, user_id: int, display_name: str, volunteer_id: int | None,
+                             volunteer_community_id: int | None, volunteer_status: str | None) -> Principal:
+    """A login that holds no role: nothing to look up, so a caller that already read the login (the scan page's
+    one statement) builds it without a query. The same Principal as principal_for_token's."""
+    return Principal(user_id=user_id, display_name=display_name, grants=(), volunteer_id=volunteer_id,
+                     volunteer_community_id=volunteer_community_id if account_state(volunteer_status).member else None,
+                     volunteer_status=volunteer_status)
+
+
 async def _principal(session: AsyncSession, *, user_id: int, display_name: str, volunteer_id: int | None,
                      grants: tuple[Grant, ...], volunteer_community_id: int | None,
                      volunteer_status: str | None) -> Principal:
     """Grants and the volunteer's state turned into what the user may reach (a street admin's communities and a
     team leader's teams need one more query each)."""
+    if not grants:
+        return principal_without_grants(user_id=user_id, display_name=display_name, volunteer_id=volunteer_id,
+                                        volunteer_community_id=volunteer_community_id,
+                                        volunteer_status=volunteer_status)
     managed: set[int] | None = set()
     street_ids = frozenset(g.street_id for g in grants if g.role == Role.STREET_ADMIN and g.street_id)
     if any(g.role == Role.PLATFORM_ADMIN for g in grants):

@@ -12,8 +12,6 @@ path. So a scan costs one round trip whatever its outcome.
 from __future__ import annotations
 
 import datetime as dt
-import json
-import re
 from functools import lru_cache
 from types import SimpleNamespace
 from typing import Any
@@ -25,6 +23,7 @@ from servicebank.accounts.sessions import hash_token
 from servicebank.checkins import repository as repo
 from servicebank.checkins.models import Attendance
 from servicebank.checkins.self_scan import SELF_CHECK_IN, sql_where
+from servicebank.kernel import direct
 from servicebank.kernel.dialect import is_asyncpg
 
 # The columns of a self check-in that come from the context row: everything else is a parameter, from
@@ -59,33 +58,13 @@ def _statement() -> tuple[str, tuple[str, ...]]:
         " SELECT ctx.*, new_attendance.id AS new_attendance_id, new_attendance.service_date AS new_service_date"
         " FROM ctx LEFT JOIN new_attendance ON true"
     )
-    return _numbered(sql)
-
-
-def _numbered(sql: str) -> tuple[str, tuple[str, ...]]:
-    """SQL with `:name` parameters in asyncpg's numbered form, and the names in order."""
-    names: list[str] = []
-
-    def number(match: re.Match[str]) -> str:
-        if match.group(1) not in names:
-            names.append(match.group(1))
-        return f"${names.index(match.group(1)) + 1}"
-
-    # ":name" but not the "::type" of a cast.
-    return re.sub(r"(?<!:):([a-z_]+)", number, sql), tuple(names)
-
-
-@lru_cache(maxsize=2)
-def _compiled(statement: Any) -> tuple[str, tuple[str, ...]]:
-    return _numbered(statement.compile(dialect=postgresql.dialect(paramstyle="named")).string)
+    return direct.numbered(sql)
 
 
 async def _fetch(session: AsyncSession, statement: Any, values: dict[str, Any]) -> SimpleNamespace | None:
     """One statement straight through asyncpg (in the session's transaction if one is open, else its own)."""
-    sql, names = _compiled(statement)
-    connection = await (await session.connection()).get_raw_connection()
-    record = await _asyncpg(connection).fetchrow(sql, *(_parameter(values[n]) for n in names))
-    return None if record is None else SimpleNamespace(**dict(record.items()))
+    found = await direct.fetch_mapping(session, statement, values)
+    return None if found is None else SimpleNamespace(**found)
 
 
 async def self_check_out_context(session: AsyncSession, *, bearer: str, activity_id: int) -> SimpleNamespace | None:
@@ -110,11 +89,6 @@ def available(session: AsyncSession) -> bool:
     return is_asyncpg(session)
 
 
-def _parameter(value: Any) -> Any:
-    # Sent past SQLAlchemy: its asyncpg JSON codec takes the JSON text.
-    return json.dumps(value) if isinstance(value, (list, dict)) else value
-
-
 async def self_check_in(session: AsyncSession, *, bearer: str, activity_id: int, now: dt.datetime,
                         timezone: str, values: dict[str, Any]) -> SimpleNamespace | None:
     """The scan context, with `new_attendance_id` set when the check-in was recorded by this statement.
@@ -132,14 +106,7 @@ async def self_check_in(session: AsyncSession, *, bearer: str, activity_id: int,
     sql, names = _statement()
     given = {"activity_id": activity_id, "token_hash": hash_token(bearer), "now": now, "at": now,
              "timezone": timezone}
-    parameters = [_parameter(values[n]) if n in values and n not in given else given[n] for n in names]
+    parameters = [direct.parameter(values[n]) if n in values and n not in given else given[n] for n in names]
     connection = await (await session.connection()).get_raw_connection()
-    record = await _asyncpg(connection).fetchrow(sql, *parameters)
+    record = await direct.driver(connection).fetchrow(sql, *parameters)
     return None if record is None else SimpleNamespace(**dict(record.items()))
-
-
-def _asyncpg(connection: Any) -> Any:  # noqa: ANN401
-    """The asyncpg connection under SQLAlchemy's adapter (available() checked the driver)."""
-    driver = connection.driver_connection
-    assert driver is not None, "a checked-out connection has a driver connection"
-    return driver

@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from servicebank.accounts.models import AuthSession, User
+from servicebank.accounts.models import AuthSession, RoleGrant, User
 from servicebank.accounts.sessions import TOKEN_PREFIX, hash_token
 from servicebank.activities.models import Activity, ActivityKind, Signup, SignupStatus
 from servicebank.checkins.models import (
@@ -77,11 +77,16 @@ async def scan_context(session: AsyncSession, *, activity_id: int, volunteer_id:
 
 @lru_cache(maxsize=1)
 def self_scan_statement() -> Select[Any]:
-    """The context of a volunteer's own scan: login, volunteer record, activity, policy, sign-up, record."""
+    """The context of a volunteer's own scan: login, volunteer record, activity, policy, sign-up, record.
+
+    With the login's display name and whether it holds any role: a page showing the scan's result names the
+    person and builds its menu from these when there is no grant to resolve (web/pages/checkins/scan.py)."""
     activity_id: Any = bindparam("activity_id")
+    has_grants = exists().where(RoleGrant.user_id == User.id).correlate(User)
     return (
         select(
             User.id.label("user_id"), User.volunteer_id, User.is_active, AuthSession.expires_at,
+            User.display_name.label("user_display_name"), has_grants.label("user_has_grants"),
             Volunteer.community_id.label("volunteer_community_id"), Volunteer.status.label("volunteer_status"),
             *_CONTEXT_COLUMNS, _signup_status(activity_id, User.volunteer_id),
             Attendance.id.label("attendance_id"),

@@ -8,6 +8,9 @@ address (path and query string) from memory before any dependency (database sess
 How stale an answer can be: at most `public_read_cache_seconds` (setting, default one second) older than the data, in each API process
 independently. Only anonymous requests are cached and served: a logged-in viewer sees their own name unmasked,
 so their requests always go to the database. Errors are never cached (only what the route hands to `keep`).
+
+Public HTML pages (a community's page) use the same store through web/public_pages.py, which keys them by
+language and text size too and writes each visitor's own CSRF token into the kept page.
 """
 
 from __future__ import annotations
@@ -38,32 +41,45 @@ def _entries(request: Request) -> tuple[float, dict[str, tuple[float, bytes]]] |
     return seconds, entries
 
 
-def _key(request: Request) -> str | None:
-    """The address, or None for a logged-in caller (never cached)."""
+def address(request: Request) -> str | None:
+    """The address (path and query string), or None for a logged-in caller (never cached)."""
     if token_from_request(request):
         return None
     return f"{request.scope['path']}?{request.scope['query_string'].decode('latin-1')}"
 
 
-async def serve_cached(request: Request) -> Response[bytes] | None:
-    """Litestar before_request hook: the kept answer for this address if still fresh, else None (go on)."""
-    cache, key = _entries(request), _key(request)
+def kept(request: Request, key: str | None) -> Any:
+    """What was stored under `key` if still fresh; None when there is none, it is too old or the cache is off."""
+    cache = _entries(request)
     if cache is None or key is None:
         return None
     found = cache[1].get(key)
     if found is None or found[0] <= monotonic():
         return None
-    return Response(found[1], media_type=MediaType.JSON)
+    return found[1]
 
 
-def keep(request: Request, answer: Any) -> Any:
-    """Remember the route's answer, encoded as the response will be (JSON), for anonymous repeats of this address;
-    returns it unchanged."""
-    cache, key = _entries(request), _key(request)
+def store(request: Request, key: str | None, value: Any) -> None:
+    """Keep `value` under `key` for the configured seconds (nothing when the cache is off or `key` is None)."""
+    cache = _entries(request)
     if cache is not None and key is not None:
         seconds, entries = cache
         if len(entries) >= MAX_ENTRIES:
             for old in list(entries)[: MAX_ENTRIES // 2]:
                 del entries[old]
-        entries[key] = (monotonic() + seconds, encode_json(answer))
+        entries[key] = (monotonic() + seconds, value)
+
+
+async def serve_cached(request: Request) -> Response[bytes] | None:
+    """Litestar before_request hook: the kept answer for this address if still fresh, else None (go on)."""
+    found = kept(request, address(request))
+    return None if found is None else Response(found, media_type=MediaType.JSON)
+
+
+def keep(request: Request, answer: Any) -> Any:
+    """Remember the route's answer, encoded as the response will be (JSON), for anonymous repeats of this address;
+    returns it unchanged."""
+    key = address(request)
+    if key is not None:
+        store(request, key, encode_json(answer))
     return answer

@@ -11,7 +11,6 @@ from servicebank.accounts.principal import Principal
 from servicebank.family import service as family
 from servicebank.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from servicebank.ledger import access, community_totals, repository, statement, transactions
-from servicebank.ledger.accounts import account_summary
 from servicebank.ledger.community_totals import Figures
 from servicebank.ledger.levels import STAR_THRESHOLDS_MINUTES
 from servicebank.ledger.models import CommunityLedgerPolicy, HoursRule, Rounding, TransferRecord
@@ -33,25 +32,25 @@ async def _volunteer(session: AsyncSession, volunteer_id: int) -> Volunteer:
 async def account_view(session: AsyncSession, *, principal: Principal, volunteer_id: int,
                        recent: int = 20) -> AccountOut:
     """Balance, service time, star level and recent entries; for the volunteer or staff of their community."""
-    summary = await account_summary(session, volunteer_id)
-    if summary is None:
+    page = await statement.account_page(session, volunteer_id=volunteer_id, recent=recent)
+    if page is None:
         raise NotFound("No such volunteer.", code="volunteer_not_found")
+    summary, lines = page
     access.require_account_reader(principal, volunteer_id=volunteer_id, community_id=summary.community_id)
     account_id = summary.account_id
     if account_id is None:  # never posted to: the account is created on first use, as before
         account_id = (await transactions.volunteer_account(session, volunteer_id)).id
     minutes = summary.service_minutes
-    rows = await repository.recent_entries(session, account_id=account_id, limit=recent)
     upcoming = [t for t in STAR_THRESHOLDS_MINUTES if t > minutes]
-    lines = await statement.service_lines(session, volunteer_id=volunteer_id, transaction_ids=[r[0] for r in rows])
     return AccountOut(
         volunteer_id=volunteer_id, account_id=account_id, balance=summary.balance, service_minutes=minutes,
         service_hours=round(minutes / 60, 2), points_earned=summary.points_earned,
         star_level=summary.star_level, next_star_level_minutes=upcoming[0] if upcoming else None,
-        recent_entries=[EntryOut(transaction_id=t, kind=k, amount=a, memo=m, created_at=c, reverses_id=r,
-                                 activity_title=lines[t].activity_title if t in lines else None,
-                                 service_minutes=lines[t].minutes if t in lines else None)
-                        for t, k, a, m, c, r in rows])
+        recent_entries=[EntryOut(transaction_id=line.transaction_id, kind=line.kind, amount=line.amount,
+                                 memo=line.memo, created_at=line.created_at, reverses_id=line.reverses_id,
+                                 activity_title=line.service.activity_title if line.service else None,
+                                 service_minutes=line.service.minutes if line.service else None)
+                        for line in lines])
 
 
 async def transferred_in_month(session: AsyncSession, *, volunteer_id: int, month: str) -> int:

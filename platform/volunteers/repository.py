@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from functools import lru_cache
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.models import Role, RoleGrant, User
-from servicebank.kernel.db import among
+from servicebank.kernel import direct
 from servicebank.volunteers.models import Team, TeamMember, Volunteer
 from servicebank.kernel.dialect import json_list_holds
 
@@ -37,14 +38,20 @@ async def public_names(session: AsyncSession, volunteer_ids: Iterable[int]) -> d
     """(real name, public consent) per volunteer, for boards of up to 500 names.
 
     Plain rows: loading whole Volunteer objects (every column, JSON decoded) cost more than the rest of a
-    leaderboard request.
+    leaderboard request; and the query goes straight to asyncpg, outside the request's transaction.
     """
     ids = sorted(set(volunteer_ids))
     if not ids:
         return {}
-    rows = await session.execute(select(Volunteer.id, Volunteer.real_name, Volunteer.public_consent)
-                                 .where(among(session, Volunteer.id, ids)))
-    return {vid: (name, bool(consent)) for vid, name, consent in rows.all()}
+    rows = await direct.read(session, _names_statement(direct.sends_direct(session)), {"ids": ids})
+    return {vid: (name, bool(consent)) for vid, name, consent in rows}
+
+
+@lru_cache(maxsize=2)
+def _names_statement(array: bool) -> Select:
+    # Built once and sent straight to asyncpg (kernel/direct.py): a board's names are on every board read.
+    return (select(Volunteer.id, Volunteer.real_name, Volunteer.public_consent)
+            .where(direct.among_ids(Volunteer.id, array=array)))
 
 
 async def volunteers_with_accounts(session: AsyncSession, volunteer_ids: Iterable[int]) -> set[int]:

@@ -33,8 +33,11 @@ SECURITY_HEADERS = {
     "Permissions-Policy": "camera=(self), geolocation=(self), microphone=()",
 }
 
+# auto_reload off: the templates ship with the code and change only with a restart, and checking every template's
+# file time on each render cost a few per cent of a page (the scan page's POST, bench/checkin.md).
 env = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=select_autoescape(["html", "svg"]),
-                  undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, enable_async=False)
+                  undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, enable_async=False,
+                  auto_reload=False)
 
 
 def hours(minutes: int | None) -> str:

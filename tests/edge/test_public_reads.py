@@ -3,26 +3,12 @@ readers and errors never go through it."""
 
 from __future__ import annotations
 
-import pytest
-
 from servicebank.accounts.models import Role
 from servicebank.kernel.db import Database
 from servicebank.edge import public_reads
 from servicebank.ledger import transactions as ledger
+from tests.public_cache import Clock, settings  # noqa: F401 - the cache on in this module
 from tests.factories import make_org, make_person, make_volunteer
-
-
-@pytest.fixture
-def settings(settings):  # noqa: ANN001, ANN201 - the suite switches the cache off; these tests are about it
-    return settings.replace(public_read_cache_seconds=1.0)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 async def _credit(session, volunteer, minutes: int) -> None:  # noqa: ANN001

@@ -12,6 +12,7 @@ from servicebank.accounts.principal import Principal
 from servicebank.org import service as org
 from servicebank.activities import browse
 from servicebank.web import recurrence
+from servicebank.web.public_pages import keep_page, serve_cached_page
 from servicebank.web.render import render
 
 CALENDAR_WEEKS = 4
@@ -31,14 +32,15 @@ class PublicActivityPages(Controller):
     path = "/"
     include_in_schema = False
 
-    @get("/public/communities/{community_id:int}")
+    @get("/public/communities/{community_id:int}", before_request=serve_cached_page)
     async def community(self, request: Request, community_id: int, db_session: AsyncSession,
                         optional_principal: Principal | None) -> Response:
-        """The community's calendar of the coming weeks and how to join, open to everyone."""
+        """The community's calendar of the coming weeks and how to join, open to everyone. An anonymous visit may
+        be answered from a page up to a second old (web/public_pages.py)."""
         community = await org.get_community(db_session, community_id)
         until = dt.datetime.now(dt.UTC) + dt.timedelta(weeks=CALENDAR_WEEKS)
         timezone = request.app.state.settings.timezone
         activities = await browse.public_upcoming(db_session, community_id=community_id, limit=100, until=until)
-        return render(request, "activities/public_community.html", optional_principal, title=community.name,
+        return keep_page(request, render(request, "activities/public_community.html", optional_principal, title=community.name,
                       community=community, days=calendar(activities, timezone), weeks=CALENDAR_WEEKS,
-                      weekday_names=recurrence.WEEKDAY_NAMES, kinds=await browse.kind_names(db_session))
+                      weekday_names=recurrence.WEEKDAY_NAMES, kinds=await browse.kind_names(db_session)))

@@ -8,12 +8,13 @@ from typing import Any
 from litestar import Controller, Request, Response, get, post
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from servicebank.accounts.dependencies import token_from_request
+from servicebank.accounts.dependencies import provide_optional_principal, token_from_request
 from servicebank.accounts.principal import Principal
+from servicebank.accounts.sessions import principal_without_grants
 from servicebank.activities import browse
 from servicebank.checkins import tokens
 from servicebank.checkins.service import check_in, check_out
-from servicebank.kernel.errors import DomainError
+from servicebank.kernel.errors import DomainError, Unauthenticated
 from servicebank.kernel.clock import utcnow
 from servicebank.web import forms, friendly, i18n, scan_pass
 from servicebank.web.guard import LoginRequired, on_login_required, require_login
@@ -58,10 +59,15 @@ class ScanPages(Controller):
         return response
 
     @post("/c/{token:str}")
-    async def scan(self, request: Request, token: str, db_session: AsyncSession,
-                   optional_principal: Principal | None) -> Response:
-        """Check in or out with the code (at the remembered scan time, if any), then say plainly what happened."""
-        principal = require_login(optional_principal)
+    async def scan(self, request: Request, token: str, db_session: AsyncSession) -> Response:
+        """Check in or out with the code (at the remembered scan time, if any), then say plainly what happened.
+
+        The login is read by the scan's own statement, not before it (the volunteers' busiest page costs what
+        the API's check-in does, issue 18): a login that holds no role is named and given its menu from that
+        row (_who); an expired or revoked one is sent to log in, as every page does."""
+        bearer = token_from_request(request)
+        if not bearer:
+            raise LoginRequired()
         _ = i18n.translator(lang_of(request))
         settings = request.app.state.settings
         purpose = _purpose(token)
@@ -74,26 +80,40 @@ class ScanPages(Controller):
             # The API's own call: a volunteer's own scan resolves the login (here the session cookie) in the
             # scan's one statement, and checks the position the page's script asked the browser for (position.js).
             if purpose == tokens.CHECK_OUT:
-                result = await check_out(db_session, settings=settings, token=token, now=now,
-                                         bearer=token_from_request(request), scanned_at=scanned_at)
+                result = await check_out(db_session, settings=settings, token=token, now=now, bearer=bearer,
+                                         scanned_at=scanned_at)
             else:
                 latitude, longitude = _position(forms.values(await request.form()))
-                result = await check_in(db_session, settings=settings, token=token, now=now,
-                                        bearer=token_from_request(request), scanned_at=scanned_at,
-                                        latitude=latitude, longitude=longitude)
+                result = await check_in(db_session, settings=settings, token=token, now=now, bearer=bearer,
+                                        scanned_at=scanned_at, latitude=latitude, longitude=longitude)
             values["activity"] = result.activity  # the scan's context: title and times
             values["result"] = {"created": result.created, "message": _(result.message),
                                 "at": result.attendance.checked_out_at if purpose == tokens.CHECK_OUT
                                 else result.attendance.checked_in_at,
                                 "minutes": result.attendance.served_minutes}
+        except Unauthenticated:
+            raise LoginRequired() from None
         except DomainError as exc:
             await db_session.rollback()
             values["error"] = friendly.explain(exc, _)
+        principal = await _who(request, db_session, values["activity"])
         response = render(request, "checkins/scan.html", principal, status_code=200 if values["error"] is None else 409,
                           title=title, **values)
         if values["error"] is None and scanned_at is not None:
             response.set_cookie(scan_pass.used_pass(settings))  # one check-in or check-out per remembered scan
         return response
+
+
+async def _who(request: Request, db_session: AsyncSession, ctx: Any) -> Principal:
+    """The person the result page names and builds its menu for. The scan's context carries their login; only
+    a login holding roles (staff scanning for themselves), or a refused scan, which returns no context, has
+    its principal loaded as any page does."""
+    if ctx is not None and getattr(ctx, "user_has_grants", True) is False:
+        return principal_without_grants(user_id=ctx.user_id, display_name=ctx.user_display_name,
+                                        volunteer_id=ctx.volunteer_id,
+                                        volunteer_community_id=ctx.volunteer_community_id,
+                                        volunteer_status=ctx.volunteer_status)
+    return require_login(await provide_optional_principal(request, db_session))
 
 
 async def _scan_form(request: Request, token: str, db_session: AsyncSession, principal: Principal, *,
