@@ -29,6 +29,10 @@ SMS_KINDS: dict[str, tuple[str, ...]] = {
 }
 # Sent at once even in quiet hours: a spend or a locked card the person did not make, a cancelled morning activity.
 URGENT_KINDS = frozenset({"activity.cancelled", "redemption.completed", "volunteer.card_pin_locked"})
+# One-time codes (login, phone check, card spend) are texts too, with their own template, but no notice: nobody
+# chooses them off, quiet hours and 退订 do not hold them back (the person just asked for one).
+CODE_KIND = "otp.code"
+TEMPLATE_KINDS: dict[str, tuple[str, ...]] = {**SMS_KINDS, CODE_KIND: ("code", "minutes")}
 
 
 class SmsSettingsError(RuntimeError):
@@ -129,7 +133,7 @@ class SmsSettings:
             callback_max_skew_seconds=_int("CALLBACK_MAX_SKEW_SECONDS", 300),
         )
 
-    def check(self, *, production: bool, required_kinds: tuple[str, ...] = tuple(SMS_KINDS)) -> SmsSettings:
+    def check(self, *, production: bool, required_kinds: tuple[str, ...] = tuple(TEMPLATE_KINDS)) -> SmsSettings:
         """Refuse settings that cannot send (the message says which variable to set)."""
         if self.provider not in PROVIDERS:
             raise SmsSettingsError(f"SERVICEBANK_SMS_PROVIDER must be one of {', '.join(PROVIDERS)}, "

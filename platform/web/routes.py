@@ -6,7 +6,7 @@ from litestar import Router, get
 from litestar.response import File
 from litestar.static_files import create_static_files_router
 
-from servicebank.web.pages import accounts, accounts_password, audit, notifications, reports
+from servicebank.web.pages import accounts, accounts_code, accounts_password, audit, notifications, reports
 from servicebank.web.pages.activities import lead, public, series
 from servicebank.web.pages.activities import manage as manage_activities
 from servicebank.web.pages.checkins import attendance, scan
@@ -24,7 +24,7 @@ from servicebank.web.render import STATIC_DIR
 # A line per domain, as the pages are laid out (web/pages/<domain>): accounts, activities, checkins, volunteers,
 # points, stores, honours, reports, audit, org (the administrators' pages) and notifications.
 PAGE_CONTROLLERS = [
-    accounts.AccountPages, accounts_password.AccountPages,
+    accounts.AccountPages, accounts_password.AccountPages, accounts_code.CodeLoginPages,
     manage_activities.ManagePages, series.SeriesPages, lead.LeaderPages, public.PublicActivityPages,
     scan.ScanPages, attendance.AttendancePages,
     me.VolunteerPages, manage_volunteers.ManageVolunteerPages, teams.TeamPages, roster_import.ImportPages,

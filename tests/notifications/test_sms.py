@@ -4,7 +4,6 @@ retries, refusals, delivery reports, 退订, per-phone limits and quiet hours.""
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import datetime as dt
 import time
 
@@ -15,29 +14,16 @@ from servicebank import events
 from servicebank.events import OutboxEvent, record_event
 from servicebank.notifications.models import ChannelDelivery, Notification, SmsOptOut
 from servicebank.notifications.sms_sender import send_due_sms
-from servicebank.sms_settings import SMS_KINDS, SmsSettings
 from tests.activities.conftest import create
-from tests.notifications.fake_gateway import KEY, SECRET, FakeGateway, gateway_call, running_gateway
+from tests.notifications.fake_gateway import (  # noqa: F401 - gateway and settings are fixtures
+    FakeGateway,
+    gateway,
+    gateway_call,
+    gateway_sms,
+    settings,
+)
 
 SHANGHAI_NOON = dt.datetime(2026, 12, 7, 4, 0, tzinfo=dt.UTC)
-
-
-def gateway_sms(url: str, **changes: object) -> SmsSettings:
-    base = SmsSettings(provider="gateway", gateway_url=url, gateway_key=KEY, gateway_secret=SECRET,
-                       templates=tuple((kind, f"SMS_{n:04d}") for n, kind in enumerate(SMS_KINDS, start=1)),
-                       quiet_hours="off")
-    return dataclasses.replace(base.check(production=True), **changes)
-
-
-@pytest.fixture
-def gateway() -> FakeGateway:
-    with running_gateway() as found:
-        yield found
-
-
-@pytest.fixture
-def settings(settings, gateway):  # noqa: ANN001, ANN201 - the shared settings, with the fake gateway
-    return settings.replace(sms=gateway_sms(gateway.url))
 
 
 async def remind(client, world, db) -> int:  # noqa: ANN001

@@ -8,10 +8,10 @@ import pytest
 
 from servicebank.config import Settings, SettingsError
 from servicebank.notifications.sms_limits import quiet_until
-from servicebank.sms_settings import SMS_KINDS, SmsSettings
+from servicebank.sms_settings import TEMPLATE_KINDS, SmsSettings
 from tests.conftest import TEST_DATA_KEY, TEST_SECRET
 
-ALL_TEMPLATES = ",".join(f"{kind}=SMS_{n}" for n, kind in enumerate(SMS_KINDS))
+ALL_TEMPLATES = ",".join(f"{kind}=SMS_{n}" for n, kind in enumerate(TEMPLATE_KINDS))
 
 
 def start_with(monkeypatch: pytest.MonkeyPatch, **env: str) -> Settings:
@@ -56,7 +56,7 @@ def test_bad_settings_are_refused_at_start(monkeypatch: pytest.MonkeyPatch, env:
 
 def test_production_refuses_a_short_gateway_secret() -> None:
     sms = SmsSettings(provider="gateway", gateway_url="https://sms.example.cn/send", gateway_key="a",
-                      gateway_secret="short", templates=tuple((k, "T") for k in SMS_KINDS))
+                      gateway_secret="short", templates=tuple((k, "T") for k in TEMPLATE_KINDS))
     sms.check(production=False)
     with pytest.raises(RuntimeError, match="too short"):
         sms.check(production=True)
