@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.response import File
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
@@ -17,7 +16,7 @@ from servicebank.notifications import preferences
 from servicebank.web import friendly, i18n
 from servicebank.web.guard import require_login
 from servicebank.web.i18n import N_
-from servicebank.web.render import STATIC_DIR, lang_of, redirect, render
+from servicebank.web.render import lang_of, redirect, render
 
 KIND_LABELS = {
     "activity.reminder": N_("Reminder the day before an activity"),
@@ -46,13 +45,6 @@ async def notices_section(session: AsyncSession, principal: Principal, request: 
 class NoticePages(Controller):
     path = "/"
     include_in_schema = False
-
-    @get("/push-sw.js")
-    async def push_worker(self) -> File:
-        """The service worker that shows push messages, served from the root so that it controls every page (a
-        worker under /static/ would control /static/ only, and the page could not wait for it to be ready)."""
-        return File(STATIC_DIR / "push-sw.js", media_type="text/javascript", content_disposition_type="inline",
-                    headers={"Cache-Control": "no-cache"})
 
     @post("/me/notices")
     async def save_notices(self, request: Request, db_session: AsyncSession,
