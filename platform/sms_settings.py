@@ -22,13 +22,20 @@ DEFAULT_QUIET_HOURS = "22:00-08:00"
 # its id in SERVICEBANK_SMS_TEMPLATES. Nothing else is ever sent by SMS: no free text.
 SMS_KINDS: dict[str, tuple[str, ...]] = {
     "activity.reminder": ("title", "time", "place"),
+    "activity.starting_soon": ("title", "time", "place"),
     "signup.promoted": ("title", "time"),
     "activity.cancelled": ("title", "time"),
     "redemption.completed": ("points", "store", "receipt"),
     "volunteer.card_pin_locked": (),
 }
 # Sent at once even in quiet hours: a spend or a locked card the person did not make, a cancelled morning activity.
-URGENT_KINDS = frozenset({"activity.cancelled", "redemption.completed", "volunteer.card_pin_locked"})
+# The hour's reminder too: held until 08:00 it would come after the start (it goes at most an hour before something
+# the person chose to be at).
+URGENT_KINDS = frozenset({"activity.cancelled", "redemption.completed", "volunteer.card_pin_locked",
+                          "activity.starting_soon"})
+# Reminders are texted to everyone no browser of theirs takes push for, e-mail or not: an e-mail is seldom read
+# within the hour (notifications/preferences.py).
+REMINDER_KINDS = frozenset({"activity.reminder", "activity.starting_soon"})
 # One-time codes (login, phone check, card spend) are texts too, with their own template, but no notice: nobody
 # chooses them off, quiet hours and 退订 do not hold them back (the person just asked for one).
 CODE_KIND = "otp.code"

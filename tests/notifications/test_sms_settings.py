@@ -42,7 +42,7 @@ def test_a_complete_gateway_configuration_starts(monkeypatch: pytest.MonkeyPatch
     ({"PROVIDER": "gateway", "GATEWAY_URL": "https://sms.example.cn/send", "GATEWAY_KEY": "a",
       "GATEWAY_SECRET": "b" * 20, "SIGNATURE_SCHEME": "md5"}, "SIGNATURE_SCHEME 'md5' is unknown"),
     ({"PROVIDER": "gateway", "GATEWAY_URL": "https://sms.example.cn/send", "GATEWAY_KEY": "a",
-      "GATEWAY_SECRET": "b" * 20, "TEMPLATES": "activity.reminder=SMS_1"}, "no registered template id for: signup"),
+      "GATEWAY_SECRET": "b" * 20, "TEMPLATES": "activity.reminder=SMS_1"}, "no registered template id for: activity.starting_soon, signup"),
     ({"TEMPLATES": "activity.reminder"}, "must look like kind=TEMPLATE_ID"),
     ({"TEMPLATES": "birthday=SMS_9"}, "never sent by SMS: birthday"),
     ({"QUIET_HOURS": "late"}, "SERVICEBANK_SMS_QUIET_HOURS must look like 22:00-08:00"),

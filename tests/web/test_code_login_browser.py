@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import expect
 
+from servicebank.sms_settings import CODE_KIND, TEMPLATE_KINDS
 from tests.notifications.fake_gateway import KEY, SECRET, FakeGateway, running_gateway
 from tests.web.conftest import new_phone, running_server
 
@@ -25,8 +26,7 @@ def gateway() -> Iterator[FakeGateway]:
 @pytest.fixture(scope="module")
 def sms_server(tmp_path_factory: pytest.TempPathFactory, gateway: FakeGateway) -> Iterator[dict]:
     """A server of its own that texts through the fake gateway."""
-    templates = "activity.reminder=T1,signup.promoted=T2,activity.cancelled=T3,redemption.completed=T4," \
-                "volunteer.card_pin_locked=T5,otp.code=T9"
+    templates = ",".join(f"{kind}={'T9' if kind == CODE_KIND else f'T{n}'}" for n, kind in enumerate(TEMPLATE_KINDS))
     with running_server(tmp_path_factory.mktemp("sms-web-server"), SERVICEBANK_SMS_PROVIDER="gateway",
                         SERVICEBANK_SMS_GATEWAY_URL=gateway.url, SERVICEBANK_SMS_GATEWAY_KEY=KEY,
                         SERVICEBANK_SMS_GATEWAY_SECRET=SECRET, SERVICEBANK_SMS_TEMPLATES=templates,
