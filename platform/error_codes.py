@@ -133,6 +133,9 @@ MESSAGES = {
     "otp_needs_mobile": "Codes are sent to a mainland mobile number (11 digits).",
     "otp_purpose_unknown": "This kind of code does not exist.",
     "spend_code_card_only": "A phone's redemption code needs no texted code; texted codes are for printed cards.",
+    "notice_template_unknown": "There is no such notice template.",
+    "notice_values_invalid": "Fill in every blank of the notice, each at most 30 characters.",
+    "notice_target_required": "Send the notice to one team or one activity.",
     "sms_unavailable": "Text messages cannot be sent here. Please ask your community.",
     "card_pin_wrong": "Wrong card PIN. After 5 wrong PINs the card stops paying until the PIN is set again.",
     "card_pin_locked": "This card is locked after too many wrong PINs. The volunteer sets a new PIN on their page, "

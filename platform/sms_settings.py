@@ -27,6 +27,10 @@ SMS_KINDS: dict[str, tuple[str, ...]] = {
     "activity.cancelled": ("title", "time"),
     "redemption.completed": ("points", "store", "receipt"),
     "volunteer.card_pin_locked": (),
+    # Organisers' notices (notifications/notices.py): `scope` is the team or the activity they go to.
+    "notice.meeting_point": ("scope", "time", "place"),
+    "notice.time_changed": ("scope", "time"),
+    "notice.bring_items": ("scope", "items"),
 }
 # Sent at once even in quiet hours: a spend or a locked card the person did not make, a cancelled morning activity.
 # The hour's reminder too: held until 08:00 it would come after the start (it goes at most an hour before something

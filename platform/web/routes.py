@@ -6,7 +6,8 @@ from litestar import Router, get
 from litestar.response import File
 from litestar.static_files import create_static_files_router
 
-from servicebank.web.pages import accounts, accounts_code, accounts_password, app_shell, audit, notifications, reports
+from servicebank.web.pages import (accounts, accounts_code, accounts_password, app_shell, audit, notices, notifications,
+                                   reports)
 from servicebank.web.pages.activities import lead, public, series
 from servicebank.web.pages.activities import manage as manage_activities
 from servicebank.web.pages.checkins import attendance, scan
@@ -35,7 +36,7 @@ PAGE_CONTROLLERS = [
     street_honours.StreetHonourPages,
     reports.ReportPages, audit.AuditPages,
     admin.AdminPages,
-    notifications.NoticePages, app_shell.AppShellPages,
+    notifications.NoticePages, notices.NoticeSendPages, app_shell.AppShellPages,
 ]
 
 pages = Router(path="/", route_handlers=PAGE_CONTROLLERS, before_request=check_csrf,

@@ -25,6 +25,9 @@ KIND_LABELS = {
     "activity.cancelled": N_("An activity you signed up for was cancelled"),
     "redemption.completed": N_("Points spent at a store"),
     "volunteer.card_pin_locked": N_("Printed card locked after wrong PINs"),
+    "notice.meeting_point": N_("Organisers' notices: where to meet"),
+    "notice.time_changed": N_("Organisers' notices: a changed time"),
+    "notice.bring_items": N_("Organisers' notices: what to bring"),
 }
 
 
