@@ -44,6 +44,10 @@ async def send_due_sms(db: Database, settings: Settings, *, now: dt.datetime | N
         sent = 0
         for row in rows:
             code = row.kind == CODE_KIND  # asked for just now: no 退订, no quiet hours, its own limits (sms_codes.py)
+            if code and now >= row.created_at + dt.timedelta(minutes=int(row.params.get("minutes") or 5)):
+                # The code has expired: a late text would only confuse (the person asks for a new one).
+                row.status, row.status_at, row.last_error, row.params = DeliveryStatus.FAILED, now, "expired", BLANKED
+                continue
             if not code and await preferences.opted_out(session, row.address):
                 row.status, row.status_at, row.last_error = DeliveryStatus.SKIPPED, now, "opted_out"
                 continue

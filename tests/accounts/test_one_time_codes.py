@@ -97,3 +97,16 @@ async def test_codes_are_limited_per_phone_and_per_address(client, world, db, ga
     r = await client.post("/api/auth/codes", json={"phone": "13700000000", "purpose": "spend"})
     assert r.status_code == 422 and r.json()["code"] == "otp_purpose_unknown"
 
+
+
+async def test_a_code_not_sent_in_time_is_never_sent(client, world, db, gateway) -> None:  # noqa: ANN001, F811
+    gateway.failures = [503]
+    r = await client.post("/api/auth/codes", json={"phone": world.volunteer.user.phone, "purpose": "login"})
+    assert r.status_code == 202
+    assert await send_due_sms(db, db.settings) == 0
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=6)
+    assert await send_due_sms(db, db.settings, now=later) == 0
+    async with db.session_scope() as s:
+        delivery = await s.scalar(select(ChannelDelivery).where(ChannelDelivery.kind == CODE_KIND))
+    assert (delivery.status, delivery.last_error, delivery.params) == ("failed", "expired", {"code": "******"})
+    assert gateway.received == []
