@@ -141,6 +141,18 @@ MESSAGES = {
     # Card PINs: a printed card pays at a store only with the volunteer's PIN.
     "card_pin_required": "A printed card pays only with the volunteer's card PIN. Ask them to type it, or to show "
                          "the code on their phone.",
+    "otp_wrong": "That code is wrong. Check the text message and type the 6 digits again.",
+    "otp_expired": "That code has expired (codes last 5 minutes). Please ask for a new one.",
+    "otp_used": "That code was used already. Please ask for a new one.",
+    "otp_too_many_attempts": "Too many wrong codes. Please ask for a new code.",
+    "otp_rate_limited": "Too many codes asked for this phone. Please wait a minute and try again.",
+    "otp_needs_mobile": "Codes are sent to a mainland mobile number (11 digits).",
+    "otp_purpose_unknown": "This kind of code does not exist.",
+    "spend_code_card_only": "A phone's redemption code needs no texted code; texted codes are for printed cards.",
+    "notice_template_unknown": "There is no such notice template.",
+    "notice_values_invalid": "Fill in every blank of the notice, each at most 30 characters.",
+    "notice_target_required": "Send the notice to one team or one activity.",
+    "sms_unavailable": "Text messages cannot be sent here. Please ask your community.",
     "card_pin_wrong": "Wrong card PIN. After 5 wrong PINs the card stops paying until the PIN is set again.",
     "card_pin_locked": "This card is locked after too many wrong PINs. The volunteer sets a new PIN on their page, "
                        "or an organiser resets it.",

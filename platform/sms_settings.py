@@ -22,13 +22,28 @@ DEFAULT_QUIET_HOURS = "22:00-08:00"
 # its id in SERVICEBANK_SMS_TEMPLATES. Nothing else is ever sent by SMS: no free text.
 SMS_KINDS: dict[str, tuple[str, ...]] = {
     "activity.reminder": ("title", "time", "place"),
+    "activity.starting_soon": ("title", "time", "place"),
     "signup.promoted": ("title", "time"),
     "activity.cancelled": ("title", "time"),
     "redemption.completed": ("points", "store", "receipt"),
     "volunteer.card_pin_locked": (),
+    # Organisers' notices (notifications/notices.py): `scope` is the team or the activity they go to.
+    "notice.meeting_point": ("scope", "time", "place"),
+    "notice.time_changed": ("scope", "time"),
+    "notice.bring_items": ("scope", "items"),
 }
 # Sent at once even in quiet hours: a spend or a locked card the person did not make, a cancelled morning activity.
-URGENT_KINDS = frozenset({"activity.cancelled", "redemption.completed", "volunteer.card_pin_locked"})
+# The hour's reminder too: held until 08:00 it would come after the start (it goes at most an hour before something
+# the person chose to be at).
+URGENT_KINDS = frozenset({"activity.cancelled", "redemption.completed", "volunteer.card_pin_locked",
+                          "activity.starting_soon"})
+# Reminders are texted to everyone no browser of theirs takes push for, e-mail or not: an e-mail is seldom read
+# within the hour (notifications/preferences.py).
+REMINDER_KINDS = frozenset({"activity.reminder", "activity.starting_soon"})
+# One-time codes (login, phone check, card spend) are texts too, with their own template, but no notice: nobody
+# chooses them off, quiet hours and 退订 do not hold them back (the person just asked for one).
+CODE_KIND = "otp.code"
+TEMPLATE_KINDS: dict[str, tuple[str, ...]] = {**SMS_KINDS, CODE_KIND: ("code", "minutes")}
 
 
 class SmsSettingsError(RuntimeError):
@@ -129,7 +144,7 @@ class SmsSettings:
             callback_max_skew_seconds=_int("CALLBACK_MAX_SKEW_SECONDS", 300),
         )
 
-    def check(self, *, production: bool, required_kinds: tuple[str, ...] = tuple(SMS_KINDS)) -> SmsSettings:
+    def check(self, *, production: bool, required_kinds: tuple[str, ...] = tuple(TEMPLATE_KINDS)) -> SmsSettings:
         """Refuse settings that cannot send (the message says which variable to set)."""
         if self.provider not in PROVIDERS:
             raise SmsSettingsError(f"SERVICEBANK_SMS_PROVIDER must be one of {', '.join(PROVIDERS)}, "

@@ -81,3 +81,23 @@ class LoginThrottle(PlainBase):
     failures: Mapped[int] = mapped_column(default=0)
     last_failure_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True), default=_now)
     blocked_until: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+
+
+class OneTimeCode(Base):
+    """A 6-digit code texted to a phone for one purpose (login, register, spend); only its HMAC is kept.
+
+    Only the newest code of a phone and purpose counts; it is used once, expires, and dies after a few wrong
+    tries (accounts/one_time_codes.py)."""
+
+    __tablename__ = "one_time_code"
+    __table_args__ = (Index("ix_one_time_code_phone", "phone", "purpose", "id"),)
+
+    purpose: Mapped[str] = mapped_column(String(16))
+    phone: Mapped[str] = mapped_column(String(20))
+    # A spend code confirms one volunteer's card: it is bound to that volunteer.
+    volunteer_id: Mapped[int | None] = mapped_column(default=None)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True), default=_now)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True))
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)

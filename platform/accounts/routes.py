@@ -193,4 +193,6 @@ class StaffController(Controller):
         return user_out(user, (await staff.grants_by_user(db_session, [user.id]))[user.id])
 
 
-ROUTES = [AuthController, StaffController]
+from servicebank.accounts.code_routes import CodeController  # noqa: E402 - after me_out, which it uses
+
+ROUTES = [AuthController, CodeController, StaffController]

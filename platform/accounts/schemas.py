@@ -10,6 +10,21 @@ class LoginRequest(msgspec.Struct, forbid_unknown_fields=True):
     password: str = msgspec.field()
 
 
+class CodeRequest(msgspec.Struct, forbid_unknown_fields=True):
+    phone: str
+    purpose: str = "login"  # login | register
+
+
+class CodeSentOut(msgspec.Struct):
+    sent: bool
+    expires_in_seconds: int
+
+
+class CodeLoginRequest(msgspec.Struct, forbid_unknown_fields=True):
+    phone: str
+    code: str
+
+
 class GrantOut(msgspec.Struct):
     role: str
     street_id: int | None = None

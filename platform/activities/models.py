@@ -77,6 +77,7 @@ class Activity(Base):
     detached_from_series: Mapped[bool] = mapped_column(default=False)
     published_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
     reminder_sent_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    hour_reminder_sent_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True), default=_now)
 
 

@@ -13,6 +13,7 @@ from servicebank.activities import repository as repo
 from servicebank.activities.access import require_poster, require_viewer
 from servicebank.activities.kinds import ensure_builtin_kinds, resolve_kind
 from servicebank.activities.models import Activity, ActivityStatus, Signup, SignupStatus
+from servicebank.activities.reminders import send_due_reminders
 from servicebank.activities.rules import validate_capacity, validate_coordinates, validate_hours_rule, validate_times
 from servicebank.activities.signups import promote_waitlist
 from servicebank.audit.service import record_audit, snapshot
@@ -28,7 +29,6 @@ __all__ = ["ensure_builtin_kinds", "create_activity", "update_activity", "publis
 EDITABLE = (ActivityStatus.DRAFT, ActivityStatus.PUBLISHED, ActivityStatus.IN_PROGRESS)
 CANCELLABLE = (ActivityStatus.DRAFT, ActivityStatus.PENDING_APPROVAL, ActivityStatus.PUBLISHED,
                ActivityStatus.IN_PROGRESS)
-REMINDER_LEAD = dt.timedelta(hours=24)
 
 
 async def _check_teams(session: AsyncSession, *, community_id: int, team_ids: list[int]) -> list[int]:
@@ -191,24 +191,6 @@ async def advance_statuses(session: AsyncSession, *, now: dt.datetime | None = N
         .values(status=ActivityStatus.IN_PROGRESS, updated_at=now)
     )
     return {"completed": affected_rows(completed), "started": affected_rows(started)}
-
-
-async def send_due_reminders(session: AsyncSession, *, now: dt.datetime | None = None, limit: int = 500) -> int:
-    """The day-before reminder: one activity.reminder event per confirmed volunteer, once per activity."""
-    now = now or utcnow()
-    query = (select(Activity)
-             .where(Activity.status == ActivityStatus.PUBLISHED, Activity.reminder_sent_at.is_(None),
-                    Activity.starts_at > now, Activity.starts_at <= now + REMINDER_LEAD)
-             .order_by(Activity.starts_at).limit(limit).with_for_update(skip_locked=True))
-    sent = 0
-    for activity in (await session.scalars(query)).all():
-        activity.reminder_sent_at = now
-        for signup in await repo.signups_of(session, activity.id, statuses=[SignupStatus.CONFIRMED]):
-            await record_event(session, "activity.reminder",
-                               {"activity_id": activity.id, "volunteer_id": signup.volunteer_id})
-            sent += 1
-    await session.flush()
-    return sent
 
 
 async def require_activity(session: AsyncSession, activity_id: int) -> Activity:

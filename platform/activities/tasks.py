@@ -1,4 +1,4 @@
-"""Periodic jobs of the activities domain: the status clock, day-before reminders, series horizons."""
+"""Periodic jobs of the activities domain: the status clock, reminders (day and hour before), series horizons."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ async def advance_statuses() -> None:
 
 @dramatiq.actor(actor_name="activities.send_reminders", queue_name="default", max_retries=0)
 async def send_reminders() -> None:
-    """Record the day-before reminders that are due (each activity once)."""
+    """Record the reminders that are due, the day before and the hour before (each activity once per lead)."""
     async with worker_db().session_scope() as session:
         sent = await service.send_due_reminders(session)
     if sent:
@@ -41,5 +41,6 @@ async def extend_series() -> None:
 
 
 every("activities-advance-statuses", "activities.advance_statuses", seconds=60)
-every("activities-send-reminders", "activities.send_reminders", seconds=600)
+# Every 5 minutes: the hour's reminder reaches people between 55 and 60 minutes before the start.
+every("activities-send-reminders", "activities.send_reminders", seconds=300)
 every("activities-extend-series", "activities.extend_series", seconds=6 * 3600)

@@ -17,6 +17,7 @@ from servicebank.accounts.models import Role, RoleGrant, User
 from servicebank.activities.models import Activity, Signup, SignupStatus
 from servicebank.config import Settings, get_settings
 from servicebank.kernel.events import OutboxEvent, subscribe
+from servicebank.notifications import preferences
 from servicebank.notifications.channels import CHANNELS, Message, Recipient, register_channel
 from servicebank.notifications.push_channel import PushChannel
 from servicebank.notifications.sms_channel import SmsChannel
@@ -44,10 +45,13 @@ async def deliver(session: AsyncSession, event: OutboxEvent, recipients: Iterabl
     """Hand the message to every enabled channel for every recipient."""
     settings = _settings(session)
     channels = [c for c in CHANNELS if c.enabled(settings)]
-    for recipient in recipients:
-        for channel in channels:
-            await channel.deliver(session, settings=settings, event_id=event.id, recipient=recipient,
-                                  message=message)
+    recipients = list(recipients)
+    # Who takes push is asked once for the event, not per recipient and channel (push and the SMS defaults ask).
+    async with preferences.push_users_known(session, [r.user_id for r in recipients]):
+        for recipient in recipients:
+            for channel in channels:
+                await channel.deliver(session, settings=settings, event_id=event.id, recipient=recipient,
+                                      message=message)
 
 
 async def organisers_of(session: AsyncSession, community_id: int) -> list[Recipient]:
@@ -97,9 +101,9 @@ async def on_signup(session: AsyncSession, event: OutboxEvent) -> None:
     await deliver(session, event, await recipients_for(session, [event.payload["volunteer_id"]]), message)
 
 
-@subscribe("activity.reminder")
+@subscribe("activity.reminder", "activity.starting_soon")
 async def on_reminder(session: AsyncSession, event: OutboxEvent) -> None:
-    """The day-before reminder, only while the place is still confirmed."""
+    """The reminder the day before and the hour before, only while the place is still confirmed."""
     activity = await session.get(Activity, event.payload["activity_id"])
     volunteer_id = event.payload["volunteer_id"]
     if activity is None:
@@ -108,8 +112,10 @@ async def on_reminder(session: AsyncSession, event: OutboxEvent) -> None:
                                                               Signup.volunteer_id == volunteer_id))
     if status != SignupStatus.CONFIRMED or activity.status != "published":
         return
-    message = Message(type=event.type, title=f"活动提醒：{activity.title}",
-                      body=f"您报名的活动即将开始。{_details(session, activity)}如不能参加请提前取消报名。",
+    soon = event.type == "activity.starting_soon"
+    message = Message(type=event.type, title=f"{'一小时后开始' if soon else '活动提醒'}：{activity.title}",
+                      body=f"您报名的活动{'一小时内就要开始了' if soon else '即将开始'}。{_details(session, activity)}"
+                           f"{'请准时到场，现场扫码签到。' if soon else '如不能参加请提前取消报名。'}",
                       activity_id=activity.id, params={"title": activity.title, "time": _when(session, activity),
                                                        "place": activity.address or "见活动详情"})
     await deliver(session, event, await recipients_for(session, [volunteer_id]), message)
@@ -193,6 +199,8 @@ async def on_login_claimed(session: AsyncSession, event: OutboxEvent) -> None:
 from servicebank.notifications import spending as _spending  # noqa: E402,F401
 # No-shows excused and qualifications expiring (the records domain): their own module, registered the same way.
 from servicebank.notifications import record_notices as _record_notices  # noqa: E402,F401
+# So have organisers' notices to a team or an activity's volunteers.
+from servicebank.notifications import notices as _notices  # noqa: E402,F401
 # Texts: a channel like the inbox and e-mail, for the kinds that have an SMS template (sms_settings.SMS_KINDS).
 register_channel(SmsChannel())
 # Push to the browsers a user subscribed (on when the install has a VAPID key: embedded mode makes one).

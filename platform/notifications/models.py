@@ -170,3 +170,20 @@ class PushSubscription(Base):
     auth: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True), default=_now)
     gone_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+
+
+class OrganiserNotice(Base):
+    """A templated notice an organiser (or a team's leader) sent to a team's members or an activity's volunteers;
+    the `notice.sent` event in the same transaction delivers it, once per person and channel (notices.py)."""
+
+    __tablename__ = "organiser_notice"
+
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True)
+    template: Mapped[str] = mapped_column(String(32))
+    params: Mapped[dict[str, Any]] = mapped_column(JsonB, default=dict)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"), default=None)
+    activity_id: Mapped[int | None] = mapped_column(ForeignKey("activity.id"), default=None)
+    # Whom it names ("党员先锋队", "楼道清洁 12月07日"): the words the message opens with.
+    scope_name: Mapped[str] = mapped_column(String(100))
+    sent_by_user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True), default=_now)

@@ -2,23 +2,30 @@
 
 Defaults: the inbox gets everything, always. E-mail gets every kind once the person turned e-mail on. A text goes
 for the kinds the SMS channel carries (sms_settings.SMS_KINDS) when the kind is urgent (a spend or a locked card
-they did not make, a cancelled activity), or when the person has neither e-mail turned on nor a browser taking push
-messages: for most volunteers, and nearly every elderly one, a text is the only message they see. Push gets every
-kind on every browser that subscribed. A number that opted out (退订) gets no text at all.
+they did not make, a cancelled activity, the hour's reminder), or when the person has neither e-mail turned on nor
+a browser taking push messages: for most volunteers, and nearly every elderly one, a text is the only message they
+see. Reminders (sms_settings.REMINDER_KINDS) are texted to everyone without a browser taking push, e-mail or not:
+one is seldom read in time. Push gets every kind on every browser that subscribed. A number that opted out (退订)
+gets no text at all.
+
+Whether a user has a browser taking push is asked once per event for all its recipients (`push_users_known`), not
+once per recipient and channel.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
+from collections.abc import AsyncIterator, Iterable
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.models import User
 from servicebank.kernel.errors import InvalidInput
 from servicebank.notifications.models import ChannelChoice, NotificationPreference, PushSubscription, SmsOptOut
-from servicebank.sms_settings import SMS_KINDS, URGENT_KINDS
+from servicebank.sms_settings import REMINDER_KINDS, SMS_KINDS, URGENT_KINDS
 from servicebank.volunteers.fields import MOBILE
 from servicebank.volunteers.models import Volunteer
 
@@ -27,27 +34,56 @@ EMAIL = "email"
 CHOOSABLE_CHANNELS = (SMS, EMAIL)
 
 
-def default_wants(kind: str, channel: str, *, reached_otherwise: bool) -> bool:
-    """The default for a person who never chose (see the module docstring); `reached_otherwise`: they turned
-    e-mail on or a browser of theirs takes push messages."""
+def default_wants(kind: str, channel: str, *, email_on: bool, push_on: bool) -> bool:
+    """The default for a person who never chose (see the module docstring): `email_on`, they turned e-mail on;
+    `push_on`, a browser of theirs takes push messages."""
     if channel == SMS:
-        return kind in SMS_KINDS and (kind in URGENT_KINDS or not reached_otherwise)
+        if kind not in SMS_KINDS:
+            return False
+        if kind in URGENT_KINDS:
+            return True
+        return not push_on if kind in REMINDER_KINDS else not (email_on or push_on)
     return True
+
+
+_PUSH_USERS = "servicebank.notifications.push_users"
+
+
+async def users_with_push(session: AsyncSession, user_ids: Iterable[int | None]) -> frozenset[int]:
+    """Which of these users have a browser taking push messages: one query (none for no users)."""
+    ids = sorted({u for u in user_ids if u is not None})
+    if not ids:
+        return frozenset()
+    return frozenset((await session.scalars(select(PushSubscription.user_id).distinct().where(
+        PushSubscription.user_id.in_(ids), PushSubscription.gone_at.is_(None)))).all())
+
+
+@contextlib.asynccontextmanager
+async def push_users_known(session: AsyncSession, user_ids: Iterable[int | None]) -> AsyncIterator[None]:
+    """While delivering one event: has_push answers from one query for all its recipients."""
+    session.info[_PUSH_USERS] = await users_with_push(session, user_ids)
+    try:
+        yield
+    finally:
+        session.info.pop(_PUSH_USERS, None)
 
 
 async def has_push(session: AsyncSession, user_id: int | None) -> bool:
     """Whether a browser of this user takes push messages."""
     if user_id is None:
         return False
-    return bool(await session.scalar(select(func.count(PushSubscription.id)).where(
-        PushSubscription.user_id == user_id, PushSubscription.gone_at.is_(None))))
+    known = session.info.get(_PUSH_USERS)
+    if known is not None:
+        return user_id in known
+    return user_id in await users_with_push(session, [user_id])
 
 
-async def _reached_otherwise(session: AsyncSession, user_id: int | None) -> bool:
+async def _reach(session: AsyncSession, user_id: int | None) -> tuple[bool, bool]:
+    """(e-mail on, push on) of this user; neither for a volunteer without a login."""
     if user_id is None:
-        return False
+        return False, False
     pref = await session.get(NotificationPreference, user_id)
-    return bool(pref and pref.email_enabled and pref.email) or await has_push(session, user_id)
+    return bool(pref and pref.email_enabled and pref.email), await has_push(session, user_id)
 
 
 async def wants(session: AsyncSession, *, user_id: int | None, kind: str, channel: str) -> bool:
@@ -56,7 +92,8 @@ async def wants(session: AsyncSession, *, user_id: int | None, kind: str, channe
         chosen = await session.get(ChannelChoice, (user_id, kind, channel))
         if chosen is not None:
             return chosen.enabled
-    return default_wants(kind, channel, reached_otherwise=await _reached_otherwise(session, user_id))
+    email_on, push_on = await _reach(session, user_id)
+    return default_wants(kind, channel, email_on=email_on, push_on=push_on)
 
 
 async def phone_of(session: AsyncSession, *, user_id: int | None, volunteer_id: int | None) -> str | None:
@@ -104,8 +141,8 @@ async def choices_for(session: AsyncSession, *, user_id: int) -> ChannelChoices:
     email_on = bool(pref and pref.email_enabled and pref.email)
     rows = {(c.kind, c.channel): c.enabled for c in (await session.scalars(
         select(ChannelChoice).where(ChannelChoice.user_id == user_id))).all()}
-    reached = await _reached_otherwise(session, user_id)
-    choices = {kind: {ch: rows.get((kind, ch), default_wants(kind, ch, reached_otherwise=reached))
+    email_on, push_on = await _reach(session, user_id)
+    choices = {kind: {ch: rows.get((kind, ch), default_wants(kind, ch, email_on=email_on, push_on=push_on))
                       for ch in CHOOSABLE_CHANNELS} for kind in SMS_KINDS}
     sms_on = phone is not None and not await opted_out(session, phone)
     return ChannelChoices(phone=phone, sms_on=sms_on, email_on=email_on, choices=choices)

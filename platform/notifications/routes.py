@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from servicebank.accounts.principal import Principal
 from servicebank.notifications import service
 from servicebank.notifications.models import Notification
+from servicebank.notifications.notice_routes import NoticeController
 from servicebank.notifications.push_routes import PushController
 from servicebank.notifications.sms_routes import ChannelChoiceController, SmsGatewayController
 from servicebank.notifications.schemas import (NotificationOut, NotificationPage, PreferencesIn, PreferencesOut,
@@ -59,4 +60,4 @@ class NotificationController(Controller):
         return PreferencesOut(email=pref.email, email_enabled=pref.email_enabled)
 
 
-ROUTES = [NotificationController, SmsGatewayController, ChannelChoiceController, PushController]
+ROUTES = [NotificationController, SmsGatewayController, ChannelChoiceController, PushController, NoticeController]

@@ -11,6 +11,7 @@ from litestar.openapi.spec import Example
 from litestar.params import Body, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from servicebank.accounts.one_time_codes import VALID_MINUTES, WrongCode
 from servicebank.accounts.principal import Principal
 from servicebank.clientip import client_ip
 from servicebank.config import Settings
@@ -21,7 +22,7 @@ from servicebank.ratelimit import rate_limit_guard
 from servicebank.spreadsheets import XLSX_MEDIA_TYPE
 from servicebank.stores import service
 from servicebank.stores.catalogue_routes import StoreController
-from servicebank.stores.schemas import CodeOut, RedeemIn, RedemptionOut, RefundIn, ScanIn, ScanOut, ShortCodeOut
+from servicebank.stores.schemas import CardCodeIn, CardCodeOut, CodeOut, RedeemIn, RedemptionOut, RefundIn, ScanIn, ScanOut, ShortCodeOut
 from servicebank.volunteers import card_pin
 
 _MEDIA = {"svg": "image/svg+xml", "png": "image/png"}
@@ -68,19 +69,31 @@ class TillController(Controller):
         """Confirm a cart: points move from the volunteer to the store in one ledger transaction, stock goes down,
         the code is spent; all or nothing. Returns the receipt; the volunteer gets an inbox notification. A printed
         card needs the volunteer's `pin` too: 403 `card_pin_required` / `card_pin_wrong` (5 in a row lock the
-        card: `card_pin_locked`) / `card_pin_not_set`. Errors: 409 `insufficient_balance` /
+        card: `card_pin_locked`) / `card_pin_not_set`; or, instead of the PIN, the `sms_code` texted by
+        POST card-codes: 400 `otp_wrong` / `otp_expired` / `otp_used`, 429 `otp_too_many_attempts`. Errors: 409 `insufficient_balance` /
         `out_of_stock` / `monthly_limit_exceeded` / `redemption_code_used` / `item_unavailable` / `store_closed`,
         403 `service_hours_too_few` / `not_store_clerk` / `volunteer_not_in_community`, 400
         `redemption_code_expired` / `redemption_code_invalid`, 422 `empty_cart` / `invalid_quantity` /
         `item_not_found`."""
         try:
             receipt = await service.redeem(db_session, actor=principal, settings=_settings(request), store_id=store_id,
-                                        code=data.code, lines=data.lines, pin=data.pin,
+                                           code=data.code, lines=data.lines, pin=data.pin, sms_code=data.sms_code,
                                         client_address=client_ip(request))
-        except card_pin.WrongCardPin:
+        except (card_pin.WrongCardPin, WrongCode):
             await db_session.commit()  # the failed attempt must outlive the error, or the limit never trips
             raise
         return (await service.receipts_out(db_session, [receipt]))[0]
+
+    @post("/card-codes", status_code=202, guards=[REDEEM_LIMIT])
+    async def card_code(self, request: Request, db_session: AsyncSession, principal: Principal, store_id: int,
+                        data: Annotated[CardCodeIn, Body(examples=[Example(value={"code": "v.42.1.zzzz"})])]
+                        ) -> CardCodeOut:
+        """Text a 6-digit code to the printed card's volunteer, to confirm the spend instead of the card PIN (then
+        redeem with `sms_code`). Answers the phone masked. Errors: 422 `spend_code_card_only` (a phone code needs
+        none), `otp_needs_mobile`; 429 `otp_rate_limited`; and the scan's errors."""
+        phone = await service.text_spend_code(db_session, actor=principal, settings=_settings(request),
+                                                 store_id=store_id, code=data.code, client_address=client_ip(request))
+        return CardCodeOut(sent=True, phone=phone, expires_in_seconds=VALID_MINUTES * 60)
 
     @get("/redemptions")
     async def store_redemptions(self, request: Request, db_session: AsyncSession, principal: Principal,

@@ -162,8 +162,20 @@ class LineIn(msgspec.Struct, forbid_unknown_fields=True):
 class RedeemIn(msgspec.Struct, forbid_unknown_fields=True):
     code: str
     lines: list[LineIn]
-    # Required with a printed card (its `v.` token): the volunteer's 6-digit card PIN.
+    # Required with a printed card (its `v.` token): the volunteer's 6-digit card PIN, or instead the code texted to
+    # their phone (POST /api/stores/{id}/card-codes).
     pin: str | None = None
+    sms_code: str | None = None
+
+
+class CardCodeIn(msgspec.Struct, forbid_unknown_fields=True):
+    code: str  # the printed card's `v.` token
+
+
+class CardCodeOut(msgspec.Struct):
+    sent: bool
+    phone: str  # masked, e.g. 139****0001: the clerk tells the volunteer where to look
+    expires_in_seconds: int
 
 
 class RefundIn(msgspec.Struct, forbid_unknown_fields=True):

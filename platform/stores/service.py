@@ -8,6 +8,7 @@ access.py, which these functions use."""
 from __future__ import annotations
 
 from servicebank.stores.access import get_store, require_till, till_stores
+from servicebank.stores.card_codes import text_spend_code
 from servicebank.stores.catalogue import (
     MAX_REFUND_DAYS,
     adjust_stock,
@@ -37,6 +38,6 @@ __all__ = [
     "MAX_REFUND_DAYS", "add_clerk", "adjust_stock", "as_short_code", "compute_settlement", "create_item", "create_store", "delete_item",
     "get_store", "is_live_code_of", "issue_code", "issue_short_code", "items_for", "list_clerks", "my_receipts",
     "receipt_for", "receipts_out", "redeem", "refund", "remove_clerk", "require_till", "scan", "settlement_csv",
-    "settlement_filename", "settlement_for", "settlement_xlsx", "store_for", "store_receipts", "stores_for",
+    "settlement_filename", "settlement_for", "settlement_xlsx", "store_for", "store_receipts", "stores_for", "text_spend_code",
     "till_stores", "update_item", "update_store", "verify_code", "wrong_code",
 ]

@@ -22,7 +22,7 @@ from servicebank.kernel.events import record_event
 from servicebank.kernel.clock import utcnow
 from servicebank.kernel.text import mask_name
 from servicebank.ledger.transactions import InsufficientBalance, spend, store_account, volunteer_account
-from servicebank.stores import codes, repository, rules
+from servicebank.stores import card_codes, codes, repository, rules
 from servicebank.stores.access import get_store, require_till
 from servicebank.stores.models import MonthlyItemUsage, Redemption, RedemptionLine, Store, StoreItem
 from servicebank.stores.schemas import ItemEligibility, LineIn, ScanOut
@@ -150,11 +150,12 @@ class Receipt:
 
 async def redeem(session: AsyncSession, *, actor: Principal, settings: Settings, store_id: int, code: str,
                  lines: list[LineIn], pin: str | None = None, now: dt.datetime | None = None,
-                 client_address: str | None = None) -> Receipt:
+                 client_address: str | None = None, sms_code: str | None = None) -> Receipt:
     """Points from the volunteer to the store for a cart, stock down, code spent: all of it or nothing.
 
-    A phone code is the volunteer's consent; a printed card needs the volunteer's card PIN as well. On
-    card_pin.WrongCardPin the caller commits (the failed attempt must count) before answering."""
+    A phone code is the volunteer's consent; a printed card needs the volunteer's card PIN, or a code texted to
+    their phone (card_codes.py), as well. On card_pin.WrongCardPin or one_time_codes.WrongCode the caller commits
+    (the failed attempt must count) before answering."""
     now = now or utcnow()
     store = await get_store(session, store_id)
     require_till(actor, store)
@@ -166,7 +167,8 @@ async def redeem(session: AsyncSession, *, actor: Principal, settings: Settings,
     volunteer_id = standing.volunteer.id
     if scanned.method == "card":
         # The first write of a card redemption, so a wrong PIN can be committed with nothing else in it.
-        await card_pin.check_pin(session, volunteer_id=volunteer_id, pin=pin)
+        await card_codes.confirm_card(session, settings=settings, volunteer=standing.volunteer, pin=pin,
+                                      sms_code=sms_code)
     items = await _items(session, store, cart)
     month = rules.local_month(now, settings.timezone)
     used = await repository.usage_this_month(session, volunteer_id=volunteer_id, month=month, item_ids=list(cart))

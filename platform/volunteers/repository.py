@@ -67,6 +67,11 @@ async def user_id_by_phone(session: AsyncSession, phone: str) -> int | None:
     return await session.scalar(select(User.id).where(User.phone == phone))
 
 
+async def user_id_of_volunteer(session: AsyncSession, volunteer_id: int) -> int | None:
+    """The login of this volunteer record, if any."""
+    return await session.scalar(select(User.id).where(User.volunteer_id == volunteer_id))
+
+
 async def volunteer_by_phone_or_id(session: AsyncSession, *, community_id: int, phone: str,
                                    id_digest: str | None) -> Volunteer | None:
     """The community's volunteer with this phone, else with this ID number (by digest)."""

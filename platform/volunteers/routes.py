@@ -16,6 +16,7 @@ from servicebank.kernel.errors import InvalidInput
 from servicebank.org.access import guard
 from servicebank.clientip import client_ip
 from servicebank.ratelimit import limiter_for
+from servicebank.accounts.one_time_codes import WrongCode
 from servicebank.volunteers import card_pin_routes, registration, service
 from servicebank.volunteers.claim_routes import LoginClaimController
 from servicebank.volunteers.identity import vault
@@ -103,11 +104,18 @@ class VolunteerController(Controller):
         community approves the claim (`/api/communities/{id}/login-claims`); a phone with a login is told in its
         inbox. Errors (about the form only): 404 `community_not_found` / `grid_not_found`, 422 `invalid_phone` /
         `invalid_name` / `weak_password` / `invalid_id_number`; 429 `rate_limited` past 10 sign-ups an hour from
-        one address."""
+        one address. With the `gateway` SMS provider `sms_code` (texted by POST /api/auth/codes, purpose
+        `register`) is required: 400 `otp_wrong` / `otp_expired` / `otp_used`, 429 `otp_too_many_attempts`; a
+        record of the community with that phone and no login then gets its login at once."""
         # By address, never by a token: a sign-up has no login, and made-up tokens would each count afresh.
         await limiter_for(state.settings).hit(f"register:{client_ip(request) or 'unknown'}",
                                               limit=REGISTRATIONS_PER_HOUR, window_seconds=3600, what="sign-ups")
-        await registration.register_self(db_session, vault=vault(state.settings), data=data)
+        try:
+            await registration.register_self(db_session, settings=state.settings, vault=vault(state.settings),
+                                             data=data)
+        except WrongCode:
+            await db_session.commit()  # the wrong try (the only write so far) must count
+            raise
         return RegistrationOut(status="submitted", message=registration.SUBMITTED)
 
     @get("/me")

@@ -53,6 +53,8 @@ class SelfRegistration(msgspec.Struct, forbid_unknown_fields=True):
     id_number: str | None = None
     skill_tags: list[str] = msgspec.field(default_factory=list)
     public_consent: bool = True
+    # The code texted to `phone` (POST /api/auth/codes, purpose register); required where texts reach people.
+    sms_code: str | None = None
 
 
 class StatusChange(msgspec.Struct, forbid_unknown_fields=True):

@@ -6,7 +6,8 @@ from litestar import Router, get
 from litestar.response import File
 from litestar.static_files import create_static_files_router
 
-from servicebank.web.pages import accounts, accounts_password, audit, notifications, reports
+from servicebank.web.pages import (accounts, accounts_code, accounts_password, app_shell, audit, notices, notifications,
+                                   reports)
 from servicebank.web.pages.activities import lead, public, series
 from servicebank.web.pages.activities import manage as manage_activities
 from servicebank.web.pages.checkins import attendance, scan
@@ -32,7 +33,7 @@ from servicebank.web.render import STATIC_DIR
 # family, ledger, leaderboards, stores, honours, reports, audit, org (the administrators' pages), notifications
 # and records.
 PAGE_CONTROLLERS = [
-    accounts.AccountPages, accounts_password.AccountPages,
+    accounts.AccountPages, accounts_password.AccountPages, accounts_code.CodeLoginPages,
     manage_activities.ManagePages, series.SeriesPages, lead.LeaderPages, public.PublicActivityPages,
     scan.ScanPages, attendance.AttendancePages,
     me.VolunteerPages, manage_volunteers.ManageVolunteerPages, teams.TeamPages, roster_import.ImportPages,
@@ -44,7 +45,7 @@ PAGE_CONTROLLERS = [
     street_honours.StreetHonourPages,
     reports.ReportPages, audit.AuditPages,
     admin.AdminPages,
-    notifications.NoticePages,
+    notifications.NoticePages, notices.NoticeSendPages, app_shell.AppShellPages,
     record_no_shows.NoShowPages, record_qualifications.QualificationPages,
 ]
 

@@ -3,6 +3,7 @@ what it received, and can be told to fail (5xx: try again; 4xx: refused for good
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 from collections.abc import Iterator
@@ -10,7 +11,10 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import pytest
+
 from servicebank.notifications.sms_gateway import signed_headers, verify
+from servicebank.sms_settings import TEMPLATE_KINDS, SmsSettings
 
 KEY, SECRET = "test-account", "gateway-secret-" + "s" * 24
 
@@ -73,3 +77,24 @@ def gateway_call(payload: dict[str, Any], *, secret: str = SECRET, now: float | 
     """A body and headers as the gateway signs its callbacks."""
     body = json.dumps(payload, ensure_ascii=False).encode()
     return body, signed_headers(KEY, secret, body, now=now)
+
+
+def gateway_sms(url: str, **changes: object) -> SmsSettings:
+    """SMS settings that send through the fake gateway at `url`: a template id for every kind, no quiet hours."""
+    base = SmsSettings(provider="gateway", gateway_url=url, gateway_key=KEY, gateway_secret=SECRET,
+                       templates=tuple((kind, f"SMS_{n:04d}") for n, kind in enumerate(TEMPLATE_KINDS, start=1)),
+                       quiet_hours="off")
+    return dataclasses.replace(base.check(production=True), **changes)
+
+
+# Fixtures for a test module that texts through the fake gateway: `from tests.notifications.fake_gateway import
+# gateway, settings` (the module's `settings` then wraps the shared one).
+@pytest.fixture
+def gateway() -> Iterator[FakeGateway]:
+    with running_gateway() as found:
+        yield found
+
+
+@pytest.fixture
+def settings(settings, gateway):  # noqa: ANN001, ANN201 - the shared settings, with the fake gateway
+    return settings.replace(sms=gateway_sms(gateway.url))

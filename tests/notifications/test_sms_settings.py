@@ -8,10 +8,10 @@ import pytest
 
 from servicebank.config import Settings, SettingsError
 from servicebank.notifications.sms_limits import quiet_until
-from servicebank.sms_settings import SMS_KINDS, SmsSettings
+from servicebank.sms_settings import TEMPLATE_KINDS, SmsSettings
 from tests.conftest import TEST_DATA_KEY, TEST_SECRET
 
-ALL_TEMPLATES = ",".join(f"{kind}=SMS_{n}" for n, kind in enumerate(SMS_KINDS))
+ALL_TEMPLATES = ",".join(f"{kind}=SMS_{n}" for n, kind in enumerate(TEMPLATE_KINDS))
 
 
 def start_with(monkeypatch: pytest.MonkeyPatch, **env: str) -> Settings:
@@ -42,7 +42,7 @@ def test_a_complete_gateway_configuration_starts(monkeypatch: pytest.MonkeyPatch
     ({"PROVIDER": "gateway", "GATEWAY_URL": "https://sms.example.cn/send", "GATEWAY_KEY": "a",
       "GATEWAY_SECRET": "b" * 20, "SIGNATURE_SCHEME": "md5"}, "SIGNATURE_SCHEME 'md5' is unknown"),
     ({"PROVIDER": "gateway", "GATEWAY_URL": "https://sms.example.cn/send", "GATEWAY_KEY": "a",
-      "GATEWAY_SECRET": "b" * 20, "TEMPLATES": "activity.reminder=SMS_1"}, "no registered template id for: signup"),
+      "GATEWAY_SECRET": "b" * 20, "TEMPLATES": "activity.reminder=SMS_1"}, "no registered template id for: activity.starting_soon, signup"),
     ({"TEMPLATES": "activity.reminder"}, "must look like kind=TEMPLATE_ID"),
     ({"TEMPLATES": "birthday=SMS_9"}, "never sent by SMS: birthday"),
     ({"QUIET_HOURS": "late"}, "SERVICEBANK_SMS_QUIET_HOURS must look like 22:00-08:00"),
@@ -56,7 +56,7 @@ def test_bad_settings_are_refused_at_start(monkeypatch: pytest.MonkeyPatch, env:
 
 def test_production_refuses_a_short_gateway_secret() -> None:
     sms = SmsSettings(provider="gateway", gateway_url="https://sms.example.cn/send", gateway_key="a",
-                      gateway_secret="short", templates=tuple((k, "T") for k in SMS_KINDS))
+                      gateway_secret="short", templates=tuple((k, "T") for k in TEMPLATE_KINDS))
     sms.check(production=False)
     with pytest.raises(RuntimeError, match="too short"):
         sms.check(production=True)

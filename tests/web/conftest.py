@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -34,13 +35,13 @@ def _browser_missing() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
-def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
-    """The running server: base URL and the logins of the small world it was built with."""
-    data_dir = tmp_path_factory.mktemp("web-server")
+@contextmanager
+def running_server(data_dir: Path, **extra_env: str) -> Iterator[dict]:
+    """tests/web/serve.py in a subprocess (with `extra_env` on top of its own settings), until the block ends."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SERVICEBANK_")}
     env["PYTHONPATH"] = str(ROOT)
+    env.update(extra_env)
     proc = subprocess.Popen([sys.executable, "-m", "tests.web.serve", str(data_dir), str(port)], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=open(data_dir / "server.log", "w"), text=True)
     try:
@@ -65,6 +66,13 @@ def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture(scope="session")
+def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    """The running server: base URL and the logins of the small world it was built with."""
+    with running_server(tmp_path_factory.mktemp("web-server")) as world:
+        yield world
 
 
 @pytest.fixture(scope="module")
@@ -105,7 +113,8 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def new_phone(browser, base: str, **options):  # noqa: ANN001, ANN003, ANN201
     """A fresh browser context sized like a phone (375 px wide); `options` for Playwright (a position...)."""
-    context = browser.new_context(viewport={"width": 375, "height": 740}, base_url=base, locale="zh-CN", **options)
+    options.setdefault("viewport", {"width": 375, "height": 740})
+    context = browser.new_context(base_url=base, locale="zh-CN", **options)
     return context, context.new_page()
 
 

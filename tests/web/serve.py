@@ -53,6 +53,9 @@ async def build_world(database_url: str) -> dict[str, object]:
         world.update(await refusal_world(session, org.community, world["team_id"]))
         world.update(await admin_world(session, org))
         world.update(await requests_world(session, org))
+        from tests.web.serve_offline import offline_world
+
+        world.update(await offline_world(session, org.community, volunteer.volunteer.id))
     await db.dispose()
     return world
 

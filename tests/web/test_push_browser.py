@@ -51,7 +51,7 @@ def test_volunteer_turns_push_on_and_off_on_a_phone(browser, web_server, shots) 
     on.click()
     expect(page.locator("#push-state")).to_contain_text("这台手机会收到推送通知")
     assert page.evaluate("window.__serverKeyLength") == 65  # the install's VAPID public key, uncompressed P-256
-    assert page.evaluate("navigator.serviceWorker.ready.then(r => r.active.scriptURL)").endswith("/push-sw.js")
+    assert page.evaluate("navigator.serviceWorker.ready.then(r => r.active.scriptURL)").endswith("/sw.js")
     assert json.loads(posted[0]["body"])["keys"] == stand_in.subscription()["keys"]
 
     page.get_by_role("button", name="这台手机不再接收推送").click()

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, Response, get, post
-from litestar.response import File
+from litestar import Controller, Request, Response, post
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
@@ -17,14 +16,18 @@ from servicebank.notifications import preferences
 from servicebank.web import friendly, i18n
 from servicebank.web.guard import require_login
 from servicebank.web.i18n import N_
-from servicebank.web.render import STATIC_DIR, lang_of, redirect, render
+from servicebank.web.render import lang_of, redirect, render
 
 KIND_LABELS = {
     "activity.reminder": N_("Reminder the day before an activity"),
+    "activity.starting_soon": N_("Reminder an hour before an activity"),
     "signup.promoted": N_("Moved from the waiting list to a place"),
     "activity.cancelled": N_("An activity you signed up for was cancelled"),
     "redemption.completed": N_("Points spent at a store"),
     "volunteer.card_pin_locked": N_("Printed card locked after wrong PINs"),
+    "notice.meeting_point": N_("Organisers' notices: where to meet"),
+    "notice.time_changed": N_("Organisers' notices: a changed time"),
+    "notice.bring_items": N_("Organisers' notices: what to bring"),
 }
 
 
@@ -46,13 +49,6 @@ async def notices_section(session: AsyncSession, principal: Principal, request: 
 class NoticePages(Controller):
     path = "/"
     include_in_schema = False
-
-    @get("/push-sw.js")
-    async def push_worker(self) -> File:
-        """The service worker that shows push messages, served from the root so that it controls every page (a
-        worker under /static/ would control /static/ only, and the page could not wait for it to be ready)."""
-        return File(STATIC_DIR / "push-sw.js", media_type="text/javascript", content_disposition_type="inline",
-                    headers={"Cache-Control": "no-cache"})
 
     @post("/me/notices")
     async def save_notices(self, request: Request, db_session: AsyncSession,

@@ -9,7 +9,8 @@
 
   function send(form) {
     form.dataset.sending = "1";
-    form.submit();  // submit() fires no submit event: no second round here
+    // offline-scan.js sends it and keeps it when there is no signal; submit() fires no submit event.
+    if (window.sbSendScan) { window.sbSendScan(form); } else { form.submit(); }
   }
 
   function setUp(form) {

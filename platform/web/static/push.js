@@ -1,4 +1,4 @@
-// 在这台手机上接收推送: subscribe this browser to the person's notices (/push-sw.js shows them), or stop.
+// 在这台手机上接收推送: subscribe this browser to the person's notices (/sw.js shows them), or stop.
 // The texts come from the page (data-* of #push-box), in the page's language.
 (function () {
   "use strict";
@@ -28,7 +28,7 @@
     off.hidden = !subscribed;
     say(subscribed ? "subscribed" : "idle");
   }
-  navigator.serviceWorker.register("/push-sw.js").then(function (registration) {
+  navigator.serviceWorker.register("/sw.js").then(function (registration) {
     return registration.pushManager.getSubscription();
   }).then(function (existing) { show(Boolean(existing)); }, function () { say("unsupported"); });
 

@@ -6,6 +6,7 @@ from litestar import Controller, Request, Response, get, post
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
+from servicebank.accounts.one_time_codes import WrongCode
 from servicebank.clientip import client_ip
 from servicebank.kernel.errors import DomainError, InvalidInput
 from servicebank.stores import service
@@ -50,6 +51,22 @@ class TillPages(Controller):
         code = str((await request.form()).get("code", "")).strip()
         return await _pick(request, db_session, principal, store_id, code, error=None)
 
+    @post("/{store_id:int}/card-code")
+    async def card_code(self, request: Request, store_id: int, db_session: AsyncSession,
+                        optional_principal: Principal | None) -> Response:
+        """No PIN at hand: text a code to the card's volunteer, and show the items again with a field for it."""
+        principal = require_login(optional_principal)
+        _ = i18n.translator(lang_of(request))
+        code = str((await request.form()).get("code", "")).strip()
+        try:
+            phone = await service.text_spend_code(db_session, actor=principal, settings=request.app.state.settings,
+                                                     store_id=store_id, code=code, client_address=client_ip(request))
+        except DomainError as exc:
+            await db_session.rollback()
+            return await _pick(request, db_session, principal, store_id, code, error=friendly.explain(exc, _))
+        await db_session.commit()  # the text goes once the code is kept; the page below only reads
+        return await _pick(request, db_session, principal, store_id, code, error=None, texted_to=phone)
+
     @post("/{store_id:int}/redeem")
     async def redeem(self, request: Request, store_id: int, db_session: AsyncSession,
                      optional_principal: Principal | None) -> Response:
@@ -62,13 +79,17 @@ class TillPages(Controller):
             lines = _lines(form)
             receipt = await service.redeem(db_session, actor=principal, settings=request.app.state.settings,
                                         store_id=store_id, code=code, lines=lines, pin=str(form.get("pin", "")),
-                                        client_address=client_ip(request))
+                                        sms_code=str(form.get("sms_code", "")), client_address=client_ip(request))
             await db_session.flush()
             out = (await service.receipts_out(db_session, [receipt]))[0]
         except DomainError as exc:
-            # A wrong card PIN is counted (and kept); anything else leaves no trace.
-            await (db_session.commit() if isinstance(exc, card_pin.WrongCardPin) else db_session.rollback())
-            return await _pick(request, db_session, principal, store_id, code, error=friendly.explain(exc, _))
+            # A wrong card PIN or texted code is counted (and kept); anything else leaves no trace.
+            counted = isinstance(exc, (card_pin.WrongCardPin, WrongCode))
+            await (db_session.commit() if counted else db_session.rollback())
+            # A texted code was typed: ask for it again (the same code, or a new one), not for the PIN.
+            texted_to = _("the volunteer's phone") if str(form.get("sms_code", "")).strip() else None
+            return await _pick(request, db_session, principal, store_id, code, error=friendly.explain(exc, _),
+                               texted_to=texted_to)
         return render(request, "stores/receipt.html", principal, title=_("Receipt"), receipt=out)
 
 
@@ -92,7 +113,7 @@ def _lines(form) -> list[LineIn]:  # noqa: ANN001
 
 
 async def _pick(request: Request, db_session: AsyncSession, principal: Principal, store_id: int, code: str,
-                error: str | None) -> Response:
+                error: str | None, texted_to: str | None = None) -> Response:
     """The volunteer's items to pick from; a code that cannot pay (spent, expired, wrong) is refused here."""
     _ = i18n.translator(lang_of(request))
     try:
@@ -103,7 +124,7 @@ async def _pick(request: Request, db_session: AsyncSession, principal: Principal
         return await _till(request, db_session, principal, store_id, error=friendly.explain(exc, _))
     store = await get_store(db_session, store_id)
     return render(request, "stores/till_pick.html", principal, status_code=422 if error else 200, title=_("Pick items"),
-                  store=store, scan=result, code=code, error=error, max_quantity=MAX_QUANTITY,
+                  store=store, scan=result, code=code, error=error, max_quantity=MAX_QUANTITY, texted_to=texted_to,
                   item_reason=lambda reason: friendly.item_reason(reason, _))
 
 

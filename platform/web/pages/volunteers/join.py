@@ -7,6 +7,8 @@ from litestar import Controller, Request, Response, get, post
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
+from servicebank.accounts import code_login
+from servicebank.accounts.one_time_codes import WrongCode
 from servicebank.clientip import client_ip
 from servicebank.kernel.errors import DomainError
 from servicebank.ratelimit import limiter_for
@@ -39,26 +41,43 @@ class JoinPages(Controller):
         """Take the registration; the answer is the same whether or not the phone was known."""
         form = forms.values(await request.form())
         settings = request.app.state.settings
+        if form.get("action") == "send_code":
+            return await _send_code(request, db_session, optional_principal, community_id, form)
         try:
             await limiter_for(settings).hit(f"register:{client_ip(request) or 'unknown'}",
                                             limit=REGISTRATIONS_PER_HOUR, window_seconds=3600, what="sign-ups")
-            await registration.register_self(db_session, vault=vault(settings), data=SelfRegistration(
+            await registration.register_self(db_session, settings=settings, vault=vault(settings), data=SelfRegistration(
                 community_id=community_id, real_name=forms.text(form, "real_name"), phone=forms.text(form, "phone"),
-                password=str(form.get("password") or "")))
+                password=str(form.get("password") or ""), sms_code=forms.text(form, "sms_code") or None))
         except DomainError as exc:
-            await db_session.rollback()
+            # A wrong code's try is the only write by then, and must count; anything else leaves nothing behind.
+            await (db_session.commit() if isinstance(exc, WrongCode) else db_session.rollback())
             return await _page(request, db_session, optional_principal, community_id, form=form, error=exc,
                                done=False)
         return await _page(request, db_session, optional_principal, community_id, form={}, error=None, done=True)
 
 
+async def _send_code(request: Request, db_session: AsyncSession, principal: Principal | None, community_id: int,
+                     form: dict) -> Response:
+    """The "获取验证码" button: text a sign-up code to the phone typed so far, and show the form again."""
+    try:
+        await code_login.ask_for_code(db_session, settings=request.app.state.settings, purpose=code_login.REGISTER,
+                                      phone=forms.text(form, "phone"), client_address=client_ip(request))
+    except DomainError as exc:
+        await db_session.rollback()
+        return await _page(request, db_session, principal, community_id, form=form, error=exc, done=False)
+    return await _page(request, db_session, principal, community_id, form=form, error=None, done=False,
+                       code_sent=True)
+
+
 async def _page(request: Request, db_session: AsyncSession, principal: Principal | None, community_id: int, *,
-                form: dict, error: DomainError | None, done: bool) -> Response:
+                form: dict, error: DomainError | None, done: bool, code_sent: bool = False) -> Response:
     _ = i18n.translator(lang_of(request))
     community = await org.get_community(db_session, community_id)
     return render(request, "volunteers/join.html", principal, status_code=error.status_code if error else 200,
                   title=_("Register as a volunteer"), community=community, form=form, done=done,
-                  error=_explain(error, _), submitted=_(registration.SUBMITTED))
+                  error=_explain(error, _), submitted=_(registration.SUBMITTED),
+                  code_required=registration.code_required(request.app.state.settings), code_sent=code_sent)
 
 
 def _explain(error: DomainError | None, _) -> str | None:  # noqa: ANN001
