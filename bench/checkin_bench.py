@@ -29,9 +29,11 @@ sys.path.insert(0, str(ROOT))
 from litestar import post  # noqa: E402
 from sqlalchemy import String, insert  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncSession  # noqa: E402
-from sqlalchemy.orm import Mapped, mapped_column  # noqa: E402
-
-from sqlalchemy.orm import DeclarativeBase  # noqa: E402
+from sqlalchemy.orm import (  # noqa: E402
+    DeclarativeBase,  # noqa: E402
+    Mapped,
+    mapped_column,
+)
 
 
 class BenchBase(DeclarativeBase):

@@ -19,8 +19,8 @@ import asyncpg
 
 import servicebank.registry  # noqa: F401  (every model, for create_all)
 from servicebank.config import Settings
-from servicebank.kernel.db import Database, metadata
 from servicebank.honours.generation import generate_month
+from servicebank.kernel.db import Database, metadata
 from tests.servers import PostgresServer
 
 TZ = ZoneInfo("Asia/Shanghai")

@@ -64,9 +64,9 @@ async def _seed(db, volunteers: int, logins: int) -> dict[str, object]:  # noqa:
     from servicebank.accounts.sessions import TOKEN_PREFIX, hash_token
     from servicebank.activities.models import Activity
     from servicebank.honours.models import HonourEntry, HonourList
-    from servicebank.org.models import Community, District, Street
     from servicebank.ledger import transactions as ledger
     from servicebank.ledger.models import PeriodTotal
+    from servicebank.org.models import Community, District, Street
     from servicebank.volunteers.models import Volunteer
 
     now = dt.datetime.now(dt.UTC)

@@ -31,9 +31,9 @@ ENDPOINTS = ("baseline", "hall", "queue", "accept")
 
 async def _seed(url: str, communities: int, per_community: int, volunteers: int) -> dict:
     """Communities with a grid, a household and open requests; an organiser; volunteer logins round the city."""
-    import servicebank.registry  # noqa: F401
     from sqlalchemy import insert, select
 
+    import servicebank.registry  # noqa: F401
     from servicebank.accounts.models import AuthSession, Role, RoleGrant, User
     from servicebank.accounts.sessions import TOKEN_PREFIX, hash_token
     from servicebank.config import Settings
@@ -96,9 +96,9 @@ async def _seed(url: str, communities: int, per_community: int, volunteers: int)
 
 async def run(per_community: int, communities: int, requests: int, rounds: int, concurrency: int,
               paced_requests: int = 300) -> str:
-    from tests.servers import PostgresServer, free_port
-
     import httpx
+
+    from tests.servers import PostgresServer, free_port
 
     server = PostgresServer()
     uvicorn = None

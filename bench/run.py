@@ -76,8 +76,8 @@ async def run(scenario: str, size: str, progress: Progress, *, pg: Any = None, r
               festival_size: str | None = None) -> dict[str, Any]:
     """Load the city and run the scenarios; servers given by the caller are left running for it."""
     from bench.city import SHAPES, load_city
-    from bench.festival import FESTIVALS, festival_volunteers, prepare, run_festival
     from bench.copyload import loading_connection
+    from bench.festival import FESTIVALS, festival_volunteers, prepare, run_festival
     from bench.logins import create_logins
     from bench.reads import run_reads
 

@@ -72,8 +72,8 @@ async def _seed(db, attendances: int, *, with_events: bool = True) -> list[int]:
     from servicebank.activities.models import Activity
     from servicebank.checkins.models import Attendance
     from servicebank.kernel.events import OutboxEvent
-    from servicebank.org.models import Community, District, Street
     from servicebank.ledger.models import HoursRule
+    from servicebank.org.models import Community, District, Street
     from servicebank.volunteers.models import Volunteer
 
     async with db.session_scope() as s:

@@ -16,13 +16,13 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank import health, registry
-from servicebank.observability import routes as metrics_routes
-from servicebank.observability.middleware import request_id_and_metrics
 from servicebank.accounts.dependencies import provide_optional_principal, provide_principal
 from servicebank.config import Settings, get_settings
-from servicebank.kernel.db import Database, end_failed
 from servicebank.edge.middleware import edge_checks
+from servicebank.kernel.db import Database, end_failed
 from servicebank.kernel.errors import exception_handlers
+from servicebank.observability import routes as metrics_routes
+from servicebank.observability.middleware import request_id_and_metrics
 from servicebank.web.guard import with_page_for_unknown_addresses
 
 log = logging.getLogger(__name__)

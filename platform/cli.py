@@ -163,7 +163,8 @@ def worker(processes: int, threads: int, shutdown_timeout: int) -> None:
     # Dramatiq's own main runs in this process, so this PID is the one that gets SIGTERM from systemd or
     # docker: it passes it on to its worker processes and waits for them. Its worker processes are forked
     # from here and keep the logging set up above (--skip-logging).
-    from dramatiq.cli import main as dramatiq_main, make_argument_parser
+    from dramatiq.cli import main as dramatiq_main
+    from dramatiq.cli import make_argument_parser
 
     args = make_argument_parser().parse_args([
         "servicebank.workers.tasks", "-p", str(processes), "-t", str(threads), "--skip-logging",

@@ -6,9 +6,9 @@ import dataclasses
 import datetime as dt
 import ipaddress
 import os
-from typing import Any
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from servicebank import keyring
 from servicebank.sms_settings import SmsSettings, SmsSettingsError

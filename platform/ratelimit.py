@@ -9,7 +9,6 @@ from servicebank.clientip import client_ip
 from servicebank.config import Settings
 from servicebank.kernel.errors import TooManyRequests
 
-
 _DECR_IF_POSITIVE = "if tonumber(redis.call('get', KEYS[1]) or '0') > 0 then return redis.call('decr', KEYS[1]) end return 0"
 
 

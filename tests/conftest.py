@@ -19,8 +19,8 @@ os.environ["SERVICEBANK_DATA_DIR"] = tempfile.mkdtemp(prefix="servicebank-test-d
 from collections.abc import AsyncIterator, Iterator  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-import pytest  # noqa: E402
 import httpx  # noqa: E402
+import pytest  # noqa: E402
 from hypothesis import settings as hypothesis_settings  # noqa: E402
 
 from servicebank.config import Settings  # noqa: E402

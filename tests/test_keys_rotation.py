@@ -19,9 +19,9 @@ from servicebank.checkins import tokens
 from servicebank.cli import cli
 from servicebank.config import DEV_SECRET, Settings, get_settings
 from servicebank.keys_cli import finish_embedded_rotation
+from servicebank.org.models import Community
 from servicebank.volunteers import rekey
 from servicebank.volunteers.identity import IdentityVault, _DataKey, vault
-from servicebank.org.models import Community
 from servicebank.volunteers.models import Volunteer
 from tests.checkins.helpers import card, code, scan, scene, utcnow
 from tests.conftest import TEST_SECRET
@@ -60,8 +60,9 @@ def settings_from(env: dict[str, str]) -> Settings:
 
 async def test_codes_signed_with_the_old_key_work_within_the_grace_period_and_are_refused_after(
         settings, db, session) -> None:  # noqa: ANN001
-    from servicebank.app import create_app
     import httpx
+
+    from servicebank.app import create_app
 
     s = await scene(session)
     old_code, old_card = code(settings, s.activity.id), card(settings, s.volunteer.volunteer.id)

@@ -24,11 +24,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.models import OneTimeCode
 from servicebank.config import Settings
-from servicebank.kernel.errors import DomainError, InvalidInput, TooManyRequests
 from servicebank.kernel.clock import utcnow
+from servicebank.kernel.db import affected_rows, table_of
+from servicebank.kernel.errors import DomainError, InvalidInput, TooManyRequests
 from servicebank.notifications.sms_codes import queue_code_text
 from servicebank.ratelimit import limiter_for
-from servicebank.kernel.db import affected_rows, table_of
 
 PURPOSES = ("register", "login", "spend")
 CODE_DIGITS = 6

@@ -26,9 +26,9 @@ from sqlalchemy import case, delete, null, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from servicebank.accounts.models import LoginThrottle, User
-from servicebank.kernel.errors import TooManyRequests
-from servicebank.kernel.dialect import is_postgres, upsert
 from servicebank.kernel.db import affected_rows
+from servicebank.kernel.dialect import is_postgres, upsert
+from servicebank.kernel.errors import TooManyRequests
 
 FREE_FAILURES_PER_ACCOUNT = 5
 FREE_FAILURES_PER_ADDRESS = 100

@@ -16,9 +16,9 @@ from servicebank.accounts.dependencies import token_from_request
 from servicebank.accounts.models import RoleGrant, User
 from servicebank.accounts.principal import Principal
 from servicebank.accounts.schemas import (
+    DisableIn,
     GrantCreate,
     GrantOut,
-    DisableIn,
     GrantRow,
     LoginOut,
     LoginRequest,

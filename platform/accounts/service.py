@@ -6,8 +6,7 @@ import datetime as dt
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from servicebank.accounts import ratelimit
-from servicebank.accounts import repository
+from servicebank.accounts import ratelimit, repository
 from servicebank.accounts.models import User
 from servicebank.accounts.passwords import hash_password, verify_password
 from servicebank.accounts.principal import Principal

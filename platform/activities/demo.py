@@ -10,8 +10,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.activities import series as series_service
 from servicebank.activities.kinds import ensure_builtin_kinds
-from servicebank.activities.models import (Activity, ActivityProposal, ActivitySeries, ActivityStatus,
-                                           ProposalStatus, SeriesStatus, Signup, SignupStatus)
+from servicebank.activities.models import (
+    Activity,
+    ActivityProposal,
+    ActivitySeries,
+    ActivityStatus,
+    ProposalStatus,
+    SeriesStatus,
+    Signup,
+    SignupStatus,
+)
 from servicebank.config import get_settings
 
 # (days from today, hour, hours long, kind, title, address, capacity, beneficiaries, groups)

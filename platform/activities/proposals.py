@@ -11,8 +11,8 @@ from servicebank.activities.models import Activity, ActivityProposal, ActivitySt
 from servicebank.activities.schemas import ProposalIn
 from servicebank.activities.service import get_for_staff, publish
 from servicebank.audit.service import record_audit
-from servicebank.kernel.errors import Conflict, NotFound
 from servicebank.kernel.clock import utcnow
+from servicebank.kernel.errors import Conflict, NotFound
 
 
 async def submit_proposal(session: AsyncSession, *, principal: Principal, activity_id: int,

@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.activities import repository as repo
 from servicebank.activities.models import Activity, ActivityStatus, SignupStatus
-from servicebank.kernel.events import record_event
 from servicebank.kernel.clock import utcnow
+from servicebank.kernel.events import record_event
 
 REMINDER_LEAD = dt.timedelta(hours=24)
 HOUR_LEAD = dt.timedelta(hours=1)

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from servicebank.activities.models import Activity, ActivityKind, ActivitySeries, ActivityProposal, Signup, SignupStatus
+from servicebank.activities.models import Activity, ActivityKind, ActivityProposal, ActivitySeries, Signup, SignupStatus
 
 
 async def get_activity(session: AsyncSession, activity_id: int) -> Activity | None:

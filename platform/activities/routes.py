@@ -17,8 +17,17 @@ from servicebank.activities.access import require_viewer
 from servicebank.activities.browse import list_activities, present
 from servicebank.activities.calendar_routes import CalendarController
 from servicebank.activities.models import ActivityProposal
-from servicebank.activities.schemas import (ActivityCreate, ActivityOut, ActivityPage, ActivityPatch, CancelIn,
-                                            KindCreate, KindOut, ProposalIn, ProposalOut)
+from servicebank.activities.schemas import (
+    ActivityCreate,
+    ActivityOut,
+    ActivityPage,
+    ActivityPatch,
+    CancelIn,
+    KindCreate,
+    KindOut,
+    ProposalIn,
+    ProposalOut,
+)
 from servicebank.activities.series_routes import SeriesController
 from servicebank.activities.signup_routes import MyActivitiesController, SignupController
 

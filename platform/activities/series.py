@@ -22,8 +22,8 @@ from servicebank.activities.kinds import resolve_kind
 from servicebank.activities.models import Activity, ActivitySeries, ActivityStatus, SeriesStatus
 from servicebank.activities.service import apply_changes, cancel, publish
 from servicebank.audit.service import record_audit
-from servicebank.kernel.errors import Conflict, InvalidInput, NotFound
 from servicebank.kernel.clock import utcnow
+from servicebank.kernel.errors import Conflict, InvalidInput, NotFound
 
 HORIZON = dt.timedelta(days=90)
 MAX_UPCOMING = 200

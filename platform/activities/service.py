@@ -17,11 +17,11 @@ from servicebank.activities.reminders import send_due_reminders
 from servicebank.activities.rules import validate_capacity, validate_coordinates, validate_hours_rule, validate_times
 from servicebank.activities.signups import promote_waitlist
 from servicebank.audit.service import record_audit, snapshot
+from servicebank.kernel.clock import utcnow
+from servicebank.kernel.db import affected_rows
 from servicebank.kernel.errors import Conflict, InvalidInput, NotFound
 from servicebank.kernel.events import record_event
-from servicebank.kernel.clock import utcnow
 from servicebank.volunteers.models import Team
-from servicebank.kernel.db import affected_rows
 
 __all__ = ["ensure_builtin_kinds", "create_activity", "update_activity", "publish_activity", "cancel_activity",
            "apply_changes", "cancel", "publish", "advance_statuses", "send_due_reminders", "get_for_staff"]

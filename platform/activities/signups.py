@@ -14,9 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from servicebank.activities import repository as repo
 from servicebank.activities.access import eligibility_problem, volunteer_team_ids
 from servicebank.activities.models import Activity, ActivityStatus, Signup, SignupStatus
+from servicebank.kernel.clock import utcnow
 from servicebank.kernel.errors import Conflict, NotFound
 from servicebank.kernel.events import record_event
-from servicebank.kernel.clock import utcnow
 from servicebank.records import gates
 from servicebank.volunteers.models import Volunteer
 

@@ -11,7 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.models import User
 from servicebank.activities.models import Activity, ActivityStatus
-from servicebank.checkins.models import Attendance, AttendanceAdjustment, AttendanceFlag, AttendanceStatus, CheckinPolicy
+from servicebank.checkins.models import (
+    Attendance,
+    AttendanceAdjustment,
+    AttendanceFlag,
+    AttendanceStatus,
+    CheckinPolicy,
+)
 from servicebank.checkins.review import state
 from servicebank.checkins.rules import aware, served_minutes, service_date
 from servicebank.config import get_settings

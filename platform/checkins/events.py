@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.checkins.closing import close_for_cancelled_activity
-from servicebank.kernel.events import OutboxEvent, subscribe
 from servicebank.kernel.clock import utcnow
+from servicebank.kernel.events import OutboxEvent, subscribe
 
 
 @subscribe("activity.cancelled")

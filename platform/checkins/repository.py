@@ -28,9 +28,9 @@ from servicebank.checkins.models import (
     AttendanceStatus,
     CheckinPolicy,
 )
-from servicebank.volunteers.models import Volunteer
-from servicebank.kernel.dialect import upsert
 from servicebank.kernel.db import table_of
+from servicebank.kernel.dialect import upsert
+from servicebank.volunteers.models import Volunteer
 
 ATTENDANCE = table_of(Attendance)
 _CONFIRMED = SignupStatus.CONFIRMED

@@ -40,8 +40,8 @@ from servicebank.checkins.service import (
     scanner_for_volunteer,
 )
 from servicebank.config import Settings
-from servicebank.kernel.errors import InvalidInput, NotFound
 from servicebank.kernel.clock import utcnow
+from servicebank.kernel.errors import InvalidInput, NotFound
 from servicebank.kernel.qr import qr_png, qr_svg
 from servicebank.ratelimit import rate_limit_guard
 

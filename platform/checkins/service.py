@@ -13,8 +13,8 @@ from servicebank.accounts.principal import Principal
 from servicebank.activities.models import SignupStatus
 from servicebank.audit.service import record_audit
 from servicebank.checkins import fast_scan, rules, tokens
-from servicebank.checkins.access import require_proxy_signer
 from servicebank.checkins import repository as repo
+from servicebank.checkins.access import require_proxy_signer
 from servicebank.checkins.models import (
     AttendanceAdjustment,
     AttendanceFlag,

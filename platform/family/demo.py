@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from servicebank.family.models import FamilyLink, FamilyLinkStatus, FamilyRelation
 from servicebank.family.repository import pair_key
 from servicebank.kernel.clock import utcnow
-from sqlalchemy.ext.asyncio import AsyncSession
 
 
 async def seed(session: AsyncSession, ctx: Any) -> None:

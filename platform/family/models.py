@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 from advanced_alchemy.types import DateTimeUTC
-from servicebank.kernel.clock import utcnow
-from servicebank.kernel.db import Base
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
+
+from servicebank.kernel.clock import utcnow
+from servicebank.kernel.db import Base
 
 
 class FamilyRelation:

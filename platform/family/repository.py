@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from servicebank.family.models import FamilyLink, FamilyLinkStatus
-from servicebank.kernel.db import among
-from servicebank.volunteers.models import Volunteer, VolunteerStatus
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
+
+from servicebank.family.models import FamilyLink, FamilyLinkStatus
+from servicebank.kernel.db import among
+from servicebank.volunteers.models import Volunteer, VolunteerStatus
 
 
 def pair_key(volunteer_a: int, volunteer_b: int) -> str:

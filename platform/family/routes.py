@@ -7,6 +7,8 @@ from typing import Annotated
 from litestar import Controller, Request, get, post
 from litestar.openapi.spec import Example
 from litestar.params import Body, Parameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from servicebank.accounts.principal import Principal
 from servicebank.clientip import client_ip
 from servicebank.family import service as family
@@ -17,7 +19,6 @@ from servicebank.family.schemas import (
     FamilyLinkRecordIn,
     FamilyLinkRequestIn,
 )
-from sqlalchemy.ext.asyncio import AsyncSession
 
 _REQUEST_EXAMPLE = Example(summary="my mother, by her card number", value={
     "volunteer_number": "HX-000031", "phone_last4": "5678", "relation": "父母"})

@@ -14,6 +14,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from servicebank.accounts.principal import Principal
 from servicebank.audit.service import record_audit, snapshot
 from servicebank.config import Settings
@@ -22,8 +25,6 @@ from servicebank.family.models import FamilyLink, FamilyLinkStatus, FamilyRelati
 from servicebank.family.schemas import FamilyLinkAskOut, FamilyLinkOut, FamilyLinkRecordIn, FamilyLinkRequestIn
 from servicebank.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from servicebank.ratelimit import limiter_for
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 ASK_TO_CONFIRM = "Ask your family member to confirm the link on their page, or ask your community organiser."
 # Link requests per volunteer and hour: enough for a few typing mistakes, far too few to try numbers.

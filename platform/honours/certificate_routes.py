@@ -9,12 +9,17 @@ from litestar import Controller, Request, Response, get, post
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
-from servicebank.kernel.errors import InvalidInput
 from servicebank.honours import certificate_pdf, certificates
 from servicebank.honours.models import Certificate, CertificateStatus
 from servicebank.honours.schemas import (
-    CertificateApproveIn, CertificateCheckOut, CertificateIssueIn, CertificateOut, CertificateRequestIn, ReasonIn,
+    CertificateApproveIn,
+    CertificateCheckOut,
+    CertificateIssueIn,
+    CertificateOut,
+    CertificateRequestIn,
+    ReasonIn,
 )
+from servicebank.kernel.errors import InvalidInput
 
 
 def certificate_out(request: Request, cert: Certificate) -> CertificateOut:

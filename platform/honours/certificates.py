@@ -19,13 +19,13 @@ from servicebank.accounts.principal import Principal
 from servicebank.activities.models import Activity, ActivityKind
 from servicebank.audit.service import record_audit
 from servicebank.checkins.models import Attendance
-from servicebank.kernel.errors import Conflict, InvalidInput, NotFound
 from servicebank.honours.access import require_community_manager
 from servicebank.honours.models import Certificate, CertificateCounter, CertificateStatus
 from servicebank.honours.schemas import CertificateCheckOut, ContentOut
+from servicebank.kernel.errors import Conflict, InvalidInput, NotFound
 from servicebank.kernel.text import mask_name
-from servicebank.org.models import Community
 from servicebank.ledger.models import ServiceCredit
+from servicebank.org.models import Community
 from servicebank.volunteers.identity import mask_id_number
 from servicebank.volunteers.models import Volunteer
 

@@ -28,7 +28,6 @@ def register(cli: click.Group) -> None:
         from servicebank.config import get_settings
         from servicebank.honours.generation import count_scopes, generate_month
         from servicebank.honours.ranking import Filter
-
         from servicebank.reports.periods import parse_month
 
         flt = Filter(community_id=community_id, street_id=street_id)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from servicebank.kernel.events import OutboxEvent, subscribe
 from servicebank.honours.models import StarAward
+from servicebank.kernel.events import OutboxEvent, subscribe
 
 
 @subscribe("ledger.star_level_reached")

@@ -6,20 +6,20 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
-from typing import Any
 from collections import defaultdict
 from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import delete, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from servicebank.kernel.errors import Conflict, InvalidInput, NotFound
 from servicebank.honours import ranking
 from servicebank.honours.models import HonourEntry, HonourList, ListStatus, Scope
 from servicebank.honours.ranking import DEFAULT_TOP_N, DEFAULT_TOP_TEAMS, Filter, LateCredits, Line
+from servicebank.kernel.dialect import is_postgres
+from servicebank.kernel.errors import Conflict, InvalidInput, NotFound
 from servicebank.org.models import Community, Street
 from servicebank.reports.periods import parse_month
-from servicebank.kernel.dialect import is_postgres
 
 MAX_TOP_N = 100
 WORK_MEM = "256MB"

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import io
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from servicebank.honours.fonts import bold_or_regular, cjk_font

@@ -19,10 +19,10 @@ import msgspec
 from litestar.datastructures import State
 
 from servicebank.config import Settings
-from servicebank.kernel.db import Database
-from servicebank.kernel.errors import TooManyRequests
 from servicebank.honours import poster, views
 from servicebank.honours.schemas import PublicListOut
+from servicebank.kernel.db import Database
+from servicebank.kernel.errors import TooManyRequests
 from servicebank.ratelimit import limiter_for
 
 CACHE_BYTES = 64 * 1024 * 1024

@@ -20,8 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.honours.models import Scope, Section, StarAward
 from servicebank.kernel.text import mask_name
-from servicebank.org.models import Community, Street
 from servicebank.ledger.models import ServiceCredit, Transaction
+from servicebank.org.models import Community, Street
 from servicebank.volunteers.models import Team, TeamMember, Volunteer, VolunteerStatus
 
 DEFAULT_TOP_N = 10

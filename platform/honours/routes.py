@@ -11,7 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from servicebank.accounts.principal import Principal
 from servicebank.clientip import client_ip
 from servicebank.edge.public_reads import keep, serve_cached
-from servicebank.kernel.errors import InvalidInput
 from servicebank.honours import posters, service, views
 from servicebank.honours.certificate_routes import ROUTES as CERTIFICATE_ROUTES
 from servicebank.honours.models import Scope
@@ -27,6 +26,7 @@ from servicebank.honours.schemas import (
     PublishIn,
     ResolveIn,
 )
+from servicebank.kernel.errors import InvalidInput
 
 
 def parse_scope(scope: str) -> tuple[str, int]:

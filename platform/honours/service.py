@@ -10,7 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
 from servicebank.audit.service import record_audit
-from servicebank.kernel.errors import Conflict, InvalidInput, NotFound, TooManyRequests
 from servicebank.honours import repository
 from servicebank.honours.access import (
     generation_filter,
@@ -24,7 +23,6 @@ from servicebank.honours.generation import (
     regenerate_entries,
     require_month_over,
 )
-from servicebank.honours.ranking import DEFAULT_TOP_N, DEFAULT_TOP_TEAMS
 from servicebank.honours.models import (
     HonourEntry,
     HonourList,
@@ -33,7 +31,9 @@ from servicebank.honours.models import (
     ObjectionStatus,
     Scope,
 )
+from servicebank.honours.ranking import DEFAULT_TOP_N, DEFAULT_TOP_TEAMS
 from servicebank.kernel.clock import utcnow
+from servicebank.kernel.errors import Conflict, InvalidInput, NotFound, TooManyRequests
 
 MIN_NOTICE_DAYS = 7
 MAX_NOTICE_DAYS = 30

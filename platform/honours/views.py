@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from servicebank.kernel.errors import NotFound
 from servicebank.honours import service
 from servicebank.honours.models import HonourEntry, HonourList, HonourObjection, ListStatus, ObjectionStatus, Section
 from servicebank.honours.schemas import EntryOut, ListOut, ObjectionOut, PublicEntryOut, PublicListOut
+from servicebank.kernel.errors import NotFound
 
 # Shown on public pages for a volunteer who did not agree to be named.
 UNNAMED = "志愿者（未公开姓名）"

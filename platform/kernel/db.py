@@ -22,9 +22,9 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import CursorResult, Result
 
 from servicebank.config import Settings
+from servicebank.kernel.dialect import is_postgres
 from servicebank.kernel.errors import is_connection_failure
 from servicebank.kernel.unit_of_work import UnitOfWork
-from servicebank.kernel.dialect import is_postgres
 
 log = logging.getLogger(__name__)
 

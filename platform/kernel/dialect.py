@@ -11,7 +11,6 @@ import json
 from typing import Any
 
 from sqlalchemy import func, text
-
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 

@@ -22,9 +22,9 @@ from typing import Any
 
 from sqlalchemy import BigInteger, any_, bindparam
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import sqltypes
 from sqlalchemy.types import ARRAY
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.kernel.dialect import is_asyncpg
 

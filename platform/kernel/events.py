@@ -23,10 +23,10 @@ from sqlalchemy import Index, String, Text, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from servicebank.kernel.db import Base, Database, among, affected_rows, table_of
 from servicebank.kernel.clock import utcnow
-from servicebank.kernel.unit_of_work import AfterCommit, unit_of_work
+from servicebank.kernel.db import Base, Database, affected_rows, among, table_of
 from servicebank.kernel.dialect import is_postgres
+from servicebank.kernel.unit_of_work import AfterCommit, unit_of_work
 
 log = logging.getLogger(__name__)
 

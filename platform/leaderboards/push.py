@@ -16,13 +16,14 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from servicebank.kernel.unit_of_work import AfterCommit, unit_of_work
-from servicebank.org.models import Community
-from servicebank.volunteers.models import TeamMember, Volunteer
 from sqlalchemy import BigInteger, String, cast, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import ColumnElement, CompoundSelect
+
+from servicebank.kernel.unit_of_work import AfterCommit, unit_of_work
+from servicebank.org.models import Community
+from servicebank.volunteers.models import TeamMember, Volunteer
 
 log = logging.getLogger(__name__)
 

@@ -9,27 +9,6 @@ from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
-from servicebank.kernel.db import Database
-from servicebank.kernel.dialect import is_postgres, month_text, year_text
-from servicebank.leaderboards.push import (
-    BUILT_MARKER,
-    KEY_PREFIX,
-    REBUILD_CLAIM_SECONDS,
-    REBUILD_HEARTBEAT_SECONDS,
-    REBUILD_REQUESTED,
-    REBUILDS_RUNNING,
-    VERSION_PREFIX,
-    member_for,
-    member_sql,
-    push_args,
-    run_push,
-    scope_rows,
-    scopes_of,
-    sync_client,
-)
-from servicebank.ledger import community_totals
-from servicebank.ledger.levels import ALL_TIME, STAR_THRESHOLDS_MINUTES
-from servicebank.ledger.models import PeriodTotal, ServiceCredit, VolunteerStanding
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -51,6 +30,28 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
+
+from servicebank.kernel.db import Database
+from servicebank.kernel.dialect import is_postgres, month_text, year_text
+from servicebank.leaderboards.push import (
+    BUILT_MARKER,
+    KEY_PREFIX,
+    REBUILD_CLAIM_SECONDS,
+    REBUILD_HEARTBEAT_SECONDS,
+    REBUILD_REQUESTED,
+    REBUILDS_RUNNING,
+    VERSION_PREFIX,
+    member_for,
+    member_sql,
+    push_args,
+    run_push,
+    scope_rows,
+    scopes_of,
+    sync_client,
+)
+from servicebank.ledger import community_totals
+from servicebank.ledger.levels import ALL_TIME, STAR_THRESHOLDS_MINUTES
+from servicebank.ledger.models import PeriodTotal, ServiceCredit, VolunteerStanding
 
 Advance = Callable[[int], None]
 

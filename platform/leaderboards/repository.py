@@ -13,6 +13,9 @@ import dataclasses
 import re
 from typing import Any, Protocol
 
+from sqlalchemy import and_, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from servicebank.kernel.errors import InvalidInput
 from servicebank.leaderboards.push import (
     BUILT_MARKER,
@@ -26,8 +29,6 @@ from servicebank.ledger.levels import is_period
 from servicebank.ledger.models import PeriodTotal
 from servicebank.org.models import Community
 from servicebank.volunteers.models import TeamMember, Volunteer
-from sqlalchemy import and_, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 BY = ("hours", "points")
 _SCOPE = re.compile(r"^(city|community:\d+|street:\d+|team:\d+)$")

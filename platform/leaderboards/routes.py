@@ -6,11 +6,12 @@ from typing import Annotated
 
 from litestar import Controller, Request, get
 from litestar.params import Parameter, QueryParameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from servicebank.accounts.principal import Principal
 from servicebank.edge.public_reads import keep, serve_cached
 from servicebank.leaderboards import service
 from servicebank.leaderboards.schemas import LeaderboardOut
-from sqlalchemy.ext.asyncio import AsyncSession
 
 
 class LeaderboardController(Controller):

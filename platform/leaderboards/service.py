@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from servicebank.kernel.text import mask_name
 from servicebank.leaderboards.repository import Ranked, check_query, read_board
 from servicebank.leaderboards.schemas import LeaderboardOut, LeaderboardRow
 from servicebank.volunteers.repository import public_names
-from sqlalchemy.ext.asyncio import AsyncSession
 
 
 async def leaderboard_view(session: AsyncSession, *, scope: str, period: str, by: str, limit: int,

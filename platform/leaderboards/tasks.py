@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dramatiq
+
 from servicebank.leaderboards.rebuild import rebuild_redis, rebuild_redis_if_missing
 from servicebank.workers.runtime import worker_db
 from servicebank.workers.schedule import every

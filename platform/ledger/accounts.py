@@ -5,12 +5,13 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 
+from sqlalchemy import BigInteger, and_, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from servicebank.kernel.bulk import arrays_source, insert_rows
 from servicebank.kernel.dialect import is_postgres
 from servicebank.ledger.models import Account, AccountKind, VolunteerStanding
 from servicebank.volunteers.models import Volunteer
-from sqlalchemy import BigInteger, and_, select, tuple_
-from sqlalchemy.ext.asyncio import AsyncSession
 
 
 async def account_ids(session: AsyncSession, keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], int]:

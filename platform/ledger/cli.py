@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import click
+
 from servicebank.cli_support import emit, json_option, run_with_db
 
 if TYPE_CHECKING:

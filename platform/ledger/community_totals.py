@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
+from sqlalchemy import case, delete, func, insert, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from servicebank.kernel.bulk import insert_rows
 from servicebank.kernel.db import Database, among, table_of
 from servicebank.kernel.dialect import is_postgres
 from servicebank.ledger.models import CommunityPeriodTotal, PeriodTotal
 from servicebank.volunteers.models import Volunteer
-from sqlalchemy import case, delete, func, insert, select, text
-from sqlalchemy.ext.asyncio import AsyncSession
 
 # (volunteer_id, period, minutes before, minutes after, points moved)
 Change = tuple[int, str, int, int, int]

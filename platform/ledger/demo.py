@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from servicebank.ledger.models import CommunityLedgerPolicy, HoursRule
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from servicebank.ledger.models import CommunityLedgerPolicy, HoursRule
 
 
 async def seed(session: AsyncSession, ctx: Any) -> None:

@@ -9,9 +9,10 @@ re-delivery or a replay never posts twice.
 
 from __future__ import annotations
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from servicebank.kernel.events import OutboxEvent, subscribe_batch
 from servicebank.ledger.tally import tally
-from sqlalchemy.ext.asyncio import AsyncSession
 
 ATTENDANCE_EVENTS = ("attendance.approved", "attendance.adjusted", "attendance.declined")
 

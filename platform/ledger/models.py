@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 from advanced_alchemy.types import DateTimeUTC
-from servicebank.kernel.db import Base, PlainBase
 from sqlalchemy import BigInteger, Date, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
+
+from servicebank.kernel.db import Base, PlainBase
 
 
 def _now() -> dt.datetime:

@@ -13,6 +13,11 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 
+from sqlalchemy import BigInteger, String, any_, bindparam, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
+
 from servicebank.kernel.bulk import arrays_source, insert_rows
 from servicebank.kernel.db import among, table_of
 from servicebank.kernel.dialect import is_postgres
@@ -22,10 +27,6 @@ from servicebank.leaderboards.push import remember_changes
 from servicebank.ledger.community_totals import apply_changes
 from servicebank.ledger.levels import periods_for, star_level
 from servicebank.ledger.models import Account, Entry, PeriodTotal, ServiceCredit, Transaction, VolunteerStanding
-from sqlalchemy import BigInteger, String, any_, bindparam, select, update
-from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import make_transient_to_detached
 
 MAX_SOURCE_KEY = 160
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from servicebank.ledger.models import Entry, HoursRule, Transaction, TransferRecord
 from sqlalchemy import ColumnElement, Row, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from servicebank.ledger.models import Entry, HoursRule, Transaction, TransferRecord
 
 
 async def recent_entries(session: AsyncSession, *, account_id: int, limit: int) -> list[Row]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from litestar import Controller, Request, get, post, put
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from servicebank.accounts.principal import Principal
 from servicebank.ledger import service
 from servicebank.ledger.models import CommunityLedgerPolicy, HoursRule
@@ -15,7 +17,6 @@ from servicebank.ledger.schemas import (
     TransferIn,
     TransferOut,
 )
-from sqlalchemy.ext.asyncio import AsyncSession
 
 
 def _policy_out(policy: CommunityLedgerPolicy) -> PolicyOut:

@@ -6,10 +6,11 @@ import dataclasses
 from collections.abc import Iterable
 from typing import Any
 
-from servicebank.ledger.levels import round_minutes, weighted_points
-from servicebank.ledger.models import HoursRule, Rounding
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from servicebank.ledger.levels import round_minutes, weighted_points
+from servicebank.ledger.models import HoursRule, Rounding
 
 ANY_KIND = "*"
 # session.info key: {(community_id | None, kind): HoursRule | None}, the latest versions seen in this batch.

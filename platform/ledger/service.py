@@ -7,6 +7,8 @@ import datetime as dt
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from servicebank.accounts.principal import Principal
 from servicebank.family import service as family
 from servicebank.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -19,7 +21,6 @@ from servicebank.ledger.schemas import AccountOut, EntryOut, HoursRuleIn, Policy
 from servicebank.ledger.statement import Counted
 from servicebank.org.models import Community
 from servicebank.volunteers.models import Volunteer, VolunteerStatus
-from sqlalchemy.ext.asyncio import AsyncSession
 
 
 async def _volunteer(session: AsyncSession, volunteer_id: int) -> Volunteer:

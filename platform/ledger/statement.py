@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from sqlalchemy import bindparam, func, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from servicebank.activities.models import Activity
 from servicebank.checkins.models import Attendance
 from servicebank.kernel import direct
@@ -28,8 +31,6 @@ from servicebank.ledger.models import (
     VolunteerStanding,
 )
 from servicebank.volunteers.models import Volunteer
-from sqlalchemy import bindparam, func, select, true
-from sqlalchemy.ext.asyncio import AsyncSession
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from servicebank.activities.models import Activity
 from servicebank.checkins.models import Attendance, AttendanceStatus
 from servicebank.kernel.bulk import insert_rows
@@ -24,8 +27,6 @@ from servicebank.ledger.models import AccountKind, AttendancePosting
 from servicebank.ledger.posting import Credit, Posting, post_many
 from servicebank.ledger.rules import EffectiveRule, load_rules, rule_for
 from servicebank.volunteers.models import Volunteer
-from sqlalchemy import select, text
-from sqlalchemy.ext.asyncio import AsyncSession
 
 # First key of the two-key advisory locks the ledger takes per volunteer ("SBPT").
 LOCK_SPACE = 0x53425054

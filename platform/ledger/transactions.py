@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from servicebank.kernel.clock import utcnow
 from servicebank.kernel.db import affected_rows, local_date
 from servicebank.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -20,10 +23,8 @@ from servicebank.ledger.models import (
     Transaction,
     VolunteerStanding,
 )
-from servicebank.volunteers.models import Volunteer
 from servicebank.ledger.posting import Credit, Posting, existing_transactions, post_many
-from sqlalchemy import func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from servicebank.volunteers.models import Volunteer
 
 __all__ = [
     "InsufficientBalance", "community_account", "lock_accounts", "pool_account", "post_transaction", "reverse",

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from sqlalchemy import and_, func, or_, select
+
 from servicebank.checkins.models import Attendance
 from servicebank.kernel.db import Database
 from servicebank.leaderboards.push import BUILT_MARKER, REBUILD_REQUESTED, board_key, member_for, scopes_of, sync_client
@@ -23,7 +25,6 @@ from servicebank.ledger.models import (
 )
 from servicebank.requests.models import ServiceRequest
 from servicebank.volunteers.models import Volunteer
-from sqlalchemy import and_, func, or_, select
 
 # A served request's posting (requests/posting.py); named here so verify imports no more of that domain.
 REQUEST_TRANSACTION_KIND = "request_service"

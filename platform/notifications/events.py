@@ -196,11 +196,13 @@ async def on_login_claimed(session: AsyncSession, event: OutboxEvent) -> None:
 
 
 # Spends at the stores have their own module; importing it here registers its handlers with the rest.
-from servicebank.notifications import spending as _spending  # noqa: E402,F401
-# No-shows excused and qualifications expiring (the records domain): their own module, registered the same way.
-from servicebank.notifications import record_notices as _record_notices  # noqa: E402,F401
 # So have organisers' notices to a team or an activity's volunteers.
 from servicebank.notifications import notices as _notices  # noqa: E402,F401
+
+# No-shows excused and qualifications expiring (the records domain): their own module, registered the same way.
+from servicebank.notifications import record_notices as _record_notices  # noqa: E402,F401
+from servicebank.notifications import spending as _spending  # noqa: E402,F401
+
 # Texts: a channel like the inbox and e-mail, for the kinds that have an SMS template (sms_settings.SMS_KINDS).
 register_channel(SmsChannel())
 # Push to the browsers a user subscribed (on when the install has a VAPID key: embedded mode makes one).

@@ -4,7 +4,6 @@ per-phone counters and opt-outs."""
 from __future__ import annotations
 
 import datetime as dt
-
 from typing import Any
 
 from advanced_alchemy.types import DateTimeUTC, JsonB

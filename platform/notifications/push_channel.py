@@ -17,11 +17,11 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.config import Settings
+from servicebank.kernel.db import affected_rows
 from servicebank.kernel.errors import InvalidInput
 from servicebank.notifications import preferences
 from servicebank.notifications.channels import Message, Recipient
 from servicebank.notifications.models import ChannelDelivery, PushSubscription
-from servicebank.kernel.db import affected_rows
 
 PUSH = "push"
 

@@ -20,9 +20,9 @@ from sqlalchemy import select
 
 from servicebank.config import Settings
 from servicebank.kernel.db import Database
+from servicebank.kernel.dialect import is_postgres
 from servicebank.notifications.models import ChannelDelivery, DeliveryStatus, PushSubscription
 from servicebank.notifications.push_channel import PUSH
-from servicebank.kernel.dialect import is_postgres
 
 MAX_PUSH_ATTEMPTS = 8
 BATCH = 50

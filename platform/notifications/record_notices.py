@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-
 from servicebank.activities.models import Activity
 from servicebank.kernel.events import OutboxEvent, subscribe
 from servicebank.notifications.channels import Message

@@ -10,9 +10,15 @@ from servicebank.notifications import service
 from servicebank.notifications.models import Notification
 from servicebank.notifications.notice_routes import NoticeController
 from servicebank.notifications.push_routes import PushController
+from servicebank.notifications.schemas import (
+    NotificationOut,
+    NotificationPage,
+    PreferencesIn,
+    PreferencesOut,
+    ReadAllOut,
+    SentBy,
+)
 from servicebank.notifications.sms_routes import ChannelChoiceController, SmsGatewayController
-from servicebank.notifications.schemas import (NotificationOut, NotificationPage, PreferencesIn, PreferencesOut,
-                                               ReadAllOut, SentBy)
 
 
 def _out(n: Notification, sent_by: list[tuple[str, str]] | None = None) -> NotificationOut:

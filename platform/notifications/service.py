@@ -8,10 +8,10 @@ from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
+from servicebank.kernel.db import affected_rows
 from servicebank.kernel.errors import InvalidInput, NotFound
 from servicebank.notifications.channels import EMAIL
 from servicebank.notifications.models import ChannelDelivery, EmailMessage, Notification, NotificationPreference
-from servicebank.kernel.db import affected_rows
 
 
 def _mine(principal: Principal) -> ColumnElement[bool]:

@@ -14,12 +14,12 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.config import Settings
+from servicebank.kernel.db import affected_rows
 from servicebank.kernel.errors import InvalidInput, Unauthenticated
 from servicebank.notifications import preferences
 from servicebank.notifications.models import ChannelDelivery, DeliveryStatus
 from servicebank.notifications.sms_gateway import verify
 from servicebank.volunteers.fields import MOBILE
-from servicebank.kernel.db import affected_rows
 
 REPORTED = {"delivered": DeliveryStatus.DELIVERED, "undelivered": DeliveryStatus.UNDELIVERED}
 # What people reply to stop texts; carriers require every one of these to work.

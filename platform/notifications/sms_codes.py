@@ -15,10 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.config import Settings
 from servicebank.kernel.errors import ServiceUnavailable
+from servicebank.kernel.unit_of_work import AfterCommit, unit_of_work
 from servicebank.notifications import preferences
 from servicebank.notifications.models import ChannelDelivery
 from servicebank.sms_settings import CODE_KIND
-from servicebank.kernel.unit_of_work import AfterCommit, unit_of_work
 
 log = logging.getLogger(__name__)
 BLANKED = {"code": "******"}

@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from servicebank.kernel.dialect import upsert
 from servicebank.notifications.models import SmsRateCount
 from servicebank.sms_settings import SmsSettings
-from servicebank.kernel.dialect import upsert
 
 
 def quiet_until(now: dt.datetime, sms: SmsSettings, timezone: str) -> dt.datetime | None:

@@ -13,12 +13,12 @@ from sqlalchemy import select
 
 from servicebank.config import Settings
 from servicebank.kernel.db import Database
+from servicebank.kernel.dialect import is_postgres
 from servicebank.notifications import preferences
 from servicebank.notifications.models import ChannelDelivery, DeliveryStatus
 from servicebank.notifications.sms_codes import BLANKED
 from servicebank.notifications.sms_gateway import SmsProvider, SmsRequest, provider_for
 from servicebank.notifications.sms_limits import forget_old_counts, quiet_until, take_slot
-from servicebank.kernel.dialect import is_postgres
 from servicebank.sms_settings import CODE_KIND
 
 MAX_SMS_ATTEMPTS = 8

@@ -10,11 +10,11 @@ from litestar import Request, Response, get
 from litestar.datastructures import State
 from sqlalchemy import func, select
 
-from servicebank.kernel import events
 from servicebank.clientip import client_ip
 from servicebank.config import Settings
-from servicebank.kernel.errors import Forbidden
+from servicebank.kernel import events
 from servicebank.kernel.db import Database
+from servicebank.kernel.errors import Forbidden
 from servicebank.kernel.events import OutboxEvent
 from servicebank.observability import metrics
 

@@ -14,8 +14,16 @@ from servicebank.accounts.principal import Principal
 from servicebank.org import service
 from servicebank.org.models import Community, District, Grid, Street
 from servicebank.org.schemas import (
-    CommunityIn, CommunityOut, CommunityPatch, DistrictIn, DistrictOut, GridIn, GridOut, PublicCommunityOut,
-    StreetIn, StreetOut,
+    CommunityIn,
+    CommunityOut,
+    CommunityPatch,
+    DistrictIn,
+    DistrictOut,
+    GridIn,
+    GridOut,
+    PublicCommunityOut,
+    StreetIn,
+    StreetOut,
 )
 
 

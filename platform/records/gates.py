@@ -12,8 +12,8 @@ from servicebank.activities.models import Activity
 from servicebank.kernel.db import local_date
 from servicebank.kernel.errors import Forbidden
 from servicebank.records import policy
-from servicebank.records.catalogue import DEFAULT_TYPES
 from servicebank.records import repository as repo
+from servicebank.records.catalogue import DEFAULT_TYPES
 from servicebank.volunteers.models import Volunteer
 
 

@@ -8,8 +8,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from servicebank.accounts.principal import Principal
 from servicebank.records import qualification_views as views
 from servicebank.records import qualifications
-from servicebank.records.schemas import (QualificationIn, QualificationOut, QualificationTypeIn,
-                                         QualificationTypeOut, RequirementIn, RequirementOut)
+from servicebank.records.schemas import (
+    QualificationIn,
+    QualificationOut,
+    QualificationTypeIn,
+    QualificationTypeOut,
+    RequirementIn,
+    RequirementOut,
+)
 
 
 def _type_out(t: qualifications.TypeView) -> QualificationTypeOut:

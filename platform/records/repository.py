@@ -12,8 +12,13 @@ from servicebank.activities.models import Activity, ActivityStatus, Signup, Sign
 from servicebank.checkins.models import Attendance
 from servicebank.kernel.db import affected_rows
 from servicebank.kernel.dialect import upsert
-from servicebank.records.models import (KindQualification, NoShow, NoShowPolicy, QualificationType,
-                                        VolunteerQualification)
+from servicebank.records.models import (
+    KindQualification,
+    NoShow,
+    NoShowPolicy,
+    QualificationType,
+    VolunteerQualification,
+)
 
 
 async def insert_missed_places(session: AsyncSession, *, ended_after: dt.datetime, now: dt.datetime) -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from servicebank.reports.schemas import BreakdownRow, TaizhangOut
 from servicebank.spreadsheets import append_row, append_rows, csv_text, workbook_bytes
 

@@ -19,8 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from servicebank.activities.models import Activity, ActivityKind
 from servicebank.checkins.models import Attendance, AttendanceStatus
 from servicebank.kernel.db import among
-from servicebank.org.models import Community, Street
 from servicebank.ledger.models import AttendancePosting
+from servicebank.org.models import Community, Street
 from servicebank.reports.periods import Period
 from servicebank.volunteers.models import Team, Volunteer, VolunteerStatus
 

@@ -20,6 +20,7 @@ from servicebank.accounts.principal import Principal
 from servicebank.kernel.errors import Forbidden, NotFound
 from servicebank.requests.models import Household, RequestPolicy, RequestStatus, ServiceRequest
 
+
 def _missing() -> NotFound:
     return NotFound("No such request.", code="request_not_found")
 

@@ -10,9 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from servicebank.accounts.principal import Principal
+from servicebank.kernel.clock import utcnow
 from servicebank.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from servicebank.kernel.events import record_event
-from servicebank.kernel.clock import utcnow
 from servicebank.requests import access, repository
 from servicebank.requests.models import Household, RequestStatus, ServiceRequest
 from servicebank.requests.service import wrong_state

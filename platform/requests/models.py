@@ -9,8 +9,8 @@ from advanced_alchemy.types import DateTimeUTC, JsonB
 from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from servicebank.kernel.db import Base, PlainBase
 from servicebank.kernel.clock import utcnow
+from servicebank.kernel.db import Base, PlainBase
 
 # Seeded for a community the first time its categories are read; organisers add or hide their own.
 DEFAULT_CATEGORIES = ("代购", "助餐/送餐", "陪诊", "理发", "家电维修", "助浴", "陪聊", "法律咨询", "心理疏导", "其他")

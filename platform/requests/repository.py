@@ -9,6 +9,7 @@ from sqlalchemy import Integer, Row, Select, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.kernel.bulk import insert_rows
+from servicebank.kernel.db import affected_rows
 from servicebank.org.models import Grid
 from servicebank.requests.models import (
     DEFAULT_CATEGORIES,
@@ -21,7 +22,6 @@ from servicebank.requests.models import (
     ServiceRequest,
 )
 from servicebank.volunteers.models import Volunteer, VolunteerStatus
-from servicebank.kernel.db import affected_rows
 
 R = ServiceRequest
 

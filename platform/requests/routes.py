@@ -13,8 +13,8 @@ from servicebank.accounts.principal import Principal
 from servicebank.requests import dispatch, service, serving, views
 from servicebank.requests.models import Household, RequestPolicy
 from servicebank.requests.schemas import (
-    CandidateOut,
     CancelIn,
+    CandidateOut,
     CategoryOut,
     DispatchIn,
     HouseholdIn,

@@ -12,14 +12,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
+from servicebank.family.models import FamilyLink, FamilyLinkStatus
+from servicebank.kernel.clock import utcnow
 from servicebank.kernel.db import local_date
 from servicebank.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from servicebank.kernel.events import record_event
-from servicebank.kernel.clock import utcnow
-from servicebank.org.models import Grid
 from servicebank.ledger import transactions as ledger
 from servicebank.ledger.models import Account, AccountKind
-from servicebank.family.models import FamilyLink, FamilyLinkStatus
+from servicebank.org.models import Grid
 from servicebank.requests import access, repository
 from servicebank.requests.models import (
     Household,

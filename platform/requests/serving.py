@@ -8,9 +8,9 @@ import datetime as dt
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
+from servicebank.kernel.clock import utcnow
 from servicebank.kernel.errors import Conflict, InvalidInput
 from servicebank.kernel.events import record_event
-from servicebank.kernel.clock import utcnow
 from servicebank.requests import access, posting, repository
 from servicebank.requests.dispatch import locked
 from servicebank.requests.models import Household, RequestRating, RequestStatus, ServiceRequest

@@ -16,8 +16,8 @@ from servicebank.accounts import one_time_codes
 from servicebank.accounts.principal import Principal
 from servicebank.checkins.proxy_lookup import mask_phone
 from servicebank.config import Settings
-from servicebank.kernel.errors import Conflict, InvalidInput
 from servicebank.kernel.clock import utcnow
+from servicebank.kernel.errors import Conflict, InvalidInput
 from servicebank.stores import codes, rules
 from servicebank.stores.access import get_store, require_till
 from servicebank.volunteers import card_pin

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
 from servicebank.audit.service import record_audit, snapshot
+from servicebank.kernel.db import affected_rows
 from servicebank.kernel.errors import Conflict, InvalidInput, NotFound
 from servicebank.org.access import guard
 from servicebank.org.models import Community
@@ -18,7 +19,6 @@ from servicebank.stores import repository
 from servicebank.stores.access import get_store, require_store_manager, require_till, require_viewer, works_till
 from servicebank.stores.models import ItemKind, MonthlyItemUsage, Store, StoreItem, StoreKind
 from servicebank.stores.schemas import ItemIn, ItemPatch, StoreIn, StorePatch
-from servicebank.kernel.db import affected_rows
 
 MAX_REFUND_DAYS = 365
 

@@ -25,9 +25,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.checkins import tokens as card_tokens
 from servicebank.config import Settings
+from servicebank.kernel.dialect import upsert
 from servicebank.kernel.errors import DomainError
 from servicebank.keyring import signed_by_any
-from servicebank.kernel.dialect import upsert
 from servicebank.stores import short_codes
 from servicebank.stores.models import UsedRedemptionCode
 from servicebank.volunteers.models import Volunteer

@@ -11,19 +11,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from servicebank.accounts.principal import Principal
 from servicebank.audit.service import record_audit
 from servicebank.config import Settings
+from servicebank.kernel.clock import utcnow
+from servicebank.kernel.db import affected_rows
 from servicebank.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from servicebank.kernel.events import record_event
-from servicebank.kernel.clock import utcnow
 from servicebank.kernel.text import mask_name
-from servicebank.ledger.transactions import reverse
 from servicebank.ledger.models import Account, AccountKind
+from servicebank.ledger.transactions import reverse
 from servicebank.stores import repository
 from servicebank.stores.access import get_store, require_till, works_till
 from servicebank.stores.models import MonthlyItemUsage, Redemption, RedemptionStatus, StoreItem
 from servicebank.stores.schemas import LineOut, RedemptionOut
 from servicebank.stores.till import Receipt
 from servicebank.volunteers.models import Volunteer
-from servicebank.kernel.db import affected_rows
 
 
 def _aware(value: dt.datetime) -> dt.datetime:

@@ -15,14 +15,24 @@ from servicebank.accounts.one_time_codes import VALID_MINUTES, WrongCode
 from servicebank.accounts.principal import Principal
 from servicebank.clientip import client_ip
 from servicebank.config import Settings
-from servicebank.kernel.errors import Forbidden
 from servicebank.kernel.clock import utcnow
+from servicebank.kernel.errors import Forbidden
 from servicebank.kernel.qr import qr_png, qr_svg
 from servicebank.ratelimit import rate_limit_guard
 from servicebank.spreadsheets import XLSX_MEDIA_TYPE
 from servicebank.stores import service
 from servicebank.stores.catalogue_routes import StoreController
-from servicebank.stores.schemas import CardCodeIn, CardCodeOut, CodeOut, RedeemIn, RedemptionOut, RefundIn, ScanIn, ScanOut, ShortCodeOut
+from servicebank.stores.schemas import (
+    CardCodeIn,
+    CardCodeOut,
+    CodeOut,
+    RedeemIn,
+    RedemptionOut,
+    RefundIn,
+    ScanIn,
+    ScanOut,
+    ShortCodeOut,
+)
 from servicebank.volunteers import card_pin
 
 _MEDIA = {"svg": "image/svg+xml", "png": "image/png"}

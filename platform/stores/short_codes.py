@@ -25,13 +25,13 @@ from sqlalchemy import and_, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.config import Settings
+from servicebank.kernel.db import affected_rows
+from servicebank.kernel.dialect import upsert
 from servicebank.kernel.errors import Conflict, DomainError, TooManyRequests
 from servicebank.keyring import as_keys
-from servicebank.kernel.dialect import upsert
 from servicebank.ratelimit import limiter_for
 from servicebank.stores.models import RedemptionCode
 from servicebank.volunteers.models import Volunteer
-from servicebank.kernel.db import affected_rows
 
 DIGITS = 6
 _SEPARATORS = re.compile(r"[\s\-]")

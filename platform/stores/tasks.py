@@ -9,10 +9,10 @@ import dramatiq
 from sqlalchemy import delete
 
 from servicebank.kernel.clock import utcnow
+from servicebank.kernel.db import affected_rows
 from servicebank.stores.models import RedemptionCode, UsedRedemptionCode
 from servicebank.workers.runtime import worker_db
 from servicebank.workers.schedule import every
-from servicebank.kernel.db import affected_rows
 
 log = logging.getLogger(__name__)
 

@@ -15,11 +15,12 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
-from servicebank.kernel.dialect import upsert
 from servicebank.config import Settings
+from servicebank.kernel.clock import utcnow
+from servicebank.kernel.db import affected_rows, table_of
+from servicebank.kernel.dialect import upsert
 from servicebank.kernel.errors import Conflict, InvalidInput
 from servicebank.kernel.events import record_event
-from servicebank.kernel.clock import utcnow
 from servicebank.kernel.text import mask_name
 from servicebank.ledger.transactions import InsufficientBalance, spend, store_account, volunteer_account
 from servicebank.stores import card_codes, codes, repository, rules
@@ -27,7 +28,6 @@ from servicebank.stores.access import get_store, require_till
 from servicebank.stores.models import MonthlyItemUsage, Redemption, RedemptionLine, Store, StoreItem
 from servicebank.stores.schemas import ItemEligibility, LineIn, ScanOut
 from servicebank.volunteers import card_pin
-from servicebank.kernel.db import affected_rows, table_of
 
 MAX_LINES = 50
 MAX_QUANTITY = 999

@@ -20,10 +20,10 @@ from servicebank.accounts.models import User
 from servicebank.accounts.passwords import hash_password, verify_password
 from servicebank.accounts.principal import Principal
 from servicebank.audit.service import record_audit
+from servicebank.kernel.db import table_of
 from servicebank.kernel.errors import Forbidden, InvalidInput, NotFound
 from servicebank.kernel.events import record_event
 from servicebank.volunteers.models import Volunteer, VolunteerCardPin
-from servicebank.kernel.db import table_of
 
 PIN_LENGTH = 6
 MAX_PIN_FAILURES = 5

@@ -16,12 +16,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
 from servicebank.audit.service import record_audit
+from servicebank.kernel.db import table_of
 from servicebank.kernel.errors import InvalidInput
 from servicebank.org.access import guard
 from servicebank.org.models import Grid
 from servicebank.volunteers import fields, repository
 from servicebank.volunteers.identity import (
-    ID_TYPES, RESIDENT_ID, IdentityVault, birth_year_from_resident_id, gender_from_resident_id, mask_id_number,
+    ID_TYPES,
+    RESIDENT_ID,
+    IdentityVault,
+    birth_year_from_resident_id,
+    gender_from_resident_id,
+    mask_id_number,
     validate_id_number,
 )
 from servicebank.volunteers.models import TeamMember, Volunteer, VolunteerStatus
@@ -29,7 +35,6 @@ from servicebank.volunteers.numbers import NUMBER_SHAPE, allocate_numbers
 from servicebank.volunteers.roster import Roster
 from servicebank.volunteers.schemas import ImportReport, RowProblem, RowReport
 from servicebank.volunteers.service import get_community
-from servicebank.kernel.db import table_of
 
 MAX_REPORTED_ROWS = 1000
 CHUNK = 2000

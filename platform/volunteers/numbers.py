@@ -7,9 +7,9 @@ import re
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from servicebank.kernel.dialect import upsert
 from servicebank.org.models import Community
 from servicebank.volunteers.models import Volunteer, VolunteerNumberCounter
-from servicebank.kernel.dialect import upsert
 
 NUMBER_SHAPE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-_]{1,31}$")
 

@@ -29,10 +29,10 @@ from servicebank.config import Settings
 from servicebank.kernel.errors import Conflict
 from servicebank.kernel.events import record_event
 from servicebank.org.models import Community
+from servicebank.sms_settings import GATEWAY
 from servicebank.volunteers import fields, repository, service
 from servicebank.volunteers.identity import IdentityVault
 from servicebank.volunteers.models import LoginClaim, Volunteer, VolunteerStatus
-from servicebank.sms_settings import GATEWAY
 from servicebank.volunteers.schemas import SelfRegistration
 
 SUBMITTED = ("Your application is submitted. If this phone number is new here, you can log in with it now; "

@@ -13,9 +13,9 @@ from cryptography.exceptions import InvalidTag
 from sqlalchemy import func, inspect, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from servicebank.kernel.db import affected_rows
 from servicebank.volunteers.identity import IdentityVault
 from servicebank.volunteers.models import Volunteer
-from servicebank.kernel.db import affected_rows
 
 
 @dataclasses.dataclass(frozen=True)

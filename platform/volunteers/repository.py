@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.models import Role, RoleGrant, User
 from servicebank.kernel import direct
-from servicebank.volunteers.models import Team, TeamMember, Volunteer
 from servicebank.kernel.dialect import json_list_holds
+from servicebank.volunteers.models import Team, TeamMember, Volunteer
 
 
 async def get_volunteer(session: AsyncSession, volunteer_id: int) -> Volunteer | None:

@@ -11,12 +11,12 @@ from litestar.openapi.spec import Example
 from litestar.params import Body, Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from servicebank.accounts.one_time_codes import WrongCode
 from servicebank.accounts.principal import Principal
+from servicebank.clientip import client_ip
 from servicebank.kernel.errors import InvalidInput
 from servicebank.org.access import guard
-from servicebank.clientip import client_ip
 from servicebank.ratelimit import limiter_for
-from servicebank.accounts.one_time_codes import WrongCode
 from servicebank.volunteers import card_pin_routes, registration, service
 from servicebank.volunteers.claim_routes import LoginClaimController
 from servicebank.volunteers.identity import vault
@@ -24,7 +24,13 @@ from servicebank.volunteers.importer import import_roster
 from servicebank.volunteers.models import Volunteer
 from servicebank.volunteers.roster import read_roster_off_loop
 from servicebank.volunteers.schemas import (
-    ImportReport, RegistrationOut, SelfRegistration, StatusChange, VolunteerCreate, VolunteerOut, VolunteerPage,
+    ImportReport,
+    RegistrationOut,
+    SelfRegistration,
+    StatusChange,
+    VolunteerCreate,
+    VolunteerOut,
+    VolunteerPage,
     VolunteerPatch,
 )
 from servicebank.volunteers.team_routes import TeamController

@@ -17,17 +17,17 @@ from servicebank.accounts.passwords import hash_password
 from servicebank.accounts.principal import Principal
 from servicebank.accounts.service import check_password_strength
 from servicebank.audit.service import record_audit, snapshot
+from servicebank.kernel.dialect import dialect_name
 from servicebank.kernel.errors import Conflict, InvalidInput, NotFound
 from servicebank.kernel.events import record_event
 from servicebank.org.access import guard
 from servicebank.org.models import Community, Grid
 from servicebank.volunteers import fields, repository
 from servicebank.volunteers.access import readable_statement, volunteer_for
-from servicebank.volunteers.identity import RESIDENT_ID, ID_TYPES, IdentityVault, validate_id_number
+from servicebank.volunteers.identity import ID_TYPES, RESIDENT_ID, IdentityVault, validate_id_number
 from servicebank.volunteers.models import Team, TeamMember, Volunteer, VolunteerStatus
 from servicebank.volunteers.numbers import NUMBER_SHAPE, allocate_numbers
 from servicebank.volunteers.schemas import SelfRegistration, VolunteerCreate, VolunteerPatch
-from servicebank.kernel.dialect import dialect_name
 
 
 def _now() -> dt.datetime:

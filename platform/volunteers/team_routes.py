@@ -14,7 +14,13 @@ from servicebank.org.access import guard
 from servicebank.volunteers import teams
 from servicebank.volunteers.models import Team
 from servicebank.volunteers.schemas import (
-    LeaderAssign, LeaderOut, MembersChange, TeamCreate, TeamMemberOut, TeamOut, TeamPatch,
+    LeaderAssign,
+    LeaderOut,
+    MembersChange,
+    TeamCreate,
+    TeamMemberOut,
+    TeamOut,
+    TeamPatch,
 )
 
 

@@ -9,13 +9,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from servicebank.accounts.models import Role, RoleGrant, User
 from servicebank.accounts.principal import Principal
 from servicebank.audit.service import record_audit, snapshot
+from servicebank.kernel.db import affected_rows
 from servicebank.kernel.errors import Conflict, InvalidInput, NotFound
 from servicebank.org.access import guard
 from servicebank.volunteers import repository
 from servicebank.volunteers.models import Team, TeamMember, Volunteer
 from servicebank.volunteers.schemas import TeamCreate, TeamPatch
 from servicebank.volunteers.service import get_community
-from servicebank.kernel.db import affected_rows
 
 BUILT_IN_KINDS = ("党员", "团员/青年", "巾帼", "居民", "文艺", "治安巡逻", "义务消防", "共建单位")
 

@@ -17,7 +17,12 @@ from typing import IO
 from xml.etree import ElementTree
 
 from servicebank.volunteers.xlsx_limits import (
-    MAX_COLUMN_LETTERS, SHARED_STRINGS, WorkbookTooLarge, check_archive, check_cell, check_entry_count,
+    MAX_COLUMN_LETTERS,
+    SHARED_STRINGS,
+    WorkbookTooLarge,
+    check_archive,
+    check_cell,
+    check_entry_count,
     check_shared_string_count,
 )
 

@@ -6,27 +6,36 @@ from litestar import Router, get
 from litestar.response import File
 from litestar.static_files import create_static_files_router
 
-from servicebank.web.pages import (accounts, accounts_code, accounts_password, app_shell, audit, notices, notifications,
-                                   reports)
+from servicebank.web.guard import EXCEPTION_HANDLERS, check_csrf
+from servicebank.web.pages import (
+    accounts,
+    accounts_code,
+    accounts_password,
+    app_shell,
+    audit,
+    notices,
+    notifications,
+    reports,
+)
 from servicebank.web.pages.activities import lead, public, series
 from servicebank.web.pages.activities import manage as manage_activities
 from servicebank.web.pages.checkins import attendance, scan
-from servicebank.web.pages.honours import certificates, public as public_honours
-from servicebank.web.pages.honours import manage as manage_honours
-from servicebank.web.pages.honours import street as street_honours
-from servicebank.web.pages.org import admin
 from servicebank.web.pages.family import links as family
+from servicebank.web.pages.honours import certificates
+from servicebank.web.pages.honours import manage as manage_honours
+from servicebank.web.pages.honours import public as public_honours
+from servicebank.web.pages.honours import street as street_honours
 from servicebank.web.pages.leaderboards import leaderboard
 from servicebank.web.pages.ledger import gifts
+from servicebank.web.pages.org import admin
+from servicebank.web.pages.records import no_shows as record_no_shows
+from servicebank.web.pages.records import qualifications as record_qualifications
 from servicebank.web.pages.requests import desk as request_desk
 from servicebank.web.pages.requests import orders as request_orders
 from servicebank.web.pages.requests import volunteer as request_volunteer
-from servicebank.web.pages.records import no_shows as record_no_shows
-from servicebank.web.pages.records import qualifications as record_qualifications
 from servicebank.web.pages.stores import desk, my_stores, till
 from servicebank.web.pages.volunteers import claims, join, me, roster_import, teams
 from servicebank.web.pages.volunteers import manage as manage_volunteers
-from servicebank.web.guard import EXCEPTION_HANDLERS, check_csrf
 from servicebank.web.render import STATIC_DIR
 
 # A line per domain, as the pages are laid out (web/pages/<domain>): accounts, activities, checkins, volunteers,

@@ -19,6 +19,7 @@ from litestar.datastructures import Cookie
 
 from servicebank.checkins import tokens
 from servicebank.config import Settings
+
 COOKIE = "sb_scan"
 BROWSER_COOKIE = "sb_browser"
 PATH = "/c/"

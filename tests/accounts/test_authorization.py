@@ -18,8 +18,8 @@ from typing import Any
 
 from servicebank.accounts.models import Role, RoleGrant, User
 from servicebank.accounts.sessions import open_session
-from servicebank.volunteers.models import Volunteer, VolunteerStatus
 from servicebank.volunteers import routes as volunteer_routes
+from servicebank.volunteers.models import Volunteer, VolunteerStatus
 from tests.factories import PASSWORD, Org, Person, make_org, make_person, make_team, make_volunteer
 from tests.volunteers.roster_files import xlsx
 

@@ -6,10 +6,10 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from servicebank.kernel import events
 from servicebank.accounts.models import Role
 from servicebank.activities import service
 from servicebank.activities.models import Activity, ActivityKind
+from servicebank.kernel import events
 from servicebank.kernel.events import OutboxEvent
 from tests.activities.conftest import at, create
 from tests.factories import make_person

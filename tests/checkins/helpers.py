@@ -14,8 +14,8 @@ from servicebank.activities.models import Activity, ActivityKind, ActivityStatus
 from servicebank.checkins import tokens
 from servicebank.checkins.models import Attendance, CheckinPolicy
 from servicebank.config import Settings
-from servicebank.kernel.events import OutboxEvent
 from servicebank.kernel.clock import utcnow
+from servicebank.kernel.events import OutboxEvent
 from tests.factories import Org, Person, make_org, make_person, make_team
 
 VENUE = (39.9042, 116.4074)  # latitude, longitude of the activity

@@ -7,8 +7,8 @@ import datetime as dt
 from servicebank.accounts.models import Role
 from servicebank.checkins.closing import auto_close_due
 from servicebank.checkins.models import Attendance
-from servicebank.kernel.events import record_event
 from servicebank.kernel import events
+from servicebank.kernel.events import record_event
 from tests.checkins.helpers import event_types, events_of, get_attendance, make_activity, scene, utcnow
 from tests.factories import make_person
 

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-
 from servicebank.accounts.models import Role
 from tests.factories import make_org, make_person
 from tests.web.pages import log_in, post

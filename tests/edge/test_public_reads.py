@@ -4,11 +4,11 @@ readers and errors never go through it."""
 from __future__ import annotations
 
 from servicebank.accounts.models import Role
-from servicebank.kernel.db import Database
 from servicebank.edge import public_reads
+from servicebank.kernel.db import Database
 from servicebank.ledger import transactions as ledger
-from tests.public_cache import Clock, settings  # noqa: F401 - the cache on in this module
 from tests.factories import make_org, make_person, make_volunteer
+from tests.public_cache import Clock, settings  # noqa: F401 - the cache on in this module
 
 
 async def _credit(session, volunteer, minutes: int) -> None:  # noqa: ANN001

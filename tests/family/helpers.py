@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from servicebank.family.models import FamilyLink, FamilyLinkStatus
 from servicebank.family.repository import pair_key
 from servicebank.kernel.clock import utcnow
 from servicebank.volunteers.models import Volunteer
-from sqlalchemy.ext.asyncio import AsyncSession
 
 
 async def link_family(session: AsyncSession, volunteer: Volunteer, relative: Volunteer, *,

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 
+from sqlalchemy import func, select
+
 from servicebank.accounts.models import Role
 from servicebank.audit.models import AuditEntry
 from servicebank.family.models import FamilyLink
@@ -13,8 +15,6 @@ from servicebank.kernel.db import Database
 from servicebank.ledger import transactions as ledger
 from servicebank.ledger.models import Transaction, TransferRecord
 from servicebank.ledger.verify import verify
-from sqlalchemy import func, select
-
 from tests.factories import make_org, make_person, make_volunteer
 from tests.ledger.helpers import attend, make_activity, settle
 

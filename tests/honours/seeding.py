@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.activities.models import Activity, ActivityKind
 from servicebank.checkins.models import Attendance
-from servicebank.org.models import Community
 from servicebank.ledger.models import AttendancePosting, ServiceCredit, Transaction
+from servicebank.org.models import Community
 from servicebank.volunteers.models import Team, Volunteer
 from tests.factories import Org, make_org, make_team, make_volunteer
 

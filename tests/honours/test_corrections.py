@@ -11,10 +11,10 @@ from sqlalchemy import select, update
 
 from servicebank.accounts.models import Role
 from servicebank.audit.models import AuditEntry
-from servicebank.kernel.errors import Conflict
 from servicebank.honours.generation import generate_month
 from servicebank.honours.models import HonourList
 from servicebank.honours.ranking import Filter
+from servicebank.kernel.errors import Conflict
 from tests.factories import make_person
 from tests.honours import expected
 from tests.honours.seeding import credit, local, seed_october

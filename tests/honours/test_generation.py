@@ -7,11 +7,11 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from servicebank.kernel.errors import InvalidInput, NotFound
-from servicebank.kernel.events import drain, record_event
 from servicebank.honours.generation import generate_month
 from servicebank.honours.models import HonourEntry, HonourList, StarAward
 from servicebank.honours.ranking import Filter
+from servicebank.kernel.errors import InvalidInput, NotFound
+from servicebank.kernel.events import drain, record_event
 from tests.honours import expected
 from tests.honours.seeding import credit, local, seed_october
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from servicebank.accounts.models import Role
 from servicebank.kernel.db import Database
-
 from tests.factories import make_org, make_person, make_volunteer
 from tests.ledger.helpers import earn
 

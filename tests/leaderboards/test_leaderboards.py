@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+
 from servicebank.kernel.db import Database
 from servicebank.kernel.errors import InvalidInput
 from servicebank.leaderboards.repository import RedisLeaderboards, SqlLeaderboards, async_client, check_query
 from servicebank.leaderboards.service import leaderboard_view
-
 from tests.factories import make_org, make_team, make_volunteer
 from tests.ledger.helpers import attend, make_activity, settle
 

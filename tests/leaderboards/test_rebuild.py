@@ -7,6 +7,8 @@ import datetime as dt
 
 import pytest
 import redis
+from sqlalchemy import func, select
+
 from servicebank.checkins.models import AttendanceStatus
 from servicebank.kernel.db import Database
 from servicebank.leaderboards.push import member_for
@@ -14,8 +16,6 @@ from servicebank.leaderboards.rebuild import PackedWriter, packed_writer, rebuil
 from servicebank.ledger.models import PeriodTotal
 from servicebank.ledger.verify import verify
 from servicebank.org.models import Community
-from sqlalchemy import func, select
-
 from tests.factories import make_org, make_team, make_volunteer
 from tests.ledger.helpers import attend, decide, make_activity, settle
 

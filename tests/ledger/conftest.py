@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from servicebank.kernel.db import Database
 from servicebank.leaderboards.rebuild import rebuild_redis
 

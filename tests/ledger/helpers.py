@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from servicebank.activities.models import Activity, ActivityStatus
 from servicebank.checkins.models import Attendance, AttendanceStatus
 from servicebank.kernel.db import Database
 from servicebank.kernel.events import drain, record_event
 from servicebank.org.models import Community
 from servicebank.volunteers.models import Volunteer
-from sqlalchemy.ext.asyncio import AsyncSession
 
 _seq = itertools.count(1)
 START = dt.datetime(2026, 11, 3, 1, 0, tzinfo=dt.UTC)  # 09:00 in Shanghai

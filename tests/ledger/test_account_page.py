@@ -4,12 +4,12 @@ posted to has an empty account (created on first view); an unknown volunteer is 
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from servicebank.accounts.models import Role
 from servicebank.activities.models import Activity
 from servicebank.kernel.db import Database
 from servicebank.ledger import transactions as ledger
-from sqlalchemy import select
-
 from tests.factories import make_org, make_person
 from tests.ledger.helpers import earn
 

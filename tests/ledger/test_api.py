@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from sqlalchemy import select
+
 from servicebank.accounts.models import Role
 from servicebank.kernel.db import Database
 from servicebank.ledger import transactions as ledger
 from servicebank.ledger.models import Account, CommunityLedgerPolicy, Transaction
-from sqlalchemy import select
-
 from tests.factories import make_org, make_person, make_volunteer
 from tests.family.helpers import link_family
 from tests.ledger.helpers import earn

@@ -7,12 +7,12 @@ import json
 import click
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import update
+
 from servicebank.kernel.db import Database
 from servicebank.leaderboards.cli import register as register_leaderboards
 from servicebank.ledger.cli import register
 from servicebank.ledger.models import Account, PeriodTotal
-from sqlalchemy import update
-
 from tests.factories import make_org, make_volunteer
 from tests.ledger.helpers import attend, make_activity, settle
 
@@ -75,6 +75,7 @@ async def test_verify_passes_then_fails_on_a_tampered_balance_and_rebuild_repair
 async def test_verify_tells_leaderboards_not_built_or_rebuilding_from_a_mismatch(
         db: Database, session, monkeypatch) -> None:  # noqa: ANN001
     import redis
+
     from servicebank.leaderboards.push import REBUILD_REQUESTED, board_key, member_for
     from servicebank.leaderboards.rebuild import rebuild_redis_if_missing
 
@@ -113,6 +114,7 @@ async def test_verify_tells_leaderboards_not_built_or_rebuilding_from_a_mismatch
 @pytest.mark.postgres_only
 async def test_a_fresh_install_passes_verify_after_seed_demo_with_nobody_reading_a_leaderboard(db: Database) -> None:
     import redis
+
     from servicebank.cli import _seed
     from servicebank.ledger.verify import verify
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import func, select, update
+
 from servicebank.checkins.models import AttendanceStatus
 from servicebank.kernel.db import Database
 from servicebank.ledger import transactions as ledger
@@ -13,8 +15,6 @@ from servicebank.ledger.models import CommunityPeriodTotal, PeriodTotal
 from servicebank.ledger.verify import verify
 from servicebank.volunteers.models import Volunteer
 from servicebank.web.pages.activities import manage as dashboard_page
-from sqlalchemy import func, select, update
-
 from tests.factories import make_org, make_volunteer
 from tests.ledger.helpers import attend, decide, make_activity, settle
 

@@ -9,6 +9,8 @@ import itertools
 
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
+
 from servicebank.checkins.models import AttendanceStatus
 from servicebank.kernel import events
 from servicebank.kernel.db import Database
@@ -18,8 +20,6 @@ from servicebank.ledger import transactions as ledger
 from servicebank.ledger.models import VolunteerStanding
 from servicebank.ledger.rules import BUILTIN
 from servicebank.ledger.verify import verify
-from sqlalchemy import select
-
 from tests.factories import make_org, make_volunteer
 from tests.ledger.helpers import attend, decide, make_activity
 

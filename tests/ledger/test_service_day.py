@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from sqlalchemy import select
+
 from servicebank.kernel.db import Database
 from servicebank.ledger import transactions as ledger
 from servicebank.ledger.accounts import community_account, volunteer_account
 from servicebank.ledger.models import ServiceCredit
-from sqlalchemy import select
-
 from tests.factories import make_org, make_volunteer
 
 

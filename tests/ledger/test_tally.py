@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import func, select
+
 from servicebank.checkins.models import AttendanceStatus
 from servicebank.kernel import events
 from servicebank.kernel.db import Database
@@ -18,8 +20,6 @@ from servicebank.ledger.models import (
     VolunteerStanding,
 )
 from servicebank.ledger.verify import verify
-from sqlalchemy import func, select
-
 from tests.factories import make_org, make_volunteer
 from tests.ledger.helpers import attend, decide, make_activity, settle
 

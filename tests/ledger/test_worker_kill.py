@@ -11,13 +11,13 @@ import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, insert, select
+
 from servicebank.checkins.models import Attendance
 from servicebank.kernel.db import Database
 from servicebank.kernel.events import OutboxEvent
 from servicebank.ledger.models import Account, AccountKind, HoursRule, Transaction
 from servicebank.ledger.verify import verify
-from sqlalchemy import func, insert, select
-
 from tests.factories import make_org, make_volunteer
 from tests.ledger.helpers import START, make_activity
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from servicebank.kernel import events
 from servicebank.accounts.models import Role
+from servicebank.kernel import events
 from servicebank.kernel.events import OutboxEvent, record_event
 from servicebank.notifications.models import Notification
 from tests.activities.conftest import create

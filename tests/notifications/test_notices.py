@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from servicebank.kernel import events
 from servicebank.accounts.models import Role
+from servicebank.kernel import events
 from servicebank.kernel.events import OutboxEvent
 from servicebank.notifications.sms_sender import send_due_sms
 from servicebank.volunteers.models import TeamMember

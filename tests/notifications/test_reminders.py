@@ -7,12 +7,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import event as sa_event, select
+from sqlalchemy import event as sa_event
+from sqlalchemy import select
 
 from servicebank import keyring
-from servicebank.kernel import events
 from servicebank.accounts.models import Role
 from servicebank.activities import service
+from servicebank.kernel import events
 from servicebank.kernel.events import OutboxEvent
 from servicebank.notifications.models import ChannelDelivery, NotificationPreference
 from tests.activities.conftest import at, create

@@ -7,6 +7,7 @@ import datetime as dt
 
 from sqlalchemy import func, select
 
+from servicebank.accounts.models import Role
 from servicebank.audit.models import AuditEntry
 from servicebank.kernel import events
 from servicebank.kernel.events import OutboxEvent
@@ -15,7 +16,6 @@ from servicebank.records import qualifications
 from servicebank.records.models import VolunteerQualification
 from tests.activities.conftest import create
 from tests.factories import make_org, make_person
-from servicebank.accounts.models import Role
 
 
 def _day(days: int) -> str:

@@ -8,10 +8,10 @@ import subprocess
 import pytest
 from sqlalchemy import func, select
 
-from servicebank.kernel import events
 from servicebank.config import Settings
-from servicebank.kernel.db import Database
 from servicebank.demo import seed_demo
+from servicebank.kernel import events
+from servicebank.kernel.db import Database
 from servicebank.ledger.models import Entry
 from servicebank.ledger.verify import verify
 

@@ -12,11 +12,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-
-from tests.servers import free_port
-
 import schemathesis  # noqa: E402  (a test dependency: never skipped)
 from hypothesis import HealthCheck, given, settings  # noqa: E402
+
+from tests.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = int(os.environ.get("SERVICEBANK_TEST_SCHEMATHESIS_EXAMPLES", "3"))

@@ -11,8 +11,8 @@ from sqlalchemy import select, update
 
 from servicebank.accounts.models import Role, User
 from servicebank.accounts.sessions import load_principal
-from servicebank.kernel.errors import DomainError
 from servicebank.kernel.clock import utcnow
+from servicebank.kernel.errors import DomainError
 from servicebank.ledger.models import Account, AccountKind
 from servicebank.ledger.verify import verify
 from servicebank.requests import dispatch, serving

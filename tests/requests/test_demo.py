@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from servicebank.kernel import events
 from servicebank.demo import seed_demo
+from servicebank.kernel import events
 from servicebank.ledger.verify import verify
 from servicebank.requests.models import RequestRating, ServiceRequest
 

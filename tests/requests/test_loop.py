@@ -5,11 +5,11 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from servicebank.kernel import events
-from servicebank.kernel.events import OutboxEvent
 from servicebank.kernel.clock import utcnow
-from servicebank.notifications.models import Notification
+from servicebank.kernel.events import OutboxEvent
 from servicebank.ledger.models import Account, AccountKind
 from servicebank.ledger.verify import verify
+from servicebank.notifications.models import Notification
 from servicebank.requests import posting
 from servicebank.requests.models import RequestHistory, ServiceRequest
 from tests.requests.support import make_street, open_in_hall, order

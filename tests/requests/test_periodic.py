@@ -7,8 +7,8 @@ import datetime as dt
 
 from sqlalchemy import select, update
 
-from servicebank.kernel.events import OutboxEvent
 from servicebank.kernel.clock import utcnow
+from servicebank.kernel.events import OutboxEvent
 from servicebank.requests import serving
 from servicebank.requests.models import ServiceRequest
 from tests.requests.support import make_street, open_in_hall

@@ -6,8 +6,8 @@ import datetime as dt
 
 from sqlalchemy import func, select
 
-from servicebank.kernel.events import OutboxEvent
 from servicebank.kernel.clock import utcnow
+from servicebank.kernel.events import OutboxEvent
 from servicebank.requests.models import RequestRating, ServiceRequest
 from tests.requests.support import category_id, make_street, open_in_hall, order, window
 

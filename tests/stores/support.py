@@ -9,8 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.models import Role
 from servicebank.kernel.db import Database
-from servicebank.ledger import transactions as ledger
 from servicebank.leaderboards.rebuild import rebuild_redis
+from servicebank.ledger import transactions as ledger
 from servicebank.ledger.verify import verify
 from servicebank.stores.models import Store, StoreItem
 from tests.factories import Org, Person, make_org, make_person

@@ -7,11 +7,11 @@ import asyncio
 import pytest
 from sqlalchemy import func, select
 
-from servicebank.kernel import events
 from servicebank.accounts.models import User
 from servicebank.accounts.sessions import load_principal
 from servicebank.audit.models import AuditEntry
 from servicebank.checkins.tokens import issue_card_token
+from servicebank.kernel import events
 from servicebank.kernel.errors import DomainError
 from servicebank.notifications.models import Notification
 from servicebank.stores import till

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from servicebank.accounts.models import User
 from servicebank.accounts.sessions import load_principal
-from servicebank.kernel.errors import DomainError
 from servicebank.kernel.clock import utcnow
+from servicebank.kernel.errors import DomainError
 from servicebank.ledger.models import Account, AccountKind
 from servicebank.stores import codes, till
 from servicebank.stores.models import Redemption, StoreItem

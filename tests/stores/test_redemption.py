@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from servicebank.kernel import events
 from servicebank.accounts.models import Role
 from servicebank.checkins.tokens import issue_card_token
+from servicebank.kernel import events
 from servicebank.kernel.db import Database
 from servicebank.kernel.events import OutboxEvent
 from servicebank.ledger.models import Account, AccountKind

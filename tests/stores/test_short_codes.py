@@ -10,8 +10,8 @@ import pytest
 
 from servicebank.accounts.models import Role, User
 from servicebank.accounts.sessions import load_principal
-from servicebank.kernel.errors import DomainError
 from servicebank.kernel.clock import utcnow
+from servicebank.kernel.errors import DomainError
 from servicebank.stores import short_codes, till
 from servicebank.stores.schemas import LineIn
 from tests.factories import make_org, make_person

@@ -7,7 +7,12 @@ import pytest
 from servicebank.config import Settings, SettingsError
 from servicebank.kernel.errors import InvalidInput
 from servicebank.volunteers.identity import (
-    RESIDENT_ID, IdentityVault, mask_id_number, resident_id_check_char, validate_id_number, vault,
+    RESIDENT_ID,
+    IdentityVault,
+    mask_id_number,
+    resident_id_check_char,
+    validate_id_number,
+    vault,
 )
 
 

@@ -8,9 +8,9 @@ import asyncio
 import pytest
 from sqlalchemy import func, select
 
-from servicebank.kernel import events
 from servicebank.accounts.models import Role, User
 from servicebank.audit.models import AuditEntry
+from servicebank.kernel import events
 from servicebank.kernel.events import OutboxEvent
 from servicebank.volunteers.models import LoginClaim, Volunteer
 from servicebank.volunteers.registration import SUBMITTED

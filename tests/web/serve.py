@@ -225,19 +225,19 @@ async def patrol_world(session) -> dict[str, object]:  # noqa: ANN001
     geofence that refuses check-ins from afar."""
     import datetime as dt
 
-    from servicebank.accounts.models import Role
-    from servicebank.accounts.sessions import load_principal
     from sqlalchemy import select
 
+    from servicebank.accounts.models import Role
+    from servicebank.accounts.sessions import load_principal
     from servicebank.activities import series
     from servicebank.activities.models import Activity, Signup
     from servicebank.activities.schemas import SeriesCreate
     from servicebank.checkins.models import CheckinPolicy, GeofenceMode
     from servicebank.family import service as family
-    from servicebank.ledger import transactions as ledger
-    from servicebank.ledger.models import CommunityLedgerPolicy
     from servicebank.family.models import FamilyRelation
     from servicebank.family.schemas import FamilyLinkRecordIn
+    from servicebank.ledger import transactions as ledger
+    from servicebank.ledger.models import CommunityLedgerPolicy
     from servicebank.stores.models import Store, StoreItem
     from tests.factories import make_org, make_person, make_volunteer
 

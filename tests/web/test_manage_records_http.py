@@ -7,11 +7,11 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from servicebank.kernel import events
 from servicebank.accounts.models import Role
 from servicebank.accounts.sessions import load_principal
 from servicebank.checkins import review
 from servicebank.honours.models import Certificate, HonourObjection
+from servicebank.kernel import events
 from servicebank.web.pages.reports import period_of
 from tests.checkins.helpers import make_activity
 from tests.factories import make_list_in_notice, make_org, make_person, make_volunteer

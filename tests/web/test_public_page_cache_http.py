@@ -9,8 +9,8 @@ import datetime as dt
 from servicebank.accounts.models import Role
 from servicebank.activities.models import Activity
 from servicebank.edge import public_reads
-from tests.public_cache import Clock, settings  # noqa: F401 - the cache on in this module
 from tests.factories import make_org, make_person
+from tests.public_cache import Clock, settings  # noqa: F401 - the cache on in this module
 from tests.web.pages import text_of
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from servicebank.kernel import events
 from servicebank.accounts.models import Role
+from servicebank.kernel import events
 from servicebank.volunteers.models import TeamMember
 from tests.factories import make_org, make_person, make_team
 from tests.web.pages import location, log_in, post, text_of

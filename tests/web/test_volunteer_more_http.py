@@ -14,11 +14,11 @@ from servicebank.accounts.sessions import load_principal
 from servicebank.activities.models import Activity
 from servicebank.checkins import tokens
 from servicebank.checkins.models import Attendance, CheckinPolicy, GeofenceMode
-from servicebank.honours.models import Certificate
 from servicebank.family import service as family
+from servicebank.family.schemas import FamilyLinkRecordIn
+from servicebank.honours.models import Certificate
 from servicebank.ledger import transactions as ledger
 from servicebank.ledger.models import TransferRecord
-from servicebank.family.schemas import FamilyLinkRecordIn
 from tests.factories import make_org, make_person, make_volunteer
 from tests.web.pages import location, log_in, post, text_of
 

@@ -16,8 +16,8 @@ import pytest
 from dramatiq.brokers.redis import RedisBroker
 from sqlalchemy import func, select
 
-from servicebank.kernel import events
 from servicebank.config import Settings
+from servicebank.kernel import events
 from servicebank.kernel.db import Database
 from servicebank.kernel.events import OutboxEvent, record_event
 from tests.support_handlers import WorkerEffect

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select, text
 
 from servicebank.kernel.db import Database
-from servicebank.workers import schedule
 from servicebank.kernel.scheduler_runs import SchedulerRun
+from servicebank.workers import schedule
 from servicebank.workers.scheduler import Leadership, run_due_jobs, run_scheduler
 
 

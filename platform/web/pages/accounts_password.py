@@ -12,8 +12,8 @@ from servicebank.accounts.service import change_password
 from servicebank.kernel.errors import DomainError, InvalidInput
 from servicebank.web import forms, friendly, i18n
 from servicebank.web.guard import require_login
-from servicebank.web.i18n import N_
 from servicebank.web.home import home_for
+from servicebank.web.i18n import N_
 from servicebank.web.render import lang_of, render
 
 

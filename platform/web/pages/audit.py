@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import partial
+from typing import Annotated
 from zoneinfo import ZoneInfo
-
-from typing_extensions import Annotated
 
 from litestar import Controller, Request, Response, get
 from litestar.params import QueryParameter

@@ -4,10 +4,9 @@ tables with the same period last year, a chart of hours by kind, and the .xlsx /
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
-
-from typing_extensions import Annotated
 
 from litestar import Controller, Request, Response, get
 from litestar.params import QueryParameter

@@ -19,11 +19,11 @@ from servicebank.activities.models import ActivityStatus
 from servicebank.activities.schemas import ActivityCreate
 from servicebank.checkins import access as checkins_access
 from servicebank.checkins import backlog, kiosk, records, review
-from servicebank.kernel.errors import DomainError, InvalidInput
 from servicebank.honours import service as honours
 from servicebank.kernel.clock import utcnow
-from servicebank.org import service as org
+from servicebank.kernel.errors import DomainError, InvalidInput
 from servicebank.ledger import service as ledger
+from servicebank.org import service as org
 from servicebank.web import charts, forms, friendly, i18n
 from servicebank.web.forms import parse_local
 from servicebank.web.guard import require_login, safe_next

@@ -9,8 +9,8 @@ from litestar import Controller, Request, Response, get
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
-from servicebank.org import service as org
 from servicebank.activities import browse
+from servicebank.org import service as org
 from servicebank.web import recurrence
 from servicebank.web.public_pages import keep_page, serve_cached_page
 from servicebank.web.render import render

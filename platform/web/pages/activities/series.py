@@ -17,8 +17,8 @@ from servicebank.activities.kinds import kinds_for
 from servicebank.activities.models import Activity, ActivitySeries
 from servicebank.activities.schemas import SeriesCreate
 from servicebank.kernel.errors import DomainError, InvalidInput
-from servicebank.volunteers import teams as volunteer_teams
 from servicebank.org import service as org
+from servicebank.volunteers import teams as volunteer_teams
 from servicebank.web import forms, friendly, i18n, recurrence
 from servicebank.web.guard import require_login
 from servicebank.web.render import lang_of, redirect, render

@@ -16,8 +16,8 @@ from servicebank.checkins import access as checkins_access
 from servicebank.checkins import kiosk, records, review, tokens
 from servicebank.checkins.proxy_lookup import MAX_QUERY_LENGTH, find_for_proxy
 from servicebank.checkins.service import Scanner, check_in, check_out, scanner_for_card, scanner_for_volunteer
-from servicebank.kernel.errors import DomainError, InvalidInput
 from servicebank.kernel.clock import utcnow
+from servicebank.kernel.errors import DomainError, InvalidInput
 from servicebank.web import friendly, i18n
 from servicebank.web.guard import require_login
 from servicebank.web.render import lang_of, redirect

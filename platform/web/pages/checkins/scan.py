@@ -14,8 +14,8 @@ from servicebank.accounts.sessions import principal_without_grants
 from servicebank.activities import browse
 from servicebank.checkins import tokens
 from servicebank.checkins.service import check_in, check_out
-from servicebank.kernel.errors import DomainError, Unauthenticated
 from servicebank.kernel.clock import utcnow
+from servicebank.kernel.errors import DomainError, Unauthenticated
 from servicebank.web import forms, friendly, i18n, scan_pass
 from servicebank.web.guard import LoginRequired, on_login_required, require_login
 from servicebank.web.render import lang_of, render

@@ -15,10 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
 from servicebank.clientip import client_ip
-from servicebank.kernel.errors import DomainError
 from servicebank.family import service as family
 from servicebank.family.models import FamilyLinkStatus, FamilyRelation
 from servicebank.family.schemas import FamilyLinkOut, FamilyLinkRequestIn
+from servicebank.kernel.errors import DomainError
 from servicebank.volunteers.service import get_volunteer
 from servicebank.web import forms, friendly, i18n
 from servicebank.web.guard import require_login

@@ -10,12 +10,12 @@ from litestar import Controller, Request, Response, get, post
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
-from servicebank.kernel.errors import DomainError, InvalidInput
 from servicebank.honours import certificates
 from servicebank.honours.access import require_community_manager
+from servicebank.kernel.errors import DomainError, InvalidInput
+from servicebank.org import service as org
 from servicebank.volunteers import service as volunteers
 from servicebank.volunteers.models import Volunteer
-from servicebank.org import service as org
 from servicebank.web import forms, friendly, i18n
 from servicebank.web.guard import require_login
 from servicebank.web.render import lang_of, redirect, render

@@ -7,10 +7,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
 from servicebank.clientip import client_ip
-from servicebank.kernel.errors import DomainError
 from servicebank.honours import certificates
 from servicebank.honours import service as honours
 from servicebank.honours.views import public_list
+from servicebank.kernel.errors import DomainError
 from servicebank.org import service as org
 from servicebank.web import friendly, i18n
 from servicebank.web.render import lang_of, redirect, render

@@ -12,13 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
 from servicebank.clientip import client_ip
-from servicebank.kernel.errors import DomainError, NotFound
 from servicebank.honours import service as honours
 from servicebank.honours.views import public_list
+from servicebank.kernel.errors import DomainError, NotFound
 from servicebank.org import directory
 from servicebank.web import forms, friendly, i18n
-from servicebank.web.pages.org.admin import administrator
 from servicebank.web.pages.honours.manage import SECTION_TITLES, last_month, sections
+from servicebank.web.pages.org.admin import administrator
 from servicebank.web.render import lang_of, local_time, redirect, render
 
 

@@ -15,10 +15,10 @@ from litestar import Controller, Request, Response, post
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
-from servicebank.kernel.errors import DomainError, InvalidInput
 from servicebank.family import service as family
 from servicebank.family.models import FamilyLinkStatus
 from servicebank.family.schemas import FamilyLinkOut
+from servicebank.kernel.errors import DomainError, InvalidInput
 from servicebank.ledger.schemas import TransferIn
 from servicebank.ledger.service import community_limits, transfer, transferred_in_month
 from servicebank.web import forms, friendly, i18n

@@ -24,10 +24,10 @@ from servicebank.activities.browse import list_activities
 from servicebank.activities.models import ActivityStatus
 from servicebank.activities.service import get_for_staff
 from servicebank.kernel.errors import DomainError, Forbidden, InvalidInput
+from servicebank.ledger import service as ledger
 from servicebank.org import directory
 from servicebank.org import service as org
 from servicebank.org.schemas import CommunityIn
-from servicebank.ledger import service as ledger
 from servicebank.web import forms, friendly, i18n
 from servicebank.web.audit_text import ROLE_WORDS
 from servicebank.web.guard import require_login

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 from litestar import Request
 
 from servicebank.accounts.principal import Principal
-from servicebank.kernel.errors import NotFound
 from servicebank.kernel.clock import utcnow
+from servicebank.kernel.errors import NotFound
 from servicebank.org.access import workplace_ids
 from servicebank.web.i18n import N_
 

@@ -9,8 +9,8 @@ from litestar import Controller, Request, Response, get, post
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
-from servicebank.kernel.errors import DomainError, InvalidInput
 from servicebank.kernel.clock import utcnow
+from servicebank.kernel.errors import DomainError, InvalidInput
 from servicebank.stores import service
 from servicebank.stores.service import get_store, require_till
 from servicebank.web import friendly, i18n

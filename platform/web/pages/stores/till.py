@@ -5,13 +5,13 @@ from __future__ import annotations
 from litestar import Controller, Request, Response, get, post
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from servicebank.accounts.principal import Principal
 from servicebank.accounts.one_time_codes import WrongCode
+from servicebank.accounts.principal import Principal
 from servicebank.clientip import client_ip
 from servicebank.kernel.errors import DomainError, InvalidInput
 from servicebank.stores import service
-from servicebank.stores.service import get_store, require_till, till_stores
 from servicebank.stores.schemas import LineIn
+from servicebank.stores.service import get_store, require_till, till_stores
 from servicebank.volunteers import card_pin
 from servicebank.web import friendly, i18n
 from servicebank.web.guard import require_login

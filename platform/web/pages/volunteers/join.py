@@ -6,20 +6,19 @@ from __future__ import annotations
 from litestar import Controller, Request, Response, get, post
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from servicebank.accounts.principal import Principal
 from servicebank.accounts import code_login
 from servicebank.accounts.one_time_codes import WrongCode
+from servicebank.accounts.principal import Principal
 from servicebank.clientip import client_ip
 from servicebank.kernel.errors import DomainError
+from servicebank.org import service as org
 from servicebank.ratelimit import limiter_for
 from servicebank.volunteers import registration
 from servicebank.volunteers.identity import vault
 from servicebank.volunteers.routes import REGISTRATIONS_PER_HOUR
 from servicebank.volunteers.schemas import SelfRegistration
-from servicebank.org import service as org
 from servicebank.web import forms, friendly, i18n
 from servicebank.web.render import lang_of, render
-
 
 # The wait in words a person can act on (the limiter's message counts seconds, in English).
 _OWN_ERRORS = {"rate_limited": i18n.N_("Too many tries in a short time. Please wait an hour and try again.")}

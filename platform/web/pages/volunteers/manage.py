@@ -3,21 +3,20 @@ points, QR card), registering and changing volunteers, approving self-registrati
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.params import QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
-from typing_extensions import Annotated
 
 from servicebank.accounts.principal import Principal
 from servicebank.checkins import kiosk, records
 from servicebank.kernel.errors import DomainError, InvalidInput
 from servicebank.kernel.qr import qr_data_uri
+from servicebank.ledger.service import account_view
 from servicebank.org import service as org
 from servicebank.records import views as record_views
-from servicebank.ledger.service import account_view
 from servicebank.volunteers import card_pin, service, teams
 from servicebank.volunteers.identity import ID_TYPES, vault
 from servicebank.volunteers.models import VolunteerStatus

@@ -12,15 +12,15 @@ from servicebank.accounts.principal import Principal
 from servicebank.activities import browse, signups
 from servicebank.activities.browse import list_activities
 from servicebank.checkins import kiosk
-from servicebank.kernel.errors import DomainError, InvalidInput
+from servicebank.family import service as family
 from servicebank.honours import certificates
 from servicebank.kernel.clock import utcnow
+from servicebank.kernel.errors import DomainError, InvalidInput
 from servicebank.kernel.qr import qr_data_uri
-from servicebank.family import service as family
-from servicebank.ledger.service import account_view
 from servicebank.leaderboards.service import leaderboard_view
-from servicebank.stores import service as stores
+from servicebank.ledger.service import account_view
 from servicebank.records import views as record_views
+from servicebank.stores import service as stores
 from servicebank.volunteers import card_pin
 from servicebank.web import charts, forms, friendly, i18n
 from servicebank.web.guard import require_login

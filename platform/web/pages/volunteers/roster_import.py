@@ -12,11 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
 from servicebank.kernel.errors import DomainError, InvalidInput
+from servicebank.org import service as org
 from servicebank.spreadsheets import XLSX_MEDIA_TYPE, append_row, append_rows, csv_text, workbook_bytes
 from servicebank.volunteers.identity import vault
 from servicebank.volunteers.importer import import_roster
 from servicebank.volunteers.roster import read_roster_off_loop
-from servicebank.org import service as org
 from servicebank.web import friendly, i18n
 from servicebank.web.guard import require_login
 from servicebank.web.i18n import N_

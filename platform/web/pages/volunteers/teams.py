@@ -8,9 +8,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
 from servicebank.kernel.errors import DomainError, NotFound
+from servicebank.org import service as org
 from servicebank.volunteers import service, teams
 from servicebank.volunteers.schemas import TeamCreate, TeamPatch
-from servicebank.org import service as org
 from servicebank.web import forms, friendly, i18n
 from servicebank.web.guard import require_login
 from servicebank.web.render import lang_of, redirect, render
