@@ -21,11 +21,18 @@ from pathlib import Path  # noqa: E402
 
 import httpx  # noqa: E402
 import pytest  # noqa: E402
+from argon2 import PasswordHasher  # noqa: E402
 from hypothesis import settings as hypothesis_settings  # noqa: E402
 
+from servicebank.accounts import passwords  # noqa: E402
 from servicebank.config import Settings  # noqa: E402
 from servicebank.kernel.db import Database, metadata  # noqa: E402
 from tests.servers import PostgresServer, RedisServer, ServerUnavailable, services_required  # noqa: E402
+
+# Passwords are hashed with argon2id as in production, at its lowest cost: at the production cost (64 MiB,
+# 3 passes) the hashing was most of what a test that makes people and logs them in spent. Servers the
+# tests start as processes of their own hash at the production cost.
+passwords._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 TEST_SECRET = "test-secret-" + "x" * 40
 TEST_DATA_KEY = "test-data-key-" + "d" * 40
@@ -56,12 +63,20 @@ SLOW = (
     "test_keys_rotation.py",
     "test_startup_imports.py",
 )
+# And single tests of the same kinds, the longest of the fast run (5 to 16 s each): the sweep of every endpoint
+# with every role, a scheduler kept leading through a real PostgreSQL idle-in-transaction timeout, and a
+# crafted workbook read in flat memory.
+SLOW_TESTS = (
+    "accounts/test_authorization.py::test_every_endpoint_with_every_role",
+    "workers/test_scheduler.py::test_the_leader_keeps_leading_under_an_idle_in_transaction_timeout",
+    "volunteers/test_import_limits.py::TestCraftedWorkbooks::test_a_row_of_many_empty_cells_is_read_in_flat_memory",
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         where = item.path.relative_to(TESTS).as_posix() if item.path.is_relative_to(TESTS) else ""
-        if item.get_closest_marker("browser") or where.startswith(SLOW):
+        if item.get_closest_marker("browser") or where.startswith(SLOW) or any(t in item.nodeid for t in SLOW_TESTS):
             item.add_marker(pytest.mark.slow)
 
 
