@@ -7,6 +7,7 @@ a server that cannot start fails the run with the reason; locally the PostgreSQL
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 
 # The broker is chosen from the environment when first imported: tests use the in-process one.
@@ -196,14 +197,34 @@ async def _empty_all(db: Database) -> None:
         await raw.driver_connection.execute(_emptying_sql())
 
 
+_SQLITE_TEMPLATE: list[Path] = []
+
+
+async def _sqlite_from_template(settings: Settings) -> None:
+    """Give the test's SQLite file every table by copying a file made once per process.
+
+    Creating the ~60 tables and their indexes cost 0.2-0.3 s a test, measured: more than most tests
+    themselves; copying a finished file costs about a millisecond. The template is closed (its
+    write-ahead log checkpointed into the file) before it is copied."""
+    if not _SQLITE_TEMPLATE:
+        from servicebank import registry  # every domain's models
+
+        template = Path(tempfile.mkdtemp(prefix="servicebank-test-template-")) / "template.db"
+        maker = Database(settings.replace(database_url=f"sqlite+aiosqlite:///{template}"))
+        await registry.create_tables(maker)
+        await maker.dispose()
+        _SQLITE_TEMPLATE.append(template)
+    target = Path(settings.database_url.removeprefix("sqlite+aiosqlite:///"))
+    shutil.copyfile(_SQLITE_TEMPLATE[0], target)
+
+
 @pytest.fixture
 async def db(settings: Settings) -> AsyncIterator[Database]:
     """A clean database for one test."""
+    if settings.database_url.startswith("sqlite"):
+        await _sqlite_from_template(settings)
     database = Database(settings)
-    if database.dialect == "sqlite":
-        from servicebank import registry  # every domain's models
-        await registry.create_tables(database)
-    else:
+    if database.dialect != "sqlite":
         await _empty_all(database)
     if settings.redis_url:
         import redis.asyncio as aioredis
