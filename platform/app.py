@@ -8,7 +8,7 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
-from litestar import Litestar
+from litestar import Litestar, Request
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
@@ -19,8 +19,10 @@ from servicebank import health, registry
 from servicebank.accounts.dependencies import provide_optional_principal, provide_principal
 from servicebank.config import Settings, get_settings
 from servicebank.edge.middleware import edge_checks
+from servicebank.edge.read_after_write import stick_writers_to_primary
 from servicebank.kernel.db import Database, end_failed
 from servicebank.kernel.errors import exception_handlers
+from servicebank.kernel.replica import STICKY_COOKIE, read_session
 from servicebank.observability import routes as metrics_routes
 from servicebank.observability.middleware import request_id_and_metrics
 from servicebank.web.guard import with_page_for_unknown_addresses
@@ -39,6 +41,15 @@ async def provide_db_session(state: State) -> AsyncIterator[AsyncSession]:
             raise
         if session.in_transaction():
             await session.commit()
+
+
+async def provide_read_session(request: Request, state: State,
+                               db_session: AsyncSession) -> AsyncIterator[AsyncSession]:
+    """A session for reads that may be a moment old (the 台账, dashboard, exports, public pages): on the read
+    replica when one is configured and usable, else the request's own session (kernel/replica.py)."""
+    async with read_session(state.db, wants_primary=STICKY_COOKIE in request.cookies,
+                            primary_session=db_session) as session:
+        yield session
 
 
 def _publisher(settings: Settings):  # noqa: ANN202
@@ -89,6 +100,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     db = db or Database(settings, publisher=_publisher(settings))
     dependencies: dict[str, Any] = {
         "db_session": Provide(provide_db_session),
+        "read_session": Provide(provide_read_session),
         "principal": Provide(provide_principal),
         "optional_principal": Provide(provide_optional_principal),
     }
@@ -115,4 +127,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     )
     # Around everything, so that requests no route matches are counted and logged as well.
     app.asgi_handler = request_id_and_metrics(app.asgi_handler)
+    if settings.database_replica_url:
+        app.asgi_handler = stick_writers_to_primary(app.asgi_handler, seconds=settings.replica_sticky_seconds,
+                                                    secure=settings.secure_cookies)
     return app

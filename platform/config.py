@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import ipaddress
 import os
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -39,14 +40,22 @@ def _env_bool(name: str, default: bool) -> bool:
     raise SettingsError(f"SERVICEBANK_{name} must be true or false (also 1/0, yes/no, on/off), got {raw!r}")
 
 
-def _env_int(name: str, default: int) -> int:
+def _env_number(name: str, default: float, parse: Callable[[str], Any], what: str) -> Any:
     raw = _env(name)
     if raw is None or raw == "":
         return default
     try:
-        return int(raw)
+        return parse(raw)
     except ValueError as exc:
-        raise SettingsError(f"SERVICEBANK_{name} must be a whole number, got {raw!r}") from exc
+        raise SettingsError(f"SERVICEBANK_{name} must be {what}, got {raw!r}") from exc
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(_env_number(name, default, int, "a whole number"))
+
+
+def _env_float(name: str, default: float) -> float:
+    return float(_env_number(name, default, float, "a number of seconds (e.g. 2.5)"))
 
 
 def _env_list(name: str) -> tuple[str, ...] | None:
@@ -94,6 +103,13 @@ class Settings:
     outbox_sweep_after_seconds: int = 30
     outbox_batch_size: int = 500
     db_pool_size: int = 10
+    # A PostgreSQL streaming replica for reads that may be a moment old (台账, dashboard, exports, public pages);
+    # kernel/replica.py says when reads fall back to the primary.
+    database_replica_url: str | None = None
+    replica_max_lag_seconds: float = 5.0
+    replica_retry_seconds: float = 10.0
+    # After a write, the writer's reads stay on the primary this long (they must see what they just did).
+    replica_sticky_seconds: int = 10
     # Ping each pooled connection before use (three round trips with asyncpg); see db.make_engine.
     db_pre_ping: bool = False
     debug: bool = False
@@ -172,6 +188,7 @@ class Settings:
         if bad:
             raise SettingsError(f"SERVICEBANK_METRICS_ALLOW: {bad[0]!r} is not an IP address or network "
                                 "(e.g. 127.0.0.1,10.1.2.0/24)")
+        _check_replica(self)
         _check_vapid(self)
         try:
             self.sms.check(production=self.is_production)
@@ -207,6 +224,10 @@ class Settings:
             outbox_sweep_after_seconds=_env_int("OUTBOX_SWEEP_AFTER_SECONDS", 30),
             outbox_batch_size=_env_int("OUTBOX_BATCH_SIZE", 500),
             db_pool_size=_env_int("DB_POOL_SIZE", 10),
+            database_replica_url=_env("DATABASE_REPLICA_URL") or None,
+            replica_max_lag_seconds=_env_float("REPLICA_MAX_LAG_SECONDS", 5.0),
+            replica_retry_seconds=_env_float("REPLICA_RETRY_SECONDS", 10.0),
+            replica_sticky_seconds=_env_int("REPLICA_STICKY_SECONDS", 10),
             db_pre_ping=_env_bool("DB_PRE_PING", False),
             debug=_env_bool("DEBUG", False),
             embedded_worker=_env_bool("EMBEDDED_WORKER", not production),
@@ -221,11 +242,26 @@ class Settings:
             trusted_proxies=tuple(p.strip() for p in (_env("TRUSTED_PROXIES") or "").split(",") if p.strip()),
             metrics_allow=_env_list("METRICS_ALLOW"),
             metrics_token=_env("METRICS_TOKEN") or None,
-            public_read_cache_seconds=float(_env("PUBLIC_READ_CACHE_SECONDS", "1") or 1),
+            public_read_cache_seconds=_env_float("PUBLIC_READ_CACHE_SECONDS", 1.0),
         )
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
+
+
+def _check_replica(settings: Settings) -> None:
+    url = settings.database_replica_url
+    if url is None:
+        return
+    if not settings.is_postgres or not url.startswith("postgresql"):
+        raise SettingsError("SERVICEBANK_DATABASE_REPLICA_URL needs PostgreSQL for both the database and the replica "
+                            "(e.g. postgresql+asyncpg://servicebank@replica-host/servicebank); unset it for SQLite.")
+    if url == settings.database_url:
+        raise SettingsError("SERVICEBANK_DATABASE_REPLICA_URL is the same address as SERVICEBANK_DATABASE_URL: point "
+                            "it at the streaming replica, or unset it.")
+    if settings.replica_max_lag_seconds <= 0 or settings.replica_retry_seconds <= 0 or settings.replica_sticky_seconds < 0:
+        raise SettingsError("SERVICEBANK_REPLICA_MAX_LAG_SECONDS and SERVICEBANK_REPLICA_RETRY_SECONDS must be above 0, "
+                            "SERVICEBANK_REPLICA_STICKY_SECONDS 0 or more.")
 
 
 def _sms_from_env() -> SmsSettings:

@@ -9,7 +9,7 @@ from litestar import Response, get
 from litestar.datastructures import State
 from sqlalchemy import text
 
-from servicebank.kernel import events
+from servicebank.kernel import events, replica
 from servicebank.kernel.db import Database
 
 
@@ -49,8 +49,9 @@ async def health(state: State) -> Response[dict[str, Any]]:
         except Exception as exc:  # noqa: BLE001
             outbox = {"error": type(exc).__name__}
     ok = database["ok"] and broker["ok"]
+    # A replica out of reach is not an outage: its reads go to the primary (kernel/replica.py).
     body = {"status": "ok" if ok else "degraded", "mode": db.settings.mode, "database": database,
-            "broker": broker, "outbox": outbox}
+            "replica": replica.describe(db), "broker": broker, "outbox": outbox}
     return Response(body, status_code=200 if ok else 503)
 
 

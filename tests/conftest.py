@@ -55,6 +55,7 @@ hypothesis_settings.load_profile(os.environ.get("SERVICEBANK_TEST_HYPOTHESIS_PRO
 SLOW = (
     "reliability/",
     "bench/",
+    "scale/",
     "ledger/test_worker_kill.py",
     "workers/test_redis_worker.py",
     "workers/test_stop_signals.py",

@@ -42,6 +42,13 @@ class PostgresServer:
     """A PostgreSQL cluster in a temporary folder; stop()/start() simulate an outage."""
 
     def __init__(self) -> None:
+        self._prepare()
+        self._run([str(self.bindir / "initdb"), "-D", str(self.datadir), "-A", "trust", "-U", "postgres",
+                   "-E", "UTF8", "--locale=C.UTF-8" if _has_c_utf8() else "--locale=C"])
+        self.start()
+
+    def _prepare(self) -> None:
+        """Binaries, a free port and the folders, owned by `postgres` when we are root."""
         bindir = _pg_bindir()
         if bindir is None or not (bindir / "initdb").exists():
             raise ServerUnavailable("PostgreSQL binaries not found (apt-get install postgresql, or set SERVICEBANK_PG_BIN)")
@@ -61,9 +68,6 @@ class PostgresServer:
             for path in (self.root, self.sockdir):
                 os.chown(path, entry.pw_uid, entry.pw_gid)
             self.run_as = ["runuser", "-u", "postgres", "--"]
-        self._run([str(bindir / "initdb"), "-D", str(self.datadir), "-A", "trust", "-U", "postgres",
-                   "-E", "UTF8", "--locale=C.UTF-8" if _has_c_utf8() else "--locale=C"])
-        self.start()
 
     def _run(self, cmd: list[str]) -> None:
         result = subprocess.run(self.run_as + cmd, capture_output=True, text=True, timeout=120)
@@ -109,6 +113,35 @@ class PostgresServer:
         except ServerUnavailable:
             pass
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+class ReplicaServer(PostgresServer):
+    """A hot-standby streaming replica of `primary`, made with `pg_basebackup -R` (the initdb defaults allow
+    replication connections from 127.0.0.1 and keep 10 WAL senders)."""
+
+    def __init__(self, primary: PostgresServer) -> None:
+        self._prepare()
+        self._run([str(self.bindir / "pg_basebackup"), "-D", str(self.datadir), "-R", "-X", "stream", "-c", "fast",
+                   "-h", "127.0.0.1", "-p", str(primary.port), "-U", "postgres"])
+        self.start()
+
+    def replayed(self, lsn: str) -> bool:
+        return self.psql(f"SELECT pg_last_wal_replay_lsn() >= '{lsn}'::pg_lsn").strip() == "t"
+
+    def catch_up(self, primary: PostgresServer, timeout: float = 30) -> None:
+        """Wait until everything the primary wrote so far is replayed here."""
+        lsn = primary.psql("SELECT pg_current_wal_lsn()").strip()
+        deadline = time.monotonic() + timeout
+        while not self.replayed(lsn):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the replica did not replay up to {lsn} in {timeout} s")
+            time.sleep(0.05)
+
+    def pause_replay(self) -> None:
+        self.psql("SELECT pg_wal_replay_pause()")
+
+    def resume_replay(self) -> None:
+        self.psql("SELECT pg_wal_replay_resume()")
 
 
 def _has_c_utf8() -> bool:

@@ -37,22 +37,22 @@ class CalendarController(Controller):
     tags = ["calendar"]
 
     @get("/calendar/volunteer/{feed:str}", exclude_from_auth=True, media_type=ICS)
-    async def volunteer(self, feed: str, db_session: AsyncSession, state: State) -> Response[bytes]:
+    async def volunteer(self, feed: str, read_session: AsyncSession, state: State) -> Response[bytes]:
         """A volunteer's activities as iCalendar; the signed token in the URL is the only key."""
         settings = _settings(state)
         volunteer_id = volunteer_from_token(settings.signing_keys(), _strip_ics(feed))
         host = urlparse(settings.public_url).hostname or "servicebank"
-        return _ics(await volunteer_feed(db_session, volunteer_id=volunteer_id, host=host))
+        return _ics(await volunteer_feed(read_session, volunteer_id=volunteer_id, host=host))
 
     @get("/calendar/community/{feed:str}", exclude_from_auth=True, media_type=ICS)
-    async def community(self, feed: str, db_session: AsyncSession, state: State) -> Response[bytes]:
+    async def community(self, feed: str, read_session: AsyncSession, state: State) -> Response[bytes]:
         """A community's public activity calendar (published, running, past and cancelled activities)."""
         raw = _strip_ics(feed)
         if not raw.isdigit():
             raise NotFound("No such calendar.", code="calendar_not_found")
         settings = _settings(state)
         host = urlparse(settings.public_url).hostname or "servicebank"
-        return _ics(await community_feed(db_session, community_id=int(raw), host=host))
+        return _ics(await community_feed(read_session, community_id=int(raw), host=host))
 
     @get("/me/calendar")
     async def my_link(self, principal: Principal, state: State) -> CalendarLinkOut:

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 from servicebank.config import Settings
 from servicebank.kernel.dialect import is_postgres
 from servicebank.kernel.errors import is_connection_failure
+from servicebank.kernel.replica import Replica
 from servicebank.kernel.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -126,6 +127,10 @@ class Database:
         # Every session is a unit of work: its commit runs the after-commit steps registered on it.
         self.sessionmaker = async_sessionmaker(self.engine, class_=UnitOfWork, expire_on_commit=False,
                                                info={"db": self})
+        # Reads that may be a moment old go to a streaming replica when one is configured (kernel/replica.py).
+        self.replica: Replica | None = None
+        if settings.database_replica_url:
+            self.replica = Replica(self, settings, make_engine(settings.replace(database_url=settings.database_replica_url)))
 
     @property
     def dialect(self) -> str:
@@ -162,6 +167,8 @@ class Database:
     async def dispose(self) -> None:
         for connections in self.__dict__.pop("_read_connections", {}).values():
             connections.close()
+        if self.replica is not None:
+            await self.replica.dispose()
         await self.engine.dispose()
 
 

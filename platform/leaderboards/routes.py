@@ -19,7 +19,7 @@ class LeaderboardController(Controller):
     tags = ["points"]
 
     @get("/", exclude_from_auth=True, before_request=serve_cached)
-    async def leaderboard(self, request: Request, db_session: AsyncSession, optional_principal: Principal | None,
+    async def leaderboard(self, request: Request, read_session: AsyncSession, optional_principal: Principal | None,
                     board: Annotated[str, QueryParameter(name="scope", description="city, community:{id}, street:{id}, team:{id}")]
                     = "city",
                     period: Annotated[str, Parameter(description='"2026-11", "2026" or "all"')] = "all",
@@ -32,7 +32,7 @@ class LeaderboardController(Controller):
         old (one answer per address and second, shared by every phone that asks).
         """
         viewer = optional_principal.volunteer_id if optional_principal else None
-        return keep(request, await service.leaderboard_view(db_session, scope=board, period=period, by=by,
+        return keep(request, await service.leaderboard_view(read_session, scope=board, period=period, by=by,
                                                             limit=limit, volunteer_id=volunteer_id,
                                                             viewer_volunteer_id=viewer))
 

@@ -88,10 +88,10 @@ class CommunityController(Controller):
     tags = ["organisation"]
 
     @get("/public", exclude_from_auth=True)
-    async def public_list(self, db_session: AsyncSession) -> list[PublicCommunityOut]:
+    async def public_list(self, read_session: AsyncSession) -> list[PublicCommunityOut]:
         """Every community with its district and street, for the sign-up page. No login needed."""
         return [PublicCommunityOut(id=c.id, name=c.name, district=d, street=s)
-                for c, d, s in await service.public_communities(db_session)]
+                for c, d, s in await service.public_communities(read_session)]
 
     @get("/")
     async def list_communities(self, db_session: AsyncSession, principal: Principal) -> list[CommunityOut]:

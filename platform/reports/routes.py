@@ -20,7 +20,7 @@ class ReportController(Controller):
     tags = ["reports"]
 
     @get("/taizhang")
-    async def taizhang(self, request: Request, db_session: AsyncSession, principal: Principal,
+    async def taizhang(self, request: Request, read_session: AsyncSession, principal: Principal,
                        scope_text: Annotated[str, QueryParameter(name="scope")], period: str, format: str = "json") -> TaizhangOut | Response[bytes]:  # noqa: A002
         """The 台账 of `scope` (community:{id} or street:{id}) for `period` (2026-11, 2026-Q4 or 2026):
         teams (支), volunteers (人), activities (次), participations (人次), service hours, beneficiaries
@@ -30,7 +30,7 @@ class ReportController(Controller):
         `scope_not_found`."""
         if format not in ("json", "xlsx", "csv"):
             raise InvalidInput("The format is json, xlsx or csv.", code="invalid_format")
-        report = await service.taizhang(db_session, principal=principal, scope=scope_text, period=period,
+        report = await service.taizhang(read_session, principal=principal, scope=scope_text, period=period,
                                         timezone=request.app.state.settings.timezone)
         if format == "json":
             return report
@@ -42,14 +42,14 @@ class ReportController(Controller):
                         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
 
     @get("/requests")
-    async def requests(self, request: Request, db_session: AsyncSession, principal: Principal,
+    async def requests(self, request: Request, read_session: AsyncSession, principal: Principal,
                        scope_text: Annotated[str, QueryParameter(name="scope")],
                        period: str) -> request_figures.RequestReportOut:
         """Residents' requests of `scope` in `period`, per local month and category (and 合计): 需求数 `requests`,
         响应率 `response_rate`, 完成率 `completion_rate` (percent of the requests neither declined nor cancelled
         before anyone took them), 平均响应时长 `average_response_minutes`, 满意度 `satisfaction` (percent of
         ratings with 4–5 stars) and `average_stars`. Errors as for the 台账."""
-        return await request_figures.request_report(db_session, principal=principal, scope=scope_text,
+        return await request_figures.request_report(read_session, principal=principal, scope=scope_text,
                                                     period=period, timezone=request.app.state.settings.timezone)
 
 

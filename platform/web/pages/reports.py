@@ -38,13 +38,13 @@ class ReportPages(Controller):
     include_in_schema = False
 
     @get("/")
-    async def report(self, request: Request, db_session: AsyncSession, optional_principal: Principal | None,
+    async def report(self, request: Request, read_session: AsyncSession, optional_principal: Principal | None,
                      scope_text: Annotated[str | None, QueryParameter(name="scope")] = None, kind: str = "month", month: str = "", quarter: str = "",
                      year: str = "") -> Response:
         """The 台账 of the chosen scope and period (this month of the first community by default)."""
         principal = require_login(optional_principal)
         _ = i18n.translator(lang_of(request))
-        choices = await service.report_scopes(db_session, principal=principal)
+        choices = await service.report_scopes(read_session, principal=principal)
         if not choices:
             raise Forbidden("Only organisers and administrators can read reports.", code="organiser_required")
         chosen = scope_text if scope_text in {s for s, _n in choices} else choices[0][0]
@@ -53,7 +53,7 @@ class ReportPages(Controller):
         period = period_of(kind, month=month, quarter=quarter, year=year, today=today)
         report, error = None, None
         try:
-            report = await service.taizhang(db_session, principal=principal, scope=chosen, period=period,
+            report = await service.taizhang(read_session, principal=principal, scope=chosen, period=period,
                                             timezone=request.app.state.settings.timezone)
         except DomainError as exc:
             error = friendly.explain(exc, _)
@@ -66,7 +66,7 @@ class ReportPages(Controller):
                                      label=_("Service hours"), empty=_("No service hours in this period."))
         tables = export.tables(report) if report else []
         if report is not None:
-            tables.append(await _request_table(db_session, principal, chosen, period,
+            tables.append(await _request_table(read_session, principal, chosen, period,
                                                request.app.state.settings.timezone))
         download = {"scope": chosen, "period": period}
         return render(request, "reports/reports.html", principal, status_code=422 if error else 200, title=_("Reports"),

@@ -42,22 +42,22 @@ class ManagePages(Controller):
     include_in_schema = False
 
     @get("/")
-    async def dashboard(self, request: Request, db_session: AsyncSession, optional_principal: Principal | None,
+    async def dashboard(self, request: Request, read_session: AsyncSession, optional_principal: Principal | None,
                         community: int | None = None) -> Response:
         """This month's hours and active volunteers, upcoming activities, charts."""
         principal = require_login(optional_principal)
         _ = i18n.translator(lang_of(request))
-        chosen, choices = await org.pick_workplace(db_session, actor=principal, community_id=community)
+        chosen, choices = await org.pick_workplace(read_session, actor=principal, community_id=community)
         months = charts.last_months(_today(request), 6)
-        minutes, active, hours = await dashboard_figures(db_session, community_id=chosen.id,
+        minutes, active, hours = await dashboard_figures(read_session, community_id=chosen.id,
                                                                      months=months)
-        kinds = {k.code: k.name for k in await kinds_for(db_session, community_id=chosen.id)}
-        by_kind = await browse.activities_by_kind(db_session, community_id=chosen.id,
+        kinds = {k.code: k.name for k in await kinds_for(read_session, community_id=chosen.id)}
+        by_kind = await browse.activities_by_kind(read_session, community_id=chosen.id,
                                                        since=utcnow() - dt.timedelta(days=365))
-        listed = await browse.community_activities(db_session, community_id=chosen.id, since=utcnow())
+        listed = await browse.community_activities(read_session, community_id=chosen.id, since=utcnow())
         return render(request, "activities/manage.html", principal, title=_("Community dashboard"), community=chosen,
                       choices=choices, minutes=minutes, active=active, activities=listed, kinds=kinds,
-                      todo=await _todo(db_session, principal, chosen.id),
+                      todo=await _todo(read_session, principal, chosen.id),
                       hours_chart=charts.bar_chart(hours, label=_("Hours per month")),
                       kind_chart=charts.share_chart([(kinds.get(k, k), n) for k, n in by_kind],
                                                     label=_("Activities by kind")))

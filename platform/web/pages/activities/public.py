@@ -33,14 +33,14 @@ class PublicActivityPages(Controller):
     include_in_schema = False
 
     @get("/public/communities/{community_id:int}", before_request=serve_cached_page)
-    async def community(self, request: Request, community_id: int, db_session: AsyncSession,
+    async def community(self, request: Request, community_id: int, read_session: AsyncSession,
                         optional_principal: Principal | None) -> Response:
         """The community's calendar of the coming weeks and how to join, open to everyone. An anonymous visit may
         be answered from a page up to a second old (web/public_pages.py)."""
-        community = await org.get_community(db_session, community_id)
+        community = await org.get_community(read_session, community_id)
         until = dt.datetime.now(dt.UTC) + dt.timedelta(weeks=CALENDAR_WEEKS)
         timezone = request.app.state.settings.timezone
-        activities = await browse.public_upcoming(db_session, community_id=community_id, limit=100, until=until)
+        activities = await browse.public_upcoming(read_session, community_id=community_id, limit=100, until=until)
         return keep_page(request, render(request, "activities/public_community.html", optional_principal, title=community.name,
                       community=community, days=calendar(activities, timezone), weeks=CALENDAR_WEEKS,
-                      weekday_names=recurrence.WEEKDAY_NAMES, kinds=await browse.kind_names(db_session)))
+                      weekday_names=recurrence.WEEKDAY_NAMES, kinds=await browse.kind_names(read_session)))

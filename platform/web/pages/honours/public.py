@@ -21,11 +21,11 @@ class PublicHonourPages(Controller):
     include_in_schema = False
 
     @get("/public/communities/{community_id:int}/honours")
-    async def honours_page(self, request: Request, community_id: int, db_session: AsyncSession,
+    async def honours_page(self, request: Request, community_id: int, read_session: AsyncSession,
                            optional_principal: Principal | None, list_id: int | None = None,
                            done: str | None = None) -> Response:
         """The community's published honour lists: in the notice period (with the objection form) and after."""
-        return await _honours(request, db_session, optional_principal, community_id, list_id,
+        return await _honours(request, read_session, optional_principal, community_id, list_id,
                               flash=i18n.N_("Thank you. The organisers will look into it.") if done == "objection" else None)
 
     @post("/public/honours/{list_id:int}/objections")
@@ -51,14 +51,14 @@ class PublicHonourPages(Controller):
                                  "&done=objection")
 
     @get("/verify")
-    async def verify(self, request: Request, db_session: AsyncSession, optional_principal: Principal | None,
+    async def verify(self, request: Request, read_session: AsyncSession, optional_principal: Principal | None,
                      number: str | None = None, code: str | None = None) -> Response:
         """Check a service certificate by its number and verification code."""
         _ = i18n.translator(lang_of(request))
         found, error = None, None
         if number and code:
             try:
-                found = await certificates.public_check(db_session, number=number, code=code)
+                found = await certificates.public_check(read_session, number=number, code=code)
             except DomainError as exc:
                 error = friendly.explain(exc, _)
         return render(request, "honours/verify.html", optional_principal, title=_("Verify a certificate"), found=found,

@@ -81,12 +81,12 @@ class StreetHonourPages(Controller):
         return redirect(request, f"{back}&published={list_id}")
 
     @get("/public/streets/{street_id:int}/honours")
-    async def public_page(self, request: Request, street_id: int, db_session: AsyncSession,
+    async def public_page(self, request: Request, street_id: int, read_session: AsyncSession,
                           optional_principal: Principal | None, list_id: int | None = None,
                           done: str | None = None) -> Response:
         """The street's published lists, as residents read them, with the objection form during the notice."""
         _ = i18n.translator(lang_of(request))
-        return await _public(request, db_session, optional_principal, street_id, list_id,
+        return await _public(request, read_session, optional_principal, street_id, list_id,
                              flash=_("Thank you. The street office will look into it.") if done == "objection" else None)
 
     @post("/public/streets/honours/{list_id:int}/objections")

@@ -27,7 +27,7 @@ class LeaderboardPages(Controller):
     include_in_schema = False
 
     @get("/leaderboard")
-    async def leaderboard(self, request: Request, db_session: AsyncSession, optional_principal: Principal | None,
+    async def leaderboard(self, request: Request, read_session: AsyncSession, optional_principal: Principal | None,
                           community: int | None = None, period: str = "month", by: str = "hours") -> Response:
         """Top volunteers by hours or points (names masked unless the volunteer agreed)."""
         _ = i18n.translator(lang_of(request))
@@ -37,8 +37,8 @@ class LeaderboardPages(Controller):
         period = period if period in PERIODS else "month"
         by = by if by in ("hours", "points") else "hours"
         viewer = optional_principal.volunteer_id if optional_principal else None
-        board = await leaderboard_view(db_session, scope=scope, period=_period(request, period), by=by, limit=50,
+        board = await leaderboard_view(read_session, scope=scope, period=_period(request, period), by=by, limit=50,
                                        volunteer_id=viewer, viewer_volunteer_id=viewer)
         return render(request, "leaderboards/leaderboard.html", optional_principal, title=_("Leaderboard"), board=board,
-                      communities=await org.all_communities(db_session), community=community, period=period,
+                      communities=await org.all_communities(read_session), community=community, period=period,
                       by=by)
