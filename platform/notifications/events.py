@@ -61,11 +61,16 @@ async def organisers_of(session: AsyncSession, community_id: int) -> list[Recipi
     return [Recipient(volunteer_id=None, user_id=u) for u in sorted(set(users))]
 
 
-def _when(session: AsyncSession, activity: Activity) -> str:
+def when_text(session: AsyncSession, starts_at: dt.datetime, ends_at: dt.datetime) -> str:
+    """`12月07日 09:00–11:00` in the install's time zone (the end's date too when it is another day)."""
     tz = ZoneInfo(_settings(session).timezone)
-    start, end = activity.starts_at.astimezone(tz), activity.ends_at.astimezone(tz)
+    start, end = starts_at.astimezone(tz), ends_at.astimezone(tz)
     end_text = end.strftime("%H:%M") if end.date() == start.date() else end.strftime("%m月%d日 %H:%M")
     return f"{start.strftime('%m月%d日 %H:%M')}–{end_text}"
+
+
+def _when(session: AsyncSession, activity: Activity) -> str:
+    return when_text(session, activity.starts_at, activity.ends_at)
 
 
 def _details(session: AsyncSession, activity: Activity) -> str:

@@ -21,6 +21,8 @@ from servicebank.web.render import lang_of, redirect, render
 KIND_LABELS = {
     "activity.reminder": N_("Reminder the day before an activity"),
     "activity.starting_soon": N_("Reminder an hour before an activity"),
+    "request.visit_reminder": N_("Reminder the day before a resident's visit"),
+    "request.visit_soon": N_("Reminder an hour before a resident's visit"),
     "signup.promoted": N_("Moved from the waiting list to a place"),
     "activity.cancelled": N_("An activity you signed up for was cancelled"),
     "redemption.completed": N_("Points spent at a store"),
