@@ -13,6 +13,12 @@ from servicebank.notifications.events import deliver, recipients_for
 from servicebank.volunteers.models import Volunteer
 
 
+async def _link(session: AsyncSession, event: OutboxEvent, status: str) -> FamilyLink | None:
+    """The event's link while it is still in `status` (events may arrive late: a withdrawn request tells nobody)."""
+    link = await session.get(FamilyLink, event.payload["link_id"])
+    return link if link is not None and link.status == status else None
+
+
 async def _name(session: AsyncSession, volunteer_id: int) -> str:
     volunteer = await session.get(Volunteer, volunteer_id)
     return f"{volunteer.real_name}（{volunteer.number}）" if volunteer is not None else "一位志愿者"
@@ -21,8 +27,8 @@ async def _name(session: AsyncSession, volunteer_id: int) -> str:
 @subscribe("family_link.requested")
 async def on_link_requested(session: AsyncSession, event: OutboxEvent) -> None:
     """Ask the volunteer who was named to confirm or decline, while the request still waits."""
-    link = await session.get(FamilyLink, event.payload["link_id"])
-    if link is None or link.status != FamilyLinkStatus.REQUESTED:
+    link = await _link(session, event, FamilyLinkStatus.REQUESTED)
+    if link is None:
         return
     asker = await _name(session, link.volunteer_id)
     # link.relation is what the relative is to the asker; the asker is the inverse to the relative.
@@ -35,8 +41,8 @@ async def on_link_requested(session: AsyncSession, event: OutboxEvent) -> None:
 @subscribe("family_link.confirmed")
 async def on_link_confirmed(session: AsyncSession, event: OutboxEvent) -> None:
     """Tell the asker their link holds now; and the asked volunteer too when an organiser confirmed for them."""
-    link = await session.get(FamilyLink, event.payload["link_id"])
-    if link is None or link.status != FamilyLinkStatus.CONFIRMED:
+    link = await _link(session, event, FamilyLinkStatus.CONFIRMED)
+    if link is None:
         return
     relative = await _name(session, link.relative_id)
     await deliver(session, event, await recipients_for(session, [link.volunteer_id]), Message(
