@@ -5,16 +5,28 @@ the inbox, once per event and person: a re-delivered event adds nothing."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
+from servicebank import keyring
 from servicebank.accounts.models import Role
 from servicebank.family.models import FamilyLink
 from servicebank.honours.models import HonourEntry
 from servicebank.kernel import events
 from servicebank.kernel.events import OutboxEvent
-from servicebank.notifications.models import Notification
+from servicebank.notifications.models import ChannelDelivery, Notification
 from tests.factories import make_org, make_person, make_volunteer
 from tests.honours.seeding import seed_october
+
+VAPID = keyring.new_vapid_key()
+BROWSER = {"endpoint": "https://push.example.cn/send/1",
+           "keys": {"p256dh": "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM",
+                    "auth": "tBHItJI5svbpez7KI4CCXg"}}
+
+
+@pytest.fixture
+def settings(settings):  # noqa: ANN001, ANN201 - the shared settings, with a VAPID key (push on)
+    return settings.replace(vapid_private_key=VAPID, vapid_subject="mailto:ops@example.cn")
 
 
 async def _titles(client, person) -> list[str]:  # noqa: ANN001
@@ -107,3 +119,41 @@ async def test_honour_list_published_and_certificate_issued(client, db, session)
         body = await s.scalar(select(Notification.body).where(Notification.type == "certificate.issued",
                                                               Notification.volunteer_id == volunteer.id))
     assert cert.json()["number"] in body and "2026年10月01日至2026年10月31日" in body
+
+
+async def test_each_kind_is_chosen_per_channel_push_included(client, db, session) -> None:  # noqa: ANN001
+    org = await make_org(session)
+    mother = await make_person(session, Role.VOLUNTEER, community=org.community, name="李桂英")
+    daughter = await make_person(session, Role.VOLUNTEER, community=org.community, name="王小红")
+    son = await make_person(session, Role.VOLUNTEER, community=org.community, name="王小明")
+    h = mother.headers
+    assert (await client.post("/api/notifications/push/subscriptions", json=BROWSER, headers=h)).status_code == 200
+    found = (await client.get("/api/notifications/channels", headers=h)).json()
+    assert found["push_on"] is True
+    # A kind that is never texted has e-mail and push to choose; a texted kind has all three.
+    assert found["choices"]["family_link.requested"] == {"email": True, "push": True}
+    assert set(found["choices"]["activity.reminder"]) == {"sms", "email", "push"}
+    refused = await client.put("/api/notifications/channels", headers=h,
+                               json={"sms_on": True, "choices": {"family_link.requested": {"sms": True}}})
+    assert refused.status_code == 422 and refused.json()["code"] == "unknown_notice_channel"
+    r = await client.put("/api/notifications/channels", headers=h,
+                         json={"sms_on": True, "choices": {"family_link.requested": {"push": False}}})
+    assert r.status_code == 200 and r.json()["choices"]["family_link.requested"] == {"email": True, "push": False}
+
+    async def ask(asker) -> None:  # noqa: ANN001
+        body = {"volunteer_number": mother.volunteer.number, "phone_last4": mother.volunteer.phone[-4:],
+                "relation": "父母"}
+        assert (await client.post("/api/family-links", json=body, headers=asker.headers)).status_code == 202
+        await events.drain(db)
+
+    async def pushed() -> int:
+        async with db.session_scope() as s:
+            return int(await s.scalar(select(func.count(ChannelDelivery.id)).where(
+                ChannelDelivery.channel == "push", ChannelDelivery.kind == "family_link.requested")) or 0)
+
+    await ask(daughter)
+    assert await pushed() == 0 and "有人申请与您关联为家人" in await _titles(client, mother), "in the inbox all the same"
+    await client.put("/api/notifications/channels", headers=h,
+                     json={"sms_on": True, "choices": {"family_link.requested": {"push": True}}})
+    await ask(son)
+    assert await pushed() == 1
