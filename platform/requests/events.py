@@ -40,6 +40,12 @@ async def _volunteer(session: AsyncSession, volunteer_id: int | None) -> list[Re
     return await recipients_for(session, [volunteer_id] if volunteer_id else [])
 
 
+def _visit(session: AsyncSession, request: ServiceRequest) -> str:
+    """When the visit is agreed (the window `visit_at` falls in), for the messages of accepting and assigning."""
+    window = visit_window(request)
+    return f"约定{when_text(session, *window)}上门" if window else "会按约定时间上门"
+
+
 async def _who_and_what(session: AsyncSession, event: OutboxEvent, request: ServiceRequest,
                         household: Household, what: str) -> tuple[list[Recipient], str, str]:
     p = event.payload
@@ -53,9 +59,10 @@ async def _who_and_what(session: AsyncSession, event: OutboxEvent, request: Serv
             f"{what}：{p.get('reason', '')}"
     if kind in ("assigned",):
         return await _volunteer(session, p.get("volunteer_id")), "您有一个新的服务任务", \
-            f"{what}（{household.building}），请在“我的任务”里查看地址和时间。"
+            f"{what}（{household.building}），{_visit(session, request)}，请在“我的任务”里查看地址和电话。"
     if kind == "accepted":
-        return await _resident_side(session, request, household), "志愿者已接单", f"{what}：志愿者已接单，会按约定时间上门。"
+        return await _resident_side(session, request, household), "志愿者已接单", \
+            f"{what}：志愿者已接单，{_visit(session, request)}。"
     if kind == "finished":
         return await _resident_side(session, request, household), "服务已完成，请评价", \
             f"{what}：服务已完成，请在 7 天内评价。"

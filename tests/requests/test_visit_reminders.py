@@ -61,6 +61,10 @@ async def test_the_day_before_then_the_hour_before_each_once(client, db, session
     resident_titles = await _titles(client, street.resident)
     assert "志愿者上门提醒：代购" in resident_titles and "志愿者一小时后上门：代购" in resident_titles
     assert "上门服务提醒：代购" not in resident_titles
+    # The notice of acceptance already named the agreed window.
+    accepted_body = next(n["body"] for n in (await client.get("/api/notifications", headers=street.resident.headers)
+                                             ).json()["items"] if n["title"] == "志愿者已接单")
+    assert "志愿者已接单，约定" in accepted_body and "上门" in accepted_body
     # Texted (reminders go by text to people no browser of theirs takes push for), each kind its template; the
     # grid worker who ordered for the resident hears too.
     assert await send_due_sms(db, db.settings) == 6
