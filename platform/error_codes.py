@@ -333,7 +333,8 @@ MESSAGES = {
     "email_required": "Please give an e-mail address to get notices by e-mail.",
     "invalid_email": "This e-mail address does not look right. Please check it.",
     "unknown_notice_kind": "This kind of notice cannot be chosen. Please reload the page and try again.",
-    "unknown_notice_channel": "Notices go by text message or e-mail only. Please reload the page and try again.",
+    "unknown_notice_channel": "This notice cannot go that way (only some go by text message). Please reload the page "
+                              "and try again.",
     "sms_needs_mobile": "Text messages need a mobile number on your account. Please ask your community to add it.",
     "sms_signature_invalid": "The SMS gateway's signature is missing, wrong or too old; nothing was changed.",
     "sms_report_invalid": "The SMS gateway's report could not be read; nothing was changed.",

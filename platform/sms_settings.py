@@ -27,19 +27,24 @@ SMS_KINDS: dict[str, tuple[str, ...]] = {
     "activity.cancelled": ("title", "time"),
     "redemption.completed": ("points", "store", "receipt"),
     "volunteer.card_pin_locked": (),
+    # A resident request's visit, the day before and the hour before (requests/reminders.py): to the volunteer
+    # and to the resident's side alike, so the wording names only the service and the agreed time.
+    "request.visit_reminder": ("service", "time"),
+    "request.visit_soon": ("service", "time"),
     # Organisers' notices (notifications/notices.py): `scope` is the team or the activity they go to.
     "notice.meeting_point": ("scope", "time", "place"),
     "notice.time_changed": ("scope", "time"),
     "notice.bring_items": ("scope", "items"),
 }
 # Sent at once even in quiet hours: a spend or a locked card the person did not make, a cancelled morning activity.
-# The hour's reminder too: held until 08:00 it would come after the start (it goes at most an hour before something
-# the person chose to be at).
+# The hour's reminders too (an activity's, a visit's): held until 08:00 one would come after the start (it goes at
+# most an hour before something the person chose to be at, or asked for).
 URGENT_KINDS = frozenset({"activity.cancelled", "redemption.completed", "volunteer.card_pin_locked",
-                          "activity.starting_soon"})
+                          "activity.starting_soon", "request.visit_soon"})
 # Reminders are texted to everyone no browser of theirs takes push for, e-mail or not: an e-mail is seldom read
 # within the hour (notifications/preferences.py).
-REMINDER_KINDS = frozenset({"activity.reminder", "activity.starting_soon"})
+REMINDER_KINDS = frozenset({"activity.reminder", "activity.starting_soon", "request.visit_reminder",
+                            "request.visit_soon"})
 # One-time codes (login, phone check, card spend) are texts too, with their own template, but no notice: nobody
 # chooses them off, quiet hours and 退订 do not hold them back (the person just asked for one).
 CODE_KIND = "otp.code"

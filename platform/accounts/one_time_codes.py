@@ -19,7 +19,7 @@ import hmac
 import re
 import secrets
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.models import OneTimeCode
@@ -38,6 +38,9 @@ MAX_TRIES = 5
 PHONE_LIMITS = (("minute", 1, 60), ("hour", 5, 3600))
 ADDRESS_LIMIT = (20, 3600)
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
+# A code row is kept this long after it expired, so a late try still hears `otp_expired` (not "ask for a code
+# first"); then it is deleted by the hourly prune: it opens nothing, and a phone's codes are personal data.
+KEEP_AFTER_EXPIRY = dt.timedelta(days=1)
 
 
 class CodeProblem(DomainError):
@@ -132,3 +135,10 @@ async def use_code(session: AsyncSession, *, settings: Settings, purpose: str, p
                                   .values(used_at=now))
     if not affected_rows(taken):  # the same code used by a request at the same moment
         raise CodeProblem("That code was used already. Ask for a new one.", code="otp_used")
+
+
+async def prune_codes(session: AsyncSession, *, now: dt.datetime | None = None) -> int:
+    """Delete codes expired for longer than KEEP_AFTER_EXPIRY (used or not); returns how many (idempotent)."""
+    now = now or utcnow()
+    result = await session.execute(delete(OneTimeCode).where(OneTimeCode.expires_at < now - KEEP_AFTER_EXPIRY))
+    return affected_rows(result)

@@ -24,6 +24,7 @@ from servicebank.family import repository as repo
 from servicebank.family.models import FamilyLink, FamilyLinkStatus, FamilyRelation
 from servicebank.family.schemas import FamilyLinkAskOut, FamilyLinkOut, FamilyLinkRecordIn, FamilyLinkRequestIn
 from servicebank.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
+from servicebank.kernel.events import record_event
 from servicebank.ratelimit import limiter_for
 
 ASK_TO_CONFIRM = "Ask your family member to confirm the link on their page, or ask your community organiser."
@@ -135,6 +136,10 @@ async def request_link(session: AsyncSession, *, principal: Principal,
             await _insert(session, link)
         except Conflict:
             pass  # the same pair asked at the same moment: one request is enough, and the answer stays the same
+        else:
+            # Only the asked volunteer hears of it (notifications/family_notices.py): the asker's answer is the
+            # same whether or not the number and phone matched.
+            await record_event(session, "family_link.requested", {"link_id": link.id})
     return FamilyLinkAskOut(status="sent", message=ASKED)
 
 
@@ -182,6 +187,7 @@ async def confirm_link(session: AsyncSession, *, principal: Principal, link_id: 
     link.status, link.confirmed_by_user_id, link.confirmed_at = FamilyLinkStatus.CONFIRMED, principal.user_id, _now()
     link.confirmed_by_organiser = organiser_of is not None
     await session.flush()
+    await record_event(session, "family_link.confirmed", {"link_id": link.id})
     if organiser_of is not None:
         await _audit(session, principal, action="family_link.confirm", link=link, community_id=organiser_of,
                      before=before)
@@ -251,6 +257,7 @@ async def record_link(session: AsyncSession, *, principal: Principal, community_
         confirmed_by_user_id=principal.user_id, confirmed_at=now))
     await _audit(session, principal, action="family_link.record", link=link, community_id=community_id, before=None,
                  reason=(data.note or "").strip()[:500] or None)
+    await record_event(session, "family_link.confirmed", {"link_id": link.id})  # both of them hear of it
     return (await links_out(session, [link], viewer_id=None))[0]
 
 

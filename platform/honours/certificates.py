@@ -23,6 +23,7 @@ from servicebank.honours.access import require_community_manager
 from servicebank.honours.models import Certificate, CertificateCounter, CertificateStatus
 from servicebank.honours.schemas import CertificateCheckOut, ContentOut
 from servicebank.kernel.errors import Conflict, InvalidInput, NotFound
+from servicebank.kernel.events import record_event
 from servicebank.kernel.text import mask_name
 from servicebank.ledger.models import ServiceCredit
 from servicebank.org.models import Community
@@ -138,6 +139,7 @@ async def _fill(session: AsyncSession, cert: Certificate, *, principal: Principa
     await record_audit(session, actor=principal, action="certificate.issue", entity_type="certificate",
                        entity_id=cert.id, community_id=cert.community_id,
                        after={"number": cert.number, "total_minutes": total})
+    await record_event(session, "certificate.issued", {"certificate_id": cert.id, "volunteer_id": cert.volunteer_id})
     return cert
 
 

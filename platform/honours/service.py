@@ -34,6 +34,7 @@ from servicebank.honours.models import (
 from servicebank.honours.ranking import DEFAULT_TOP_N, DEFAULT_TOP_TEAMS
 from servicebank.kernel.clock import utcnow
 from servicebank.kernel.errors import Conflict, InvalidInput, NotFound, TooManyRequests
+from servicebank.kernel.events import record_event
 
 MIN_NOTICE_DAYS = 7
 MAX_NOTICE_DAYS = 30
@@ -122,6 +123,8 @@ async def publish(session: AsyncSession, *, principal: Principal, list_id: int, 
                        entity_id=honour_list.id, community_id=_community_of(honour_list),
                        after={"title": honour_list.title, "month": honour_list.month,
                               "notice_ends_at": honour_list.notice_ends_at})
+    # The volunteers on the list hear of it (notifications/honour_notices.py); a correction tells nobody again.
+    await record_event(session, "honour_list.published", {"list_id": honour_list.id})
     return honour_list
 
 

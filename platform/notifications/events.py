@@ -25,9 +25,12 @@ from servicebank.org.models import Community
 from servicebank.volunteers.models import LoginClaim, TeamMember, Volunteer
 
 
-def _settings(session: AsyncSession) -> Settings:
+def settings_of(session: AsyncSession) -> Settings:
+    """The settings of the database this session belongs to (the process's settings outside one)."""
     db = session.info.get("db")
     return db.settings if db is not None else get_settings()
+
+
 
 
 async def recipients_for(session: AsyncSession, volunteer_ids: Iterable[int]) -> list[Recipient]:
@@ -43,7 +46,7 @@ async def recipients_for(session: AsyncSession, volunteer_ids: Iterable[int]) ->
 async def deliver(session: AsyncSession, event: OutboxEvent, recipients: Iterable[Recipient],
                   message: Message) -> None:
     """Hand the message to every enabled channel for every recipient."""
-    settings = _settings(session)
+    settings = settings_of(session)
     channels = [c for c in CHANNELS if c.enabled(settings)]
     recipients = list(recipients)
     # Who takes push is asked once for the event, not per recipient and channel (push and the SMS defaults ask).
@@ -61,11 +64,16 @@ async def organisers_of(session: AsyncSession, community_id: int) -> list[Recipi
     return [Recipient(volunteer_id=None, user_id=u) for u in sorted(set(users))]
 
 
-def _when(session: AsyncSession, activity: Activity) -> str:
-    tz = ZoneInfo(_settings(session).timezone)
-    start, end = activity.starts_at.astimezone(tz), activity.ends_at.astimezone(tz)
+def when_text(session: AsyncSession, starts_at: dt.datetime, ends_at: dt.datetime) -> str:
+    """`12月07日 09:00–11:00` in the install's time zone (the end's date too when it is another day)."""
+    tz = ZoneInfo(settings_of(session).timezone)
+    start, end = starts_at.astimezone(tz), ends_at.astimezone(tz)
     end_text = end.strftime("%H:%M") if end.date() == start.date() else end.strftime("%m月%d日 %H:%M")
     return f"{start.strftime('%m月%d日 %H:%M')}–{end_text}"
+
+
+def _when(session: AsyncSession, activity: Activity) -> str:
+    return when_text(session, activity.starts_at, activity.ends_at)
 
 
 def _details(session: AsyncSession, activity: Activity) -> str:
@@ -197,6 +205,9 @@ async def on_login_claimed(session: AsyncSession, event: OutboxEvent) -> None:
 
 # Spends at the stores have their own module; importing it here registers its handlers with the rest.
 # So have organisers' notices to a team or an activity's volunteers.
+# Family links asked for and confirmed; honour lists published and certificates issued: their own modules too.
+from servicebank.notifications import family_notices as _family_notices  # noqa: E402,F401
+from servicebank.notifications import honour_notices as _honour_notices  # noqa: E402,F401
 from servicebank.notifications import notices as _notices  # noqa: E402,F401
 
 # No-shows excused and qualifications expiring (the records domain): their own module, registered the same way.

@@ -31,7 +31,23 @@ from servicebank.volunteers.models import Volunteer
 
 SMS = "sms"
 EMAIL = "email"
-CHOOSABLE_CHANNELS = (SMS, EMAIL)
+PUSH = "push"
+CHOOSABLE_CHANNELS = (SMS, EMAIL, PUSH)
+# The kinds that never go by text, each chosen per person for e-mail and push (the inbox has every message, always).
+# A welcome and the notice that someone signed up with one's phone are not here: they come once, or must come.
+OTHER_KINDS = (
+    "signup.confirmed", "signup.waitlisted", "activity.published", "ledger.star_level_reached",
+    "request.assigned", "request.accepted", "request.finished", "request.rated", "request.cancelled",
+    "request.declined", "request.expired", "request.created", "request.escalated",
+    "family_link.requested", "family_link.confirmed", "honour_list.published", "certificate.issued",
+    "redemption.refunded", "no_show.excused", "qualification.expiring", "signup.held", "volunteer.login_claimed",
+)
+CHOOSABLE_KINDS = (*SMS_KINDS, *OTHER_KINDS)
+
+
+def channels_of(kind: str) -> tuple[str, ...]:
+    """The channels a person may choose for this kind: text only for the kinds that have an SMS template."""
+    return CHOOSABLE_CHANNELS if kind in SMS_KINDS else (EMAIL, PUSH)
 
 
 def default_wants(kind: str, channel: str, *, email_on: bool, push_on: bool) -> bool:
@@ -131,31 +147,31 @@ class ChannelChoices:
     phone: str | None
     sms_on: bool
     email_on: bool
+    # A browser of theirs takes push messages (the push column counts only then).
+    push_on: bool
     choices: dict[str, dict[str, bool]]
 
 
 async def choices_for(session: AsyncSession, *, user_id: int) -> ChannelChoices:
-    """Every SMS kind with its current setting on every choosable channel."""
+    """Every choosable kind with its current setting on each of its channels."""
     phone = await phone_of(session, user_id=user_id, volunteer_id=None)
-    pref = await session.get(NotificationPreference, user_id)
-    email_on = bool(pref and pref.email_enabled and pref.email)
     rows = {(c.kind, c.channel): c.enabled for c in (await session.scalars(
         select(ChannelChoice).where(ChannelChoice.user_id == user_id))).all()}
     email_on, push_on = await _reach(session, user_id)
     choices = {kind: {ch: rows.get((kind, ch), default_wants(kind, ch, email_on=email_on, push_on=push_on))
-                      for ch in CHOOSABLE_CHANNELS} for kind in SMS_KINDS}
+                      for ch in channels_of(kind)} for kind in CHOOSABLE_KINDS}
     sms_on = phone is not None and not await opted_out(session, phone)
-    return ChannelChoices(phone=phone, sms_on=sms_on, email_on=email_on, choices=choices)
+    return ChannelChoices(phone=phone, sms_on=sms_on, email_on=email_on, push_on=push_on, choices=choices)
 
 
 async def set_choices(session: AsyncSession, *, user_id: int, sms_on: bool,
                       choices: dict[str, dict[str, bool]]) -> ChannelChoices:
     """Save the person's choices and their number's 退订 (off) or consent (on)."""
     for kind, channels in choices.items():
-        if kind not in SMS_KINDS:
+        if kind not in CHOOSABLE_KINDS:
             raise InvalidInput(f"Unknown kind of notice: {kind}.", code="unknown_notice_kind")
-        if any(ch not in CHOOSABLE_CHANNELS for ch in channels):
-            raise InvalidInput("Unknown channel.", code="unknown_notice_channel")
+        if any(ch not in channels_of(kind) for ch in channels):
+            raise InvalidInput(f"{kind} goes by: {', '.join(channels_of(kind))}.", code="unknown_notice_channel")
     phone = await phone_of(session, user_id=user_id, volunteer_id=None)
     if sms_on and phone is None:
         raise InvalidInput("Texts need a mobile number on your account.", code="sms_needs_mobile")

@@ -27,11 +27,13 @@ class ChoicesOut(msgspec.Struct):
     phone: str | None
     sms_on: bool
     email_on: bool
+    push_on: bool
     choices: dict[str, dict[str, bool]]
 
 
 def _out(found: preferences.ChannelChoices) -> ChoicesOut:
-    return ChoicesOut(phone=found.phone, sms_on=found.sms_on, email_on=found.email_on, choices=found.choices)
+    return ChoicesOut(phone=found.phone, sms_on=found.sms_on, email_on=found.email_on, push_on=found.push_on,
+                      choices=found.choices)
 
 
 class SmsGatewayController(Controller):
@@ -59,11 +61,13 @@ class ChannelChoiceController(Controller):
 
     @get("/")
     async def get_choices(self, db_session: AsyncSession, principal: Principal) -> ChoicesOut:
-        """Which kinds of notice go by text and by e-mail, and whether texts are on for the caller's number."""
+        """Which kinds of notice go by text, e-mail and push (each kind its own channels: text only for the kinds
+        with an SMS template), and whether texts are on for the caller's number."""
         return _out(await preferences.choices_for(db_session, user_id=principal.user_id))
 
     @put("/")
     async def set_choices(self, data: ChoicesIn, db_session: AsyncSession, principal: Principal) -> ChoicesOut:
-        """Change them; `sms_on: false` is 退订 for the caller's number."""
+        """Change them; `sms_on: false` is 退订 for the caller's number. 422 `unknown_notice_kind`,
+        `unknown_notice_channel` (e.g. `sms` for a kind that is never texted), `sms_needs_mobile`."""
         return _out(await preferences.set_choices(db_session, user_id=principal.user_id, sms_on=data.sms_on,
                                                   choices=data.choices))

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.kernel.events import OutboxEvent, subscribe
 from servicebank.notifications.channels import Message
-from servicebank.notifications.events import _settings, deliver, recipients_for
+from servicebank.notifications.events import deliver, recipients_for, settings_of
 from servicebank.stores.models import Redemption, RedemptionLine, Store
 
 METHODS = {"card": "纸质二维码卡", "code": "手机兑换码"}
@@ -37,7 +37,7 @@ async def on_redemption(session: AsyncSession, event: OutboxEvent) -> None:
         message = Message(type=event.type, title=f"积分已退回：{points} 积分",
                           body=f"{store_name}退回了小票 {receipt}（{items}）的 {points} 积分。")
     else:
-        when = redemption.created_at.astimezone(ZoneInfo(_settings(session).timezone)).strftime("%m月%d日 %H:%M")
+        when = redemption.created_at.astimezone(ZoneInfo(settings_of(session).timezone)).strftime("%m月%d日 %H:%M")
         how = METHODS.get(redemption.method, redemption.method)
         message = Message(type=event.type, title=f"积分消费：{points} 积分",
                           body=f"{when} 在{store_name}用{how}兑换了{items}，共 {points} 积分（小票号 {receipt}）。"

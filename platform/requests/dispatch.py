@@ -13,7 +13,7 @@ from servicebank.accounts.principal import Principal
 from servicebank.kernel.clock import utcnow
 from servicebank.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from servicebank.kernel.events import record_event
-from servicebank.requests import access, repository
+from servicebank.requests import access, reminders, repository
 from servicebank.requests.models import Household, RequestStatus, ServiceRequest
 from servicebank.requests.service import wrong_state
 from servicebank.volunteers.models import Volunteer, VolunteerStatus
@@ -76,6 +76,7 @@ async def dispatch(session: AsyncSession, *, principal: Principal, request_id: i
         _not_own(request, household, volunteer_id)
         request.status, request.volunteer_id, request.accepted_at = RequestStatus.ACCEPTED, volunteer_id, now
         request.assigned_by_user_id = principal.user_id
+        request.visit_at = reminders.visit_start(request.time_windows, now)
         await session.flush()
         await record_event(session, "request.assigned", {"request_id": request.id, "user_id": principal.user_id,
                                                          "volunteer_id": volunteer_id})
@@ -98,14 +99,16 @@ async def accept(session: AsyncSession, *, principal: Principal, request_id: int
     assert household is not None
     _not_own(request, household, volunteer_id)
     now = utcnow()
-    if not await repository.take_open(session, request.id, volunteer_id=volunteer_id, now=now):
+    visit_at = reminders.visit_start(request.time_windows, now)
+    if not await repository.take_open(session, request.id, volunteer_id=volunteer_id, now=now, visit_at=visit_at):
         await session.refresh(request)
         if request.status == RequestStatus.ACCEPTED or request.volunteer_id is not None:
             raise Conflict("Another volunteer has just taken this request. Thank you all the same!",
                            code="request_already_taken")
         raise wrong_state(request)
     # The row now says what the UPDATE wrote: tell the session without reading it back (nothing to flush).
-    for name, value in (("status", RequestStatus.ACCEPTED), ("volunteer_id", volunteer_id), ("accepted_at", now)):
+    for name, value in (("status", RequestStatus.ACCEPTED), ("volunteer_id", volunteer_id), ("accepted_at", now),
+                        ("visit_at", visit_at)):
         set_committed_value(request, name, value)
     await record_event(session, "request.accepted", {"request_id": request.id, "user_id": principal.user_id,
                                                      "volunteer_id": volunteer_id})

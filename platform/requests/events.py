@@ -12,8 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from servicebank.accounts.models import Role, RoleGrant, User
 from servicebank.kernel.events import OutboxEvent, subscribe
 from servicebank.notifications.channels import Message, Recipient
-from servicebank.notifications.events import deliver, recipients_for
-from servicebank.requests.models import Household, RequestCategory, RequestHistory, ServiceRequest
+from servicebank.notifications.events import deliver, recipients_for, when_text
+from servicebank.requests.models import Household, RequestCategory, RequestHistory, RequestStatus, ServiceRequest
+from servicebank.requests.reminders import visit_window
 
 TYPES = ("request.created", "request.approved", "request.declined", "request.opened", "request.assigned",
          "request.accepted", "request.started", "request.finished", "request.rated", "request.completed",
@@ -39,6 +40,12 @@ async def _volunteer(session: AsyncSession, volunteer_id: int | None) -> list[Re
     return await recipients_for(session, [volunteer_id] if volunteer_id else [])
 
 
+def _visit(session: AsyncSession, request: ServiceRequest) -> str:
+    """When the visit is agreed (the window `visit_at` falls in), for the messages of accepting and assigning."""
+    window = visit_window(request)
+    return f"约定{when_text(session, *window)}上门" if window else "会按约定时间上门"
+
+
 async def _who_and_what(session: AsyncSession, event: OutboxEvent, request: ServiceRequest,
                         household: Household, what: str) -> tuple[list[Recipient], str, str]:
     p = event.payload
@@ -52,9 +59,10 @@ async def _who_and_what(session: AsyncSession, event: OutboxEvent, request: Serv
             f"{what}：{p.get('reason', '')}"
     if kind in ("assigned",):
         return await _volunteer(session, p.get("volunteer_id")), "您有一个新的服务任务", \
-            f"{what}（{household.building}），请在“我的任务”里查看地址和时间。"
+            f"{what}（{household.building}），{_visit(session, request)}，请在“我的任务”里查看地址和电话。"
     if kind == "accepted":
-        return await _resident_side(session, request, household), "志愿者已接单", f"{what}：志愿者已接单，会按约定时间上门。"
+        return await _resident_side(session, request, household), "志愿者已接单", \
+            f"{what}：志愿者已接单，{_visit(session, request)}。"
     if kind == "finished":
         return await _resident_side(session, request, household), "服务已完成，请评价", \
             f"{what}：服务已完成，请在 7 天内评价。"
@@ -94,3 +102,33 @@ async def on_request_event(session: AsyncSession, event: OutboxEvent) -> None:
     recipients, title, body = await _who_and_what(session, event, request, household, what)
     if recipients:
         await deliver(session, event, recipients, Message(type=event.type, title=title, body=body))
+
+
+@subscribe("request.visit_reminder", "request.visit_soon")
+async def on_visit_reminder(session: AsyncSession, event: OutboxEvent) -> None:
+    """Remind the volunteer and the resident's side of the visit, the day and the hour before, only while the
+    request is still accepted by that volunteer for that visit (not in the timeline: nothing happened to it)."""
+    request = await session.get(ServiceRequest, event.payload["request_id"])
+    if request is None or request.status != RequestStatus.ACCEPTED or \
+            request.volunteer_id != event.payload.get("volunteer_id"):
+        return
+    window, household = visit_window(request), await session.get(Household, request.household_id)
+    if window is None or household is None:
+        return
+    category = await session.get(RequestCategory, request.category_id)
+    service = category.name if category else "服务"
+    time = when_text(session, *window)
+    soon = event.type == "request.visit_soon"
+    # One template for both sides (sms_settings.SMS_KINDS): the service and the agreed time.
+    params = {"service": service, "time": time}
+    volunteer = await _volunteer(session, request.volunteer_id)
+    await deliver(session, event, volunteer, Message(
+        type=event.type, title=f"{'一小时后上门' if soon else '上门服务提醒'}：{service}", params=params,
+        body=f"您接的{service}需求 #{request.id}约定{time}上门（{household.building}），请准时到达。"
+             "地址和电话在“我的任务”里；不能按时去请尽早联系社区。"))
+    serving = {r.key for r in volunteer}
+    residents = [r for r in await _resident_side(session, request, household)
+                 if r.key not in serving and r.volunteer_id != request.volunteer_id]
+    await deliver(session, event, residents, Message(
+        type=event.type, title=f"{'志愿者一小时后上门' if soon else '志愿者上门提醒'}：{service}", params=params,
+        body=f"{service}需求 #{request.id}：志愿者约定{time}上门服务，请留意在家等候。如需改期请联系社区。"))

@@ -107,6 +107,8 @@ class ServiceRequest(Base):
         Index("ix_service_request_volunteer", "volunteer_id", "status"),
         Index("ix_service_request_created", "community_id", "created_at"),
         Index("ix_service_request_window", "status", "window_end"),
+        # The visit reminders' periodic query: accepted requests whose visit comes within a day.
+        Index("ix_service_request_visit", "status", "visit_at"),
     )
 
     community_id: Mapped[int] = mapped_column(ForeignKey("community.id"))
@@ -144,6 +146,11 @@ class ServiceRequest(Base):
     cancel_reason: Mapped[str | None] = mapped_column(String(200), default=None)
     closed_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
     escalation_level: Mapped[int] = mapped_column(default=0)
+    # The visit: the start of the first preferred window not yet over when the request was accepted or assigned
+    # (the resident expects the volunteer then). Reminders go the day before and the hour before, once each.
+    visit_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    reminder_sent_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    hour_reminder_sent_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
 
 
 class RequestRating(Base):

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import Integer, Row, Select, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from servicebank.kernel.bulk import insert_rows
 from servicebank.kernel.db import affected_rows
@@ -132,11 +133,12 @@ async def lock(session: AsyncSession, request_id: int) -> ServiceRequest | None:
         populate_existing=True))
 
 
-async def take_open(session: AsyncSession, request_id: int, *, volunteer_id: int, now: dt.datetime) -> bool:
+async def take_open(session: AsyncSession, request_id: int, *, volunteer_id: int, now: dt.datetime,
+                    visit_at: dt.datetime | None) -> bool:
     """Accept an open request: one guarded UPDATE, so of two volunteers at once exactly one wins."""
     result = await session.execute(
         update(R).where(R.id == request_id, R.status == RequestStatus.OPEN)
-        .values(status=RequestStatus.ACCEPTED, volunteer_id=volunteer_id, accepted_at=now)
+        .values(status=RequestStatus.ACCEPTED, volunteer_id=volunteer_id, accepted_at=now, visit_at=visit_at)
         .execution_options(synchronize_session=False))
     return affected_rows(result) == 1
 
@@ -217,6 +219,15 @@ async def windows_ended(session: AsyncSession, *, now: dt.datetime, limit: int =
     return list((await session.scalars(
         select(R).where(R.status.in_((RequestStatus.PENDING_REVIEW, *RequestStatus.UNACCEPTED)), R.window_end < now)
         .order_by(R.id).limit(limit).with_for_update(skip_locked=True))).all())
+
+
+async def visits_due(session: AsyncSession, *, sent_column: InstrumentedAttribute[dt.datetime | None],
+                     lead: dt.timedelta, now: dt.datetime, limit: int = 500) -> list[ServiceRequest]:
+    """Accepted requests whose visit comes within `lead` and whose reminder (`sent_column`) was not recorded."""
+    return list((await session.scalars(
+        select(R).where(R.status == RequestStatus.ACCEPTED, sent_column.is_(None), R.visit_at > now,
+                        R.visit_at <= now + lead)
+        .order_by(R.visit_at, R.id).limit(limit).with_for_update(skip_locked=True))).all())
 
 
 async def unrated_since(session: AsyncSession, *, before: dt.datetime, limit: int = 500) -> list[ServiceRequest]:

@@ -11,7 +11,7 @@ from servicebank.accounts.principal import Principal
 from servicebank.kernel.clock import utcnow
 from servicebank.kernel.errors import Conflict, InvalidInput
 from servicebank.kernel.events import record_event
-from servicebank.requests import access, posting, repository
+from servicebank.requests import access, posting, reminders, repository
 from servicebank.requests.dispatch import locked
 from servicebank.requests.models import Household, RequestRating, RequestStatus, ServiceRequest
 from servicebank.requests.service import wrong_state
@@ -122,9 +122,11 @@ async def cancel(session: AsyncSession, *, principal: Principal, request_id: int
 
 
 async def periodic_check(session: AsyncSession, *, now: dt.datetime | None = None) -> dict[str, int]:
-    """Expire requests whose windows ended unaccepted, escalate slow ones, close unrated ones (idempotent)."""
+    """Remind of visits the day and the hour before, expire requests whose windows ended unaccepted, escalate
+    slow ones, close unrated ones (idempotent)."""
     now = now or utcnow()
-    counts = {"expired": 0, "escalated": 0, "closed": 0}
+    counts = {"expired": 0, "escalated": 0, "closed": 0,
+              "reminded": await reminders.send_due_reminders(session, now=now)}
     for request in await repository.windows_ended(session, now=now):
         request.status, request.closed_at = RequestStatus.EXPIRED, now
         await record_event(session, "request.expired", {"request_id": request.id})

@@ -47,6 +47,21 @@ async def text_spend_code(session: AsyncSession, *, actor: Principal, settings: 
     return mask_phone(phone)
 
 
+def can_text(volunteer: Volunteer) -> bool:
+    """Whether a spend code can be texted to this volunteer (a mainland mobile on their record)."""
+    try:
+        one_time_codes.clean_mobile(volunteer.phone)
+    except InvalidInput:
+        return False
+    return True
+
+
+async def confirm_paths(session: AsyncSession, volunteer: Volunteer) -> list[str]:
+    """How a spend with this volunteer's printed card can be confirmed: "pin" (set, not locked), "sms_code"."""
+    paths = ["pin"] if await card_pin.has_pin(session, volunteer.id) else []
+    return paths + (["sms_code"] if can_text(volunteer) else [])
+
+
 async def confirm_card(session: AsyncSession, *, settings: Settings, volunteer: Volunteer, pin: str | None,
                        sms_code: str | None) -> None:
     """The volunteer's consent to a card spend: the texted code when given, else the card PIN. A wrong one is

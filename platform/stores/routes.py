@@ -60,7 +60,9 @@ class TillController(Controller):
                    ) -> ScanOut:
         """Resolve a phone code (the 6-digit short code, spaces allowed, or a long `r.` code) or personal card at
         the counter: masked name, balance, hours, and which items the
-        volunteer may redeem now (with the reason when not). Spends nothing. Store clerks and organisers. Errors:
+        volunteer may redeem now (with the reason when not). A printed card says how its spend is confirmed
+        (`confirm_with`: `pin`, `sms_code`); one with neither is `eligible: false`, `reason: card_pin_not_set`.
+        Spends nothing. Store clerks and organisers. Errors:
         400 `redemption_code_invalid` / `redemption_code_expired` / `card_invalid` / `card_revoked`, 403
         `not_store_clerk` / `volunteer_not_in_community` / `volunteer_not_active`, 409 `store_closed` /
         `redemption_code_used` (a spent long code is refused here, before any item is picked), 429

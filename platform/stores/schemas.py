@@ -150,8 +150,12 @@ class ScanOut(msgspec.Struct):
     eligible: bool
     reason: str | None
     items: list[ItemEligibility]
-    # A printed card: the volunteer types their card PIN to confirm (RedeemIn.pin).
+    # A printed card: the volunteer confirms the spend, with their card PIN (RedeemIn.pin) or a code texted to
+    # their phone (RedeemIn.sms_code, asked for with POST /api/stores/{id}/card-codes).
     pin_required: bool = False
+    # How this card's spend can be confirmed: "pin" (set and not locked), "sms_code" (a mobile number on the
+    # record). Empty for a phone's code, which is the volunteer's consent already.
+    confirm_with: list[str] = msgspec.field(default_factory=list)
 
 
 class LineIn(msgspec.Struct, forbid_unknown_fields=True):

@@ -27,7 +27,6 @@ from servicebank.stores import card_codes, codes, repository, rules
 from servicebank.stores.access import get_store, require_till
 from servicebank.stores.models import MonthlyItemUsage, Redemption, RedemptionLine, Store, StoreItem
 from servicebank.stores.schemas import ItemEligibility, LineIn, ScanOut
-from servicebank.volunteers import card_pin
 
 MAX_LINES = 50
 MAX_QUANTITY = 999
@@ -59,7 +58,10 @@ async def scan(session: AsyncSession, *, actor: Principal, settings: Settings, s
                                              month=rules.local_month(now, settings.timezone),
                                              item_ids=[i.id for i in items])
     store_problem = rules.hours_problem(standing, store)
-    pin_ready = scanned.method != "card" or await card_pin.has_pin(session, standing.volunteer.id)
+    confirm_with = await card_codes.confirm_paths(session, standing.volunteer) if scanned.method == "card" else []
+    # A card without a PIN still pays when a code can be texted to the volunteer's phone: only a card with neither
+    # is refused at the scan (card_pin_not_set).
+    pin_ready = scanned.method != "card" or bool(confirm_with)
     rows = []
     for item in items:
         problem = rules.hours_problem(standing, store, item) or rules.item_problem(
@@ -74,7 +76,7 @@ async def scan(session: AsyncSession, *, actor: Principal, settings: Settings, s
                    code_expires_at=scanned.expires_at, balance=standing.balance,
                    service_minutes=standing.service_minutes, eligible=store_problem is None and pin_ready,
                    reason=store_problem.code if store_problem else (None if pin_ready else "card_pin_not_set"),
-                   items=rows, pin_required=scanned.method == "card")
+                   items=rows, pin_required=scanned.method == "card", confirm_with=confirm_with)
 
 
 def _cart(lines: list[LineIn]) -> dict[int, int]:

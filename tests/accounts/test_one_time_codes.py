@@ -110,3 +110,29 @@ async def test_a_code_not_sent_in_time_is_never_sent(client, world, db, gateway)
         delivery = await s.scalar(select(ChannelDelivery).where(ChannelDelivery.kind == CODE_KIND))
     assert (delivery.status, delivery.last_error, delivery.params) == ("failed", "expired", {"code": "******"})
     assert gateway.received == []
+
+
+async def test_old_codes_are_pruned_a_day_after_they_expired(client, world, db, gateway) -> None:  # noqa: ANN001, F811
+    import servicebank.accounts.tasks  # noqa: F401 - registers the hourly job
+    from servicebank.accounts.one_time_codes import prune_codes
+    from servicebank.workers.schedule import JOBS
+
+    assert JOBS["accounts-prune-one-time-codes"].actor_name == "accounts.prune_one_time_codes"
+    phone = world.volunteer.user.phone
+    code = await texted_code(client, db, gateway, phone)
+    now = dt.datetime.now(dt.UTC)
+    async with db.session_scope() as s:
+        assert await prune_codes(s) == 0
+        # Within the day after it expired, a late try is still told the code expired.
+        assert await prune_codes(s, now=now + dt.timedelta(hours=23)) == 0
+    async with db.session_scope() as s:
+        await s.execute(update(OneTimeCode).values(expires_at=now - dt.timedelta(hours=23)))
+    r = await client.post("/api/auth/code-login", json={"phone": phone, "code": code})
+    assert r.status_code == 400 and r.json()["code"] == "otp_expired"
+    async with db.session_scope() as s:
+        s.add(OneTimeCode(purpose="login", phone="13900000009", code_hash="0" * 64, created_at=now,
+                          expires_at=now + dt.timedelta(minutes=5)))
+    async with db.session_scope() as s:
+        assert await prune_codes(s, now=now + dt.timedelta(hours=2)) == 1
+        assert await prune_codes(s, now=now + dt.timedelta(hours=2)) == 0
+        assert (await s.scalars(select(OneTimeCode.phone))).all() == ["13900000009"]

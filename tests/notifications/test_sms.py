@@ -178,7 +178,7 @@ async def test_opting_out_on_the_page_and_choices_per_kind(client, world, db) ->
     r = await client.get("/api/notifications/channels", headers=h)
     choices = r.json()
     assert choices["sms_on"] is True and choices["phone"] == world.volunteer.user.phone
-    assert choices["choices"]["activity.reminder"] == {"sms": True, "email": True}
+    assert choices["choices"]["activity.reminder"] == {"sms": True, "email": True, "push": True}
     r = await client.put("/api/notifications/channels", headers=h,
                          json={"sms_on": True, "choices": {"activity.reminder": {"sms": False}}})
     assert r.json()["choices"]["activity.reminder"]["sms"] is False

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
 
 import pytest
 
@@ -87,3 +90,18 @@ def test_a_bad_vapid_key_is_refused_at_start(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("SERVICEBANK_VAPID_PRIVATE_KEY", "not a key")
     with pytest.raises(SettingsError, match="SERVICEBANK_VAPID_PRIVATE_KEY is not a PEM private key"):
         start_with(monkeypatch)
+
+
+@pytest.mark.parametrize(("command", "env", "names"), [
+    ("serve", {"SERVICEBANK_SMS_PROVIDER": "gateway"}, "SERVICEBANK_SMS_GATEWAY_URL"),
+    ("worker", {"SERVICEBANK_SMS_QUIET_HOURS": "late"}, "SERVICEBANK_SMS_QUIET_HOURS"),
+    ("scheduler", {"SERVICEBANK_VAPID_PRIVATE_KEY": "not a key"}, "SERVICEBANK_VAPID_PRIVATE_KEY"),
+])
+def test_the_processes_will_not_start_with_bad_settings(tmp_path, command: str, env: dict[str, str],  # noqa: ANN001
+                                                        names: str) -> None:
+    """The real commands, not only the settings object: exit code 2 and the variable to fix on stderr."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("SERVICEBANK_")}
+    result = subprocess.run([sys.executable, "-m", "servicebank.cli", command], cwd=tmp_path, env={**clean, **env},
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2, result.stderr
+    assert "bad_settings" in result.stderr and names in result.stderr

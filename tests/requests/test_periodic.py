@@ -31,9 +31,9 @@ async def test_escalate_expire_and_close(client, db, session) -> None:  # noqa: 
         await s.execute(update(ServiceRequest).where(ServiceRequest.id == served)
                         .values(finished_at=now - dt.timedelta(days=8)))
     async with db.session_scope() as s:
-        assert await serving.periodic_check(s, now=now) == {"expired": 1, "escalated": 2, "closed": 1}
+        assert await serving.periodic_check(s, now=now) == {"expired": 1, "escalated": 2, "closed": 1, "reminded": 0}
     async with db.session_scope() as s:
-        assert await serving.periodic_check(s, now=now) == {"expired": 0, "escalated": 0, "closed": 0}
+        assert await serving.periodic_check(s, now=now) == {"expired": 0, "escalated": 0, "closed": 0, "reminded": 0}
         rows = {r.id: r for r in (await s.scalars(select(ServiceRequest))).all()}
         levels = [e.payload["level"] for e in (await s.scalars(
             select(OutboxEvent).where(OutboxEvent.type == "request.escalated").order_by(OutboxEvent.id))).all()]

@@ -52,12 +52,28 @@ async def test_a_card_alone_no_longer_spends(db, session, client) -> None:  # no
     scan = await client.post(f"/api/stores/{shop.store.id}/scan", json={"code": _card(shop)},
                              headers=shop.clerk.headers)
     assert scan.status_code == 200 and scan.json()["pin_required"] is True
-    assert scan.json()["eligible"] is False and scan.json()["reason"] == "card_pin_not_set"
+    # No PIN, but a mobile on the record: the card pays with a texted code (test_card_sms_code.py).
+    assert scan.json()["eligible"] is True and scan.json()["reason"] is None
+    assert scan.json()["confirm_with"] == ["sms_code"]
     without_pin = await _redeem(client, shop, _card(shop))
     assert without_pin.status_code == 403 and without_pin.json()["code"] == "card_pin_required"
     no_pin_yet = await _redeem(client, shop, _card(shop), pin=PIN)
     assert no_pin_yet.status_code == 403 and no_pin_yet.json()["code"] == "card_pin_not_set"
     assert await _receipts(db) == 0
+
+
+async def test_a_card_with_neither_pin_nor_mobile_cannot_pay(db, session, client) -> None:  # noqa: ANN001
+    shop = await make_shop(session)
+    shop.volunteer.volunteer.phone = "010-62345678"  # a landline: no code can be texted to it
+    await session.commit()
+    scan = await client.post(f"/api/stores/{shop.store.id}/scan", json={"code": _card(shop)},
+                             headers=shop.clerk.headers)
+    assert scan.json()["eligible"] is False and scan.json()["reason"] == "card_pin_not_set"
+    assert scan.json()["confirm_with"] == []
+    assert (await _set_pin(client, shop)).status_code == 200
+    scan = await client.post(f"/api/stores/{shop.store.id}/scan", json={"code": _card(shop)},
+                             headers=shop.clerk.headers)
+    assert scan.json()["eligible"] is True and scan.json()["confirm_with"] == ["pin"]
 
 
 async def test_card_with_the_volunteers_pin_spends(db, session, client) -> None:  # noqa: ANN001
@@ -67,6 +83,7 @@ async def test_card_with_the_volunteers_pin_spends(db, session, client) -> None:
     scan = await client.post(f"/api/stores/{shop.store.id}/scan", json={"code": _card(shop)},
                              headers=shop.clerk.headers)
     assert scan.json()["eligible"] is True and scan.json()["pin_required"] is True
+    assert scan.json()["confirm_with"] == ["pin", "sms_code"]
     response = await _redeem(client, shop, _card(shop), pin=PIN)
     assert response.status_code == 201, response.text
     assert response.json()["method"] == "card"

@@ -215,7 +215,7 @@ async def clerk_world(session, community) -> dict[str, object]:  # noqa: ANN001
     clerk = await make_person(session, Role.STORE_CLERK, community=community, store_id=store.id, name="店员小刘")
     await session.commit()
     return {"day_clerk": clerk.user.username, "day_store_id": store.id, "shopper_id": shopper.id,
-            "shopper_number": shopper.number, "day_rice_id": rice.id}
+            "shopper_number": shopper.number, "shopper_card_version": shopper.card_version, "day_rice_id": rice.id}
 
 
 async def patrol_world(session) -> dict[str, object]:  # noqa: ANN001

@@ -9,6 +9,7 @@ import datetime as dt
 
 import pytest
 
+from servicebank.checkins.tokens import issue_card_token
 from servicebank.stores.codes import issue_code
 from tests.web.conftest import logged_in
 from tests.web.serve import SECRET_KEY
@@ -103,6 +104,26 @@ def test_clerk_phone_day(browser, web_server, shots) -> None:  # noqa: ANN001
     page.screenshot(path=shots / "clerk-07-manage.png", full_page=True)
     page.click("#home-link")
     assert page.url.endswith(f"/till/{store}")
+    context.close()
+
+
+def test_a_card_without_a_pin_is_paid_by_a_texted_code(browser, web_server, shots) -> None:  # noqa: ANN001
+    """The shopper set no card PIN: the till does not refuse the card, it leads with texting a code to her phone."""
+    from playwright.sync_api import expect
+
+    context, page = logged_in(browser, web_server, web_server["day_clerk"])
+    card = issue_card_token(secret_key=SECRET_KEY, volunteer_id=web_server["shopper_id"],
+                            card_version=web_server["shopper_card_version"])
+    page.fill("#code", card)
+    page.click("button[type=submit].big")
+    expect(page.locator("#pay-by-text")).to_contain_text("没有设置消费密码")
+    assert page.locator("input[name=pin]").count() == 0 and page.locator("#pin-not-set").count() == 0
+    page.screenshot(path=shots / "clerk-08-card-no-pin.png", full_page=True)
+    page.get_by_role("button", name="给志愿者手机发验证码").click()
+    expect(page.locator("#code-texted")).to_contain_text("6 位验证码已发到")
+    expect(page.locator("#sms_code")).to_be_visible()
+    expect(page.get_by_role("button", name="确认兑换")).to_be_visible()
+    page.screenshot(path=shots / "clerk-09-code-texted.png", full_page=True)
     context.close()
 
 

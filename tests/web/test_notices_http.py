@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from servicebank.accounts.models import Role
-from servicebank.notifications.models import ChannelChoice, SmsOptOut
+from servicebank.notifications.models import ChannelChoice, PushSubscription, SmsOptOut
 from tests.factories import make_org, make_person
 from tests.web.pages import location, log_in, post, text_of
 
@@ -36,3 +36,34 @@ async def test_volunteer_turns_a_kind_off_and_then_unsubscribes(client, session,
     async with db.session_scope() as s:
         assert (await s.get(SmsOptOut, phone)).source == "page"
     assert 'id="notices-sms-on">' in (await client.get("/me")).text
+
+
+async def test_push_and_the_kinds_never_texted_are_chosen_on_the_page(client, session, db) -> None:  # noqa: ANN001
+    org = await make_org(session)
+    volunteer = await make_person(session, Role.VOLUNTEER, community=org.community)
+    async with db.session_scope() as s:  # a browser of theirs takes push messages
+        s.add(PushSubscription(user_id=volunteer.user.id, endpoint="https://push.example.cn/send/9",
+                               p256dh="BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM",
+                               auth="tBHItJI5svbpez7KI4CCXg"))
+    await log_in(client, volunteer)
+    page = await client.get("/me")
+    assert 'name="push:activity.reminder" checked' in page.text and 'name="push:certificate.issued" checked' in page.text
+    assert 'name="sms:certificate.issued"' not in page.text and "其他通知（邮件和推送）" in text_of(page.text)
+    assert "志愿服务证明已开具" in text_of(page.text)
+    form = {"sms_on": "on", "shown:sms": "on", "shown:push": "on", "sms:activity.reminder": "on",
+            "push:activity.reminder": "on"}
+    assert location(await post(client, "/me/notices", form)) == "/me?notice_done=saved#notices"
+    async with db.session_scope() as s:
+        assert (await s.get(ChannelChoice, (volunteer.user.id, "certificate.issued", "push"))).enabled is False
+        assert (await s.get(ChannelChoice, (volunteer.user.id, "activity.reminder", "push"))).enabled is True
+        assert await s.get(ChannelChoice, (volunteer.user.id, "certificate.issued", "sms")) is None
+
+
+def test_every_choosable_kind_has_a_label_in_chinese() -> None:
+    from servicebank.notifications.preferences import CHOOSABLE_KINDS
+    from servicebank.web import i18n
+    from servicebank.web.pages.notifications import KIND_LABELS
+
+    assert set(KIND_LABELS) == set(CHOOSABLE_KINDS)
+    zh = i18n.translator("zh")
+    assert all(zh(label) != label for label in KIND_LABELS.values())

@@ -53,6 +53,17 @@ def test_volunteer_turns_push_on_and_off_on_a_phone(browser, web_server, shots) 
     assert page.evaluate("window.__serverKeyLength") == 65  # the install's VAPID public key, uncompressed P-256
     assert page.evaluate("navigator.serviceWorker.ready.then(r => r.active.scriptURL)").endswith("/sw.js")
     assert json.loads(posted[0]["body"])["keys"] == stand_in.subscription()["keys"]
+    # With a browser taking push, the notices section has a push column, per kind.
+    page.reload()
+    reminder = page.locator('input[name="push:activity.reminder"]')
+    expect(reminder).to_be_checked()
+    page.locator("#other-notices summary").click()
+    expect(page.locator('input[name="push:certificate.issued"]')).to_be_visible()
+    page.screenshot(path=shots / "vol-phone-notices-push.png", full_page=True)
+    # The reload dropped the stand-in: put it back and turn push on again (the server keeps one subscription).
+    page.evaluate("() => { %s }" % (STAND_IN % json.dumps(stand_in.subscription())))
+    page.get_by_role("button", name="在这台手机上接收推送").click()
+    expect(page.locator("#push-state")).to_contain_text("这台手机会收到推送通知")
 
     page.get_by_role("button", name="这台手机不再接收推送").click()
     expect(page.get_by_role("button", name="在这台手机上接收推送")).to_be_visible()

@@ -22,6 +22,9 @@ async def test_a_card_pays_with_a_texted_code_at_the_till(client, session, db, g
     await log_in(client, shop.clerk)
     picked = await post(client, f"/till/{shop.store.id}/scan", {"code": card})
     assert 'id="card-code-form"' in picked.text and "给志愿者手机发验证码" in text_of(picked.text)
+    # No PIN set: the page leads with the texted code, and no PIN field or confirm button comes before it.
+    assert "没有设置消费密码" in text_of(picked.text) and "纸质卡不能兑换" not in text_of(picked.text)
+    assert 'name="pin"' not in picked.text and ">确认兑换</button>" not in picked.text
     texted = await post(client, f"/till/{shop.store.id}/card-code", {"code": card})
     masked = volunteer.phone[:3] + "****" + volunteer.phone[-4:]
     assert texted.status_code == 200 and f"6 位验证码已发到 {masked}" in text_of(texted.text)
