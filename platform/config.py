@@ -110,6 +110,12 @@ class Settings:
     replica_retry_seconds: float = 10.0
     # After a write, the writer's reads stay on the primary this long (they must see what they just did).
     replica_sticky_seconds: int = 10
+    # The database URL points at PgBouncer in transaction mode (1.18 and later, which keep no prepared statements
+    # across transactions): statements are prepared unnamed or under unique names, never cached per connection.
+    db_pgbouncer: bool = False
+    # Where the scheduler holds its leadership lock: a session-level advisory lock needs one server connection
+    # for as long as it leads, which transaction pooling cannot give; PostgreSQL itself or a session-mode pool.
+    scheduler_database_url: str | None = None
     # Ping each pooled connection before use (three round trips with asyncpg); see db.make_engine.
     db_pre_ping: bool = False
     debug: bool = False
@@ -189,6 +195,7 @@ class Settings:
             raise SettingsError(f"SERVICEBANK_METRICS_ALLOW: {bad[0]!r} is not an IP address or network "
                                 "(e.g. 127.0.0.1,10.1.2.0/24)")
         _check_replica(self)
+        _check_pgbouncer(self)
         _check_vapid(self)
         try:
             self.sms.check(production=self.is_production)
@@ -229,6 +236,8 @@ class Settings:
             replica_retry_seconds=_env_float("REPLICA_RETRY_SECONDS", 10.0),
             replica_sticky_seconds=_env_int("REPLICA_STICKY_SECONDS", 10),
             db_pre_ping=_env_bool("DB_PRE_PING", False),
+            db_pgbouncer=_env_bool("DB_PGBOUNCER", False),
+            scheduler_database_url=_env("SCHEDULER_DATABASE_URL") or None,
             debug=_env_bool("DEBUG", False),
             embedded_worker=_env_bool("EMBEDDED_WORKER", not production),
             publish_events=_env_bool("PUBLISH_EVENTS", True),
@@ -247,6 +256,17 @@ class Settings:
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
+
+
+def _check_pgbouncer(settings: Settings) -> None:
+    if not settings.db_pgbouncer:
+        return
+    if not settings.is_postgres:
+        raise SettingsError("SERVICEBANK_DB_PGBOUNCER is for PostgreSQL behind PgBouncer; unset it for SQLite.")
+    if not (settings.scheduler_database_url or "").startswith("postgresql"):
+        raise SettingsError("Behind PgBouncer in transaction mode the scheduler's leadership lock needs a connection "
+                            "of its own: set SERVICEBANK_SCHEDULER_DATABASE_URL to PostgreSQL itself (or a PgBouncer "
+                            "pool in session mode), e.g. postgresql+asyncpg://servicebank:…@db-host:5432/servicebank.")
 
 
 def _check_replica(settings: Settings) -> None:

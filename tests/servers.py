@@ -144,6 +144,54 @@ class ReplicaServer(PostgresServer):
         self.psql("SELECT pg_wal_replay_resume()")
 
 
+class PgBouncerServer:
+    """PgBouncer (the Debian package) in front of `postgres`, in transaction mode with a small server pool, so
+    that clients' transactions really share server connections."""
+
+    def __init__(self, postgres: PostgresServer, *, pool_size: int = 2) -> None:
+        binary = shutil.which("pgbouncer") or ("/usr/sbin/pgbouncer" if Path("/usr/sbin/pgbouncer").exists() else None)
+        if binary is None:
+            raise ServerUnavailable("pgbouncer not found (apt-get install pgbouncer)")
+        self.port = free_port()
+        self.root = Path(tempfile.mkdtemp(prefix="sb-pgbouncer-"))
+        (self.root / "users.txt").write_text('"postgres" ""\n')
+        (self.root / "pgbouncer.ini").write_text(
+            "[databases]\n"
+            f"* = host=127.0.0.1 port={postgres.port} user=postgres\n"
+            "[pgbouncer]\n"
+            f"listen_addr = 127.0.0.1\nlisten_port = {self.port}\nunix_socket_dir =\n"
+            f"auth_type = trust\nauth_file = {self.root / 'users.txt'}\n"
+            f"pool_mode = transaction\ndefault_pool_size = {pool_size}\nmax_client_conn = 500\n"
+            f"logfile = {self.root / 'log'}\npidfile = {self.root / 'pid'}\n"
+            "ignore_startup_parameters = extra_float_digits\n")
+        run_as: list[str] = []
+        if os.geteuid() == 0:  # pgbouncer refuses to run as root
+            entry = pwd.getpwnam("postgres")
+            for path in (self.root, *self.root.iterdir()):
+                os.chown(path, entry.pw_uid, entry.pw_gid)
+            run_as = ["runuser", "-u", "postgres", "--"]
+        self.proc = subprocess.Popen([*run_as, binary, str(self.root / "pgbouncer.ini")],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise ServerUnavailable(f"pgbouncer exited: {self.proc.stderr.read().decode()[-500:] if self.proc.stderr else ''}")
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise ServerUnavailable(f"pgbouncer did not listen on port {self.port}")
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/{database}"
+
+    def close(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
 def _has_c_utf8() -> bool:
     result = subprocess.run(["locale", "-a"], capture_output=True, text=True)
     return "c.utf8" in result.stdout.lower().replace("-", "")

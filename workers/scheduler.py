@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 
 import dramatiq
 from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
 
 from servicebank.kernel.db import Database
 from servicebank.kernel.scheduler_runs import SchedulerRun
@@ -61,12 +63,16 @@ class Leadership:
     def __init__(self, db: Database) -> None:
         self.db = db
         self._conn = None
+        # Behind PgBouncer in transaction mode the lock lives on a connection straight to PostgreSQL (or a
+        # session-mode pool): a session-level lock must stay on one server connection while we lead.
+        url = db.settings.scheduler_database_url
+        self._engine = create_async_engine(url, poolclass=NullPool) if url else db.engine
 
     async def acquire(self) -> bool:
         if self.db.dialect != "postgresql":
             return True
         if self._conn is None:
-            conn = await self.db.engine.connect()
+            conn = await self._engine.connect()
             self._conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
         return bool(await self._conn.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": LEADER_LOCK_KEY}))
 

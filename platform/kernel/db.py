@@ -6,12 +6,13 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo
 
 from advanced_alchemy.base import BigIntBase, DefaultBase, orm_registry
-from sqlalchemy import BigInteger, any_, bindparam, event, exc
+from sqlalchemy import BigInteger, any_, bindparam, event, exc, make_url
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -71,6 +72,10 @@ def _discard_closed_connection(dbapi_connection: Any, _record: Any, _proxy: Any)
         raise exc.DisconnectionError("the pooled connection was closed by the server")
 
 
+def _unique_statement_name() -> str:
+    return f"__sb_{uuid.uuid4().hex}__"
+
+
 def make_engine(settings: Settings) -> AsyncEngine:
     """An async engine for the configured database, tuned for its dialect."""
     url = settings.database_url
@@ -80,8 +85,16 @@ def make_engine(settings: Settings) -> AsyncEngine:
         event.listen(sync_engine, "connect", _sqlite_pragmas)
         event.listen(sync_engine, "begin", _sqlite_begin)
         return engine
+    connect_args: dict[str, Any] = {}
+    if settings.db_pgbouncer:
+        # PgBouncer hands each transaction whichever server connection is free: a statement prepared under
+        # asyncpg's numbered names in one transaction is missing (or another client's) in the next. Unique
+        # names, and no cache of prepared statements per connection, on SQLAlchemy's side and on asyncpg's.
+        url = make_url(url).update_query_dict({"prepared_statement_cache_size": "0"}).render_as_string(False)
+        connect_args = {"statement_cache_size": 0, "prepared_statement_name_func": _unique_statement_name}
     engine = create_async_engine(
         url,
+        connect_args=connect_args,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_size,
         # Only where something between us and PostgreSQL drops idle connections silently (a NAT, a
@@ -150,6 +163,8 @@ class Database:
             for sqlalchemy_only in ("prepared_statement_cache_size", "prepared_statement_name_func",
                                     "async_creator_fn"):
                 params.pop(sqlalchemy_only, None)
+            if self.settings.db_pgbouncer:
+                params["statement_cache_size"] = 0  # unnamed statements only (see make_engine)
             sets[key] = ReadConnections(dict(params), size=self.settings.db_pool_size)
         return sets[key]
 

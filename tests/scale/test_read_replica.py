@@ -14,7 +14,6 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from servicebank import registry
 from servicebank.accounts.models import Role
 from servicebank.app import create_app
 from servicebank.config import Settings, SettingsError
@@ -23,6 +22,7 @@ from servicebank.kernel.db import Database
 from servicebank.org.models import District
 from tests.conftest import _server_or_fail, make_settings
 from tests.factories import make_org, make_person
+from tests.scale.conftest import postgres_with_schema
 from tests.servers import PostgresServer, ReplicaServer
 
 pytestmark = [pytest.mark.postgres_only]
@@ -32,15 +32,7 @@ PUBLIC_LIST = "/api/communities/public"
 
 @pytest.fixture(scope="module")
 def servers() -> Iterator[tuple[PostgresServer, ReplicaServer]]:
-    primary = _server_or_fail(PostgresServer, "PostgreSQL")
-    primary.create_database("servicebank")
-
-    async def build() -> None:
-        db = Database(make_settings(database_url=primary.url("servicebank")))
-        await registry.create_tables(db)
-        await db.dispose()
-
-    asyncio.run(build())
+    primary = postgres_with_schema()
     replica = _server_or_fail(lambda: ReplicaServer(primary), "a PostgreSQL streaming replica")
     yield primary, replica
     replica.close()
