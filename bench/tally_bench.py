@@ -226,7 +226,8 @@ async def _baseline_round(db, broker, events: int, cpu_of: dict[str, int]) -> tu
     return events / (last_done - sent), _cpu_per_event(before, _cpu(cpu_of), events)
 
 
-async def run(events: int, rounds: int, rate: int, seconds: int, profile: Path | None = None) -> str:
+async def run(events: int, rounds: int, rate: int, seconds: int, profile: Path | None = None,
+              profile_steady: bool = False) -> str:
     import os
     import statistics
 
@@ -254,7 +255,7 @@ async def run(events: int, rounds: int, rate: int, seconds: int, profile: Path |
         _dispatch(broker, warm)
         await _wait_processed(db, warm, limit_s=120)
         for n in range(1, rounds + 1):
-            spy = _spy(worker.pid, profile) if profile is not None and n == 1 else None
+            spy = _spy(worker.pid, profile) if profile is not None and n == 1 and not profile_steady else None
             tally_rate, tally_cpu, _ = await _tally_round(db, broker, events, cpu_of)
             if spy is not None:
                 spy.send_signal(signal.SIGINT)  # py-spy writes the file when interrupted
@@ -269,9 +270,13 @@ async def run(events: int, rounds: int, rate: int, seconds: int, profile: Path |
                      f"{_cells(base_cpu)} |"]
 
         pool = await _seed(db, rate * seconds + rate, with_events=False)
+        spy = _spy(worker.pid, profile) if profile is not None and profile_steady else None
         before = _cpu(cpu_of)
         paced_ids = await _paced(db, broker, pool, rate=rate, seconds=seconds)
         await _wait_processed(db, paced_ids)
+        if spy is not None:
+            spy.send_signal(signal.SIGINT)
+            spy.wait(60)
         paced_cpu = _cpu_per_event(before, _cpu(cpu_of), len(paced_ids))
         paced_p50, paced_p99 = await _lag(db, paced_ids)
         from servicebank.ledger.verify import verify
@@ -324,8 +329,9 @@ def main() -> None:
     parser.add_argument("--rate", type=int, default=1000)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--profile", type=Path, default=None, help="py-spy's stacks of the worker in the first tally round")
+    parser.add_argument("--profile-steady", action="store_true", help="profile the steady-load phase instead")
     args = parser.parse_args()
-    print(asyncio.run(run(args.events, args.rounds, args.rate, args.seconds, args.profile)))
+    print(asyncio.run(run(args.events, args.rounds, args.rate, args.seconds, args.profile, args.profile_steady)))
 
 
 if __name__ == "__main__":
