@@ -8,18 +8,18 @@ import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import httpx
 import pytest
 import schemathesis  # noqa: E402  (a test dependency: never skipped)
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 
+from tests.figures import figures_file
 from tests.servers import free_port
 
-ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = int(os.environ.get("SERVICEBANK_TEST_SCHEMATHESIS_EXAMPLES", "3"))
-FIGURES = ROOT / "docs" / "schemathesis-last-run.json"
+# Kept in docs/ only when asked (SERVICEBANK_TEST_FIGURES_DIR=docs): a test run must not change the checkout.
+FIGURES = figures_file("schemathesis-last-run.json")
 # Calls that would end the session the run is using.
 SKIP = {("POST", "/api/auth/logout"), ("POST", "/api/auth/password"), ("PUT", "/api/auth/password")}
 ROLES = [("anonymous", None), ("volunteer", "13900000002"), ("store clerk", "clerk"), ("team leader", "leader"),
