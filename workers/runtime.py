@@ -6,14 +6,20 @@ actor runs handlers on the worker's database, whose commits publish to the actor
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 import dramatiq
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.config import get_settings
 from servicebank.kernel import events
 from servicebank.kernel.db import Database
 from servicebank.workers.broker import broker  # noqa: F401  (must be configured before actors)
+from servicebank.workers.schedule import every
+
+log = logging.getLogger(__name__)
 
 _db: Database | None = None
 
@@ -43,3 +49,26 @@ def worker_db() -> Database:
     if _db is None:
         _db = Database(get_settings(), publisher=publish_event_ids)
     return _db
+
+
+def periodic_job(schedule_name: str, actor_name: str, *, seconds: int,
+                 done: str) -> Callable[[Callable[[AsyncSession], Awaitable[Any]]], dramatiq.Actor]:
+    """Declare `work(session)` as an idempotent job the scheduler starts every `seconds`: one transaction on
+    this worker's database, never retried by Dramatiq (the next tick is the retry), logging `done % result`
+    when the result says something happened (a count above 0, or a dict with any count).
+
+    `schedule_name` is the key the scheduler stores the last run under: keep it when moving a job."""
+
+    def declare(work: Callable[[AsyncSession], Awaitable[Any]]) -> dramatiq.Actor:
+        async def run() -> None:
+            async with worker_db().session_scope() as session:
+                result = await work(session)
+            if any(result.values()) if isinstance(result, dict) else result:
+                log.info(done, len(result) if isinstance(result, list) else result)
+
+        run.__doc__ = work.__doc__
+        run.__name__ = run.__qualname__ = actor_name.replace(".", "_")
+        every(schedule_name, actor_name, seconds=seconds)
+        return dramatiq.actor(run, actor_name=actor_name, queue_name="default", max_retries=0)
+
+    return declare

@@ -2,23 +2,9 @@
 
 from __future__ import annotations
 
-import logging
-
-import dramatiq
-
 from servicebank.requests import serving
-from servicebank.workers.runtime import worker_db
-from servicebank.workers.schedule import every
+from servicebank.workers.runtime import periodic_job
 
-log = logging.getLogger(__name__)
-
-every("requests-periodic-check", "requests.periodic_check", seconds=60)
-
-
-@dramatiq.actor(actor_name="requests.periodic_check", queue_name="default", max_retries=0)
-async def periodic_check() -> None:
-    """Reminders and escalation for requests nobody took, expiry, closing the rating window (idempotent)."""
-    async with worker_db().session_scope() as session:
-        counts = await serving.periodic_check(session)
-    if any(counts.values()):
-        log.info("requests moved on: %s", counts)
+# Reminders and escalation for requests nobody took, expiry, closing the rating window (idempotent).
+periodic_check = periodic_job("requests-periodic-check", "requests.periodic_check", seconds=60,
+                              done="requests moved on: %s")(serving.periodic_check)

@@ -6,11 +6,20 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from servicebank.kernel.db import affected_rows
 from servicebank.ledger.models import Account, AccountKind, VolunteerStanding
-from servicebank.stores.models import MonthlyItemUsage, Redemption, RedemptionLine, Store, StoreItem
+from servicebank.stores.models import (
+    MonthlyItemUsage,
+    Redemption,
+    RedemptionCode,
+    RedemptionLine,
+    Store,
+    StoreItem,
+    UsedRedemptionCode,
+)
 
 
 async def stores_by_ids(session: AsyncSession, ids: Sequence[int]) -> list[Store]:
@@ -87,3 +96,11 @@ async def redemptions_of_volunteer(session: AsyncSession, volunteer_id: int, *, 
     if before_id is not None:
         query = query.where(Redemption.id < before_id)
     return list((await session.scalars(query.order_by(Redemption.id.desc()).limit(limit))).all())
+
+
+async def prune_expired_codes(session: AsyncSession, *, before: dt.datetime) -> int:
+    """Forget spent codes' nonces and short codes that expired before `before`; returns how many rows went.
+    An expired code is refused by its expiry alone, and a short code's digits may then be drawn again."""
+    spent = await session.execute(delete(UsedRedemptionCode).where(UsedRedemptionCode.expires_at < before))
+    short = await session.execute(delete(RedemptionCode).where(RedemptionCode.expires_at < before))
+    return affected_rows(spent) + affected_rows(short)
