@@ -8,11 +8,10 @@ import re
 from collections.abc import Mapping
 from typing import Protocol
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.config import Settings
-from servicebank.notifications import preferences
+from servicebank.notifications import preferences, repository
 from servicebank.notifications.models import EmailMessage, Notification, NotificationPreference
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -57,9 +56,7 @@ class InboxChannel:
 
     async def deliver(self, session: AsyncSession, *, settings: Settings, event_id: int, recipient: Recipient,
                       message: Message) -> None:
-        exists = await session.scalar(select(Notification.id).where(
-            Notification.source_event_id == event_id, Notification.recipient == recipient.key))
-        if exists is not None:
+        if await repository.in_inbox(session, event_id=event_id, recipient=recipient.key):
             return
         session.add(Notification(source_event_id=event_id, recipient=recipient.key, user_id=recipient.user_id,
                                  volunteer_id=recipient.volunteer_id, type=message.type, title=message.title,
@@ -87,9 +84,7 @@ class EmailChannel:
             return
         if not await preferences.wants(session, user_id=recipient.user_id, kind=message.type, channel="email"):
             return
-        exists = await session.scalar(select(EmailMessage.id).where(
-            EmailMessage.source_event_id == event_id, EmailMessage.recipient == recipient.key))
-        if exists is not None:
+        if await repository.e_mail_queued(session, event_id=event_id, recipient=recipient.key):
             return
         session.add(EmailMessage(source_event_id=event_id, recipient=recipient.key, to_address=pref.email,
                                  subject=message.title, body=message.body))

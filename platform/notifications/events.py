@@ -10,19 +10,17 @@ import datetime as dt
 from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from servicebank.accounts.models import Role, RoleGrant, User
 from servicebank.activities.models import Activity, Signup, SignupStatus
 from servicebank.config import Settings, get_settings
 from servicebank.kernel.events import OutboxEvent, subscribe
-from servicebank.notifications import preferences
+from servicebank.notifications import preferences, repository
 from servicebank.notifications.channels import CHANNELS, Message, Recipient, register_channel
 from servicebank.notifications.push_channel import PushChannel
 from servicebank.notifications.sms_channel import SmsChannel
 from servicebank.org.models import Community
-from servicebank.volunteers.models import LoginClaim, TeamMember, Volunteer
+from servicebank.volunteers.models import LoginClaim, Volunteer
 
 
 def settings_of(session: AsyncSession) -> Settings:
@@ -38,8 +36,7 @@ async def recipients_for(session: AsyncSession, volunteer_ids: Iterable[int]) ->
     ids = sorted(set(volunteer_ids))
     if not ids:
         return []
-    users: dict[int | None, int] = dict((await session.execute(
-        select(User.volunteer_id, User.id).where(User.volunteer_id.in_(ids), User.is_active.is_(True)))).tuples().all())
+    users = await repository.active_logins_of(session, ids)
     return [Recipient(volunteer_id=v, user_id=users.get(v)) for v in ids]
 
 
@@ -59,9 +56,7 @@ async def deliver(session: AsyncSession, event: OutboxEvent, recipients: Iterabl
 
 async def organisers_of(session: AsyncSession, community_id: int) -> list[Recipient]:
     """The logins holding the organiser role in the community (each once)."""
-    users = (await session.scalars(select(RoleGrant.user_id).where(
-        RoleGrant.role == Role.ORGANISER, RoleGrant.community_id == community_id))).all()
-    return [Recipient(volunteer_id=None, user_id=u) for u in sorted(set(users))]
+    return [Recipient(volunteer_id=None, user_id=u) for u in await repository.organiser_logins(session, community_id)]
 
 
 def when_text(session: AsyncSession, starts_at: dt.datetime, ends_at: dt.datetime) -> str:
@@ -116,8 +111,7 @@ async def on_reminder(session: AsyncSession, event: OutboxEvent) -> None:
     volunteer_id = event.payload["volunteer_id"]
     if activity is None:
         return
-    status = await session.scalar(select(Signup.status).where(Signup.activity_id == activity.id,
-                                                              Signup.volunteer_id == volunteer_id))
+    status = await repository.signup_status(session, activity_id=activity.id, volunteer_id=volunteer_id)
     if status != SignupStatus.CONFIRMED or activity.status != "published":
         return
     soon = event.type == "activity.starting_soon"
@@ -135,8 +129,7 @@ async def on_cancelled(session: AsyncSession, event: OutboxEvent) -> None:
     activity = await session.get(Activity, event.payload["activity_id"])
     if activity is None:
         return
-    volunteer_ids = (await session.scalars(select(Signup.volunteer_id).where(
-        Signup.activity_id == activity.id, Signup.status == SignupStatus.CANCELLED))).all()
+    volunteer_ids = await repository.cancelled_signups(session, activity.id)
     reason = event.payload.get("reason") or activity.cancel_reason or ""
     message = Message(type=event.type, title=f"活动已取消：{activity.title}",
                       body=f"原定{_when(session, activity)}的活动已取消。原因：{reason}", activity_id=activity.id,
@@ -152,8 +145,7 @@ async def on_published(session: AsyncSession, event: OutboxEvent) -> None:
         return
     if activity.starts_at <= dt.datetime.now(dt.UTC):
         return
-    members = (await session.scalars(select(TeamMember.volunteer_id).where(
-        TeamMember.team_id.in_(list(activity.team_ids))))).all()
+    members = await repository.team_member_ids(session, list(activity.team_ids))
     message = Message(type=event.type, title=f"新活动：{activity.title}",
                       body=f"您所在的服务队有新活动，欢迎报名。{_details(session, activity)}", activity_id=activity.id)
     await deliver(session, event, await recipients_for(session, members), message)
