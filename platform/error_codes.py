@@ -373,7 +373,8 @@ MESSAGES = {
     "request_not_yours": "This request is not yours to do this with.",
     "request_wrong_state": "This request has moved on; reload the page to see where it stands.",
     "household_incomplete": "A household needs a name and a building.",
-    "request_policy_invalid": "Escalation 10 minutes to 7 days, pool limit 0 to 100000, contact 0 to 30 days.",
+    "request_policy_invalid": "Escalation 10 minutes to 7 days, pool limit 0 to 100000, contact 0 to 30 days, "
+                              "geofence 0 (off) or 20 to 5000 metres.",
     "request_window_invalid": "Give 1 to 3 time windows, each ending after it starts.",
     "request_window_past": "This time is already over. Please choose a time from now on.",
     "payer_has_no_account": "This resident has no time-bank account. Please choose another payer.",
@@ -394,6 +395,15 @@ MESSAGES = {
     "request_already_rated": "This request has already been rated. Thank you!",
     "rating_window_closed": "Ratings are taken within 7 days of the service.",
     "request_review_not_open": "There is no open review for this request.",
+    "door_code_invalid": "This is not a household's door code. Please scan the code on the resident's door.",
+    "door_code_revoked": "This door code was replaced by a newer one. Please ask the grid worker for the new code.",
+    "request_scan_no_task": "There is no accepted task for this volunteer at this home.",
+    "request_scan_ambiguous": "This volunteer has tasks at several homes. Please choose the household you are at.",
+    "request_scan_code_required": "Please scan the door code or the volunteer's card.",
+    "request_position_required": "This community checks that the service happens at the resident's home. Please "
+                                 "allow this page to use your position and try again.",
+    "request_too_far": "You are too far from the resident's home. Please start and finish the service there.",
+    "household_position_invalid": "Give both the latitude (-90 to 90) and the longitude (-180 to 180), or neither.",
     # Service records (records/): no-shows, held sign-ups, qualifications.
     "no_show_not_found": "This no-show record was not found.",
     "excuse_reason_required": "Please say why this no-show is excused.",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import Integer, Row, Select, bindparam, func, select, update
+from sqlalchemy import Integer, Row, Select, bindparam, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.kernel.bulk import insert_rows
@@ -46,7 +46,7 @@ async def policy(session: AsyncSession, community_id: int) -> RequestPolicy:
     """The community's request policy, or the defaults."""
     found = await session.get(RequestPolicy, community_id)
     return found or RequestPolicy(community_id=community_id, escalate_after_minutes=120, pool_monthly_limit=240,
-                                  contact_days_after=3)
+                                  contact_days_after=3, geofence_metres=0)
 
 
 async def households(session: AsyncSession, community_id: int, *, grid_id: int | None = None,
@@ -139,6 +139,16 @@ async def take_open(session: AsyncSession, request_id: int, *, volunteer_id: int
         .values(status=RequestStatus.ACCEPTED, volunteer_id=volunteer_id, accepted_at=now)
         .execution_options(synchronize_session=False))
     return affected_rows(result) == 1
+
+
+async def tasks_to_serve(session: AsyncSession, volunteer_id: int, *, household_id: int | None = None) -> list[Row]:
+    """The volunteer's requests a scan may start or finish: those in service first, then accepted, soonest first."""
+    query = select(R.id, R.household_id, R.status).where(
+        R.volunteer_id == volunteer_id, R.status.in_((RequestStatus.IN_SERVICE, RequestStatus.ACCEPTED)))
+    if household_id is not None:
+        query = query.where(R.household_id == household_id)
+    in_service_first = case((R.status == RequestStatus.IN_SERVICE, 0), else_=1)
+    return list((await session.execute(query.order_by(in_service_first, R.window_end, R.id).limit(20))).all())
 
 
 async def pool_used(session: AsyncSession, household_id: int, month: str) -> int:

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 import msgspec
+
+Latitude = Annotated[float, msgspec.Meta(ge=-90, le=90)]
+Longitude = Annotated[float, msgspec.Meta(ge=-180, le=180)]
 
 
 class WindowIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -20,6 +24,8 @@ class HouseholdIn(msgspec.Struct, forbid_unknown_fields=True):
     unit: str = ""
     phone: str | None = None
     volunteer_id: int | None = None
+    latitude: Latitude | None = None
+    longitude: Longitude | None = None
 
 
 class HouseholdOut(msgspec.Struct):
@@ -31,6 +37,34 @@ class HouseholdOut(msgspec.Struct):
     name: str
     phone: str | None
     volunteer_id: int | None
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+class PositionIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Where the phone is (the browser's position), for the community's geofence; both or neither."""
+
+    latitude: Latitude | None = None
+    longitude: Longitude | None = None
+
+    def pair(self) -> tuple[float, float] | None:
+        return None if self.latitude is None or self.longitude is None else (self.latitude, self.longitude)
+
+
+class ScanIn(PositionIn, forbid_unknown_fields=True):
+    """A scan at the resident's door: the household's 门牌码 (by the volunteer), or the volunteer's card (by the
+    网格员, with `household_id` when the volunteer has tasks at several homes)."""
+
+    door_code: str | None = None
+    card: str | None = None
+    household_id: int | None = None
+
+
+class DoorCodeOut(msgspec.Struct):
+    household_id: int
+    version: int
+    token: str
+    url: str
 
 
 class CategoryOut(msgspec.Struct):
@@ -75,6 +109,7 @@ class PolicyIn(msgspec.Struct, forbid_unknown_fields=True):
     escalate_after_minutes: int = 120
     pool_monthly_limit: int = 240
     contact_days_after: int = 3
+    geofence_metres: int = 0  # 0: off; else 20 to 5000 m around a household with a position
 
 
 class CandidateOut(msgspec.Struct):
@@ -127,3 +162,8 @@ class RequestOut(msgspec.Struct):
     posted_points: int = 0
     paid_by_payer: int = 0
     rating: RatingOut | None = None
+
+
+class ScanOut(msgspec.Struct):
+    step: str  # "started" or "finished"
+    request: RequestOut
