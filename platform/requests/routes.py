@@ -11,8 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
 from servicebank.kernel.qr import ImageFormat, qr_image
-from servicebank.requests import dispatch, door_code, scanning, service, serving, views
+from servicebank.requests import dispatch, door_code, ratings, scanning, service, serving, views
 from servicebank.requests.models import Household, RequestPolicy
+from servicebank.requests.ratings import rating_summary_out
 from servicebank.requests.schemas import (
     CancelIn,
     CandidateOut,
@@ -24,6 +25,7 @@ from servicebank.requests.schemas import (
     PolicyIn,
     PositionIn,
     RatingIn,
+    RatingSummaryOut,
     RequestIn,
     RequestOut,
     ReviewIn,
@@ -139,6 +141,14 @@ class RequestController(Controller):
         `pool_monthly_limit`, 404 `household_not_found`."""
         request = await service.create(db_session, principal=principal, data=data)
         return await views.shown(db_session, principal=principal, request_id=request.id)
+
+    @get("/volunteers/{volunteer_id:int}/request-ratings")
+    async def ratings_received(self, db_session: AsyncSession, principal: Principal,
+                               volunteer_id: int) -> RatingSummaryOut | None:
+        """评价情况: the residents' ratings of the volunteer's services (count, average stars, the tags most given);
+        null before the first. The volunteer and staff of their community; 404 `volunteer_not_found` otherwise."""
+        return rating_summary_out(await ratings.of_volunteer(db_session, principal=principal,
+                                                             volunteer_id=volunteer_id))
 
     @get("/requests/hall")
     async def hall(self, db_session: AsyncSession, principal: Principal, limit: int = 50,

@@ -67,6 +67,14 @@ class DoorCodeOut(msgspec.Struct):
     url: str
 
 
+class RatingSummaryOut(msgspec.Struct):
+    """评价情况: how many ratings, the average stars, the tags most given ([tag, times], most first)."""
+
+    count: int
+    average: float
+    tags: list[tuple[str, int]]
+
+
 class CategoryOut(msgspec.Struct):
     id: int
     name: str

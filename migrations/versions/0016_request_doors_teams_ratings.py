@@ -1,7 +1,7 @@
 """Residents' requests: the household's 门牌码 version and position, the geofence radius, dispatching to a team,
-how a service was started and finished
+how a service was started and finished, and the 评价情况 frozen on a certificate
 
-Revision ID: 0016_request_doors_teams
+Revision ID: 0016_request_doors_teams_ratings
 Revises: 0015_organiser_notices
 Create Date: 2026-12-06 13:45:00
 """
@@ -9,16 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import advanced_alchemy.types
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0016_request_doors_teams'
+revision: str = '0016_request_doors_teams_ratings'
 down_revision: str | None = '0015_organiser_notices'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table('honour_certificate', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('rating_summary', advanced_alchemy.types.JsonB, nullable=True))
     with op.batch_alter_table('household', schema=None) as batch_op:
         batch_op.add_column(sa.Column('door_code_version', sa.Integer(), server_default='1', nullable=False))
         batch_op.add_column(sa.Column('latitude', sa.Float(), nullable=True))
@@ -46,3 +49,5 @@ def downgrade() -> None:
         batch_op.drop_column('longitude')
         batch_op.drop_column('latitude')
         batch_op.drop_column('door_code_version')
+    with op.batch_alter_table('honour_certificate', schema=None) as batch_op:
+        batch_op.drop_column('rating_summary')
