@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
 from servicebank.kernel.qr import ImageFormat, qr_image
-from servicebank.requests import dispatch, door_code, ratings, scanning, service, serving, views
+from servicebank.requests import dispatch, door_code, matching, ratings, scanning, service, serving, views
 from servicebank.requests.models import Household, RequestPolicy
 from servicebank.requests.ratings import rating_summary_out
 from servicebank.requests.schemas import (
@@ -31,6 +31,7 @@ from servicebank.requests.schemas import (
     ReviewIn,
     ScanIn,
     ScanOut,
+    TeamCandidateOut,
 )
 
 
@@ -76,10 +77,20 @@ class CommunityRequestController(Controller):
                                  limit=limit, offset=offset)
 
     @get("/request-candidates")
-    async def candidates(self, db_session: AsyncSession, principal: Principal,
-                         community_id: int) -> list[CandidateOut]:
-        """Volunteers to assign, least loaded first: skill tags, open tasks, average rating. Organisers."""
-        return await views.candidates(db_session, principal=principal, community_id=community_id)
+    async def candidates(self, db_session: AsyncSession, principal: Principal, community_id: int,
+                         request_id: int | None = None) -> list[CandidateOut]:
+        """Volunteers to assign: skill tags, open tasks, average rating and, for `request_id`, the distance in grids
+        (`same_grid`, `same_community`, `other`); nearest, then least loaded, then best rated first. Organisers."""
+        return await matching.candidates(db_session, principal=principal, community_id=community_id,
+                                         request_id=request_id)
+
+    @get("/request-team-candidates")
+    async def team_candidates(self, db_session: AsyncSession, principal: Principal, community_id: int,
+                              request_id: int | None = None) -> list[TeamCandidateOut]:
+        """Teams to open a request to: active members, how many live in the request's grid, their open tasks and
+        average rating; most members nearby, then least loaded first. Organisers."""
+        return await matching.team_candidates(db_session, principal=principal, community_id=community_id,
+                                              request_id=request_id)
 
     @get("/request-policy")
     async def get_policy(self, db_session: AsyncSession, principal: Principal, community_id: int) -> PolicyIn:
@@ -176,15 +187,17 @@ class RequestController(Controller):
     @post("/requests/{request_id:int}/dispatch", status_code=200)
     async def dispatch(self, db_session: AsyncSession, principal: Principal, request_id: int,
                        data: DispatchIn) -> RequestOut:
-        """Assign to a volunteer or open to the hall. Organisers. 404 `volunteer_not_found`, 403 `request_own`."""
+        """Assign to a volunteer, open to a team (any member may accept), or open to the hall: exactly one. Organisers.
+        404 `volunteer_not_found` / `team_not_found`, 403 `request_own`, 422 `request_dispatch_target`."""
         await dispatch.dispatch(db_session, principal=principal, request_id=request_id,
-                                volunteer_id=data.volunteer_id, open_to_hall=data.open_to_hall)
+                                volunteer_id=data.volunteer_id, open_to_hall=data.open_to_hall, team_id=data.team_id)
         return await views.shown(db_session, principal=principal, request_id=request_id)
 
     @post("/requests/{request_id:int}/accept", status_code=200)
     async def accept(self, db_session: AsyncSession, principal: Principal, request_id: int) -> RequestOut:
         """接单. Exactly one of several volunteers accepting at once wins; the others get 409
-        `request_already_taken`. Another community's volunteer: 404 `request_not_found`."""
+        `request_already_taken`. Another community's volunteer: 404 `request_not_found`; a request given to a team
+        the volunteer is not in: 403 `request_team_only`."""
         await dispatch.accept(db_session, principal=principal, request_id=request_id)
         return await views.shown(db_session, principal=principal, request_id=request_id)
 

@@ -101,6 +101,7 @@ class DispatchIn(msgspec.Struct, forbid_unknown_fields=True):
 
     volunteer_id: int | None = None
     open_to_hall: bool = False
+    team_id: int | None = None  # open to one team of the community: any member may accept
 
 
 class CancelIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -121,11 +122,27 @@ class PolicyIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class CandidateOut(msgspec.Struct):
-    """A volunteer the 派单台 offers: skill tags, open tasks (accepted or in service), average stars."""
+    """A volunteer the 派单台 offers: skill tags, open tasks (accepted or in service), average stars, and how far
+    they live from the request in grids (`same_grid`, `same_community`, `other`; null without a request)."""
 
     volunteer_id: int
     name: str
     skills: list[str]
+    load: int
+    rating: float | None
+    ratings: int
+    distance: str | None = None
+    grid_id: int | None = None  # where the volunteer lives (a 网格 of the org hierarchy)
+
+
+class TeamCandidateOut(msgspec.Struct):
+    """A team the 派单台 offers: active members, how many live in the request's grid, their open tasks together,
+    and their members' average stars."""
+
+    team_id: int
+    name: str
+    members: int
+    same_grid_members: int
     load: int
     rating: float | None
     ratings: int
@@ -170,6 +187,7 @@ class RequestOut(msgspec.Struct):
     posted_points: int = 0
     paid_by_payer: int = 0
     rating: RatingOut | None = None
+    team_id: int | None = None  # dispatched to this team: only its members see it in the hall and may accept
 
 
 class ScanOut(msgspec.Struct):
