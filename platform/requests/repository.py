@@ -55,9 +55,17 @@ async def households(session: AsyncSession, community_id: int, *, grid_id: int |
     if grid_id is not None:
         query = query.where(Household.grid_id == grid_id)
     if search:
-        query = query.where(Household.name.contains(search) | Household.building.contains(search))
+        query = query.where(Household.name.contains(search, autoescape=True)
+                            | Household.building.contains(search, autoescape=True))
     return list((await session.scalars(query.order_by(Household.grid_id, Household.building, Household.unit,
                                                       Household.id).limit(limit))).all())
+
+
+async def buildings(session: AsyncSession, community_id: int, limit: int = 60) -> list[str]:
+    """The distinct buildings of the community's households, in order."""
+    found = await session.scalars(select(Household.building).where(Household.community_id == community_id)
+                                  .distinct().order_by(Household.building).limit(limit))
+    return list(found.all())
 
 
 async def households_of_volunteer(session: AsyncSession, volunteer_id: int) -> list[Household]:

@@ -86,6 +86,12 @@ async def households(session: AsyncSession, *, principal: Principal, community_i
             if h.community_id == community_id]
 
 
+async def buildings(session: AsyncSession, *, principal: Principal, community_id: int) -> list[str]:
+    """The buildings (楼栋) of the community's households, for finding a household with one tap (staff)."""
+    access.require_staff(principal, community_id)
+    return await repository.buildings(session, community_id)
+
+
 async def get_policy(session: AsyncSession, *, principal: Principal, community_id: int) -> RequestPolicy:
     principal.require_member(community_id)
     return await repository.policy(session, community_id)
