@@ -48,7 +48,9 @@ async def one(session: AsyncSession, *, principal: Principal, request_id: int) -
     request = await access.get_request(session, request_id)
     household = await session.get(Household, request.household_id)
     assert household is not None
-    access.require_read(principal, request, household)
+    teams = await repository.team_ids_of(session, principal.volunteer_id) \
+        if request.team_id is not None and principal.volunteer_id is not None else []
+    access.require_read(principal, request, household, teams)
     return await shown(session, principal=principal, request_id=request_id)
 
 

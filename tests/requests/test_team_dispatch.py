@@ -53,6 +53,8 @@ async def test_a_team_request_is_seen_and_taken_by_its_members_only(client, db, 
     for who, sees in ((street.helper, True), (street.second, True), (outsider_of_team, False)):
         hall = (await client.get("/api/requests/hall", headers=who.headers)).json()
         assert (request_id in [x["id"] for x in hall]) is sees
+    for who, status in ((street.helper, 200), (outsider_of_team, 404)):
+        assert (await client.get(f"/api/requests/{request_id}", headers=who.headers)).status_code == status
     r = await client.post(f"/api/requests/{request_id}/accept", headers=outsider_of_team.headers)
     assert r.status_code == 403 and r.json()["code"] == "request_team_only"
     r = await client.post(f"/api/requests/{request_id}/accept", headers=street.outsider.headers)
