@@ -42,11 +42,8 @@ from servicebank.checkins.service import (
 from servicebank.config import Settings
 from servicebank.kernel.clock import utcnow
 from servicebank.kernel.errors import InvalidInput, NotFound
-from servicebank.kernel.qr import qr_png, qr_svg
+from servicebank.kernel.qr import ImageFormat, qr_image
 from servicebank.ratelimit import rate_limit_guard
-
-ImageFormat = Literal["json", "svg", "png"]
-_MEDIA = {"svg": "image/svg+xml", "png": "image/png"}
 
 
 def attendance_out(row: Any, **extra: Any) -> AttendanceOut:
@@ -62,8 +59,8 @@ def attendance_out(row: Any, **extra: Any) -> AttendanceOut:
 
 
 def _image(data: str, fmt: str) -> Response[bytes]:
-    body = qr_svg(data) if fmt == "svg" else qr_png(data)
-    return Response(body, media_type=_MEDIA[fmt], headers={"Cache-Control": "no-store"})
+    body, media_type = qr_image(data, fmt)
+    return Response(body, media_type=media_type, headers={"Cache-Control": "no-store"})
 
 
 async def _proxy(request: Request, db_session: AsyncSession, settings: Settings, data: ScanRequest) -> Scanner | None:

@@ -7,6 +7,7 @@ from urllib.parse import quote
 
 from servicebank.honours.fonts import cjk_font
 from servicebank.honours.models import Certificate, CertificateStatus
+from servicebank.requests import ratings
 
 
 def verification_url(public_url: str, cert: Certificate) -> str:
@@ -38,6 +39,7 @@ def fields(cert: Certificate) -> list[tuple[str, str]]:
         ("服务时间段", f"{cert.period_start.isoformat()} 至 {cert.period_end.isoformat()}"),
         ("累计服务时长", hours_text(cert.total_minutes)),
         ("服务内容", content_text(cert)),
+        ("评价情况", ratings.in_words(cert.rating_summary)),
         ("出具单位", cert.issuer_name or ""),
         ("负责人", cert.person_in_charge or ""),
         ("联系方式", cert.contact_phone or "—"),

@@ -20,6 +20,7 @@ from servicebank.honours.schemas import (
     ReasonIn,
 )
 from servicebank.kernel.errors import InvalidInput
+from servicebank.requests.ratings import rating_summary_out
 
 
 def certificate_out(request: Request, cert: Certificate) -> CertificateOut:
@@ -32,7 +33,8 @@ def certificate_out(request: Request, cert: Certificate) -> CertificateOut:
         id_number_masked=cert.id_number_masked, volunteer_number=cert.volunteer_number,
         total_minutes=cert.total_minutes, attendance_count=cert.attendance_count, content=certificates.content_out(cert),
         issuer_name=cert.issuer_name, person_in_charge=cert.person_in_charge, contact_phone=cert.contact_phone,
-        issue_date=cert.issue_date, status_reason=cert.status_reason, verification_url=url)
+        issue_date=cert.issue_date, status_reason=cert.status_reason, verification_url=url,
+        rating=rating_summary_out(cert.rating_summary))
 
 
 class CertificateController(Controller):

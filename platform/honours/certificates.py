@@ -27,6 +27,7 @@ from servicebank.kernel.events import record_event
 from servicebank.kernel.text import mask_name
 from servicebank.ledger.models import ServiceCredit
 from servicebank.org.models import Community
+from servicebank.requests import ratings
 from servicebank.volunteers.identity import mask_id_number
 from servicebank.volunteers.models import Volunteer
 
@@ -130,6 +131,12 @@ async def _fill(session: AsyncSession, cert: Certificate, *, principal: Principa
         _masked_id(volunteer)
     cert.volunteer_number = volunteer.number
     cert.total_minutes, cert.attendance_count, cert.content = total, count, content
+    tz = ZoneInfo(timezone)
+    rated = await ratings.received(session, volunteer_id=volunteer.id,
+                                   served_from=dt.datetime.combine(cert.period_start, dt.time(), tz),
+                                   served_before=dt.datetime.combine(cert.period_end + dt.timedelta(days=1), dt.time(),
+                                                                     tz))
+    cert.rating_summary = rated.as_dict() if rated else None
     cert.issuer_name, cert.person_in_charge = community.name, person
     cert.contact_phone = (contact_phone or community.contact_phone or "").strip() or None
     cert.public_consent = volunteer.public_consent

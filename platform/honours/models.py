@@ -160,6 +160,9 @@ class Certificate(Base):
     attendance_count: Mapped[int] = mapped_column(default=0)
     # [{"kind": "patrol", "name": "治安巡逻", "count": 3, "minutes": 540}, ...]
     content: Mapped[list[dict[str, Any]]] = mapped_column(JsonB, default=list)
+    # 评价情况: the residents' ratings of the volunteer's request services in the period, frozen at issue
+    # ({"count", "average", "tags": [[tag, times], ...]}); None when nobody rated them.
+    rating_summary: Mapped[dict[str, Any] | None] = mapped_column(JsonB, default=None)
     issuer_name: Mapped[str | None] = mapped_column(String(100), default=None)
     person_in_charge: Mapped[str | None] = mapped_column(String(64), default=None)
     contact_phone: Mapped[str | None] = mapped_column(String(32), default=None)

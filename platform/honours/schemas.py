@@ -6,6 +6,8 @@ import datetime as dt
 
 import msgspec
 
+from servicebank.requests.schemas import RatingSummaryOut
+
 
 class GenerateIn(msgspec.Struct, kw_only=True):
     month: str
@@ -175,6 +177,7 @@ class CertificateOut(msgspec.Struct, kw_only=True):
     issue_date: dt.date | None
     status_reason: str | None
     verification_url: str | None
+    rating: RatingSummaryOut | None = None  # 评价情况 of the period, frozen at issue
 
 
 class CertificateCheckOut(msgspec.Struct, kw_only=True):

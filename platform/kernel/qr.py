@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+from typing import Literal
 
 
 def qr_svg(data: str) -> bytes:
@@ -33,3 +34,13 @@ def qr_png(data: str, *, box_size: int = 10) -> bytes:
 def qr_data_uri(data: str) -> str:
     """A QR code as an inline SVG image (allowed by our CSP: img-src data:)."""
     return "data:image/svg+xml;base64," + base64.b64encode(qr_svg(data)).decode()
+
+
+# The formats a QR endpoint answers in: JSON (the token itself) or an image to print.
+ImageFormat = Literal["json", "svg", "png"]
+MEDIA_TYPES = {"svg": "image/svg+xml", "png": "image/png"}
+
+
+def qr_image(data: str, fmt: str) -> tuple[bytes, str]:
+    """`data` as a QR image in `fmt` ("svg" or "png") and its media type."""
+    return (qr_svg(data) if fmt == "svg" else qr_png(data)), MEDIA_TYPES[fmt]

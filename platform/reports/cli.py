@@ -26,7 +26,7 @@ def register(cli: click.Group) -> None:
     def taizhang(scope: str, period: str, out: Path | None, as_json: bool) -> None:
         """Build the report (with last year's comparison) and write or print it."""
         from servicebank.config import get_settings
-        from servicebank.reports import export, service
+        from servicebank.reports import export, request_figures, service
 
         if out is not None and out.suffix.lower() not in (".xlsx", ".csv"):
             fail("The output file must end in .xlsx or .csv.", code="invalid_format", as_json=as_json)
@@ -38,8 +38,10 @@ def register(cli: click.Group) -> None:
                                                     timezone=get_settings().timezone)
                     bar.advance(2)
                     if out is not None:
-                        data = export.to_xlsx(report) if out.suffix.lower() == ".xlsx" else \
-                            export.to_csv(report).encode("utf-8")
+                        figures = await request_figures.request_report(session, principal=None, scope=scope,
+                                                                       period=period, timezone=get_settings().timezone)
+                        data = export.to_xlsx(report, figures) if out.suffix.lower() == ".xlsx" else \
+                            export.to_csv(report, figures).encode("utf-8")
                         out.write_bytes(data)
                     bar.advance(1)
                     return report

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from servicebank.reports.request_figures import RequestReportOut
 from servicebank.reports.schemas import BreakdownRow, TaizhangOut
 from servicebank.spreadsheets import append_row, append_rows, csv_text, workbook_bytes
 
@@ -41,12 +42,29 @@ def breakdown_table(rows: list[BreakdownRow], what: str) -> list[list[object]]:
     return table
 
 
-def tables(report: TaizhangOut) -> list[tuple[str, list[list[object]]]]:
-    """(sheet name, rows with a header row) for every table of the report."""
+# The residents' requests table: the API's RequestFigures field by field (None: nothing to divide, left empty).
+REQUEST_COLUMNS = [("month", "月份"), ("category", "服务类别"), ("requests", "需求数"), ("counted", "纳入统计(件)"),
+                   ("accepted", "已响应(件)"), ("completed", "已完成(件)"), ("response_rate", "响应率(%)"),
+                   ("completion_rate", "完成率(%)"), ("average_response_minutes", "平均响应时长(分钟)"),
+                   ("ratings", "评价(条)"), ("satisfaction", "满意度(%)"), ("average_stars", "平均星级")]
+
+
+def requests_table(figures: RequestReportOut) -> list[list[object]]:
+    """需求数, 响应率, 完成率, 平均响应时长, 满意度 per month and category, as GET /api/reports/requests has them."""
+    table: list[list[object]] = [[label for _field, label in REQUEST_COLUMNS]]
+    for row in figures.rows:
+        table.append(["" if (value := getattr(row, field)) is None else value for field, _label in REQUEST_COLUMNS])
+    return table
+
+
+def tables(report: TaizhangOut, requests: RequestReportOut | None = None) -> list[tuple[str, list[list[object]]]]:
+    """(sheet name, rows with a header row) for every table of the report, and the residents' requests."""
     out = [("汇总", summary_table(report)), ("按活动类型", breakdown_table(report.by_kind, "活动类型")),
            ("按服务对象", breakdown_table(report.by_group, "服务对象"))]
     if report.by_community:
         out.append(("按社区", breakdown_table(report.by_community, "社区")))
+    if requests is not None:
+        out.append(("居民需求", requests_table(requests)))
     return out
 
 
@@ -54,7 +72,7 @@ def title(report: TaizhangOut) -> str:
     return f"{report.scope_name}{report.period_name}志愿服务台账"
 
 
-def to_xlsx(report: TaizhangOut) -> bytes:
+def to_xlsx(report: TaizhangOut, requests: RequestReportOut | None = None) -> bytes:
     """An .xlsx workbook: a title row, then the table with a bold header, one sheet per table."""
     from openpyxl import Workbook  # loaded on first use: it would slow every process's start
     from openpyxl.styles import Alignment, Font, PatternFill
@@ -63,7 +81,7 @@ def to_xlsx(report: TaizhangOut) -> bytes:
     book = Workbook()
     book.remove(book.active)
     header_fill = PatternFill("solid", fgColor="F8E0E0")
-    for name, rows in tables(report):
+    for name, rows in tables(report, requests):
         sheet = book.create_sheet(name)
         append_row(sheet, [f"{title(report)}（{name}）", f"对比：{report.last_year_period}"])
         sheet["A1"].font = Font(bold=True, size=13)
@@ -77,9 +95,9 @@ def to_xlsx(report: TaizhangOut) -> bytes:
     return workbook_bytes(book)
 
 
-def to_csv(report: TaizhangOut) -> str:
+def to_csv(report: TaizhangOut, requests: RequestReportOut | None = None) -> str:
     """CSV (UTF-8 with BOM so Excel opens Chinese correctly): each table after its title line."""
     lines: list[list[object]] = [[title(report), report.period, f"对比 {report.last_year_period}"]]
-    for name, rows in tables(report):
+    for name, rows in tables(report, requests):
         lines += [[], [f"【{name}】"], *rows]
     return csv_text(lines)

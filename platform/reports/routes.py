@@ -25,7 +25,8 @@ class ReportController(Controller):
         """The 台账 of `scope` (community:{id} or street:{id}) for `period` (2026-11, 2026-Q4 or 2026):
         teams (支), volunteers (人), activities (次), participations (人次), service hours, beneficiaries
         (受益人次), by activity kind, beneficiary group and (streets) community, with the same period last
-        year. `format=xlsx` or `csv` downloads the same figures. Organisers see their community, street
+        year. `format=xlsx` or `csv` downloads the same figures and, as its 居民需求 table, the residents' requests
+        figures of GET /api/reports/requests for the same scope and period. Organisers see their community, street
         admins their street. Errors: `invalid_scope`, `invalid_period`, `invalid_format`, 404
         `scope_not_found`."""
         if format not in ("json", "xlsx", "csv"):
@@ -34,11 +35,13 @@ class ReportController(Controller):
                                         timezone=request.app.state.settings.timezone)
         if format == "json":
             return report
+        figures = await request_figures.request_report(read_session, principal=principal, scope=scope_text,
+                                                       period=period, timezone=request.app.state.settings.timezone)
         name = f"taizhang-{report.scope.replace(':', '-')}-{report.period}"
         if format == "xlsx":
-            return Response(export.to_xlsx(report), media_type=XLSX_MEDIA_TYPE,
+            return Response(export.to_xlsx(report, figures), media_type=XLSX_MEDIA_TYPE,
                             headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
-        return Response(export.to_csv(report).encode("utf-8"), media_type="text/csv",
+        return Response(export.to_csv(report, figures).encode("utf-8"), media_type="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
 
     @get("/requests")

@@ -12,6 +12,7 @@ Everyone else gets 404 `request_not_found`: nothing says the request exists.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -50,15 +51,19 @@ def is_resident(principal: Principal, household: Household) -> bool:
     return principal.volunteer_id is not None and household.volunteer_id == principal.volunteer_id
 
 
-def may_read(principal: Principal, request: ServiceRequest, household: Household) -> bool:
-    """Staff of the community, the resident, the assigned volunteer, and community volunteers while it is open."""
+def may_read(principal: Principal, request: ServiceRequest, household: Household,
+             team_ids: Collection[int] = ()) -> bool:
+    """Staff of the community, the resident, the assigned volunteer, and community volunteers while it is open
+    (to them: a request given to a team is open to its members only, `team_ids` being the caller's teams)."""
     return (principal.works_in(request.community_id) or is_resident(principal, household)
             or (principal.volunteer_id is not None and request.volunteer_id == principal.volunteer_id)
-            or (request.status == RequestStatus.OPEN and principal.volunteer_community_id == request.community_id))
+            or (request.status == RequestStatus.OPEN and principal.volunteer_community_id == request.community_id
+                and (request.team_id is None or request.team_id in team_ids)))
 
 
-def require_read(principal: Principal, request: ServiceRequest, household: Household) -> None:
-    if not may_read(principal, request, household):
+def require_read(principal: Principal, request: ServiceRequest, household: Household,
+                 team_ids: Collection[int] = ()) -> None:
+    if not may_read(principal, request, household, team_ids):
         raise _missing()
 
 

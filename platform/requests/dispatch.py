@@ -16,7 +16,7 @@ from servicebank.kernel.events import record_event
 from servicebank.requests import access, reminders, repository
 from servicebank.requests.models import Household, RequestStatus, ServiceRequest
 from servicebank.requests.service import wrong_state
-from servicebank.volunteers.models import Volunteer, VolunteerStatus
+from servicebank.volunteers.models import Team, Volunteer, VolunteerStatus
 
 
 async def locked(session: AsyncSession, request_id: int) -> ServiceRequest:
@@ -59,12 +59,16 @@ async def review(session: AsyncSession, *, principal: Principal, request_id: int
 
 
 async def dispatch(session: AsyncSession, *, principal: Principal, request_id: int, volunteer_id: int | None,
-                   open_to_hall: bool) -> ServiceRequest:
-    """Assign to a volunteer of the community (→ 已接单), or open to the 接单大厅 (→ 待接单)."""
+                   open_to_hall: bool, team_id: int | None = None) -> ServiceRequest:
+    """Assign to a volunteer of the community (→ 已接单), or open it (→ 待接单) to a team of the community (any
+    member may accept it, exactly one wins) or to the whole 接单大厅."""
     request = await locked(session, request_id)
     access.require_manager(principal, request)
     if request.status not in RequestStatus.UNACCEPTED:
         raise wrong_state(request)
+    if sum((volunteer_id is not None, team_id is not None, bool(open_to_hall))) != 1:
+        raise InvalidInput("Choose a volunteer, a team, or open the request to the hall.",
+                           code="request_dispatch_target")
     now = utcnow()
     if volunteer_id is not None:
         volunteer = await session.get(Volunteer, volunteer_id)
@@ -75,19 +79,22 @@ async def dispatch(session: AsyncSession, *, principal: Principal, request_id: i
         assert household is not None
         _not_own(request, household, volunteer_id)
         request.status, request.volunteer_id, request.accepted_at = RequestStatus.ACCEPTED, volunteer_id, now
-        request.assigned_by_user_id = principal.user_id
+        request.assigned_by_user_id, request.team_id = principal.user_id, None
         request.visit_at = reminders.visit_start(request.time_windows, now)
         await session.flush()
         await record_event(session, "request.assigned", {"request_id": request.id, "user_id": principal.user_id,
                                                          "volunteer_id": volunteer_id})
         return request
-    if not open_to_hall:
-        raise InvalidInput("Choose a volunteer, or open the request to the hall.", code="request_dispatch_target")
-    if request.status == RequestStatus.OPEN:
+    if team_id is not None:
+        team = await session.get(Team, team_id)
+        if team is None or team.community_id != request.community_id:
+            raise NotFound("We could not find this team in the community.", code="team_not_found")
+    if request.status == RequestStatus.OPEN and request.team_id == team_id:
         return request
-    request.status, request.opened_at = RequestStatus.OPEN, now
+    request.status, request.opened_at, request.team_id = RequestStatus.OPEN, now, team_id
     await session.flush()
-    await record_event(session, "request.opened", {"request_id": request.id, "user_id": principal.user_id})
+    await record_event(session, "request.opened", {"request_id": request.id, "user_id": principal.user_id,
+                                                   "team_id": team_id})
     return request
 
 
@@ -95,6 +102,8 @@ async def accept(session: AsyncSession, *, principal: Principal, request_id: int
     """接单 from the hall: of two volunteers accepting at once exactly one wins; the other gets 409."""
     request = await access.get_request(session, request_id)
     volunteer_id = access.require_acceptor(principal, request)
+    if request.team_id is not None and request.team_id not in await repository.team_ids_of(session, volunteer_id):
+        raise Forbidden("This request was given to a team you are not in.", code="request_team_only")
     household = await session.get(Household, request.household_id)
     assert household is not None
     _not_own(request, household, volunteer_id)

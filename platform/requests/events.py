@@ -15,6 +15,7 @@ from servicebank.notifications.channels import Message, Recipient
 from servicebank.notifications.events import deliver, recipients_for, when_text
 from servicebank.requests.models import Household, RequestCategory, RequestHistory, RequestStatus, ServiceRequest
 from servicebank.requests.reminders import visit_window
+from servicebank.volunteers.models import TeamMember
 
 TYPES = ("request.created", "request.approved", "request.declined", "request.opened", "request.assigned",
          "request.accepted", "request.started", "request.finished", "request.rated", "request.completed",
@@ -57,6 +58,11 @@ async def _who_and_what(session: AsyncSession, event: OutboxEvent, request: Serv
     if kind == "declined":
         return await _resident_side(session, request, household), "居民需求未通过审核", \
             f"{what}：{p.get('reason', '')}"
+    if kind == "opened" and p.get("team_id"):
+        members = (await session.scalars(select(TeamMember.volunteer_id).where(
+            TeamMember.team_id == p["team_id"]))).all()
+        return await recipients_for(session, sorted(members)), "服务队有新的居民需求", \
+            f"{what}（{household.building}）派给了您所在的服务队，请到接单大厅接单。"
     if kind in ("assigned",):
         return await _volunteer(session, p.get("volunteer_id")), "您有一个新的服务任务", \
             f"{what}（{household.building}），{_visit(session, request)}，请在“我的任务”里查看地址和电话。"
@@ -80,7 +86,7 @@ async def _who_and_what(session: AsyncSession, event: OutboxEvent, request: Serv
         roles = (Role.TEAM_LEADER,) if p.get("level") == 1 else organisers
         return await _staff(session, request.community_id, roles), "有居民需求还没有人接单", \
             f"{what}（{household.building}）已等待较长时间，请尽快派单。"
-    return [], "", ""  # approved, opened, started, completed: the timeline only
+    return [], "", ""  # approved, opened to everyone, started, completed: the timeline only
 
 
 @subscribe(*TYPES)

@@ -36,6 +36,12 @@ class RequestStatus:
            CANCELLED, EXPIRED)
 
 
+class ServedVia:
+    BUTTON = "button"  # the task's button on the volunteer's phone (or a staff member's page)
+    DOOR = "door"  # the volunteer scanned the household's printed 门牌码
+    CARD = "card"  # the 网格员 scanned the volunteer's card
+
+
 class Urgency:
     NORMAL = 0
     SOON = 1  # 较急: within the day
@@ -81,6 +87,11 @@ class Household(Base):
     volunteer_id: Mapped[int | None] = mapped_column(ForeignKey("volunteer.id"), default=None, index=True)
     created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), default=None)
     created_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True), default=utcnow)
+    # The printed 门牌码 carries this version: reissuing it (a lost or copied code) revokes every earlier print.
+    door_code_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    # Where the door is, for the community's optional geofence on starting and finishing (as activities keep it).
+    latitude: Mapped[float | None] = mapped_column(default=None)
+    longitude: Mapped[float | None] = mapped_column(default=None)
 
 
 class RequestPolicy(PlainBase):
@@ -95,6 +106,8 @@ class RequestPolicy(PlainBase):
     pool_monthly_limit: Mapped[int] = mapped_column(default=240)
     # The assigned volunteer keeps seeing the address and phone this many days after the service.
     contact_days_after: Mapped[int] = mapped_column(default=3)
+    # Start and finish by 门牌码 or card farther than this from a household with a position are refused; 0: off.
+    geofence_metres: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class ServiceRequest(Base):
@@ -151,6 +164,11 @@ class ServiceRequest(Base):
     visit_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
     reminder_sent_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
     hour_reminder_sent_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    # Dispatched to a team: any member may accept it in the hall, exactly one wins.
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"), default=None, index=True)
+    # How the service was started and finished (ServedVia): the task's button, the 门牌码, or the volunteer's card.
+    started_via: Mapped[str | None] = mapped_column(String(8), default=None)
+    finished_via: Mapped[str | None] = mapped_column(String(8), default=None)
 
 
 class RequestRating(Base):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import Integer, Row, Select, bindparam, func, select, update
+from sqlalchemy import Integer, Row, Select, bindparam, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -22,7 +22,7 @@ from servicebank.requests.models import (
     RequestStatus,
     ServiceRequest,
 )
-from servicebank.volunteers.models import Volunteer, VolunteerStatus
+from servicebank.volunteers.models import Team, TeamMember, Volunteer, VolunteerStatus
 
 R = ServiceRequest
 
@@ -47,7 +47,7 @@ async def policy(session: AsyncSession, community_id: int) -> RequestPolicy:
     """The community's request policy, or the defaults."""
     found = await session.get(RequestPolicy, community_id)
     return found or RequestPolicy(community_id=community_id, escalate_after_minutes=120, pool_monthly_limit=240,
-                                  contact_days_after=3)
+                                  contact_days_after=3, geofence_metres=0)
 
 
 async def households(session: AsyncSession, community_id: int, *, grid_id: int | None = None,
@@ -56,9 +56,17 @@ async def households(session: AsyncSession, community_id: int, *, grid_id: int |
     if grid_id is not None:
         query = query.where(Household.grid_id == grid_id)
     if search:
-        query = query.where(Household.name.contains(search) | Household.building.contains(search))
+        query = query.where(Household.name.contains(search, autoescape=True)
+                            | Household.building.contains(search, autoescape=True))
     return list((await session.scalars(query.order_by(Household.grid_id, Household.building, Household.unit,
                                                       Household.id).limit(limit))).all())
+
+
+async def buildings(session: AsyncSession, community_id: int, limit: int = 60) -> list[str]:
+    """The distinct buildings of the community's households, in order."""
+    found = await session.scalars(select(Household.building).where(Household.community_id == community_id)
+                                  .distinct().order_by(Household.building).limit(limit))
+    return list(found.all())
 
 
 async def households_of_volunteer(session: AsyncSession, volunteer_id: int) -> list[Household]:
@@ -73,7 +81,7 @@ H = Household
 LIST_COLUMNS = (
     R.id, R.community_id, R.grid_id, R.household_id, R.description, R.urgency, R.time_windows, R.status, R.payer,
     R.estimated_minutes, R.created_at, R.on_behalf, R.volunteer_id, R.decline_reason, R.cancel_reason, R.accepted_at,
-    R.started_at, R.finished_at, R.posted_minutes, R.posted_points, R.paid_by_payer,
+    R.started_at, R.finished_at, R.posted_minutes, R.posted_points, R.paid_by_payer, R.team_id,
     RequestCategory.name.label("category"), Grid.name.label("grid_name"), H.name.label("resident_name"), H.building,
     H.unit, H.phone, H.volunteer_id.label("resident_volunteer_id"), RequestRating.stars, RequestRating.tags,
     RequestRating.comment, RequestRating.on_behalf.label("rating_on_behalf"), RequestRating.review_open)
@@ -94,6 +102,10 @@ def _paged(query: Select) -> Select:
 _IN_STATES = _paged(listing().where(R.community_id == bindparam("community_id"),
                                     R.status.in_(bindparam("statuses", expanding=True)))
                     .order_by(R.urgency.desc(), R.created_at, R.id))
+# The 接单大厅 of one volunteer: the community's open requests given to nobody in particular or to a team of theirs.
+_HALL = _paged(listing().where(R.community_id == bindparam("community_id"), R.status == RequestStatus.OPEN,
+                               R.team_id.is_(None) | R.team_id.in_(bindparam("team_ids", expanding=True)))
+               .order_by(R.urgency.desc(), R.created_at, R.id))
 _ONE = listing().where(R.id == bindparam("request_id"))
 _OF_VOLUNTEER = _paged(listing().where(R.volunteer_id == bindparam("volunteer_id"),
                                        R.status.in_(bindparam("statuses", expanding=True)))
@@ -107,6 +119,18 @@ async def in_states(session: AsyncSession, community_id: int, statuses: Sequence
     """A community's requests in these states, most urgent first, then oldest (the index's order)."""
     return list((await session.execute(_IN_STATES, {"community_id": community_id, "statuses": list(statuses),
                                                     "limit": limit, "offset": offset})).all())
+
+
+async def hall(session: AsyncSession, community_id: int, team_ids: Sequence[int], *, limit: int,
+               offset: int = 0) -> list[Row]:
+    """Open requests a volunteer of these teams may accept, most urgent first, then oldest."""
+    return list((await session.execute(_HALL, {"community_id": community_id, "team_ids": list(team_ids),
+                                               "limit": limit, "offset": offset})).all())
+
+
+async def team_ids_of(session: AsyncSession, volunteer_id: int) -> list[int]:
+    return list((await session.scalars(select(TeamMember.team_id).where(TeamMember.volunteer_id == volunteer_id)
+                                       .order_by(TeamMember.team_id))).all())
 
 
 async def listed(session: AsyncSession, request_id: int) -> Row | None:
@@ -143,6 +167,16 @@ async def take_open(session: AsyncSession, request_id: int, *, volunteer_id: int
     return affected_rows(result) == 1
 
 
+async def tasks_to_serve(session: AsyncSession, volunteer_id: int, *, household_id: int | None = None) -> list[Row]:
+    """The volunteer's requests a scan may start or finish: those in service first, then accepted, soonest first."""
+    query = select(R.id, R.household_id, R.status).where(
+        R.volunteer_id == volunteer_id, R.status.in_((RequestStatus.IN_SERVICE, RequestStatus.ACCEPTED)))
+    if household_id is not None:
+        query = query.where(R.household_id == household_id)
+    in_service_first = case((R.status == RequestStatus.IN_SERVICE, 0), else_=1)
+    return list((await session.execute(query.order_by(in_service_first, R.window_end, R.id).limit(20))).all())
+
+
 async def pool_used(session: AsyncSession, household_id: int, month: str) -> int:
     """Points the community pool paid for this household's requests in a local month."""
     return int(await session.scalar(select(func.coalesce(func.sum(R.paid_by_payer), 0)).where(
@@ -176,6 +210,16 @@ async def active_volunteers(session: AsyncSession, community_id: int, limit: int
     return list((await session.scalars(select(Volunteer).where(
         Volunteer.community_id == community_id, Volunteer.status == VolunteerStatus.ACTIVE)
         .order_by(Volunteer.id).limit(limit))).all())
+
+
+async def active_team_members(session: AsyncSession, community_id: int) -> list[tuple[int, str, Volunteer]]:
+    """(team id, team name, volunteer) for every active volunteer in a team of the community."""
+    rows = await session.execute(
+        select(Team.id, Team.name, Volunteer).join(TeamMember, TeamMember.team_id == Team.id)
+        .join(Volunteer, Volunteer.id == TeamMember.volunteer_id)
+        .where(Team.community_id == community_id, Volunteer.status == VolunteerStatus.ACTIVE)
+        .order_by(Team.id, Volunteer.id))
+    return [(team_id, name, volunteer) for team_id, name, volunteer in rows.all()]
 
 
 async def volunteer_load(session: AsyncSession, volunteer_ids: Sequence[int]) -> dict[int, int]:

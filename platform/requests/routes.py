@@ -2,39 +2,48 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from litestar import Controller, get, post, put
+from litestar import Controller, Request, Response, get, post, put
 from litestar.openapi.spec import Example
-from litestar.params import Body
+from litestar.params import Body, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
-from servicebank.requests import dispatch, service, serving, views
+from servicebank.kernel.qr import ImageFormat, qr_image
+from servicebank.requests import dispatch, door_code, matching, ratings, scanning, service, serving, views
 from servicebank.requests.models import Household, RequestPolicy
+from servicebank.requests.ratings import rating_summary_out
 from servicebank.requests.schemas import (
     CancelIn,
     CandidateOut,
     CategoryOut,
     DispatchIn,
+    DoorCodeOut,
     HouseholdIn,
     HouseholdOut,
     PolicyIn,
+    PositionIn,
     RatingIn,
+    RatingSummaryOut,
     RequestIn,
     RequestOut,
     ReviewIn,
+    ScanIn,
+    ScanOut,
+    TeamCandidateOut,
 )
 
 
 def household_out(h: Household) -> HouseholdOut:
     return HouseholdOut(id=h.id, community_id=h.community_id, grid_id=h.grid_id, building=h.building, unit=h.unit,
-                        name=h.name, phone=h.phone, volunteer_id=h.volunteer_id)
+                        name=h.name, phone=h.phone, volunteer_id=h.volunteer_id, latitude=h.latitude,
+                        longitude=h.longitude)
 
 
 def policy_out(p: RequestPolicy) -> PolicyIn:
     return PolicyIn(escalate_after_minutes=p.escalate_after_minutes, pool_monthly_limit=p.pool_monthly_limit,
-                    contact_days_after=p.contact_days_after)
+                    contact_days_after=p.contact_days_after, geofence_metres=p.geofence_metres)
 
 
 _REQUEST_EXAMPLE = Example(value={
@@ -68,10 +77,20 @@ class CommunityRequestController(Controller):
                                  limit=limit, offset=offset)
 
     @get("/request-candidates")
-    async def candidates(self, db_session: AsyncSession, principal: Principal,
-                         community_id: int) -> list[CandidateOut]:
-        """Volunteers to assign, least loaded first: skill tags, open tasks, average rating. Organisers."""
-        return await views.candidates(db_session, principal=principal, community_id=community_id)
+    async def candidates(self, db_session: AsyncSession, principal: Principal, community_id: int,
+                         request_id: int | None = None) -> list[CandidateOut]:
+        """Volunteers to assign: skill tags, open tasks, average rating and, for `request_id`, the distance in grids
+        (`same_grid`, `same_community`, `other`); nearest, then least loaded, then best rated first. Organisers."""
+        return await matching.candidates(db_session, principal=principal, community_id=community_id,
+                                         request_id=request_id)
+
+    @get("/request-team-candidates")
+    async def team_candidates(self, db_session: AsyncSession, principal: Principal, community_id: int,
+                              request_id: int | None = None) -> list[TeamCandidateOut]:
+        """Teams to open a request to: active members, how many live in the request's grid, their open tasks and
+        average rating; most members nearby, then least loaded first. Organisers."""
+        return await matching.team_candidates(db_session, principal=principal, community_id=community_id,
+                                              request_id=request_id)
 
     @get("/request-policy")
     async def get_policy(self, db_session: AsyncSession, principal: Principal, community_id: int) -> PolicyIn:
@@ -96,6 +115,34 @@ class RequestController(Controller):
         422 `grid_not_found` / `household_incomplete`."""
         return household_out(await service.add_household(db_session, principal=principal, data=data))
 
+    @get("/households/{household_id:int}/door-code")
+    async def door_code(self, request: Request, db_session: AsyncSession, principal: Principal, household_id: int,
+                        format_: Annotated[ImageFormat, QueryParameter(name="format")] = "json") -> Response[Any]:
+        """The household's printed 门牌码 (JSON, or SVG/PNG to print). Organisers and 网格员 of its community."""
+        code = await door_code.get(db_session, settings=request.app.state.settings, principal=principal,
+                                   household_id=household_id)
+        if format_ == "json":
+            return Response(DoorCodeOut(household_id=code.household_id, version=code.version, token=code.token,
+                                        url=code.url), headers={"Cache-Control": "no-store"})
+        body, media_type = qr_image(code.url, format_)
+        return Response(body, media_type=media_type, headers={"Cache-Control": "no-store"})
+
+    @post("/households/{household_id:int}/door-code/reissue", status_code=200)
+    async def reissue_door_code(self, request: Request, db_session: AsyncSession, principal: Principal,
+                                household_id: int, data: CancelIn) -> DoorCodeOut:
+        """A new 门牌码 (`reason` required): every earlier print stops working (403 `door_code_revoked`). Audited."""
+        code = await door_code.reissue(db_session, settings=request.app.state.settings, principal=principal,
+                                       household_id=household_id, reason=data.reason)
+        return DoorCodeOut(household_id=code.household_id, version=code.version, token=code.token, url=code.url)
+
+    @put("/households/{household_id:int}/position")
+    async def set_position(self, db_session: AsyncSession, principal: Principal, household_id: int,
+                           data: PositionIn) -> HouseholdOut:
+        """Where the household's door is, for the geofence (both null to forget it). Staff of its community.
+        422 `household_position_invalid`."""
+        return household_out(await door_code.set_position(db_session, principal=principal, household_id=household_id,
+                                                          latitude=data.latitude, longitude=data.longitude))
+
     @post("/requests", status_code=201)
     async def create(self, db_session: AsyncSession, principal: Principal,
                      data: Annotated[RequestIn, Body(examples=[_REQUEST_EXAMPLE])]) -> RequestOut:
@@ -105,6 +152,14 @@ class RequestController(Controller):
         `pool_monthly_limit`, 404 `household_not_found`."""
         request = await service.create(db_session, principal=principal, data=data)
         return await views.shown(db_session, principal=principal, request_id=request.id)
+
+    @get("/volunteers/{volunteer_id:int}/request-ratings")
+    async def ratings_received(self, db_session: AsyncSession, principal: Principal,
+                               volunteer_id: int) -> RatingSummaryOut | None:
+        """评价情况: the residents' ratings of the volunteer's services (count, average stars, the tags most given);
+        null before the first. The volunteer and staff of their community; 404 `volunteer_not_found` otherwise."""
+        return rating_summary_out(await ratings.of_volunteer(db_session, principal=principal,
+                                                             volunteer_id=volunteer_id))
 
     @get("/requests/hall")
     async def hall(self, db_session: AsyncSession, principal: Principal, limit: int = 50,
@@ -132,28 +187,47 @@ class RequestController(Controller):
     @post("/requests/{request_id:int}/dispatch", status_code=200)
     async def dispatch(self, db_session: AsyncSession, principal: Principal, request_id: int,
                        data: DispatchIn) -> RequestOut:
-        """Assign to a volunteer or open to the hall. Organisers. 404 `volunteer_not_found`, 403 `request_own`."""
+        """Assign to a volunteer, open to a team (any member may accept), or open to the hall: exactly one. Organisers.
+        404 `volunteer_not_found` / `team_not_found`, 403 `request_own`, 422 `request_dispatch_target`."""
         await dispatch.dispatch(db_session, principal=principal, request_id=request_id,
-                                volunteer_id=data.volunteer_id, open_to_hall=data.open_to_hall)
+                                volunteer_id=data.volunteer_id, open_to_hall=data.open_to_hall, team_id=data.team_id)
         return await views.shown(db_session, principal=principal, request_id=request_id)
 
     @post("/requests/{request_id:int}/accept", status_code=200)
     async def accept(self, db_session: AsyncSession, principal: Principal, request_id: int) -> RequestOut:
         """接单. Exactly one of several volunteers accepting at once wins; the others get 409
-        `request_already_taken`. Another community's volunteer: 404 `request_not_found`."""
+        `request_already_taken`. Another community's volunteer: 404 `request_not_found`; a request given to a team
+        the volunteer is not in: 403 `request_team_only`."""
         await dispatch.accept(db_session, principal=principal, request_id=request_id)
         return await views.shown(db_session, principal=principal, request_id=request_id)
 
     @post("/requests/{request_id:int}/start", status_code=200)
-    async def start(self, db_session: AsyncSession, principal: Principal, request_id: int) -> RequestOut:
-        await serving.start(db_session, principal=principal, request_id=request_id)
+    async def start(self, db_session: AsyncSession, principal: Principal, request_id: int,
+                    data: PositionIn | None = None) -> RequestOut:
+        """Start the service. The assigned volunteer sends the phone's position where the community has a geofence:
+        422 `request_position_required`, 403 `request_too_far`."""
+        await serving.start(db_session, principal=principal, request_id=request_id, position=data.pair() if data else None)
         return await views.shown(db_session, principal=principal, request_id=request_id)
 
     @post("/requests/{request_id:int}/finish", status_code=200)
-    async def finish(self, db_session: AsyncSession, principal: Principal, request_id: int) -> RequestOut:
+    async def finish(self, db_session: AsyncSession, principal: Principal, request_id: int,
+                     data: PositionIn | None = None) -> RequestOut:
         """End the service: minutes and points are posted (hours rules of kind `request`), the payer pays."""
-        await serving.finish(db_session, principal=principal, request_id=request_id)
+        await serving.finish(db_session, principal=principal, request_id=request_id, position=data.pair() if data else None)
         return await views.shown(db_session, principal=principal, request_id=request_id)
+
+    @post("/requests/scan", status_code=200)
+    async def scan(self, request: Request, db_session: AsyncSession, principal: Principal, data: ScanIn) -> ScanOut:
+        """At the resident's door: the assigned volunteer scans the 门牌码 (`door_code`), or the 网格员 scans the
+        volunteer's card (`card`, and `household_id` if the volunteer has tasks at several homes). The first scan
+        starts the task, the next finishes it (`step`). 400 `door_code_invalid` / `card_invalid`, 403
+        `door_code_revoked` / `card_revoked` / `request_too_far`, 404 `request_scan_no_task`, 409
+        `request_scan_ambiguous`, 422 `request_position_required` / `request_scan_code_required`."""
+        scanned = await scanning.scan(db_session, settings=request.app.state.settings, principal=principal,
+                                      door_code=data.door_code, card=data.card, household_id=data.household_id,
+                                      position=data.pair())
+        return ScanOut(step=scanned.step,
+                       request=await views.shown(db_session, principal=principal, request_id=scanned.request.id))
 
     @post("/requests/{request_id:int}/rating", status_code=201)
     async def rate(self, db_session: AsyncSession, principal: Principal, request_id: int,

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 import msgspec
+
+Latitude = Annotated[float, msgspec.Meta(ge=-90, le=90)]
+Longitude = Annotated[float, msgspec.Meta(ge=-180, le=180)]
 
 
 class WindowIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -20,6 +24,8 @@ class HouseholdIn(msgspec.Struct, forbid_unknown_fields=True):
     unit: str = ""
     phone: str | None = None
     volunteer_id: int | None = None
+    latitude: Latitude | None = None
+    longitude: Longitude | None = None
 
 
 class HouseholdOut(msgspec.Struct):
@@ -31,6 +37,42 @@ class HouseholdOut(msgspec.Struct):
     name: str
     phone: str | None
     volunteer_id: int | None
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+class PositionIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Where the phone is (the browser's position), for the community's geofence; both or neither."""
+
+    latitude: Latitude | None = None
+    longitude: Longitude | None = None
+
+    def pair(self) -> tuple[float, float] | None:
+        return None if self.latitude is None or self.longitude is None else (self.latitude, self.longitude)
+
+
+class ScanIn(PositionIn, forbid_unknown_fields=True):
+    """A scan at the resident's door: the household's 门牌码 (by the volunteer), or the volunteer's card (by the
+    网格员, with `household_id` when the volunteer has tasks at several homes)."""
+
+    door_code: str | None = None
+    card: str | None = None
+    household_id: int | None = None
+
+
+class DoorCodeOut(msgspec.Struct):
+    household_id: int
+    version: int
+    token: str
+    url: str
+
+
+class RatingSummaryOut(msgspec.Struct):
+    """评价情况: how many ratings, the average stars, the tags most given ([tag, times], most first)."""
+
+    count: int
+    average: float
+    tags: list[tuple[str, int]]
 
 
 class CategoryOut(msgspec.Struct):
@@ -59,6 +101,7 @@ class DispatchIn(msgspec.Struct, forbid_unknown_fields=True):
 
     volunteer_id: int | None = None
     open_to_hall: bool = False
+    team_id: int | None = None  # open to one team of the community: any member may accept
 
 
 class CancelIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -75,14 +118,31 @@ class PolicyIn(msgspec.Struct, forbid_unknown_fields=True):
     escalate_after_minutes: int = 120
     pool_monthly_limit: int = 240
     contact_days_after: int = 3
+    geofence_metres: int = 0  # 0: off; else 20 to 5000 m around a household with a position
 
 
 class CandidateOut(msgspec.Struct):
-    """A volunteer the 派单台 offers: skill tags, open tasks (accepted or in service), average stars."""
+    """A volunteer the 派单台 offers: skill tags, open tasks (accepted or in service), average stars, and how far
+    they live from the request in grids (`same_grid`, `same_community`, `other`; null without a request)."""
 
     volunteer_id: int
     name: str
     skills: list[str]
+    load: int
+    rating: float | None
+    ratings: int
+    distance: str | None = None
+    grid_id: int | None = None  # where the volunteer lives (a 网格 of the org hierarchy)
+
+
+class TeamCandidateOut(msgspec.Struct):
+    """A team the 派单台 offers: active members, how many live in the request's grid, their open tasks together,
+    and their members' average stars."""
+
+    team_id: int
+    name: str
+    members: int
+    same_grid_members: int
     load: int
     rating: float | None
     ratings: int
@@ -127,3 +187,9 @@ class RequestOut(msgspec.Struct):
     posted_points: int = 0
     paid_by_payer: int = 0
     rating: RatingOut | None = None
+    team_id: int | None = None  # dispatched to this team: only its members see it in the hall and may accept
+
+
+class ScanOut(msgspec.Struct):
+    step: str  # "started" or "finished"
+    request: RequestOut

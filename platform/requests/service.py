@@ -59,6 +59,8 @@ async def add_household(session: AsyncSession, *, principal: Principal, data: Ho
         raise InvalidInput("Choose a grid of this community.", code="grid_not_found")
     if not data.name.strip() or not data.building.strip():
         raise InvalidInput("A household needs a name and a building.", code="household_incomplete")
+    if (data.latitude is None) != (data.longitude is None):
+        raise InvalidInput("Give both latitude and longitude, or neither.", code="household_position_invalid")
     if data.volunteer_id is not None:
         resident = await session.get(Volunteer, data.volunteer_id)
         if resident is None or resident.community_id != data.community_id:
@@ -66,7 +68,7 @@ async def add_household(session: AsyncSession, *, principal: Principal, data: Ho
     household = Household(community_id=data.community_id, grid_id=data.grid_id, building=data.building.strip()[:40],
                           unit=data.unit.strip()[:40], name=data.name.strip()[:64],
                           phone=(data.phone or "").strip()[:20] or None, volunteer_id=data.volunteer_id,
-                          created_by_user_id=principal.user_id)
+                          created_by_user_id=principal.user_id, latitude=data.latitude, longitude=data.longitude)
     session.add(household)
     await session.flush()
     return household
@@ -84,6 +86,12 @@ async def households(session: AsyncSession, *, principal: Principal, community_i
             if h.community_id == community_id]
 
 
+async def buildings(session: AsyncSession, *, principal: Principal, community_id: int) -> list[str]:
+    """The buildings (楼栋) of the community's households, for finding a household with one tap (staff)."""
+    access.require_staff(principal, community_id)
+    return await repository.buildings(session, community_id)
+
+
 async def get_policy(session: AsyncSession, *, principal: Principal, community_id: int) -> RequestPolicy:
     principal.require_member(community_id)
     return await repository.policy(session, community_id)
@@ -93,8 +101,10 @@ async def set_policy(session: AsyncSession, *, principal: Principal, community_i
     """Escalation time, the pool's monthly limit per household, how long the volunteer keeps the contact."""
     principal.require_manager(community_id)
     if not (10 <= data.escalate_after_minutes <= 10080 and 0 <= data.pool_monthly_limit <= 100_000
-            and 0 <= data.contact_days_after <= 30):
-        raise InvalidInput("Escalation 10 min to 7 days, pool limit 0 to 100000, contact 0 to 30 days.",
+            and 0 <= data.contact_days_after <= 30
+            and (data.geofence_metres == 0 or 20 <= data.geofence_metres <= 5000)):
+        raise InvalidInput("Escalation 10 min to 7 days, pool limit 0 to 100000, contact 0 to 30 days, "
+                           "geofence 0 (off) or 20 to 5000 m.",
                            code="request_policy_invalid")
     policy = await session.get(RequestPolicy, community_id)
     if policy is None:
@@ -103,6 +113,7 @@ async def set_policy(session: AsyncSession, *, principal: Principal, community_i
     policy.escalate_after_minutes = data.escalate_after_minutes
     policy.pool_monthly_limit = data.pool_monthly_limit
     policy.contact_days_after = data.contact_days_after
+    policy.geofence_metres = data.geofence_metres
     await session.flush()
     return policy
 

@@ -11,9 +11,10 @@ from servicebank.accounts.principal import Principal
 from servicebank.kernel.clock import utcnow
 from servicebank.kernel.errors import Conflict, InvalidInput
 from servicebank.kernel.events import record_event
-from servicebank.requests import access, posting, reminders, repository
+from servicebank.requests import access, geofence, posting, reminders, repository
 from servicebank.requests.dispatch import locked
-from servicebank.requests.models import Household, RequestRating, RequestStatus, ServiceRequest
+from servicebank.requests.geofence import Position
+from servicebank.requests.models import Household, RequestRating, RequestStatus, ServedVia, ServiceRequest
 from servicebank.requests.service import wrong_state
 
 RATING_DAYS = 7
@@ -27,31 +28,52 @@ async def _household(session: AsyncSession, request: ServiceRequest) -> Househol
     return household
 
 
-async def start(session: AsyncSession, *, principal: Principal, request_id: int) -> ServiceRequest:
-    """服务开始 at the resident's home: the assigned volunteer, or staff for them."""
+async def start(session: AsyncSession, *, principal: Principal, request_id: int, position: Position = None,
+                via: str = ServedVia.BUTTON) -> ServiceRequest:
+    """服务开始 at the resident's home: the assigned volunteer (within the geofence, if any), or staff for them."""
     request = await locked(session, request_id)
     access.require_server(principal, request)
-    if request.status != RequestStatus.ACCEPTED:
-        raise wrong_state(request)
-    request.status, request.started_at = RequestStatus.IN_SERVICE, utcnow()
-    await session.flush()
-    await record_event(session, "request.started", {"request_id": request.id, "user_id": principal.user_id})
-    return request
+    await _check_place(session, principal, request, position)
+    return await begin(session, request, user_id=principal.user_id, via=via)
 
 
-async def finish(session: AsyncSession, *, principal: Principal, request_id: int) -> ServiceRequest:
+async def finish(session: AsyncSession, *, principal: Principal, request_id: int, position: Position = None,
+                 via: str = ServedVia.BUTTON) -> ServiceRequest:
     """服务结束: the served time goes through the hours rules into the ledger, with the payment, in this transaction."""
     request = await locked(session, request_id)
     access.require_server(principal, request)
+    await _check_place(session, principal, request, position)
+    return await end(session, request, user_id=principal.user_id, via=via)
+
+
+async def _check_place(session: AsyncSession, principal: Principal, request: ServiceRequest,
+                       position: Position) -> None:
+    # Staff starting or finishing from the desk for a volunteer without a phone vouch for it: no position asked.
+    if principal.volunteer_id is not None and principal.volunteer_id == request.volunteer_id:
+        await geofence.check(session, request, await _household(session, request), position)
+
+
+async def begin(session: AsyncSession, request: ServiceRequest, *, user_id: int, via: str) -> ServiceRequest:
+    """Start a locked, accepted request (the caller has checked who and where)."""
+    if request.status != RequestStatus.ACCEPTED:
+        raise wrong_state(request)
+    request.status, request.started_at, request.started_via = RequestStatus.IN_SERVICE, utcnow(), via
+    await session.flush()
+    await record_event(session, "request.started", {"request_id": request.id, "user_id": user_id, "via": via})
+    return request
+
+
+async def end(session: AsyncSession, request: ServiceRequest, *, user_id: int, via: str) -> ServiceRequest:
+    """Finish a locked request in service and post it (the caller has checked who and where)."""
     if request.status != RequestStatus.IN_SERVICE:
         raise wrong_state(request)
-    request.finished_at = utcnow()
+    request.finished_at, request.finished_via = utcnow(), via
     await posting.post_service(session, request, await repository.policy(session, request.community_id))
     request.status = RequestStatus.AWAITING_RATING
     await session.flush()
     await record_event(session, "request.finished", {
-        "request_id": request.id, "user_id": principal.user_id, "volunteer_id": request.volunteer_id,
-        "minutes": request.posted_minutes, "points": request.posted_points})
+        "request_id": request.id, "user_id": user_id, "volunteer_id": request.volunteer_id,
+        "minutes": request.posted_minutes, "points": request.posted_points, "via": via})
     return request
 
 

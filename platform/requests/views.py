@@ -13,7 +13,7 @@ from servicebank.kernel.clock import utcnow
 from servicebank.kernel.text import mask_name
 from servicebank.requests import access, repository
 from servicebank.requests.models import Household, RequestStatus
-from servicebank.requests.schemas import CandidateOut, RatingOut, RequestOut
+from servicebank.requests.schemas import RatingOut, RequestOut
 
 MAX_LIMIT = 200
 MINE = (RequestStatus.ACCEPTED, RequestStatus.IN_SERVICE, RequestStatus.AWAITING_RATING)
@@ -38,7 +38,7 @@ async def outs(session: AsyncSession, principal: Principal, rows: list[Row]) -> 
             phone=r.phone if contact else None, volunteer_id=r.volunteer_id, decline_reason=r.decline_reason,
             cancel_reason=r.cancel_reason, accepted_at=r.accepted_at, started_at=r.started_at,
             finished_at=r.finished_at, posted_minutes=r.posted_minutes, posted_points=r.posted_points,
-            paid_by_payer=r.paid_by_payer,
+            paid_by_payer=r.paid_by_payer, team_id=r.team_id,
             rating=RatingOut(stars=r.stars, tags=list(r.tags or []), comment=r.comment, on_behalf=r.rating_on_behalf,
                              review_open=r.review_open) if r.stars is not None else None))
     return found
@@ -48,7 +48,9 @@ async def one(session: AsyncSession, *, principal: Principal, request_id: int) -
     request = await access.get_request(session, request_id)
     household = await session.get(Household, request.household_id)
     assert household is not None
-    access.require_read(principal, request, household)
+    teams = await repository.team_ids_of(session, principal.volunteer_id) \
+        if request.team_id is not None and principal.volunteer_id is not None else []
+    access.require_read(principal, request, household, teams)
     return await shown(session, principal=principal, request_id=request_id)
 
 
@@ -66,12 +68,15 @@ def _limit(limit: int) -> int:
 
 
 async def hall(session: AsyncSession, *, principal: Principal, limit: int = 50, offset: int = 0) -> list[RequestOut]:
-    """接单大厅: the open requests of the volunteer's community, most urgent and oldest first."""
+    """接单大厅: the open requests of the volunteer's community (those given to a team only for its members), most
+    urgent and oldest first."""
     principal.require_active_volunteer()
     community_id = principal.volunteer_community_id
     assert community_id is not None  # an active volunteer is a member of their community
-    rows = await repository.in_states(session, community_id, [RequestStatus.OPEN], limit=_limit(limit),
-                                      offset=max(0, offset))
+    volunteer_id = principal.volunteer_id
+    assert volunteer_id is not None
+    rows = await repository.hall(session, community_id, await repository.team_ids_of(session, volunteer_id),
+                                 limit=_limit(limit), offset=max(0, offset))
     return await outs(session, principal, rows)
 
 
@@ -103,16 +108,3 @@ async def mine(session: AsyncSession, *, principal: Principal) -> list[RequestOu
         return []
     households = await repository.households_of_volunteer(session, principal.volunteer_id)
     return await outs(session, principal, await repository.for_households(session, [h.id for h in households]))
-
-
-async def candidates(session: AsyncSession, *, principal: Principal, community_id: int,
-                     limit: int = 20) -> list[CandidateOut]:
-    """Volunteers to assign: active in the community, with skill tags, current load and rating."""
-    principal.require_manager(community_id)
-    volunteers = await repository.active_volunteers(session, community_id)
-    load = await repository.volunteer_load(session, [v.id for v in volunteers])
-    ratings = await repository.volunteer_rating(session, [v.id for v in volunteers])
-    ranked = sorted(volunteers, key=lambda v: (load.get(v.id, 0), -ratings.get(v.id, (0.0, 0))[0], v.id))
-    return [CandidateOut(volunteer_id=v.id, name=v.real_name, skills=list(v.skill_tags or []), load=load.get(v.id, 0),
-                         rating=ratings.get(v.id, (None, 0))[0], ratings=ratings.get(v.id, (None, 0))[1])
-            for v in ranked[:limit]]

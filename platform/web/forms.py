@@ -40,6 +40,18 @@ def many(form: dict[str, Any], name: str) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else [str(value)]
 
 
+def position(form: dict[str, Any]) -> tuple[float, float] | None:
+    """Latitude and longitude as the browser gave them (static/position.js); a missing, partial or impossible
+    pair counts as none, so the geofence's own rule for a scan without a position decides."""
+    try:
+        latitude, longitude = float(text(form, "latitude")), float(text(form, "longitude"))
+    except ValueError:
+        return None
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):  # also refuses nan
+        return None
+    return latitude, longitude
+
+
 def whole(form: dict[str, Any], name: str, message: str) -> int | None:
     """An optional whole number; empty means None."""
     raw = text(form, name)

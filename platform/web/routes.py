@@ -31,6 +31,7 @@ from servicebank.web.pages.org import admin
 from servicebank.web.pages.records import no_shows as record_no_shows
 from servicebank.web.pages.records import qualifications as record_qualifications
 from servicebank.web.pages.requests import desk as request_desk
+from servicebank.web.pages.requests import doors as request_doors
 from servicebank.web.pages.requests import orders as request_orders
 from servicebank.web.pages.requests import volunteer as request_volunteer
 from servicebank.web.pages.stores import desk, my_stores, till
@@ -50,6 +51,7 @@ PAGE_CONTROLLERS = [
     family.FamilyPages, gifts.GiftPages, leaderboard.LeaderboardPages,
     till.TillPages, desk.StoreDeskPages, my_stores.MyStorePages,
     request_orders.RequestOrderPages, request_volunteer.VolunteerRequestPages, request_desk.RequestDeskPages,
+    request_doors.DoorPages,
     manage_honours.HonourPages, certificates.CertificatePages, public_honours.PublicHonourPages,
     street_honours.StreetHonourPages,
     reports.ReportPages, audit.AuditPages,

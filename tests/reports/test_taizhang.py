@@ -119,7 +119,7 @@ async def test_xlsx_and_csv_hold_the_same_figures(client, session) -> None:  # n
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/vnd.openxmlformats")
     book = openpyxl.load_workbook(io.BytesIO(response.content))
-    assert book.sheetnames == ["汇总", "按活动类型", "按服务对象"]
+    assert book.sheetnames == ["汇总", "按活动类型", "按服务对象", "居民需求"]
     summary = {row[0]: row for row in book["汇总"].iter_rows(min_row=3, values_only=True)}
     assert list(book["汇总"].iter_rows(min_row=2, max_row=2, values_only=True))[0] == (
         "指标", "本期", "去年同期", "同比增减", "同比增长率(%)")

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
+from typing import Any
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from servicebank.accounts.models import Role
+from servicebank.accounts.models import Role, User
+from servicebank.accounts.sessions import load_principal
 from servicebank.kernel.clock import utcnow
+from servicebank.kernel.errors import DomainError
+from servicebank.requests import dispatch
 from servicebank.requests.models import Household
 from tests.factories import Org, Person, make_org, make_person, make_team
 
@@ -69,3 +74,23 @@ async def open_in_hall(client: httpx.AsyncClient, street: Street, **fields: obje
     r = await client.post(f"/api/requests/{request_id}/dispatch", json={"open_to_hall": True}, headers=h)
     assert r.json()["status"] == "open", r.text
     return request_id
+
+
+async def principal_of(db: Any, user_id: int) -> Any:
+    """The principal of a login, as a request would load it."""
+    async with db.session_scope() as s:
+        return await load_principal(s, await s.get(User, user_id))
+
+
+async def accept_all_at_once(db: Any, principals: list[Any], request_id: int) -> list[str]:
+    """Every principal accepts the request at once, each in its own transaction: "ok" or the refusal's code."""
+
+    async def attempt(principal: Any) -> str:
+        try:
+            async with db.session_scope() as s:
+                await dispatch.accept(s, principal=principal, request_id=request_id)
+        except DomainError as exc:
+            return exc.code
+        return "ok"
+
+    return list(await asyncio.gather(*(attempt(p) for p in principals)))

@@ -9,24 +9,17 @@ import datetime as dt
 import pytest
 from sqlalchemy import select, update
 
-from servicebank.accounts.models import Role, User
-from servicebank.accounts.sessions import load_principal
+from servicebank.accounts.models import Role
 from servicebank.kernel.clock import utcnow
-from servicebank.kernel.errors import DomainError
 from servicebank.ledger.models import Account, AccountKind
 from servicebank.ledger.verify import verify
 from servicebank.requests import dispatch, serving
 from servicebank.requests.models import RequestStatus, ServiceRequest
 from tests.factories import make_person
-from tests.requests.support import make_street, open_in_hall
+from tests.requests.support import accept_all_at_once, make_street, open_in_hall, principal_of
 from tests.stores.support import credit
 
 VOLUNTEERS = 12
-
-
-async def _principal(db, user_id: int):  # noqa: ANN001, ANN202
-    async with db.session_scope() as s:
-        return await load_principal(s, await s.get(User, user_id))
 
 
 @pytest.mark.postgres_only
@@ -34,17 +27,8 @@ async def test_many_accepting_at_once_exactly_one_wins(client, db, session) -> N
     street = await make_street(session)
     request_id = await open_in_hall(client, street)
     people = [await make_person(session, Role.VOLUNTEER, community=street.org.community) for _ in range(VOLUNTEERS)]
-    principals = [await _principal(db, p.user.id) for p in people]
-
-    async def attempt(principal) -> str:  # noqa: ANN001
-        try:
-            async with db.session_scope() as s:
-                await dispatch.accept(s, principal=principal, request_id=request_id)
-        except DomainError as exc:
-            return exc.code
-        return "ok"
-
-    outcomes = await asyncio.gather(*(attempt(p) for p in principals))
+    principals = [await principal_of(db, p.user.id) for p in people]
+    outcomes = await accept_all_at_once(db, principals, request_id)
     assert outcomes.count("ok") == 1 and set(outcomes) == {"ok", "request_already_taken"}
     async with db.session_scope() as s:
         row = await s.get(ServiceRequest, request_id)
@@ -60,7 +44,7 @@ async def test_payments_racing_for_one_balance_never_take_it_below_zero(client, 
     ids = [await open_in_hall(client, street, payer="self") for _ in range(4)]
     helpers = [street.helper, street.second] + [await make_person(session, Role.VOLUNTEER,
                                                                   community=street.org.community) for _ in range(2)]
-    principals = [await _principal(db, h.user.id) for h in helpers]
+    principals = [await principal_of(db, h.user.id) for h in helpers]
     async with db.session_scope() as s:
         for request_id, p in zip(ids, principals, strict=True):
             await dispatch.accept(s, principal=p, request_id=request_id)

@@ -1,4 +1,4 @@
-"""Residents' requests end to end in chromium: the 网格员 orders for a resident in three taps (phone), the organiser
+"""Residents' requests end to end in chromium: the 网格员 finds the resident and orders in three taps (phone), the organiser
 approves and opens it to the hall at the 派单台 (desktop), a volunteer takes, starts and finishes it (phone), the
 resident rates it (phone); then the ledger verifies."""
 
@@ -37,6 +37,9 @@ def test_order_dispatch_serve_rate(web_server, browser, shots) -> None:  # noqa:
     # 1. The 网格员 on the phone: household, 代购, the first time slot, send.
     context, page = logged_in(browser, world, world["grid_worker"])
     page.goto("/requests/new")
+    page.fill("#household-q", "桂兰")  # found by part of the name
+    page.click("#household-find")
+    assert "找到 1 户" in page.inner_text("#household-found")
     page.locator("#households label", has_text="赵桂兰").click()
     page.locator("#categories label", has_text="代购").click()
     page.locator("#slots label").first.click()

@@ -21,18 +21,6 @@ from servicebank.web.guard import LoginRequired, on_login_required, require_logi
 from servicebank.web.render import lang_of, render
 
 
-def _position(form: dict[str, Any]) -> tuple[float | None, float | None]:
-    """Latitude and longitude as the browser gave them; a missing, partial or impossible pair counts as none,
-    so the geofence's own rule for a scan without a position decides (flag it, or refuse in words)."""
-    try:
-        latitude, longitude = float(forms.text(form, "latitude")), float(forms.text(form, "longitude"))
-    except ValueError:
-        return None, None
-    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):  # also refuses nan
-        return None, None
-    return latitude, longitude
-
-
 def _purpose(token: str) -> str | None:
     return {"i": tokens.CHECK_IN, "o": tokens.CHECK_OUT}.get(token.split(".", 1)[0])
 
@@ -83,7 +71,7 @@ class ScanPages(Controller):
                 result = await check_out(db_session, settings=settings, token=token, now=now, bearer=bearer,
                                          scanned_at=scanned_at)
             else:
-                latitude, longitude = _position(forms.values(await request.form()))
+                latitude, longitude = forms.position(forms.values(await request.form())) or (None, None)
                 result = await check_in(db_session, settings=settings, token=token, now=now, bearer=bearer,
                                         scanned_at=scanned_at, latitude=latitude, longitude=longitude)
             values["activity"] = result.activity  # the scan's context: title and times

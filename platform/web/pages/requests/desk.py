@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
 from servicebank.kernel.errors import DomainError
-from servicebank.requests import dispatch, views
+from servicebank.requests import dispatch, matching, views
 from servicebank.web import forms, friendly, i18n
 from servicebank.web.guard import require_login
 from servicebank.web.pages.requests.common import PAYER, STATUS, URGENCY, community_of, window_text
@@ -15,7 +15,10 @@ from servicebank.web.render import lang_of, redirect, render
 
 DONE = {"ordered": i18n.N_("The request is recorded."), "approved": i18n.N_("Approved."),
         "declined": i18n.N_("Declined; the resident is told."), "assigned": i18n.N_("Assigned; the volunteer is told."),
-        "opened": i18n.N_("Now in the request hall."), "rated": i18n.N_("Thank you for your rating!")}
+        "opened": i18n.N_("Now in the request hall."), "rated": i18n.N_("Thank you for your rating!"),
+        "to_team": i18n.N_("Given to the team; its members are told.")}
+DISTANCE = {matching.SAME_GRID: i18n.N_("same grid"), matching.SAME_COMMUNITY: i18n.N_("same community"),
+            matching.OTHER: i18n.N_("other community")}
 WAITING = ["pending_review", "awaiting_dispatch", "open"]
 ACTIVE = ["accepted", "in_service", "awaiting_rating"]
 
@@ -44,13 +47,15 @@ class RequestDeskPages(Controller):
                                       approve=action == "approve", reason=forms.text(form, "reason"))
             else:
                 volunteer = forms.whole(form, "volunteer_id", "Please choose a volunteer.") if action == "assign" else None
+                team = forms.whole(form, "team_id", "Please choose a team.") if action == "team" else None
                 await dispatch.dispatch(db_session, principal=principal, request_id=request_id, volunteer_id=volunteer,
-                                        open_to_hall=action == "open")
+                                        open_to_hall=action == "open", team_id=team)
         except DomainError as exc:
             await db_session.rollback()
             return await _desk(request, db_session, principal, community,
                                friendly.explain(exc, i18n.translator(lang_of(request))), None)
-        done = {"approve": "approved", "decline": "declined", "assign": "assigned", "open": "opened"}.get(action, "")
+        done = {"approve": "approved", "decline": "declined", "assign": "assigned", "open": "opened",
+                "team": "to_team"}.get(action, "")
         return redirect(request, f"/manage/requests?community_id={community}&done={done}")
 
 
@@ -59,8 +64,11 @@ async def _desk(request: Request, db_session: AsyncSession, principal: Principal
     _ = i18n.translator(lang_of(request))
     waiting = await views.queue(db_session, principal=principal, community_id=community_id, statuses=WAITING)
     active = await views.queue(db_session, principal=principal, community_id=community_id, statuses=ACTIVE)
-    candidates = await views.candidates(db_session, principal=principal, community_id=community_id)
+    candidates = await matching.candidates(db_session, principal=principal, community_id=community_id)
+    teams = await matching.team_candidates(db_session, principal=principal, community_id=community_id)
     return render(request, "requests/desk.html", principal, status_code=422 if error else 200,
                   title=_("Dispatch desk"), waiting=waiting, active=active, candidates=candidates,
-                  community_id=community_id, status=STATUS, urgency=URGENCY, payers=PAYER, error=error,
+                  teams=teams, community_id=community_id, status=STATUS, urgency=URGENCY, payers=PAYER, error=error,
+                  near=lambda row: matching.nearest_first(candidates, grid_id=row.grid_id, community_id=community_id),
+                  distance=DISTANCE,
                   windows=lambda r: window_text(request, r.windows), flash=_(DONE[done]) if done in DONE else None)

@@ -46,16 +46,17 @@ class RequestOrderPages(Controller):
 
     @get("/new")
     async def new(self, request: Request, db_session: AsyncSession, optional_principal: Principal | None,
-                  community_id: int | None = None, done: str | None = None) -> Response:
-        """Tap the household (网格员: any of the grid's; a resident: their own), tap what, tap when, send."""
+                  community_id: int | None = None, done: str | None = None, q: str | None = None) -> Response:
+        """Tap the household (网格员: any of the community's, found by name or building; a resident: their own),
+        tap what, tap when, send."""
         principal = require_login(optional_principal)
         _ = i18n.translator(lang_of(request))
         return await _order_page(request, db_session, principal, community_of(principal, community_id), None,
-                                 flash=_(DONE[done]) if done in DONE else None)
+                                 flash=_(DONE[done]) if done in DONE else None, search=q)
 
     @post("/new")
     async def order(self, request: Request, db_session: AsyncSession, optional_principal: Principal | None,
-                    community_id: int | None = None) -> Response:
+                    community_id: int | None = None, q: str | None = None) -> Response:
         principal = require_login(optional_principal)
         _ = i18n.translator(lang_of(request))
         form = forms.values(await request.form())
@@ -74,7 +75,7 @@ class RequestOrderPages(Controller):
                 payer=forms.text(form, "payer") or "none"))
         except DomainError as exc:
             await db_session.rollback()
-            return await _order_page(request, db_session, principal, community, friendly.explain(exc, _))
+            return await _order_page(request, db_session, principal, community, friendly.explain(exc, _), search=q)
         if principal.manages(community):
             target = f"/manage/requests?community_id={community}&done=ordered"
         elif principal.works_in(community):  # a 网格员 orders the next one from the same page
@@ -108,14 +109,18 @@ class RequestOrderPages(Controller):
 
 
 async def _order_page(request: Request, db_session: AsyncSession, principal: Principal, community_id: int,
-                      error: str | None, flash: str | None = None) -> Response:
+                      error: str | None, flash: str | None = None, search: str | None = None) -> Response:
     _ = i18n.translator(lang_of(request))
-    households = await service.households(db_session, principal=principal, community_id=community_id)
+    search = (search or "").strip()[:40] or None
+    households = await service.households(db_session, principal=principal, community_id=community_id, search=search)
+    staff = principal.works_in(community_id)
     categories = await service.categories(db_session, principal=principal, community_id=community_id)
     return render(request, "requests/new.html", principal, status_code=422 if error else 200,
                   title=_("Ask for help"), households=households, categories=categories,
                   slots=quick_slots(request), urgency=URGENCY, payers=PAYER, community_id=community_id,
-                  staff=principal.works_in(community_id), error=error, flash=flash)
+                  staff=staff, error=error, flash=flash, q=search,
+                  buildings=await service.buildings(db_session, principal=principal, community_id=community_id)
+                  if staff else [])
 
 
 async def _rate_page(request: Request, db_session: AsyncSession, principal: Principal, request_id: int,

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from servicebank.accounts.principal import Principal
 from servicebank.kernel.errors import DomainError
 from servicebank.requests import dispatch, serving, views
-from servicebank.web import friendly, i18n
+from servicebank.web import forms, friendly, i18n
 from servicebank.web.guard import require_login
 from servicebank.web.pages.requests.common import PAYER, STATUS, URGENCY, window_text
 from servicebank.web.render import lang_of, redirect, render
@@ -66,7 +66,8 @@ class VolunteerRequestPages(Controller):
 async def _step(request: Request, db_session: AsyncSession, principal: Principal, request_id: int,
                 step: str) -> Response:
     try:
-        await STEPS[step](db_session, principal=principal, request_id=request_id)
+        position = forms.position(forms.values(await request.form()))
+        await STEPS[step](db_session, principal=principal, request_id=request_id, position=position)
     except DomainError as exc:
         await db_session.rollback()
         return await _tasks(request, db_session, principal, friendly.explain(exc, i18n.translator(lang_of(request))),

@@ -17,6 +17,7 @@ from servicebank.kernel.qr import qr_data_uri
 from servicebank.ledger.service import account_view
 from servicebank.org import service as org
 from servicebank.records import views as record_views
+from servicebank.requests import ratings
 from servicebank.volunteers import card_pin, service, teams
 from servicebank.volunteers.identity import ID_TYPES, vault
 from servicebank.volunteers.models import VolunteerStatus
@@ -142,6 +143,7 @@ class ManageVolunteerPages(Controller):
                       has_account=bool(await service.with_logins(db_session, [volunteer.id])),
                       account=await account_view(db_session, principal=principal, volunteer_id=volunteer.id, recent=10),
                       attendance=await records.service_record(db_session, volunteer_id=volunteer.id, limit=20),
+                      rating=await ratings.of_volunteer(db_session, principal=principal, volunteer_id=volunteer.id),
                       standing=await record_views.standing_for_staff(db_session, principal=principal,
                                                                      volunteer_id=volunteer.id),
                       **(await pages_qualifications.section(db_session, principal, volunteer_id=volunteer.id,

@@ -20,6 +20,7 @@ from servicebank.kernel.qr import qr_data_uri
 from servicebank.leaderboards.service import leaderboard_view
 from servicebank.ledger.service import account_view
 from servicebank.records import views as record_views
+from servicebank.requests import ratings
 from servicebank.stores import service as stores
 from servicebank.volunteers import card_pin
 from servicebank.web import charts, forms, friendly, i18n
@@ -59,6 +60,7 @@ class VolunteerPages(Controller):
                       rank=board.me.rank if board.me else None,
                       signup_groups=await sections.group_by_series(db_session, signup_rows, _=_),
                       attendance=await sections.my_attendance(db_session, volunteer_id=volunteer_id),
+                      rating=await ratings.of_volunteer(db_session, principal=principal, volunteer_id=volunteer_id),
                       now=dt.datetime.now(dt.UTC), chart=charts.bar_chart(months, label=_("Hours per month")),
                       flash=_(_FLASHES[done]) if done in _FLASHES else None, no_shows=no_shows,
                       **await pages_qualifications.section(db_session, principal, volunteer_id=volunteer_id,
