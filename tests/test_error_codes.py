@@ -4,6 +4,7 @@ Chinese words in the pages' catalogue. Other branches add codes all the time: th
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -78,11 +79,19 @@ def _argument(call: ast.Call, function: ast.FunctionDef | ast.AsyncFunctionDef, 
     return defaults.get(param)
 
 
+@functools.cache
 def scan() -> tuple[dict[str, list[Site]], list[tuple[Site, str]]]:
-    """(code -> where it is raised, code expressions the scan cannot read) over platform/."""
+    """(code -> where it is raised, code expressions the scan cannot read) over platform/; read once per process
+    (the three tests below share it: each read of the whole tree took seconds)."""
     modules = _modules()
     carriers: dict[str, int | None] = {**CARRIERS, **dict.fromkeys(_error_classes(modules))}
-    calls = [(path, node) for path, tree in modules.items() for node in ast.walk(tree) if isinstance(node, ast.Call)]
+    calls_to: dict[str, list[tuple[str, ast.Call]]] = {}
+    for path, tree in modules.items():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call):
+                func = node.func
+                name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+                calls_to.setdefault(name, []).append((path, node))
     codes: dict[str, list[Site]] = {}
     unread: list[tuple[Site, str]] = []
     for path, function in _functions(modules):
@@ -98,9 +107,7 @@ def scan() -> tuple[dict[str, list[Site]], list[tuple[Site, str]]]:
                 continue  # an error caught and passed on: its code was raised (and checked) elsewhere
             elif isinstance(expr, ast.Name) and expr.id in params:
                 # A helper that takes the code from its callers (org's _unique, the scope guard): read every call.
-                for call_path, call in calls:
-                    if ast.unparse(call.func).split(".")[-1] != function.name:
-                        continue
+                for call_path, call in calls_to.get(function.name, []):
                     given = _argument(call, function, expr.id)
                     call_site = Site(call_path, call.lineno, f"calls {function.name}")
                     if isinstance(given, ast.Constant) and isinstance(given.value, str):
