@@ -116,14 +116,14 @@ class TillController(Controller):
         return await service.receipts_out(db_session, rows)
 
     @get("/settlements/{month:str}")
-    async def settlement(self, request: Request, db_session: AsyncSession, principal: Principal, store_id: int,
+    async def settlement(self, request: Request, read_session: AsyncSession, principal: Principal, store_id: int,
                          month: str,
                          format_: Annotated[Literal["json", "csv", "xlsx"], QueryParameter(name="format")] = "json",
                          ) -> Response[Any]:
         """Monthly settlement (YYYY-MM, local time): receipts, volunteers, points received and refunded, per-item
         quantities and points. `format=csv` (per item, with a total row) or `xlsx` (汇总 and 明细 sheets).
         Store clerks and organisers; 422 `invalid_month`."""
-        result = await service.settlement_for(db_session, actor=principal, settings=_settings(request),
+        result = await service.settlement_for(read_session, actor=principal, settings=_settings(request),
                                                  store_id=store_id, month=month)
         if format_ == "json":
             return Response(result.summary)

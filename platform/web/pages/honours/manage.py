@@ -69,20 +69,20 @@ class HonourPages(Controller):
     include_in_schema = False
 
     @get("/")
-    async def lists(self, request: Request, db_session: AsyncSession, optional_principal: Principal | None,
+    async def lists(self, request: Request, read_session: AsyncSession, optional_principal: Principal | None,
                     community: int | None = None, error: str | None = None, published: int | None = None,
                     corrected: int | None = None) -> Response:
         """The community's lists: each with its state, version, open objections and what may be done now; drafts
         with their entries, section by section, for review."""
         principal = require_login(optional_principal)
         _ = i18n.translator(lang_of(request))
-        chosen, choices = await org.pick_workplace(db_session, actor=principal, community_id=community)
+        chosen, choices = await org.pick_workplace(read_session, actor=principal, community_id=community)
         require_community_manager(principal, chosen.id)
-        rows = await honours.lists_for_scope(db_session, principal=principal, scope_kind="community",
+        rows = await honours.lists_for_scope(read_session, principal=principal, scope_kind="community",
                                              scope_id=chosen.id, limit=24)
-        drafts = {x.id: sections(await honours.entries(db_session, list_id=x.id)) for x in rows if x.status == "draft"}
-        open_counts = await honours.open_objection_counts(db_session, list_ids=[x.id for x in rows])
-        upheld = await honours.upheld_versions(db_session, [x.id for x in rows])
+        drafts = {x.id: sections(await honours.entries(read_session, list_id=x.id)) for x in rows if x.status == "draft"}
+        open_counts = await honours.open_objection_counts(read_session, list_ids=[x.id for x in rows])
+        upheld = await honours.upheld_versions(read_session, [x.id for x in rows])
         problem = friendly.MESSAGES.get(error or "")
         return render(request, "honours/manage_honours.html", principal, title=_("Honour lists"), community=chosen,
                       choices=choices, rows=rows, drafts=drafts, month=last_month(request), open_counts=open_counts,
