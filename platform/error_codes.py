@@ -407,6 +407,21 @@ MESSAGES = {
     "invalid_qualification": "Please give the issuer, the certificate number and the valid-until date.",
     "qualification_expired": "This certificate's valid-until date has already passed.",
     "qualification_not_found": "This certificate was not found.",
+    # Late claims (补录, records/claims.py).
+    "claim_target_required": "Choose the activity you took part in, or the organisation you served with.",
+    "invalid_claim": "Please say what you did (up to 1000 characters) and, for a service elsewhere, where it was.",
+    "claim_invalid_times": "The service must end after it starts, lie in the past and last at most 24 hours.",
+    "claim_too_old": "This service ended too long ago to be claimed now. Records must be made in good time; please ask the organiser.",
+    "claim_times_outside_activity": "These times do not overlap the activity's own times; please check the date.",
+    "claim_already_credited": "You already have a record for this activity. If it is wrong, ask for a correction instead.",
+    "claim_duplicate": "You have already claimed this activity.",
+    "unknown_organisation": "We do not know this organisation. Please choose one from the list.",
+    "claim_photo_type": "A photo must be a JPEG, PNG or WebP picture.",
+    "claim_photo_too_large": "A photo is too large. Please send a smaller one.",
+    "claim_too_many_photos": "At most 3 photos can be sent with a claim.",
+    "claim_not_found": "This claim was not found.",
+    "claim_already_decided": "This claim has already been decided.",
+    "claim_reason_required": "Please give a reason (up to 500 characters).",
 }
 
 

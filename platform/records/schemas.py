@@ -93,3 +93,51 @@ class QualificationOut(msgspec.Struct):
     verified_by_user_id: int | None
     # "valid" | "expiring" (within 30 days) | "expired" | "unchecked" (waiting for an organiser)
     state: str
+
+
+class ClaimIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A late claim: one of our activities (activity_id) or a service elsewhere under a community we know
+    (organisation_id, with place); the times it took and what was done."""
+
+    started_at: dt.datetime
+    ended_at: dt.datetime
+    content: str
+    activity_id: int | None = None
+    organisation_id: int | None = None
+    place: str = ""
+
+
+class DecisionIn(msgspec.Struct, forbid_unknown_fields=True):
+    reason: str = ""
+
+
+class ClaimPhotoOut(msgspec.Struct):
+    position: int
+    url: str
+    media_type: str
+    size_bytes: int
+
+
+class ClaimOut(msgspec.Struct):
+    id: int
+    volunteer_id: int
+    volunteer_name: str
+    community_id: int
+    community_name: str
+    activity_id: int | None
+    activity_title: str | None
+    place: str
+    content: str
+    started_at: dt.datetime
+    ended_at: dt.datetime
+    service_date: dt.date
+    served_minutes: int
+    status: str
+    decided_by_user_id: int | None
+    decided_at: dt.datetime | None
+    decision_reason: str | None
+    transaction_id: int | None
+    posted_minutes: int
+    posted_points: int
+    created_at: dt.datetime
+    photos: list[ClaimPhotoOut]
