@@ -422,6 +422,17 @@ MESSAGES = {
     "claim_not_found": "This claim was not found.",
     "claim_already_decided": "This claim has already been decided.",
     "claim_reason_required": "Please give a reason (up to 500 characters).",
+    # Corrections on request (records/corrections.py).
+    "correction_target_required": "Choose the record to correct.",
+    "correction_reason_required": "Please say what is wrong (up to 500 characters).",
+    "correction_invalid_times": "The corrected service must end after it starts, lie in the past and last at most 24 hours.",
+    "correction_record_not_found": "We could not find this record of yours.",
+    "record_not_correctable": "Only a record that counts can be corrected. Please ask the organiser about this one.",
+    "correction_activity_elsewhere": "The right activity must be one of the same community.",
+    "correction_no_change": "This is what the record says already.",
+    "correction_pending": "A correction of this record is already waiting for the organiser.",
+    "correction_not_found": "This correction request was not found.",
+    "correction_already_decided": "This correction request has already been decided.",
 }
 
 

@@ -1,4 +1,5 @@
-"""Records (issue #20): late claims (补录) with their evidence photos, and ledger credits naming a claim
+"""Records (issue #20): late claims (补录) with their evidence photos, ledger credits naming a claim, and
+corrections on request
 
 Revision ID: 0016_claims_corrections
 Revises: 0015_organiser_notices
@@ -70,9 +71,55 @@ def upgrade() -> None:
     with op.batch_alter_table('ledger_service_credit', schema=None) as batch_op:
         batch_op.add_column(sa.Column('claim_id', sa.BigInteger(), nullable=True))
         batch_op.create_index(batch_op.f('ix_ledger_service_credit_claim_id'), ['claim_id'], unique=False)
+    op.create_table('service_correction',
+    sa.Column('id', BIGINT, nullable=False),
+    sa.Column('volunteer_id', BIGINT, nullable=False),
+    sa.Column('community_id', BIGINT, nullable=False),
+    sa.Column('attendance_id', BIGINT, nullable=True),
+    sa.Column('claim_id', BIGINT, nullable=True),
+    sa.Column('activity_id', BIGINT, nullable=True),
+    sa.Column('started_at', UTC, nullable=False),
+    sa.Column('ended_at', UTC, nullable=False),
+    sa.Column('reason', sa.String(length=500), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('decided_by_user_id', BIGINT, nullable=True),
+    sa.Column('decided_at', UTC, nullable=True),
+    sa.Column('decision_reason', sa.String(length=500), nullable=True),
+    sa.Column('service_date', sa.Date(), nullable=True),
+    sa.Column('reversal_transaction_id', BIGINT, nullable=True),
+    sa.Column('posting_transaction_id', BIGINT, nullable=True),
+    sa.Column('new_attendance_id', BIGINT, nullable=True),
+    sa.Column('created_at', UTC, nullable=False),
+    sa.ForeignKeyConstraint(['activity_id'], ['activity.id'], name=op.f('fk_service_correction_activity_id_activity')),
+    sa.ForeignKeyConstraint(['attendance_id'], ['attendance.id'],
+                            name=op.f('fk_service_correction_attendance_id_attendance')),
+    sa.ForeignKeyConstraint(['claim_id'], ['service_claim.id'], name=op.f('fk_service_correction_claim_id_service_claim')),
+    sa.ForeignKeyConstraint(['community_id'], ['community.id'],
+                            name=op.f('fk_service_correction_community_id_community')),
+    sa.ForeignKeyConstraint(['decided_by_user_id'], ['app_user.id'],
+                            name=op.f('fk_service_correction_decided_by_user_id_app_user')),
+    sa.ForeignKeyConstraint(['new_attendance_id'], ['attendance.id'],
+                            name=op.f('fk_service_correction_new_attendance_id_attendance')),
+    sa.ForeignKeyConstraint(['posting_transaction_id'], ['ledger_transaction.id'],
+                            name=op.f('fk_service_correction_posting_transaction_id_ledger_transaction')),
+    sa.ForeignKeyConstraint(['reversal_transaction_id'], ['ledger_transaction.id'],
+                            name=op.f('fk_service_correction_reversal_transaction_id_ledger_transaction')),
+    sa.ForeignKeyConstraint(['volunteer_id'], ['volunteer.id'], name=op.f('fk_service_correction_volunteer_id_volunteer')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_service_correction'))
+    )
+    with op.batch_alter_table('service_correction', schema=None) as batch_op:
+        batch_op.create_index('ix_service_correction_community_status', ['community_id', 'status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_service_correction_volunteer_id'), ['volunteer_id'], unique=False)
+        batch_op.create_index('uq_service_correction_pending_attendance', ['attendance_id'], unique=True,
+                              postgresql_where=sa.text("status = 'pending' AND attendance_id IS NOT NULL"),
+                              sqlite_where=sa.text("status = 'pending' AND attendance_id IS NOT NULL"))
+        batch_op.create_index('uq_service_correction_pending_claim', ['claim_id'], unique=True,
+                              postgresql_where=sa.text("status = 'pending' AND claim_id IS NOT NULL"),
+                              sqlite_where=sa.text("status = 'pending' AND claim_id IS NOT NULL"))
 
 
 def downgrade() -> None:
+    op.drop_table('service_correction')
     with op.batch_alter_table('ledger_service_credit', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_ledger_service_credit_claim_id'))
         batch_op.drop_column('claim_id')

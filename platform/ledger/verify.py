@@ -23,14 +23,12 @@ from servicebank.ledger.models import (
     Transaction,
     VolunteerStanding,
 )
-from servicebank.records.models import ClaimStatus, ServiceClaim
+from servicebank.ledger.verify_records import verify_claim_postings, verify_correction_reversals
 from servicebank.requests.models import ServiceRequest
 from servicebank.volunteers.models import Volunteer
 
 # A served request's posting (requests/posting.py); named here so verify imports no more of that domain.
 REQUEST_TRANSACTION_KIND = "request_service"
-# An approved late claim's posting (records/claim_posting.py), likewise.
-CLAIM_TRANSACTION_KIND = "claim_service"
 
 MAX_REPORTED = 50
 LEADERBOARDS_NOT_USED, LEADERBOARDS_NOT_BUILT, LEADERBOARDS_REBUILDING = "not_used", "not_built", "rebuilding"
@@ -80,7 +78,7 @@ async def verify(db: Database) -> Report:
     async with db.session_scope() as session:
         for check in ("transactions_balance", "account_balances", "earned_points", "standings", "period_totals",
                       "community_totals", "attendance_postings", "attendance_posting_scopes", "request_postings",
-                      "claim_postings"):
+                      "claim_postings", "correction_postings"):
             report.passed(check)
         rows = await session.execute(select(Entry.transaction_id, func.sum(Entry.amount))
                                      .group_by(Entry.transaction_id).having(func.sum(Entry.amount) != 0))
@@ -144,7 +142,8 @@ async def verify(db: Database) -> Report:
         for aid, pc, pd, ac, ad in rows.all():
             report.add("attendance_posting_scopes", attendance_id=aid, kept=[pc, str(pd)], derived=[ac, str(ad)])
         await _verify_request_postings(session, report)
-        await _verify_claim_postings(session, report)
+        await verify_claim_postings(session, report)
+        await verify_correction_reversals(session, report)
         if db.settings.redis_url:
             await _verify_redis(db, session, derived, report)
     return report
@@ -177,39 +176,6 @@ async def _verify_request_postings(session: Any, report: Report) -> None:
         Transaction.id.not_in(select(ServiceRequest.transaction_id).where(ServiceRequest.transaction_id.is_not(None)))))
     for txn in orphans.all():
         report.add("request_postings", transaction_id=txn, kept=None, derived="no request")
-
-
-async def _verify_claim_postings(session: Any, report: Report) -> None:
-    """Each late claim against the credits naming it: what the claim says it counts for is what the ledger holds.
-
-    Both ways: credits naming a claim that is not approved (or does not exist), and a claim posting
-    (`claim_service`) whose credits name no claim, are differences too.
-    """
-    per_claim = (select(ServiceCredit.claim_id, func.sum(ServiceCredit.minutes).label("m"),
-                        func.sum(ServiceCredit.points).label("p"))
-                 .where(ServiceCredit.claim_id.is_not(None)).group_by(ServiceCredit.claim_id).subquery())
-    rows = await session.execute(
-        select(ServiceClaim.id, ServiceClaim.status, ServiceClaim.posted_minutes, ServiceClaim.posted_points,
-               per_claim.c.m, per_claim.c.p)
-        .outerjoin(per_claim, per_claim.c.claim_id == ServiceClaim.id)
-        .where(or_(per_claim.c.claim_id.is_not(None), ServiceClaim.posted_minutes != 0,
-                   ServiceClaim.posted_points != 0)))
-    for cid, status, m, p, dm, dp in rows.all():
-        derived = [int(dm or 0), int(dp or 0)]
-        if status != ClaimStatus.APPROVED and dm is not None:
-            report.add("claim_postings", claim_id=cid, kept=status, derived="credits of an undecided or declined claim")
-        elif [m, p] != derived:
-            report.add("claim_postings", claim_id=cid, kept=[m, p], derived=derived)
-    orphans = await session.execute(
-        select(ServiceCredit.claim_id).where(ServiceCredit.claim_id.is_not(None),
-                                             ServiceCredit.claim_id.not_in(select(ServiceClaim.id))).distinct())
-    for (cid,) in orphans.all():
-        report.add("claim_postings", claim_id=cid, kept=None, derived="no claim")
-    unnamed = await session.scalars(select(Transaction.id).where(
-        Transaction.kind == CLAIM_TRANSACTION_KIND,
-        Transaction.id.not_in(select(ServiceCredit.transaction_id).where(ServiceCredit.claim_id.is_not(None)))))
-    for txn in unnamed.all():
-        report.add("claim_postings", transaction_id=txn, kept=None, derived="no claim")
 
 
 async def _verify_community_totals(session: Any, derived: dict[tuple[int, str], tuple[int, int]],

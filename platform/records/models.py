@@ -145,3 +145,52 @@ class ClaimPhoto(Base):
     stored_name: Mapped[str] = mapped_column(String(80))
     media_type: Mapped[str] = mapped_column(String(32))
     size_bytes: Mapped[int] = mapped_column()
+
+
+class CorrectionStatus:
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+
+
+class ServiceCorrection(Base):
+    """A volunteer's request to correct a record (an attendance or a late claim): other times, another activity.
+
+    Nothing is edited or deleted in the ledger: an accepted correction reverses what the record counted and posts
+    the corrected figures anew (for a claim here: `reversal_transaction_id`, `posting_transaction_id`; for an
+    attendance through the attendance's own history and the tally). The request, the decision and who made it stay.
+    """
+
+    __tablename__ = "service_correction"
+    __table_args__ = (
+        Index("ix_service_correction_community_status", "community_id", "status"),
+        # One open request per record: a second one waits until the first is decided.
+        Index("uq_service_correction_pending_attendance", "attendance_id", unique=True,
+              postgresql_where=text("status = 'pending' AND attendance_id IS NOT NULL"),
+              sqlite_where=text("status = 'pending' AND attendance_id IS NOT NULL")),
+        Index("uq_service_correction_pending_claim", "claim_id", unique=True,
+              postgresql_where=text("status = 'pending' AND claim_id IS NOT NULL"),
+              sqlite_where=text("status = 'pending' AND claim_id IS NOT NULL")),
+    )
+
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteer.id"), index=True)
+    # The community whose organisers decide: the record's.
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"))
+    attendance_id: Mapped[int | None] = mapped_column(ForeignKey("attendance.id"), default=None)
+    claim_id: Mapped[int | None] = mapped_column(ForeignKey("service_claim.id"), default=None)
+    # The record as the volunteer says it should be: the right activity (None: the same) and times.
+    activity_id: Mapped[int | None] = mapped_column(ForeignKey("activity.id"), default=None)
+    started_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True))
+    ended_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True))
+    reason: Mapped[str] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(16), default=CorrectionStatus.PENDING)
+    decided_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), default=None)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    decision_reason: Mapped[str | None] = mapped_column(String(500), default=None)
+    # A claim's correction: the day its corrected figures count under, and the two postings.
+    service_date: Mapped[dt.date | None] = mapped_column(Date, default=None)
+    reversal_transaction_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_transaction.id"), default=None)
+    posting_transaction_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_transaction.id"), default=None)
+    # An attendance moved to another activity: the new record made for it.
+    new_attendance_id: Mapped[int | None] = mapped_column(ForeignKey("attendance.id"), default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True), default=_now)

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from servicebank.accounts.principal import Principal
 from servicebank.records import views
 from servicebank.records.claim_routes import ClaimController
+from servicebank.records.correction_routes import CorrectionController
 from servicebank.records.qualification_routes import QualificationController
 from servicebank.records.schemas import ExcuseIn, NoShowOut, PolicyIn, PolicyOut, StandingOut
 
@@ -44,4 +45,4 @@ class NoShowController(Controller):
         return await views.policy_out(db_session, principal=principal, community_id=community_id, change=data)
 
 
-ROUTES = [NoShowController, QualificationController, ClaimController]
+ROUTES = [NoShowController, QualificationController, ClaimController, CorrectionController]

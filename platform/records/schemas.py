@@ -141,3 +141,38 @@ class ClaimOut(msgspec.Struct):
     posted_points: int
     created_at: dt.datetime
     photos: list[ClaimPhotoOut]
+
+
+class CorrectionIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A correction request: the record (attendance_id or claim_id), the times it should have, the right activity
+    if it was another one, and why."""
+
+    started_at: dt.datetime
+    ended_at: dt.datetime
+    reason: str
+    attendance_id: int | None = None
+    claim_id: int | None = None
+    activity_id: int | None = None
+
+
+class CorrectionOut(msgspec.Struct):
+    id: int
+    volunteer_id: int
+    volunteer_name: str
+    community_id: int
+    attendance_id: int | None
+    claim_id: int | None
+    record_title: str
+    activity_id: int | None
+    activity_title: str | None
+    started_at: dt.datetime
+    ended_at: dt.datetime
+    reason: str
+    status: str
+    decided_by_user_id: int | None
+    decided_at: dt.datetime | None
+    decision_reason: str | None
+    reversal_transaction_id: int | None
+    posting_transaction_id: int | None
+    new_attendance_id: int | None
+    created_at: dt.datetime

@@ -102,4 +102,6 @@ DYNAMIC = [
     N_("Checked out and approved."), N_("requested"), N_("issued"), N_("revoked"), N_("rejected"), N_("It did not work: %(reason)s"),
     # Volunteer, series and objection statuses on the organiser pages.
     N_("pending"), N_("active"), N_("suspended"), N_("left"), N_("open"), N_("upheld"), N_("dismissed"),
+    # Late claims and correction requests (records).
+    N_("accepted"),
 ]

@@ -1,9 +1,11 @@
-"""补录 in chromium, zh-CN: a volunteer on a phone claims an activity they forgot to scan at, a photo of the wrong
-type is refused on the page with what they typed kept, a real photo goes through; the organiser at a desktop sees
-the photo on the review page and approves; the volunteer sees the hours counted."""
+"""补录 and corrections in chromium, zh-CN: a volunteer on a phone claims an activity they forgot to scan at, a photo
+of the wrong type is refused on the page with what they typed kept, a real photo goes through; the organiser at a
+desktop sees the photo on the review page and approves; the volunteer sees the hours counted, then asks to correct the
+record, the organiser accepts, and the record counts the corrected hours."""
 
 from __future__ import annotations
 
+import datetime as dt
 import struct
 import zlib
 
@@ -32,7 +34,7 @@ def _fill_claim(page, world: dict, photo: dict) -> None:  # noqa: ANN001
     page.set_input_files("#claim-photos", files=[photo])
 
 
-def test_a_volunteer_claims_on_the_phone_and_the_organiser_approves_at_the_desk(browser, web_server,  # noqa: ANN001
+def test_a_volunteer_claims_and_corrects_on_the_phone_and_the_organiser_decides_at_the_desk(browser, web_server,  # noqa: ANN001
                                                                                shots) -> None:
     context, page = logged_in(browser, web_server, web_server["claimant"])
     page.goto("/me")
@@ -74,4 +76,27 @@ def test_a_volunteer_claims_on_the_phone_and_the_organiser_approves_at_the_desk(
     stranger = browser.new_context(base_url=web_server["base"])
     assert stranger.request.get(url).status == 401
     stranger.close()
+
+    # She left an hour early after all: she asks for a correction under the record, the organiser accepts it.
+    claim = page.locator("#my-claims li").filter(has_text="湿地公园捡垃圾")
+    claim.locator("summary").filter(has_text="申请更正").click()
+    ends = (dt.datetime.fromisoformat(web_server["claim_ends"]) - dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+    claim.locator("input[name=ended_at]").fill(ends)
+    claim.locator("input[name=reason]").fill("其实提前一小时走了")
+    claim.locator("form[action='/me/corrections'] button").click()
+    assert "更正申请已提交" in page.inner_text("main")
+    assert "更正：待审核" in page.inner_text("#my-claims")
+    page.screenshot(path=shots / "claim-05-correction-asked.png", full_page=True)
+    desk, organiser = desktop(browser, web_server)
+    organiser.goto(f"/manage/claims?community={web_server['community_id']}")
+    asked = organiser.locator("#waiting-corrections li").filter(has_text="其实提前一小时走了")
+    assert "赵补录" in asked.inner_text()
+    organiser.screenshot(path=shots / "claim-06-correction-review.png", full_page=True)
+    asked.locator("form[action$='/accept'] button").click()
+    assert "记录已更正" in organiser.inner_text("main")
+    desk.close()
+    page.goto("/me/claims")
+    mine = page.inner_text("#my-claims")
+    assert "更正：已同意" in mine and "计入 1 小时" in mine, mine
+    page.screenshot(path=shots / "claim-07-corrected.png", full_page=True)
     context.close()

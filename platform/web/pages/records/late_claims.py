@@ -11,16 +11,18 @@ from servicebank.accounts.principal import Principal
 from servicebank.kernel.clock import utcnow
 from servicebank.kernel.errors import DomainError
 from servicebank.org import service as org
-from servicebank.records import claim_views, claims
-from servicebank.records.models import ClaimStatus
+from servicebank.records import claim_views, claims, correction_views
+from servicebank.records.models import ClaimStatus, CorrectionStatus
 from servicebank.web import forms, friendly, i18n
 from servicebank.web.guard import require_login
+from servicebank.web.pages.records import corrections as pages_corrections
+from servicebank.web.pages.records.no_shows import refused
 from servicebank.web.render import lang_of, redirect, render
 
 N_ = i18n.N_
 FLASHES = {"claim_sent": N_("Your claim is sent. The organiser checks it and the hours count once approved."),
            "claim_approved": N_("The claim is approved and its hours are counted."),
-           "claim_declined": N_("The claim is declined; the volunteer is told why.")}
+           "claim_declined": N_("The claim is declined; the volunteer is told why."), **pages_corrections.FLASHES}
 
 
 async def _my_page(request: Request, session: AsyncSession, principal: Principal, *, form: dict[str, Any],
@@ -32,7 +34,8 @@ async def _my_page(request: Request, session: AsyncSession, principal: Principal
     rows = await claim_views.of_volunteer(session, principal=principal, volunteer_id=principal.require_volunteer())
     return render(request, "records/my_claims.html", principal, status_code=status_code, title=_("Claim a past service"),
                   claims=rows, activities=activities, organisations=organisations, form=form, error=error,
-                  max_age_days=settings.claim_max_age_days, flash=_(FLASHES[done]) if done in FLASHES else None)
+                  max_age_days=settings.claim_max_age_days, flash=_(FLASHES[done]) if done in FLASHES else None,
+                  **await pages_corrections.section(session, request, principal))
 
 
 class LateClaimPages(Controller):
@@ -72,8 +75,10 @@ class LateClaimPages(Controller):
         _ = i18n.translator(lang_of(request))
         chosen, choices = await org.pick_workplace(db_session, actor=principal, community_id=community)
         rows = await claim_views.for_community(db_session, principal=principal, community_id=chosen.id, status=None)
+        asked = await correction_views.for_community(db_session, principal=principal, community_id=chosen.id,
+                                                     status=CorrectionStatus.PENDING)
         return render(request, "records/manage_claims.html", principal, title=_("Late claims"), community=chosen,
-                      choices=choices, waiting=[c for c in rows if c.status == ClaimStatus.PENDING],
+                      choices=choices, waiting=[c for c in rows if c.status == ClaimStatus.PENDING], asked=asked,
                       decided=[c for c in rows if c.status != ClaimStatus.PENDING][:30],
                       flash=_(FLASHES[done]) if done in FLASHES else None)
 
@@ -98,9 +103,6 @@ async def _decide(request: Request, session: AsyncSession, principal: Principal 
         claim = await claim_views.decide(session, principal=principal, claim_id=claim_id, approve=approve,
                                          reason=reason, now=utcnow())
     except DomainError as exc:
-        _ = i18n.translator(lang_of(request))
-        message = await friendly.refused(request, session, exc)
-        return render(request, "error.html", principal, status_code=exc.status_code, title=_("Sorry"),
-                      message=message)
+        return await refused(request, session, principal, exc)
     done = "claim_approved" if approve else "claim_declined"
     return redirect(request, f"/manage/claims?community={claim.community_id}&done={done}")
