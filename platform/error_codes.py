@@ -433,6 +433,8 @@ MESSAGES = {
     "correction_pending": "A correction of this record is already waiting for the organiser.",
     "correction_not_found": "This correction request was not found.",
     "correction_already_decided": "This correction request has already been decided.",
+    # Training (培训情况, records/trainings.py).
+    "invalid_training": "Please choose the kind of training, give its title, a day that is not in the future and 1 to 1440 minutes.",
 }
 
 

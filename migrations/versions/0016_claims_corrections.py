@@ -1,5 +1,5 @@
-"""Records (issue #20): late claims (补录) with their evidence photos, ledger credits naming a claim, and
-corrections on request
+"""Records (issue #20): late claims (补录) with their evidence photos, ledger credits naming a claim,
+corrections on request, and training records (培训情况)
 
 Revision ID: 0016_claims_corrections
 Revises: 0015_organiser_notices
@@ -118,7 +118,29 @@ def upgrade() -> None:
                               sqlite_where=sa.text("status = 'pending' AND claim_id IS NOT NULL"))
 
 
+    op.create_table('training_record',
+    sa.Column('id', BIGINT, nullable=False),
+    sa.Column('volunteer_id', BIGINT, nullable=False),
+    sa.Column('community_id', BIGINT, nullable=False),
+    sa.Column('category', sa.String(length=16), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('provider', sa.String(length=100), nullable=False),
+    sa.Column('trained_on', sa.Date(), nullable=False),
+    sa.Column('minutes', sa.Integer(), nullable=False),
+    sa.Column('recorded_by_user_id', BIGINT, nullable=False),
+    sa.Column('created_at', UTC, nullable=False),
+    sa.ForeignKeyConstraint(['community_id'], ['community.id'], name=op.f('fk_training_record_community_id_community')),
+    sa.ForeignKeyConstraint(['recorded_by_user_id'], ['app_user.id'],
+                            name=op.f('fk_training_record_recorded_by_user_id_app_user')),
+    sa.ForeignKeyConstraint(['volunteer_id'], ['volunteer.id'], name=op.f('fk_training_record_volunteer_id_volunteer')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_training_record'))
+    )
+    with op.batch_alter_table('training_record', schema=None) as batch_op:
+        batch_op.create_index('ix_training_record_volunteer_day', ['volunteer_id', 'trained_on'], unique=False)
+
+
 def downgrade() -> None:
+    op.drop_table('training_record')
     op.drop_table('service_correction')
     with op.batch_alter_table('ledger_service_credit', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_ledger_service_credit_claim_id'))

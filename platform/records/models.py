@@ -194,3 +194,34 @@ class ServiceCorrection(Base):
     # An attendance moved to another activity: the new record made for it.
     new_attendance_id: Mapped[int | None] = mapped_column(ForeignKey("attendance.id"), default=None)
     created_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True), default=_now)
+
+
+class TrainingCategory:
+    """培训情况 as the regulation's record lists it: general (通用), professional (专业), pre-service (岗前)."""
+
+    GENERAL = "general"
+    PROFESSIONAL = "professional"
+    PRE_SERVICE = "pre_service"
+
+    ALL = (GENERAL, PROFESSIONAL, PRE_SERVICE)
+
+
+class TrainingRecord(Base):
+    """A course a volunteer took, recorded by an organiser of their community; its hours are training, not service.
+
+    Kept apart from the ledger on purpose: training minutes never reach service time, stars or leaderboards.
+    """
+
+    __tablename__ = "training_record"
+    __table_args__ = (Index("ix_training_record_volunteer_day", "volunteer_id", "trained_on"),)
+
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteer.id"))
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"))
+    category: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(200))
+    # Who gave it (a Red Cross instructor, the street's social work station…).
+    provider: Mapped[str] = mapped_column(String(100), default="")
+    trained_on: Mapped[dt.date] = mapped_column(Date)
+    minutes: Mapped[int] = mapped_column()
+    recorded_by_user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True), default=_now)

@@ -176,3 +176,34 @@ class CorrectionOut(msgspec.Struct):
     posting_transaction_id: int | None
     new_attendance_id: int | None
     created_at: dt.datetime
+
+
+class TrainingIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A course taken: category general | professional | pre_service (通用/专业/岗前), title, day, minutes."""
+
+    category: str
+    title: str
+    trained_on: dt.date
+    minutes: int
+    provider: str = ""
+
+
+class TrainingOut(msgspec.Struct):
+    id: int
+    volunteer_id: int
+    category: str
+    title: str
+    provider: str
+    trained_on: dt.date
+    minutes: int
+    recorded_by_user_id: int
+    created_at: dt.datetime
+
+
+class TrainingSummaryOut(msgspec.Struct):
+    """培训情况: minutes per category and in all (never counted as service), and the courses, newest first."""
+
+    volunteer_id: int
+    minutes_by_category: dict[str, int]
+    total_minutes: int
+    trainings: list[TrainingOut]

@@ -104,4 +104,6 @@ DYNAMIC = [
     N_("pending"), N_("active"), N_("suspended"), N_("left"), N_("open"), N_("upheld"), N_("dismissed"),
     # Late claims and correction requests (records).
     N_("accepted"),
+    # Kinds of training (培训情况).
+    N_("general"), N_("professional"), N_("pre_service"),
 ]

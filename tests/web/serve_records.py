@@ -21,6 +21,7 @@ async def claims_world(session, community) -> dict[str, object]:  # noqa: ANN001
     session.add(missed)
     await session.commit()
     local = "%Y-%m-%dT%H:%M"
-    return {"claimant": claimant.user.phone, "claim_activity_id": missed.id,
+    assert claimant.volunteer is not None
+    return {"claimant": claimant.user.phone, "claimant_id": claimant.volunteer.id, "claim_activity_id": missed.id,
             "claim_starts": (end - dt.timedelta(hours=2)).astimezone(LOCAL).strftime(local),
             "claim_ends": end.astimezone(LOCAL).strftime(local)}
