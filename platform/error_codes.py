@@ -422,6 +422,7 @@ MESSAGES = {
     "claim_not_found": "This claim was not found.",
     "claim_already_decided": "This claim has already been decided.",
     "claim_reason_required": "Please give a reason (up to 500 characters).",
+    "attendance_claimed": "The volunteer has claimed this activity (补录). Please approve or decline the claim instead.",
     # Corrections on request (records/corrections.py).
     "correction_target_required": "Choose the record to correct.",
     "correction_reason_required": "Please say what is wrong (up to 500 characters).",

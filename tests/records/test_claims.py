@@ -135,6 +135,11 @@ async def test_bad_claims_are_refused_with_a_code_and_change_nothing(client, db,
     assert (await claim_activity(client, world, activity)).status_code == 201
     r = await claim_activity(client, world, activity)
     assert r.status_code == 409 and r.json()["code"] == "claim_duplicate"
+    # And the organiser recording it by hand now would count it twice: decide the claim instead.
+    r = await client.post(f"/api/activities/{activity['id']}/attendance/manual", json={
+        "volunteer_id": world.volunteer.volunteer.id, "checked_in_at": activity["starts_at"].isoformat(),
+        "checked_out_at": activity["ends_at"].isoformat(), "reason": "补登"}, headers=world.organiser.headers)
+    assert r.status_code == 409 and r.json()["code"] == "attendance_claimed"
     # An activity the volunteer already has a record for (the organiser recorded it by hand) is credited already.
     other = await past_activity(client, db, world, hours_ago=5)
     r = await client.post(f"/api/activities/{other['id']}/attendance/manual", json={
