@@ -79,6 +79,9 @@ async def test_the_organiser_decides_on_the_page_and_other_sites_cannot(client, 
     async with db.session_scope() as s:
         statuses = dict((await s.execute(select(ServiceClaim.id, ServiceClaim.status))).all())
     assert statuses == {approve_id: "approved", decline_id: "declined"}
+    audit = text_of((await client.get(f"/manage/audit?community={world.org.community.id}",
+                                      headers={"Accept-Language": "zh-CN"})).text)
+    assert "提交补录" in audit and "补录已通过" in audit and "补录未通过" in audit and "service_claim" not in audit
 
 
 async def test_corrections_on_the_pages_refuse_other_sites_and_correct_the_record(client, db, world) -> None:  # noqa: ANN001
