@@ -25,7 +25,7 @@ from servicebank.kernel.db import among
 from servicebank.kernel.dialect import is_postgres
 from servicebank.ledger.accounts import account_ids
 from servicebank.ledger.models import AccountKind, AttendancePosting
-from servicebank.ledger.posting import Credit, Posting, post_many
+from servicebank.ledger.posting import Credit, Posting, existing_transactions, post_many
 from servicebank.ledger.rules import EffectiveRule, load_rules, rule_for
 from servicebank.volunteers.models import Volunteer
 
@@ -150,6 +150,9 @@ async def tally(session: AsyncSession, causes: Sequence[tuple[int, int]],
     accounts = await account_ids(session, [key for f in facts.values() for key in (
         (AccountKind.VOLUNTEER, f.attendance.volunteer_id), (AccountKind.COMMUNITY, f.activity_community_id))]
         + [(AccountKind.COMMUNITY, p.community_id) for p in posted.values()])
+    # A correction delivered again finds its posting made: nothing to reverse and post anew a second time.
+    done = await existing_transactions(session, [f"attendance:{aid}:event:{first_event[aid]}"
+                                                 for aid in attendance_ids if aid in anew])
     postings: list[Posting] = []
     last_posting: list[int] = []  # per new state, the index of the posting it ends with
     new_state: list[dict] = []
@@ -164,7 +167,8 @@ async def tally(session: AsyncSession, causes: Sequence[tuple[int, int]],
         minutes, points = _target(f, rule, others)
         old_m, old_p = (before.minutes, before.points) if before else (0, 0)
         moved_day = before is not None and before.service_date != att.service_date
-        restart = before is not None and aid in anew and (old_m, old_p) != (0, 0)
+        restart = (before is not None and aid in anew and (old_m, old_p) != (0, 0)
+                   and f"attendance:{aid}:event:{first_event[aid]}" not in done)
         if (minutes, points) == (old_m, old_p) and not moved_day and not restart:
             continue
         community_id = before.community_id if before else f.activity_community_id

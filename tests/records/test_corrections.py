@@ -13,6 +13,7 @@ from servicebank.audit.models import AuditEntry
 from servicebank.checkins.models import Attendance, AttendanceAdjustment
 from servicebank.kernel import events
 from servicebank.ledger.models import ServiceCredit, Transaction
+from servicebank.ledger.tally import tally
 from servicebank.ledger.verify import verify
 from servicebank.records.models import ServiceClaim
 from tests.factories import make_person
@@ -158,3 +159,21 @@ async def test_a_claim_is_corrected_by_a_reversal_and_a_new_posting(client, db, 
         await s.execute(update(ServiceClaim).where(ServiceClaim.id == claim["id"]).values(posted_minutes=90))
     report = await verify(db)
     assert report.checks["claim_postings"] == 1, report.as_dict()
+
+
+async def test_a_corrected_event_delivered_again_posts_nothing(client, db, world) -> None:  # noqa: ANN001
+    activity = await past_activity(client, db, world, hours_ago=3)
+    attendance_id = await _recorded(client, world, activity)
+    await events.drain(db)
+    asked = (await client.post("/api/me/corrections", json={
+        "attendance_id": attendance_id, "started_at": iso(activity["starts_at"] + dt.timedelta(minutes=30)),
+        "ended_at": iso(activity["ends_at"]), "reason": "晚到"}, headers=world.volunteer.headers)).json()
+    await client.post(f"/api/corrections/{asked['id']}/accept", json={}, headers=world.organiser.headers)
+    await events.drain(db)
+    async with db.session_scope() as s:
+        event_id = await s.scalar(select(events.OutboxEvent.id).where(events.OutboxEvent.type == "attendance.corrected"))
+        before = len((await s.scalars(select(Transaction.id))).all())
+        assert await tally(s, [(event_id, attendance_id)], anew={attendance_id}) == []
+        assert len((await s.scalars(select(Transaction.id))).all()) == before
+    report = await verify(db)
+    assert not report.differs, report.as_dict()
