@@ -122,6 +122,8 @@ async def test_bad_claims_are_refused_with_a_code_and_change_nothing(client, db,
     for overrides, status, code in cases:
         r = await claim_activity(client, world, activity, **overrides)
         assert (r.status_code, r.json().get("code")) == (status, code), (overrides.keys(), r.text)
+    r = await client.post("/api/me/claims", json={"activity_id": activity["id"]}, headers=world.volunteer.headers)
+    assert r.status_code == 422 and r.json()["code"] == "claim_invalid_times"  # a JSON body: no times, no photos
     r = await send_claim(client, world.volunteer.headers, organisation_id=987_654, place="某地", content="服务",
                          started_at=activity["starts_at"], ended_at=activity["ends_at"])
     assert r.status_code == 422 and r.json()["code"] == "unknown_organisation"
