@@ -19,8 +19,6 @@ from servicebank.web.pages.records.no_shows import refused
 from servicebank.web.render import redirect
 
 FLASHES = {"training_recorded": i18n.N_("The training is recorded.")}
-MESSAGE = i18n.N_("Please choose the kind of training, give its title, a day that is not in the future and 1 to "
-                  "1440 minutes.")
 
 
 async def section(session: AsyncSession, principal: Principal, *, volunteer_id: int,
@@ -37,7 +35,8 @@ def _course(form: dict[str, Any]) -> TrainingIn:
                           trained_on=dt.date.fromisoformat(forms.text(form, "trained_on")),
                           minutes=int(forms.text(form, "minutes")))
     except ValueError:
-        raise InvalidInput(MESSAGE, code="invalid_training") from None
+        # The page shows the code's words from the registry (error_codes.py).
+        raise InvalidInput("A day and a whole number of minutes are needed.", code="invalid_training") from None
 
 
 class TrainingPages(Controller):
