@@ -125,6 +125,14 @@ class Settings:
     publish_events: bool = True
     secure_cookies: bool = False
     max_upload_bytes: int = 20 * 1024 * 1024
+    # Where embedded mode keeps its database, keys and files; late claims' photos go under it unless evidence_dir
+    # names another directory (production: a persistent, backed-up one).
+    data_dir: str = "."
+    evidence_dir: str | None = None
+    # A late claim (补录) for a service that ended longer ago is refused: records must be timely.
+    claim_max_age_days: int = 30
+    # Each evidence photo of a late claim is at most this big.
+    claim_photo_max_bytes: int = 5 * 1024 * 1024
     smtp_url: str | None = None
     # Text messages: provider, gateway, templates, limits, quiet hours (sms_settings.py, docs/notifications.md).
     sms: SmsSettings = SmsSettings()
@@ -243,6 +251,10 @@ class Settings:
             publish_events=_env_bool("PUBLISH_EVENTS", True),
             secure_cookies=_env_bool("SECURE_COOKIES", production),
             max_upload_bytes=_env_int("MAX_UPLOAD_BYTES", 20 * 1024 * 1024),
+            data_dir=str(data_dir),
+            evidence_dir=_env("EVIDENCE_DIR") or None,
+            claim_max_age_days=_env_int("CLAIM_MAX_AGE_DAYS", 30),
+            claim_photo_max_bytes=_env_int("CLAIM_PHOTO_MAX_BYTES", 5 * 1024 * 1024),
             smtp_url=_env("SMTP_URL") or None,
             sms=_sms_from_env(),
             vapid_private_key=_vapid_key_from_env(production, data_dir),

@@ -419,6 +419,35 @@ MESSAGES = {
     "invalid_qualification": "Please give the issuer, the certificate number and the valid-until date.",
     "qualification_expired": "This certificate's valid-until date has already passed.",
     "qualification_not_found": "This certificate was not found.",
+    # Late claims (补录, records/claims.py).
+    "claim_target_required": "Choose the activity you took part in, or the organisation you served with.",
+    "invalid_claim": "Please say what you did (up to 1000 characters) and, for a service elsewhere, where it was.",
+    "claim_invalid_times": "The service must end after it starts, lie in the past and last at most 24 hours.",
+    "claim_too_old": "This service ended too long ago to be claimed now. Records must be made in good time; please ask the organiser.",
+    "claim_times_outside_activity": "These times do not overlap the activity's own times; please check the date.",
+    "claim_already_credited": "You already have a record for this activity. If it is wrong, ask for a correction instead.",
+    "claim_duplicate": "You have already claimed this activity.",
+    "unknown_organisation": "We do not know this organisation. Please choose one from the list.",
+    "claim_photo_type": "A photo must be a JPEG, PNG or WebP picture.",
+    "claim_photo_too_large": "A photo is too large. Please send a smaller one.",
+    "claim_too_many_photos": "At most 3 photos can be sent with a claim.",
+    "claim_not_found": "This claim was not found.",
+    "claim_already_decided": "This claim has already been decided.",
+    "claim_reason_required": "Please give a reason (up to 500 characters).",
+    "attendance_claimed": "The volunteer has claimed this activity (补录). Please approve or decline the claim instead.",
+    # Corrections on request (records/corrections.py).
+    "correction_target_required": "Choose the record to correct.",
+    "correction_reason_required": "Please say what is wrong (up to 500 characters).",
+    "correction_invalid_times": "The corrected service must end after it starts, lie in the past and last at most 24 hours.",
+    "correction_record_not_found": "We could not find this record of yours.",
+    "record_not_correctable": "Only a record that counts can be corrected. Please ask the organiser about this one.",
+    "correction_activity_elsewhere": "The right activity must be one of the same community.",
+    "correction_no_change": "This is what the record says already.",
+    "correction_pending": "A correction of this record is already waiting for the organiser.",
+    "correction_not_found": "This correction request was not found.",
+    "correction_already_decided": "This correction request has already been decided.",
+    # Training (培训情况, records/trainings.py).
+    "invalid_training": "Please choose the kind of training, give its title, a day that is not in the future and 1 to 1440 minutes.",
 }
 
 

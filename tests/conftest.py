@@ -163,7 +163,8 @@ def postgres_url(postgres_server: PostgresServer) -> str:
 
 def make_settings(**overrides: object) -> Settings:
     base = Settings(secret_key=TEST_SECRET, data_key=TEST_DATA_KEY, publish_events=False, embedded_worker=False,
-                    public_url="http://testserver", public_read_cache_seconds=0)
+                    public_url="http://testserver", public_read_cache_seconds=0,
+                    data_dir=os.environ["SERVICEBANK_DATA_DIR"])
     return base.replace(**overrides)
 
 

@@ -23,6 +23,7 @@ from servicebank.checkins.models import Attendance, AttendanceAdjustment, Attend
 from servicebank.kernel.db import session_timezone
 from servicebank.kernel.errors import Conflict, InvalidInput, NotFound
 from servicebank.kernel.events import record_event
+from servicebank.records import claim_repository
 
 # How far from the activity an organiser's recorded times may lie (late-night patrols, early set-up).
 ADJUST_SLACK = dt.timedelta(hours=12)
@@ -101,19 +102,40 @@ def _validate_times(activity: Activity, checked_in_at: dt.datetime, checked_out_
     return minutes
 
 
+async def _set_times(session: AsyncSession, att: Attendance, *, checked_in_at: dt.datetime,
+                     checked_out_at: dt.datetime, now: dt.datetime) -> dict[str, Any]:
+    """Give the record the times that count (approved); returns the record as it was."""
+    activity = await repo.activity_of_record(session, att.activity_id)
+    minutes = _validate_times(activity, checked_in_at, checked_out_at, now)
+    before = state(att)
+    att.checked_in_at, att.checked_out_at = checked_in_at.astimezone(dt.UTC), checked_out_at.astimezone(dt.UTC)
+    att.served_minutes = minutes
+    att.status = AttendanceStatus.APPROVED
+    return before
+
+
 async def adjust(session: AsyncSession, *, attendance_id: int, principal: Principal, checked_in_at: dt.datetime,
                  checked_out_at: dt.datetime, reason: str, now: dt.datetime) -> Attendance:
     """Set the times that count (the organiser's word, not clamped) and approve them."""
     att = await managed_attendance(session, attendance_id=attendance_id, principal=principal)
-    activity = await repo.activity_of_record(session, att.activity_id)
-    minutes = _validate_times(activity, checked_in_at, checked_out_at, now)
-    before = state(att)
     was_approved = att.status == AttendanceStatus.APPROVED
-    att.checked_in_at, att.checked_out_at = checked_in_at.astimezone(dt.UTC), checked_out_at.astimezone(dt.UTC)
-    att.served_minutes = minutes
-    att.status = AttendanceStatus.APPROVED
+    before = await _set_times(session, att, checked_in_at=checked_in_at, checked_out_at=checked_out_at, now=now)
     await record_change(session, att, actor=principal, action="adjust", before=before, reason=reason,
                         event_type="attendance.adjusted" if was_approved else "attendance.approved", now=now)
+    return att
+
+
+async def correct(session: AsyncSession, *, attendance_id: int, principal: Principal, checked_in_at: dt.datetime,
+                  checked_out_at: dt.datetime, reason: str, now: dt.datetime) -> Attendance:
+    """A volunteer's correction the organiser accepted (records/corrections.py): the record takes the corrected
+    times, and `attendance.corrected` makes the ledger reverse all it posted for it and post the corrected figures
+    anew (ledger/tally.py), rather than the difference an adjustment posts."""
+    att = await managed_attendance(session, attendance_id=attendance_id, principal=principal)
+    if att.status != AttendanceStatus.APPROVED:
+        raise Conflict("Only an approved record can be corrected.", code="record_not_correctable")
+    before = await _set_times(session, att, checked_in_at=checked_in_at, checked_out_at=checked_out_at, now=now)
+    await record_change(session, att, actor=principal, action="correct", before=before, reason=reason,
+                        event_type="attendance.corrected", now=now)
     return att
 
 
@@ -186,6 +208,11 @@ async def manual_record(session: AsyncSession, *, activity_id: int, volunteer_id
     activity = await managed_activity(session, activity_id=activity_id, principal=principal)
     minutes = _validate_times(activity, checked_in_at, checked_out_at, now)
     await _volunteer_for(session, activity, volunteer_id)
+    # The volunteer's own 补录 of this activity would count the same service twice (records/claims.py).
+    claim_id = await claim_repository.live_claim_for(session, activity_id=activity_id, volunteer_id=volunteer_id)
+    if claim_id is not None:
+        raise Conflict("The volunteer has claimed this activity (补录); approve or decline the claim instead.",
+                       code="attendance_claimed", claim_id=claim_id)
     att = await _create(session, Attendance(
         activity_id=activity_id, volunteer_id=volunteer_id, community_id=activity.community_id,
         checked_in_at=checked_in_at.astimezone(dt.UTC), checked_out_at=checked_out_at.astimezone(dt.UTC),

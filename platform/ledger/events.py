@@ -14,11 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from servicebank.kernel.events import OutboxEvent, subscribe_batch
 from servicebank.ledger.tally import tally
 
-ATTENDANCE_EVENTS = ("attendance.approved", "attendance.adjusted", "attendance.declined")
+# A correction the organiser accepted on a volunteer's request: reversed in full and posted anew.
+CORRECTED = "attendance.corrected"
+ATTENDANCE_EVENTS = ("attendance.approved", "attendance.adjusted", "attendance.declined", CORRECTED)
 
 
 @subscribe_batch(*ATTENDANCE_EVENTS)
 async def post_attendances(session: AsyncSession, events: list[OutboxEvent]) -> None:
     """Post the service minutes and points of these events' attendances."""
-    await tally(session, [(e.id, int(e.payload["attendance_id"])) for e in events
-                          if e.payload.get("attendance_id") is not None])
+    named = [e for e in events if e.payload.get("attendance_id") is not None]
+    await tally(session, [(e.id, int(e.payload["attendance_id"])) for e in named],
+                anew={int(e.payload["attendance_id"]) for e in named if e.type == CORRECTED})

@@ -74,6 +74,8 @@ class ServiceCredit(Base):
     minutes: Mapped[int] = mapped_column(BigInteger)
     points: Mapped[int] = mapped_column(BigInteger, default=0)
     attendance_id: Mapped[int | None] = mapped_column(BigInteger, default=None, index=True)
+    # A late claim's postings (records/claim_posting.py) name the claim, as an attendance's name the attendance.
+    claim_id: Mapped[int | None] = mapped_column(BigInteger, default=None, index=True)
     # Which hours rule (and version) turned the attendance into these figures.
     rule_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
     rule_version: Mapped[int | None] = mapped_column(default=None)

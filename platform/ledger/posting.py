@@ -40,6 +40,7 @@ class Credit:
     minutes: int
     points: int = 0
     attendance_id: int | None = None
+    claim_id: int | None = None
     rule_id: int | None = None
     rule_version: int | None = None
     rule_source: str | None = None

@@ -2,8 +2,9 @@
 
 For each attendance the target is rule(served minutes) when approved, else nothing; the ledger posts
 the difference from what it already posted for that attendance, so an approval posts, an adjustment
-posts the change and a decline posts the reversal, each referencing the first posting. Reading the
-attendance's current state makes the order of events irrelevant and a re-delivery a no-op.
+posts the change and a decline posts the reversal, each referencing the first posting; a correction the volunteer
+asked for (`attendance.corrected`) posts the reversal of everything posted and the corrected figures as a new
+posting. Reading the attendance's current state makes the order of events irrelevant and a re-delivery a no-op.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from sqlalchemy import select, text
@@ -24,7 +25,7 @@ from servicebank.kernel.db import among
 from servicebank.kernel.dialect import is_postgres
 from servicebank.ledger.accounts import account_ids
 from servicebank.ledger.models import AccountKind, AttendancePosting
-from servicebank.ledger.posting import Credit, Posting, post_many
+from servicebank.ledger.posting import Credit, Posting, existing_transactions, post_many
 from servicebank.ledger.rules import EffectiveRule, load_rules, rule_for
 from servicebank.volunteers.models import Volunteer
 
@@ -125,10 +126,13 @@ def _target(facts: Facts, rule: EffectiveRule, others_minutes: int) -> tuple[int
     return minutes, rule.points_for(minutes, paid_service=facts.paid_service)
 
 
-async def tally(session: AsyncSession, causes: Sequence[tuple[int, int]]) -> list[str]:
+async def tally(session: AsyncSession, causes: Sequence[tuple[int, int]],
+                anew: Collection[int] = frozenset()) -> list[str]:
     """Bring the ledger in line with these attendances; `causes` are (event_id, attendance_id).
 
-    Returns the source keys of the transactions posted.
+    For the attendances in `anew` (a correction accepted on the volunteer's request) what was posted is reversed
+    in full and the corrected figures posted as a new transaction, instead of one posting of the difference: the
+    record shows the correction as a reversal plus a new posting. Returns the source keys of the transactions posted.
     """
     first_event: dict[int, int] = {}
     for event_id, attendance_id in sorted(causes):
@@ -146,7 +150,11 @@ async def tally(session: AsyncSession, causes: Sequence[tuple[int, int]]) -> lis
     accounts = await account_ids(session, [key for f in facts.values() for key in (
         (AccountKind.VOLUNTEER, f.attendance.volunteer_id), (AccountKind.COMMUNITY, f.activity_community_id))]
         + [(AccountKind.COMMUNITY, p.community_id) for p in posted.values()])
+    # A correction delivered again finds its posting made: nothing to reverse and post anew a second time.
+    done = await existing_transactions(session, [f"attendance:{aid}:event:{first_event[aid]}"
+                                                 for aid in attendance_ids if aid in anew])
     postings: list[Posting] = []
+    last_posting: list[int] = []  # per new state, the index of the posting it ends with
     new_state: list[dict] = []
     for aid in attendance_ids:
         f = facts.get(aid)
@@ -159,34 +167,53 @@ async def tally(session: AsyncSession, causes: Sequence[tuple[int, int]]) -> lis
         minutes, points = _target(f, rule, others)
         old_m, old_p = (before.minutes, before.points) if before else (0, 0)
         moved_day = before is not None and before.service_date != att.service_date
-        if (minutes, points) == (old_m, old_p) and not moved_day:
+        restart = (before is not None and aid in anew and (old_m, old_p) != (0, 0)
+                   and f"attendance:{aid}:event:{first_event[aid]}" not in done)
+        if (minutes, points) == (old_m, old_p) and not moved_day and not restart:
             continue
         community_id = before.community_id if before else f.activity_community_id
+
+        def points_entries(amount: int, volunteer_id: int = att.volunteer_id, community: int = community_id) \
+                -> list[tuple[int, int]]:
+            return [(accounts[(AccountKind.VOLUNTEER, volunteer_id)], amount),
+                    (accounts[(AccountKind.COMMUNITY, community)], -amount)] if amount else []
+
         dp = points - old_p
-        entries = [(accounts[(AccountKind.VOLUNTEER, att.volunteer_id)], dp),
-                   (accounts[(AccountKind.COMMUNITY, community_id)], -dp)] if dp else []
         rule_info: dict[str, Any] = {"attendance_id": aid, "rule_id": rule.rule_id, "rule_version": rule.version,
                                      "rule_source": rule.source}
-        if moved_day:
-            assert before is not None, "only a posted attendance moves to another day"
-            credits = [Credit(att.volunteer_id, before.service_date, -old_m, -old_p, **rule_info),
-                       Credit(att.volunteer_id, att.service_date, minutes, points, **rule_info)]
+        source_key = f"attendance:{aid}:event:{first_event[aid]}"
+        memo = f"attendance #{aid} rev {att.revision}: {minutes} min, {points} pts ({rule.source} v{rule.version})"
+        if restart:
+            assert before is not None
+            postings.append(Posting(
+                source_key=f"{source_key}:reversal", kind="service_reversal", reverses_id=before.first_transaction_id,
+                memo=f"attendance #{aid} rev {att.revision}: corrected, {old_m} min, {old_p} pts reversed",
+                entries=points_entries(-old_p),
+                credits=[Credit(att.volunteer_id, before.service_date, -old_m, -old_p, **rule_info)]))
+            postings.append(Posting(source_key=source_key, kind="service", memo=memo, entries=points_entries(points),
+                                    credits=[Credit(att.volunteer_id, att.service_date, minutes, points, **rule_info)]))
         else:
-            credits = [Credit(att.volunteer_id, att.service_date, minutes - old_m, dp, **rule_info)]
-        kind = "service" if before is None else ("service_reversal" if minutes == 0 == points
-                                                  else "service_adjustment")
-        postings.append(Posting(
-            source_key=f"attendance:{aid}:event:{first_event[aid]}", kind=kind,
-            memo=f"attendance #{aid} rev {att.revision}: {minutes} min, {points} pts ({rule.source} v{rule.version})",
-            reverses_id=before.first_transaction_id if before else None, entries=entries, credits=credits))
+            if moved_day:
+                assert before is not None, "only a posted attendance moves to another day"
+                credits = [Credit(att.volunteer_id, before.service_date, -old_m, -old_p, **rule_info),
+                           Credit(att.volunteer_id, att.service_date, minutes, points, **rule_info)]
+            else:
+                credits = [Credit(att.volunteer_id, att.service_date, minutes - old_m, dp, **rule_info)]
+            kind = "service" if before is None else ("service_reversal" if minutes == 0 == points
+                                                      else "service_adjustment")
+            postings.append(Posting(source_key=source_key, kind=kind, memo=memo, entries=points_entries(dp),
+                                    reverses_id=before.first_transaction_id if before else None, credits=credits))
+        last_posting.append(len(postings) - 1)
         same_day[day_key][aid] = minutes
+        # After a correction the new posting is the one later changes refer to.
+        first = before.first_transaction_id if before and not restart else None
         new_state.append({"attendance_id": aid, "volunteer_id": att.volunteer_id, "community_id": community_id,
                           "service_date": att.service_date, "minutes": minutes, "points": points,
-                          "revision": att.revision, "first": before.first_transaction_id if before else None})
+                          "revision": att.revision, "first": first})
     if not postings:
         return []
     transactions = await post_many(session, postings)
-    await _save_state(session, new_state, [t.id for t in transactions])
+    await _save_state(session, new_state, [transactions[i].id for i in last_posting])
     return [p.source_key for p in postings]
 
 

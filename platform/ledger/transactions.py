@@ -148,5 +148,5 @@ async def reverse(session: AsyncSession, *, transaction_id: int, source_key: str
         source_key=source_key, kind="reversal", memo=memo or f"reverses #{transaction_id}", reverses_id=transaction_id,
         entries=[(a, -amt) for a, amt in entries],
         credits=[Credit(volunteer_id=c.volunteer_id, service_date=c.service_date, minutes=-c.minutes,
-                        points=-c.points, attendance_id=c.attendance_id) for c in credits])])
+                        points=-c.points, attendance_id=c.attendance_id, claim_id=c.claim_id) for c in credits])])
     return txn

@@ -23,6 +23,7 @@ from servicebank.ledger.models import (
     Transaction,
     VolunteerStanding,
 )
+from servicebank.ledger.verify_records import verify_claim_postings, verify_correction_reversals
 from servicebank.requests.models import ServiceRequest
 from servicebank.volunteers.models import Volunteer
 
@@ -76,7 +77,8 @@ async def verify(db: Database) -> Report:
     report = Report()
     async with db.session_scope() as session:
         for check in ("transactions_balance", "account_balances", "earned_points", "standings", "period_totals",
-                      "community_totals", "attendance_postings", "attendance_posting_scopes", "request_postings"):
+                      "community_totals", "attendance_postings", "attendance_posting_scopes", "request_postings",
+                      "claim_postings", "correction_postings"):
             report.passed(check)
         rows = await session.execute(select(Entry.transaction_id, func.sum(Entry.amount))
                                      .group_by(Entry.transaction_id).having(func.sum(Entry.amount) != 0))
@@ -140,6 +142,8 @@ async def verify(db: Database) -> Report:
         for aid, pc, pd, ac, ad in rows.all():
             report.add("attendance_posting_scopes", attendance_id=aid, kept=[pc, str(pd)], derived=[ac, str(ad)])
         await _verify_request_postings(session, report)
+        await verify_claim_postings(session, report)
+        await verify_correction_reversals(session, report)
         if db.settings.redis_url:
             await _verify_redis(db, session, derived, report)
     return report

@@ -197,12 +197,12 @@ async def on_login_claimed(session: AsyncSession, event: OutboxEvent) -> None:
 
 # Spends at the stores have their own module; importing it here registers its handlers with the rest.
 # So have organisers' notices to a team or an activity's volunteers.
-# Family links asked for and confirmed; honour lists published and certificates issued: their own modules too.
+# Family links asked for and confirmed; honour lists published and certificates issued; late claims submitted and
+# decided: their own modules too.
+from servicebank.notifications import claim_notices as _claim_notices  # noqa: E402,F401
 from servicebank.notifications import family_notices as _family_notices  # noqa: E402,F401
 from servicebank.notifications import honour_notices as _honour_notices  # noqa: E402,F401
 from servicebank.notifications import notices as _notices  # noqa: E402,F401
-
-# No-shows excused and qualifications expiring (the records domain): their own module, registered the same way.
 from servicebank.notifications import record_notices as _record_notices  # noqa: E402,F401
 from servicebank.notifications import spending as _spending  # noqa: E402,F401
 

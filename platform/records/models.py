@@ -1,11 +1,12 @@
-"""No-shows (爽约), the community's no-show policy, qualification types and volunteers' qualifications."""
+"""No-shows (爽约), the community's no-show policy, qualification types and volunteers' qualifications, late claims
+(补录) with their evidence photos."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import Date, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from servicebank.kernel.db import Base, PlainBase
@@ -86,4 +87,141 @@ class VolunteerQualification(Base):
     verified_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
     # The valid-until the expiry reminder was sent for: a renewal (new date) gets its own reminder.
     reminded_for: Mapped[dt.date | None] = mapped_column(Date, default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True), default=_now)
+
+
+class ClaimStatus:
+    PENDING = "pending"
+    APPROVED = "approved"
+    DECLINED = "declined"
+
+
+class ServiceClaim(Base):
+    """补录: a volunteer's claim of a past service the scans missed, with evidence; an organiser decides it.
+
+    `community_id` is where the service happened and who confirms it (谁记录谁证明): the activity's community, or
+    the organisation named for a service elsewhere. Approval posts the hours once (`transaction_id`, source key
+    `claim:{id}:service`); `posted_minutes` and `posted_points` are what the ledger counts for it now.
+    """
+
+    __tablename__ = "service_claim"
+    __table_args__ = (
+        Index("ix_service_claim_community_status", "community_id", "status"),
+        # One live claim per volunteer and activity: a second one is refused (a declined one may be claimed again).
+        Index("uq_service_claim_live_activity", "volunteer_id", "activity_id", unique=True,
+              postgresql_where=text("status <> 'declined' AND activity_id IS NOT NULL"),
+              sqlite_where=text("status <> 'declined' AND activity_id IS NOT NULL")),
+    )
+
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteer.id"), index=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"))
+    # One of ours the volunteer attended without scanning; NULL for a service elsewhere (`place` says where).
+    activity_id: Mapped[int | None] = mapped_column(ForeignKey("activity.id"), default=None)
+    place: Mapped[str] = mapped_column(String(200), default="")
+    content: Mapped[str] = mapped_column(String(1000))
+    started_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True))
+    ended_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True))
+    # The local day the service counts under (the activity's day for one of ours).
+    service_date: Mapped[dt.date] = mapped_column(Date)
+    served_minutes: Mapped[int] = mapped_column()
+    status: Mapped[str] = mapped_column(String(16), default=ClaimStatus.PENDING)
+    decided_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), default=None)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    decision_reason: Mapped[str | None] = mapped_column(String(500), default=None)
+    transaction_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_transaction.id"), default=None)
+    posted_minutes: Mapped[int] = mapped_column(default=0)
+    posted_points: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True), default=_now)
+
+
+class ClaimPhoto(Base):
+    """One evidence photo of a claim: the file is kept by its content hash (records/evidence.py), never public."""
+
+    __tablename__ = "service_claim_photo"
+    __table_args__ = (UniqueConstraint("claim_id", "position"),)
+
+    claim_id: Mapped[int] = mapped_column(ForeignKey("service_claim.id"))
+    position: Mapped[int] = mapped_column()  # 1 to 3, in the order sent
+    stored_name: Mapped[str] = mapped_column(String(80))
+    media_type: Mapped[str] = mapped_column(String(32))
+    size_bytes: Mapped[int] = mapped_column()
+
+
+class CorrectionStatus:
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+
+
+class ServiceCorrection(Base):
+    """A volunteer's request to correct a record (an attendance or a late claim): other times, another activity.
+
+    Nothing is edited or deleted in the ledger: an accepted correction reverses what the record counted and posts
+    the corrected figures anew (for a claim here: `reversal_transaction_id`, `posting_transaction_id`; for an
+    attendance through the attendance's own history and the tally). The request, the decision and who made it stay.
+    """
+
+    __tablename__ = "service_correction"
+    __table_args__ = (
+        Index("ix_service_correction_community_status", "community_id", "status"),
+        # One open request per record: a second one waits until the first is decided.
+        Index("uq_service_correction_pending_attendance", "attendance_id", unique=True,
+              postgresql_where=text("status = 'pending' AND attendance_id IS NOT NULL"),
+              sqlite_where=text("status = 'pending' AND attendance_id IS NOT NULL")),
+        Index("uq_service_correction_pending_claim", "claim_id", unique=True,
+              postgresql_where=text("status = 'pending' AND claim_id IS NOT NULL"),
+              sqlite_where=text("status = 'pending' AND claim_id IS NOT NULL")),
+    )
+
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteer.id"), index=True)
+    # The community whose organisers decide: the record's.
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"))
+    attendance_id: Mapped[int | None] = mapped_column(ForeignKey("attendance.id"), default=None)
+    claim_id: Mapped[int | None] = mapped_column(ForeignKey("service_claim.id"), default=None)
+    # The record as the volunteer says it should be: the right activity (None: the same) and times.
+    activity_id: Mapped[int | None] = mapped_column(ForeignKey("activity.id"), default=None)
+    started_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True))
+    ended_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True))
+    reason: Mapped[str] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(16), default=CorrectionStatus.PENDING)
+    decided_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), default=None)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    decision_reason: Mapped[str | None] = mapped_column(String(500), default=None)
+    # A claim's correction: the day its corrected figures count under, and the two postings.
+    service_date: Mapped[dt.date | None] = mapped_column(Date, default=None)
+    reversal_transaction_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_transaction.id"), default=None)
+    posting_transaction_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_transaction.id"), default=None)
+    # An attendance moved to another activity: the new record made for it.
+    new_attendance_id: Mapped[int | None] = mapped_column(ForeignKey("attendance.id"), default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True), default=_now)
+
+
+class TrainingCategory:
+    """培训情况 as the regulation's record lists it: general (通用), professional (专业), pre-service (岗前)."""
+
+    GENERAL = "general"
+    PROFESSIONAL = "professional"
+    PRE_SERVICE = "pre_service"
+
+    ALL = (GENERAL, PROFESSIONAL, PRE_SERVICE)
+
+
+class TrainingRecord(Base):
+    """A course a volunteer took, recorded by an organiser of their community; its hours are training, not service.
+
+    Kept apart from the ledger on purpose: training minutes never reach service time, stars or leaderboards.
+    """
+
+    __tablename__ = "training_record"
+    __table_args__ = (Index("ix_training_record_volunteer_day", "volunteer_id", "trained_on"),)
+
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteer.id"))
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"))
+    category: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(200))
+    # Who gave it (a Red Cross instructor, the street's social work station…).
+    provider: Mapped[str] = mapped_column(String(100), default="")
+    trained_on: Mapped[dt.date] = mapped_column(Date)
+    minutes: Mapped[int] = mapped_column()
+    recorded_by_user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True), default=_now)

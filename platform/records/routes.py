@@ -7,8 +7,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
 from servicebank.records import views
+from servicebank.records.claim_routes import ClaimController
+from servicebank.records.correction_routes import CorrectionController
 from servicebank.records.qualification_routes import QualificationController
 from servicebank.records.schemas import ExcuseIn, NoShowOut, PolicyIn, PolicyOut, StandingOut
+from servicebank.records.training_routes import TrainingController
 
 
 class NoShowController(Controller):
@@ -43,4 +46,5 @@ class NoShowController(Controller):
         return await views.policy_out(db_session, principal=principal, community_id=community_id, change=data)
 
 
-ROUTES = [NoShowController, QualificationController]
+ROUTES = [NoShowController, QualificationController, ClaimController, CorrectionController,
+          TrainingController]

@@ -93,3 +93,117 @@ class QualificationOut(msgspec.Struct):
     verified_by_user_id: int | None
     # "valid" | "expiring" (within 30 days) | "expired" | "unchecked" (waiting for an organiser)
     state: str
+
+
+class ClaimIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A late claim: one of our activities (activity_id) or a service elsewhere under a community we know
+    (organisation_id, with place); the times it took and what was done."""
+
+    started_at: dt.datetime
+    ended_at: dt.datetime
+    content: str
+    activity_id: int | None = None
+    organisation_id: int | None = None
+    place: str = ""
+
+
+class DecisionIn(msgspec.Struct, forbid_unknown_fields=True):
+    reason: str = ""
+
+
+class ClaimPhotoOut(msgspec.Struct):
+    position: int
+    url: str
+    media_type: str
+    size_bytes: int
+
+
+class ClaimOut(msgspec.Struct):
+    id: int
+    volunteer_id: int
+    volunteer_name: str
+    community_id: int
+    community_name: str
+    activity_id: int | None
+    activity_title: str | None
+    place: str
+    content: str
+    started_at: dt.datetime
+    ended_at: dt.datetime
+    service_date: dt.date
+    served_minutes: int
+    status: str
+    decided_by_user_id: int | None
+    decided_at: dt.datetime | None
+    decision_reason: str | None
+    transaction_id: int | None
+    posted_minutes: int
+    posted_points: int
+    created_at: dt.datetime
+    photos: list[ClaimPhotoOut]
+
+
+class CorrectionIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A correction request: the record (attendance_id or claim_id), the times it should have, the right activity
+    if it was another one, and why."""
+
+    started_at: dt.datetime
+    ended_at: dt.datetime
+    reason: str
+    attendance_id: int | None = None
+    claim_id: int | None = None
+    activity_id: int | None = None
+
+
+class CorrectionOut(msgspec.Struct):
+    id: int
+    volunteer_id: int
+    volunteer_name: str
+    community_id: int
+    attendance_id: int | None
+    claim_id: int | None
+    record_title: str
+    activity_id: int | None
+    activity_title: str | None
+    started_at: dt.datetime
+    ended_at: dt.datetime
+    reason: str
+    status: str
+    decided_by_user_id: int | None
+    decided_at: dt.datetime | None
+    decision_reason: str | None
+    reversal_transaction_id: int | None
+    posting_transaction_id: int | None
+    new_attendance_id: int | None
+    created_at: dt.datetime
+
+
+class TrainingIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A course taken: category general | professional | pre_service (通用/专业/岗前), title, day, minutes."""
+
+    category: str
+    title: str
+    trained_on: dt.date
+    minutes: int
+    provider: str = ""
+
+
+class TrainingOut(msgspec.Struct):
+    id: int
+    volunteer_id: int
+    category: str
+    title: str
+    provider: str
+    trained_on: dt.date
+    minutes: int
+    recorded_by_user_id: int
+    created_at: dt.datetime
+
+
+class TrainingSummaryOut(msgspec.Struct):
+    """培训情况: minutes per category and in all (never counted as service), and the courses, newest first."""
+
+    volunteer_id: int
+    minutes_by_category: dict[str, int]
+    total_minutes: int
+    trainings: list[TrainingOut]

@@ -13,18 +13,15 @@ at once never take it below zero.
 
 from __future__ import annotations
 
-import datetime as dt
-
-from sqlalchemy import func, select, text
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.kernel.db import local_date
-from servicebank.kernel.dialect import is_postgres
 from servicebank.ledger.accounts import account_ids, lock_accounts
-from servicebank.ledger.models import Account, AccountKind, ServiceCredit
+from servicebank.ledger.models import Account, AccountKind
 from servicebank.ledger.posting import Credit, Posting, post_many
 from servicebank.ledger.rules import load_rules, rule_for
-from servicebank.ledger.tally import LOCK_SPACE
+from servicebank.ledger.service_day import capped_minutes, lock_volunteer
 from servicebank.requests import repository
 from servicebank.requests.models import Payer, RequestPolicy, ServiceRequest
 from servicebank.volunteers.models import Volunteer
@@ -43,19 +40,6 @@ def served_minutes(request: ServiceRequest) -> int:
     return max(0, int((request.finished_at - request.started_at).total_seconds() // 60))
 
 
-async def _lock_volunteer(session: AsyncSession, volunteer_id: int) -> None:
-    """Take the tally's per-volunteer lock: the daily cap is read, then written (PostgreSQL)."""
-    if is_postgres(session):
-        await session.execute(text("SELECT pg_advisory_xact_lock(:space, :v)"),
-                              {"space": LOCK_SPACE, "v": volunteer_id})
-
-
-async def _minutes_that_day(session: AsyncSession, volunteer_id: int, day: dt.date) -> int:
-    """Service minutes already credited to the volunteer on the day, from any source."""
-    return int(await session.scalar(select(func.coalesce(func.sum(ServiceCredit.minutes), 0)).where(
-        ServiceCredit.volunteer_id == volunteer_id, ServiceCredit.service_date == day)) or 0)
-
-
 async def _payable(session: AsyncSession, request: ServiceRequest, account_id: int, points: int,
                    policy: RequestPolicy) -> int:
     """What the payer's account can pay now (locked first): its balance, and for the pool the month's limit."""
@@ -72,14 +56,13 @@ async def post_service(session: AsyncSession, request: ServiceRequest, policy: R
     """Credit the volunteer's service and move the payment; sets the request's posted figures."""
     assert request.volunteer_id is not None and request.started_at is not None
     volunteer_id = request.volunteer_id
-    await _lock_volunteer(session, volunteer_id)
+    await lock_volunteer(session, volunteer_id)
     day = local_date(session, request.started_at)
     request.month = day.strftime("%Y-%m")
     await load_rules(session, [(request.community_id, RULE_KIND)])
     rule = rule_for(session, community_id=request.community_id, kind=RULE_KIND, override=None)
-    minutes = rule.minutes_for(served_minutes(request))
-    if rule.daily_cap_minutes is not None:
-        minutes = max(0, min(minutes, rule.daily_cap_minutes - await _minutes_that_day(session, volunteer_id, day)))
+    minutes = await capped_minutes(session, rule, volunteer_id=volunteer_id, day=day,
+                                   served_minutes=served_minutes(request))
     paid_service = bool(await session.scalar(select(Volunteer.paid_service).where(Volunteer.id == volunteer_id)))
     points = rule.points_for(minutes, paid_service=paid_service)
     keys = [(AccountKind.VOLUNTEER, volunteer_id), (AccountKind.COMMUNITY, request.community_id)]

@@ -56,6 +56,12 @@ ACTIONS = {
     "district.create": N_("District created"), "street.create": N_("Street created"),
     "community.create": N_("Community created"), "community.update": N_("Community changed"),
     "grid.create": N_("Grid created"),
+    # Service records (docs/records.md): late claims, corrections on request, training.
+    "service_claim.submit": N_("Late claim sent"), "service_claim.approve": N_("Late claim approved"),
+    "service_claim.decline": N_("Late claim declined"),
+    "service_correction.request": N_("Correction requested"), "service_correction.accept": N_("Correction accepted"),
+    "service_correction.decline": N_("Correction declined"), "attendance.correct": N_("Service record corrected"),
+    "training.record": N_("Training recorded"),
 }
 
 ENTITIES = {
@@ -65,6 +71,8 @@ ENTITIES = {
     "store": N_("Store"), "store_item": N_("Store item"), "redemption": N_("Redemption"),
     "family_link": N_("Family link"), "user": N_("Login"), "role_grant": N_("Role"), "district": N_("District"),
     "street": N_("Street"), "community": N_("Community"), "grid": N_("Grid"),
+    "service_claim": N_("Late claim"), "service_correction": N_("Correction request"),
+    "training_record": N_("Training"),
 }
 
 FIELDS = {
@@ -83,6 +91,10 @@ FIELDS = {
     "grant": N_("Role"), "role": N_("Role"), "user_id": N_("Login"), "team_id": N_("Team"), "store_id": N_("Store"),
     "street_id": N_("Street"), "district_id": N_("District"), "code": N_("Code"), "contact_phone": N_("Contact phone"),
     "rrule": N_("Repeats"),
+    # Late claims, corrections and training.
+    "content": N_("What was done"), "started_at": N_("Started"), "ended_at": N_("Ended"),
+    "decision_reason": N_("Reason"), "posted_minutes": N_("Minutes counted"), "posted_points": N_("Points counted"),
+    "trained_on": N_("Day"), "minutes": N_("Minutes"), "category": N_("Kind of training"),
 }
 
 # A role as the pages name it (the log keeps the code).

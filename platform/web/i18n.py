@@ -102,4 +102,8 @@ DYNAMIC = [
     N_("Checked out and approved."), N_("requested"), N_("issued"), N_("revoked"), N_("rejected"), N_("It did not work: %(reason)s"),
     # Volunteer, series and objection statuses on the organiser pages.
     N_("pending"), N_("active"), N_("suspended"), N_("left"), N_("open"), N_("upheld"), N_("dismissed"),
+    # Late claims and correction requests (records).
+    N_("accepted"),
+    # Kinds of training (培训情况).
+    N_("general"), N_("professional"), N_("pre_service"),
 ]

@@ -28,8 +28,11 @@ from servicebank.web.pages.honours import street as street_honours
 from servicebank.web.pages.leaderboards import leaderboard
 from servicebank.web.pages.ledger import gifts
 from servicebank.web.pages.org import admin
+from servicebank.web.pages.records import corrections as record_corrections
+from servicebank.web.pages.records import late_claims as record_claims
 from servicebank.web.pages.records import no_shows as record_no_shows
 from servicebank.web.pages.records import qualifications as record_qualifications
+from servicebank.web.pages.records import trainings as record_trainings
 from servicebank.web.pages.requests import desk as request_desk
 from servicebank.web.pages.requests import doors as request_doors
 from servicebank.web.pages.requests import orders as request_orders
@@ -57,7 +60,8 @@ PAGE_CONTROLLERS = [
     reports.ReportPages, audit.AuditPages,
     admin.AdminPages,
     notifications.NoticePages, notices.NoticeSendPages, app_shell.AppShellPages,
-    record_no_shows.NoShowPages, record_qualifications.QualificationPages,
+    record_no_shows.NoShowPages, record_qualifications.QualificationPages, record_claims.LateClaimPages,
+    record_corrections.CorrectionPages, record_trainings.TrainingPages,
 ]
 
 pages = Router(path="/", route_handlers=PAGE_CONTROLLERS, before_request=check_csrf,

@@ -54,6 +54,9 @@ async def build_world(database_url: str) -> dict[str, object]:
         world.update(await admin_world(session, org))
         world.update(await requests_world(session, org))
         from tests.web.serve_offline import offline_world
+        from tests.web.serve_records import claims_world
+
+        world.update(await claims_world(session, org.community))
 
         world.update(await offline_world(session, org.community, volunteer.volunteer.id))
     await db.dispose()
@@ -397,7 +400,7 @@ async def admin_world(session, org) -> dict[str, object]:  # noqa: ANN001
 def main() -> None:
     data_dir, port = sys.argv[1], int(sys.argv[2])
     url = f"sqlite+aiosqlite:///{os.path.join(data_dir, 'web.db')}"
-    os.environ.update(SERVICEBANK_DATABASE_URL=url, SERVICEBANK_PORT=str(port),
+    os.environ.update(SERVICEBANK_DATABASE_URL=url, SERVICEBANK_PORT=str(port), SERVICEBANK_DATA_DIR=data_dir,
                       SERVICEBANK_PUBLIC_URL=f"http://127.0.0.1:{port}", SERVICEBANK_SECRET_KEY=SECRET_KEY,
                       SERVICEBANK_DATA_KEY="d" * 48,  # explicit keys: no keys file in the checkout
                       SERVICEBANK_EMBEDDED_WORKER="1", SERVICEBANK_PUBLISH_EVENTS="1")

@@ -21,7 +21,7 @@ CHECK = """() => {
 PUBLIC = ["/", "/login", "/leaderboard", "/verify", "/public/communities/{community_id}",
           "/public/communities/{community_id}/honours", "/public/communities/{community_id}/join"]
 VOLUNTEER = ["/me", "/activities", "/me/card", "/me/code", "/me/certificates", "/me/stores", "/leaderboard",
-             "/requests", "/requests/new", "/requests/hall", "/requests/tasks"]
+             "/requests", "/requests/new", "/requests/hall", "/requests/tasks", "/me/claims"]
 ORGANISER = ["/manage", "/manage/activities/new", "/manage/honours", "/leaderboard",
              "/manage/activities/{activity_id}", "/manage/activities/{activity_id}/edit",
              "/manage/activities/{activity_id}/kiosk", "/manage/series", "/manage/series/new",
@@ -29,7 +29,7 @@ ORGANISER = ["/manage", "/manage/activities/new", "/manage/honours", "/leaderboa
              "/manage/volunteers/{volunteer_id}", "/manage/volunteers/{volunteer_id}/edit",
              "/manage/volunteers/{volunteer_id}/card", "/manage/teams", "/manage/teams/{team_id}", "/manage/import",
              "/manage/reports", "/manage/certificates?q=王&volunteer={volunteer_id}",
-             "/manage/honours/{list_id}/objections", "/manage/audit", "/manage/requests"]
+             "/manage/honours/{list_id}/objections", "/manage/audit", "/manage/requests", "/manage/claims"]
 CLERK = ["/till/{store_id}", "/till/{store_id}/redemptions", "/till/{store_id}/stock"]
 
 

@@ -28,7 +28,9 @@ from servicebank.web.guard import require_login
 from servicebank.web.pages import notifications as pages_notices
 from servicebank.web.pages.family import links as pages_family
 from servicebank.web.pages.ledger import gifts as pages_gifts
+from servicebank.web.pages.records import corrections as pages_corrections
 from servicebank.web.pages.records import qualifications as pages_qualifications
+from servicebank.web.pages.records import trainings as pages_trainings
 from servicebank.web.pages.volunteers import sections
 from servicebank.web.render import lang_of, redirect, render
 
@@ -70,7 +72,10 @@ class VolunteerPages(Controller):
                       **await pages_family.family_section(db_session, principal, family_error, links=links),
                       **await pages_gifts.gift_section(db_session, principal, error_code=gift_error, links=links,
                                                        timezone=request.app.state.settings.timezone),
-                      **await pages_notices.notices_section(db_session, principal, request))
+                      **await pages_notices.notices_section(db_session, principal, request),
+                      **await pages_corrections.section(db_session, request, principal),
+                      **await pages_trainings.section(db_session, principal, volunteer_id=volunteer_id,
+                                                      form_action=None))
 
     @get("/activities")
     async def browse(self, request: Request, db_session: AsyncSession,
@@ -193,7 +198,8 @@ async def _certificates_page(request: Request, db_session: AsyncSession, princip
 _FLASHES = {"signed_up": i18n.N_("You are signed up."), "waitlisted": i18n.N_("You are on the waiting list."),
             "held": i18n.N_("Your sign-up waits for the organiser's approval (see My no-shows below)."),
             "withdrawn": i18n.N_("Your place is given back."), "pin_set": i18n.N_("Your card PIN is set."),
-            **pages_family.FLASHES, **pages_gifts.FLASHES, **pages_qualifications.FLASHES}
+            **pages_family.FLASHES, **pages_gifts.FLASHES, **pages_qualifications.FLASHES,
+            **pages_corrections.FLASHES}
 
 
 async def _change_signup(request: Request, db_session: AsyncSession, principal: Principal | None,

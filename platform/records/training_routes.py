@@ -1,0 +1,34 @@
+"""Training (培训情况) through the API: organisers record a course; the volunteer and organisers read the summary."""
+
+from __future__ import annotations
+
+from litestar import Controller, get, post
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from servicebank.accounts.principal import Principal
+from servicebank.kernel.clock import utcnow
+from servicebank.records import trainings
+from servicebank.records.schemas import TrainingIn, TrainingOut, TrainingSummaryOut
+
+
+class TrainingController(Controller):
+    path = "/api"
+    tags = ["records"]
+
+    @get("/me/trainings")
+    async def mine(self, db_session: AsyncSession, principal: Principal) -> TrainingSummaryOut:
+        """My 培训情况: minutes per category (general, professional, pre_service), kept apart from service hours."""
+        return await trainings.summary(db_session, principal=principal, volunteer_id=principal.require_volunteer())
+
+    @get("/volunteers/{volunteer_id:int}/trainings")
+    async def of_volunteer(self, volunteer_id: int, db_session: AsyncSession,
+                           principal: Principal) -> TrainingSummaryOut:
+        """The volunteer's 培训情况 (the volunteer, organisers of their community)."""
+        return await trainings.summary(db_session, principal=principal, volunteer_id=volunteer_id)
+
+    @post("/volunteers/{volunteer_id:int}/trainings", status_code=201)
+    async def record(self, volunteer_id: int, data: TrainingIn, db_session: AsyncSession,
+                     principal: Principal) -> TrainingOut:
+        """Organisers: record a course the volunteer took (audited). Error: 422 `invalid_training`."""
+        return await trainings.record(db_session, principal=principal, volunteer_id=volunteer_id, data=data,
+                                      now=utcnow())
