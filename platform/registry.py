@@ -18,6 +18,8 @@ importlib.import_module("servicebank.kernel.events")
 importlib.import_module("servicebank.kernel.scheduler_runs")
 MODEL_MODULES = domain_modules("models")
 HANDLER_MODULES = domain_modules("events")
+# Answers to other domains' hooks (kernel/hooks.py): a sign-up's refusals and holds, from records.
+GATE_MODULES = domain_modules("gates")
 
 
 async def create_tables(db: Database) -> None:

@@ -57,3 +57,29 @@ def test_only_the_kernel_asks_which_database_this_is() -> None:
                                            or 'dialect == "postgresql"' in text)
     ]
     assert offenders == []
+
+
+# Domains that records builds on: they ask their questions through hooks (kernel/hooks.py) and never import it.
+BELOW_RECORDS = ("activities", "checkins")
+
+
+def test_activities_and_checkins_never_import_records() -> None:
+    platform = KERNEL.parent
+    offenders = [
+        f"{domain}/{path.name}: {module}"
+        for domain in BELOW_RECORDS
+        for path in sorted((platform / domain).glob("*.py"))
+        for module in _imported_modules(ast.parse(path.read_text(encoding="utf-8")))
+        if module.startswith("servicebank.records")
+    ]
+    assert offenders == []
+
+
+def test_records_answers_the_sign_up_and_manual_record_hooks() -> None:
+    import servicebank.registry  # noqa: F401  (imports every domain's gates)
+    from servicebank.activities import hooks as signup
+    from servicebank.checkins import hooks as checkin
+
+    for hook in (signup.signup_refusals, signup.signup_holds, signup.hold_explanations, signup.missed_counts,
+                 checkin.manual_record_refusals):
+        assert [f.__module__ for f in hook._answers] == ["servicebank.records.gates"], hook

@@ -9,11 +9,11 @@ from sqlalchemy import ColumnElement, and_, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
+from servicebank.activities import hooks
 from servicebank.activities import repository as repo
 from servicebank.activities.access import STAFF_ONLY_STATUSES, eligibility_problem, volunteer_team_ids
 from servicebank.activities.models import Activity, ActivityStatus, Signup, SignupStatus
 from servicebank.activities.schemas import ActivityOut, SignupOut
-from servicebank.records import no_shows
 from servicebank.volunteers.models import Volunteer
 
 MAX_PAGE = 200
@@ -55,9 +55,8 @@ async def signup_result(session: AsyncSession, signup: Signup) -> SignupOut:
     if signup.status == SignupStatus.PENDING_APPROVAL:
         volunteer = await session.get(Volunteer, signup.volunteer_id)
         if volunteer is not None:
-            standing = await no_shows.standing(session, volunteer_id=volunteer.id,
-                                               community_id=volunteer.community_id)
-            message = standing.message_zh()
+            message = next((words for words in await hooks.hold_explanations.answers(session, volunteer=volunteer)
+                            if words), None)
     return signup_out(signup, hold_message=message)
 
 
@@ -140,7 +139,10 @@ async def staff_signups(session: AsyncSession, *, principal: Principal, activity
     ids = [s.volunteer_id for s in rows]
     people = {v.id: v for v in (await session.scalars(
         select(Volunteer).where(Volunteer.id.in_(ids)))).all()} if rows else {}
-    missed = await no_shows.counts(session, community_id=activity.community_id, volunteer_ids=ids)
+    missed: dict[int, int] = {}
+    for counted in await hooks.missed_counts.answers(session, community_id=activity.community_id, volunteer_ids=ids):
+        for volunteer_id, n in counted.items():
+            missed[volunteer_id] = missed.get(volunteer_id, 0) + n
     # Confirmed first, then those waiting for the organiser, then the waitlist in order.
     rank = {SignupStatus.CONFIRMED: 0, SignupStatus.PENDING_APPROVAL: 1, SignupStatus.WAITLISTED: 2}
     ordered = sorted(rows, key=lambda s: (rank.get(s.status, 3), s.position or 0, s.id))

@@ -11,13 +11,13 @@ import datetime as dt
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from servicebank.activities import hooks
 from servicebank.activities import repository as repo
 from servicebank.activities.access import eligibility_problem, volunteer_team_ids
 from servicebank.activities.models import Activity, ActivityStatus, Signup, SignupStatus
 from servicebank.kernel.clock import utcnow
 from servicebank.kernel.errors import Conflict, NotFound
 from servicebank.kernel.events import record_event
-from servicebank.records import gates
 from servicebank.volunteers.models import Volunteer
 
 
@@ -61,8 +61,9 @@ async def sign_up(session: AsyncSession, *, activity_id: int, volunteer_id: int,
     if signup is not None and signup.status in (*SignupStatus.ACTIVE, SignupStatus.PENDING_APPROVAL):
         raise Conflict("You are already signed up for this activity.", code="already_signed_up",
                        signup_status=signup.status, waitlist_position=signup.position)
-    await gates.check_qualifications(session, activity=activity, volunteer=volunteer, now=now)
-    hold = None if on_behalf else await gates.hold_code(session, volunteer=volunteer, now=now)
+    await hooks.signup_refusals.answers(session, activity=activity, volunteer=volunteer, now=now)
+    hold = None if on_behalf else next(
+        (code for code in await hooks.signup_holds.answers(session, volunteer=volunteer, now=now) if code), None)
     if signup is None:
         signup = Signup(activity_id=activity_id, volunteer_id=volunteer_id, status=SignupStatus.PENDING_APPROVAL,
                         created_at=now, updated_at=now)

@@ -16,14 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from servicebank.accounts.principal import Principal
 from servicebank.activities.models import Activity
 from servicebank.audit.service import record_audit
+from servicebank.checkins import hooks, rules
 from servicebank.checkins import repository as repo
-from servicebank.checkins import rules
 from servicebank.checkins.access import managed_activity, managed_attendance
 from servicebank.checkins.models import Attendance, AttendanceAdjustment, AttendanceFlag, AttendanceStatus
 from servicebank.kernel.db import session_timezone
 from servicebank.kernel.errors import Conflict, InvalidInput, NotFound
 from servicebank.kernel.events import record_event
-from servicebank.records import claim_repository
 
 # How far from the activity an organiser's recorded times may lie (late-night patrols, early set-up).
 ADJUST_SLACK = dt.timedelta(hours=12)
@@ -208,11 +207,8 @@ async def manual_record(session: AsyncSession, *, activity_id: int, volunteer_id
     activity = await managed_activity(session, activity_id=activity_id, principal=principal)
     minutes = _validate_times(activity, checked_in_at, checked_out_at, now)
     await _volunteer_for(session, activity, volunteer_id)
-    # The volunteer's own 补录 of this activity would count the same service twice (records/claims.py).
-    claim_id = await claim_repository.live_claim_for(session, activity_id=activity_id, volunteer_id=volunteer_id)
-    if claim_id is not None:
-        raise Conflict("The volunteer has claimed this activity (补录); approve or decline the claim instead.",
-                       code="attendance_claimed", claim_id=claim_id)
+    # The same service must not count twice, e.g. the volunteer's own 补录 of this activity (records/gates.py).
+    await hooks.manual_record_refusals.answers(session, activity_id=activity_id, volunteer_id=volunteer_id)
     att = await _create(session, Attendance(
         activity_id=activity_id, volunteer_id=volunteer_id, community_id=activity.community_id,
         checked_in_at=checked_in_at.astimezone(dt.UTC), checked_out_at=checked_out_at.astimezone(dt.UTC),

@@ -1,6 +1,8 @@
-"""What the records domain asks of a sign-up: the qualifications the kind requires, and the no-show hold.
+"""What the records domain answers when activities signs someone up and checkins records attendance by hand
+(kernel/hooks.py; registry.py imports this module): the qualifications the kind requires, the no-show hold and
+its words, the no-shows counted per volunteer, and a late claim that already counts the service.
 
-Called by activities.signups while it holds the activity lock, so the answer and the place are one step."""
+Asked while activities holds the activity lock, so the answer and the place are one step."""
 
 from __future__ import annotations
 
@@ -8,15 +10,18 @@ import datetime as dt
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from servicebank.activities import hooks as signup_hooks
 from servicebank.activities.models import Activity
+from servicebank.checkins import hooks as checkin_hooks
 from servicebank.kernel.db import local_date
-from servicebank.kernel.errors import Forbidden
-from servicebank.records import policy
+from servicebank.kernel.errors import Conflict, Forbidden
+from servicebank.records import claim_repository, no_shows, policy
 from servicebank.records import repository as repo
 from servicebank.records.catalogue import DEFAULT_TYPES
 from servicebank.volunteers.models import Volunteer
 
 
+@signup_hooks.signup_holds.answer
 async def hold_code(session: AsyncSession, *, volunteer: Volunteer, now: dt.datetime) -> str | None:
     """The code that makes this volunteer's sign-ups wait for the organiser, or None."""
     standing = await policy.standing(session, volunteer_id=volunteer.id, community_id=volunteer.community_id, now=now)
@@ -33,6 +38,7 @@ async def missing_qualifications(session: AsyncSession, *, community_id: int, ki
     return [code for code in required if code not in held]
 
 
+@signup_hooks.signup_refusals.answer
 async def check_qualifications(session: AsyncSession, *, activity: Activity, volunteer: Volunteer,
                                now: dt.datetime) -> None:
     """Refuse (`qualification_required`, naming what is missing) when the kind needs what the volunteer lacks."""
@@ -45,3 +51,24 @@ async def check_qualifications(session: AsyncSession, *, activity: Activity, vol
         raise Forbidden(f"This activity needs a valid, checked qualification: {', '.join(names)}. "
                         "Show the certificate to the organiser.", code="qualification_required",
                         missing=missing, missing_names=names)
+
+
+@signup_hooks.hold_explanations.answer
+async def hold_words(session: AsyncSession, *, volunteer: Volunteer) -> str | None:
+    """Why the volunteer's sign-ups wait for the organiser, in the words both sides read."""
+    standing = await no_shows.standing(session, volunteer_id=volunteer.id, community_id=volunteer.community_id)
+    return standing.message_zh()
+
+
+@signup_hooks.missed_counts.answer
+async def missed(session: AsyncSession, *, community_id: int, volunteer_ids: list[int]) -> dict[int, int]:
+    return await no_shows.counts(session, community_id=community_id, volunteer_ids=volunteer_ids)
+
+
+@checkin_hooks.manual_record_refusals.answer
+async def refuse_claimed(session: AsyncSession, *, activity_id: int, volunteer_id: int) -> None:
+    """The volunteer's own live 补录 of this activity would count the same service twice (records/claims.py)."""
+    claim_id = await claim_repository.live_claim_for(session, activity_id=activity_id, volunteer_id=volunteer_id)
+    if claim_id is not None:
+        raise Conflict("The volunteer has claimed this activity (补录); approve or decline the claim instead.",
+                       code="attendance_claimed", claim_id=claim_id)
