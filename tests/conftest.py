@@ -6,6 +6,7 @@ a server that cannot start fails the run with the reason; locally the PostgreSQL
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import tempfile
@@ -248,24 +249,29 @@ async def session(db: Database):  # noqa: ANN201
 _APPS: dict[Settings, object] = {}
 
 
-@pytest.fixture
-def app(settings: Settings, db: Database):  # noqa: ANN201
-    """The application for this test's settings and database.
+def app_for(settings: Settings, db: Database):  # noqa: ANN201
+    """The application for these settings and this database, built once per process for each set of settings
+    apart from the addresses that change from test to test (database, Redis, the fake SMS gateway's port).
 
     Building the app (every domain's ~500 handlers, their signatures and OpenAPI models) costs more than
-    most tests, so one is built per process for each set of settings apart from the database and Redis
-    addresses, and each test gets it with fresh state: the handlers read the settings, the database and
+    most tests, so each test gets a kept one with fresh state: the handlers read the settings, the database and
     their caches from `app.state` on every request (tests/test_app_reuse.py keeps that true)."""
     from litestar.datastructures import State
 
     from servicebank.app import create_app
 
-    key = settings.replace(database_url="", redis_url=None)
+    key = settings.replace(database_url="", redis_url=None, sms=dataclasses.replace(settings.sms, gateway_url=None))
     app = _APPS.get(key)
     if app is None:
         app = _APPS[key] = create_app(settings, db=db)
     app.state = State({"db": db, "settings": settings})
     return app
+
+
+@pytest.fixture
+def app(settings: Settings, db: Database):  # noqa: ANN201
+    """The application for this test's settings and database (see app_for)."""
+    return app_for(settings, db)
 
 
 @pytest.fixture

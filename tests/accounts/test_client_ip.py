@@ -43,13 +43,13 @@ def test_a_bad_proxy_setting_is_refused_at_start() -> None:
 
 async def test_login_limit_counts_the_forwarded_address_behind_our_proxy(settings, db, session,
                                                                           monkeypatch) -> None:  # noqa: ANN001
-    from servicebank.app import create_app
+    from tests.conftest import app_for
 
     monkeypatch.setattr(ratelimit, "FREE_FAILURES_PER_ADDRESS", 8)
     # A block that outlasts the test however slow the machine is (the first one is a second long).
     monkeypatch.setattr(ratelimit, "FIRST_WAIT_SECONDS", 60)
 
-    app = create_app(settings.replace(trusted_proxies=("127.0.0.1",)), db=db)
+    app = app_for(settings.replace(trusted_proxies=("127.0.0.1",)), db)
     org = await make_org(session)
     person = await make_person(session, Role.VOLUNTEER, community=org.community)
     transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 40000))

@@ -13,6 +13,7 @@ from sqlalchemy import update
 from servicebank.accounts import ratelimit
 from servicebank.accounts.models import LoginThrottle, Role
 from servicebank.kernel.errors import TooManyRequests
+from tests.conftest import app_for
 from tests.factories import PASSWORD, make_org, make_person
 
 LOGIN = "/api/auth/login"
@@ -31,9 +32,7 @@ def first_wait_a_minute(monkeypatch) -> None:  # noqa: ANN001
 @pytest.fixture
 async def proxied(settings, db) -> AsyncIterator[httpx.AsyncClient]:  # noqa: ANN001
     """A client behind our trusted proxy, so each request can come from the address it names."""
-    from servicebank.app import create_app
-
-    app = create_app(settings.replace(trusted_proxies=("127.0.0.1",)), db=db)
+    app = app_for(settings.replace(trusted_proxies=("127.0.0.1",)), db)
     transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 40000))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         yield client

@@ -67,9 +67,9 @@ def test_json_log_lines_carry_the_request_id() -> None:
 async def _scrape(settings, db, *, peer: str, **headers: str) -> int:  # noqa: ANN001
     import httpx
 
-    from servicebank.app import create_app
+    from tests.conftest import app_for
 
-    app = create_app(settings, db=db)
+    app = app_for(settings, db)
     transport = httpx.ASGITransport(app=app, client=(peer, 40000))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         response = await client.get("/metrics", headers=headers)
