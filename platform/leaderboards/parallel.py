@@ -23,8 +23,10 @@ from sqlalchemy import select
 from servicebank.kernel.db import Database
 from servicebank.leaderboards.push import (
     BUILT_MARKER,
+    KEY_PREFIX,
     REBUILD_QUEUED_SECONDS,
     REBUILD_REQUESTED,
+    board_scope,
     scope_rows,
     sync_client,
 )
@@ -39,14 +41,29 @@ Send = Callable[[str, int, list[str]], Any]
 
 async def plan_batches(db: Database, batches: int = DEFAULT_BATCHES) -> list[list[str]]:
     """The scope names of each message: the city, `batches` shares of the rest, and [] for the version hashes."""
-    scopes = scope_rows().subquery()
-    async with db.session_scope() as session:
-        names = list((await session.scalars(select(scopes.c.scope).distinct().order_by(scopes.c.scope))).all())
+    names = await current_scopes(db)
     rest = [name for name in names if name != "city"]
     # Round-robin over names sorted by kind: each share gets its part of the streets (the next largest
     # boards), of the communities and of the teams.
     shares = [rest[i::batches] for i in range(max(1, batches))]
     return [["city"]] + [share for share in shares if share] + [[]]
+
+
+async def current_scopes(db: Database) -> list[str]:
+    """Every scope somebody ranks in now, sorted."""
+    scopes = scope_rows().subquery()
+    async with db.session_scope() as session:
+        return list((await session.scalars(select(scopes.c.scope).distinct().order_by(scopes.c.scope))).all())
+
+
+async def _unlink_orphans(db: Database, client: Any) -> int:
+    """Delete the boards of scopes nobody ranks in any more (a team dissolved): no batch covered them."""
+    scopes = set(await current_scopes(db))
+    orphans = [key for key in (raw.decode() for raw in client.scan_iter(match=f"{KEY_PREFIX}*", count=1000))
+               if key not in (BUILT_MARKER, REBUILD_REQUESTED) and board_scope(key) not in scopes]
+    for start in range(0, len(orphans), 500):
+        client.unlink(*orphans[start:start + 500])
+    return len(orphans)
 
 
 def _job_key(job: str) -> str:
@@ -88,6 +105,7 @@ async def rebuild_batch(db: Database, job: str, index: int, scopes: list[str]) -
     done, total = pipe.execute()[-2:]
     if total is not None and done >= int(total):
         # Every batch has swapped its boards in: readers may leave SQL.
+        await _unlink_orphans(db, client)
         pipe = client.pipeline(transaction=True)
         pipe.set(BUILT_MARKER, "1")
         pipe.delete(REBUILD_REQUESTED)

@@ -109,6 +109,12 @@ def board_key(period: str, scope: str, by: str) -> str:
     return f"{KEY_PREFIX}{period}:{scope}:{by}"
 
 
+def board_scope(key: str) -> str:
+    """The scope of a board key ("sb:lb:2026-11:community:12:hours" -> "community:12"); scopes hold ":"."""
+    _, _, rest = key[len(KEY_PREFIX):].partition(":")
+    return rest.rpartition(":")[0]
+
+
 def sync_client(url: str | None) -> Any:
     """A process-wide synchronous Redis client for after-commit pushes."""
     if not url:

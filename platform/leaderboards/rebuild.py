@@ -41,6 +41,7 @@ from servicebank.leaderboards.push import (
     REBUILD_REQUESTED,
     REBUILDS_RUNNING,
     VERSION_PREFIX,
+    board_scope,
     member_for,
     member_sql,
     push_args,
@@ -248,8 +249,7 @@ class Staging:
             return self.versions
         if live_key in (BUILT_MARKER, REBUILD_REQUESTED):
             return False
-        _, _, rest = live_key[len(KEY_PREFIX):].partition(":")  # "<period>:<scope>:<by>"; scopes hold ":"
-        return self.covers(rest.rpartition(":")[0])
+        return self.covers(board_scope(live_key))
 
     def key(self, name: str) -> str:
         """The staging key of a board ("2026-11:city:hours") or of a period's versions ("v:2026-11")."""
