@@ -13,6 +13,7 @@ from servicebank.leaderboards import retention
 from servicebank.leaderboards.prune import prune_aged_months
 from servicebank.leaderboards.rebuild import rebuild_redis
 from servicebank.leaderboards.repository import read_board
+from servicebank.ledger.verify import verify
 from tests.factories import make_org, make_team, make_volunteer
 from tests.ledger.helpers import attend, make_activity, settle
 
@@ -86,6 +87,13 @@ async def test_an_aged_month_is_answered_from_sql_as_redis_answered_it(db: Datab
     assert "sb:lb:2026:city:hours" in left and "sb:lb:all:city:hours" in left and "sb:lbv:2026" in left
     assert await _answers(session, scopes, ids) == before
     assert prune_aged_months(db.settings) == 0
+    report = await verify(db)
+    assert (report.leaderboards, report.problems) == ("ok", [])
+
+    # Left-overs of an aged month (a prune not yet run) are no difference for `ledger verify` either.
+    client.zadd("sb:lb:2026-10:city:hours", {"left": 1})
+    assert (await verify(db)).leaderboards == "ok"
+    client.delete("sb:lb:2026-10:city:hours")
 
     # A late correction to an aged month does not bring back a board with only that volunteer in it,
     # and the SQL answer has it.
