@@ -34,6 +34,12 @@ from servicebank.leaderboards.rebuild import rebuild_redis
 
 JOB_PREFIX = "sb:lbjob:"
 JOB_SECONDS = 86_400  # a job's progress stays readable a day after it was planned
+# The job under way. The claim (REBUILD_REQUESTED) lapses while a job's batches wait behind other work
+# with none of them running; the periodic check must not plan another job over it meanwhile, or a
+# long queue would keep growing. A job whose messages were lost with Redis loses this key too; one
+# that never finishes frees it after CURRENT_JOB_SECONDS.
+CURRENT_JOB = "sb:lbjob:current"
+CURRENT_JOB_SECONDS = 1800
 DEFAULT_BATCHES = 8
 
 Send = Callable[[str, int, list[str]], Any]
@@ -80,6 +86,7 @@ async def start_parallel_rebuild(db: Database, *, batches: int = DEFAULT_BATCHES
     pipe.expire(_job_key(job), JOB_SECONDS)
     # Held while the messages wait in the queue; each running batch renews it (rebuild._keep_claim).
     pipe.set(REBUILD_REQUESTED, "1", ex=REBUILD_QUEUED_SECONDS)
+    pipe.set(CURRENT_JOB, job, ex=CURRENT_JOB_SECONDS)
     pipe.execute()
     if send is None:
         # Imported here: declaring the actors configures the process's broker (workers/broker.py).
@@ -111,6 +118,8 @@ async def rebuild_batch(db: Database, job: str, index: int, scopes: list[str]) -
         pipe.delete(REBUILD_REQUESTED)
         pipe.hsetnx(key, "finished", time.time())
         pipe.execute()
+        if client.get(CURRENT_JOB) == job.encode():
+            client.delete(CURRENT_JOB)
     return written
 
 
@@ -131,7 +140,7 @@ async def start_parallel_rebuild_if_missing(db: Database) -> str | None:
     if not url:
         return None
     client = sync_client(url)
-    if client.exists(BUILT_MARKER) or not client.set(REBUILD_REQUESTED, "1", nx=True, ex=REBUILD_QUEUED_SECONDS):
+    if client.exists(BUILT_MARKER, CURRENT_JOB) or not client.set(REBUILD_REQUESTED, "1", nx=True, ex=REBUILD_QUEUED_SECONDS):
         return None
     try:
         return await start_parallel_rebuild(db)

@@ -11,7 +11,13 @@ import pytest
 import redis
 
 from servicebank.kernel.db import Database
-from servicebank.leaderboards.parallel import job_status, plan_batches, rebuild_batch, start_parallel_rebuild
+from servicebank.leaderboards.parallel import (
+    job_status,
+    plan_batches,
+    rebuild_batch,
+    start_parallel_rebuild,
+    start_parallel_rebuild_if_missing,
+)
 from servicebank.leaderboards.rebuild import rebuild_redis
 from tests.leaderboards.test_rebuild import _city, _dump
 from tests.leaderboards.test_retention import _boards
@@ -54,12 +60,16 @@ async def test_batches_run_concurrently_and_again_rebuild_what_one_process_does(
     assert job_status(db, job) | {"elapsed_s": 0} == {"job": job, "total": len(plan), "done": 0, "members": 0,
                                                       "finished": False, "elapsed_s": 0}
 
+    client.delete("sb:lb:rebuild_requested")  # the claim lapsed while the batches waited behind other work
+    assert await start_parallel_rebuild_if_missing(db) is None  # no second job over the one under way
+
     # All but one batch, two of them twice at once (a redelivery): readers still go to SQL.
     await asyncio.gather(*(rebuild_batch(db, *message) for message in sent[:-1] + sent[1:3]))
     assert not client.exists("sb:lb:built") and job_status(db, job)["done"] == len(plan) - 1
     await rebuild_batch(db, *sent[-1])
     status = job_status(db, job)
     assert (status["done"], status["finished"]) == (len(plan), True) and status["members"] > 0
+    assert not client.exists("sb:lbjob:current")
     got = _boards_only(client)
     assert set(got) ^ set(expected) == set() and [k for k in got if got[k] != expected[k]] == []
     await rebuild_batch(db, *sent[1])  # a late redelivery after the end changes nothing
