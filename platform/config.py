@@ -153,6 +153,9 @@ class Settings:
     # for this long, per process (edge/public_reads.py, web/public_pages.py); 0 switches it off (the tests, which
     # read back what they just wrote).
     public_read_cache_seconds: float = 1.0
+    # Monthly leaderboards Redis keeps, counting the current month; older months are read from the kept SQL
+    # totals (leaderboards/retention.py). Yearly and all-time boards always stay in Redis.
+    leaderboard_months: int = 13
 
     @property
     def is_production(self) -> bool:
@@ -202,6 +205,8 @@ class Settings:
         if bad:
             raise SettingsError(f"SERVICEBANK_METRICS_ALLOW: {bad[0]!r} is not an IP address or network "
                                 "(e.g. 127.0.0.1,10.1.2.0/24)")
+        if self.leaderboard_months < 1:
+            raise SettingsError("SERVICEBANK_LEADERBOARD_MONTHS must be at least 1 (the current month's boards).")
         _check_replica(self)
         _check_pgbouncer(self)
         _check_vapid(self)
@@ -264,6 +269,7 @@ class Settings:
             metrics_allow=_env_list("METRICS_ALLOW"),
             metrics_token=_env("METRICS_TOKEN") or None,
             public_read_cache_seconds=_env_float("PUBLIC_READ_CACHE_SECONDS", 1.0),
+            leaderboard_months=_env_int("LEADERBOARD_MONTHS", 13),
         )
 
     def replace(self, **changes: Any) -> Settings:

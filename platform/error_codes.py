@@ -353,6 +353,8 @@ MESSAGES = {
     "no_key_chosen": "Say which key to rotate: --signing, --data or both.",
     "id_numbers_unreadable": "Some ID numbers open with none of the data keys. Add the key they were saved with.",
     "rebuild_failed": "Could not reach the database or Redis. Please check they are running.",
+    "rebuild_needs_redis": "A parallel rebuild needs Redis and workers. Please set SERVICEBANK_REDIS_URL.",
+    "rebuild_incomplete": "The workers did not finish the rebuild in time. Please check they are running.",
     "invalid_format": "The output file must end in .xlsx or .csv.",
     # Codes of the page-level refusals added with the CSRF check, honour corrections, short codes and the till.
     "cross_origin_refused": "This change came from another website and was refused. Please use the Service Bank "

@@ -59,6 +59,7 @@ SLOW = (
     "scale/",
     "ledger/test_worker_kill.py",
     "workers/test_redis_worker.py",
+    "leaderboards/test_parallel_workers.py",
     "workers/test_stop_signals.py",
     "observability/test_serve_logs.py",
     "test_embedded_up.py",

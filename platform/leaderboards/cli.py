@@ -1,7 +1,9 @@
-"""`servicebank leaderboards rebuild`."""
+"""`servicebank leaderboards rebuild` and `servicebank leaderboards prune`."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from typing import TYPE_CHECKING
 
 import click
@@ -20,19 +22,64 @@ def register(cli: click.Group) -> None:
         """Leaderboards by period and scope."""
 
     @leaderboards.command("rebuild")
+    @click.option("--parallel", is_flag=True,
+                  help="Refill Redis through the workers, one task per batch of scopes, and follow their progress.")
+    @click.option("--batches", type=click.IntRange(1, 256), default=8, show_default=True,
+                  help="With --parallel: how many batches the scopes other than the city are dealt into.")
+    @click.option("--timeout", type=click.IntRange(1), default=3600, show_default=True,
+                  help="With --parallel: seconds to wait for the workers.")
     @json_option
-    def rebuild_command(as_json: bool) -> None:
+    def rebuild_command(parallel: bool, batches: int, timeout: int, as_json: bool) -> None:
         """Recreate the period totals, the community totals and the Redis leaderboards from the ledger."""
-        from servicebank.leaderboards.rebuild import rebuild_leaderboards
+        from servicebank.leaderboards.rebuild import rebuild_leaderboards, rebuild_totals
 
         async def work(db: Database) -> dict:
-            with progress("rebuilding leaderboards", None, as_json=as_json) as bar:
-                return await rebuild_leaderboards(db, bar.advance)
+            if not parallel:
+                with progress("rebuilding leaderboards", None, as_json=as_json) as bar:
+                    return await rebuild_leaderboards(db, bar.advance)
+            if not db.settings.redis_url:
+                fail("--parallel needs Redis and workers: set SERVICEBANK_REDIS_URL.", code="rebuild_needs_redis",
+                     as_json=as_json)
+            with progress("rebuilding totals", None, as_json=as_json) as bar:
+                summary = await rebuild_totals(db, bar.advance)
+            return summary | await _follow_parallel(db, batches=batches, timeout=timeout, as_json=as_json)
 
         try:
             data = run_with_db(work, publish=False)
         except OSError as exc:
             fail(f"Could not reach the database or Redis: {exc}", code="rebuild_failed", as_json=as_json)
             return
+        if parallel and not data["finished"]:
+            fail(f"The workers finished {data['done']} of {data['total']} batches of job {data['job']} within "
+                 f"{timeout} s; are `dramatiq servicebank.workers.tasks` processes running?",
+                 code="rebuild_incomplete", as_json=as_json)
         emit(data, as_json=as_json, human=lambda d: f"rebuilt {d['period_totals']} period totals "
                                                     f"({d['redis_members']} written to Redis)")
+
+    @leaderboards.command("prune")
+    @json_option
+    def prune_command(as_json: bool) -> None:
+        """Delete from Redis the monthly boards older than SERVICEBANK_LEADERBOARD_MONTHS (read from SQL)."""
+        from servicebank.leaderboards.prune import prune_aged_months
+        from servicebank.leaderboards.retention import oldest_kept_month
+
+        async def work(db: Database) -> dict:
+            return {"oldest_kept_month": oldest_kept_month(db.settings), "keys_deleted": prune_aged_months(db.settings)}
+
+        emit(run_with_db(work, publish=False), as_json=as_json,
+             human=lambda d: f"deleted {d['keys_deleted']} Redis keys of months before {d['oldest_kept_month']}")
+
+
+async def _follow_parallel(db: Database, *, batches: int, timeout: int, as_json: bool) -> dict:
+    """Send the batches and show their progress until the last one is done (or the timeout)."""
+    from servicebank.leaderboards.parallel import job_status, start_parallel_rebuild
+
+    job = await start_parallel_rebuild(db, batches=batches)
+    status = job_status(db, job)
+    deadline = time.monotonic() + timeout
+    with progress(f"rebuilding Redis, job {job} (batches)", status["total"], as_json=as_json) as bar:
+        while not status["finished"] and time.monotonic() < deadline:
+            await asyncio.sleep(0.5)
+            status = job_status(db, job)
+            bar.advance(status["done"] - bar.done)
+    return status | {"redis_members": status["members"]}

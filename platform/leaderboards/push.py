@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import ColumnElement, CompoundSelect
 
 from servicebank.kernel.unit_of_work import AfterCommit, unit_of_work
+from servicebank.leaderboards.retention import kept_in_redis, oldest_kept_month
 from servicebank.org.models import Community
 from servicebank.volunteers.models import TeamMember, Volunteer
 
@@ -108,6 +109,12 @@ def board_key(period: str, scope: str, by: str) -> str:
     return f"{KEY_PREFIX}{period}:{scope}:{by}"
 
 
+def board_scope(key: str) -> str:
+    """The scope of a board key ("sb:lb:2026-11:community:12:hours" -> "community:12"); scopes hold ":"."""
+    _, _, rest = key[len(KEY_PREFIX):].partition(":")
+    return rest.rpartition(":")[0]
+
+
 def sync_client(url: str | None) -> Any:
     """A process-wide synchronous Redis client for after-commit pushes."""
     if not url:
@@ -123,6 +130,18 @@ def sync_client(url: str | None) -> Any:
 def _redis_url(session: Session | AsyncSession) -> str | None:
     db = session.info.get("db")
     return getattr(getattr(db, "settings", None), "redis_url", None)
+
+
+def drop_aged_months(latest: dict[tuple[int, str], Any], settings: Any) -> dict[tuple[int, str], Any]:
+    """The totals whose period Redis still keeps (retention.py).
+
+    A late correction to a month Redis no longer keeps must not recreate that month's boards with
+    only the corrected volunteers in them: its readers go to SQL, which has the correction.
+    """
+    if settings is None:
+        return latest
+    oldest = oldest_kept_month(settings)
+    return {key: value for key, value in latest.items() if kept_in_redis(key[1], oldest)}
 
 
 def scope_rows(volunteer_ids: Sequence[int] | None = None) -> CompoundSelect:
@@ -192,6 +211,9 @@ class LeaderboardPush(AfterCommit):
         for key, value in self.items:
             if key not in latest or latest[key][0] <= value[0]:
                 latest[key] = value
+        latest = drop_aged_months(latest, getattr(self.session.info.get("db"), "settings", None))
+        if not latest:
+            return
         volunteer_ids = sorted({vid for vid, _ in latest})
         scopes = await self.session.run_sync(scopes_of, volunteer_ids)
         self.args = push_args(latest, scopes)

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import uuid
 from collections import defaultdict
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from typing import Any
 
 from sqlalchemy import (
@@ -41,6 +41,7 @@ from servicebank.leaderboards.push import (
     REBUILD_REQUESTED,
     REBUILDS_RUNNING,
     VERSION_PREFIX,
+    board_scope,
     member_for,
     member_sql,
     push_args,
@@ -49,6 +50,7 @@ from servicebank.leaderboards.push import (
     scopes_of,
     sync_client,
 )
+from servicebank.leaderboards.retention import kept_in_redis, oldest_kept_month
 from servicebank.ledger import community_totals
 from servicebank.ledger.levels import ALL_TIME, STAR_THRESHOLDS_MINUTES
 from servicebank.ledger.models import PeriodTotal, ServiceCredit, VolunteerStanding
@@ -117,16 +119,21 @@ async def rebuild_totals(db: Database, advance: Advance | None = None) -> dict[s
 
 
 async def rebuild_redis(db: Database, advance: Advance | None = None, *, chunk: int = 20_000,
-                        stage: Stager | None = None) -> int:
-    """Write every leaderboard into fresh keys and swap them in; returns the period totals written.
+                        stage: Stager | None = None, scopes: Collection[str] | None = None,
+                        versions: bool = True, finish: bool = True) -> int:
+    """Write every leaderboard Redis keeps (retention.py) into fresh keys and swap them in.
 
-    At most `chunk` members go into one ZADD. `stage` fills the staging keys; by default PostgreSQL
-    groups the boards itself (stage_in_sql) and SQLite goes row by row (stage_row_by_row).
+    Returns the period totals written (with `versions`), else the board members written. At most
+    `chunk` members go into one ZADD. `stage` fills the staging keys; by default PostgreSQL groups the
+    boards itself (stage_in_sql) and SQLite goes row by row (stage_row_by_row). `scopes` limits the
+    rebuild to those scopes' boards and `versions` says whether the version hashes are rebuilt too
+    (a part of a parallel rebuild, parallel.py); `finish` marks the boards built and frees the claim.
     """
     url = db.settings.redis_url
     if not url:
         return 0
-    staging = Staging(url)  # registered as running before the snapshot is taken
+    # Registered as running before the snapshot is taken.
+    staging = Staging(url, oldest=oldest_kept_month(db.settings), scopes=scopes, versions=versions)
     stage = stage or (stage_in_sql if is_postgres(db) else stage_row_by_row)
     # A running rebuild holds the claim, whoever asked for it, and renews it while it runs.
     heartbeat = asyncio.create_task(_keep_claim(staging))
@@ -138,7 +145,7 @@ async def rebuild_redis(db: Database, advance: Advance | None = None, *, chunk: 
         staging.abandon()
         raise
     heartbeat.cancel()
-    touched = staging.swap()
+    touched = staging.swap(finish=finish)
     await push_again(db, touched)
     return written
 
@@ -203,8 +210,12 @@ async def _keep_claim(staging: Staging) -> None:
 class Staging:
     """Fresh keys under a random prefix; swap() puts them in place of the live ones all at once."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, oldest: str | None = None, scopes: Collection[str] | None = None,
+                 versions: bool = True) -> None:
         self.url = url
+        self.oldest = oldest  # months before it are not kept in Redis (retention.py)
+        self.scopes = frozenset(scopes) if scopes is not None else None  # None: every scope
+        self.versions = versions
         self.client = sync_client(url)
         self.prefix = f"sb:lbtmp:{uuid.uuid4().hex[:8]}:"
         self.names: set[str] = set()
@@ -226,16 +237,34 @@ class Staging:
         names = [self.prefix + n for n in self.names] + [self.prefix + "alive", self.prefix + "touched"]
         self.client.unlink(*names)
 
+    def keeps(self, period: str) -> bool:
+        return self.oldest is None or kept_in_redis(period, self.oldest)
+
+    def covers(self, scope: str) -> bool:
+        return self.scopes is None or scope in self.scopes
+
+    def _replaces(self, live_key: str) -> bool:
+        """Whether a live key is this rebuild's to replace or delete: its scopes' boards, and the version hashes."""
+        if live_key.startswith(VERSION_PREFIX):
+            return self.versions
+        if live_key in (BUILT_MARKER, REBUILD_REQUESTED):
+            return False
+        return self.covers(board_scope(live_key))
+
     def key(self, name: str) -> str:
         """The staging key of a board ("2026-11:city:hours") or of a period's versions ("v:2026-11")."""
         self.names.add(name)
         return self.prefix + name
 
-    def swap(self) -> set[tuple[int, str]]:
-        """Put the staged boards live; returns the (volunteer, period) pairs pushed while they were staged."""
+    def swap(self, *, finish: bool = True) -> set[tuple[int, str]]:
+        """Put the staged boards live; returns the (volunteer, period) pairs pushed while they were staged.
+
+        Live boards of the covered scopes that were not staged (emptied, or a month no longer kept) go.
+        """
         client = self.client
         live = {k.decode() for k in client.scan_iter(match=f"{KEY_PREFIX}*", count=1000)}
         live |= {k.decode() for k in client.scan_iter(match=f"{VERSION_PREFIX}*", count=1000)}
+        live = {key for key in live if self._replaces(key)}
         pipe = client.pipeline(transaction=True)
         targets = set()
         # RENAME onto a live key, or DEL, frees the old board in the server's one thread, inside the
@@ -246,10 +275,11 @@ class Staging:
             pipe.unlink(target)
             pipe.rename(self.prefix + name, target)
             targets.add(target)
-        for stale in live - targets - {BUILT_MARKER}:
+        for stale in live - targets:
             pipe.unlink(stale)
-        pipe.set(BUILT_MARKER, "1")
-        pipe.delete(REBUILD_REQUESTED)
+        if finish:
+            pipe.set(BUILT_MARKER, "1")
+            pipe.delete(REBUILD_REQUESTED)
         # No push notes anything for this rebuild after the swap: later pushes land on the new boards.
         pipe.srem(REBUILDS_RUNNING, self.prefix)
         pipe.unlink(self.prefix + "alive")
@@ -280,9 +310,12 @@ async def stage_row_by_row(session: AsyncSession, staging: Staging, advance: Adv
         boards: dict[tuple[str, str, str], dict[str, int]] = defaultdict(dict)
         versions: dict[str, dict[int, int]] = defaultdict(dict)
         for vid, period, minutes, points, version in part:
-            versions[period][vid] = version
+            if not staging.keeps(period):
+                continue
+            if staging.versions:
+                versions[period][vid] = version
             member = member_for(vid)
-            for scope in scopes.get(vid, ()):
+            for scope in filter(staging.covers, scopes.get(vid, ())):
                 if minutes > 0:
                     boards[(period, scope, "hours")][member] = minutes
                 if points > 0:
@@ -293,8 +326,9 @@ async def stage_row_by_row(session: AsyncSession, staging: Staging, advance: Adv
         for period, per in versions.items():
             pipe.hset(staging.key(f"v:{period}"), mapping=per)
         pipe.execute()
-        written += len(part)
-        advance(len(part))
+        n = sum(map(len, versions.values())) if staging.versions else sum(map(len, boards.values()))
+        written += n
+        advance(n)
     return written
 
 
@@ -317,15 +351,23 @@ async def stage_in_sql(session: AsyncSession, staging: Staging, advance: Advance
     # The per-period grouping holds a period's encoded members (~100 MB at a million volunteers):
     # in memory rather than spilled to disk in batches.
     await session.execute(text("SET LOCAL work_mem = '256MB'"))
-    await _place_volunteers(session, chunk)
+    placing = staging.scopes is None or bool(staging.scopes)  # no scopes: only the version hashes
+    if placing:
+        await _place_volunteers(session, chunk, staging.scopes)
     periods = (await session.scalars(select(PeriodTotal.period).distinct().order_by(PeriodTotal.period))).all()
     written = 0
     async with packed_writer(staging.url) as writer:
-        for period in periods:
-            async for scope, hours, n_hours, points, n_points in await session.stream(_boards(period)):
-                for by, body, n in (("hours", hours, n_hours), ("points", points, n_points)):
-                    if n:
-                        await writer.send("ZADD", staging.key(f"{period}:{scope}:{by}"), n, body)
+        for period in filter(staging.keeps, periods):
+            if placing:
+                async for scope, hours, n_hours, points, n_points in await session.stream(_boards(period)):
+                    for by, body, n in (("hours", hours, n_hours), ("points", points, n_points)):
+                        if n:
+                            await writer.send("ZADD", staging.key(f"{period}:{scope}:{by}"), n, body)
+                            if not staging.versions:
+                                written += n
+                                advance(n)
+            if not staging.versions:
+                continue
             async for body, n in await session.stream(_versions(period, chunk)):
                 await writer.send("HSET", staging.key(f"v:{period}"), n, body)
                 written += n
@@ -333,8 +375,10 @@ async def stage_in_sql(session: AsyncSession, staging: Staging, advance: Advance
     return written
 
 
-async def _place_volunteers(session: AsyncSession, chunk: int) -> None:
+async def _place_volunteers(session: AsyncSession, chunk: int, only: Collection[str] | None) -> None:
     scopes = scope_rows().subquery()
+    chosen = select(scopes).where(scopes.c.scope.in_(sorted(only))) if only is not None else select(scopes)
+    scopes = chosen.subquery()
     sliced = (func.row_number().over(partition_by=scopes.c.scope) - 1) // chunk
     member = _bulk(member_sql(scopes.c.volunteer_id))
     await session.run_sync(lambda s: _PLACES.create(s.connection()))

@@ -25,6 +25,7 @@ from servicebank.leaderboards.push import (
     member_for,
     volunteer_for,
 )
+from servicebank.leaderboards.retention import kept_in_redis, oldest_kept_month
 from servicebank.ledger.levels import is_period
 from servicebank.ledger.models import PeriodTotal
 from servicebank.org.models import Community
@@ -189,11 +190,12 @@ async def read_board(session: AsyncSession, *, scope: str, period: str, by: str,
                      volunteer_id: int | None) -> tuple[list[Ranked], Ranked | None]:
     """The top of a board and, with `volunteer_id`, that volunteer's rank.
 
-    Redis when configured and built (one call); SQL otherwise, and while Redis is being rebuilt after a restart.
+    Redis when configured and built (one call); SQL otherwise, while Redis is being rebuilt after a restart,
+    and for a month older than the months Redis keeps (retention.py): the same ranking and ties either way.
     """
     settings = getattr(session.info.get("db"), "settings", None)
     url = getattr(settings, "redis_url", None)
-    if url:
+    if settings is not None and url and kept_in_redis(period, oldest_kept_month(settings)):
         client = async_client(url)
         try:
             built, top, mine = await RedisLeaderboards(client).read(scope=scope, period=period, by=by, limit=limit,

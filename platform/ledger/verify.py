@@ -9,8 +9,17 @@ from sqlalchemy import and_, func, or_, select
 
 from servicebank.checkins.models import Attendance
 from servicebank.kernel.db import Database
-from servicebank.leaderboards.push import BUILT_MARKER, REBUILD_REQUESTED, board_key, member_for, scopes_of, sync_client
+from servicebank.leaderboards.push import (
+    BUILT_MARKER,
+    KEY_PREFIX,
+    REBUILD_REQUESTED,
+    board_key,
+    member_for,
+    scopes_of,
+    sync_client,
+)
 from servicebank.leaderboards.rebuild import aggregate, period_expressions
+from servicebank.leaderboards.retention import kept_in_redis, oldest_kept_month
 from servicebank.ledger import community_totals
 from servicebank.ledger.levels import star_level
 from servicebank.ledger.models import (
@@ -200,13 +209,19 @@ async def _verify_redis(db: Database, session: Any, derived: dict[tuple[int, str
     report.passed("redis_leaderboards")
     scopes = await session.run_sync(lambda s: scopes_of(s, sorted({vid for vid, _ in derived})))
     expected: dict[str, dict[str, int]] = defaultdict(dict)
+    # Months older than Redis keeps are read from SQL (leaderboards/retention.py): their boards are not
+    # expected, and what is left of them until the hourly prune is never read.
+    oldest = oldest_kept_month(db.settings)
     for (vid, period), (minutes, points) in derived.items():
+        if not kept_in_redis(period, oldest):
+            continue
         for scope in scopes.get(vid, ()):
             if minutes > 0:
                 expected[board_key(period, scope, "hours")][member_for(vid)] = minutes
             if points > 0:
                 expected[board_key(period, scope, "points")][member_for(vid)] = points
     live = {k.decode() for k in client.scan_iter(match="sb:lb:*:*:*", count=1000)}
+    live = {key for key in live if kept_in_redis(key[len(KEY_PREFIX):].partition(":")[0], oldest)}
     for key in sorted(set(expected) | live):
         have = {m.decode(): int(s) for m, s in client.zrange(key, 0, -1, withscores=True)}
         if have != expected.get(key, {}):
