@@ -65,6 +65,11 @@ class Replica:
         """The replay lag last measured."""
         return self._lag
 
+    @property
+    def reachable(self) -> bool:
+        """Not left alone after a failed connection (as far as this process knows)."""
+        return time.monotonic() >= self._down_until
+
     async def _ready(self, session: AsyncSession) -> bool:
         """Open the replica session's transaction and, once a second, measure the lag; False (and left alone
         for a while) if the replica cannot be reached."""
@@ -86,7 +91,7 @@ class Replica:
 
     async def open(self) -> AsyncSession | None:
         """A session on the replica ready to read, or None (read from the primary)."""
-        if time.monotonic() < self._down_until:
+        if not self.reachable:
             return None
         if self._lag > self.max_lag and time.monotonic() - self._lag_checked_at < LAG_CHECK_EVERY:
             return None
@@ -138,4 +143,4 @@ def describe(db: Database) -> dict[str, Any]:
     if replica is None:
         return {"configured": False}
     return {"configured": True, "lag_seconds": round(replica.lag_seconds, 3),
-            "reachable": time.monotonic() >= replica._down_until, "reads": dict(replica.reads)}
+            "reachable": replica.reachable, "reads": dict(replica.reads)}
