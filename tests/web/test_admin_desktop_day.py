@@ -135,6 +135,9 @@ def test_street_office_day(browser, web_server, shots) -> None:  # noqa: ANN001
     # Everything done today is in the audit log, in words.
     page.click("a:has-text('← 管理员工作台')")
     page.click("#admin-menu a:has-text('操作日志')")
+    # The click only starts the navigation: reading the page before the log has loaded read a torn-down body.
+    page.wait_for_url("**/manage/audit")
+    page.wait_for_load_state()
     chinese_only(page)  # opens every 改了什么 too
     log = page.inner_text("main")
     for words in ("创建社区", "管理员重设了初始密码", "账号已停用", "账号重新启用", "新风社区", "角色: 社区社工（组织者）",

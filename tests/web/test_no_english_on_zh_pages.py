@@ -92,9 +92,10 @@ def test_refusals_are_told_in_chinese(browser, web_server, shots) -> None:  # no
     page.goto("/login")
     page.fill("#login", web_server["volunteer"])
     page.fill("#password", "not-her-password-1")
-    page.click("button[type=submit].big")
+    with page.expect_navigation():
+        page.click("button[type=submit].big")
     text = page.evaluate(SHOWN)
-    assert "密码" in text and not english_in(text), text
+    assert "密码不对" in text and not english_in(text), text
     page.screenshot(path=shots / "zh-refusal-wrong-password.png", full_page=True)
     context.close()
 
