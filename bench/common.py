@@ -54,6 +54,8 @@ def start_api(env: dict[str, str], *, app: str = "servicebank.app:create_app", f
 
 def start_worker(env: dict[str, str], *, processes: int = 1, threads: int = 8,
                  modules: tuple[str, ...] = ("servicebank.workers.tasks",)) -> subprocess.Popen[bytes]:
+    # The consumer's longest sleep between looks at an idle queue, as `servicebank worker` sets it (config.py).
+    env = {"dramatiq_worker_timeout": env.get("SERVICEBANK_WORKER_POLL_MS", "100"), **env}
     return subprocess.Popen([sys.executable, "-m", "dramatiq", *modules, "-p", str(processes), "-t", str(threads)],
                             cwd=ROOT, env=env, start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

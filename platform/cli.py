@@ -160,6 +160,10 @@ def worker(processes: int, threads: int, shutdown_timeout: int) -> None:
     if not settings.redis_url:
         fail("A separate worker needs SERVICEBANK_REDIS_URL; in embedded mode `servicebank up` runs the worker "
              "inside the API process.", code="no_broker", as_json=False, exit_code=2)
+    # Dramatiq's consumer sleeps between looks at its queue with a backoff that grows to the worker timeout (1 s
+    # by default), also while every thread is busy: events published meanwhile waited up to a second. Read by
+    # Dramatiq when it is imported, so it is set before the import (its worker processes inherit it).
+    os.environ.setdefault("dramatiq_worker_timeout", str(settings.worker_poll_ms))
     # Dramatiq's own main runs in this process, so this PID is the one that gets SIGTERM from systemd or
     # docker: it passes it on to its worker processes and waits for them. Its worker processes are forked
     # from here and keep the logging set up above (--skip-logging).

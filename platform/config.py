@@ -102,6 +102,8 @@ class Settings:
     redemption_code_seconds: int = 600
     outbox_sweep_after_seconds: int = 30
     outbox_batch_size: int = 500
+    # How long an idle worker consumer sleeps at most between looks at its queue (Dramatiq's worker timeout).
+    worker_poll_ms: int = 100
     db_pool_size: int = 10
     # A PostgreSQL streaming replica for reads that may be a moment old (台账, dashboard, exports, public pages);
     # kernel/replica.py says when reads fall back to the primary.
@@ -243,6 +245,7 @@ class Settings:
             redemption_code_seconds=_env_int("REDEMPTION_CODE_SECONDS", 600),
             outbox_sweep_after_seconds=_env_int("OUTBOX_SWEEP_AFTER_SECONDS", 30),
             outbox_batch_size=_env_int("OUTBOX_BATCH_SIZE", 500),
+            worker_poll_ms=_env_int("WORKER_POLL_MS", 100),
             db_pool_size=_env_int("DB_POOL_SIZE", 10),
             database_replica_url=_env("DATABASE_REPLICA_URL") or None,
             replica_max_lag_seconds=_env_float("REPLICA_MAX_LAG_SECONDS", 5.0),

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 
 from sqlalchemy import BigInteger, String, any_, bindparam, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -23,8 +23,9 @@ from servicebank.kernel.db import among, table_of
 from servicebank.kernel.dialect import is_postgres
 from servicebank.kernel.errors import InvalidInput
 from servicebank.kernel.events import record_event
+from servicebank.kernel.unit_of_work import AfterCommit, unit_of_work
 from servicebank.leaderboards.push import remember_changes
-from servicebank.ledger.community_totals import apply_changes
+from servicebank.ledger.community_totals import Change, apply_changes
 from servicebank.ledger.levels import periods_for, star_level
 from servicebank.ledger.models import Account, Entry, PeriodTotal, ServiceCredit, Transaction, VolunteerStanding
 
@@ -92,26 +93,60 @@ async def existing_transactions(session: AsyncSession, keys: Sequence[str]) -> d
 
 async def post_many(session: AsyncSession, postings: Sequence[Posting]) -> list[Transaction]:
     """Post every posting whose source key is new; returns the transaction of each (old or new), in order."""
+    known = await existing_transactions(session, [p.source_key for p in postings])
+    written = await _post_new(session, postings, known, hot_at_commit=False)
+    known.update({key: _attached(session, row) for key, row in written.items()})
+    return [known[p.source_key] for p in postings]
+
+
+async def post_batch(session: AsyncSession, postings: Sequence[Posting]) -> list[int]:
+    """`post_many` for a worker's batch: returns only the transaction ids, and moves the hot rows at commit.
+
+    No ORM object is made for the hundreds of transactions of a batch. The community accounts and community
+    totals, which every batch of a community changes, are moved by the last statements before the commit
+    (`HotRows`), so concurrent batches wait on those rows for milliseconds instead of the whole batch.
+    The caller must not read those balances or totals back in the same transaction.
+    """
+    known = await existing_transaction_ids(session, [p.source_key for p in postings])
+    written = await _post_new(session, postings, known, hot_at_commit=True)
+    known.update({key: int(row["id"]) for key, row in written.items()})
+    return [known[p.source_key] for p in postings]
+
+
+async def _post_new(session: AsyncSession, postings: Sequence[Posting], known: Container[str], *,
+                    hot_at_commit: bool) -> dict[str, dict]:
+    """Check every posting, then write those whose source key is not `known`; returns the new rows by key."""
     for posting in postings:
         validate(posting)
-    known = await existing_transactions(session, [p.source_key for p in postings])
     fresh: dict[str, Posting] = {}
     for posting in postings:
         if posting.source_key not in known:
             fresh.setdefault(posting.source_key, posting)
-    if fresh:
-        written = await _insert_transactions(session, list(fresh.values()))
-        known.update(written)
-        await _write_lines(session, [(posting, written[key]) for key, posting in fresh.items()])
-    return [known[p.source_key] for p in postings]
+    if not fresh:
+        return {}
+    rows = await _insert_transactions(session, list(fresh.values()))
+    await _write_lines(session, [(posting, int(rows[key]["id"])) for key, posting in fresh.items()],
+                       hot_at_commit=hot_at_commit)
+    return rows
 
 
-async def _insert_transactions(session: AsyncSession, postings: list[Posting]) -> dict[str, Transaction]:
-    """Write the transactions with one statement; returns them, attached to the session, by source key.
+async def existing_transaction_ids(session: AsyncSession, keys: Sequence[str]) -> dict[str, int]:
+    """The ids of the transactions already posted under these source keys (no ORM objects)."""
+    table = table_of(Transaction)
+    unique = sorted(set(keys))
+    if not unique:
+        return {}
+    named = (table.c.source_key == any_(bindparam("keys", unique, type_=ARRAY(String))) if is_postgres(session)
+             else table.c.source_key.in_(unique))
+    rows = await session.execute(select(table.c.source_key, table.c.id).where(named))
+    return {key: int(txn_id) for key, txn_id in rows.all()}
+
+
+async def _insert_transactions(session: AsyncSession, postings: list[Posting]) -> dict[str, dict]:
+    """Write the transactions with one statement; returns their rows (with id and created_at) by source key.
 
     A core INSERT rather than session.add_all + flush: the unit-of-work flush of a batch of 500 builds
-    a multi-row VALUES statement anew each time. The rows are then attached as already persistent
-    (no SQL), so callers get the same objects the session's identity map holds.
+    a multi-row VALUES statement anew each time.
     """
     table = table_of(Transaction)
     rows = [{"source_key": p.source_key, "kind": p.kind, "memo": p.memo[:500], "reverses_id": p.reverses_id}
@@ -119,31 +154,59 @@ async def _insert_transactions(session: AsyncSession, postings: list[Posting]) -
     stmt, params = insert_rows(session, Transaction, rows)
     result = await session.execute(stmt.returning(table.c.id, table.c.source_key, table.c.created_at), params)
     by_key = {key: (txn_id, created_at) for txn_id, key, created_at in result.all()}
-    written: dict[str, Transaction] = {}
     for row in rows:
-        txn_id, created_at = by_key[row["source_key"]]
-        written[str(row["source_key"])] = txn = Transaction(id=txn_id, created_at=created_at, **row)
-        make_transient_to_detached(txn)
-    session.add_all(written.values())
-    return written
+        row["id"], row["created_at"] = by_key[row["source_key"]]
+    return {str(row["source_key"]): row for row in rows}
 
 
-async def _write_lines(session: AsyncSession, fresh: list[tuple[Posting, Transaction]]) -> None:
-    entries = [{"transaction_id": txn.id, "account_id": a, "amount": amt}
-               for posting, txn in fresh for a, amt in posting.entries if amt != 0]
-    credits = [{"transaction_id": txn.id, **vars(c)} for posting, txn in fresh for c in posting.credits]
+def _attached(session: AsyncSession, row: dict) -> Transaction:
+    """The written row as a persistent object of the session (no SQL): callers get what the identity map holds."""
+    txn = Transaction(**row)
+    make_transient_to_detached(txn)
+    session.add(txn)
+    return txn
+
+
+async def _write_lines(session: AsyncSession, fresh: list[tuple[Posting, int]], *, hot_at_commit: bool = False) -> None:
+    entries = [{"transaction_id": txn_id, "account_id": a, "amount": amt}
+               for posting, txn_id in fresh for a, amt in posting.entries if amt != 0]
+    credits = [{"transaction_id": txn_id, **vars(c)} for posting, txn_id in fresh for c in posting.credits]
+    deltas: dict[int, int] = defaultdict(int)
     if entries:
         await session.execute(*insert_rows(session, Entry, entries))
-        deltas: dict[int, int] = defaultdict(int)
         for row in entries:
             deltas[row["account_id"]] += row["amount"]
-        await _move_balances(session, {a: d for a, d in deltas.items() if d})
+    if hot_at_commit:
+        unit_of_work(session).step(HotRows).note(*(("balance", a, d) for a, d in deltas.items() if d))
+    else:
+        await move_balances(session, {a: d for a, d in deltas.items() if d})
     if credits:
         await session.execute(*insert_rows(session, ServiceCredit, credits))
-        await apply_credits(session, [c for posting, _ in fresh for c in posting.credits])
+        await apply_credits(session, [c for posting, _ in fresh for c in posting.credits], hot_at_commit=hot_at_commit)
 
 
-async def _move_balances(session: AsyncSession, deltas: dict[int, int]) -> None:
+class HotRows(AfterCommit):
+    """Balance moves and community-total changes kept until just before the commit (see `post_batch`).
+
+    Items are ("balance", account_id, delta) and ("community", change). `prepare` runs inside the transaction,
+    so a failure there fails the commit and nothing is half-written. Balances first, then community totals:
+    the order every other posting locks them in, so the two never wait on each other in a circle.
+    """
+
+    async def prepare(self) -> None:
+        deltas: dict[int, int] = defaultdict(int)
+        changes: list[Change] = []
+        for item in self.items:
+            if item[0] == "balance":
+                deltas[item[1]] += item[2]
+            else:
+                changes.append(item[1])
+        await move_balances(self.session, {a: d for a, d in deltas.items() if d})
+        if changes:
+            await apply_changes(self.session, changes)
+
+
+async def move_balances(session: AsyncSession, deltas: dict[int, int]) -> None:
     if not deltas:
         return
     table = table_of(Account)
@@ -162,8 +225,10 @@ async def _move_balances(session: AsyncSession, deltas: dict[int, int]) -> None:
                           .values(balance=table.c.balance + moves.c.delta))
 
 
-async def apply_credits(session: AsyncSession, credits: Sequence[Credit]) -> None:
-    """Move the kept totals (standing, period totals) by these credits and announce new star levels."""
+async def apply_credits(session: AsyncSession, credits: Sequence[Credit], *, hot_at_commit: bool = False) -> None:
+    """Move the kept totals (standing, period totals) by these credits and announce new star levels.
+
+    With `hot_at_commit` the community totals move just before the commit (`HotRows`)."""
     per_volunteer: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     per_period: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0])
     for c in credits:
@@ -175,7 +240,7 @@ async def apply_credits(session: AsyncSession, credits: Sequence[Credit]) -> Non
     if not per_volunteer:
         return
     await _apply_standing(session, per_volunteer)
-    await _apply_period_totals(session, per_period)
+    await _apply_period_totals(session, per_period, hot_at_commit=hot_at_commit)
 
 
 async def _apply_standing(session: AsyncSession, per_volunteer: dict[int, list[int]]) -> None:
@@ -199,7 +264,8 @@ async def _apply_standing(session: AsyncSession, per_volunteer: dict[int, list[i
             await record_event(session, "ledger.star_level_reached", {"volunteer_id": volunteer_id, "level": new_level})
 
 
-async def _apply_period_totals(session: AsyncSession, per_period: dict[tuple[int, str], list[int]]) -> None:
+async def _apply_period_totals(session: AsyncSession, per_period: dict[tuple[int, str], list[int]], *,
+                               hot_at_commit: bool = False) -> None:
     table = table_of(PeriodTotal)
     params = [{"volunteer_id": v, "period": p, "minutes": m, "points": pts, "version": 1}
               for (v, p), (m, pts) in sorted(per_period.items())]
@@ -212,5 +278,8 @@ async def _apply_period_totals(session: AsyncSession, per_period: dict[tuple[int
     rows = (await session.execute(stmt, bound)).all()
     remember_changes(session, [((v, p), (version, m, pts)) for v, p, version, m, pts in rows])
     # The community sums move with them; whether a volunteer counts as active needs the minutes before.
-    await apply_changes(session, [(v, p, m - per_period[(v, p)][0], m, per_period[(v, p)][1])
-                                  for v, p, _, m, _ in rows])
+    changes = [(v, p, m - per_period[(v, p)][0], m, per_period[(v, p)][1]) for v, p, _, m, _ in rows]
+    if hot_at_commit:
+        unit_of_work(session).step(HotRows).note(*(("community", change) for change in changes))
+    else:
+        await apply_changes(session, changes)

@@ -25,7 +25,7 @@ from servicebank.kernel.db import among
 from servicebank.kernel.dialect import is_postgres
 from servicebank.ledger.accounts import account_ids
 from servicebank.ledger.models import AccountKind, AttendancePosting
-from servicebank.ledger.posting import Credit, Posting, existing_transactions, post_many
+from servicebank.ledger.posting import Credit, Posting, existing_transaction_ids, post_batch
 from servicebank.ledger.rules import EffectiveRule, load_rules, rule_for
 from servicebank.volunteers.models import Volunteer
 
@@ -151,8 +151,9 @@ async def tally(session: AsyncSession, causes: Sequence[tuple[int, int]],
         (AccountKind.VOLUNTEER, f.attendance.volunteer_id), (AccountKind.COMMUNITY, f.activity_community_id))]
         + [(AccountKind.COMMUNITY, p.community_id) for p in posted.values()])
     # A correction delivered again finds its posting made: nothing to reverse and post anew a second time.
-    done = await existing_transactions(session, [f"attendance:{aid}:event:{first_event[aid]}"
-                                                 for aid in attendance_ids if aid in anew])
+    done = await existing_transaction_ids(session, [f"attendance:{aid}:event:{first_event[aid]}"
+                                                    for aid in attendance_ids if aid in anew])
+    rules: dict[tuple[int, str, str | None], EffectiveRule] = {}  # one per activity kind and override in the batch
     postings: list[Posting] = []
     last_posting: list[int] = []  # per new state, the index of the posting it ends with
     new_state: list[dict] = []
@@ -161,7 +162,9 @@ async def tally(session: AsyncSession, causes: Sequence[tuple[int, int]],
         if f is None:
             continue
         att, before = f.attendance, posted.get(aid)
-        rule = rule_for(session, community_id=f.activity_community_id, kind=f.kind, override=f.override)
+        rule_key = (f.activity_community_id, f.kind, repr(sorted(f.override.items())) if f.override else None)
+        rule = rules.get(rule_key) or rules.setdefault(rule_key, rule_for(
+            session, community_id=f.activity_community_id, kind=f.kind, override=f.override))
         day_key = (att.volunteer_id, att.service_date)
         others = sum(m for other, m in same_day[day_key].items() if other != aid)
         minutes, points = _target(f, rule, others)
@@ -212,8 +215,8 @@ async def tally(session: AsyncSession, causes: Sequence[tuple[int, int]],
                           "revision": att.revision, "first": first})
     if not postings:
         return []
-    transactions = await post_many(session, postings)
-    await _save_state(session, new_state, [transactions[i].id for i in last_posting])
+    transaction_ids = await post_batch(session, postings)
+    await _save_state(session, new_state, [transaction_ids[i] for i in last_posting])
     return [p.source_key for p in postings]
 
 
