@@ -10,7 +10,8 @@ lag = processed_at - created_at. Next to each rate: the CPU milliseconds per eve
 (process and children), PostgreSQL, Redis and this generator, so a reader sees who was busy.
 Prints a markdown table.
 
-    python bench/tally_bench.py [--events 20000] [--rounds 2] [--rate 1000] [--seconds 10]
+    python bench/tally_bench.py [--events 20000] [--rounds 2] [--rate 1000] [--seconds 10] [--processes 2]
+                                [--same-volunteers]  # every batch names the same 500 people: the worst case
 """
 
 from __future__ import annotations
@@ -233,7 +234,7 @@ async def _baseline_round(db, broker, events: int, cpu_of: dict[str, int]) -> tu
 
 
 async def run(events: int, rounds: int, rate: int, seconds: int, profile: Path | None = None,
-              profile_steady: bool = False) -> str:
+              profile_steady: bool = False, processes: int = 1) -> str:
     import os
     import statistics
 
@@ -255,7 +256,7 @@ async def run(events: int, rounds: int, rate: int, seconds: int, profile: Path |
             await conn.run_sync(BaselineInsert.__table__.create, checkfirst=True)
         broker = _broker(redis.url)
         env = _env(url, redis.url)
-        worker = start_worker(env, processes=1, threads=4, modules=("bench.tally_bench",))
+        worker = start_worker(env, processes=processes, threads=4, modules=("bench.tally_bench",))
         cpu_of = {"worker": worker.pid, "postgres": pg.postmaster_pid(), "redis": redis.proc.pid}
         warm = await _seed(db, 500)  # warm up: worker started, connections open
         _dispatch(broker, warm)
@@ -303,7 +304,7 @@ async def run(events: int, rounds: int, rate: int, seconds: int, profile: Path |
         redis.close()
         pg.close()
     return "\n".join([
-        f"Tally vs one-insert Dramatiq actor: PostgreSQL + Redis on 127.0.0.1, one worker `-p 1 -t 4`, "
+        f"Tally vs one-insert Dramatiq actor: PostgreSQL + Redis on 127.0.0.1, one worker `-p {processes} -t 4`, "
         f"{events} events (messages of 500 ids) vs {events} one-insert messages per round, {rounds} alternating "
         f"rounds; 2 cores shared by everything (load average {load:.1f} at the end).",
         "",
@@ -344,12 +345,14 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--profile", type=Path, default=None, help="py-spy's stacks of the worker in the first tally round")
     parser.add_argument("--profile-steady", action="store_true", help="profile the steady-load phase instead")
+    parser.add_argument("--processes", type=int, default=1, help="worker processes (-p), 4 threads each")
     parser.add_argument("--same-volunteers", action="store_true",
                         help="the worst case: every batch of 500 names the same 500 volunteers (all on one day)")
     args = parser.parse_args()
     global SAME_VOLUNTEERS
     SAME_VOLUNTEERS = args.same_volunteers
-    print(asyncio.run(run(args.events, args.rounds, args.rate, args.seconds, args.profile, args.profile_steady)))
+    print(asyncio.run(run(args.events, args.rounds, args.rate, args.seconds, args.profile, args.profile_steady,
+                          args.processes)))
 
 
 if __name__ == "__main__":
