@@ -21,8 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.sessions import hash_token
 from servicebank.checkins import repository as repo
-from servicebank.checkins.models import Attendance
-from servicebank.checkins.self_scan import SELF_CHECK_IN, sql_where
+from servicebank.checkins.models import Attendance, AttendanceStatus
+from servicebank.checkins.self_scan import SELF_CHECK_IN, SELF_CHECK_OUT, sql_where
 from servicebank.kernel import direct
 from servicebank.kernel.dialect import is_asyncpg
 
@@ -67,21 +67,52 @@ async def _fetch(session: AsyncSession, statement: Any, values: dict[str, Any]) 
     return None if found is None else SimpleNamespace(**found)
 
 
-async def self_check_out_context(session: AsyncSession, *, bearer: str, activity_id: int) -> SimpleNamespace | None:
-    """The check-out context of an own scan (repository.self_check_out_statement) in one round trip, outside
-    any transaction: reading writes nothing. None when the bearer matches no open login."""
+# Served minutes as rules.served_minutes counts them: whole minutes inside the activity window, never below 0.
+_SERVED_MINUTES = ("GREATEST(0, floor(extract(epoch FROM LEAST(:at, ctx.ends_at)"
+                   " - GREATEST(ctx.attendance_checked_in_at, ctx.starts_at)) / 60))::integer")
+_CLOSED = "closed_"
+
+
+@lru_cache(maxsize=1)
+def _check_out_statement() -> tuple[str, tuple[str, ...], dict[str, Any]]:
+    """The one-statement check-out, its parameter names in order, and the values its context carries itself.
+
+    Writes what repository.CLOSING_COLUMNS names for an own scan: the time, the closed status, the served
+    minutes; the flags stay as they are and no proxy is named."""
+    done = repo.self_check_out_statement().compile(dialect=postgresql.dialect(paramstyle="named"))
+    carried = {name: value for name, value in done.params.items() if not done.binds[name].required}
+    returning = ", ".join(f"attendance.{c.name} AS {_CLOSED}{c.name}" for c in _columns())
+    sql = (
+        f"WITH ctx AS MATERIALIZED ({done.string}),"
+        f" closed AS (UPDATE attendance SET checked_out_at = :at, status = '{AttendanceStatus.CHECKED_OUT}',"
+        f" served_minutes = {_SERVED_MINUTES}, checkout_proxy_by_user_id = NULL"
+        f" FROM ctx WHERE attendance.id = ctx.attendance_id AND attendance.status = '{AttendanceStatus.CHECKED_IN}'"
+        f" AND {sql_where(SELF_CHECK_OUT)} RETURNING {returning})"
+        " SELECT ctx.*, closed.* FROM ctx LEFT JOIN closed ON true"
+    )
+    numbered, names = direct.numbered(sql)
+    return numbered, names, carried
+
+
+async def self_check_out(session: AsyncSession, *, bearer: str, activity_id: int,
+                         now: dt.datetime) -> tuple[SimpleNamespace, SimpleNamespace | None] | None:
+    """An own check-out in one round trip: the scan context, and the closed record when the statement closed it
+    (every condition of self_scan.SELF_CHECK_OUT held). None when the bearer matches no open login.
+
+    Like the check-in, it runs in the session's transaction when one is open, otherwise as its own: the record
+    is closed by this one statement, and nothing else in a plain check-out writes (no event until a decision).
+    """
     if not repo.plausible_bearer(bearer):
         return None
-    return await _fetch(session, repo.self_check_out_statement(),
-                        {"activity_id": activity_id, "token_hash": hash_token(bearer)})
-
-
-async def close_open(session: AsyncSession, *, attendance_id: int, seen_checked_in_at: dt.datetime,
-                     values: dict[str, Any]) -> SimpleNamespace | None:
-    """Close a still-open record as one statement (its own transaction, as the check-in's); None when it was
-    closed or its check-in time changed since it was read (the caller takes the general path)."""
-    return await _fetch(session, repo.close_open_statement(), repo.close_open_parameters(
-        attendance_id=attendance_id, seen_checked_in_at=seen_checked_in_at, values=values))
+    sql, names, carried = _check_out_statement()
+    given = {**carried, "activity_id": activity_id, "token_hash": hash_token(bearer), "now": now, "at": now}
+    connection = await (await session.connection()).get_raw_connection()
+    record = await direct.driver(connection).fetchrow(sql, *(given[n] for n in names))
+    if record is None:
+        return None
+    row = dict(record.items())
+    closed = {name[len(_CLOSED):]: row.pop(name) for name in list(row) if name.startswith(_CLOSED)}
+    return SimpleNamespace(**row), SimpleNamespace(**closed) if closed.get("id") is not None else None
 
 
 def available(session: AsyncSession) -> bool:

@@ -249,24 +249,6 @@ def self_check_out_statement() -> Select[Any]:
 CLOSING_COLUMNS = ("checked_out_at", "status", "flags", "served_minutes", "checkout_proxy_by_user_id")
 
 
-@lru_cache(maxsize=1)
-def close_open_statement() -> Any:
-    """`close_open` for a record whose check-in time was read before: nothing changes if it moved meanwhile.
-    Parameters: close_open_parameters."""
-    return (update(ATTENDANCE)
-            .where(ATTENDANCE.c.id == bindparam("attendance_id"), ATTENDANCE.c.status == bindparam("open_status"),
-                   ATTENDANCE.c.checked_in_at == bindparam("seen_checked_in_at"))
-            .values({name: bindparam(f"new_{name}") for name in CLOSING_COLUMNS})
-            .returning(*ATTENDANCE.c))
-
-
-def close_open_parameters(*, attendance_id: int, seen_checked_in_at: dt.datetime,
-                          values: dict[str, Any]) -> dict[str, Any]:
-    """The parameters of close_open_statement: `values` holds CLOSING_COLUMNS."""
-    return {"attendance_id": attendance_id, "open_status": AttendanceStatus.CHECKED_IN,
-            "seen_checked_in_at": seen_checked_in_at, **{f"new_{name}": values[name] for name in CLOSING_COLUMNS}}
-
-
 async def checkout_state(session: AsyncSession, *, attendance_id: int, community_id: int,
                          kind: str) -> Row[Any] | None:
     """An attendance as a plain row plus whether its activity's kind is approved without review."""

@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from servicebank.activities.models import ActivityStatus, SignupStatus
-from servicebank.checkins.models import DEFAULT_OPENS_MINUTES_BEFORE
+from servicebank.checkins.models import DEFAULT_OPENS_MINUTES_BEFORE, AttendanceStatus
 from servicebank.checkins.rules import aware
 from servicebank.kernel.errors import Conflict, DomainError, Forbidden, NotFound, Unauthenticated
 from servicebank.volunteers.models import VolunteerStatus
@@ -121,6 +121,16 @@ PLAIN = (
 # After the scanner's conditions (LOGIN for an own scan, ACTIVITY, VOLUNTEER), a check-in's own.
 CHECK_IN = (FIRST_SCAN, *WINDOW)
 SELF_CHECK_IN = (*LOGIN, *ACTIVITY, *VOLUNTEER, *CHECK_IN, *PLAIN)
+
+# The check-out the one statement closes by itself (repository.self_check_out_statement's row): an open record of
+# a kind an organiser reviews. Otherwise the service decides: nothing to close, already closed, or approved at once.
+PLAIN_CHECK_OUT = (
+    Condition("record_open", lambda ctx, _now, _at: ctx.attendance_status == AttendanceStatus.CHECKED_IN,
+              f"ctx.attendance_status = '{AttendanceStatus.CHECKED_IN}'", codes=("not_checked_in",)),
+    Condition("kind_reviewed", lambda ctx, _now, _at: not ctx.kind_auto_approves,
+              "NOT COALESCE(ctx.kind_auto_approves, false)"),
+)
+SELF_CHECK_OUT = (*LOGIN, *ACTIVITY, *VOLUNTEER, *PLAIN_CHECK_OUT)
 
 
 def enforce(conditions: Sequence[Condition], ctx: Any, *, now: dt.datetime, at: dt.datetime) -> Condition | None:

@@ -244,21 +244,16 @@ async def check_out(session: AsyncSession, *, settings: Settings, token: str, no
     activity_id = tokens.verify_kiosk_token(token, secret_key=settings.signing_keys(now), purpose=tokens.CHECK_OUT,
                                             rotation_seconds=settings.qr_rotation_seconds, now=at)
     if scanner is None and scanned_at is None and fast_scan.available(session):
-        # Two round trips, no transaction around them: the context with the record's state, then the closing
-        # UPDATE. The checks are the general path's; anything but a plain close (an auto-approving kind, a
-        # record closed or adjusted meanwhile) goes on below with what was read.
+        # One round trip: the statement closes the plain case itself (self_scan.SELF_CHECK_OUT) and returns the
+        # context either way. The checks are the general path's; anything but a plain close (nothing to close, an
+        # auto-approving kind, a record closed meanwhile) goes on below with what was read.
         _check_expected(activity_id, expected_activity_id)
-        ctx, scanner = _self_scan(await fast_scan.self_check_out_context(session, bearer=bearer or "",
-                                                                         activity_id=activity_id), now=now, at=at)
+        found = await fast_scan.self_check_out(session, bearer=bearer or "", activity_id=activity_id, now=now)
+        ctx, scanner = _self_scan(found[0] if found else None, now=now, at=at)
+        if found is not None and found[1] is not None:
+            return ScanResult(found[1], True, "Checked out.", ctx)
         if ctx.attendance_id is None:
             raise _not_checked_in()
-        if ctx.attendance_status == AttendanceStatus.CHECKED_IN and not ctx.kind_auto_approves:
-            values = _closing_values(ctx, checked_in_at=ctx.attendance_checked_in_at, flags=ctx.attendance_flags,
-                                     at=at, proxy=None)
-            closed = await fast_scan.close_open(session, attendance_id=ctx.attendance_id, values=values,
-                                                seen_checked_in_at=ctx.attendance_checked_in_at)
-            if closed is not None:
-                return ScanResult(closed, True, "Checked out.", ctx)
     else:
         ctx, scanner = await _context(session, activity_id=activity_id, expected=expected_activity_id,
                                       scanner=scanner, bearer=bearer, now=now, at=at)

@@ -153,7 +153,7 @@ async def _one_path(case: Case, *, purpose: str, path: str, client, session, set
                     db) -> tuple[int, str]:
     """The answer of one path, one statement (fast_scan) or general; asserts it ran and wrote nothing."""
     sent = {"n": 0}
-    one_statement = {tokens.CHECK_IN: "self_check_in", tokens.CHECK_OUT: "self_check_out_context"}[purpose]
+    one_statement = {tokens.CHECK_IN: "self_check_in", tokens.CHECK_OUT: "self_check_out"}[purpose]
     original = getattr(fast_scan, one_statement)
 
     async def counted(*args: Any, **kwargs: Any) -> Any:
