@@ -41,8 +41,8 @@ range over rounds; CPU per request moves least.
 | public community page ÷ bare GET ≥ 0.3 | 0.45–0.57x in two rounds, 0.09x in one (a load spike) | yes, but for one round | bench/reads.md |
 | volunteer account ÷ bare GET ≥ 0.3 | 0.17–0.35x (API CPU 0.95 ms, was 5.1) | no (one round of three) | bench/reads.md |
 | own rank ÷ bare GET ≥ 0.3 | 0.08–0.20x (API CPU 1.27 ms, was 1.73) | no | bench/reads.md |
-| web check-in API CPU ÷ API check-in ≤ 1.2 | 1.19–1.48 over six rounds (was 2.44–2.63) | no (one round of six) | bench/checkin.md |
-| check-out req/s ÷ one-insert endpoint ≥ 1.0 | 0.69–1.19 (API CPU 0.80x the baseline's) | no (one round of three) | bench/checkin.md |
+| web check-in API CPU ÷ API check-in ≤ 1.2 | 1.19–1.48 over six rounds (was 2.44–2.63); 1.23–1.37 in the third pass | no (one round of nine) | bench/checkin.md |
+| check-out req/s ÷ one-insert endpoint ≥ 1.0 | one statement (third pass): 1.00, 2.00, 1.14 (API CPU 0.79x the baseline's); two statements before: 0.69–1.19 | yes in the last run, all three rounds | bench/checkin.md |
 | tally ÷ one-insert actor ≥ 3.0; ≥ 2,000 events/s (third pass, evening) | 3.43–4.12x; 1,547–1,938 events/s with one worker process, 2,289–2,412 with two | yes; the 2,000 with two processes | bench/points.md |
 | steady 1,000 events/s: lag p99 < 1 s (third pass) | 355 ms (one process), 1,065 ms (two, load average 9) | once of two runs | bench/points.md |
 | worker CPU per posted attendance ≤ 2 ms (third pass) | 0.25–0.31 ms in batches, 0.65–0.69 ms under the steady stream | yes | bench/points.md |
