@@ -125,10 +125,21 @@ def require_canceller(principal: Principal, request: ServiceRequest, household: 
     raise _missing()
 
 
-def sees_contact(principal: Principal, request: Any, resident_volunteer_id: int | None, policy: RequestPolicy,
+def sees_contact(principal: Principal, request: Any, resident_volunteer_id: int | None, policy: RequestPolicy | None,
                  now: dt.datetime) -> bool:
     """Address and phone: staff and the resident always; the assigned volunteer from acceptance until
-    `contact_days_after` days after the service ends; nobody else (the hall shows only grid and building)."""
+    `contact_days_after` days after the service ends; nobody else (the hall shows only grid and building).
+    `policy` may be None where contact_without_policy decides."""
+    decided = contact_without_policy(principal, request, resident_volunteer_id)
+    if decided is not None:
+        return decided
+    assert policy is not None, "the assigned volunteer after the service: the policy's days decide"
+    return now <= request.finished_at + dt.timedelta(days=policy.contact_days_after)
+
+
+def contact_without_policy(principal: Principal, request: Any, resident_volunteer_id: int | None) -> bool | None:
+    """Whether the caller sees address and phone when the community's policy plays no part; None when it does
+    (the assigned volunteer after the service ended), so lists read the policy only for such rows."""
     if principal.works_in(request.community_id) or (
             principal.volunteer_id is not None and principal.volunteer_id == resident_volunteer_id):
         return True
@@ -138,4 +149,4 @@ def sees_contact(principal: Principal, request: Any, resident_volunteer_id: int 
         return False
     if request.finished_at is None:
         return True
-    return now <= request.finished_at + dt.timedelta(days=policy.contact_days_after)
+    return None

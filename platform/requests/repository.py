@@ -102,9 +102,11 @@ def _paged(query: Select) -> Select:
 _IN_STATES = _paged(listing().where(R.community_id == bindparam("community_id"),
                                     R.status.in_(bindparam("statuses", expanding=True)))
                     .order_by(R.urgency.desc(), R.created_at, R.id))
-# The 接单大厅 of one volunteer: the community's open requests given to nobody in particular or to a team of theirs.
+# The 接单大厅 of one volunteer: the community's open requests given to nobody in particular or to a team of theirs
+# (the teams in the same statement: one round trip per page).
 _HALL = _paged(listing().where(R.community_id == bindparam("community_id"), R.status == RequestStatus.OPEN,
-                               R.team_id.is_(None) | R.team_id.in_(bindparam("team_ids", expanding=True)))
+                               R.team_id.is_(None) | R.team_id.in_(
+                                   select(TeamMember.team_id).where(TeamMember.volunteer_id == bindparam("volunteer_id"))))
                .order_by(R.urgency.desc(), R.created_at, R.id))
 _ONE = listing().where(R.id == bindparam("request_id"))
 _OF_VOLUNTEER = _paged(listing().where(R.volunteer_id == bindparam("volunteer_id"),
@@ -121,10 +123,11 @@ async def in_states(session: AsyncSession, community_id: int, statuses: Sequence
                                                     "limit": limit, "offset": offset})).all())
 
 
-async def hall(session: AsyncSession, community_id: int, team_ids: Sequence[int], *, limit: int,
+async def hall(session: AsyncSession, community_id: int, volunteer_id: int, *, limit: int,
                offset: int = 0) -> list[Row]:
-    """Open requests a volunteer of these teams may accept, most urgent first, then oldest."""
-    return list((await session.execute(_HALL, {"community_id": community_id, "team_ids": list(team_ids),
+    """Open requests the volunteer may accept (those given to a team only for its members), most urgent first,
+    then oldest."""
+    return list((await session.execute(_HALL, {"community_id": community_id, "volunteer_id": volunteer_id,
                                                "limit": limit, "offset": offset})).all())
 
 

@@ -20,14 +20,16 @@ MINE = (RequestStatus.ACCEPTED, RequestStatus.IN_SERVICE, RequestStatus.AWAITING
 
 
 async def outs(session: AsyncSession, principal: Principal, rows: list[Row]) -> list[RequestOut]:
-    """Listed rows (repository.listing) as the caller may see them: one more query per community (its policy)."""
+    """Listed rows (repository.listing) as the caller may see them. The community's policy is read only where it
+    decides (the assigned volunteer after the service): the hall and the organisers' queue need no policy."""
     if not rows:
         return []
-    policies = {c: await repository.policy(session, c) for c in sorted({r.community_id for r in rows})}
+    policies = {c: await repository.policy(session, c) for c in sorted(
+        {r.community_id for r in rows if access.contact_without_policy(principal, r, r.resident_volunteer_id) is None})}
     now = utcnow()
     found = []
     for r in rows:
-        contact = access.sees_contact(principal, r, r.resident_volunteer_id, policies[r.community_id], now)
+        contact = access.sees_contact(principal, r, r.resident_volunteer_id, policies.get(r.community_id), now)
         found.append(RequestOut(
             id=r.id, community_id=r.community_id, grid_id=r.grid_id, grid_name=r.grid_name,
             household_id=r.household_id, category=r.category, description=r.description, urgency=r.urgency,
@@ -75,8 +77,7 @@ async def hall(session: AsyncSession, *, principal: Principal, limit: int = 50, 
     assert community_id is not None  # an active volunteer is a member of their community
     volunteer_id = principal.volunteer_id
     assert volunteer_id is not None
-    rows = await repository.hall(session, community_id, await repository.team_ids_of(session, volunteer_id),
-                                 limit=_limit(limit), offset=max(0, offset))
+    rows = await repository.hall(session, community_id, volunteer_id, limit=_limit(limit), offset=max(0, offset))
     return await outs(session, principal, rows)
 
 
