@@ -11,7 +11,7 @@ from servicebank.records.service_record import ServiceRecord
 from servicebank.requests import ratings
 
 # (heading, width in mm) of the services table; 186 mm fit inside the margins.
-SERVICE_COLUMNS = (("日期", 20), ("类型", 14), ("服务项目与内容", 62), ("时长", 20), ("记录组织", 30), ("确认人", 22),
+SERVICE_COLUMNS = (("日期", 20), ("类型", 18), ("服务项目与内容", 58), ("时长", 20), ("记录组织", 30), ("确认人", 22),
                    ("备注", 18))
 CORRECTION_COLUMNS = (("受理日期", 22), ("更正的记录", 62), ("冲销原记录", 26), ("重新计入", 26), ("确认人", 22),
                       ("说明", 28))
