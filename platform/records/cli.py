@@ -39,15 +39,20 @@ def register(cli: click.Group) -> None:
             async with read_session(db) as session:
                 scope_ = await record_export.prepare(session, principal=None, scope=scope, first_month=first_month,
                                                      last_month=last_month)
-                with progress("records", None, as_json=as_json) as bar, out.open("wb") as sink:
+                # Written beside the target and renamed at the end: a failed export leaves no half-written file.
+                partial = out.with_name(out.name + ".part")
+                by_type = None
+                with progress("records", None, as_json=as_json) as bar, partial.open("wb") as sink:
                     if kind == "xlsx":
                         totals = await record_export.write_xlsx(session, scope_, sink, timezone=timezone,
                                                                 advance=bar.advance)
-                        return bar.done, totals.records
-                    async for chunk in record_export.jsonl_chunks(session, scope_, timezone=timezone,
-                                                                  advance=bar.advance):
-                        sink.write(chunk)
-                    return bar.done, None
+                        by_type = totals.records
+                    else:
+                        async for chunk in record_export.jsonl_chunks(session, scope_, timezone=timezone,
+                                                                      advance=bar.advance):
+                            sink.write(chunk)
+                partial.replace(out)
+                return bar.done, by_type
 
         try:
             written, by_type = run_with_db(work, publish=False)
