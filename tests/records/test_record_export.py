@@ -155,3 +155,20 @@ def test_the_docs_print_the_field_mapping_of_this_version() -> None:
         row = re.search(rf"^\| `{field.key}` \| (.*?) \| (.*?) \| (.*?) \|$", text, re.M)
         assert row is not None, field.key
         assert (row[1], row[2], row[3]) == (field.heading, field.regulation, field.upload_column), field.key
+
+
+async def test_the_export_leaves_in_batches_as_it_is_read(client, db, session, monkeypatch) -> None:  # noqa: ANN001
+    """Rows are fetched and sent a batch at a time (here 2), never gathered first."""
+    from servicebank.records import record_export
+
+    scenario = await export_scenario.build(client, db, session)
+    monkeypatch.setattr(record_export, "BATCH", 2)
+    months = sorted(_months_of_recent_days())
+    async with db.session_scope() as s:
+        scope = await record_export.prepare(s, principal=None, scope=f"community:{scenario.street.org.community.id}",
+                                            first_month=months[0], last_month=months[-1])
+        sent: list[int] = []
+        chunks = [chunk async for chunk in record_export.jsonl_chunks(s, scope, timezone=db.settings.timezone,
+                                                                       advance=sent.append)]
+    lines = b"".join(chunks).decode("utf-8").splitlines()
+    assert len(lines) == 6 and [len(c.decode("utf-8").splitlines()) for c in chunks] == [2, 2, 2] and sent == [2, 2, 2]
