@@ -37,10 +37,13 @@ from servicebank.records.record_export_fields import (
 from servicebank.reports import repository as report_repo
 from servicebank.reports import service as reports
 from servicebank.reports.periods import parse_month
+from servicebank.reports.taizhang import ELSEWHERE_NAME
 from servicebank.volunteers.identity import mask_id_number
 from servicebank.volunteers.models import Volunteer
 
 MAX_MONTHS = 12
+# The kinds of records that are no activity kind: a request, a late claim of a service elsewhere (as the 台账 names it).
+OTHER_KIND_NAMES = {service_rows.REQUEST: "居民需求", service_rows.LATE_CLAIM: ELSEWHERE_NAME}
 BATCH = 500
 FORMATS = ("jsonl", "xlsx")
 
@@ -109,7 +112,7 @@ def service_record(row: Any, tz: ZoneInfo, kinds: dict[str, str]) -> dict[str, A
         "volunteer_number": row.volunteer_number, "service_date": day.isoformat() if day else None,
         "started_at": _iso(row.started_at, tz), "ended_at": _iso(row.ended_at, tz), "service_minutes": minutes,
         "service_hours": round(minutes / 60, 2), "project": row.title, "content": row.content or "",
-        "place": row.place or "", "kind": kinds.get(kind, "居民需求" if kind == "request" else kind),
+        "place": row.place or "", "kind": kinds.get(kind) or OTHER_KIND_NAMES.get(kind, kind),
         "rating_stars": row.rating_stars, "training_category": None, "training_minutes": None,
         "recording_organisation": row.community_name, "organisation_code": row.community_code,
         "confirmed_by": row.confirmed_by, "confirmed_at": _iso(row.confirmed_at, tz), "corrected": bool(row.corrected),

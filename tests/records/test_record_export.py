@@ -71,6 +71,7 @@ async def test_the_export_counts_what_the_taizhang_counts(client, db, session) -
     elsewhere = next(r for r in all_records if r["record_type"] == "late_claim" and r["place"] == "社区广场")
     assert elsewhere["volunteer_number"] == street.outsider.volunteer.number
     assert elsewhere["recording_organisation"] == street.org.community.name
+    assert elsewhere["kind"] == "补录（组织外服务）" and elsewhere["project"] == "补录：组织外服务"
     training = next(r for r in all_records if r["record_type"] == "training")
     assert training["training_minutes"] == 90 and training["service_minutes"] == 0
     helper = next(r for r in all_records if r["record_type"] == "activity")
