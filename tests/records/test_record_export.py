@@ -3,6 +3,7 @@ counts; approved late claims count in the 台账 (page, API, downloads); bad inp
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import re
@@ -99,11 +100,19 @@ async def test_the_export_counts_what_the_taizhang_counts(client, db, session) -
                               headers=organiser.headers)).json()
     assert [(k["participations"], k["service_minutes"], k["activities"]) for k in there["by_kind"]
             if k["name"] == "补录（组织外服务）"] == [(1, 90, 0)]
+    # The 台账's downloads say what its API says: 参与服务(人次), 参与服务志愿者(人) and 服务时长(小时) of 本期.
+    wanted = {"参与服务(人次)": participations, "参与服务志愿者(人)": volunteers,
+              "服务时长(小时)": round(int(minutes) / 60, 2)}
     download = await client.get("/api/reports/taizhang", params={"scope": street_scope, "period": month,
                                                                   "format": "xlsx"}, headers=admin.headers)
-    sheet = load_workbook(io.BytesIO(download.content)).worksheets[0]
-    assert str(report["current"]["participations"]) in {str(c) for row in sheet.iter_rows(values_only=True)
-                                                        for c in row}
+    sheet = load_workbook(io.BytesIO(download.content))["汇总"]
+    lines = {row[0]: row[1] for row in sheet.iter_rows(values_only=True) if row and row[0] in wanted}
+    assert {k: float(v) for k, v in lines.items()} == {k: float(v) for k, v in wanted.items()}
+    download = await client.get("/api/reports/taizhang", params={"scope": street_scope, "period": month,
+                                                                  "format": "csv"}, headers=admin.headers)
+    lines = {row[0]: row[1] for row in csv.reader(io.StringIO(download.text.lstrip("\ufeff")))
+             if row and row[0] in wanted}
+    assert {k: float(v) for k, v in lines.items()} == {k: float(v) for k, v in wanted.items()}
     await log_in(client, organiser)
     page = text_of((await client.get("/manage/reports", params={"scope": community, "month": month})).text)
     community_report = (await client.get("/api/reports/taizhang", params={"scope": community, "period": month},
