@@ -41,6 +41,8 @@ def test_the_volunteer_downloads_their_record_on_a_phone(browser, web_server, sh
 def test_the_organiser_downloads_a_record_and_the_community_export(browser, web_server, shots) -> None:  # noqa: ANN001
     desk, page = desktop(browser, web_server)
     page.goto(f"/manage/volunteers/{web_server['volunteer_id']}")
+    page.locator("#service-record-pdf").scroll_into_view_if_needed()
+    page.screenshot(path=shots / "record-04-desk-volunteer.png")
     with page.expect_download() as download:
         page.click("#service-record-pdf")
     assert web_server["volunteer_name"] in _pdf_text(download.value.path())
@@ -48,6 +50,7 @@ def test_the_organiser_downloads_a_record_and_the_community_export(browser, web_
     page.goto(f"/manage/reports?scope=community:{web_server['community_id']}")
     hours = float(page.inner_text("#report-hours"))
     month = page.input_value("#month")
+    page.screenshot(path=shots / "record-05-desk-reports.png")
     page.click("#export-records")
     assert page.inner_text("h1") == "导出服务记录"
     page.fill("#export-from", month)
