@@ -450,6 +450,8 @@ MESSAGES = {
     "correction_already_decided": "This correction request has already been decided.",
     # Training (培训情况, records/trainings.py).
     "invalid_training": "Please choose the kind of training, give its title, a day that is not in the future and 1 to 1440 minutes.",
+    "month_range_reversed": "The last month comes before the first. Please swap them.",
+    "month_range_too_long": "An export covers at most 12 months. Please choose a shorter range.",
 }
 
 

@@ -39,17 +39,21 @@ def csv_text(rows: Iterable[Row], *, bom: bool = True) -> str:
     return out.getvalue()
 
 
+def _text_cells(sheet: Any, row: Row, cell_class: Any) -> list[Any]:  # noqa: ANN401
+    cells = []
+    for value in row:
+        cell = cell_class(sheet, value=value)
+        if isinstance(value, str):
+            cell.data_type = "s"  # openpyxl reads a leading '=' as a formula; this is text someone typed
+        cells.append(cell)
+    return cells
+
+
 def append_row(sheet: Any, row: Row) -> None:
     """Append a row to an openpyxl worksheet with every text cell stored as text, never as a formula."""
     from openpyxl.cell.cell import Cell
 
-    cells = []
-    for value in row:
-        cell = Cell(sheet, value=value)
-        if isinstance(value, str):
-            cell.data_type = "s"  # openpyxl reads a leading '=' as a formula; this is text someone typed
-        cells.append(cell)
-    sheet.append(cells)
+    sheet.append(_text_cells(sheet, row, Cell))
 
 
 def append_rows(sheet: Any, rows: Iterable[Row]) -> None:
@@ -63,3 +67,10 @@ def workbook_bytes(book: Any) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def append_write_only(sheet: Any, row: Row) -> None:
+    """append_row for a write-only worksheet (large exports): text cells stored as text, never as formulas."""
+    from openpyxl.cell import WriteOnlyCell
+
+    sheet.append(_text_cells(sheet, row, WriteOnlyCell))

@@ -46,5 +46,10 @@ async def provide_principal(request: Request, db_session: AsyncSession) -> Princ
     """The caller; 401 with a clear code when the token is missing, expired or revoked."""
     principal = await provide_optional_principal(request, db_session)
     if principal is None:
+        # Hand the connection the token lookup took back to the pool now (nothing was written): Litestar does not
+        # run the cleanup of dependencies already resolved when a later one raises, so the request's session (and
+        # a read session holding it) would keep it until the garbage collector found them; on SQLite's one
+        # connection the next request waited 60 s for it (a deactivated login on /api/reports/taizhang).
+        await db_session.rollback()
         raise Unauthenticated("Please log in first (your session is missing or has expired).")
     return principal

@@ -10,7 +10,9 @@ from servicebank.records import views
 from servicebank.records.claim_routes import ClaimController
 from servicebank.records.correction_routes import CorrectionController
 from servicebank.records.qualification_routes import QualificationController
+from servicebank.records.record_export_routes import RecordExportController
 from servicebank.records.schemas import ExcuseIn, NoShowOut, PolicyIn, PolicyOut, StandingOut
+from servicebank.records.service_record_routes import ServiceRecordController
 from servicebank.records.training_routes import TrainingController
 
 
@@ -47,4 +49,4 @@ class NoShowController(Controller):
 
 
 ROUTES = [NoShowController, QualificationController, ClaimController, CorrectionController,
-          TrainingController]
+          TrainingController, RecordExportController, ServiceRecordController]

@@ -21,8 +21,12 @@ from servicebank.checkins.models import Attendance, AttendanceStatus
 from servicebank.kernel.db import among
 from servicebank.ledger.models import AttendancePosting
 from servicebank.org.models import Community, Street
+from servicebank.records import service_rows
 from servicebank.reports.periods import Period
 from servicebank.volunteers.models import Team, Volunteer, VolunteerStatus
+
+# The 台账's kind for late claims of a service elsewhere (no activity of ours): the hours rule kind they post under.
+ELSEWHERE_KIND = "late_claim"
 
 
 @dataclasses.dataclass
@@ -33,6 +37,8 @@ class AttendanceFigures:
     volunteers_by_kind: dict[str, int]  # distinct volunteers per activity kind
     volunteers_by_community: dict[int, int]  # distinct volunteers per community (street scopes only)
     volunteers: int  # distinct volunteers in all
+    # Approved late claims of a service elsewhere, per confirming community: (participations, credited minutes).
+    elsewhere: dict[int, tuple[int, int]] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,14 +61,20 @@ def _attendance_statement(by_community: bool) -> Any:  # noqa: ANN401
     posted = (select(AttendancePosting.attendance_id, AttendancePosting.minutes)
               .where(AttendancePosting.community_id.in_(communities), AttendancePosting.service_date >= start,
                      AttendancePosting.service_date < end).subquery("posted"))
-    att = (select(Attendance.activity_id, Attendance.volunteer_id, Attendance.community_id,
-                  func.coalesce(posted.c.minutes, 0).label("minutes"))
-           .outerjoin(posted, posted.c.attendance_id == Attendance.id)
-           .where(Attendance.status == AttendanceStatus.APPROVED, Attendance.community_id.in_(communities),
-                  Attendance.service_date >= start, Attendance.service_date < end)
-           .cte("att"))
+    attended = (select(Attendance.activity_id, Attendance.volunteer_id, Attendance.community_id,
+                       func.coalesce(posted.c.minutes, 0).label("minutes"))
+                .outerjoin(posted, posted.c.attendance_id == Attendance.id)
+                .where(Attendance.status == AttendanceStatus.APPROVED, Attendance.community_id.in_(communities),
+                       Attendance.service_date >= start, Attendance.service_date < end))
+    # Approved late claims count beside attendance (docs/honours-and-reports.md): one of our activities as a
+    # participation of it, a service elsewhere (no activity) in the confirming community; as they count now.
+    claims = service_rows.claims_now().subquery("claim_now")
+    claimed = (select(claims.c.activity_id, claims.c.volunteer_id, claims.c.community_id, claims.c.minutes)
+               .where(claims.c.community_id.in_(communities), claims.c.service_date >= start,
+                      claims.c.service_date < end))
+    att = union_all(attended, claimed).cte("att")
     per = (select(att.c.activity_id, func.count().label("n"), func.sum(att.c.minutes).label("m"))
-           .group_by(att.c.activity_id).cte("per"))
+           .where(att.c.activity_id.is_not(None)).group_by(att.c.activity_id).cte("per"))
     # The kind of each activity of the period (a handful of rows), by primary key: joining the whole
     # activity table instead makes the planner scan all of the city's activities.
     kinds = (select(per.c.activity_id, select(Activity.kind).where(Activity.id == per.c.activity_id)
@@ -76,6 +88,11 @@ def _attendance_statement(by_community: bool) -> Any:  # noqa: ANN401
         select(literal("kind"), no_id, kinds.c.kind, volunteers, no_id)
         .select_from(att.join(kinds, kinds.c.activity_id == att.c.activity_id)).group_by(kinds.c.kind),
         select(literal("all"), no_id, no_key, volunteers, no_id).select_from(att),
+        # Late claims of a service elsewhere: per confirming community, and their volunteers as one kind.
+        select(literal("elsewhere"), att.c.community_id, no_key, func.count(), func.sum(att.c.minutes))
+        .where(att.c.activity_id.is_(None)).group_by(att.c.community_id),
+        select(literal("kind"), no_id, literal(ELSEWHERE_KIND), volunteers, no_id)
+        .where(att.c.activity_id.is_(None)).having(func.count() > 0),
     ]
     if by_community:
         branches.append(select(literal("community"), att.c.community_id, no_key, volunteers, no_id)
@@ -94,6 +111,8 @@ async def attendance_figures(session: AsyncSession, community_ids: list[int], pe
             figures.per_activity.append((int(row_id), int(n), int(m or 0)))
         elif part == "kind":
             figures.volunteers_by_kind[str(key)] = int(n)
+        elif part == "elsewhere":
+            figures.elsewhere[int(row_id)] = (int(n), int(m or 0))
         elif part == "community":
             figures.volunteers_by_community[int(row_id)] = int(n)
         else:

@@ -4,6 +4,11 @@ Sources (every figure is reproducible from the records):
 - participations (人次), volunteers served (人), activities (次): approved attendance (`attendance.status =
   'approved'`) of the scope's communities whose `service_date` lies in the period;
 - service minutes: what the ledger credited for those attendances (`ledger_attendance_posting.minutes`);
+- approved late claims (补录) as they count now (records/service_rows.claims_now: the day and activity of their latest
+  accepted correction, `posted_minutes`) whose day lies in the period: a claim of one of our activities is one more
+  participation of that activity (its volunteer served; the activity counts once, its beneficiaries too); a claim of
+  a service elsewhere is a participation with its hours in the confirming community, under the kind 补录（组织外服务）
+  and the group 未注明, with no activity and no beneficiaries;
 - beneficiaries (受益人次): `activity.beneficiaries_count` of those activities, each activity once;
 - teams (支) and registered volunteers (人): rows created before the period ended (volunteers neither
   pending nor left).
@@ -21,6 +26,7 @@ from servicebank.reports.periods import Period
 from servicebank.reports.schemas import BreakdownRow, Figures, TaizhangOut
 
 UNSPECIFIED_GROUP = "未注明"
+ELSEWHERE_NAME = "补录（组织外服务）"
 
 
 @dataclasses.dataclass
@@ -63,6 +69,12 @@ async def period_data(session: AsyncSession, community_ids: list[int], period: P
             tally.participations += participations
             tally.minutes += minutes
             tally.beneficiaries += activity.beneficiaries_count
+    for community_id, (participations, minutes) in found.elsewhere.items():
+        # A late claim of a service elsewhere: a participation with its hours, but no activity of ours and no
+        # beneficiaries; it belongs to the community that confirmed it (谁记录谁证明).
+        for tally in (total, by_kind[repo.ELSEWHERE_KIND], by_community_[community_id], by_group[UNSPECIFIED_GROUP]):
+            tally.participations += participations
+            tally.minutes += minutes
     for kind, count in found.volunteers_by_kind.items():
         by_kind[kind].volunteers = count
     # A community scope's one community served exactly the scope's volunteers.
@@ -102,7 +114,7 @@ async def build(session: AsyncSession, *, scope_kind: str, scope_id: int, scope_
         session, ids, period.utc_bounds(timezone)[1], before.utc_bounds(timezone)[1])
     current = await period_data(session, ids, period, by_community=street, registers=now_registers)
     last = await period_data(session, ids, before, by_community=street, registers=before_registers)
-    kind_names = await repo.kind_names(session, ids)
+    kind_names = {repo.ELSEWHERE_KIND: ELSEWHERE_NAME, **await repo.kind_names(session, ids)}
     groups = {g: g for g in set(current.by_group) | set(last.by_group)}
     return TaizhangOut(
         scope=f"{scope_kind}:{scope_id}", scope_name=scope_name, period=period.label, period_name=period.chinese,

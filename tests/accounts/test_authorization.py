@@ -294,6 +294,12 @@ CASES: dict[str, Case] = {
                             body={"password": NEW_PASSWORD, "pin": "270419"}),  # after "change password"
     "reset a card PIN": Case("POST", a("/api/volunteers/{target}/card-pin/reset"), expect(200),
                              body={"reason": "忘记密码", "pin": "502938"}),
+    # the exported record (records domain): the community's export, a volunteer's 志愿服务记录表, one's own
+    "service records of A": Case("GET", a("/api/records/export?scope=community:{A}&from=2026-10&to=2026-10"),
+                                 expect(200)),
+    "service record of a volunteer": Case("GET", a("/api/volunteers/{target}/service-record.pdf"), expect(200)),
+    "my service record": Case("GET", "/api/me/service-record.pdf",
+                              expect(200, allow=VOLUNTEER_LOGINS, outsiders=403)),
 }
 
 
