@@ -53,5 +53,5 @@ async def test_the_workers_share_a_parallel_rebuild_the_cli_follows(db: Database
     progress = [json.loads(line) for line in done.stderr.splitlines() if line.startswith("{")]
     assert progress[-1] | {"elapsed_s": 0} == {"progress": f"rebuilding Redis, job {data['job']} (batches)",
                                                "done": 5, "total": 5, "elapsed_s": 0}
-    assert client.exists("sb:lb:built") and not client.exists("sb:lb:rebuild_requested")
+    assert client.exists("sb:lb:built:tagged") and not client.exists("sb:lb:rebuild_requested")
     assert {k: v for k, v in _boards_only(client).items() if k.startswith("sb:lb:") and v[0] == "zset"} == expected
