@@ -52,6 +52,18 @@ end
 return done
 """
 _RECORDS_PER_CALL = 600
+# KEYS: live keys of one slot; ARGV[i] says what KEYS[i] becomes: the staged key (same slot) renamed over it,
+# '' to drop it, '=' a built mark. UNLINK frees an old board in the background (see rebuild.Staging.swap).
+_SLOT_SWAP_SCRIPT = """
+for i, key in ipairs(KEYS) do
+  if ARGV[i] == '=' then redis.call('SET', key, '1')
+  else
+    redis.call('UNLINK', key)
+    if ARGV[i] ~= '' then redis.call('RENAME', ARGV[i], key) end
+  end
+end
+return #KEYS
+"""
 
 
 def scope_built_key(scope: str) -> str:
@@ -80,12 +92,34 @@ def push_per_slot(client: Any, args: list[Any]) -> None:
         for scope in args[i + 7:i + 7 + int(n)]:
             by_slot[client.keyslot(scope_built_key(scope))] += [period, vid, member, version, minutes, points, scope]
         i += 7 + int(n)
-    note_for_rebuilds(client, notes)
+    errors: list[Exception] = []
+    try:
+        note_for_rebuilds(client, notes)
+    except Exception as exc:  # noqa: BLE001 - the master of the notes is down; so is any rebuild's swap
+        errors.append(exc)
     step = 7 * _RECORDS_PER_CALL
     for fields in by_slot.values():
-        for start in range(0, len(fields), step):
-            part = fields[start:start + step]
-            client.eval(_SLOT_PUSH_SCRIPT, 1, scope_built_key(part[6]), *part)
+        # A master that is down fails its slots only: the others are still pushed, or their scopes, still
+        # marked built, would miss this change for good.
+        try:
+            for start in range(0, len(fields), step):
+                part = fields[start:start + step]
+                client.eval(_SLOT_PUSH_SCRIPT, 1, scope_built_key(part[6]), *part)
+        except Exception as exc:  # noqa: BLE001 - raised below, after the other slots
+            errors.append(exc)
+            _unmark(client, {fields[i + 6] for i in range(0, len(fields), 7)})
+    if errors:
+        raise errors[0]
+
+
+def _unmark(client: Any, scopes: set[str]) -> None:
+    """Scopes that missed a push are no longer built: if their master answers again (a moment's timeout,
+    not a restart), the periodic check rebuilds them. If it is down, its restart empties them anyway."""
+    for scope in scopes:
+        try:
+            client.delete(scope_built_key(scope))
+        except Exception:  # noqa: BLE001, S110 - unreachable: see above
+            pass
 
 
 def note_for_rebuilds(client: Any, notes: list[str]) -> None:
@@ -101,6 +135,11 @@ def note_for_rebuilds(client: Any, notes: list[str]) -> None:
             client.srem(REBUILDS_RUNNING, prefix)
 
 
+def _add(slot: tuple[list[str], list[str]], key: str, source: str) -> None:
+    slot[0].append(key)
+    slot[1].append(source)
+
+
 def missing_scopes(client: Any, scopes: Iterable[str]) -> list[str]:
     """The scopes without a built mark: their master restarted empty, or they are new since the last rebuild."""
     names = list(scopes)
@@ -112,30 +151,23 @@ def missing_scopes(client: Any, scopes: Iterable[str]) -> list[str]:
 
 def swap_per_slot(client: Any, prefix: str, renames: dict[str, str], stale: Collection[str],
                   marks: Collection[str], *, finish: bool) -> set[str]:
-    """Staging.swap on a cluster: each slot's staged keys renamed over the live ones in a MULTI of that slot.
+    """Staging.swap on a cluster: each slot's staged keys renamed over the live ones by one script in that slot.
 
     `renames` maps staged key to live key, `stale` are live keys to drop, `marks` the scopes to mark built.
-    Each scope's boards change all at once; different scopes one after the other. Returns the rebuild's
-    touched notes.
+    Each slot's keys change all at once (so each scope's boards do); slots one after the other. Returns
+    the rebuild's touched notes.
     """
-    # Per slot: (live key, the staged key renamed over it or None to drop it, or "" for a built mark to set).
-    per_slot: dict[int, list[tuple[str, str | None]]] = defaultdict(list)
+    # Per slot: live keys, and what each becomes: the staged key renamed over it, "" (dropped), "=" (a built mark).
+    per_slot: dict[int, tuple[list[str], list[str]]] = defaultdict(lambda: ([], []))
     for staged, target in renames.items():
-        per_slot[client.keyslot(target)].append((target, staged))
+        _add(per_slot[client.keyslot(target)], target, staged)
     for key in stale:
-        per_slot[client.keyslot(key)].append((key, None))
+        _add(per_slot[client.keyslot(key)], key, "")
     for scope in marks:
-        per_slot[client.keyslot(scope_built_key(scope))].append((scope_built_key(scope), ""))
-    for commands in per_slot.values():
-        pipe = client.pipeline(transaction=True)
-        for key, source in commands:
-            if source == "":
-                pipe.set(key, "1")
-                continue
-            pipe.unlink(key)  # frees the old board in the background (see rebuild.Staging.swap)
-            if source is not None:
-                pipe.rename(source, key)
-        pipe.execute()
+        _add(per_slot[client.keyslot(scope_built_key(scope))], scope_built_key(scope), "=")
+    for keys, sources in per_slot.values():
+        # One script per slot (a cluster pipeline refuses RENAME): each scope's boards change all at once.
+        client.eval(_SLOT_SWAP_SCRIPT, len(keys), *keys, *sources)
     # Every slot swapped: no push needs to note anything for this rebuild any more.
     client.srem(REBUILDS_RUNNING, prefix)
     client.unlink(prefix + "alive")

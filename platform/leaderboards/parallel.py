@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from servicebank.kernel.db import Database
+from servicebank.kernel.redis_clients import is_cluster
 from servicebank.leaderboards.push import (
     BUILT_MARKER,
     KEY_PREFIX,
@@ -68,7 +69,8 @@ async def _unlink_orphans(db: Database, client: Any) -> int:
 
 
 def _job_key(job: str) -> str:
-    return JOB_PREFIX + job
+    """The job's progress hash; its ":done" set shares the hash tag, so both are in one slot of a cluster."""
+    return f"{JOB_PREFIX}{{{job}}}"
 
 
 async def start_parallel_rebuild(db: Database, *, batches: int = DEFAULT_BATCHES, send: Send | None = None,
@@ -77,7 +79,8 @@ async def start_parallel_rebuild(db: Database, *, batches: int = DEFAULT_BATCHES
     client = sync_client(db.settings.redis_url)
     plan = await plan_batches(db, batches, only)
     job = uuid.uuid4().hex[:12]
-    pipe = client.pipeline(transaction=True)
+    # A MULTI spans one slot only on a cluster; there these keys are written one by one.
+    pipe = client.pipeline(transaction=not is_cluster(client))
     pipe.hset(_job_key(job), mapping={"total": len(plan), "members": 0, "started": time.time()})
     pipe.expire(_job_key(job), JOB_SECONDS)
     # Held while the messages wait in the queue; each running batch renews it (rebuild._keep_claim).
@@ -109,7 +112,7 @@ async def rebuild_batch(db: Database, job: str, index: int, scopes: list[str]) -
     if total is not None and done >= int(total):
         # Every batch has swapped its boards in: readers may leave SQL.
         await _unlink_orphans(db, client)
-        pipe = client.pipeline(transaction=True)
+        pipe = client.pipeline(transaction=not is_cluster(client))
         pipe.set(BUILT_MARKER, "1")
         pipe.delete(REBUILD_REQUESTED)
         pipe.hsetnx(key, "finished", time.time())
