@@ -6,7 +6,6 @@ the Dramatiq broker carries messages to a real worker process."""
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
 from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
@@ -32,7 +31,7 @@ from tests.conftest import _server_or_fail, make_settings
 from tests.factories import make_org, make_team, make_volunteer
 from tests.ledger.helpers import attend, make_activity, settle
 from tests.servers import RedisClusterServer
-from tests.workers.test_redis_worker import _record, _start_worker, _wait
+from tests.workers.test_redis_worker import processed_by_a_worker
 
 pytestmark = [pytest.mark.postgres_only]
 
@@ -246,18 +245,7 @@ async def test_the_broker_carries_messages_to_a_real_worker_on_the_cluster(setti
                                         kwargs={}, options={}))
 
     db.publisher = publish
-    worker = _start_worker(settings)
-    try:
-        await _record(db, 200, 0)
-        effects, pending = await _wait(db, lambda e, p: p == 0, 60)
-        assert (effects, pending) == (200, 0)
-    finally:
-        worker.terminate()
-        try:
-            worker.wait(20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait(10)
+    assert await processed_by_a_worker(settings, db, 200) == (200, 0)
     keys = {raw.decode() for raw in _client(settings).scan_iter(match="*dramatiq*")}
     assert keys and all(key.startswith("{dramatiq}:") for key in keys)  # one slot, one master
 
