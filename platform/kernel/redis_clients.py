@@ -42,6 +42,13 @@ def _node_url(url: str) -> str:
     return parts._replace(scheme=CLUSTER_SCHEMES[parts.scheme], path="/0").geturl()
 
 
+def node_url(url: str, host: str, port: int) -> str:
+    """A plain URL of one master of the cluster `url` names, with the same credentials and TLS."""
+    parts = urlsplit(_node_url(url))
+    credentials = parts.netloc.rpartition("@")[0]
+    return parts._replace(netloc=f"{credentials}@{host}:{port}" if credentials else f"{host}:{port}").geturl()
+
+
 def sync_client(url: str, **options: Any) -> Any:
     """A synchronous client: redis.Redis, or redis.cluster.RedisCluster for a cluster URL."""
     if is_cluster_url(url):

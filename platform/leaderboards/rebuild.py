@@ -33,7 +33,7 @@ from sqlalchemy.orm import aliased
 
 from servicebank.kernel.db import Database
 from servicebank.kernel.dialect import is_postgres, month_text, year_text
-from servicebank.kernel.redis_clients import is_cluster
+from servicebank.kernel.redis_clients import is_cluster, is_cluster_url, node_url
 from servicebank.leaderboards.cluster import missing_scopes, scope_version_name, swap_per_slot, tagged_scope
 from servicebank.leaderboards.push import (
     BUILT_MARKER,
@@ -139,8 +139,7 @@ async def rebuild_redis(db: Database, advance: Advance | None = None, *, chunk: 
     marks = (scopes if scopes is not None else await current_scopes(db)) if db.settings.redis_cluster else ()
     # Registered as running before the snapshot is taken.
     staging = Staging(url, oldest=oldest_kept_month(db.settings), scopes=scopes, versions=versions, marks=marks)
-    # stage_in_sql writes every command down one connection, to one server: not to a cluster's masters.
-    stage = stage or (stage_in_sql if is_postgres(db) and not staging.cluster else stage_row_by_row)
+    stage = stage or (stage_in_sql if is_postgres(db) else stage_row_by_row)
     # A running rebuild holds the claim, whoever asked for it, and renews it while it runs.
     heartbeat = asyncio.create_task(_keep_claim(staging))
     try:
@@ -406,6 +405,9 @@ async def stage_in_sql(session: AsyncSession, staging: Staging, advance: Advance
         await _place_volunteers(session, chunk, staging.scopes)
     periods = (await session.scalars(select(PeriodTotal.period).distinct().order_by(PeriodTotal.period))).all()
     written = 0
+    # What is counted: the period totals when the version hashes are rebuilt, else the board members (as
+    # on a cluster, where each scope has version hashes of its own).
+    per_board = not staging.versions or staging.cluster
     async with packed_writer(staging.url) as writer:
         for period in filter(staging.keeps, periods):
             if placing:
@@ -414,10 +416,13 @@ async def stage_in_sql(session: AsyncSession, staging: Staging, advance: Advance
                         if n:
                             await writer.send("ZADD", staging.key(board_key(period, scope, by)[len(KEY_PREFIX):]), n,
                                               body)
-                            if not staging.versions:
+                            if per_board:
                                 written += n
                                 advance(n)
-            if not staging.versions:
+            if staging.cluster and placing:
+                async for scope, body, n in await session.stream(_scope_versions(period)):
+                    await writer.send("HSET", staging.key("v:" + scope_version_name(period, scope)), n, body)
+            if per_board:
                 continue
             async for body, n in await session.stream(_versions(period, chunk)):
                 await writer.send("HSET", staging.key(f"v:{period}"), n, body)
@@ -462,6 +467,15 @@ def _boards(period: str) -> Any:
     return (select(_PLACES.c.scope,
                    *_aggregated(totals.c.hours_score + _PLACES.c.member, totals.c.minutes > 0),
                    *_aggregated(totals.c.points_score + _PLACES.c.member, totals.c.points > 0))
+            .join_from(totals, _PLACES, _PLACES.c.volunteer_id == totals.c.volunteer_id)
+            .group_by(_PLACES.c.scope, _PLACES.c.slice))
+
+
+def _scope_versions(period: str) -> Any:
+    """Per scope and slice: the (volunteer id, version) arguments of the scope's own version hash (a cluster's)."""
+    totals = select(PeriodTotal.volunteer_id, func.concat(_bulk(PeriodTotal.volunteer_id), _bulk(PeriodTotal.version))
+                    .label("pair")).where(PeriodTotal.period == period).subquery()
+    return (select(_PLACES.c.scope, *_aggregated(totals.c.pair))
             .join_from(totals, _PLACES, _PLACES.c.volunteer_id == totals.c.volunteer_id)
             .group_by(_PLACES.c.scope, _PLACES.c.slice))
 
@@ -548,9 +562,40 @@ class PackedWriter:
             await pool.release(connection)
 
 
+class RoutedWriter:
+    """PackedWriter for a Redis Cluster: one per master, each command handed to the master of its key's slot."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.cluster = sync_client(url)
+        self.writers: dict[str, PackedWriter] = {}
+
+    async def send(self, command: str, key: str, pairs: int, body: str) -> None:
+        node = self.cluster.get_node_from_key(key)
+        writer = self.writers.get(node.name)
+        if writer is None:
+            writer = self.writers[node.name] = PackedWriter(node_url(self.url, node.host, node.port))
+        await writer.send(command, key, pairs, body)
+
+    async def close(self) -> None:
+        """Every master's commands written and answered; the first error raised once all are closed."""
+        errors = []
+        for writer in self.writers.values():
+            try:
+                await writer.close()
+            except Exception as exc:  # noqa: BLE001 - raised below
+                errors.append(exc)
+        if errors:
+            raise errors[0]
+
+    async def abandon(self) -> None:
+        for writer in self.writers.values():
+            await writer.abandon()
+
+
 @contextlib.asynccontextmanager
-async def packed_writer(url: str) -> AsyncIterator[PackedWriter]:
-    writer = PackedWriter(url)
+async def packed_writer(url: str) -> AsyncIterator[PackedWriter | RoutedWriter]:
+    writer = RoutedWriter(url) if is_cluster_url(url) else PackedWriter(url)
     try:
         yield writer
     except BaseException:

@@ -21,7 +21,13 @@ from servicebank.kernel.db import Database
 from servicebank.leaderboards.cluster import SCOPE_BUILT_PREFIX, scope_built_key
 from servicebank.leaderboards.parallel import rebuild_batch, start_parallel_rebuild_if_missing
 from servicebank.leaderboards.push import BUILT_MARKER, board_key, board_scope, member_for, sync_client
-from servicebank.leaderboards.rebuild import current_scopes, rebuild_redis, rebuild_redis_if_missing, stage_row_by_row
+from servicebank.leaderboards.rebuild import (
+    current_scopes,
+    rebuild_redis,
+    rebuild_redis_if_missing,
+    stage_in_sql,
+    stage_row_by_row,
+)
 from servicebank.leaderboards.repository import RedisLeaderboards, SqlLeaderboards, read_board
 from servicebank.ledger.models import PeriodTotal
 from servicebank.ledger.verify import verify
@@ -151,19 +157,24 @@ async def test_postings_reach_the_boards_one_slot_per_scope_and_read_as_one_redi
 async def test_a_rebuild_from_postgresql_leaves_the_cluster_as_the_pushes_did(db: Database, session) -> None:  # noqa: ANN001
     people = await _city(db, session)
     client = _client(db.settings)
-    await rebuild_redis(db)
     pushed = _dump(client)
     assert any(key.startswith("sb:lbv:2026-10:{") for key in pushed)  # version hashes per scope
+    await rebuild_redis(db)  # grouped by PostgreSQL, each command sent to its slot's master
+    rebuilt = _dump(client)
+    assert {k: v for k, v in rebuilt.items() if not k.startswith(SCOPE_BUILT_PREFIX) and k != BUILT_MARKER} == pushed
 
     client.flushall()  # every master restarted empty
     assert await rebuild_redis_if_missing(db) is True
-    assert _dump(client) == pushed
+    assert _dump(client) == rebuilt
+    client.flushall()
+    await rebuild_redis(db, stage=stage_row_by_row, chunk=3)
+    assert _dump(client) == rebuilt
     # A posting pushed while a rebuild reads its snapshot is not undone by the per-slot swaps.
     board = board_key("2026-11", f"community:{people[0].community_id}", "hours")
     before = client.zscore(board, _member(people[0].id))
 
     async def stage_then_post(s, staging, advance, chunk):  # noqa: ANN001, ANN202
-        written = await stage_row_by_row(s, staging, advance, chunk)
+        written = await stage_in_sql(s, staging, advance, chunk)
         await attend(session, await make_activity(session, await _community(session, people[0])), people[0],
                      minutes=15)
         await settle(db)
