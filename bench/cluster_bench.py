@@ -3,9 +3,9 @@
 Starts a throwaway PostgreSQL, one Redis and a Redis Cluster of three masters (tests/servers.py) on
 127.0.0.1, loads a synthetic city with bench/city.py, then, interleaved (one Redis, cluster, one Redis,
 cluster):
-1. rebuilds every kept board from the period totals: one Redis with its default staging (PostgreSQL
-   groups the boards, stage_in_sql) and with the row-by-row staging the cluster uses, and the cluster;
-   time, Redis memory (summed over the masters) and each side's CPU;
+1. rebuilds every kept board from the period totals: one Redis and the cluster with the default staging
+   (PostgreSQL groups the boards, stage_in_sql), and the cluster row by row; time, Redis memory (summed
+   over the masters) and each side's CPU;
 2. pushes the totals of batches of volunteers as the tally does after a posting (push.run_push);
 3. reads a city and a community board (top 100 + one rank) through repository.read_board.
 
@@ -127,8 +127,8 @@ async def run(volunteers: int, months: int, batch: int) -> str:
         pids = {"postgres": [pg.postmaster_pid()], "redis": [single.proc.pid] + [p.pid for p in cluster.procs.values()]}
         empty = {"one": _memory(one_nodes), "cluster": _memory(cluster_nodes)}
         sides = [("one Redis, stage_in_sql (default)", one, one_nodes, None, "one"),
-                 ("one Redis, stage_row_by_row", one, one_nodes, stage_row_by_row, "one"),
-                 ("3-master cluster (stage_row_by_row)", many, cluster_nodes, None, "cluster")]
+                 ("3-master cluster, stage_in_sql (default)", many, cluster_nodes, None, "cluster"),
+                 ("3-master cluster, stage_row_by_row", many, cluster_nodes, stage_row_by_row, "cluster")]
         seconds: dict[str, list[float]] = {name: [] for name, *_ in sides}
         memory: dict[str, int] = {}
         cpu: dict[str, str] = {}

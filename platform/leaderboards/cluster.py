@@ -84,13 +84,17 @@ def tagged_scope(key: str) -> str | None:
 def push_per_slot(client: Any, args: list[Any]) -> None:
     """push.run_push on a cluster: note the changes for running rebuilds, then one script call per slot."""
     by_slot: dict[int, list[Any]] = defaultdict(list)
+    slot_of: dict[str, int] = {}  # a batch names the same few scopes many times: hash each once
     notes = []
     i = 0
     while i < len(args):
         period, vid, member, version, minutes, points, n = args[i:i + 7]
         notes.append(f"{period}|{vid}")
         for scope in args[i + 7:i + 7 + int(n)]:
-            by_slot[client.keyslot(scope_built_key(scope))] += [period, vid, member, version, minutes, points, scope]
+            slot = slot_of.get(scope)
+            if slot is None:
+                slot = slot_of[scope] = client.keyslot(scope_built_key(scope))
+            by_slot[slot] += [period, vid, member, version, minutes, points, scope]
         i += 7 + int(n)
     errors: list[Exception] = []
     try:
