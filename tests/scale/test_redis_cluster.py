@@ -268,3 +268,17 @@ def _member(volunteer_id: int) -> str:
 async def _community(session, volunteer) -> Community:  # noqa: ANN001
     return await session.get(Community, volunteer.community_id)
 
+
+
+async def test_rate_limits_count_on_the_cluster(settings: Settings) -> None:
+    from servicebank.ratelimit import RateLimiter
+
+    limiter = RateLimiter(settings)
+    window = 10**6  # long, so the test never straddles two windows
+    try:
+        assert [(await limiter.count("scan:10.0.0.1", window))[0] for _ in range(3)] == [1, 2, 3]
+        await limiter.forgive("scan:10.0.0.1", window)
+        assert (await limiter.count("scan:10.0.0.1", window))[0] == 3
+        assert not limiter._memory  # counted in Redis, not in the process's fallback
+    finally:
+        await limiter.close()
