@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import subprocess
-import sys
 from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
@@ -38,7 +36,7 @@ from servicebank.org.models import Community
 from servicebank.workers.broker import make_broker
 from tests.conftest import _server_or_fail, make_settings
 from tests.factories import make_org, make_team, make_volunteer
-from tests.leaderboards.test_parallel_workers import ROOT, _env
+from tests.leaderboards.test_parallel_workers import rebuilt_by_two_workers
 from tests.ledger.helpers import attend, make_activity, settle
 from tests.servers import RedisClusterServer
 from tests.workers.test_redis_worker import processed_by_a_worker
@@ -294,17 +292,7 @@ async def test_the_workers_share_a_parallel_rebuild_on_the_cluster(db: Database,
     await rebuild_redis(db)
     expected = {k: v for k, v in _dump(client).items() if not k.startswith("sb:lbv:")}
     client.flushall()
-    workers = subprocess.Popen([sys.executable, "-m", "dramatiq", "servicebank.workers.tasks", "-p", "2", "-t", "1",
-                                "-Q", "maintenance"], cwd=ROOT, env=_env(db), stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, start_new_session=True)
-    try:
-        done = subprocess.run([sys.executable, "-c", "from servicebank.cli import main; main()", "leaderboards",
-                               "rebuild", "--parallel", "--batches", "3", "--timeout", "120", "--json"],
-                              cwd=ROOT, env=_env(db), capture_output=True, text=True, timeout=180)
-    finally:
-        workers.terminate()
-        workers.wait(30)
-    assert done.returncode == 0, done.stderr
+    done = rebuilt_by_two_workers(db)
     assert json.loads(done.stdout)["finished"] is True
     assert {k: v for k, v in _dump(client).items() if not k.startswith("sb:lbv:")} == expected
     report = await verify(db)
