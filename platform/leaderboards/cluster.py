@@ -7,7 +7,8 @@ volunteer's scopes (city, community, street, teams) hash to different slots, on 
 - each scope's keys carry the scope as hash tag (push.board_key): its boards of every period, its
   version hashes `sb:lbv:<period>:{<scope>}` and its built mark `sb:lbok:{<scope>}` share one slot;
 - the push is split per slot, each part with its own version check (a late push loses in every slot on
-  its own, as it does on one Redis);
+  its own, as it does on one Redis). One call per master, over several slots, would be fewer round trips,
+  but it depends on which master serves which slot, which a resharding changes under it; per slot holds;
 - a master restarted without replicas comes back empty: the global built marker (on some other master)
   cannot tell, so each scope has its own built mark, set by the rebuild's swap in the scope's slot. Reads
   of a scope without it go to SQL, and the periodic check rebuilds just the scopes without it;
