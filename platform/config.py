@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from servicebank import keyring
+from servicebank.kernel import redis_clients
 from servicebank.sms_settings import SmsSettings, SmsSettingsError
 
 DEV_SECRET = "dev-only-secret-change-me"
@@ -178,6 +179,11 @@ class Settings:
     def uses_redis(self) -> bool:
         return bool(self.redis_url)
 
+    @property
+    def redis_cluster(self) -> bool:
+        """SERVICEBANK_REDIS_URL names a node of a Redis Cluster (redis+cluster://), not one Redis."""
+        return redis_clients.is_cluster_url(self.redis_url)
+
     def signing_keys(self, now: dt.datetime | None = None) -> tuple[str, ...]:
         """Keys a signature may be made with: the current one, then rotated ones still in their grace period."""
         return keyring.accepted_signing_keys(self.secret_key, self.previous_secret_keys, now or dt.datetime.now(dt.UTC))
@@ -209,6 +215,8 @@ class Settings:
                                 "(e.g. 127.0.0.1,10.1.2.0/24)")
         if self.leaderboard_months < 1:
             raise SettingsError("SERVICEBANK_LEADERBOARD_MONTHS must be at least 1 (the current month's boards).")
+        if self.redis_url and (problem := redis_clients.check_url(self.redis_url)):
+            raise SettingsError(problem)
         _check_replica(self)
         _check_pgbouncer(self)
         _check_vapid(self)

@@ -7,6 +7,7 @@ import time
 
 from servicebank.clientip import client_ip
 from servicebank.config import Settings
+from servicebank.kernel import redis_clients
 from servicebank.kernel.errors import TooManyRequests
 
 _DECR_IF_POSITIVE = "if tonumber(redis.call('get', KEYS[1]) or '0') > 0 then return redis.call('decr', KEYS[1]) end return 0"
@@ -18,9 +19,7 @@ class RateLimiter:
     def __init__(self, settings: Settings) -> None:
         self._redis = None
         if settings.redis_url:
-            import redis.asyncio as aioredis
-
-            self._redis = aioredis.from_url(settings.redis_url)
+            self._redis = redis_clients.async_client(settings.redis_url)
         self._memory: dict[str, tuple[int, int]] = {}
 
     async def count(self, key: str, window_seconds: int) -> tuple[int, int]:

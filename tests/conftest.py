@@ -231,10 +231,10 @@ async def db(settings: Settings) -> AsyncIterator[Database]:
     if database.dialect != "sqlite":
         await _empty_all(database)
     if settings.redis_url:
-        import redis.asyncio as aioredis
+        from servicebank.kernel import redis_clients
 
-        client = aioredis.from_url(settings.redis_url)
-        await client.flushdb()
+        client = redis_clients.async_client(settings.redis_url)
+        await client.flushdb()  # on a Redis Cluster: on every master
         await client.aclose()
     yield database
     await database.dispose()

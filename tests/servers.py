@@ -243,6 +243,95 @@ class RedisServer:
         self.stop()
 
 
+def _free_cluster_port() -> int:
+    """A free port whose cluster bus port (the port + 10000) is free too, so both exist."""
+    while True:
+        port = free_port()
+        if port + 10000 > 65535:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port + 10000))
+            except OSError:
+                continue
+        return port
+
+
+class RedisClusterServer:
+    """Three redis-server masters in cluster mode (no replicas, no persistence) joined by `redis-cli --cluster
+    create`; restart_node() kills one master and starts it again empty, the same node id and slots."""
+
+    def __init__(self, masters: int = 3) -> None:
+        binary, cli = shutil.which("redis-server"), shutil.which("redis-cli")
+        if binary is None or cli is None:
+            raise ServerUnavailable("redis-server or redis-cli not found (apt-get install redis-server redis-tools)")
+        self.binary, self.cli = binary, cli
+        self.dir = Path(tempfile.mkdtemp(prefix="sb-rcluster-"))
+        self.ports = [_free_cluster_port() for _ in range(masters)]
+        self.procs: dict[int, subprocess.Popen[bytes]] = {}
+        try:
+            for port in self.ports:
+                self.start_node(port)
+            nodes = [f"127.0.0.1:{port}" for port in self.ports]
+            created = subprocess.run([cli, "--cluster", "create", *nodes, "--cluster-replicas", "0", "--cluster-yes"],
+                                     capture_output=True, text=True, timeout=60)
+            if created.returncode != 0:
+                raise ServerUnavailable(f"redis-cli --cluster create failed: {created.stdout}{created.stderr}")
+            self.wait_ok()
+        except BaseException:
+            self.close()
+            raise
+
+    @property
+    def url(self) -> str:
+        """The seed node, in the cluster scheme SERVICEBANK_REDIS_URL takes."""
+        return f"redis+cluster://127.0.0.1:{self.ports[0]}/0"
+
+    def start_node(self, port: int) -> None:
+        # nodes-<port>.conf keeps the node's id and slots, so a restarted master takes its slots back.
+        self.procs[port] = subprocess.Popen(
+            [self.binary, "--bind", "127.0.0.1", "--port", str(port), "--cluster-enabled", "yes",
+             "--cluster-config-file", f"nodes-{port}.conf", "--cluster-node-timeout", "2000", "--save", "",
+             "--appendonly", "no", "--dir", str(self.dir), "--daemonize", "no"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if self._ask(port, "PING") == "PONG":
+                return
+            time.sleep(0.05)
+        raise ServerUnavailable(f"redis-server (cluster node) did not answer on port {port}")
+
+    def _ask(self, port: int, *command: str) -> str:
+        result = subprocess.run([self.cli, "-p", str(port), *command], capture_output=True, text=True, timeout=10)
+        return result.stdout.strip()
+
+    def wait_ok(self, timeout: float = 30) -> None:
+        """Until every node says the cluster is up (all slots served)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if all("cluster_state:ok" in self._ask(port, "CLUSTER", "INFO") for port in self.ports):
+                return
+            time.sleep(0.1)
+        raise ServerUnavailable("the Redis Cluster did not reach cluster_state:ok")
+
+    def stop_node(self, port: int) -> None:
+        proc = self.procs.pop(port, None)
+        if proc is not None:
+            proc.kill()
+            proc.wait(10)
+
+    def restart_node(self, port: int) -> None:
+        """A master killed and started again: without replicas or persistence it comes back empty."""
+        self.stop_node(port)
+        self.start_node(port)
+        self.wait_ok()
+
+    def close(self) -> None:
+        for port in list(self.procs):
+            self.stop_node(port)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
 def services_required() -> bool:
     """Under CI (or when asked) a missing server fails the run instead of skipping tests."""
     return bool(os.environ.get("CI")) or os.environ.get("SERVICEBANK_REQUIRE_SERVICES") == "1"

@@ -7,6 +7,9 @@ from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware.asyncio import AsyncIO
 
 from servicebank.config import Settings, get_settings
+from servicebank.kernel import redis_clients
+
+BROKER_CLUSTER_NAMESPACE = "{dramatiq}"
 
 
 def make_broker(settings: Settings) -> dramatiq.Broker:
@@ -14,7 +17,13 @@ def make_broker(settings: Settings) -> dramatiq.Broker:
     if settings.redis_url:
         from dramatiq.brokers.redis import RedisBroker
 
-        broker: dramatiq.Broker = RedisBroker(url=settings.redis_url)
+        if settings.redis_cluster:
+            # Dramatiq's one Lua script is given the namespace as its only key and builds every other key
+            # from it; hash-tagged, they all hash to one slot, so the queues live on one master of the cluster.
+            broker: dramatiq.Broker = RedisBroker(client=redis_clients.sync_client(settings.redis_url),
+                                                  namespace=BROKER_CLUSTER_NAMESPACE)
+        else:
+            broker = RedisBroker(url=settings.redis_url)
     else:
         broker = StubBroker()
     broker.add_middleware(AsyncIO())

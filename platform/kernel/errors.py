@@ -151,7 +151,9 @@ def _connection_failure_types() -> tuple[type[BaseException], ...]:
     with contextlib.suppress(ImportError):
         import redis.exceptions
 
-        kinds += [redis.exceptions.ConnectionError, redis.exceptions.TimeoutError]
+        # On a Redis Cluster a master that is down leaves its slots unserved: the same outage, for those keys.
+        kinds += [redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, redis.exceptions.ClusterDownError,
+                  redis.exceptions.SlotNotCoveredError]
     return tuple(kinds)
 
 

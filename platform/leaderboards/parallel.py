@@ -18,19 +18,17 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import select
-
 from servicebank.kernel.db import Database
+from servicebank.kernel.redis_clients import is_cluster
 from servicebank.leaderboards.push import (
     BUILT_MARKER,
     KEY_PREFIX,
     REBUILD_QUEUED_SECONDS,
     REBUILD_REQUESTED,
     board_scope,
-    scope_rows,
     sync_client,
 )
-from servicebank.leaderboards.rebuild import rebuild_redis
+from servicebank.leaderboards.rebuild import current_scopes, rebuild_redis, scopes_to_rebuild
 
 JOB_PREFIX = "sb:lbjob:"
 JOB_SECONDS = 86_400  # a job's progress stays readable a day after it was planned
@@ -45,21 +43,19 @@ DEFAULT_BATCHES = 8
 Send = Callable[[str, int, list[str]], Any]
 
 
-async def plan_batches(db: Database, batches: int = DEFAULT_BATCHES) -> list[list[str]]:
-    """The scope names of each message: the city, `batches` shares of the rest, and [] for the version hashes."""
-    names = await current_scopes(db)
+async def plan_batches(db: Database, batches: int = DEFAULT_BATCHES,
+                       only: list[str] | None = None) -> list[list[str]]:
+    """The scope names of each message: the city, `batches` shares of the rest, and [] for the version hashes.
+
+    `only`: just those scopes (a cluster whose master restarted lost only the scopes it served).
+    """
+    names = sorted(only) if only is not None else await current_scopes(db)
     rest = [name for name in names if name != "city"]
     # Round-robin over names sorted by kind: each share gets its part of the streets (the next largest
     # boards), of the communities and of the teams.
     shares = [rest[i::batches] for i in range(max(1, batches))]
-    return [["city"]] + [share for share in shares if share] + [[]]
-
-
-async def current_scopes(db: Database) -> list[str]:
-    """Every scope somebody ranks in now, sorted."""
-    scopes = scope_rows().subquery()
-    async with db.session_scope() as session:
-        return list((await session.scalars(select(scopes.c.scope).distinct().order_by(scopes.c.scope))).all())
+    city = [["city"]] if only is None or "city" in only else []
+    return city + [share for share in shares if share] + [[]]
 
 
 async def _unlink_orphans(db: Database, client: Any) -> int:
@@ -73,15 +69,18 @@ async def _unlink_orphans(db: Database, client: Any) -> int:
 
 
 def _job_key(job: str) -> str:
-    return JOB_PREFIX + job
+    """The job's progress hash; its ":done" set shares the hash tag, so both are in one slot of a cluster."""
+    return f"{JOB_PREFIX}{{{job}}}"
 
 
-async def start_parallel_rebuild(db: Database, *, batches: int = DEFAULT_BATCHES, send: Send | None = None) -> str:
-    """Plan the batches, record the job and send one message per batch; returns the job id."""
+async def start_parallel_rebuild(db: Database, *, batches: int = DEFAULT_BATCHES, send: Send | None = None,
+                                 only: list[str] | None = None) -> str:
+    """Plan the batches (of `only` those scopes), record the job and send one message per batch; returns the job id."""
     client = sync_client(db.settings.redis_url)
-    plan = await plan_batches(db, batches)
+    plan = await plan_batches(db, batches, only)
     job = uuid.uuid4().hex[:12]
-    pipe = client.pipeline(transaction=True)
+    # A MULTI spans one slot only on a cluster; there these keys are written one by one.
+    pipe = client.pipeline(transaction=not is_cluster(client))
     pipe.hset(_job_key(job), mapping={"total": len(plan), "members": 0, "started": time.time()})
     pipe.expire(_job_key(job), JOB_SECONDS)
     # Held while the messages wait in the queue; each running batch renews it (rebuild._keep_claim).
@@ -113,7 +112,7 @@ async def rebuild_batch(db: Database, job: str, index: int, scopes: list[str]) -
     if total is not None and done >= int(total):
         # Every batch has swapped its boards in: readers may leave SQL.
         await _unlink_orphans(db, client)
-        pipe = client.pipeline(transaction=True)
+        pipe = client.pipeline(transaction=not is_cluster(client))
         pipe.set(BUILT_MARKER, "1")
         pipe.delete(REBUILD_REQUESTED)
         pipe.hsetnx(key, "finished", time.time())
@@ -140,10 +139,13 @@ async def start_parallel_rebuild_if_missing(db: Database) -> str | None:
     if not url:
         return None
     client = sync_client(url)
-    if client.exists(BUILT_MARKER, CURRENT_JOB) or not client.set(REBUILD_REQUESTED, "1", nx=True, ex=REBUILD_QUEUED_SECONDS):
+    if client.exists(CURRENT_JOB):
+        return None
+    missing, scopes = await scopes_to_rebuild(db, client)
+    if not missing or not client.set(REBUILD_REQUESTED, "1", nx=True, ex=REBUILD_QUEUED_SECONDS):
         return None
     try:
-        return await start_parallel_rebuild(db)
+        return await start_parallel_rebuild(db, only=scopes)
     except BaseException:
         client.delete(REBUILD_REQUESTED)  # the next check tries again
         raise

@@ -17,9 +17,11 @@ _MONTH = "[0-9][0-9][0-9][0-9]-[0-9][0-9]"
 
 
 def aged_keys(client: Any, oldest: str) -> list[str]:
-    """The monthly board and version keys of months before `oldest`."""
+    """The monthly board and version keys of months before `oldest` (UNLINK splits them per slot on a cluster)."""
     aged = []
-    for pattern, prefix in ((f"{KEY_PREFIX}{_MONTH}:*", KEY_PREFIX), (f"{VERSION_PREFIX}{_MONTH}", VERSION_PREFIX)):
+    # Version hashes are one per month on one Redis, one per month and scope on a cluster (cluster.py).
+    for pattern, prefix in ((f"{KEY_PREFIX}{_MONTH}:*", KEY_PREFIX), (f"{VERSION_PREFIX}{_MONTH}", VERSION_PREFIX),
+                            (f"{VERSION_PREFIX}{_MONTH}:*", VERSION_PREFIX)):
         for raw in client.scan_iter(match=pattern, count=1000):
             key = raw.decode()
             if not kept_in_redis(key[len(prefix):len(prefix) + 7], oldest):

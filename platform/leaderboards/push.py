@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import ColumnElement, CompoundSelect
 
+from servicebank.kernel import redis_clients
 from servicebank.kernel.unit_of_work import AfterCommit, unit_of_work
 from servicebank.leaderboards.retention import kept_in_redis, oldest_kept_month
 from servicebank.org.models import Community
@@ -30,7 +31,9 @@ log = logging.getLogger(__name__)
 
 KEY_PREFIX = "sb:lb:"
 VERSION_PREFIX = "sb:lbv:"
-BUILT_MARKER = "sb:lb:built"
+# Named anew when the key names changed (scopes hash-tagged for Redis Cluster): Redis holding boards under
+# the old names has no such marker, so the periodic check rebuilds them under the new ones and drops the old.
+BUILT_MARKER = "sb:lb:built:tagged"
 # Set (with an expiry) while a rebuild is queued or running, so only one runs at a time.
 REBUILD_REQUESTED = "sb:lb:rebuild_requested"
 # A running rebuild renews its claim (and its "alive" mark below) every REBUILD_HEARTBEAT_SECONDS for
@@ -74,7 +77,7 @@ while i <= #ARGV do
   end
   for s = 1, nscopes do
     if fresh then
-      local base = 'sb:lb:' .. period .. ':' .. ARGV[i + 6 + s]
+      local base = 'sb:lb:' .. period .. ':{' .. ARGV[i + 6 + s] .. '}'
       if minutes > 0 then redis.call('ZADD', base .. ':hours', minutes, member)
       else redis.call('ZREM', base .. ':hours', member) end
       if points > 0 then redis.call('ZADD', base .. ':points', points, member)
@@ -106,24 +109,30 @@ def volunteer_for(member: bytes | str) -> int:
 
 
 def board_key(period: str, scope: str, by: str) -> str:
-    return f"{KEY_PREFIX}{period}:{scope}:{by}"
+    """The key of a board; the scope in {braces} is its hash tag, so on a Redis Cluster every board of a scope
+    (all periods, hours and points) is in one slot, where one Lua call can write them (cluster.py)."""
+    return f"{KEY_PREFIX}{period}:{{{scope}}}:{by}"
 
 
 def board_scope(key: str) -> str:
-    """The scope of a board key ("sb:lb:2026-11:community:12:hours" -> "community:12"); scopes hold ":"."""
+    """The scope of a board key ("sb:lb:2026-11:{community:12}:hours" -> "community:12"); scopes hold ":".
+
+    Keys named before the hash tags ("sb:lb:2026-11:community:12:hours") are read too, so a rebuild can
+    tell which scope's they were when it drops them.
+    """
+    if "{" in key:
+        return key[key.index("{") + 1:key.rindex("}")]
     _, _, rest = key[len(KEY_PREFIX):].partition(":")
     return rest.rpartition(":")[0]
 
 
 def sync_client(url: str | None) -> Any:
-    """A process-wide synchronous Redis client for after-commit pushes."""
+    """A process-wide synchronous Redis (or Redis Cluster) client for after-commit pushes."""
     if not url:
         raise RuntimeError("The leaderboards need Redis: set SERVICEBANK_REDIS_URL.")
     client = _clients.get(url)
     if client is None:
-        import redis
-
-        client = _clients[url] = redis.Redis.from_url(url, socket_timeout=5)
+        client = _clients[url] = redis_clients.sync_client(url, socket_timeout=5)
     return client
 
 
@@ -183,7 +192,12 @@ def push_args(latest: dict[tuple[int, str], tuple[int, int, int]], scopes: dict[
 
 
 def run_push(client: Any, args: list[Any]) -> None:
-    """Send the push script in slices small enough for one call each."""
+    """Send the push script in slices small enough for one call each (on a cluster: per slot, cluster.py)."""
+    if redis_clients.is_cluster(client):
+        from servicebank.leaderboards.cluster import push_per_slot
+
+        push_per_slot(client, args)
+        return
     step = 4000
     start = 0
     while start < len(args):

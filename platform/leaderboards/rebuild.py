@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import uuid
 from collections import defaultdict
-from collections.abc import AsyncIterator, Awaitable, Callable, Collection
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterable
 from typing import Any
 
 from sqlalchemy import (
@@ -33,6 +33,8 @@ from sqlalchemy.orm import aliased
 
 from servicebank.kernel.db import Database
 from servicebank.kernel.dialect import is_postgres, month_text, year_text
+from servicebank.kernel.redis_clients import is_cluster, is_cluster_url, node_url
+from servicebank.leaderboards.cluster import missing_scopes, scope_version_name, swap_per_slot, tagged_scope
 from servicebank.leaderboards.push import (
     BUILT_MARKER,
     KEY_PREFIX,
@@ -41,6 +43,7 @@ from servicebank.leaderboards.push import (
     REBUILD_REQUESTED,
     REBUILDS_RUNNING,
     VERSION_PREFIX,
+    board_key,
     board_scope,
     member_for,
     member_sql,
@@ -132,8 +135,10 @@ async def rebuild_redis(db: Database, advance: Advance | None = None, *, chunk: 
     url = db.settings.redis_url
     if not url:
         return 0
+    # A cluster marks each scope it rebuilt as built (cluster.py): every scope, even one with no boards.
+    marks = (scopes if scopes is not None else await current_scopes(db)) if db.settings.redis_cluster else ()
     # Registered as running before the snapshot is taken.
-    staging = Staging(url, oldest=oldest_kept_month(db.settings), scopes=scopes, versions=versions)
+    staging = Staging(url, oldest=oldest_kept_month(db.settings), scopes=scopes, versions=versions, marks=marks)
     stage = stage or (stage_in_sql if is_postgres(db) else stage_row_by_row)
     # A running rebuild holds the claim, whoever asked for it, and renews it while it runs.
     heartbeat = asyncio.create_task(_keep_claim(staging))
@@ -172,6 +177,27 @@ async def push_again(db: Database, touched: set[tuple[int, str]]) -> int:
     return len(latest)
 
 
+async def current_scopes(db: Database) -> list[str]:
+    """Every scope somebody ranks in now, sorted."""
+    scopes = scope_rows().subquery()
+    async with db.session_scope() as session:
+        return list((await session.scalars(select(scopes.c.scope).distinct().order_by(scopes.c.scope))).all())
+
+
+async def scopes_to_rebuild(db: Database, client: Any) -> tuple[bool, list[str] | None]:
+    """(whether boards are missing, which scopes: None for all).
+
+    One Redis: all of them when the built marker is gone. A cluster also loses the scopes of a master that
+    restarted empty, and has none yet for a scope new since the last rebuild: just those (cluster.py).
+    """
+    if not client.exists(BUILT_MARKER):
+        return True, None
+    if not db.settings.redis_cluster:
+        return False, None
+    missing = missing_scopes(client, await current_scopes(db))
+    return bool(missing), missing
+
+
 async def rebuild_redis_if_missing(db: Database) -> bool:
     """Refill Redis from the kept totals when its boards are not built and no rebuild is under way.
 
@@ -183,10 +209,11 @@ async def rebuild_redis_if_missing(db: Database) -> bool:
     if not url:
         return False
     client = sync_client(url)
-    if client.exists(BUILT_MARKER) or not client.set(REBUILD_REQUESTED, "1", nx=True, ex=REBUILD_CLAIM_SECONDS):
+    missing, scopes = await scopes_to_rebuild(db, client)
+    if not missing or not client.set(REBUILD_REQUESTED, "1", nx=True, ex=REBUILD_CLAIM_SECONDS):
         return False
     try:
-        await rebuild_redis(db)  # its swap sets the marker and clears the claim
+        await rebuild_redis(db, scopes=scopes)  # its swap sets the marker and clears the claim
     except BaseException:
         client.delete(REBUILD_REQUESTED)  # the next check tries again
         raise
@@ -211,12 +238,16 @@ class Staging:
     """Fresh keys under a random prefix; swap() puts them in place of the live ones all at once."""
 
     def __init__(self, url: str, *, oldest: str | None = None, scopes: Collection[str] | None = None,
-                 versions: bool = True) -> None:
+                 versions: bool = True, marks: Collection[str] = ()) -> None:
         self.url = url
         self.oldest = oldest  # months before it are not kept in Redis (retention.py)
         self.scopes = frozenset(scopes) if scopes is not None else None  # None: every scope
         self.versions = versions
         self.client = sync_client(url)
+        # On a cluster each scope has its own version hashes, rebuilt with its boards whatever `versions`
+        # says, and its own built mark, set for `marks` (cluster.py).
+        self.cluster = is_cluster(self.client)
+        self.marks = marks
         self.prefix = f"sb:lbtmp:{uuid.uuid4().hex[:8]}:"
         self.names: set[str] = set()
         # From here on every push notes what it changed in this rebuild's touched set (see push.py).
@@ -246,13 +277,15 @@ class Staging:
     def _replaces(self, live_key: str) -> bool:
         """Whether a live key is this rebuild's to replace or delete: its scopes' boards, and the version hashes."""
         if live_key.startswith(VERSION_PREFIX):
-            return self.versions
+            scope = tagged_scope(live_key)
+            return self.versions if scope is None else self.covers(scope)
         if live_key in (BUILT_MARKER, REBUILD_REQUESTED):
             return False
         return self.covers(board_scope(live_key))
 
     def key(self, name: str) -> str:
-        """The staging key of a board ("2026-11:city:hours") or of a period's versions ("v:2026-11")."""
+        """The staging key of a board ("2026-11:{city}:hours") or of a period's versions ("v:2026-11"; on a
+        cluster per scope, "v:2026-11:{city}")."""
         self.names.add(name)
         return self.prefix + name
 
@@ -265,13 +298,18 @@ class Staging:
         live = {k.decode() for k in client.scan_iter(match=f"{KEY_PREFIX}*", count=1000)}
         live |= {k.decode() for k in client.scan_iter(match=f"{VERSION_PREFIX}*", count=1000)}
         live = {key for key in live if self._replaces(key)}
+        if self.cluster:
+            renames = {self.prefix + name: self._target(name) for name in self.names}
+            touched = swap_per_slot(client, self.prefix, renames, live - set(renames.values()), self.marks,
+                                    finish=finish)
+            return _touched_pairs(touched)
         pipe = client.pipeline(transaction=True)
         targets = set()
         # RENAME onto a live key, or DEL, frees the old board in the server's one thread, inside the
         # MULTI: about 6 s for a whole city's boards, every client waiting. UNLINK frees it in the
         # background; inside the MULTI readers still never see a board missing.
         for name in self.names:
-            target = VERSION_PREFIX + name[2:] if name.startswith("v:") else KEY_PREFIX + name
+            target = self._target(name)
             pipe.unlink(target)
             pipe.rename(self.prefix + name, target)
             targets.add(target)
@@ -285,12 +323,20 @@ class Staging:
         pipe.unlink(self.prefix + "alive")
         pipe.smembers(self.prefix + "touched")
         pipe.unlink(self.prefix + "touched")
-        touched = pipe.execute()[-2]
-        pairs = set()
-        for item in touched:
-            period, vid = item.decode().split("|")
-            pairs.add((int(vid), period))
-        return pairs
+        return _touched_pairs(item.decode() for item in pipe.execute()[-2])
+
+    @staticmethod
+    def _target(name: str) -> str:
+        return VERSION_PREFIX + name[2:] if name.startswith("v:") else KEY_PREFIX + name
+
+
+def _touched_pairs(notes: Iterable[str]) -> set[tuple[int, str]]:
+    """(volunteer, period) of each "period|volunteer" note."""
+    pairs = set()
+    for note in notes:
+        period, vid = note.split("|")
+        pairs.add((int(vid), period))
+    return pairs
 
 
 Stager = Callable[[AsyncSession, Staging, Advance, int], Awaitable[int]]
@@ -312,21 +358,24 @@ async def stage_row_by_row(session: AsyncSession, staging: Staging, advance: Adv
         for vid, period, minutes, points, version in part:
             if not staging.keeps(period):
                 continue
-            if staging.versions:
+            if staging.versions and not staging.cluster:
                 versions[period][vid] = version
             member = member_for(vid)
             for scope in filter(staging.covers, scopes.get(vid, ())):
+                if staging.cluster:
+                    versions[scope_version_name(period, scope)][vid] = version
                 if minutes > 0:
                     boards[(period, scope, "hours")][member] = minutes
                 if points > 0:
                     boards[(period, scope, "points")][member] = points
         pipe = staging.client.pipeline(transaction=False)
         for (period, scope, by), members in boards.items():
-            pipe.zadd(staging.key(f"{period}:{scope}:{by}"), members)
+            pipe.zadd(staging.key(board_key(period, scope, by)[len(KEY_PREFIX):]), members)
         for period, per in versions.items():
             pipe.hset(staging.key(f"v:{period}"), mapping=per)
         pipe.execute()
-        n = sum(map(len, versions.values())) if staging.versions else sum(map(len, boards.values()))
+        n = sum(map(len, versions.values())) if staging.versions and not staging.cluster else sum(
+            map(len, boards.values()))
         written += n
         advance(n)
     return written
@@ -356,17 +405,24 @@ async def stage_in_sql(session: AsyncSession, staging: Staging, advance: Advance
         await _place_volunteers(session, chunk, staging.scopes)
     periods = (await session.scalars(select(PeriodTotal.period).distinct().order_by(PeriodTotal.period))).all()
     written = 0
+    # What is counted: the period totals when the version hashes are rebuilt, else the board members (as
+    # on a cluster, where each scope has version hashes of its own).
+    per_board = not staging.versions or staging.cluster
     async with packed_writer(staging.url) as writer:
         for period in filter(staging.keeps, periods):
             if placing:
                 async for scope, hours, n_hours, points, n_points in await session.stream(_boards(period)):
                     for by, body, n in (("hours", hours, n_hours), ("points", points, n_points)):
                         if n:
-                            await writer.send("ZADD", staging.key(f"{period}:{scope}:{by}"), n, body)
-                            if not staging.versions:
+                            await writer.send("ZADD", staging.key(board_key(period, scope, by)[len(KEY_PREFIX):]), n,
+                                              body)
+                            if per_board:
                                 written += n
                                 advance(n)
-            if not staging.versions:
+            if staging.cluster and placing:
+                async for scope, body, n in await session.stream(_scope_versions(period)):
+                    await writer.send("HSET", staging.key("v:" + scope_version_name(period, scope)), n, body)
+            if per_board:
                 continue
             async for body, n in await session.stream(_versions(period, chunk)):
                 await writer.send("HSET", staging.key(f"v:{period}"), n, body)
@@ -411,6 +467,15 @@ def _boards(period: str) -> Any:
     return (select(_PLACES.c.scope,
                    *_aggregated(totals.c.hours_score + _PLACES.c.member, totals.c.minutes > 0),
                    *_aggregated(totals.c.points_score + _PLACES.c.member, totals.c.points > 0))
+            .join_from(totals, _PLACES, _PLACES.c.volunteer_id == totals.c.volunteer_id)
+            .group_by(_PLACES.c.scope, _PLACES.c.slice))
+
+
+def _scope_versions(period: str) -> Any:
+    """Per scope and slice: the (volunteer id, version) arguments of the scope's own version hash (a cluster's)."""
+    totals = select(PeriodTotal.volunteer_id, func.concat(_bulk(PeriodTotal.volunteer_id), _bulk(PeriodTotal.version))
+                    .label("pair")).where(PeriodTotal.period == period).subquery()
+    return (select(_PLACES.c.scope, *_aggregated(totals.c.pair))
             .join_from(totals, _PLACES, _PLACES.c.volunteer_id == totals.c.volunteer_id)
             .group_by(_PLACES.c.scope, _PLACES.c.slice))
 
@@ -497,9 +562,40 @@ class PackedWriter:
             await pool.release(connection)
 
 
+class RoutedWriter:
+    """PackedWriter for a Redis Cluster: one per master, each command handed to the master of its key's slot."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.cluster = sync_client(url)
+        self.writers: dict[str, PackedWriter] = {}
+
+    async def send(self, command: str, key: str, pairs: int, body: str) -> None:
+        node = self.cluster.get_node_from_key(key)
+        writer = self.writers.get(node.name)
+        if writer is None:
+            writer = self.writers[node.name] = PackedWriter(node_url(self.url, node.host, node.port))
+        await writer.send(command, key, pairs, body)
+
+    async def close(self) -> None:
+        """Every master's commands written and answered; the first error raised once all are closed."""
+        errors = []
+        for writer in self.writers.values():
+            try:
+                await writer.close()
+            except Exception as exc:  # noqa: BLE001 - raised below
+                errors.append(exc)
+        if errors:
+            raise errors[0]
+
+    async def abandon(self) -> None:
+        for writer in self.writers.values():
+            await writer.abandon()
+
+
 @contextlib.asynccontextmanager
-async def packed_writer(url: str) -> AsyncIterator[PackedWriter]:
-    writer = PackedWriter(url)
+async def packed_writer(url: str) -> AsyncIterator[PackedWriter | RoutedWriter]:
+    writer = RoutedWriter(url) if is_cluster_url(url) else PackedWriter(url)
     try:
         yield writer
     except BaseException:

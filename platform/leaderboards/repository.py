@@ -16,7 +16,9 @@ from typing import Any, Protocol
 from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from servicebank.kernel import redis_clients
 from servicebank.kernel.errors import InvalidInput
+from servicebank.leaderboards.cluster import scope_built_key
 from servicebank.leaderboards.push import (
     BUILT_MARKER,
     REBUILD_QUEUED_SECONDS,
@@ -117,9 +119,7 @@ def async_client(url: str) -> Any:
     key = (url, id(asyncio.get_running_loop()))
     client = _async_clients.get(key)
     if client is None:
-        import redis.asyncio as aioredis
-
-        client = _async_clients[key] = aioredis.from_url(url, socket_timeout=5)
+        client = _async_clients[key] = redis_clients.async_client(url, socket_timeout=5)
     return client
 
 
@@ -158,13 +158,16 @@ class RedisLeaderboards:
             # EVALSHA, loading the script again by itself after a Redis restart.
             script = _read_scripts[id(client)] = client.register_script(_READ_SCRIPT)
         self._script = script
+        # On a cluster the boards and the mark that they are built must share the scope's slot (cluster.py).
+        self._cluster = redis_clients.is_cluster(client)
 
     async def read(self, *, scope: str, period: str, by: str, limit: int,
                    volunteer_id: int | None) -> tuple[bool, list[Ranked], Ranked | None]:
         """(boards built, the top `limit`, the volunteer's own rank or None), in one call."""
         other = "points" if by == "hours" else "hours"
         built, top, other_scores, mine = await self._script(
-            keys=[board_key(period, scope, by), board_key(period, scope, other), BUILT_MARKER],
+            keys=[board_key(period, scope, by), board_key(period, scope, other),
+                  scope_built_key(scope) if self._cluster else BUILT_MARKER],
             args=[limit, member_for(volunteer_id) if volunteer_id is not None else ""])
 
         def ranked(rank: int, vid: int, score: Any, other_score: Any) -> Ranked:
@@ -204,7 +207,9 @@ async def read_board(session: AsyncSession, *, scope: str, period: str, by: str,
             built = None
         if built:
             return top, mine
-        if built is False:
+        if built is False and not redis_clients.is_cluster(client):
+            # On a cluster the scheduler's check (every 30 s) rebuilds just the scopes not built: a scope
+            # new since the last rebuild, or those of a master that restarted empty. Not all of them.
             await _request_rebuild(client)
     sql = SqlLeaderboards()
     top = await sql.top(session, scope=scope, period=period, by=by, limit=limit)

@@ -10,7 +10,6 @@ from sqlalchemy import and_, func, or_, select
 from servicebank.checkins.models import Attendance
 from servicebank.kernel.db import Database
 from servicebank.leaderboards.push import (
-    BUILT_MARKER,
     KEY_PREFIX,
     REBUILD_REQUESTED,
     board_key,
@@ -18,7 +17,7 @@ from servicebank.leaderboards.push import (
     scopes_of,
     sync_client,
 )
-from servicebank.leaderboards.rebuild import aggregate, period_expressions
+from servicebank.leaderboards.rebuild import aggregate, period_expressions, scopes_to_rebuild
 from servicebank.leaderboards.retention import kept_in_redis, oldest_kept_month
 from servicebank.ledger import community_totals
 from servicebank.ledger.levels import star_level
@@ -202,7 +201,8 @@ async def _verify_community_totals(session: Any, derived: dict[tuple[int, str], 
 async def _verify_redis(db: Database, session: Any, derived: dict[tuple[int, str], tuple[int, int]],
                         report: Report) -> None:
     client = sync_client(db.settings.redis_url)
-    if not client.exists(BUILT_MARKER):
+    # A cluster also misses the scopes of a master restarted empty (leaderboards/cluster.py).
+    if (await scopes_to_rebuild(db, client))[0]:
         # Not a difference: a fresh install or a restarted Redis, refilled by the scheduler's periodic check.
         report.leaderboards = LEADERBOARDS_REBUILDING if client.exists(REBUILD_REQUESTED) else LEADERBOARDS_NOT_BUILT
         return

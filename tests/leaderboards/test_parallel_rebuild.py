@@ -18,6 +18,7 @@ from servicebank.leaderboards.parallel import (
     start_parallel_rebuild,
     start_parallel_rebuild_if_missing,
 )
+from servicebank.leaderboards.push import board_scope
 from servicebank.leaderboards.rebuild import rebuild_redis
 from tests.leaderboards.test_rebuild import _city, _dump
 from tests.leaderboards.test_retention import _boards
@@ -49,11 +50,11 @@ async def test_batches_run_concurrently_and_again_rebuild_what_one_process_does(
     plan = await plan_batches(db, batches=2)
     assert plan[0] == ["city"] and plan[-1] == [] and len(plan) == 4
     assert sorted(s for batch in plan for s in batch) == sorted(
-        k.split(":", 3)[3].rpartition(":")[0] for k in expected if k.startswith("sb:lb:all:") and k.endswith("hours"))
+        board_scope(k) for k in expected if k.startswith("sb:lb:all:") and k.endswith("hours"))
 
     client.flushdb()
-    client.zadd("sb:lb:2019-01:city:hours", {"stale": 1})
-    client.zadd("sb:lb:2026-11:team:999999:hours", {"stale": 1})  # a scope nobody is in any more
+    client.zadd("sb:lb:2019-01:{city}:hours", {"stale": 1})
+    client.zadd("sb:lb:2026-11:{team:999999}:hours", {"stale": 1})  # a scope nobody is in any more
     sent: list[tuple[str, int, list[str]]] = []
     job = await start_parallel_rebuild(db, batches=2, send=lambda *message: sent.append(message))
     assert [m[1] for m in sent] == list(range(len(plan))) and client.exists("sb:lb:rebuild_requested")
@@ -65,7 +66,7 @@ async def test_batches_run_concurrently_and_again_rebuild_what_one_process_does(
 
     # All but one batch, two of them twice at once (a redelivery): readers still go to SQL.
     await asyncio.gather(*(rebuild_batch(db, *message) for message in sent[:-1] + sent[1:3]))
-    assert not client.exists("sb:lb:built") and job_status(db, job)["done"] == len(plan) - 1
+    assert not client.exists("sb:lb:built:tagged") and job_status(db, job)["done"] == len(plan) - 1
     await rebuild_batch(db, *sent[-1])
     status = job_status(db, job)
     assert (status["done"], status["finished"]) == (len(plan), True) and status["members"] > 0

@@ -29,14 +29,8 @@ def _env(db: Database) -> dict[str, str]:
             "SERVICEBANK_SECRET_KEY": settings.secret_key, "PYTHONPATH": str(ROOT)}
 
 
-async def test_the_workers_share_a_parallel_rebuild_the_cli_follows(db: Database, session) -> None:  # noqa: ANN001
-    await _boards(session)
-    await settle(db)
-    client = redis.Redis.from_url(db.settings.redis_url)
-    client.flushdb()
-    await rebuild_redis(db)
-    expected = {k: v for k, v in _boards_only(client).items() if k.startswith("sb:lb:") and v[0] == "zset"}
-    client.flushdb()
+def rebuilt_by_two_workers(db: Database) -> subprocess.CompletedProcess[str]:
+    """`leaderboards rebuild --parallel --batches 3 --json` run by the CLI, its batches by two worker processes."""
     workers = subprocess.Popen([sys.executable, "-m", "dramatiq", "servicebank.workers.tasks", "-p", "2", "-t", "1",
                                 "-Q", "maintenance"], cwd=ROOT, env=_env(db), stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL, start_new_session=True)
@@ -48,10 +42,22 @@ async def test_the_workers_share_a_parallel_rebuild_the_cli_follows(db: Database
         workers.terminate()
         workers.wait(30)
     assert done.returncode == 0, done.stderr
+    return done
+
+
+async def test_the_workers_share_a_parallel_rebuild_the_cli_follows(db: Database, session) -> None:  # noqa: ANN001
+    await _boards(session)
+    await settle(db)
+    client = redis.Redis.from_url(db.settings.redis_url)
+    client.flushdb()
+    await rebuild_redis(db)
+    expected = {k: v for k, v in _boards_only(client).items() if k.startswith("sb:lb:") and v[0] == "zset"}
+    client.flushdb()
+    done = rebuilt_by_two_workers(db)
     data = json.loads(done.stdout)
     assert (data["finished"], data["done"], data["total"]) == (True, 5, 5)
     progress = [json.loads(line) for line in done.stderr.splitlines() if line.startswith("{")]
     assert progress[-1] | {"elapsed_s": 0} == {"progress": f"rebuilding Redis, job {data['job']} (batches)",
                                                "done": 5, "total": 5, "elapsed_s": 0}
-    assert client.exists("sb:lb:built") and not client.exists("sb:lb:rebuild_requested")
+    assert client.exists("sb:lb:built:tagged") and not client.exists("sb:lb:rebuild_requested")
     assert {k: v for k, v in _boards_only(client).items() if k.startswith("sb:lb:") and v[0] == "zset"} == expected

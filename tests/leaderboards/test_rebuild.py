@@ -43,7 +43,7 @@ async def _rebuilt(db: Database, **options: object) -> tuple[dict[str, tuple[str
     """Redis after a rebuild over stale keys: (content, totals written, progress steps, ZADD commands)."""
     client = redis.Redis.from_url(db.settings.redis_url)
     client.flushdb()
-    client.zadd("sb:lb:2019-01:city:hours", {"stale": 1})
+    client.zadd("sb:lb:2019-01:{city}:hours", {"stale": 1})
     client.hset("sb:lbv:2019-01", "1", "1")
     client.set("sb:lb:rebuild_requested", "1")
     client.config_resetstat()
@@ -96,7 +96,7 @@ async def test_sql_rebuild_writes_what_the_row_by_row_rebuild_writes_at_any_chun
     monkeypatch.setattr(PackedWriter, "send", counted)
     expected, written, steps, _ = await _rebuilt(db, stage=stage_row_by_row)
     assert written == sum(steps) == await _count(session) > 50
-    assert expected["sb:lb:built"] == ("string", b"1")
+    assert expected["sb:lb:built:tagged"] == ("string", b"1")
     assert not any(key.startswith(("sb:lbtmp:", "sb:lb:2019", "sb:lbv:2019", "sb:lb:rebuild")) for key in expected)
     assert {kind for kind, _ in expected.values()} == {"zset", "hash", "string"}
     boards = sum(kind == "zset" for kind, _ in expected.values())
@@ -130,7 +130,7 @@ async def test_the_default_rebuild_leaves_redis_as_the_incremental_pushes_did(db
     await settle(db)
     client = redis.Redis.from_url(db.settings.redis_url)
     pushed = _dump(client)
-    assert any(key.startswith("sb:lb:2026-10:team:") for key in pushed)
+    assert any(key.startswith("sb:lb:2026-10:{team:") for key in pushed)
 
     assert await rebuild_redis(db, chunk=2) == await _count(session)
     assert _dump(client) == pushed
@@ -145,7 +145,7 @@ async def test_a_posting_pushed_while_a_rebuild_reads_its_snapshot_is_not_undone
     await attend(session, activity, volunteer, minutes=60)
     await settle(db)
     client = redis.Redis.from_url(db.settings.redis_url)
-    board = f"sb:lb:2026-11:community:{org.community.id}:hours"
+    board = f"sb:lb:2026-11:{{community:{org.community.id}}}:hours"
     member = member_for(volunteer.id)
     assert client.zscore(board, member) == 60
 
@@ -199,12 +199,12 @@ async def test_the_periodic_check_rebuilds_lost_boards_without_any_reader(db: Da
     client.flushall()  # the fixture built the boards; a fresh install has none
     assert await rebuild_redis_if_missing(db) is True  # a fresh install: never built
     built = _dump(client)
-    assert built["sb:lb:built"] == ("string", b"1") and any(kind == "zset" for kind, _ in built.values())
+    assert built["sb:lb:built:tagged"] == ("string", b"1") and any(kind == "zset" for kind, _ in built.values())
     assert await rebuild_redis_if_missing(db) is False  # built: one EXISTS, nothing else
 
     client.flushall()  # Redis restarted without persistence
     client.set(REBUILD_REQUESTED, "1")  # a rebuild is already queued or running: no second one
-    assert await rebuild_redis_if_missing(db) is False and not client.exists("sb:lb:built")
+    assert await rebuild_redis_if_missing(db) is False and not client.exists("sb:lb:built:tagged")
     client.delete(REBUILD_REQUESTED)
     assert await rebuild_redis_if_missing(db) is True
     assert _dump(client) == built

@@ -71,7 +71,7 @@ async def test_an_aged_month_is_answered_from_sql_as_redis_answered_it(db: Datab
     scopes, ids = await _boards(session)
     await settle(db)
     client = redis.Redis.from_url(db.settings.redis_url)
-    assert client.exists("sb:lb:2026-10:city:hours") and client.exists("sb:lbv:2026-10")
+    assert client.exists("sb:lb:2026-10:{city}:hours") and client.exists("sb:lbv:2026-10")
     before = await _answers(session, scopes, ids)
     assert before[("city", "2026-10", "hours", 100, None)][0], "the boards have rows"
     assert any(mine for _, mine in before.values())
@@ -84,16 +84,16 @@ async def test_an_aged_month_is_answered_from_sql_as_redis_answered_it(db: Datab
     assert deleted > 0
     left = {k.decode() for k in client.scan_iter("sb:lb*")}
     assert not any(k.startswith(("sb:lb:2026-", "sb:lbv:2026-")) for k in left)
-    assert "sb:lb:2026:city:hours" in left and "sb:lb:all:city:hours" in left and "sb:lbv:2026" in left
+    assert "sb:lb:2026:{city}:hours" in left and "sb:lb:all:{city}:hours" in left and "sb:lbv:2026" in left
     assert await _answers(session, scopes, ids) == before
     assert prune_aged_months(db.settings) == 0
     report = await verify(db)
     assert (report.leaderboards, report.problems) == ("ok", [])
 
     # Left-overs of an aged month (a prune not yet run) are no difference for `ledger verify` either.
-    client.zadd("sb:lb:2026-10:city:hours", {"left": 1})
+    client.zadd("sb:lb:2026-10:{city}:hours", {"left": 1})
     assert (await verify(db)).leaderboards == "ok"
-    client.delete("sb:lb:2026-10:city:hours")
+    client.delete("sb:lb:2026-10:{city}:hours")
 
     # A late correction to an aged month does not bring back a board with only that volunteer in it,
     # and the SQL answer has it.
@@ -109,12 +109,12 @@ async def test_an_aged_month_is_answered_from_sql_as_redis_answered_it(db: Datab
     assert not list(client.scan_iter("sb:lb:2026-10:*")) and not client.exists("sb:lbv:2026-10")
     top, _ = await read_board(session, scope="city", period="2026-10", by="hours", limit=1, volunteer_id=None)
     assert (top[0].volunteer_id, top[0].minutes) == (ids[5], 630)
-    assert client.zscore("sb:lb:2026:city:hours", f"{10**12 - ids[5]:013d}") is not None  # the year is kept
+    assert client.zscore("sb:lb:2026:{city}:hours", f"{10**12 - ids[5]:013d}") is not None  # the year is kept
 
     # A rebuild writes only the months kept, and deletes what is left of older ones.
-    client.zadd("sb:lb:2026-09:city:hours", {"stale": 1})
+    client.zadd("sb:lb:2026-09:{city}:hours", {"stale": 1})
     await rebuild_redis(db)
-    assert not list(client.scan_iter("sb:lb:2026-*")) and client.exists("sb:lb:2026:city:hours")
+    assert not list(client.scan_iter("sb:lb:2026-*")) and client.exists("sb:lb:2026:{city}:hours")
 
 
 async def test_a_short_retention_keeps_only_the_current_month(db: Database, session, monkeypatch) -> None:  # noqa: ANN001
@@ -123,9 +123,9 @@ async def test_a_short_retention_keeps_only_the_current_month(db: Database, sess
     scopes, ids = await _boards(session)
     await settle(db)
     client = redis.Redis.from_url(db.settings.redis_url)
-    assert client.exists("sb:lb:2026-11:city:hours") and not list(client.scan_iter("sb:lb:2026-10:*"))
+    assert client.exists("sb:lb:2026-11:{city}:hours") and not list(client.scan_iter("sb:lb:2026-10:*"))
     answers = await _answers(session, scopes, ids)
     db.settings = db.settings.replace(leaderboard_months=13)
     await rebuild_redis(db)
-    assert client.exists("sb:lb:2026-10:city:hours")
+    assert client.exists("sb:lb:2026-10:{city}:hours")
     assert await _answers(session, scopes, ids) == answers

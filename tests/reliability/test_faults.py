@@ -206,9 +206,9 @@ async def test_stream_survives_worker_kills_and_redis_and_postgres_restarts(
 
         client = redis_lib.Redis.from_url(settings.redis_url)
         deadline = time.monotonic() + 240
-        while not client.exists("sb:lb:built") and time.monotonic() < deadline:
+        while not client.exists("sb:lb:built:tagged") and time.monotonic() < deadline:
             await asyncio.sleep(0.5)
-        built = client.exists("sb:lb:built")
+        built = client.exists("sb:lb:built:tagged")
         client.close()
         assert built, "the leaderboards were not rebuilt after the Redis restarts"
     finally:

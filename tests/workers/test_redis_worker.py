@@ -76,13 +76,12 @@ async def _record(db: Database, n: int, sleep: float) -> list[int]:
     return ids
 
 
-async def test_worker_processes_published_events(settings: Settings, db: Database) -> None:
-    db.publisher = _redis_publisher(settings.redis_url)
+async def processed_by_a_worker(settings: Settings, db: Database, events: int) -> tuple[int, int]:
+    """(effects, events left pending) after a real worker process handled `events` recorded events."""
     worker = _start_worker(settings)
     try:
-        await _record(db, 300, 0)
-        effects, pending = await _wait(db, lambda e, p: p == 0, 60)
-        assert (effects, pending) == (300, 0)
+        await _record(db, events, 0)
+        return await _wait(db, lambda e, p: p == 0, 60)
     finally:
         worker.terminate()
         try:
@@ -90,6 +89,11 @@ async def test_worker_processes_published_events(settings: Settings, db: Databas
         except subprocess.TimeoutExpired:
             worker.kill()
             worker.wait(10)
+
+
+async def test_worker_processes_published_events(settings: Settings, db: Database) -> None:
+    db.publisher = _redis_publisher(settings.redis_url)
+    assert await processed_by_a_worker(settings, db, 300) == (300, 0)
 
 
 async def test_sigkill_mid_batch_loses_nothing_and_doubles_nothing(settings: Settings, db: Database) -> None:
