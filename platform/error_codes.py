@@ -450,6 +450,10 @@ MESSAGES = {
     "correction_already_decided": "This correction request has already been decided.",
     # Training (培训情况, records/trainings.py).
     "invalid_training": "Please choose the kind of training, give its title, a day that is not in the future and 1 to 1440 minutes.",
+    # Insurance cover (保险, records/insurance.py).
+    "insurance_required": "This service requires insurance cover valid on its day, your own or the activity's group policy. Please ask the organiser to record your cover first.",
+    "invalid_cover": "Please give the insurer, the policy number (4 to 40 characters) and the days it covers, not already over.",
+    "cover_requirement_target": "Please name either an activity kind or a request category.",
 }
 
 

@@ -9,6 +9,7 @@ from servicebank.accounts.principal import Principal
 from servicebank.records import views
 from servicebank.records.claim_routes import ClaimController
 from servicebank.records.correction_routes import CorrectionController
+from servicebank.records.insurance_routes import InsuranceController
 from servicebank.records.qualification_routes import QualificationController
 from servicebank.records.schemas import ExcuseIn, NoShowOut, PolicyIn, PolicyOut, StandingOut
 from servicebank.records.training_routes import TrainingController
@@ -47,4 +48,4 @@ class NoShowController(Controller):
 
 
 ROUTES = [NoShowController, QualificationController, ClaimController, CorrectionController,
-          TrainingController]
+          TrainingController, InsuranceController]
