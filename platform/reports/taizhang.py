@@ -5,6 +5,8 @@ Sources (every figure is reproducible from the records):
   'approved'`) of the scope's communities whose `service_date` lies in the period;
 - service minutes: what the ledger credited for those attendances (`ledger_attendance_posting.minutes`);
 - beneficiaries (受益人次): `activity.beneficiaries_count` of those activities, each activity once;
+- insured participations (参保服务人次): those participations whose volunteer or activity had insurance cover valid
+  on the day (reports/insured.py);
 - teams (支) and registered volunteers (人): rows created before the period ended (volunteers neither
   pending nor left).
 """
@@ -17,6 +19,7 @@ from collections import defaultdict
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.reports import repository as repo
+from servicebank.reports.insured import insured_participations
 from servicebank.reports.periods import Period
 from servicebank.reports.schemas import BreakdownRow, Figures, TaizhangOut
 
@@ -102,6 +105,8 @@ async def build(session: AsyncSession, *, scope_kind: str, scope_id: int, scope_
         session, ids, period.utc_bounds(timezone)[1], before.utc_bounds(timezone)[1])
     current = await period_data(session, ids, period, by_community=street, registers=now_registers)
     last = await period_data(session, ids, before, by_community=street, registers=before_registers)
+    current.figures.insured_participations, last.figures.insured_participations = await insured_participations(
+        session, ids, [period, before])
     kind_names = await repo.kind_names(session, ids)
     groups = {g: g for g in set(current.by_group) | set(last.by_group)}
     return TaizhangOut(
