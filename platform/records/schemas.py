@@ -204,6 +204,17 @@ class TrainingOut(msgspec.Struct):
     points: int = 0
 
 
+class TrainingRuleIn(msgspec.Struct, forbid_unknown_fields=True):
+    earns_points: bool
+
+
+class TrainingRuleOut(msgspec.Struct):
+    """Whether attending a training activity earns points in the community (the kind's hours rule gives how many)."""
+
+    community_id: int
+    earns_points: bool
+
+
 class TrainingSummaryOut(msgspec.Struct):
     """培训情况: minutes per category and in all (never counted as service), and the courses, newest first."""
 
