@@ -17,6 +17,7 @@ from servicebank.records import training_activities
 from servicebank.records.models import TrainingRecord
 from tests.factories import make_org, make_person
 from tests.ledger.helpers import attend, decide, make_activity, settle
+from tests.web.pages import log_in, text_of
 
 
 async def _counts(db) -> tuple[int, int, int, int]:  # noqa: ANN001
@@ -44,6 +45,9 @@ async def test_attending_a_training_records_training_not_service(client, db, ses
     assert (account["balance"], account["service_minutes"]) == (0, 0)
     report = await verify(db)
     assert not report.differs, report.problems
+    await log_in(client, volunteer)
+    me = text_of((await client.get("/me")).text)
+    assert course.title in me and "参加培训活动" in me and "1.5" in me
 
 
 async def test_points_only_when_the_rule_says_so_and_exactly_once_under_redelivery(client, db, session) -> None:  # noqa: ANN001
