@@ -450,6 +450,7 @@ MESSAGES = {
     "correction_already_decided": "This correction request has already been decided.",
     # Training (培训情况, records/trainings.py).
     "invalid_training": "Please choose the kind of training, give its title, a day that is not in the future and 1 to 1440 minutes.",
+    "claim_training_activity": "A training is not a service to claim. Please ask the organiser to record the training.",
     # Insurance cover (保险, records/insurance.py).
     "insurance_required": "This service requires insurance cover valid on its day, your own or the activity's group policy. Please ask the organiser to record your cover first.",
     "invalid_cover": "Please give the insurer, the policy number (4 to 40 characters) and the days it covers, not already over.",

@@ -7,6 +7,7 @@ from __future__ import annotations
 from sqlalchemy import func, select, update
 
 from servicebank.accounts.models import Role
+from servicebank.activities.models import Activity
 from servicebank.audit.models import AuditEntry
 from servicebank.checkins.models import AttendanceStatus
 from servicebank.kernel import events
@@ -14,9 +15,11 @@ from servicebank.kernel.events import OutboxEvent
 from servicebank.ledger.models import AttendancePosting, ServiceCredit, Transaction
 from servicebank.ledger.verify import verify
 from servicebank.records import training_activities
-from servicebank.records.models import TrainingRecord
+from servicebank.records.models import ServiceClaim, TrainingRecord
 from tests.factories import make_org, make_person
 from tests.ledger.helpers import attend, decide, make_activity, settle
+from tests.records.claim_helpers import claim_activity, past_activity
+from tests.records.conftest import world  # noqa: F401 - the fixture
 from tests.web.pages import log_in, text_of
 
 
@@ -91,3 +94,13 @@ async def test_points_only_when_the_rule_says_so_and_exactly_once_under_redelive
         assert "training_rule.update" in (await s.scalars(select(AuditEntry.action))).all()
     report = await verify(db)
     assert not report.differs, report.problems
+
+
+async def test_a_training_activity_cannot_be_claimed_as_service(client, db, world) -> None:  # noqa: ANN001, F811
+    activity = await past_activity(client, db, world)
+    async with db.session_scope() as s:
+        await s.execute(update(Activity).where(Activity.id == activity["id"]).values(kind="training_professional"))
+    r = await claim_activity(client, world, activity)
+    assert r.status_code == 422 and r.json()["code"] == "claim_training_activity", r.text
+    async with db.session_scope() as s:
+        assert await s.scalar(select(func.count(ServiceClaim.id))) == 0
