@@ -452,6 +452,11 @@ MESSAGES = {
     "invalid_training": "Please choose the kind of training, give its title, a day that is not in the future and 1 to 1440 minutes.",
     "month_range_reversed": "The last month comes before the first. Please swap them.",
     "month_range_too_long": "An export covers at most 12 months. Please choose a shorter range.",
+    "claim_training_activity": "A training is not a service to claim. Please ask the organiser to record the training.",
+    # Insurance cover (保险, records/insurance.py).
+    "insurance_required": "This service requires insurance cover valid on its day, your own or the activity's group policy. Please ask the organiser to record your cover first.",
+    "invalid_cover": "Please give the insurer, the policy number (4 to 40 characters) and the days it covers, not already over.",
+    "cover_requirement_target": "Please name either an activity kind or a request category.",
 }
 
 

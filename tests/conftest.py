@@ -74,6 +74,7 @@ SLOW_TESTS = (
     "accounts/test_authorization.py::test_every_endpoint_with_every_role",
     "workers/test_scheduler.py::test_the_leader_keeps_leading_under_an_idle_in_transaction_timeout",
     "volunteers/test_import_limits.py::TestCraftedWorkbooks::test_a_row_of_many_empty_cells_is_read_in_flat_memory",
+    "web/test_insurance_browser.py::",
 )
 
 

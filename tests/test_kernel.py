@@ -60,10 +60,10 @@ def test_only_the_kernel_asks_which_database_this_is() -> None:
 
 
 # Domains that records builds on: they ask their questions through hooks (kernel/hooks.py) and never import it.
-BELOW_RECORDS = ("activities", "checkins")
+BELOW_RECORDS = ("activities", "checkins", "requests")
 
 
-def test_activities_and_checkins_never_import_records() -> None:
+def test_activities_checkins_and_requests_never_import_records() -> None:
     platform = KERNEL.parent
     offenders = [
         f"{domain}/{path.name}: {module}"
@@ -79,7 +79,10 @@ def test_records_answers_the_sign_up_and_manual_record_hooks() -> None:
     import servicebank.registry  # noqa: F401  (imports every domain's gates)
     from servicebank.activities import hooks as signup
     from servicebank.checkins import hooks as checkin
+    from servicebank.requests import hooks as request
 
     for hook in (signup.signup_refusals, signup.signup_holds, signup.hold_explanations, signup.missed_counts,
-                 checkin.manual_record_refusals):
-        assert [f.__module__ for f in hook._answers] == ["servicebank.records.gates"], hook
+                 checkin.manual_record_refusals, request.acceptance_refusals):
+        assert {f.__module__ for f in hook._answers} == {"servicebank.records.gates"}, hook
+    # The qualifications a kind requires, then the insurance cover it requires.
+    assert [f.__name__ for f in signup.signup_refusals._answers] == ["check_qualifications", "check_cover"]

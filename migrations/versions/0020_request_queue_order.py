@@ -2,7 +2,7 @@
 接单大厅 and the 派单台 read a page without sorting every open request of the community
 
 Revision ID: 0020_request_queue_order
-Revises: 0018_claims_corrections
+Revises: 0019_insurance
 Create Date: 2026-12-06 17:30:00
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0020_request_queue_order'
-down_revision: str | None = '0018_claims_corrections'
+down_revision: str | None = '0019_insurance'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -22,6 +22,18 @@ BUILTIN_KINDS: dict[str, str] = {
     "health_clinic": "健康义诊",
     "festival": "节日活动",
     "other": "其他",
+    # Trainings held as activities (sign-up and scans): attending one is 培训情况, not service (docs/records.md).
+    "training_general": "通用培训",
+    "training_professional": "专业培训",
+    "training_pre_service": "岗前培训",
+}
+
+# The training kinds and the regulation's category each records (records' TrainingCategory codes). The ledger posts
+# no service hours for their attendance; records keeps a training record instead (records/training_activities.py).
+TRAINING_KINDS: dict[str, str] = {
+    "training_general": "general",
+    "training_professional": "professional",
+    "training_pre_service": "pre_service",
 }
 
 _CODE = re.compile(r"^[a-z][a-z0-9_]{1,31}$")

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from servicebank.activities.kinds import TRAINING_KINDS
 from servicebank.activities.models import Activity
 from servicebank.checkins.models import Attendance, AttendanceStatus
 from servicebank.kernel.bulk import insert_rows
@@ -118,7 +119,8 @@ async def _minutes_same_day(session: AsyncSession, facts: dict[int, Facts]) -> d
 
 def _target(facts: Facts, rule: EffectiveRule, others_minutes: int) -> tuple[int, int]:
     att = facts.attendance
-    if att.status != AttendanceStatus.APPROVED:
+    # Attending a training is 培训情况, kept apart from service: records makes a training record of it instead.
+    if att.status != AttendanceStatus.APPROVED or facts.kind in TRAINING_KINDS:
         return 0, 0
     minutes = rule.minutes_for(att.served_minutes or 0)
     if rule.daily_cap_minutes is not None:

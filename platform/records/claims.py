@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
+from servicebank.activities.kinds import TRAINING_KINDS
 from servicebank.activities.models import Activity, ActivityStatus
 from servicebank.audit.service import record_audit, snapshot
 from servicebank.checkins import rules
@@ -62,6 +63,9 @@ async def _activity_target(session: AsyncSession, data: ClaimIn, volunteer_id: i
         raise NotFound("No such activity.", code="activity_not_found")
     if activity.status == ActivityStatus.CANCELLED:
         raise Conflict("This activity was cancelled.", code="activity_cancelled")
+    if activity.kind in TRAINING_KINDS:  # a 补录 posts service hours; a training is recorded as training instead
+        raise InvalidInput("A training is not a service to claim; ask the organiser to record the training.",
+                           code="claim_training_activity")
     minutes = rules.served_minutes(checked_in_at=data.started_at, checked_out_at=data.ended_at,
                                    starts_at=rules.aware(activity.starts_at), ends_at=rules.aware(activity.ends_at))
     if minutes == 0:

@@ -1,6 +1,7 @@
 """What the records domain answers when activities signs someone up and checkins records attendance by hand
 (kernel/hooks.py; registry.py imports this module): the qualifications the kind requires, the no-show hold and
-its words, the no-shows counted per volunteer, and a late claim that already counts the service.
+its words, the no-shows counted per volunteer, a late claim that already counts the service, and the insurance cover
+an activity kind or a request category requires (records/insurance.py).
 
 Asked while activities holds the activity lock, so the answer and the place are one step."""
 
@@ -15,9 +16,11 @@ from servicebank.activities.models import Activity
 from servicebank.checkins import hooks as checkin_hooks
 from servicebank.kernel.db import local_date
 from servicebank.kernel.errors import Conflict, Forbidden
-from servicebank.records import claim_repository, no_shows, policy
+from servicebank.records import claim_repository, insurance, no_shows, policy
 from servicebank.records import repository as repo
 from servicebank.records.catalogue import DEFAULT_TYPES
+from servicebank.requests import hooks as request_hooks
+from servicebank.requests.models import ServiceRequest
 from servicebank.volunteers.models import Volunteer
 
 
@@ -51,6 +54,21 @@ async def check_qualifications(session: AsyncSession, *, activity: Activity, vol
         raise Forbidden(f"This activity needs a valid, checked qualification: {', '.join(names)}. "
                         "Show the certificate to the organiser.", code="qualification_required",
                         missing=missing, missing_names=names)
+
+
+@signup_hooks.signup_refusals.answer
+async def check_cover(session: AsyncSession, *, activity: Activity, volunteer: Volunteer, now: dt.datetime) -> None:
+    """Refuse (`insurance_required`) when the kind requires cover the volunteer and the activity lack on its day."""
+    del now  # cover is judged on the activity's own day
+    await insurance.check_activity(session, activity=activity, volunteer_id=volunteer.id)
+
+
+@request_hooks.acceptance_refusals.answer
+async def check_request_cover(session: AsyncSession, *, request: ServiceRequest, volunteer_id: int,
+                              on: dt.date) -> None:
+    """Refuse taking a request whose category requires cover the volunteer lacks on the visit's day."""
+    await insurance.check_request(session, community_id=request.community_id, category_id=request.category_id,
+                                  volunteer_id=volunteer_id, on=on)
 
 
 @signup_hooks.hold_explanations.answer

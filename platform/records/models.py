@@ -1,5 +1,5 @@
 """No-shows (爽约), the community's no-show policy, qualification types and volunteers' qualifications, late claims
-(补录) with their evidence photos."""
+(补录) with their evidence photos, corrections, training (培训情况) and insurance cover (保险)."""
 
 from __future__ import annotations
 
@@ -223,5 +223,56 @@ class TrainingRecord(Base):
     provider: Mapped[str] = mapped_column(String(100), default="")
     trained_on: Mapped[dt.date] = mapped_column(Date)
     minutes: Mapped[int] = mapped_column()
+    recorded_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True), default=_now)
+    # A training activity attended (records/training_activities.py): one record per attendance, whose approval
+    # made it; None for a course an organiser recorded by hand (then `recorded_by_user_id` says who).
+    attendance_id: Mapped[int | None] = mapped_column(ForeignKey("attendance.id"), unique=True, default=None)
+    activity_id: Mapped[int | None] = mapped_column(ForeignKey("activity.id"), default=None)
+    # Points the community's training rule gave for it, as posted in the ledger (0 while the rule is off).
+    posted_points: Mapped[int] = mapped_column(default=0)
+
+
+class TrainingRule(PlainBase):
+    """A community's rule for training: whether attending a training activity earns points (default: it does not)."""
+
+    __tablename__ = "training_rule"
+
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), primary_key=True)
+    earns_points: Mapped[bool] = mapped_column(default=False)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True), default=_now)
+
+
+class InsuranceCover(Base):
+    """保险: a policy covering one volunteer (their own accident cover) or everyone at one activity (a group policy).
+
+    Exactly one of `volunteer_id` and `activity_id` is set (records/insurance.py checks it). Valid from `valid_from`
+    to `valid_until`, both inclusive, local days. Only the masked policy number is kept, like certificate numbers.
+    """
+
+    __tablename__ = "insurance_cover"
+    __table_args__ = (Index("ix_insurance_cover_volunteer_until", "volunteer_id", "valid_until"),)
+
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"))
+    volunteer_id: Mapped[int | None] = mapped_column(ForeignKey("volunteer.id"), default=None)
+    activity_id: Mapped[int | None] = mapped_column(ForeignKey("activity.id"), index=True, default=None)
+    insurer: Mapped[str] = mapped_column(String(100))
+    policy_number_masked: Mapped[str] = mapped_column(String(40))
+    valid_from: Mapped[dt.date] = mapped_column(Date)
+    valid_until: Mapped[dt.date] = mapped_column(Date)
     recorded_by_user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True), default=_now)
+
+
+class CoverRequirement(Base):
+    """An activity kind or a resident-request category of a community whose volunteers must be insured on the day.
+
+    Exactly one of `kind_code` and `request_category_id` is set."""
+
+    __tablename__ = "cover_requirement"
+    __table_args__ = (UniqueConstraint("community_id", "kind_code"),
+                      UniqueConstraint("community_id", "request_category_id"))
+
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"))
+    kind_code: Mapped[str | None] = mapped_column(String(32), default=None)
+    request_category_id: Mapped[int | None] = mapped_column(ForeignKey("request_category.id"), default=None)

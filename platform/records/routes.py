@@ -9,6 +9,7 @@ from servicebank.accounts.principal import Principal
 from servicebank.records import views
 from servicebank.records.claim_routes import ClaimController
 from servicebank.records.correction_routes import CorrectionController
+from servicebank.records.insurance_routes import InsuranceController
 from servicebank.records.qualification_routes import QualificationController
 from servicebank.records.record_export_routes import RecordExportController
 from servicebank.records.schemas import ExcuseIn, NoShowOut, PolicyIn, PolicyOut, StandingOut
@@ -49,4 +50,4 @@ class NoShowController(Controller):
 
 
 ROUTES = [NoShowController, QualificationController, ClaimController, CorrectionController,
-          TrainingController, RecordExportController, ServiceRecordController]
+          TrainingController, RecordExportController, ServiceRecordController, InsuranceController]

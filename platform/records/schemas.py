@@ -196,8 +196,23 @@ class TrainingOut(msgspec.Struct):
     provider: str
     trained_on: dt.date
     minutes: int
-    recorded_by_user_id: int
+    # The organiser who recorded a course by hand; None for a training activity attended (`activity_id`).
+    recorded_by_user_id: int | None
     created_at: dt.datetime
+    activity_id: int | None = None
+    # Points the community's training rule gave (0 while it is off).
+    points: int = 0
+
+
+class TrainingRuleIn(msgspec.Struct, forbid_unknown_fields=True):
+    earns_points: bool
+
+
+class TrainingRuleOut(msgspec.Struct):
+    """Whether attending a training activity earns points in the community (the kind's hours rule gives how many)."""
+
+    community_id: int
+    earns_points: bool
 
 
 class TrainingSummaryOut(msgspec.Struct):

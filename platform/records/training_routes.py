@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from litestar import Controller, get, post
+from litestar import Controller, get, post, put
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
 from servicebank.kernel.clock import utcnow
 from servicebank.records import trainings
-from servicebank.records.schemas import TrainingIn, TrainingOut, TrainingSummaryOut
+from servicebank.records.schemas import TrainingIn, TrainingOut, TrainingRuleIn, TrainingRuleOut, TrainingSummaryOut
 
 
 class TrainingController(Controller):
@@ -32,3 +32,15 @@ class TrainingController(Controller):
         """Organisers: record a course the volunteer took (audited). Error: 422 `invalid_training`."""
         return await trainings.record(db_session, principal=principal, volunteer_id=volunteer_id, data=data,
                                       now=utcnow())
+
+    @get("/communities/{community_id:int}/training-rule")
+    async def rule(self, community_id: int, db_session: AsyncSession, principal: Principal) -> TrainingRuleOut:
+        """Whether attending a training activity earns points here (default: no)."""
+        return await trainings.rule(db_session, principal=principal, community_id=community_id)
+
+    @put("/communities/{community_id:int}/training-rule")
+    async def set_rule(self, community_id: int, data: TrainingRuleIn, db_session: AsyncSession,
+                       principal: Principal) -> TrainingRuleOut:
+        """Organisers: let training activities earn points, or stop them (audited)."""
+        return await trainings.set_rule(db_session, principal=principal, community_id=community_id, data=data,
+                                        now=utcnow())

@@ -1,5 +1,6 @@
-"""Training (培训情况): courses a volunteer took, recorded by an organiser of their community, hours kept apart from
-service hours (no ledger posting: they never count as service time, stars, leaderboards or points).
+"""Training (培训情况): courses a volunteer took, recorded by an organiser of their community or made by attending a
+training activity (records/training_activities.py), hours kept apart from service hours (never service time, stars,
+leaderboards; points only from a training activity, and only when the community's training rule says so).
 
 Services flush, never commit."""
 
@@ -15,8 +16,8 @@ from servicebank.audit.service import record_audit, snapshot
 from servicebank.kernel.db import local_date
 from servicebank.kernel.errors import InvalidInput
 from servicebank.records.access import readable_volunteer
-from servicebank.records.models import TrainingCategory, TrainingRecord
-from servicebank.records.schemas import TrainingIn, TrainingOut, TrainingSummaryOut
+from servicebank.records.models import TrainingCategory, TrainingRecord, TrainingRule
+from servicebank.records.schemas import TrainingIn, TrainingOut, TrainingRuleIn, TrainingRuleOut, TrainingSummaryOut
 
 MAX_MINUTES = 24 * 60
 
@@ -24,7 +25,8 @@ MAX_MINUTES = 24 * 60
 def _out(row: TrainingRecord) -> TrainingOut:
     return TrainingOut(id=row.id, volunteer_id=row.volunteer_id, category=row.category, title=row.title,
                        provider=row.provider, trained_on=row.trained_on, minutes=row.minutes,
-                       recorded_by_user_id=row.recorded_by_user_id, created_at=row.created_at)
+                       recorded_by_user_id=row.recorded_by_user_id, created_at=row.created_at,
+                       activity_id=row.activity_id, points=row.posted_points)
 
 
 async def record(session: AsyncSession, *, principal: Principal, volunteer_id: int, data: TrainingIn,
@@ -56,3 +58,27 @@ async def summary(session: AsyncSession, *, principal: Principal, volunteer_id: 
                    for category in TrainingCategory.ALL}
     return TrainingSummaryOut(volunteer_id=volunteer.id, minutes_by_category=by_category,
                               total_minutes=sum(by_category.values()), trainings=[_out(r) for r in rows])
+
+
+async def rule(session: AsyncSession, *, principal: Principal, community_id: int) -> TrainingRuleOut:
+    """The community's training rule, for its members (default: training earns no points)."""
+    principal.require_member(community_id)
+    row = await session.get(TrainingRule, community_id)
+    return TrainingRuleOut(community_id=community_id, earns_points=bool(row and row.earns_points))
+
+
+async def set_rule(session: AsyncSession, *, principal: Principal, community_id: int, data: TrainingRuleIn,
+                   now: dt.datetime) -> TrainingRuleOut:
+    """An organiser decides whether attending a training activity earns points (audited); from the next attendance
+    approved or changed on, earlier ones keep what they were given."""
+    principal.require_manager(community_id)
+    row = await session.get(TrainingRule, community_id)
+    before = snapshot(row) if row is not None else None
+    if row is None:
+        row = TrainingRule(community_id=community_id)
+        session.add(row)
+    row.earns_points, row.updated_at = data.earns_points, now
+    await session.flush()
+    await record_audit(session, actor=principal, action="training_rule.update", entity_type="training_rule",
+                       entity_id=community_id, community_id=community_id, before=before, after=snapshot(row))
+    return TrainingRuleOut(community_id=community_id, earns_points=row.earns_points)

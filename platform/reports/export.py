@@ -12,7 +12,7 @@ BREAKDOWN_HEADERS = ["{what}", "活动(次)", "参与(人次)", "志愿者(人)"
 SUMMARY_LINES = [("teams", "志愿服务队(支)"), ("volunteers_registered", "注册志愿者(人)"),
                  ("volunteers_served", "参与服务志愿者(人)"), ("activities", "开展活动(次)"),
                  ("participations", "参与服务(人次)"), ("service_hours", "服务时长(小时)"),
-                 ("beneficiaries", "受益人次")]
+                 ("beneficiaries", "受益人次"), ("insured_participations", "参保服务(人次)")]
 
 
 def _change(now: float, before: float) -> tuple[float, float | None]:

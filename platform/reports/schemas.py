@@ -16,6 +16,8 @@ class Figures(msgspec.Struct, kw_only=True):
     service_minutes: int  # credited by the ledger for those attendances
     service_hours: float
     beneficiaries: int  # 受益人次 (the organisers' counts on those activities)
+    # 参保服务人次: of those participations, the ones whose volunteer or activity had insurance valid on the day.
+    insured_participations: int = 0
 
 
 class BreakdownRow(msgspec.Struct, kw_only=True):

@@ -10,6 +10,8 @@ Sources (every figure is reproducible from the records):
   a service elsewhere is a participation with its hours in the confirming community, under the kind 补录（组织外服务）
   and the group 未注明, with no activity and no beneficiaries;
 - beneficiaries (受益人次): `activity.beneficiaries_count` of those activities, each activity once;
+- insured participations (参保服务人次): those participations whose volunteer or activity had insurance cover valid
+  on the day (reports/insured.py);
 - teams (支) and registered volunteers (人): rows created before the period ended (volunteers neither
   pending nor left).
 """
@@ -22,6 +24,7 @@ from collections import defaultdict
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.reports import repository as repo
+from servicebank.reports.insured import insured_participations
 from servicebank.reports.periods import Period
 from servicebank.reports.schemas import BreakdownRow, Figures, TaizhangOut
 
@@ -114,6 +117,8 @@ async def build(session: AsyncSession, *, scope_kind: str, scope_id: int, scope_
         session, ids, period.utc_bounds(timezone)[1], before.utc_bounds(timezone)[1])
     current = await period_data(session, ids, period, by_community=street, registers=now_registers)
     last = await period_data(session, ids, before, by_community=street, registers=before_registers)
+    current.figures.insured_participations, last.figures.insured_participations = await insured_participations(
+        session, ids, [period, before])
     kind_names = {repo.ELSEWHERE_KIND: ELSEWHERE_NAME, **await repo.kind_names(session, ids)}
     groups = {g: g for g in set(current.by_group) | set(last.by_group)}
     return TaizhangOut(

@@ -6,14 +6,17 @@ it starts from, and records its outbox event in the same transaction.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from servicebank.accounts.principal import Principal
 from servicebank.kernel.clock import utcnow
+from servicebank.kernel.db import local_date
 from servicebank.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from servicebank.kernel.events import record_event
-from servicebank.requests import access, reminders, repository
+from servicebank.requests import access, hooks, reminders, repository
 from servicebank.requests.models import Household, RequestStatus, ServiceRequest
 from servicebank.requests.service import wrong_state
 from servicebank.volunteers.models import Team, Volunteer, VolunteerStatus
@@ -32,6 +35,14 @@ def _not_own(request: ServiceRequest, household: Household, volunteer_id: int) -
     if volunteer_id in (household.volunteer_id, request.payer_volunteer_id):
         raise Forbidden("A volunteer cannot take a request of their own household or paid with their own coins.",
                         code="request_own")
+
+
+async def _refusals(session: AsyncSession, request: ServiceRequest, *, volunteer_id: int,
+                    visit_at: dt.datetime | None, now: dt.datetime) -> None:
+    """What other domains refuse before the volunteer takes the request (records: cover the category requires, on
+    the visit's day, or today when the resident gave no time)."""
+    await hooks.acceptance_refusals.answers(session, request=request, volunteer_id=volunteer_id,
+                                            on=local_date(session, visit_at or now))
 
 
 async def review(session: AsyncSession, *, principal: Principal, request_id: int, approve: bool,
@@ -78,9 +89,11 @@ async def dispatch(session: AsyncSession, *, principal: Principal, request_id: i
         household = await session.get(Household, request.household_id)
         assert household is not None
         _not_own(request, household, volunteer_id)
+        visit_at = reminders.visit_start(request.time_windows, now)
+        await _refusals(session, request, volunteer_id=volunteer_id, visit_at=visit_at, now=now)
         request.status, request.volunteer_id, request.accepted_at = RequestStatus.ACCEPTED, volunteer_id, now
         request.assigned_by_user_id, request.team_id = principal.user_id, None
-        request.visit_at = reminders.visit_start(request.time_windows, now)
+        request.visit_at = visit_at
         await session.flush()
         await record_event(session, "request.assigned", {"request_id": request.id, "user_id": principal.user_id,
                                                          "volunteer_id": volunteer_id})
@@ -109,6 +122,7 @@ async def accept(session: AsyncSession, *, principal: Principal, request_id: int
     _not_own(request, household, volunteer_id)
     now = utcnow()
     visit_at = reminders.visit_start(request.time_windows, now)
+    await _refusals(session, request, volunteer_id=volunteer_id, visit_at=visit_at, now=now)
     if not await repository.take_open(session, request.id, volunteer_id=volunteer_id, now=now, visit_at=visit_at):
         await session.refresh(request)
         if request.status == RequestStatus.ACCEPTED or request.volunteer_id is not None:

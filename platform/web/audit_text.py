@@ -61,7 +61,9 @@ ACTIONS = {
     "service_claim.decline": N_("Late claim declined"),
     "service_correction.request": N_("Correction requested"), "service_correction.accept": N_("Correction accepted"),
     "service_correction.decline": N_("Correction declined"), "attendance.correct": N_("Service record corrected"),
-    "training.record": N_("Training recorded"),
+    "training.record": N_("Training recorded"), "training_rule.update": N_("Training points rule changed"),
+    "insurance_cover.record": N_("Insurance recorded"), "cover_requirement.require": N_("Insurance made a requirement"),
+    "cover_requirement.lift": N_("Insurance no longer required"),
 }
 
 ENTITIES = {
@@ -72,7 +74,8 @@ ENTITIES = {
     "family_link": N_("Family link"), "user": N_("Login"), "role_grant": N_("Role"), "district": N_("District"),
     "street": N_("Street"), "community": N_("Community"), "grid": N_("Grid"),
     "service_claim": N_("Late claim"), "service_correction": N_("Correction request"),
-    "training_record": N_("Training"),
+    "training_record": N_("Training"), "training_rule": N_("Training points rule"),
+    "insurance_cover": N_("Insurance"), "cover_requirement": N_("Insurance requirement"),
 }
 
 FIELDS = {
@@ -95,6 +98,9 @@ FIELDS = {
     "content": N_("What was done"), "started_at": N_("Started"), "ended_at": N_("Ended"),
     "decision_reason": N_("Reason"), "posted_minutes": N_("Minutes counted"), "posted_points": N_("Points counted"),
     "trained_on": N_("Day"), "minutes": N_("Minutes"), "category": N_("Kind of training"),
+    "earns_points": N_("Earns points"), "insurer": N_("Insurer"), "policy_number_masked": N_("Policy number"),
+    "valid_from": N_("Covered from"), "valid_until": N_("Covered until"), "kind_code": N_("Kind"),
+    "request_category_id": N_("Kind of help"),
 }
 
 # A role as the pages name it (the log keeps the code).

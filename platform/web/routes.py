@@ -29,6 +29,7 @@ from servicebank.web.pages.leaderboards import leaderboard
 from servicebank.web.pages.ledger import gifts
 from servicebank.web.pages.org import admin
 from servicebank.web.pages.records import corrections as record_corrections
+from servicebank.web.pages.records import insurance as record_insurance
 from servicebank.web.pages.records import late_claims as record_claims
 from servicebank.web.pages.records import no_shows as record_no_shows
 from servicebank.web.pages.records import qualifications as record_qualifications
@@ -63,6 +64,7 @@ PAGE_CONTROLLERS = [
     notifications.NoticePages, notices.NoticeSendPages, app_shell.AppShellPages,
     record_no_shows.NoShowPages, record_qualifications.QualificationPages, record_claims.LateClaimPages,
     record_corrections.CorrectionPages, record_trainings.TrainingPages, record_exports.RecordExportPages,
+    record_insurance.InsurancePages,
 ]
 
 pages = Router(path="/", route_handlers=PAGE_CONTROLLERS, before_request=check_csrf,

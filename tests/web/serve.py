@@ -54,9 +54,10 @@ async def build_world(database_url: str) -> dict[str, object]:
         world.update(await admin_world(session, org))
         world.update(await requests_world(session, org))
         from tests.web.serve_offline import offline_world
-        from tests.web.serve_records import claims_world
+        from tests.web.serve_records import claims_world, insurance_world
 
         world.update(await claims_world(session, org.community))
+        world.update(await insurance_world(session, org.community))
 
         world.update(await offline_world(session, org.community, volunteer.volunteer.id))
     await db.dispose()

@@ -29,6 +29,7 @@ from servicebank.web.forms import parse_local
 from servicebank.web.guard import require_login, safe_next
 from servicebank.web.pages.activities.series import choices
 from servicebank.web.pages.checkins.attendance import proxy_box, proxy_flash
+from servicebank.web.pages.records import insurance as pages_insurance
 from servicebank.web.pages.records import no_shows as pages_no_shows
 from servicebank.web.render import lang_of, redirect, render
 
@@ -240,6 +241,7 @@ async def _activity_page(request: Request, session: AsyncSession, principal: Pri
                   waiting=[s for s in signups if s.status == "waitlisted"],
                   held=[s for s in signups if s.status == "pending_approval"],
                   absent=await records.no_show_candidates(session, activity_id=activity_id),
+                  group_covers=await pages_insurance.activity_covers(session, principal, activity),
                   started=activity.starts_at <= utcnow(),
                   awaiting=sum(1 for att, _n, _num in rows if att.status in ("checked_out", "auto_closed")))
 
@@ -248,7 +250,7 @@ DONE = {"published": i18n.N_("Published: volunteers can sign up now."), "cancell
         "approve": i18n.N_("Approved."), "adjust": i18n.N_("Times adjusted and approved."), "decline": i18n.N_("Declined."),
         "saved": i18n.N_("Saved."), "no_show": i18n.N_("Recorded as not come."),
         "bulk": i18n.N_("%(approved)s records approved, %(skipped)s left for you to look at."),
-        **pages_no_shows.FLASHES}
+        **pages_no_shows.FLASHES, **pages_insurance.FLASHES}
 
 
 def _flash(request: Request, _, done: str | None) -> str | None:  # noqa: ANN001

@@ -24,6 +24,7 @@ from servicebank.volunteers.models import VolunteerStatus
 from servicebank.volunteers.schemas import VolunteerCreate, VolunteerPatch
 from servicebank.web import forms, friendly, i18n
 from servicebank.web.guard import require_login
+from servicebank.web.pages.records import insurance as pages_insurance
 from servicebank.web.pages.records import no_shows as pages_no_shows
 from servicebank.web.pages.records import qualifications as pages_qualifications
 from servicebank.web.pages.records import trainings as pages_trainings
@@ -154,6 +155,8 @@ class ManageVolunteerPages(Controller):
                       **(await pages_trainings.section(db_session, principal, volunteer_id=volunteer.id,
                                                        form_action=f"/manage/volunteers/{volunteer.id}/trainings")
                          if principal.manages(volunteer.community_id) else {"trainings": None}),
+                      **(await pages_insurance.section(db_session, principal, volunteer_id=volunteer.id)
+                         if principal.manages(volunteer.community_id) else {"covers": None}),
                       flash=_(DONE[done]) if done in DONE else None)
 
     @get("/{volunteer_id:int}/edit")
@@ -234,7 +237,8 @@ DONE = {"created": i18n.N_("The volunteer is registered."), "saved": i18n.N_("Sa
         "suspend": i18n.N_("The volunteer is suspended."), "reactivate": i18n.N_("The volunteer is active again."),
         "leave": i18n.N_("Recorded that the volunteer left."),
         "pin_reset": i18n.N_("The card PIN is reset."), **pages_claims.FLASHES,
-        **pages_no_shows.FLASHES, **pages_qualifications.FLASHES, **pages_trainings.FLASHES}
+        **pages_no_shows.FLASHES, **pages_qualifications.FLASHES, **pages_trainings.FLASHES,
+        **pages_insurance.FLASHES}
 
 
 def _explain(request: Request, exc: Exception) -> str:

@@ -29,6 +29,7 @@ from servicebank.web.pages import notifications as pages_notices
 from servicebank.web.pages.family import links as pages_family
 from servicebank.web.pages.ledger import gifts as pages_gifts
 from servicebank.web.pages.records import corrections as pages_corrections
+from servicebank.web.pages.records import insurance as pages_insurance
 from servicebank.web.pages.records import qualifications as pages_qualifications
 from servicebank.web.pages.records import trainings as pages_trainings
 from servicebank.web.pages.volunteers import sections
@@ -75,7 +76,8 @@ class VolunteerPages(Controller):
                       **await pages_notices.notices_section(db_session, principal, request),
                       **await pages_corrections.section(db_session, request, principal),
                       **await pages_trainings.section(db_session, principal, volunteer_id=volunteer_id,
-                                                      form_action=None))
+                                                      form_action=None),
+                      **await pages_insurance.section(db_session, principal, volunteer_id=volunteer_id))
 
     @get("/activities")
     async def browse(self, request: Request, db_session: AsyncSession,
