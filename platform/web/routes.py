@@ -34,6 +34,7 @@ from servicebank.web.pages.records import late_claims as record_claims
 from servicebank.web.pages.records import no_shows as record_no_shows
 from servicebank.web.pages.records import qualifications as record_qualifications
 from servicebank.web.pages.records import record_export as record_exports
+from servicebank.web.pages.records import requirements as record_requirements
 from servicebank.web.pages.records import trainings as record_trainings
 from servicebank.web.pages.requests import desk as request_desk
 from servicebank.web.pages.requests import doors as request_doors
@@ -64,7 +65,7 @@ PAGE_CONTROLLERS = [
     notifications.NoticePages, notices.NoticeSendPages, app_shell.AppShellPages,
     record_no_shows.NoShowPages, record_qualifications.QualificationPages, record_claims.LateClaimPages,
     record_corrections.CorrectionPages, record_trainings.TrainingPages, record_exports.RecordExportPages,
-    record_insurance.InsurancePages,
+    record_insurance.InsurancePages, record_requirements.RequirementPages,
 ]
 
 pages = Router(path="/", route_handlers=PAGE_CONTROLLERS, before_request=check_csrf,

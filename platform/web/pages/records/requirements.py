@@ -1,0 +1,90 @@
+"""服务要求: which activity kinds need a qualification, and which kinds or kinds of help need insurance cover on the
+day. An organiser sees them for the community and sets or lifts them here, through the same service calls as the API
+(audited; a volunteer without what is required is refused at sign-up or when taking a request)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from servicebank.accounts.principal import Principal
+from servicebank.activities.kinds import kinds_for
+from servicebank.kernel.errors import DomainError
+from servicebank.org import service as org
+from servicebank.records import insurance, qualifications
+from servicebank.requests import service as requests_service
+from servicebank.web import forms, i18n
+from servicebank.web.guard import require_login
+from servicebank.web.pages.records.no_shows import refused
+from servicebank.web.render import lang_of, redirect, render
+
+FLASHES = {"requirement_set": i18n.N_("The requirement is saved."),
+           "requirement_lifted": i18n.N_("The requirement is lifted.")}
+
+
+def _community(form: dict[str, Any]) -> int:
+    return forms.whole(form, "community", "Choose the community.") or 0
+
+
+def _back(community_id: int, required: bool) -> str:
+    return f"/manage/requirements?community={community_id}&done={'requirement_set' if required else 'requirement_lifted'}"
+
+
+class RequirementPages(Controller):
+    path = "/manage/requirements"
+    include_in_schema = False
+
+    @get("/")
+    async def page(self, request: Request, db_session: AsyncSession, optional_principal: Principal | None,
+                   community: int | None = None, done: str = "") -> Response:
+        """The community's requirements, each with 取消, and the forms to add one."""
+        principal = require_login(optional_principal)
+        _ = i18n.translator(lang_of(request))
+        chosen, choices = await org.pick_workplace(db_session, actor=principal, community_id=community)
+        principal.require_manager(chosen.id)
+        types = await qualifications.list_types(db_session, principal=principal, community_id=chosen.id)
+        categories = await requests_service.categories(db_session, principal=principal, community_id=chosen.id)
+        return render(
+            request, "records/requirements.html", principal, title=_("Service requirements"), community=chosen,
+            choices=choices, kinds={k.code: k.name for k in await kinds_for(db_session, community_id=chosen.id)},
+            types={t.code: t.name for t in types}, categories={c.id: c.name for c in categories},
+            qualified=await qualifications.list_requirements(db_session, principal=principal, community_id=chosen.id),
+            covered=await insurance.list_requirements(db_session, principal=principal, community_id=chosen.id),
+            flash=_(FLASHES[done]) if done in FLASHES else None)
+
+    @post("/qualification")
+    async def qualification(self, request: Request, db_session: AsyncSession,
+                            optional_principal: Principal | None) -> Response:
+        """Make a kind require a qualification (`required=1`) or lift it (`required=0`)."""
+        principal = require_login(optional_principal)
+        form = forms.values(await request.form())
+        required = forms.text(form, "required") != "0"
+        try:
+            community_id = _community(form)
+            await qualifications.set_requirement(db_session, principal=principal, community_id=community_id,
+                                                 kind_code=forms.text(form, "kind"),
+                                                 qualification_code=forms.text(form, "qualification_code"),
+                                                 required=required)
+        except DomainError as exc:
+            return await refused(request, db_session, principal, exc)
+        return redirect(request, _back(community_id, required))
+
+    @post("/insurance")
+    async def cover(self, request: Request, db_session: AsyncSession, optional_principal: Principal | None) -> Response:
+        """Make an activity kind (`target=kind:<code>`) or a kind of help (`target=category:<id>`) require insurance
+        cover, or lift it."""
+        principal = require_login(optional_principal)
+        form = forms.values(await request.form())
+        required = forms.text(form, "required") != "0"
+        what, _sep, value = forms.text(form, "target").partition(":")
+        try:
+            community_id = _community(form)
+            await insurance.set_requirement(
+                db_session, principal=principal, community_id=community_id,
+                kind_code=value if what == "kind" else None,
+                request_category_id=int(value) if what == "category" and value.isdigit() else None, required=required)
+        except DomainError as exc:
+            return await refused(request, db_session, principal, exc)
+        return redirect(request, _back(community_id, required))
