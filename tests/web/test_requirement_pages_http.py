@@ -1,5 +1,5 @@
 """服务要求 over HTTP: an organiser makes a kind require a certificate and a kind or a kind of help require insurance,
-sees them listed in words, lifts them; a volunteer's sign-up is refused while a requirement stands; other roles and
+sees them listed in words, lifts them, and switches points for training activities on and off; a volunteer's sign-up is refused while a requirement stands; other roles and
 another site cannot change them."""
 
 from __future__ import annotations
@@ -78,3 +78,20 @@ async def test_only_the_communitys_organisers_change_requirements(client, world,
                                 "csrf_token": token}, headers={"Origin": "https://evil.example"})
     assert r.status_code == 403 and "页面已过期" in r.text
     assert await _requirements(db) == (0, 0)
+
+
+async def test_an_organiser_lets_training_activities_earn_points_and_stops_it(client, world) -> None:  # noqa: ANN001, F811
+    community = world.org.community.id
+    client.headers.pop("Authorization", None)
+    await log_in(client, world.organiser)
+    page = text_of((await client.get(f"/manage/requirements?community={community}")).text)
+    assert "只记为培训，不计积分" in page
+    done = location(await post(client, "/manage/requirements/training-points",
+                               {"community": str(community), "earns_points": "1"}))
+    page = text_of((await client.get(done)).text)
+    assert "已保存：参加培训活动是否计积分" in page and "按该类型的时长规则计积分" in page
+    rule = await client.get(f"/api/communities/{community}/training-rule", headers=world.organiser.headers)
+    assert rule.json()["earns_points"] is True
+    await post(client, "/manage/requirements/training-points", {"community": str(community), "earns_points": "0"})
+    rule = await client.get(f"/api/communities/{community}/training-rule", headers=world.organiser.headers)
+    assert rule.json()["earns_points"] is False

@@ -1,5 +1,5 @@
 """服务要求: which activity kinds need a qualification, and which kinds or kinds of help need insurance cover on the
-day. An organiser sees them for the community and sets or lifts them here, through the same service calls as the API
+day; and whether training activities earn points. An organiser sees them for the community and sets or lifts them here, through the same service calls as the API
 (audited; a volunteer without what is required is refused at sign-up or when taking a request)."""
 
 from __future__ import annotations
@@ -11,9 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
 from servicebank.activities.kinds import kinds_for
+from servicebank.kernel.clock import utcnow
 from servicebank.kernel.errors import DomainError
 from servicebank.org import service as org
-from servicebank.records import insurance, qualifications
+from servicebank.records import insurance, qualifications, trainings
+from servicebank.records.schemas import TrainingRuleIn
 from servicebank.requests import service as requests_service
 from servicebank.web import forms, i18n
 from servicebank.web.guard import require_login
@@ -21,7 +23,8 @@ from servicebank.web.pages.records.no_shows import refused
 from servicebank.web.render import lang_of, redirect, render
 
 FLASHES = {"requirement_set": i18n.N_("The requirement is saved."),
-           "requirement_lifted": i18n.N_("The requirement is lifted.")}
+           "requirement_lifted": i18n.N_("The requirement is lifted."),
+           "training_rule_saved": i18n.N_("Saved: whether training activities earn points.")}
 
 
 def _community(form: dict[str, Any]) -> int:
@@ -52,6 +55,7 @@ class RequirementPages(Controller):
             types={t.code: t.name for t in types}, categories={c.id: c.name for c in categories},
             qualified=await qualifications.list_requirements(db_session, principal=principal, community_id=chosen.id),
             covered=await insurance.list_requirements(db_session, principal=principal, community_id=chosen.id),
+            training_rule=await trainings.rule(db_session, principal=principal, community_id=chosen.id),
             flash=_(FLASHES[done]) if done in FLASHES else None)
 
     @post("/qualification")
@@ -88,3 +92,18 @@ class RequirementPages(Controller):
         except DomainError as exc:
             return await refused(request, db_session, principal, exc)
         return redirect(request, _back(community_id, required))
+
+    @post("/training-points")
+    async def training_points(self, request: Request, db_session: AsyncSession,
+                              optional_principal: Principal | None) -> Response:
+        """Let attending a training activity earn points (`earns_points=1`), or stop it (`0`)."""
+        principal = require_login(optional_principal)
+        form = forms.values(await request.form())
+        try:
+            community_id = _community(form)
+            await trainings.set_rule(db_session, principal=principal, community_id=community_id,
+                                     data=TrainingRuleIn(earns_points=forms.text(form, "earns_points") == "1"),
+                                     now=utcnow())
+        except DomainError as exc:
+            return await refused(request, db_session, principal, exc)
+        return redirect(request, f"/manage/requirements?community={community_id}&done=training_rule_saved#training-points")
