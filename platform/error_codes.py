@@ -457,6 +457,10 @@ MESSAGES = {
     "insurance_required": "This service requires insurance cover valid on its day, your own or the activity's group policy. Please ask the organiser to record your cover first.",
     "invalid_cover": "Please give the insurer, the policy number (4 to 40 characters) and the days it covers, not already over.",
     "cover_requirement_target": "Please name either an activity kind or a request category.",
+    # Trainings required (records/training_requirements.py).
+    "training_required": "This service requires a training you have not had yet, or not recently enough. Please take the training first, or ask the organiser to record one you have taken.",
+    "training_requirement_target": "Please name either an activity kind or a request category.",
+    "invalid_training_requirement": "Please choose the training category (general, professional or pre-service) and, if it must be recent, 1 to 120 months.",
 }
 
 

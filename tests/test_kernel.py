@@ -84,5 +84,8 @@ def test_records_answers_the_sign_up_and_manual_record_hooks() -> None:
     for hook in (signup.signup_refusals, signup.signup_holds, signup.hold_explanations, signup.missed_counts,
                  checkin.manual_record_refusals, request.acceptance_refusals):
         assert {f.__module__ for f in hook._answers} == {"servicebank.records.gates"}, hook
-    # The qualifications a kind requires, then the insurance cover it requires.
-    assert [f.__name__ for f in signup.signup_refusals._answers] == ["check_qualifications", "check_cover"]
+    # The qualifications a kind requires, then the insurance cover, then the trainings it requires.
+    assert [f.__name__ for f in signup.signup_refusals._answers] == ["check_qualifications", "check_cover",
+                                                                     "check_training"]
+    assert [f.__name__ for f in request.acceptance_refusals._answers] == ["check_request_cover",
+                                                                          "check_request_training"]

@@ -1,7 +1,8 @@
 """What the records domain answers when activities signs someone up and checkins records attendance by hand
 (kernel/hooks.py; registry.py imports this module): the qualifications the kind requires, the no-show hold and
 its words, the no-shows counted per volunteer, a late claim that already counts the service, and the insurance cover
-an activity kind or a request category requires (records/insurance.py).
+(records/insurance.py) and the trainings (records/training_requirements.py) an activity kind or a request category
+requires.
 
 Asked while activities holds the activity lock, so the answer and the place are one step."""
 
@@ -16,7 +17,7 @@ from servicebank.activities.models import Activity
 from servicebank.checkins import hooks as checkin_hooks
 from servicebank.kernel.db import local_date
 from servicebank.kernel.errors import Conflict, Forbidden
-from servicebank.records import claim_repository, insurance, no_shows, policy
+from servicebank.records import claim_repository, insurance, no_shows, policy, training_requirements
 from servicebank.records import repository as repo
 from servicebank.records.catalogue import DEFAULT_TYPES
 from servicebank.requests import hooks as request_hooks
@@ -69,6 +70,23 @@ async def check_request_cover(session: AsyncSession, *, request: ServiceRequest,
     """Refuse taking a request whose category requires cover the volunteer lacks on the visit's day."""
     await insurance.check_request(session, community_id=request.community_id, category_id=request.category_id,
                                   volunteer_id=volunteer_id, on=on)
+
+
+@signup_hooks.signup_refusals.answer
+async def check_training(session: AsyncSession, *, activity: Activity, volunteer: Volunteer,
+                         now: dt.datetime) -> None:
+    """Refuse (`training_required`, naming the categories missing) when the kind requires a training the volunteer
+    has not had (recently enough) by the activity's day."""
+    del now  # the months count back from the activity's own day
+    await training_requirements.check_activity(session, activity=activity, volunteer_id=volunteer.id)
+
+
+@request_hooks.acceptance_refusals.answer
+async def check_request_training(session: AsyncSession, *, request: ServiceRequest, volunteer_id: int,
+                                 on: dt.date) -> None:
+    """Refuse taking a request whose category requires a training the volunteer lacks by the visit's day."""
+    await training_requirements.check_request(session, community_id=request.community_id,
+                                              category_id=request.category_id, volunteer_id=volunteer_id, on=on)
 
 
 @signup_hooks.hold_explanations.answer

@@ -17,7 +17,6 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
-from servicebank.activities.kinds import resolve_kind
 from servicebank.activities.models import Activity
 from servicebank.audit.service import record_audit, snapshot
 from servicebank.kernel.clock import utcnow
@@ -27,7 +26,7 @@ from servicebank.records import insurance_repository as repo
 from servicebank.records.access import readable_volunteer
 from servicebank.records.models import CoverRequirement, InsuranceCover
 from servicebank.records.qualifications import mask_number
-from servicebank.requests.models import RequestCategory
+from servicebank.records.requirement_targets import check_target
 
 # Within this many days of its end a policy shows as expiring (the organiser renews it in time).
 EXPIRING_DAYS = 30
@@ -120,14 +119,8 @@ async def set_requirement(session: AsyncSession, *, principal: Principal, commun
                           request_category_id: int | None, required: bool) -> Sequence[CoverRequirement]:
     """An organiser makes an activity kind or a request category require cover, or lifts it (audited)."""
     principal.require_manager(community_id)
-    if (kind_code is None) == (request_category_id is None):
-        raise InvalidInput("Name either an activity kind or a request category.", code="cover_requirement_target")
-    if kind_code is not None:
-        await resolve_kind(session, community_id=community_id, code=kind_code)
-    else:
-        category = await session.get(RequestCategory, request_category_id)
-        if category is None or category.community_id != community_id:
-            raise InvalidInput("Choose one of the community's kinds of help.", code="request_category_unknown")
+    await check_target(session, community_id=community_id, kind_code=kind_code,
+                       request_category_id=request_category_id, code="cover_requirement_target")
     current = {(r.kind_code, r.request_category_id): r for r in await repo.requirements(session, community_id)}
     row = current.get((kind_code, request_category_id))
     if required and row is None:

@@ -1,5 +1,6 @@
 """No-shows (爽约), the community's no-show policy, qualification types and volunteers' qualifications, late claims
-(补录) with their evidence photos, corrections, training (培训情况) and insurance cover (保险)."""
+(补录) with their evidence photos, corrections, training (培训情况), insurance cover (保险) and the trainings kinds
+and request categories require."""
 
 from __future__ import annotations
 
@@ -276,3 +277,22 @@ class CoverRequirement(Base):
     community_id: Mapped[int] = mapped_column(ForeignKey("community.id"))
     kind_code: Mapped[str | None] = mapped_column(String(32), default=None)
     request_category_id: Mapped[int | None] = mapped_column(ForeignKey("request_category.id"), default=None)
+
+
+class TrainingRequirement(Base):
+    """An activity kind or a resident-request category of a community whose volunteers must have had a training of
+    `category` (通用/专业/岗前): within the last `within_months` months of the service's day, or ever (None).
+
+    Exactly one of `kind_code` and `request_category_id` is set; one row per target and category."""
+
+    __tablename__ = "training_requirement"
+    # Named by hand: the convention's name for the second one is longer than PostgreSQL's 63 characters.
+    __table_args__ = (UniqueConstraint("community_id", "kind_code", "category", name="uq_training_requirement_kind"),
+                      UniqueConstraint("community_id", "request_category_id", "category",
+                                       name="uq_training_requirement_request_category"))
+
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"))
+    kind_code: Mapped[str | None] = mapped_column(String(32), default=None)
+    request_category_id: Mapped[int | None] = mapped_column(ForeignKey("request_category.id"), default=None)
+    category: Mapped[str] = mapped_column(String(16))
+    within_months: Mapped[int | None] = mapped_column(default=None)

@@ -222,3 +222,23 @@ class TrainingSummaryOut(msgspec.Struct):
     minutes_by_category: dict[str, int]
     total_minutes: int
     trainings: list[TrainingOut]
+
+
+class TrainingRequirementIn(msgspec.Struct, forbid_unknown_fields=True):
+    """One of `kind` (an activity kind code) and `request_category_id`; the training `category` (general,
+    professional, pre_service); `within_months` (1-120) if it must be recent, null for ever; `required: false` lifts
+    it."""
+
+    category: str
+    kind: str | None = None
+    request_category_id: int | None = None
+    within_months: int | None = None
+    required: bool = True
+
+
+class TrainingRequirementOut(msgspec.Struct):
+    kind: str | None
+    request_category_id: int | None
+    category: str
+    # null: a training of the category ever taken counts.
+    within_months: int | None

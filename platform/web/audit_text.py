@@ -64,6 +64,8 @@ ACTIONS = {
     "training.record": N_("Training recorded"), "training_rule.update": N_("Training points rule changed"),
     "insurance_cover.record": N_("Insurance recorded"), "cover_requirement.require": N_("Insurance made a requirement"),
     "cover_requirement.lift": N_("Insurance no longer required"),
+    "training_requirement.require": N_("Training made a requirement"),
+    "training_requirement.lift": N_("Training no longer required"),
 }
 
 ENTITIES = {
@@ -76,6 +78,7 @@ ENTITIES = {
     "service_claim": N_("Late claim"), "service_correction": N_("Correction request"),
     "training_record": N_("Training"), "training_rule": N_("Training points rule"),
     "insurance_cover": N_("Insurance"), "cover_requirement": N_("Insurance requirement"),
+    "training_requirement": N_("Training requirement"),
 }
 
 FIELDS = {

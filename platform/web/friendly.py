@@ -40,6 +40,13 @@ def explain(error: DomainError, gettext) -> str:  # noqa: ANN001
         # The login waits grow from a second to 15 minutes: say how long this one is.
         when = gettext("%(n)s seconds", n=wait) if wait < 60 else gettext("%(n)s minutes", n=-(-wait // 60))
         return gettext("Too many wrong tries. Please wait %(wait)s and try again.", wait=when)
+    missing = error.extra.get("missing_trainings") if error.code == "training_required" else None
+    if missing:
+        # Name the trainings: the volunteer knows at once which course to ask for.
+        names = "、".join(gettext(m["category"]) + (gettext(" (within the last %(n)s months)", n=m["within_months"])
+                                                   if m["within_months"] else "") for m in missing)
+        return gettext("This service requires a training first: %(names)s. Please take it, or ask the organiser to "
+                       "record one you have taken.", names=names)
     # Errors raised by the web pages themselves carry a precise sentence from our own catalogue.
     if error.message in i18n.catalogue("zh"):
         return gettext(error.message)

@@ -1,4 +1,5 @@
-"""培训情况 on the pages: organisers record a course on the volunteer page; the volunteer sees theirs on 我的."""
+"""培训情况 on the pages: organisers record a course on the volunteer page; the volunteer sees theirs on 我的, and the
+sign-up list says which activities require a training first."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from servicebank.accounts.principal import Principal
 from servicebank.kernel.clock import utcnow
 from servicebank.kernel.errors import DomainError, InvalidInput
-from servicebank.records import trainings
+from servicebank.records import training_requirements, trainings
 from servicebank.records.schemas import TrainingIn
 from servicebank.web import forms, i18n
 from servicebank.web.guard import require_login
@@ -26,6 +27,11 @@ async def section(session: AsyncSession, principal: Principal, *, volunteer_id: 
     """What the 培训情况 section shows (the form only where an organiser records)."""
     return {"trainings": await trainings.summary(session, principal=principal, volunteer_id=volunteer_id),
             "training_form_action": form_action}
+
+
+async def needs_section(session: AsyncSession, activities: list) -> dict[str, Any]:
+    """The trainings each listed activity's kind requires, keyed by (community, kind), for the sign-up list."""
+    return {"training_needs": await training_requirements.kinds_need(session, {a.community_id for a in activities})}
 
 
 def _course(form: dict[str, Any]) -> TrainingIn:

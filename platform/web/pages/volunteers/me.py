@@ -89,7 +89,8 @@ class VolunteerPages(Controller):
         items, _total = await list_activities(db_session, principal=principal, joinable=True, limit=50)
         mine = await sections.my_signups(db_session, principal=principal)
         return render(request, "activities/activities.html", principal, title=_("Activities"), items=items, mine=mine,
-                      kinds=await browse.kind_names(db_session), error=None)
+                      kinds=await browse.kind_names(db_session), error=None,
+                      **await pages_trainings.needs_section(db_session, items))
 
     @post("/activities/{activity_id:int}/signup")
     async def sign_up(self, request: Request, activity_id: int, db_session: AsyncSession,
