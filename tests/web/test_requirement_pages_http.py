@@ -95,3 +95,27 @@ async def test_an_organiser_lets_training_activities_earn_points_and_stops_it(cl
     await post(client, "/manage/requirements/training-points", {"community": str(community), "earns_points": "0"})
     rule = await client.get(f"/api/communities/{community}/training-rule", headers=world.organiser.headers)
     assert rule.json()["earns_points"] is False
+
+
+async def test_an_organiser_requires_a_recent_training_and_lifts_it(client, world, db) -> None:  # noqa: ANN001, F811
+    community = world.org.community.id
+    patrol = await create(client, world, kind="patrol", title="夜间巡逻")
+    client.headers.pop("Authorization", None)
+    await log_in(client, world.organiser)
+    assert "还没有需要培训的服务" in text_of((await client.get(f"/manage/requirements?community={community}")).text)
+    done = location(await post(client, "/manage/requirements/training",
+                               {"community": str(community), "target": "kind:patrol", "category": "pre_service",
+                                "months": "12", "required": "1"}))
+    page = text_of((await client.get(done)).text)
+    assert "巡逻" in page and "岗前培训" in page and "近 12 个月内" in page
+    refused = await client.post(f"/api/activities/{patrol['id']}/signups", json={}, headers=world.volunteer.headers)
+    assert refused.status_code == 403 and refused.json()["code"] == "training_required", refused.text
+    bad = await post(client, "/manage/requirements/training",
+                     {"community": str(community), "target": "kind:patrol", "category": "pre_service",
+                      "months": "a year", "required": "1"})
+    assert bad.status_code == 422 and "月数请填整数" in text_of(bad.text)
+    await post(client, "/manage/requirements/training",
+               {"community": str(community), "target": "kind:patrol", "category": "pre_service", "required": "0"})
+    assert "还没有需要培训的服务" in text_of((await client.get(f"/manage/requirements?community={community}")).text)
+    ok = await client.post(f"/api/activities/{patrol['id']}/signups", json={}, headers=world.volunteer.headers)
+    assert ok.status_code in (200, 201), ok.text
