@@ -40,3 +40,13 @@ def test_the_worker_polls_every_100_ms_unless_told_otherwise(postgres_url, redis
     env = processes.production_env(postgres_url, redis_server.url)
     assert _timeout_given(env) == "100"
     assert _timeout_given({**env, "SERVICEBANK_WORKER_POLL_MS": "250"}) == "250"
+
+
+def test_the_broker_gives_back_a_killed_workers_messages_within_minutes(redis_server) -> None:  # noqa: ANN001
+    """Dramatiq's default (maintenance on 1 command in 1,000) left a SIGKILLed worker's messages stranded for about a
+    quarter of an hour; workers/broker.py asks for 1 in 100."""
+    from servicebank.config import Settings
+    from servicebank.workers.broker import MAINTENANCE_CHANCE, make_broker
+
+    broker = make_broker(Settings(database_url="sqlite+aiosqlite:///:memory:", redis_url=redis_server.url))
+    assert broker.maintenance_chance == MAINTENANCE_CHANCE >= 10_000  # type: ignore[attr-defined]
