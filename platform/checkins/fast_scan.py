@@ -79,11 +79,10 @@ def _check_out_statement() -> tuple[str, tuple[str, ...], dict[str, Any]]:
 
     Writes what repository.CLOSING_COLUMNS names for an own scan: the time, the closed status, the served
     minutes; the flags stay as they are and no proxy is named."""
-    done = repo.self_check_out_statement().compile(dialect=postgresql.dialect(paramstyle="named"))
-    carried = {name: value for name, value in done.params.items() if not done.binds[name].required}
+    context, carried, _done = direct.named(repo.self_check_out_statement())
     returning = ", ".join(f"attendance.{c.name} AS {_CLOSED}{c.name}" for c in _columns())
     sql = (
-        f"WITH ctx AS MATERIALIZED ({done.string}),"
+        f"WITH ctx AS MATERIALIZED ({context}),"
         f" closed AS (UPDATE attendance SET checked_out_at = :at, status = '{AttendanceStatus.CHECKED_OUT}',"
         f" served_minutes = {_SERVED_MINUTES}, checkout_proxy_by_user_id = NULL"
         f" FROM ctx WHERE attendance.id = ctx.attendance_id AND attendance.status = '{AttendanceStatus.CHECKED_IN}'"

@@ -42,14 +42,20 @@ def numbered(sql: str) -> tuple[str, tuple[str, ...]]:
     return re.sub(r"(?<!:):([a-z_][a-z_0-9]*)", number, sql), tuple(names)
 
 
+def named(statement: Any) -> tuple[str, dict[str, Any], Any]:
+    """A statement as PostgreSQL text with `:name` parameters (to embed in a larger statement before numbering),
+    the values it carries itself (a literal compared in it), and the compiled form."""
+    done = statement.compile(dialect=postgresql.dialect(paramstyle="named"))
+    return done.string, {name: value for name, value in done.params.items() if not done.binds[name].required}, done
+
+
 @lru_cache(maxsize=64)
 def compiled(statement: Any) -> tuple[str, tuple[str, ...], dict[str, Any], frozenset[str]]:
     """A statement built once (keyed by identity) as PostgreSQL text with numbered parameters: the text, the
     parameter names in order, the values the statement carries itself (a literal compared in it), and the
     names of JSON parameters (sent as JSON text)."""
-    done = statement.compile(dialect=postgresql.dialect(paramstyle="named"))
-    sql, names = numbered(done.string)
-    carried = {name: value for name, value in done.params.items() if not done.binds[name].required}
+    text, carried, done = named(statement)
+    sql, names = numbered(text)
     as_json = frozenset(name for name in names if isinstance(done.binds[name].type, sqltypes.JSON))
     return sql, names, carried, as_json
 

@@ -12,6 +12,7 @@ import dataclasses
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Container, Sequence
+from typing import Any
 
 from sqlalchemy import BigInteger, String, any_, bindparam, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -77,16 +78,22 @@ def validate(posting: Posting) -> None:
             raise InvalidInput("Service minutes and points must be whole numbers.", code="entry_not_integer")
 
 
+def _key_chunks(keys: Sequence[str]) -> list[list[str]]:
+    """The distinct source keys, sorted, a thousand at a time (SQLite's limit on parameters)."""
+    unique = sorted(set(keys))
+    return [unique[start:start + 1000] for start in range(0, len(unique), 1000)]
+
+
+def _among_keys(session: AsyncSession, column: Any, keys: list[str]) -> Any:
+    # An array parameter on PostgreSQL: an IN list of strings is rendered anew for every call.
+    return column == any_(bindparam("keys", keys, type_=ARRAY(String))) if is_postgres(session) else column.in_(keys)
+
+
 async def existing_transactions(session: AsyncSession, keys: Sequence[str]) -> dict[str, Transaction]:
     """Transactions already posted under these source keys."""
     found: dict[str, Transaction] = {}
-    unique = sorted(set(keys))
-    for start in range(0, len(unique), 1000):
-        chunk = unique[start:start + 1000]
-        # An array parameter on PostgreSQL: an IN list of strings is rendered anew for every call.
-        named = (Transaction.source_key == any_(bindparam("keys", chunk, type_=ARRAY(String))) if is_postgres(session)
-                 else Transaction.source_key.in_(chunk))
-        rows = await session.scalars(select(Transaction).where(named))
+    for chunk in _key_chunks(keys):
+        rows = await session.scalars(select(Transaction).where(_among_keys(session, Transaction.source_key, chunk)))
         found.update({t.source_key: t for t in rows.all()})
     return found
 
@@ -133,13 +140,12 @@ async def _post_new(session: AsyncSession, postings: Sequence[Posting], known: C
 async def existing_transaction_ids(session: AsyncSession, keys: Sequence[str]) -> dict[str, int]:
     """The ids of the transactions already posted under these source keys (no ORM objects)."""
     table = table_of(Transaction)
-    unique = sorted(set(keys))
-    if not unique:
-        return {}
-    named = (table.c.source_key == any_(bindparam("keys", unique, type_=ARRAY(String))) if is_postgres(session)
-             else table.c.source_key.in_(unique))
-    rows = await session.execute(select(table.c.source_key, table.c.id).where(named))
-    return {key: int(txn_id) for key, txn_id in rows.all()}
+    found: dict[str, int] = {}
+    for chunk in _key_chunks(keys):
+        rows = await session.execute(select(table.c.source_key, table.c.id)
+                                     .where(_among_keys(session, table.c.source_key, chunk)))
+        found.update({key: int(txn_id) for key, txn_id in rows.all()})
+    return found
 
 
 async def _insert_transactions(session: AsyncSession, postings: list[Posting]) -> dict[str, dict]:
