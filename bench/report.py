@@ -15,6 +15,7 @@ from bench.common import ROOT, LoadResult
 DOC = ROOT / "docs" / "benchmarks.md"
 OTHER_BENCHMARKS = (("Check-in throughput", "checkin.md"), ("Points: tally and leaderboards", "points.md"),
                     ("Public reads (leaderboard, own rank, account, honour list, community page)", "reads.md"),
+                    ("Residents' requests (what was changed and measured; tables in bench/requests.md)", "requests_notes.md"),
                     ("Honour lists for a city", "honours.md"), ("Leaderboard retention", "retention.md"))
 TARGET_READ_P99_MS = 50.0  # issue 18: each city read under 50 ms at p99
 
