@@ -8,6 +8,7 @@ client (bench/rawhttp.py). Reports requests per second, p50/p99 and the CPU mill
 process, PostgreSQL and the client, and each endpoint's throughput as a ratio to the baseline of the same round.
 
     python bench/requests_bench.py [--per-community 600] [--communities 20] [--requests 1000] [--rounds 2]
+    python bench/requests_bench.py --profile DIR   # also py-spy's stacks of the API under each endpoint (one file each)
 """
 
 from __future__ import annotations
@@ -15,7 +16,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import shutil
+import signal
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -94,8 +98,21 @@ async def _seed(url: str, communities: int, per_community: int, volunteers: int)
             "open": open_by_community}
 
 
+async def _profiled(port: int, make, requests: int, concurrency: int, *, api_pid: int, out: Path) -> None:  # noqa: ANN001
+    """Drive one endpoint while py-spy records the API's stacks (`pip install py-spy`; bench/spy_summary.py reads them)."""
+    spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    recorder = subprocess.Popen([spy, "record", "--pid", str(api_pid), "--format", "raw", "--rate", "250",
+                                 "--output", str(out), "--nonblocking"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        await _drive(port, make, requests, concurrency)
+    finally:
+        recorder.send_signal(signal.SIGINT)
+        recorder.wait(60)
+
+
 async def run(per_community: int, communities: int, requests: int, rounds: int, concurrency: int,
-              paced_requests: int = 300) -> str:
+              paced_requests: int = 300, profile_dir: Path | None = None) -> str:
     import httpx
 
     from tests.servers import PostgresServer, free_port
@@ -104,7 +121,7 @@ async def run(per_community: int, communities: int, requests: int, rounds: int, 
     uvicorn = None
     try:
         url = server.create_database("requests_bench")
-        accepts = requests * rounds + 50
+        accepts = requests * (rounds + (1 if profile_dir else 0)) + 50
         world = await _seed(url, communities, per_community, accepts)
         port = free_port()
         uvicorn = _serve(url, port, concurrency)
@@ -135,6 +152,10 @@ async def run(per_community: int, communities: int, requests: int, rounds: int, 
         makers = dict(zip(ENDPOINTS, (base, hall, queue, accept), strict=True))
         for make in makers.values():  # warm-up (the accepts' warm-up uses the 50 spare logins)
             await _drive(port, make, 50, concurrency)
+        if profile_dir is not None:
+            profile_dir.mkdir(parents=True, exist_ok=True)
+            for name, make in makers.items():
+                await _profiled(port, make, requests, concurrency, api_pid=uvicorn.pid, out=profile_dir / f"{name}.txt")
         cpu_of = {"api": uvicorn.pid, "pg": server.postmaster_pid()}
         results: dict[str, list[dict[str, float]]] = {name: [] for name in ENDPOINTS}
         for _ in range(rounds):
@@ -183,8 +204,10 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--profile", type=Path, default=None, help="directory for py-spy's stacks, one file an endpoint")
     args = parser.parse_args()
-    report = asyncio.run(run(args.per_community, args.communities, args.requests, args.rounds, args.concurrency))
+    report = asyncio.run(run(args.per_community, args.communities, args.requests, args.rounds, args.concurrency,
+                             profile_dir=args.profile))
     print(report)
     (ROOT / "bench" / "requests.md").write_text("# Residents' requests benchmark (bench/requests_bench.py)\n\n"
                                                 + report + "\n", encoding="utf-8")

@@ -30,6 +30,8 @@ ACCOUNT_STATES: dict[str, AccountState] = {
 }
 # A status written by a newer version, or a typo in the database: treated as the most restricted.
 UNKNOWN_STATE = AccountState(reads_own=True, member=False, acts=False, leads=False)
+# The volunteer statuses that act (require_active_volunteer), for a statement that decides it in SQL.
+ACTING_STATUSES = tuple(status for status, state in ACCOUNT_STATES.items() if state.acts)
 
 
 def account_state(volunteer_status: str | None) -> AccountState:

@@ -52,6 +52,8 @@ class OutboxEvent(Base):
 
 
 _OUTBOX = table_of(OutboxEvent)
+# For a write done in one statement that inserts its own event (requests/fast_accept.py), then publish_after_commit.
+OUTBOX_TABLE = _OUTBOX
 Handler = Callable[[AsyncSession, OutboxEvent], Awaitable[None]]
 BatchHandler = Callable[[AsyncSession, list[OutboxEvent]], Awaitable[None]]
 _handlers: dict[str, list[Handler]] = defaultdict(list)

@@ -9,7 +9,9 @@ Asked while activities holds the activity lock, so the answer and the place are 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
+from sqlalchemy import Exists
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.activities import hooks as signup_hooks
@@ -17,7 +19,15 @@ from servicebank.activities.models import Activity
 from servicebank.checkins import hooks as checkin_hooks
 from servicebank.kernel.db import local_date
 from servicebank.kernel.errors import Conflict, Forbidden
-from servicebank.records import claim_repository, insurance, no_shows, policy, training_requirements
+from servicebank.records import (
+    claim_repository,
+    insurance,
+    insurance_repository,
+    no_shows,
+    policy,
+    training_requirement_repository,
+    training_requirements,
+)
 from servicebank.records import repository as repo
 from servicebank.records.catalogue import DEFAULT_TYPES
 from servicebank.requests import hooks as request_hooks
@@ -72,6 +82,12 @@ async def check_request_cover(session: AsyncSession, *, request: ServiceRequest,
                                   volunteer_id=volunteer_id, on=on)
 
 
+@request_hooks.acceptance_rules_apply.answer
+def request_cover_applies(community_id: Any, category_id: Any) -> Exists:  # noqa: ANN401
+    """check_request_cover's rule, in SQL: the category requires cover."""
+    return insurance_repository.category_requirement(community_id, category_id)
+
+
 @signup_hooks.signup_refusals.answer
 async def check_training(session: AsyncSession, *, activity: Activity, volunteer: Volunteer,
                          now: dt.datetime) -> None:
@@ -87,6 +103,12 @@ async def check_request_training(session: AsyncSession, *, request: ServiceReque
     """Refuse taking a request whose category requires a training the volunteer lacks by the visit's day."""
     await training_requirements.check_request(session, community_id=request.community_id,
                                               category_id=request.category_id, volunteer_id=volunteer_id, on=on)
+
+
+@request_hooks.acceptance_rules_apply.answer
+def request_training_applies(community_id: Any, category_id: Any) -> Exists:  # noqa: ANN401
+    """check_request_training's rule, in SQL: the category requires a training."""
+    return training_requirement_repository.request_category_requirement(community_id, category_id)
 
 
 @signup_hooks.hold_explanations.answer

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import Exists, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.records.models import CoverRequirement, InsuranceCover
@@ -28,9 +29,14 @@ async def kind_requires(session: AsyncSession, *, community_id: int, kind_code: 
                                                            CoverRequirement.kind_code == kind_code))))
 
 
+def category_requirement(community_id: Any, category_id: Any) -> Exists:
+    """Whether the community's request category requires cover, for values or for another statement's columns."""
+    return exists().where(CoverRequirement.community_id == community_id,
+                          CoverRequirement.request_category_id == category_id)
+
+
 async def category_requires(session: AsyncSession, *, community_id: int, category_id: int) -> bool:
-    return bool(await session.scalar(select(exists().where(CoverRequirement.community_id == community_id,
-                                                           CoverRequirement.request_category_id == category_id))))
+    return bool(await session.scalar(select(category_requirement(community_id, category_id))))
 
 
 async def requirements(session: AsyncSession, community_id: int) -> Sequence[CoverRequirement]:

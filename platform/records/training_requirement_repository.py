@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Exists, and_, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.records.models import TrainingRecord, TrainingRequirement
@@ -27,11 +28,19 @@ async def of_kind(session: AsyncSession, *, community_id: int, kind_code: str) -
         .order_by(TrainingRequirement.category))).all()
 
 
+def _of_request_category(community_id: Any, category_id: Any) -> ColumnElement[bool]:
+    return and_(TrainingRequirement.community_id == community_id, TrainingRequirement.request_category_id == category_id)
+
+
 async def of_request_category(session: AsyncSession, *, community_id: int,
                               category_id: int) -> Sequence[TrainingRequirement]:
-    return (await session.scalars(select(TrainingRequirement).where(
-        TrainingRequirement.community_id == community_id, TrainingRequirement.request_category_id == category_id)
-        .order_by(TrainingRequirement.category))).all()
+    return (await session.scalars(select(TrainingRequirement).where(_of_request_category(community_id, category_id))
+                                  .order_by(TrainingRequirement.category))).all()
+
+
+def request_category_requirement(community_id: Any, category_id: Any) -> Exists:
+    """Whether the community's request category requires a training, for values or another statement's columns."""
+    return exists().where(_of_request_category(community_id, category_id))
 
 
 async def of_kinds_in(session: AsyncSession, community_ids: Iterable[int]) -> Sequence[TrainingRequirement]:

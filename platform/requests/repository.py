@@ -10,9 +10,11 @@ from sqlalchemy import Integer, Row, Select, bindparam, case, func, select, unio
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
+from servicebank.kernel import direct
 from servicebank.kernel.bulk import insert_rows
 from servicebank.kernel.db import affected_rows
 from servicebank.org.models import Grid
+from servicebank.requests import page_json
 from servicebank.requests.models import (
     DEFAULT_CATEGORIES,
     Household,
@@ -132,12 +134,44 @@ _OF_HOUSEHOLDS = _paged(listing().where(R.household_id.in_(bindparam("household_
 async def in_states(session: AsyncSession, community_id: int, statuses: Sequence[str], *, limit: int,
                     offset: int = 0) -> list[Row]:
     """A community's requests in these states, most urgent first, then oldest (the index's order)."""
-    states = sorted(set(statuses))
+    states, params = _states_params(community_id, statuses, limit=limit, offset=offset)
     if not states:
         return []
-    params = {"community_id": community_id, "depth": limit + offset, "limit": limit, "offset": offset,
-              **{f"status_{i}": state for i, state in enumerate(states)}}
-    return list((await session.execute(_in_states(len(states)), params)).all())
+    return list((await session.execute(_in_states(states), params)).all())
+
+
+def _states_params(community_id: int, statuses: Sequence[str], *, limit: int,
+                   offset: int) -> tuple[int, dict[str, object]]:
+    """How many states _in_states is built for, and its parameters."""
+    states = sorted(set(statuses))
+    return len(states), {"community_id": community_id, "depth": limit + offset, "limit": limit, "offset": offset,
+                         **{f"status_{i}": state for i, state in enumerate(states)}}
+
+
+@lru_cache(maxsize=8)
+def _in_states_json(states: int) -> Select:
+    return page_json.as_json(_in_states(states), contact=page_json.staff_contact)
+
+
+_HALL_JSON = page_json.as_json(_HALL, contact=page_json.hall_contact)
+
+
+async def in_states_json(session: AsyncSession, community_id: int, statuses: Sequence[str], *, limit: int,
+                         offset: int = 0) -> str:
+    """in_states's page as the API's JSON (page_json.py; its callers are the community's staff). PostgreSQL."""
+    states, params = _states_params(community_id, statuses, limit=limit, offset=offset)
+    if not states:
+        return "[]"
+    [(found,)] = await direct.read(session, _in_states_json(states), params)
+    return str(found)
+
+
+async def hall_json(session: AsyncSession, community_id: int, volunteer_id: int, *, works_in: bool, limit: int,
+                    offset: int = 0) -> str:
+    """hall's page as the API's JSON (page_json.py); `works_in`: the caller is staff of the community. PostgreSQL."""
+    [(found,)] = await direct.read(session, _HALL_JSON, {"community_id": community_id, "volunteer_id": volunteer_id,
+                                                         "works_in": works_in, "limit": limit, "offset": offset})
+    return str(found)
 
 
 async def hall(session: AsyncSession, community_id: int, volunteer_id: int, *, limit: int,

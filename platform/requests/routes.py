@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
-from litestar import Controller, Request, Response, get, post, put
+from litestar import Controller, MediaType, Request, Response, get, post, put
 from litestar.openapi.spec import Example
 from litestar.params import Body, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from servicebank.accounts.dependencies import provide_principal, token_from_request
 from servicebank.accounts.principal import Principal
 from servicebank.kernel.qr import ImageFormat, qr_image
 from servicebank.requests import dispatch, door_code, matching, ratings, scanning, service, serving, views
@@ -52,6 +53,11 @@ _REQUEST_EXAMPLE = Example(value={
     "estimated_minutes": 60})
 
 
+
+def _json_list(written: str) -> Response[list[RequestOut]]:
+    """A list PostgreSQL wrote as the API's JSON (requests/page_json.py), sent as it is."""
+    return cast("Response[list[RequestOut]]", Response(written.encode(), media_type=MediaType.JSON))
+
 class CommunityRequestController(Controller):
     path = "/api/communities/{community_id:int}"
     tags = ["requests"]
@@ -71,10 +77,12 @@ class CommunityRequestController(Controller):
 
     @get("/request-queue")
     async def queue(self, db_session: AsyncSession, principal: Principal, community_id: int,
-                    status: list[str] | None = None, limit: int = 50, offset: int = 0) -> list[RequestOut]:
+                    status: list[str] | None = None, limit: int = 50, offset: int = 0) -> Response[list[RequestOut]]:
         """派单台: requests waiting for review, dispatch or a volunteer, most urgent and oldest first. Organisers."""
-        return await views.queue(db_session, principal=principal, community_id=community_id, statuses=status,
-                                 limit=limit, offset=offset)
+        written = await views.queue_json(db_session, principal=principal, community_id=community_id, statuses=status,
+                                         limit=limit, offset=offset)
+        return _json_list(written) if written is not None else Response(await views.queue(
+            db_session, principal=principal, community_id=community_id, statuses=status, limit=limit, offset=offset))
 
     @get("/request-candidates")
     async def candidates(self, db_session: AsyncSession, principal: Principal, community_id: int,
@@ -163,9 +171,11 @@ class RequestController(Controller):
 
     @get("/requests/hall")
     async def hall(self, db_session: AsyncSession, principal: Principal, limit: int = 50,
-                   offset: int = 0) -> list[RequestOut]:
+                   offset: int = 0) -> Response[list[RequestOut]]:
         """接单大厅: open requests of my community (no address or phone before accepting)."""
-        return await views.hall(db_session, principal=principal, limit=limit, offset=offset)
+        written = await views.hall_json(db_session, principal=principal, limit=limit, offset=offset)
+        return _json_list(written) if written is not None else Response(await views.hall(
+            db_session, principal=principal, limit=limit, offset=offset))
 
     @get("/requests/mine")
     async def mine(self, db_session: AsyncSession, principal: Principal) -> list[RequestOut]:
@@ -194,10 +204,15 @@ class RequestController(Controller):
         return await views.shown(db_session, principal=principal, request_id=request_id)
 
     @post("/requests/{request_id:int}/accept", status_code=200)
-    async def accept(self, db_session: AsyncSession, principal: Principal, request_id: int) -> RequestOut:
+    async def accept(self, request: Request, db_session: AsyncSession, request_id: int) -> RequestOut:
         """接单. Exactly one of several volunteers accepting at once wins; the others get 409
         `request_already_taken`. Another community's volunteer: 404 `request_not_found`; a request given to a team
         the volunteer is not in: 403 `request_team_only`."""
+        # The plain case resolves the login inside its one statement; anything else resolves the caller and says why.
+        taken = await dispatch.accept_in_one(db_session, bearer=token_from_request(request) or "", request_id=request_id)
+        if taken is not None:
+            return taken
+        principal = await provide_principal(request, db_session)
         await dispatch.accept(db_session, principal=principal, request_id=request_id)
         return await views.shown(db_session, principal=principal, request_id=request_id)
 

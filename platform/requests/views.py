@@ -5,10 +5,14 @@ Address and phone are filled in only where access.sees_contact allows; the hall 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from types import SimpleNamespace
+
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
+from servicebank.kernel import direct
 from servicebank.kernel.clock import utcnow
 from servicebank.kernel.text import mask_name
 from servicebank.requests import access, repository
@@ -19,7 +23,7 @@ MAX_LIMIT = 200
 MINE = (RequestStatus.ACCEPTED, RequestStatus.IN_SERVICE, RequestStatus.AWAITING_RATING)
 
 
-async def outs(session: AsyncSession, principal: Principal, rows: list[Row]) -> list[RequestOut]:
+async def outs(session: AsyncSession, principal: Principal, rows: Sequence[Row | SimpleNamespace]) -> list[RequestOut]:
     """Listed rows (repository.listing) as the caller may see them. The community's policy is read only where it
     decides (the assigned volunteer after the service): the hall and the organisers' queue need no policy."""
     if not rows:
@@ -69,26 +73,52 @@ def _limit(limit: int) -> int:
     return max(1, min(limit, MAX_LIMIT))
 
 
+def _hall_caller(principal: Principal) -> tuple[int, int]:
+    """The hall's community and volunteer: the caller's, an active volunteer's (403 otherwise)."""
+    principal.require_active_volunteer()
+    community_id, volunteer_id = principal.volunteer_community_id, principal.volunteer_id
+    assert community_id is not None and volunteer_id is not None  # an active volunteer is a member of their community
+    return community_id, volunteer_id
+
+
 async def hall(session: AsyncSession, *, principal: Principal, limit: int = 50, offset: int = 0) -> list[RequestOut]:
     """接单大厅: the open requests of the volunteer's community (those given to a team only for its members), most
     urgent and oldest first."""
-    principal.require_active_volunteer()
-    community_id = principal.volunteer_community_id
-    assert community_id is not None  # an active volunteer is a member of their community
-    volunteer_id = principal.volunteer_id
-    assert volunteer_id is not None
+    community_id, volunteer_id = _hall_caller(principal)
     rows = await repository.hall(session, community_id, volunteer_id, limit=_limit(limit), offset=max(0, offset))
     return await outs(session, principal, rows)
+
+
+async def hall_json(session: AsyncSession, *, principal: Principal, limit: int = 50, offset: int = 0) -> str | None:
+    """`hall` as the API's JSON text, written by PostgreSQL (page_json.py); None where only `hall` can (SQLite)."""
+    community_id, volunteer_id = _hall_caller(principal)
+    if not direct.sends_direct(session):
+        return None
+    return await repository.hall_json(session, community_id, volunteer_id, works_in=principal.works_in(community_id),
+                                      limit=_limit(limit), offset=max(0, offset))
+
+
+def _queue_states(principal: Principal, community_id: int, statuses: list[str] | None) -> list[str]:
+    principal.require_manager(community_id)
+    return [s for s in (statuses or []) if s in RequestStatus.ALL] or [
+        RequestStatus.PENDING_REVIEW, RequestStatus.AWAITING_DISPATCH, RequestStatus.OPEN]
 
 
 async def queue(session: AsyncSession, *, principal: Principal, community_id: int, statuses: list[str] | None = None,
                 limit: int = 50, offset: int = 0) -> list[RequestOut]:
     """派单台: the requests waiting for the organiser (review, dispatch, the hall), most urgent and oldest first."""
-    principal.require_manager(community_id)
-    wanted = [s for s in (statuses or []) if s in RequestStatus.ALL] or [
-        RequestStatus.PENDING_REVIEW, RequestStatus.AWAITING_DISPATCH, RequestStatus.OPEN]
+    wanted = _queue_states(principal, community_id, statuses)
     rows = await repository.in_states(session, community_id, wanted, limit=_limit(limit), offset=max(0, offset))
     return await outs(session, principal, rows)
+
+
+async def queue_json(session: AsyncSession, *, principal: Principal, community_id: int,
+                     statuses: list[str] | None = None, limit: int = 50, offset: int = 0) -> str | None:
+    """`queue` as the API's JSON text, written by PostgreSQL (page_json.py); None where only `queue` can (SQLite)."""
+    wanted = _queue_states(principal, community_id, statuses)
+    if not direct.sends_direct(session):
+        return None
+    return await repository.in_states_json(session, community_id, wanted, limit=_limit(limit), offset=max(0, offset))
 
 
 async def my_tasks(session: AsyncSession, *, principal: Principal) -> list[RequestOut]:
