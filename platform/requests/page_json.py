@@ -31,7 +31,7 @@ def _time(column: Any) -> Any:  # noqa: ANN401 - SQL expressions
 
 # What str.strip() takes off a name that PostgreSQL's btrim must too (stored names are stripped already; the
 # spaces a form could still carry): space, tab, line ends, no-break and ideographic space.
-_SPACES = literal_column("E' \\t\\n\\r\\u00a0\\u3000'")
+_SPACES: Any = literal_column("E' \\t\\n\\r\\u00a0\\u3000'")
 
 
 def _masked(name: Any) -> Any:  # noqa: ANN401

@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import Integer, Row, Select, bindparam, case, func, select, union_all, update
+from sqlalchemy import Integer, Row, Select, bindparam, case, func, literal_column, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -119,10 +120,15 @@ def _in_states(states: int) -> Select:
 
 # The 接单大厅 of one volunteer: the community's open requests given to nobody in particular or to a team of theirs
 # (the teams in the same statement: one round trip per page).
-_HALL = _paged(listing().where(R.community_id == bindparam("community_id"), R.status == RequestStatus.OPEN,
-                               R.team_id.is_(None) | R.team_id.in_(
-                                   select(TeamMember.team_id).where(TeamMember.volunteer_id == bindparam("volunteer_id"))))
-               .order_by(R.urgency.desc(), R.created_at, R.id))
+def _hall_page(limit: Any, offset: Any) -> Select:  # noqa: ANN401 - bound parameters or literals
+    return (listing().where(R.community_id == bindparam("community_id"), R.status == RequestStatus.OPEN,
+                            R.team_id.is_(None) | R.team_id.in_(
+                                select(TeamMember.team_id).where(TeamMember.volunteer_id == bindparam("volunteer_id"))))
+            .order_by(R.urgency.desc(), R.created_at, R.id)
+            .limit(limit).offset(offset))
+
+
+_HALL = _hall_page(bindparam("limit", type_=Integer), bindparam("offset", type_=Integer))
 _ONE = listing().where(R.id == bindparam("request_id"))
 _OF_VOLUNTEER = _paged(listing().where(R.volunteer_id == bindparam("volunteer_id"),
                                        R.status.in_(bindparam("statuses", expanding=True)))
@@ -153,7 +159,13 @@ def _in_states_json(states: int) -> Select:
     return page_json.as_json(_in_states(states), contact=page_json.staff_contact)
 
 
-_HALL_JSON = page_json.as_json(_HALL, contact=page_json.hall_contact)
+@lru_cache(maxsize=64)
+def _hall_json(limit: int, offset: int) -> Select:
+    """The hall's page as JSON, its size and place written into the statement: with LIMIT and OFFSET parameters,
+    PostgreSQL planned every page anew (a generic plan for unknown ones looked dearer), about 0.6 ms of its CPU per
+    page; written in, it keeps one plan (bench/requests_notes.md). Phones ask for one page size and rarely page far."""
+    return page_json.as_json(_hall_page(literal_column(str(int(limit))), literal_column(str(int(offset)))),
+                             contact=page_json.hall_contact)
 
 
 async def in_states_json(session: AsyncSession, community_id: int, statuses: Sequence[str], *, limit: int,
@@ -169,8 +181,8 @@ async def in_states_json(session: AsyncSession, community_id: int, statuses: Seq
 async def hall_json(session: AsyncSession, community_id: int, volunteer_id: int, *, works_in: bool, limit: int,
                     offset: int = 0) -> str:
     """hall's page as the API's JSON (page_json.py); `works_in`: the caller is staff of the community. PostgreSQL."""
-    [(found,)] = await direct.read(session, _HALL_JSON, {"community_id": community_id, "volunteer_id": volunteer_id,
-                                                         "works_in": works_in, "limit": limit, "offset": offset})
+    [(found,)] = await direct.read(session, _hall_json(limit, offset), {
+        "community_id": community_id, "volunteer_id": volunteer_id, "works_in": works_in})
     return str(found)
 
 
