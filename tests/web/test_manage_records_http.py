@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -88,7 +89,9 @@ async def test_certificate_search_issue_and_revoke(client, session, db) -> None:
     assert "吴同学" in found.text and "吴没来" in found.text
     chosen = await client.get(f"{base}&volunteer={volunteer.id}")
     assert 'id="certificate-issue"' in chosen.text
-    today = dt.date.today()
+    # The community's day (Asia/Shanghai) ends the period: the service was on it, and from 16:00 UTC on it is
+    # already tomorrow's date there.
+    today = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
     form = {"community_id": str(org.community.id), "period_start": f"{today.year - 1}-01-01",
             "period_end": today.isoformat(), "purpose": "入学"}
     none = await post(client, "/manage/certificates/issue", {**form, "volunteer_id": str(idle.id)})
