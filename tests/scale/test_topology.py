@@ -138,7 +138,7 @@ def _leader(fleet: Fleet) -> str:
     return (_leaders(fleet) or [""])[-1]
 
 
-# Reads that started while the replica was going away or within this long after it had gone may get the
+# Reads in flight while the replica was going away, or started within this long after it had gone, may get the
 # documented 503 (a read already on the replica, or on a pooled connection to it, when it went away; the pool is
 # then dropped and the next reads go to the primary). Every other read must answer 200.
 GOING_AWAY_GRACE = 3.0
@@ -154,7 +154,7 @@ class Readers:
                       ("/api/leaderboards", {"scope": scope, "period": "all", "by": "hours", "limit": 5}, {}),
                       ("/api/reports/taizhang", {"scope": scope, "period": month}, organiser),
                       ("/leaderboard", {}, {})]
-        self.answers: list[tuple[float, str, str, str]] = []  # started, path, status, the start of the body
+        self.answers: list[tuple[float, float, str, str, str]] = []  # started, ended, path, status, body (start)
         self.replica_stopping = self.replica_gone = float("inf")
 
     async def run(self, base_url: str, done: asyncio.Event) -> None:
@@ -168,28 +168,29 @@ class Readers:
                 started = time.monotonic()
                 try:
                     response = await client.get(path, params=params, headers=headers)
-                    self.answers.append((started, path, str(response.status_code), response.text[:200]))
+                    status, body = str(response.status_code), response.text[:200]
                 except httpx.TransportError as error:  # in flight on the API process that was killed
-                    self.answers.append((started, path, type(error).__name__, ""))
+                    status, body = type(error).__name__, ""
+                self.answers.append((started, time.monotonic(), path, status, body))
                 await asyncio.sleep(0.1)
 
-    def phase(self, started: float) -> str:
-        if started < self.replica_stopping:
+    def phase(self, started: float, ended: float) -> str:
+        if ended < self.replica_stopping:
             return "replica up"
         return "replica going away" if started < self.replica_gone + GOING_AWAY_GRACE else "replica down"
 
     def statuses(self) -> dict[str, dict[str, int]]:
         counts: dict[str, Counter[str]] = {"replica up": Counter(), "replica going away": Counter(),
                                            "replica down": Counter()}
-        for started, _path, status, _body in self.answers:
-            counts[self.phase(started)][status] += 1
+        for started, ended, _path, status, _body in self.answers:
+            counts[self.phase(started, ended)][status] += 1
         return {phase: dict(c) for phase, c in counts.items()}
 
     def failures(self) -> list[str]:
         """Answers other than 200, but the documented 503 while the replica went away, and lost connections."""
         found = []
-        for started, path, status, body in self.answers:
-            phase = self.phase(started)
+        for started, ended, path, status, body in self.answers:
+            phase = self.phase(started, ended)
             if status == "200" or not status.isdigit():
                 continue
             if phase == "replica going away" and status == "503" and "database_unavailable" in body:
