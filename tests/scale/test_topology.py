@@ -337,6 +337,10 @@ async def _stream_with_faults(fleet: Fleet, servers: Servers, proxy: RoundRobinP
     return figures | {"volunteers": VOLUNTEERS, "requests": stream.requests, "statuses": stream.statuses,
             "client_retries": stream.retries, "stream_seconds": round(stream_seconds, 1), "faults": faults,
             "reads": reads,
+            "errors_during_faults": {"stream_retries": stream.retries,
+                                     "stream_not_2xx": sum(n for code, n in stream.statuses.items() if code >= 300),
+                                     "reads_not_200": sum(n for counts in reads.values()
+                                                          for status, n in counts.items() if status != "200")},
             "reads_by_target": [h["reads"] for h in health],
             "proxy": {"connections": list(proxy.connections.values()), "dead_backend_skipped": proxy.skipped},
             "approved": postings.approved, "lost": postings.lost, "doubled": postings.duplicated,
