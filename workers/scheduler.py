@@ -32,7 +32,7 @@ async def run_due_jobs(db: Database, now: dt.datetime | None = None) -> list[str
     """Send every job whose run key changed since its last run; returns the names sent."""
     now = now or dt.datetime.now(dt.UTC)
     tz = ZoneInfo(db.settings.timezone)
-    started: list[str] = []
+    started: dict[str, str] = {}
     async with db.session_scope() as session:
         last = {r.job: r for r in (await session.scalars(select(SchedulerRun))).all()}
         for job in JOBS.values():
@@ -46,10 +46,12 @@ async def run_due_jobs(db: Database, now: dt.datetime | None = None) -> list[str
                 session.add(SchedulerRun(job=job.name, last_key=key))
             else:
                 row.last_key = key
-            started.append(job.name)
-    for name in started:
+            started[job.name] = key
+    for name, key in started.items():
         _send(JOBS[name])
-    return started
+        # The run key in the log says which period was started, so a run started twice would show.
+        log.info("scheduler started %s for run %s", name, key)
+    return list(started)
 
 
 def _send(job: PeriodicJob) -> None:
@@ -114,9 +116,7 @@ async def run_scheduler(db: Database, *, tick_seconds: float = 5.0, stop: asynci
                 else:
                     leader = await leadership.still_held()
                 if leader:
-                    sent = await run_due_jobs(db)
-                    if sent:
-                        log.info("scheduler started %s", ", ".join(sent))
+                    await run_due_jobs(db)
             except Exception:  # noqa: BLE001 - keep scheduling through database restarts
                 log.warning("scheduler tick failed; retrying", exc_info=True)
                 leader = False

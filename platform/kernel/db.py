@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 from servicebank.config import Settings
 from servicebank.kernel.dialect import is_postgres
 from servicebank.kernel.errors import is_connection_failure
-from servicebank.kernel.replica import Replica
+from servicebank.kernel.replica import REPLICA_CONNECT_TIMEOUT, Replica
 from servicebank.kernel.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -76,8 +76,9 @@ def _unique_statement_name() -> str:
     return f"__sb_{uuid.uuid4().hex}__"
 
 
-def make_engine(settings: Settings) -> AsyncEngine:
-    """An async engine for the configured database, tuned for its dialect."""
+def make_engine(settings: Settings, *, connect_timeout: float | None = None) -> AsyncEngine:
+    """An async engine for the configured database, tuned for its dialect; `connect_timeout` (seconds) replaces
+    asyncpg's 60 s wait for a new connection (PostgreSQL only)."""
     url = settings.database_url
     if url.startswith("sqlite"):
         engine = create_async_engine(url, pool_size=1, max_overflow=0, pool_timeout=60)
@@ -92,6 +93,8 @@ def make_engine(settings: Settings) -> AsyncEngine:
         # names, and no cache of prepared statements per connection, on SQLAlchemy's side and on asyncpg's.
         url = make_url(url).update_query_dict({"prepared_statement_cache_size": "0"}).render_as_string(False)
         connect_args = {"statement_cache_size": 0, "prepared_statement_name_func": _unique_statement_name}
+    if connect_timeout is not None:
+        connect_args["timeout"] = connect_timeout
     engine = create_async_engine(
         url,
         connect_args=connect_args,
@@ -143,7 +146,9 @@ class Database:
         # Reads that may be a moment old go to a streaming replica when one is configured (kernel/replica.py).
         self.replica: Replica | None = None
         if settings.database_replica_url:
-            self.replica = Replica(self, settings, make_engine(settings.replace(database_url=settings.database_replica_url)))
+            replica_engine = make_engine(settings.replace(database_url=settings.database_replica_url),
+                                         connect_timeout=REPLICA_CONNECT_TIMEOUT)
+            self.replica = Replica(self, settings, replica_engine)
 
     @property
     def dialect(self) -> str:

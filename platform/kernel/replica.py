@@ -40,6 +40,11 @@ LAG_SQL = text(
     " WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0"
     " ELSE COALESCE(EXTRACT(EPOCH FROM clock_timestamp() - pg_last_xact_replay_timestamp()), 0) END")
 LAG_CHECK_EVERY = 1.0
+# How long a new connection to the replica may take before it counts as unreachable (seconds). A replica host
+# that hangs, or a network that drops its packets, completes no handshake and sends no refusal: with asyncpg's
+# default of 60 s every read meant for the replica waited that long, again after each retry period. On a LAN a
+# connection takes milliseconds; the primary, which must not be given up on so easily, keeps the default.
+REPLICA_CONNECT_TIMEOUT = 3.0
 STICKY_COOKIE = "sb_primary"
 
 

@@ -8,6 +8,7 @@ afterwards is missing from what the replica answers and present in what the prim
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import AsyncIterator, Iterator
 
 import httpx
@@ -165,3 +166,22 @@ async def test_a_read_session_never_keeps_a_write(cluster) -> None:  # noqa: ANN
 def test_bad_replica_settings_are_refused_at_start(changes: dict, says: str) -> None:
     with pytest.raises(SettingsError, match=says):
         make_settings(**changes).validate()
+
+
+async def test_a_replica_that_takes_connections_but_never_answers_is_passed_over(cluster) -> None:  # noqa: ANN001
+    """A replica host that hangs (or a network that drops its packets): the TCP handshake succeeds, PostgreSQL's
+    answer never comes. Reads go to the primary after the replica's short connect timeout, not after asyncpg's
+    default of 60 s, during which every reader of the 台账 and the public pages would wait."""
+    _primary, _replica, settings = cluster
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(64)  # the kernel completes the handshakes; nobody ever reads or writes
+        port = silent.getsockname()[1]
+        hung = settings.replace(database_replica_url=f"postgresql+asyncpg://postgres@127.0.0.1:{port}/servicebank")
+        db, client = await _app_client(hung)
+        async with client:
+            await _add_community(db, "挂起时社区")
+            names = await asyncio.wait_for(_names(client), timeout=30)
+            assert "挂起时社区" in names
+            assert replica_module.describe(db)["reachable"] is False
+        await db.dispose()
