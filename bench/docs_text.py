@@ -11,6 +11,7 @@ numbers across runs. Loopback only: every server is a throwaway one on 127.0.0.1
     python -m bench.run --scenario all --size full     # 8 min on 2 cores: load ~5 min, scenarios ~3 min
     python -m bench.run --scenario festival --size small --json
     python -m bench.run --scenario festival --size small --festival full   # the full festival, small city
+    python -m bench.run --scenario city --size full --replica --redis-cluster   # the scale-out topology
     python -m bench.report                              # rewrite this page from the saved results
 
 - `bench/city.py` loads a city with PostgreSQL COPY (full: 1,000,000 volunteers, 400 communities,
@@ -23,7 +24,12 @@ numbers across runs. Loopback only: every server is a throwaway one on 127.0.0.1
 - `bench/reads.py`: the city-size reads, each next to a bare Litestar GET on the same server.
 - Baselines (`bench/apps.py`): `GET /bench/hello` (bare handler) and `POST /bench/baseline` (one ORM
   insert in the request transaction), served by the same process as the application.
-- Results: `bench/results/<size>.json`; `tests/bench` runs the whole harness at a tiny size.
+- `--replica` copies the loaded city to a streaming replica (`pg_basebackup -R`) that serves the read-only pages
+  and reports (`SERVICEBANK_DATABASE_REPLICA_URL`), its CPU reported beside the primary's; `--redis-cluster` puts
+  the boards and the queue on a 3-master Redis Cluster. The summary says which pieces ran, the ledger's month
+  partitions included; such runs are kept in `bench/results/<size>-scaleout.json`, not on this page.
+- Results: `bench/results/<size>.json`; `tests/bench` runs the whole harness at a tiny size, and the city reads on
+  the scale-out topology.
 """
 
 GOALS = """## Issue 18's goals, as re-measured on 2026-12-06 (second pass)

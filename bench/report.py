@@ -126,6 +126,15 @@ def _reads(data: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _topology(data: dict[str, Any]) -> str:
+    """The scale-out pieces the run used (`bench.run --replica --redis-cluster`), when it says."""
+    found = data.get("topology")
+    if not found:
+        return ""
+    return (f" Ledger {'partitioned by month' if found['ledger_partitioned'] else 'in plain tables'}; read-only pages "
+            f"and reports {'on a streaming replica' if found['replica'] else 'on the primary'}; Redis: {found['redis']}.")
+
+
 def render_summary(data: dict[str, Any]) -> str:
     """The harness's figures as markdown."""
     m, city = data["machine"], data["city"]
@@ -136,7 +145,7 @@ def render_summary(data: dict[str, Any]) -> str:
              f"{', '.join(f'{x:.1f}' for x in m['load_average_end'])} at the end "
              "(the run's own processes make about 1.5; more means other work shared the machine). "
              "PostgreSQL 15 (fsync off, as the test servers) and Redis on 127.0.0.1; API: uvicorn, 1 process; "
-             "worker: dramatiq, 1 process x 8 threads.", "",
+             "worker: dramatiq, 1 process x 8 threads." + _topology(data), "",
              f"Data: {counts['volunteer']:,} volunteers, {city['shape']['communities']} communities, "
              f"{counts['ledger_entry']:,} ledger entries in {counts['ledger_transaction']:,} transactions, "
              f"{counts['attendance']:,} attendances, {counts['activity']:,} activities, {counts['team_member']:,} "

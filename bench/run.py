@@ -23,6 +23,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bench.common import ROOT, PostgresServer, RedisServer, peak_rss_mb, service_env, start_api, start_worker, stop
+from tests.servers import RedisClusterServer, ReplicaServer
 
 RESULTS = ROOT / "bench" / "results"
 TARGET_RSS_MB = 300.0
@@ -63,9 +64,12 @@ def rss_mb(pid: int) -> float:
     return round(total / 1024, 1)
 
 
-def _read_processes(api: Any, pg: Any, redis: Any) -> dict[str, int]:
-    """The processes whose CPU per request the city reads report."""
+def _read_processes(api: Any, pg: Any, redis: Any, standby: Any = None) -> dict[str, int]:
+    """The processes whose CPU per request the city reads report (one Redis: its process; a cluster's nodes are not
+    counted)."""
     processes = {"api": api.pid, "postgres": pg.postmaster_pid()}
+    if standby is not None:
+        processes["replica"] = standby.postmaster_pid()
     if getattr(redis, "proc", None) is not None:
         processes["redis"] = redis.proc.pid
     return processes
@@ -73,8 +77,12 @@ def _read_processes(api: Any, pg: Any, redis: Any) -> dict[str, int]:
 
 async def run(scenario: str, size: str, progress: Progress, *, pg: Any = None, redis: Any = None,
               after: Callable[[str, str], Awaitable[None]] | None = None,
-              festival_size: str | None = None) -> dict[str, Any]:
-    """Load the city and run the scenarios; servers given by the caller are left running for it."""
+              festival_size: str | None = None, replica: bool = False, redis_cluster: bool = False) -> dict[str, Any]:
+    """Load the city and run the scenarios; servers given by the caller are left running for it.
+
+    `replica`: a streaming replica of the loaded city (`pg_basebackup -R`) serves the read-only pages and reports, as
+    SERVICEBANK_DATABASE_REPLICA_URL does in production; `redis_cluster`: the boards and the queue on a 3-master Redis
+    Cluster instead of one Redis (the scale-out deployment of docs/deploy.md)."""
     from bench.city import SHAPES, load_city
     from bench.copyload import loading_connection
     from bench.festival import FESTIVALS, festival_volunteers, prepare, run_festival
@@ -86,8 +94,8 @@ async def run(scenario: str, size: str, progress: Progress, *, pg: Any = None, r
                            "scenario": scenario, "machine": machine()}
     own_servers = pg is None
     if own_servers:
-        pg, redis = PostgresServer(), RedisServer()
-    api = worker = None
+        pg, redis = PostgresServer(), (RedisClusterServer() if redis_cluster else RedisServer())
+    api = worker = standby = None
     try:
         url = pg.create_database("servicebank_bench")
         progress(f"loading the {size} city")
@@ -107,10 +115,20 @@ async def run(scenario: str, size: str, progress: Progress, *, pg: Any = None, r
                                     organiser_tokens=logins.organiser_tokens)
         festival = await prepare(conn, city, fshape) if scenario in ("festival", "all") else None
         await conn.execute("ANALYZE")
+        partitioned = bool(await conn.fetchval(
+            "SELECT count(*) FROM pg_partitioned_table WHERE partrelid = 'ledger_entry'::regclass"))
         await conn.close()
+        extra = {}
+        if replica:
+            progress("copying the city to a streaming replica (pg_basebackup -R)")
+            standby = ReplicaServer(pg)
+            standby.catch_up(pg, timeout=1800)
+            extra["SERVICEBANK_DATABASE_REPLICA_URL"] = standby.url("servicebank_bench")
+        out["topology"] = {"ledger_partitioned": partitioned, "replica": replica,
+                           "redis": "cluster of 3 masters" if redis_cluster else "one server"}
         out["setup_s"] = round(time.perf_counter() - started, 1)
         env = service_env(url, redis.url, SERVICEBANK_MODE="production", SERVICEBANK_SECURE_COOKIES="false",
-                          SERVICEBANK_JSON_LOGS="false")
+                          SERVICEBANK_JSON_LOGS="false", **extra)
         progress("starting the API (uvicorn, 1 process) and the worker (dramatiq, 1 process x 8 threads)")
         api, base = start_api(env, app="bench.apps:make_app")
         worker = start_worker(env)
@@ -132,7 +150,7 @@ async def run(scenario: str, size: str, progress: Progress, *, pg: Any = None, r
                             "results": await run_reads(base_url=base, city=city, logins=reads_logins,
                                                        requests=requests, concurrency=concurrency,
                                                        progress=progress,
-                                                       cpu_of=_read_processes(api, pg, redis))}
+                                                       cpu_of=_read_processes(api, pg, redis, standby))}
             out["reads"]["seconds"] = round(time.perf_counter() - mark, 1)
             out["memory_after_reads"] = {"api_peak_mb": peak_rss_mb(api.pid)}
         out["scenarios_s"] = round(time.perf_counter() - scenarios_started, 1)
@@ -143,6 +161,8 @@ async def run(scenario: str, size: str, progress: Progress, *, pg: Any = None, r
     finally:
         stop(worker)
         stop(api)
+        if standby is not None:
+            standby.close()
         if own_servers:
             redis.close()
             pg.close()
@@ -159,12 +179,19 @@ def main(argv: list[str] | None = None) -> int:
                         help="the festival's shape, when not the city's size (e.g. the full festival in a small city)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument("--no-docs", action="store_true", help="do not rewrite docs/benchmarks.md")
+    parser.add_argument("--replica", action="store_true", help="read-only pages and reports on a streaming replica")
+    parser.add_argument("--redis-cluster", action="store_true", help="a 3-master Redis Cluster instead of one Redis")
     args = parser.parse_args(argv)
     from bench.report import as_json, render_summary, write_docs
 
-    results = asyncio.run(run(args.scenario, args.size, Progress(quiet=False), festival_size=args.festival))
+    results = asyncio.run(run(args.scenario, args.size, Progress(quiet=False), festival_size=args.festival,
+                              replica=args.replica, redis_cluster=args.redis_cluster))
     data = as_json(results)
     print(json.dumps(data, indent=1, ensure_ascii=False) if args.json else render_summary(data))
+    if args.replica or args.redis_cluster:  # the scale-out topology: kept beside the size's figures, docs untouched
+        RESULTS.mkdir(exist_ok=True)
+        (RESULTS / f"{args.size}-scaleout.json").write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n")
+        return 0
     if args.festival not in (None, args.size):  # a study, not the size's figures: not saved, docs untouched
         return 0
     RESULTS.mkdir(exist_ok=True)

@@ -72,3 +72,17 @@ def _metadata_still_creates_every_unique_key() -> None:
         uniques = [c for c in table.constraints if isinstance(c, UniqueConstraint)]
         ddl = str(CreateTable(table).compile(dialect=sqlite.dialect()))
         assert ddl.count("UNIQUE (") >= len(uniques), (table.name, ddl)
+
+
+async def test_tiny_city_reads_on_the_scale_out_topology(postgres_server) -> None:  # noqa: ANN001
+    """`bench.run --replica --redis-cluster`: its own primary, a streaming replica serving the read-only pages, and a
+    3-master Redis Cluster; every read answers and the replica's CPU is reported beside the primary's."""
+    if os.environ.get("SERVICEBANK_TEST_POSTGRES_URL"):
+        pytest.skip("the harness needs servers of its own")
+    del postgres_server  # only for the skip above: the run starts its own servers
+    results = as_json(await run("city", "tiny", Progress(quiet=True), replica=True, redis_cluster=True))
+    assert results["topology"]["replica"] and results["topology"]["redis"] == "cluster of 3 masters"
+    reads = {r["name"]: r for r in results["reads"]["results"]}
+    assert len(reads) == 7 and all(r["errors"] == 0 and r["requests"] == 20 for r in reads.values())
+    assert "replica" in reads["community dashboard /manage/ (HTML)"]["cpu_ms"]
+    assert "on a streaming replica" in render_summary(results)
