@@ -132,8 +132,8 @@ async def _post_new(session: AsyncSession, postings: Sequence[Posting], known: C
     if not fresh:
         return {}
     rows = await _insert_transactions(session, list(fresh.values()))
-    await _write_lines(session, [(posting, int(rows[key]["id"])) for key, posting in fresh.items()],
-                       hot_at_commit=hot_at_commit)
+    await _write_lines(session, [(posting, int(rows[key]["id"]), rows[key]["created_at"])
+                                 for key, posting in fresh.items()], hot_at_commit=hot_at_commit)
     return rows
 
 
@@ -173,10 +173,13 @@ def _attached(session: AsyncSession, row: dict) -> Transaction:
     return txn
 
 
-async def _write_lines(session: AsyncSession, fresh: list[tuple[Posting, int]], *, hot_at_commit: bool = False) -> None:
-    entries = [{"transaction_id": txn_id, "account_id": a, "amount": amt}
-               for posting, txn_id in fresh for a, amt in posting.entries if amt != 0]
-    credits = [{"transaction_id": txn_id, **vars(c)} for posting, txn_id in fresh for c in posting.credits]
+async def _write_lines(session: AsyncSession, fresh: list[tuple[Posting, int, dt.datetime]], *,
+                       hot_at_commit: bool = False) -> None:
+    # Each line carries its transaction's created_at: the month partition it lives in is the transaction's.
+    entries: list[dict[str, Any]] = [{"transaction_id": txn_id, "account_id": a, "amount": amt, "created_at": at}
+                                     for posting, txn_id, at in fresh for a, amt in posting.entries if amt != 0]
+    credits = [{"transaction_id": txn_id, "created_at": at, **vars(c)}
+               for posting, txn_id, at in fresh for c in posting.credits]
     deltas: dict[int, int] = defaultdict(int)
     if entries:
         await session.execute(*insert_rows(session, Entry, entries))
@@ -188,7 +191,8 @@ async def _write_lines(session: AsyncSession, fresh: list[tuple[Posting, int]], 
         await move_balances(session, {a: d for a, d in deltas.items() if d})
     if credits:
         await session.execute(*insert_rows(session, ServiceCredit, credits))
-        await apply_credits(session, [c for posting, _ in fresh for c in posting.credits], hot_at_commit=hot_at_commit)
+        await apply_credits(session, [c for posting, _, _ in fresh for c in posting.credits],
+                            hot_at_commit=hot_at_commit)
 
 
 class HotRows(AfterCommit):
