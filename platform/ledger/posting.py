@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 
 from servicebank.kernel.bulk import arrays_source, insert_rows
+from servicebank.kernel.clock import utcnow
 from servicebank.kernel.db import among, table_of
 from servicebank.kernel.dialect import is_postgres
 from servicebank.kernel.errors import InvalidInput
@@ -155,8 +156,10 @@ async def _insert_transactions(session: AsyncSession, postings: list[Posting]) -
     a multi-row VALUES statement anew each time.
     """
     table = table_of(Transaction)
-    rows = [{"source_key": p.source_key, "kind": p.kind, "memo": p.memo[:500], "reverses_id": p.reverses_id}
-            for p in postings]
+    # One moment for the batch, stamped here: it decides the month partition of every line written with it.
+    now = utcnow()
+    rows = [{"source_key": p.source_key, "kind": p.kind, "memo": p.memo[:500], "reverses_id": p.reverses_id,
+             "created_at": now} for p in postings]
     stmt, params = insert_rows(session, Transaction, rows)
     result = await session.execute(stmt.returning(table.c.id, table.c.source_key, table.c.created_at), params)
     by_key = {key: (txn_id, created_at) for txn_id, key, created_at in result.all()}
