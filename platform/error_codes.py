@@ -357,8 +357,7 @@ MESSAGES = {
     "rebuild_incomplete": "The workers did not finish the rebuild in time. Please check they are running.",
     "invalid_format": "The output file must end in .xlsx or .csv.",
     "bad_month": "Give the month as YYYY-MM, for example 2026-11.",
-    "months_not_closed": "Some months of that year are not closed yet. Please wait until they have ended and "
-                         "been closed, then try again.",
+    "month_open": "This month has not ended yet, so it cannot be closed.",
     # Codes of the page-level refusals added with the CSRF check, honour corrections, short codes and the till.
     "cross_origin_refused": "This change came from another website and was refused. Please use the Service Bank "
                             "pages.",

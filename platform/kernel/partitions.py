@@ -5,7 +5,7 @@ created `PARTITION BY RANGE (created_at)`, its primary key gains the partition c
 every unique index of a partitioned table to hold it; the ORM still knows rows by `id`) and a DEFAULT
 partition catches rows of any month that has no partition of its own yet. Months are UTC calendar months:
 bounds that never depend on a setting. `ensure_month` creates a month's partition (moving the rows the
-DEFAULT partition took for it), `detach` takes one out of its table and keeps it as a plain table.
+DEFAULT partition took for it).
 """
 
 from __future__ import annotations
@@ -138,15 +138,6 @@ async def ensure_month(session: Any, table: str, month: str) -> bool:
     await session.execute(text(f"""ALTER TABLE "{table}" ATTACH PARTITION "{name}" """
                                f"""FOR VALUES FROM ('{start.isoformat()}') TO ('{end.isoformat()}')"""))
     return True
-
-
-async def detach(session: Any, table: str, month: str) -> str | None:
-    """Take a month's partition out of `table`, keeping it as a plain table; its name, or None if none."""
-    name = partition_name(table, month)
-    if not any(p.name == name for p in await partitions(session, table)):
-        return None
-    await session.execute(text(f'ALTER TABLE "{table}" DETACH PARTITION "{name}"'))
-    return name
 
 
 async def partition_of_rows(session: Any, table: str, ids: list[int]) -> dict[int, str]:

@@ -1,7 +1,8 @@
-"""`servicebank ledger verify` and `servicebank ledger partitions ensure|list|detach`."""
+"""`servicebank ledger verify` and `servicebank ledger partitions ensure|list`."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import TYPE_CHECKING
 
@@ -112,24 +113,29 @@ def register(cli: click.Group) -> None:
         data = run_with_db(months.listing, publish=False)
         emit(data, as_json=as_json, human=_human_listing)
 
-    @partitions_group.command("detach")
-    @click.option("--year", type=int, required=True, help="The year whose month partitions to detach.")
-    @json_option
-    def detach_command(year: int, as_json: bool) -> None:
-        """Detach a closed year's partitions from the ledger tables, keeping them as plain tables to archive.
 
-        Refused unless every month of the year is closed (has its checksum)."""
+    @partitions_group.command("close")
+    @click.option("--month", required=True, help="The month (YYYY-MM, UTC) whose checksum to compute again.")
+    @json_option
+    def close_command(month: str, as_json: bool) -> None:
+        """Compute a closed month's checksum again from its partition and store it (after a repair or a restore).
+
+        `ensure` closes months by itself once they end; an open month is refused."""
+        from servicebank.kernel.partitions import parse_month
         from servicebank.ledger import months
 
-        def say(message: str) -> None:
-            click.echo(json.dumps({"progress": message}) if as_json else message, err=True)
-
         try:
-            data = run_with_db(lambda db: months.detach_year(db, year, progress=say), publish=False)
-        except months.NotClosed as exc:
-            fail(f"{year} has months not closed yet: {exc}", code="months_not_closed", as_json=as_json)
-        emit({"year": year, "detached": data}, as_json=as_json,
-             human=lambda d: f"detached (kept as plain tables): {', '.join(d['detached']) or 'none'}")
+            parse_month(month)
+        except ValueError:
+            fail(f"Not a month: {month!r} (YYYY-MM).", code="bad_month", as_json=as_json, exit_code=2)
+        if not months.is_closed(month):
+            fail(f"{month} is not closed yet: postings may still land in it.", code="month_open", as_json=as_json,
+                 exit_code=2)
+        figures = run_with_db(lambda db: months.close_month(db, month), publish=False)
+        data = {"month": month, **dataclasses.asdict(figures)}
+        emit(data, as_json=as_json, human=lambda d: (
+            f"{d['month']} closed: {d['transactions']} transactions, {d['entries']} entries, {d['credits']} credits, "
+            f"digest {d['digest'][:16]}…"))
 
 
 def _human_listing(rows: list[dict]) -> str:

@@ -1,4 +1,4 @@
-"""The ledger by month: partitions made ahead of time, closed months' checksums, old years detached.
+"""The ledger by month: partitions made ahead of time, closed months' checksums.
 
 Entries and service credits live in the month partition of their transaction's `created_at` (UTC month,
 kernel/partitions.py). A month is closed once it ended more than a day ago: every posting is stamped with
@@ -181,25 +181,3 @@ async def listing(db: Database) -> list[dict[str, Any]]:
     if None in attached:
         rows.append({"month": "default", "state": "catch-all", "partitions": attached[None], "checksum": None})
     return rows
-
-
-class NotClosed(ValueError):
-    """A year asked to be detached still has months without a checksum."""
-
-
-async def detach_year(db: Database, year: int, *, progress: Progress = _quiet) -> list[str]:
-    """Detach every month partition of `year` (kept as plain tables); refused unless all its months are closed."""
-    months = [f"{year:04d}-{m:02d}" for m in range(1, 13)]
-    known = await closed_checksums(db)
-    missing = [m for m in months if m not in known]
-    if missing:
-        raise NotClosed(", ".join(missing))
-    detached: list[str] = []
-    async with db.session_scope() as session:
-        for table in LINE_TABLES:
-            for month in months:
-                name = await partitions.detach(session, table, month)
-                if name:
-                    detached.append(name)
-                    progress(f"detached {name}")
-    return detached

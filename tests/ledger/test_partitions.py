@@ -144,6 +144,15 @@ async def test_a_tampered_closed_month_is_found_by_its_checksum(db: Database, cl
     assert data["differences"]["month_checksums"] == 1 and data["differences"]["transactions_balance"] == 2
     assert "account_balances" not in data["differences"], "one month alone: no whole-history figure"
 
+    # Closing the month again takes the lines as they are now: the month agrees with its checksum again.
+    result = await _run(monkeypatch, db, ["ledger", "partitions", "close", "--month", "2026-09", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["entry_points"] == 242
+    result = await _run(monkeypatch, db, ["ledger", "verify", "--month", "2026-09"])
+    assert result.exit_code == 1 and "month_checksums: ok" in result.stdout
+    result = await _run(monkeypatch, db, ["ledger", "partitions", "close", "--month", months.current_month(), "--json"])
+    assert result.exit_code == 2 and json.loads(result.stderr)["error"] == "month_open"
+
 
 async def test_verify_month_refuses_a_month_that_is_not_one(db: Database, monkeypatch) -> None:  # noqa: ANN001
     result = await _run(monkeypatch, db, ["ledger", "verify", "--month", "2026-13", "--json"])
