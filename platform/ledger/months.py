@@ -137,13 +137,16 @@ async def closed_checksums(db: Database) -> dict[str, MonthChecksum]:
 
 
 async def ensure(db: Database, *, months_ahead: int = MONTHS_AHEAD, progress: Progress = _quiet) -> dict[str, Any]:
-    """Partitions for this month and the next ones (PostgreSQL), and checksums for the months that closed.
+    """Partitions for every month with transactions and the next ones (PostgreSQL), and checksums for the
+    months that closed.
 
     Idempotent: the scheduler runs it daily, and an operator may run it any time.
     """
     created: list[str] = []
-    month = current_month()
-    wanted = [month]
+    # Every month that has transactions too: rows loaded or posted before their month had a partition sit in
+    # DEFAULT, and move into their month's partition here.
+    wanted = await ledger_months(db)
+    month = wanted[-1]
     for _ in range(months_ahead):
         month = partitions.next_month(month)
         wanted.append(month)
