@@ -20,6 +20,8 @@ from sqlalchemy.ext.compiler import compiles
 
 from servicebank.kernel.dialect import POSTGRESQL, is_postgres
 
+# First key of the two-key advisory lock taken while a table's partitions change ("SBPM").
+LOCK_SPACE = 0x5342504D
 _PARTITION_SUFFIX = re.compile(r"_(\d{4}_\d{2}|default)$")
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
@@ -125,6 +127,9 @@ async def ensure_month(session: Any, table: str, month: str) -> bool:
     """
     if not is_postgres(session):
         return False
+    # Two upkeeps at once (the scheduler's and an operator's) take turns: the second finds the partition made.
+    await session.execute(text("SELECT pg_advisory_xact_lock(:space, hashtext(:table))"),
+                          {"space": LOCK_SPACE, "table": table})
     name = partition_name(table, month)
     if any(p.name == name for p in await partitions(session, table)):
         return False

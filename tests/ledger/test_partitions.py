@@ -228,3 +228,20 @@ async def test_a_duplicate_posting_is_refused_across_partitions_under_concurrenc
             "JOIN ledger_transaction t ON t.id = e.transaction_id ORDER BY e.id"))).all()
     assert rows == [("dup:1", "ledger_entry_2026_11")] * 2 + [("dup:2", "ledger_entry_2026_12")] * 2
     assert not (await verify(db)).differs
+
+
+@pytest.mark.postgres_only
+async def test_two_upkeeps_at_once_make_a_month_once(db: Database) -> None:
+    month = "2031-05"
+
+    async def make() -> bool:
+        async with db.session_scope() as session:
+            made = await partitions.ensure_month(session, "ledger_entry", month)
+            await asyncio.sleep(0.2)  # hold the lock a moment: the other upkeep waits, then finds the month made
+            return made
+
+    assert sorted(await asyncio.gather(make(), make())) == [False, True]
+    async with db.session_scope() as session:
+        names = [p.name for p in await partitions.partitions(session, "ledger_entry")]
+        await session.execute(text(f'DROP TABLE "{partitions.partition_name("ledger_entry", month)}"'))
+    assert names.count("ledger_entry_2031_05") == 1
