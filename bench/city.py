@@ -113,9 +113,10 @@ def _tables() -> dict[str, TableLoader]:
                                                   "public_consent"]),
         "ledger_account": TableLoader(t["ledger_account"], ["id", "kind", "owner_id", "balance"]),
         "ledger_transaction": TableLoader(t["ledger_transaction"], ["id", "source_key", "kind", "created_at"]),
-        "ledger_entry": TableLoader(t["ledger_entry"], ["id", "transaction_id", "account_id", "amount"]),
+        "ledger_entry": TableLoader(t["ledger_entry"], ["id", "transaction_id", "account_id", "amount", "created_at"]),
         "ledger_service_credit": TableLoader(t["ledger_service_credit"], [
-            "id", "transaction_id", "volunteer_id", "service_date", "minutes", "points", "attendance_id"]),
+            "id", "transaction_id", "volunteer_id", "service_date", "minutes", "points", "attendance_id",
+            "created_at"]),
         "attendance": TableLoader(t["attendance"], [
             "id", "activity_id", "volunteer_id", "community_id", "checked_in_at", "checked_out_at", "status",
             "served_minutes", "service_date", "revision", "flags", "decided_at", "created_at"]),
@@ -177,9 +178,10 @@ async def load_city(url: str, shape: CityShape, *, redis_url: str | None, progre
                     balance += pts
                     community_balance[c] -= pts
                     rows["ledger_transaction"].append(f"{t}\tattendance:{t}:history\tservice\t{cout}")
-                    rows["ledger_entry"].append(f"{2 * t - 1}\t{t}\t{v}\t{pts}")
-                    rows["ledger_entry"].append(f"{2 * t}\t{t}\t{shape.volunteers + c}\t{-pts}")
-                    rows["ledger_service_credit"].append(f"{t}\t{t}\t{v}\t{day}\t{minutes}\t{points}\t{t}")
+                    # Lines carry their transaction's created_at (its month partition on PostgreSQL).
+                    rows["ledger_entry"].append(f"{2 * t - 1}\t{t}\t{v}\t{pts}\t{cout}")
+                    rows["ledger_entry"].append(f"{2 * t}\t{t}\t{shape.volunteers + c}\t{-pts}\t{cout}")
+                    rows["ledger_service_credit"].append(f"{t}\t{t}\t{v}\t{day}\t{minutes}\t{points}\t{t}\t{cout}")
                     rows["attendance"].append(f"{t}\t{a}\t{v}\t{c}\t{cin}\t{cout}\tapproved\t{minutes}\t{day}\t1\t[]\t"
                                               f"{cout}\t{cout}")
             # Account ids: volunteer v has account v; community c has account volunteers + c.

@@ -82,12 +82,12 @@ async def load(url: str, *, volunteers: int, communities: int, seed: int = 2026)
                 posted = (start + dt.timedelta(days=day, hours=rnd.randrange(8, 20))).astimezone(dt.UTC)
                 txns.append((txn_id, f"service:{txn_id}", "service", "", posted.isoformat()))
                 credits.append((txn_id, txn_id, v, (start + dt.timedelta(days=day)).date().isoformat(),
-                                rnd.choice((60, 90, 120, 180, 240)), 0))
+                                rnd.choice((60, 90, 120, 180, 240)), 0, posted.isoformat()))
     counts["ledger_transaction"] = await _copy(conn, "ledger_transaction",
                                                ["id", "source_key", "kind", "memo", "created_at"], txns)
     counts["ledger_service_credit"] = await _copy(
-        conn, "ledger_service_credit", ["id", "transaction_id", "volunteer_id", "service_date", "minutes", "points"],
-        credits)
+        conn, "ledger_service_credit", ["id", "transaction_id", "volunteer_id", "service_date", "minutes", "points",
+                                        "created_at"], credits)
     del txns, credits
     october = dt.datetime(2026, 10, 10, tzinfo=TZ).astimezone(dt.UTC).isoformat()
     counts["honour_star_award"] = await _copy(

@@ -61,11 +61,13 @@ async def _load(dsn: str, *, transactions: int, volunteers: int) -> float:
             f"{i + 1},bench:{i},service,b,{now}\n")), format="csv",
             columns=["id", "source_key", "kind", "memo", "created_at"])
         await conn.copy_to_table("ledger_entry", source=_csv(transactions, lambda i: (
-            f"{2 * i + 1},{i + 1},{i % volunteers + 2},{30 + i % 90}\n{2 * i + 2},{i + 1},1,{-(30 + i % 90)}\n")),
-            format="csv", columns=["id", "transaction_id", "account_id", "amount"])
+            f"{2 * i + 1},{i + 1},{i % volunteers + 2},{30 + i % 90},{now}\n"
+            f"{2 * i + 2},{i + 1},1,{-(30 + i % 90)},{now}\n")),
+            format="csv", columns=["id", "transaction_id", "account_id", "amount", "created_at"])
         await conn.copy_to_table("ledger_service_credit", source=_csv(transactions, lambda i: (
-            f"{i + 1},{i + 1},{i % volunteers + 1},{days[(i * 7) % 730]},{30 + i % 90},{30 + i % 90}\n")),
-            format="csv", columns=["id", "transaction_id", "volunteer_id", "service_date", "minutes", "points"])
+            f"{i + 1},{i + 1},{i % volunteers + 1},{days[(i * 7) % 730]},{30 + i % 90},{30 + i % 90},{now}\n")),
+            format="csv", columns=["id", "transaction_id", "volunteer_id", "service_date", "minutes", "points",
+                                   "created_at"])
         await conn.execute("UPDATE ledger_account a SET balance = s.total FROM (SELECT account_id, sum(amount) AS total "
                            "FROM ledger_entry GROUP BY account_id) s WHERE s.account_id = a.id")
         for table in tables:

@@ -356,6 +356,8 @@ MESSAGES = {
     "rebuild_needs_redis": "A parallel rebuild needs Redis and workers. Please set SERVICEBANK_REDIS_URL.",
     "rebuild_incomplete": "The workers did not finish the rebuild in time. Please check they are running.",
     "invalid_format": "The output file must end in .xlsx or .csv.",
+    "bad_month": "Give the month as YYYY-MM, for example 2026-11.",
+    "month_open": "This month has not ended yet, so it cannot be closed.",
     # Codes of the page-level refusals added with the CSRF check, honour corrections, short codes and the till.
     "cross_origin_refused": "This change came from another website and was refused. Please use the Service Bank "
                             "pages.",

@@ -68,13 +68,14 @@ SLOW = (
     "test_startup_imports.py",
 )
 # And single tests of the same kinds, the longest of the fast run (5 to 16 s each): the sweep of every endpoint
-# with every role, a scheduler kept leading through a real PostgreSQL idle-in-transaction timeout, and a
-# crafted workbook read in flat memory.
+# with every role, a scheduler kept leading through a real PostgreSQL idle-in-transaction timeout, a
+# crafted workbook read in flat memory, and every migration run up and down over a database holding ledger rows.
 SLOW_TESTS = (
     "accounts/test_authorization.py::test_every_endpoint_with_every_role",
     "workers/test_scheduler.py::test_the_leader_keeps_leading_under_an_idle_in_transaction_timeout",
     "volunteers/test_import_limits.py::TestCraftedWorkbooks::test_a_row_of_many_empty_cells_is_read_in_flat_memory",
     "web/test_insurance_browser.py::",
+    "test_migrations.py::test_the_ledger_partitions_migration_moves_rows_into_their_months_and_back",
 )
 
 

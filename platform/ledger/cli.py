@@ -1,12 +1,14 @@
-"""`servicebank ledger verify`."""
+"""`servicebank ledger verify` and `servicebank ledger partitions ensure|list`."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from typing import TYPE_CHECKING
 
 import click
 
-from servicebank.cli_support import emit, json_option, run_with_db
+from servicebank.cli_support import emit, fail, json_option, run_with_db
 
 if TYPE_CHECKING:
     from servicebank.kernel.db import Database
@@ -18,6 +20,9 @@ def _human_report(data: dict) -> str:
         lines.append("  - " + ", ".join(f"{k}={v}" for k, v in problem.items()))
     if any(data["differences"].values()):
         lines.append("ledger verification FAILED")
+    elif data.get("month"):
+        lines.append(f"ledger month {data['month']} verified: its transactions balance and its lines match"
+                     + (" the checksum stored when it closed" if data.get("closed") else " (an open month)"))
     elif data["leaderboards"] in PENDING_MESSAGES:
         lines.append(PENDING_MESSAGES[data["leaderboards"]])
     else:
@@ -44,18 +49,33 @@ def register(cli: click.Group) -> None:
         """The service bank's points ledger."""
 
     @ledger.command("verify")
+    @click.option("--month", default=None, help="Check one month (YYYY-MM, UTC) alone: its transactions, and a "
+                                                "closed month against its stored checksum.")
+    @click.option("--deep", is_flag=True, help="Re-read every line of the closed months too, not only their sums.")
     @json_option
-    def verify_command(as_json: bool) -> None:
+    def verify_command(month: str | None, deep: bool, as_json: bool) -> None:
         """Re-derive every balance, total and leaderboard from the entries.
 
-        Exit 1 on any difference; 3 when nothing differs but the Redis leaderboards are not built yet or
-        being rebuilt, so could not be checked (--json: `ok` false, `leaderboards` "not_built" or "rebuilding";
-        otherwise "ok", "mismatch" or "not_used").
+        Open months are checked transaction by transaction; closed months against the checksum stored when
+        they closed (counts and sums; --deep: every line). Exit 1 on any difference; 3 when nothing differs but
+        the Redis leaderboards are not built yet or being rebuilt, so could not be checked (--json: `ok` false,
+        `leaderboards` "not_built" or "rebuilding"; otherwise "ok", "mismatch" or "not_used").
         """
+        from servicebank.kernel.partitions import parse_month
+        from servicebank.ledger.months import is_closed
         from servicebank.ledger.verify import verify
 
+        if month is not None:
+            try:
+                parse_month(month)
+            except ValueError:
+                fail(f"Not a month: {month!r} (YYYY-MM).", code="bad_month", as_json=as_json, exit_code=2)
+
         async def work(db: Database) -> dict:
-            return (await verify(db)).as_dict()
+            data = (await verify(db, month=month, deep=deep)).as_dict()
+            if month is not None:
+                data.update(month=month, closed=is_closed(month))
+            return data
 
         data = run_with_db(work, publish=False)
         emit(data, as_json=as_json, human=_human_report)
@@ -63,3 +83,64 @@ def register(cli: click.Group) -> None:
             raise SystemExit(EXIT_DIFFERENCES)
         if data["leaderboards"] in PENDING_MESSAGES:
             raise SystemExit(EXIT_LEADERBOARDS_PENDING)
+
+    @ledger.group("partitions")
+    def partitions_group() -> None:
+        """The ledger's month partitions (PostgreSQL) and closed months' checksums."""
+
+    @partitions_group.command("ensure")
+    @click.option("--ahead", default=3, show_default=True, help="Months ahead to create partitions for.")
+    @json_option
+    def ensure_command(ahead: int, as_json: bool) -> None:
+        """Create this month's and the next months' partitions; close the months that ended (store checksums).
+
+        The scheduler runs it daily; running it again does nothing new."""
+        from servicebank.ledger import months
+
+        def say(message: str) -> None:
+            click.echo(json.dumps({"progress": message}) if as_json else message, err=True)
+
+        data = run_with_db(lambda db: months.ensure(db, months_ahead=ahead, progress=say), publish=False)
+        emit(data, as_json=as_json, human=lambda d: (
+            f"partitions created: {', '.join(d['created']) or 'none'}\nmonths closed: {', '.join(d['closed']) or 'none'}"))
+
+    @partitions_group.command("list")
+    @json_option
+    def list_command(as_json: bool) -> None:
+        """Every month: open, closed (with its checksum) or still to close, and its partitions."""
+        from servicebank.ledger import months
+
+        data = run_with_db(months.listing, publish=False)
+        emit(data, as_json=as_json, human=_human_listing)
+
+
+    @partitions_group.command("close")
+    @click.option("--month", required=True, help="The month (YYYY-MM, UTC) whose checksum to compute again.")
+    @json_option
+    def close_command(month: str, as_json: bool) -> None:
+        """Compute a closed month's checksum again from its partition and store it (after a repair or a restore).
+
+        `ensure` closes months by itself once they end; an open month is refused."""
+        from servicebank.kernel.partitions import parse_month
+        from servicebank.ledger import months
+
+        try:
+            parse_month(month)
+        except ValueError:
+            fail(f"Not a month: {month!r} (YYYY-MM).", code="bad_month", as_json=as_json, exit_code=2)
+        if not months.is_closed(month):
+            fail(f"{month} is not closed yet: postings may still land in it.", code="month_open", as_json=as_json,
+                 exit_code=2)
+        figures = run_with_db(lambda db: months.close_month(db, month), publish=False)
+        data = {"month": month, **dataclasses.asdict(figures)}
+        emit(data, as_json=as_json, human=lambda d: (
+            f"{d['month']} closed: {d['transactions']} transactions, {d['entries']} entries, {d['credits']} credits, "
+            f"digest {d['digest'][:16]}…"))
+
+
+def _human_listing(rows: list[dict]) -> str:
+    lines = []
+    for row in rows:
+        parts = ", ".join(f"{name} ~{count} rows" for name, count in row["partitions"].items()) or "no partition"
+        lines.append(f"{row['month']}  {row['state']:<9}  {parts}")
+    return "\n".join(lines) or "no months"

@@ -9,6 +9,7 @@ from sqlalchemy import BigInteger, Date, ForeignKey, Index, String, UniqueConstr
 from sqlalchemy.orm import Mapped, mapped_column
 
 from servicebank.kernel.db import Base, PlainBase
+from servicebank.kernel.partitions import month_partitioned
 
 
 def _now() -> dt.datetime:
@@ -38,7 +39,13 @@ class Account(Base):
 
 
 class Transaction(Base):
-    """A balanced set of entries; `source_key` names what caused it, so a re-delivery posts nothing."""
+    """A balanced set of entries; `source_key` names what caused it, so a re-delivery posts nothing.
+
+    Not partitioned: it is the ledger's exactly-once register. PostgreSQL keeps a unique index of a
+    partitioned table per partition only, so `source_key` stays unique here across every month, and
+    every table that names a transaction keeps its foreign key to `id`. Its lines (entries, service
+    credits) are the partitioned tables, by this row's `created_at` month (kernel/partitions.py).
+    """
 
     __tablename__ = "ledger_transaction"
 
@@ -52,21 +59,31 @@ class Transaction(Base):
 
 
 class Entry(Base):
-    """One immutable line of a transaction: a signed whole number of points on one account."""
+    """One immutable line of a transaction: a signed whole number of points on one account.
+
+    `created_at` is the transaction's, so the line lives in its transaction's month partition.
+    """
 
     __tablename__ = "ledger_entry"
-    __table_args__ = (Index("ix_ledger_entry_account", "account_id", "id"),)
+    __table_args__ = (Index("ix_ledger_entry_account", "account_id", "id"), month_partitioned("created_at"))
 
     transaction_id: Mapped[int] = mapped_column(ForeignKey("ledger_transaction.id"), index=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("ledger_account.id"))
     amount: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True))
 
 
 class ServiceCredit(Base):
-    """Service minutes (and the points they earned) a transaction adds to or takes from one volunteer."""
+    """Service minutes (and the points they earned) a transaction adds to or takes from one volunteer.
+
+    Partitioned by the transaction's month (`created_at`), not by `service_date`: a late claim or a
+    correction for March posted in December is a December line, so a closed month never changes and its
+    stored checksum stays true (ledger/months.py).
+    """
 
     __tablename__ = "ledger_service_credit"
-    __table_args__ = (Index("ix_ledger_service_credit_volunteer", "volunteer_id", "service_date"),)
+    __table_args__ = (Index("ix_ledger_service_credit_volunteer", "volunteer_id", "service_date"),
+                      month_partitioned("created_at"))
 
     transaction_id: Mapped[int] = mapped_column(ForeignKey("ledger_transaction.id"), index=True)
     volunteer_id: Mapped[int] = mapped_column(BigInteger)
@@ -80,6 +97,28 @@ class ServiceCredit(Base):
     rule_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
     rule_version: Mapped[int | None] = mapped_column(default=None)
     rule_source: Mapped[str | None] = mapped_column(String(40), default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True))
+
+
+class MonthChecksum(PlainBase):
+    """What a closed month's ledger lines added up to when it was closed: later verifies compare against it.
+
+    A month is closed once it is over (UTC, with a day's grace): no posting writes into it any more.
+    """
+
+    __tablename__ = "ledger_month_checksum"
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # "2026-11"
+    transactions: Mapped[int] = mapped_column(BigInteger)
+    entries: Mapped[int] = mapped_column(BigInteger)
+    # Sum of the entries' absolute amounts: the plain sum of a balanced month is always zero.
+    entry_points: Mapped[int] = mapped_column(BigInteger)
+    credits: Mapped[int] = mapped_column(BigInteger)
+    credit_minutes: Mapped[int] = mapped_column(BigInteger)
+    credit_points: Mapped[int] = mapped_column(BigInteger)
+    # sha256 of every line of the month in id order: what the sums cannot see (an amount moved between accounts).
+    digest: Mapped[str] = mapped_column(String(64))
+    computed_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True), default=_now)
 
 
 class VolunteerStanding(PlainBase):

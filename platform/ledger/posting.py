@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 
 from servicebank.kernel.bulk import arrays_source, insert_rows
+from servicebank.kernel.clock import utcnow
 from servicebank.kernel.db import among, table_of
 from servicebank.kernel.dialect import is_postgres
 from servicebank.kernel.errors import InvalidInput
@@ -132,8 +133,8 @@ async def _post_new(session: AsyncSession, postings: Sequence[Posting], known: C
     if not fresh:
         return {}
     rows = await _insert_transactions(session, list(fresh.values()))
-    await _write_lines(session, [(posting, int(rows[key]["id"])) for key, posting in fresh.items()],
-                       hot_at_commit=hot_at_commit)
+    await _write_lines(session, [(posting, int(rows[key]["id"]), rows[key]["created_at"])
+                                 for key, posting in fresh.items()], hot_at_commit=hot_at_commit)
     return rows
 
 
@@ -155,8 +156,10 @@ async def _insert_transactions(session: AsyncSession, postings: list[Posting]) -
     a multi-row VALUES statement anew each time.
     """
     table = table_of(Transaction)
-    rows = [{"source_key": p.source_key, "kind": p.kind, "memo": p.memo[:500], "reverses_id": p.reverses_id}
-            for p in postings]
+    # One moment for the batch, stamped here: it decides the month partition of every line written with it.
+    now = utcnow()
+    rows = [{"source_key": p.source_key, "kind": p.kind, "memo": p.memo[:500], "reverses_id": p.reverses_id,
+             "created_at": now} for p in postings]
     stmt, params = insert_rows(session, Transaction, rows)
     result = await session.execute(stmt.returning(table.c.id, table.c.source_key, table.c.created_at), params)
     by_key = {key: (txn_id, created_at) for txn_id, key, created_at in result.all()}
@@ -173,10 +176,13 @@ def _attached(session: AsyncSession, row: dict) -> Transaction:
     return txn
 
 
-async def _write_lines(session: AsyncSession, fresh: list[tuple[Posting, int]], *, hot_at_commit: bool = False) -> None:
-    entries = [{"transaction_id": txn_id, "account_id": a, "amount": amt}
-               for posting, txn_id in fresh for a, amt in posting.entries if amt != 0]
-    credits = [{"transaction_id": txn_id, **vars(c)} for posting, txn_id in fresh for c in posting.credits]
+async def _write_lines(session: AsyncSession, fresh: list[tuple[Posting, int, dt.datetime]], *,
+                       hot_at_commit: bool = False) -> None:
+    # Each line carries its transaction's created_at: the month partition it lives in is the transaction's.
+    entries: list[dict[str, Any]] = [{"transaction_id": txn_id, "account_id": a, "amount": amt, "created_at": at}
+                                     for posting, txn_id, at in fresh for a, amt in posting.entries if amt != 0]
+    credits = [{"transaction_id": txn_id, "created_at": at, **vars(c)}
+               for posting, txn_id, at in fresh for c in posting.credits]
     deltas: dict[int, int] = defaultdict(int)
     if entries:
         await session.execute(*insert_rows(session, Entry, entries))
@@ -188,7 +194,8 @@ async def _write_lines(session: AsyncSession, fresh: list[tuple[Posting, int]], 
         await move_balances(session, {a: d for a, d in deltas.items() if d})
     if credits:
         await session.execute(*insert_rows(session, ServiceCredit, credits))
-        await apply_credits(session, [c for posting, _ in fresh for c in posting.credits], hot_at_commit=hot_at_commit)
+        await apply_credits(session, [c for posting, _, _ in fresh for c in posting.credits],
+                            hot_at_commit=hot_at_commit)
 
 
 class HotRows(AfterCommit):

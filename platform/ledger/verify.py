@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, true
 
 from servicebank.checkins.models import Attendance
+from servicebank.kernel import partitions
 from servicebank.kernel.db import Database
 from servicebank.leaderboards.push import (
     KEY_PREFIX,
@@ -19,13 +21,14 @@ from servicebank.leaderboards.push import (
 )
 from servicebank.leaderboards.rebuild import aggregate, period_expressions, scopes_to_rebuild
 from servicebank.leaderboards.retention import kept_in_redis, oldest_kept_month
-from servicebank.ledger import community_totals
+from servicebank.ledger import community_totals, months
 from servicebank.ledger.levels import star_level
 from servicebank.ledger.models import (
     Account,
     AccountKind,
     AttendancePosting,
     Entry,
+    MonthChecksum,
     PeriodTotal,
     ServiceCredit,
     Transaction,
@@ -80,38 +83,37 @@ class Report:
                 "leaderboards": self.leaderboards}
 
 
-async def verify(db: Database) -> Report:
-    """Check balances, zero sums, totals, attendance postings and (when used) the Redis leaderboards."""
+CHECKS = ("transactions_balance", "account_balances", "earned_points", "standings", "period_totals",
+          "community_totals", "attendance_postings", "attendance_posting_scopes", "request_postings",
+          "claim_postings", "correction_postings", "line_months", "month_checksums")
+MONTH_CHECKS = ("transactions_balance", "earned_points", "line_months", "month_checksums")
+
+
+async def verify(db: Database, *, month: str | None = None, deep: bool = False) -> Report:
+    """Check balances, zero sums, totals, attendance postings and (when used) the Redis leaderboards.
+
+    Each transaction's lines are checked for the open months; a closed month (ledger/months.py) is compared
+    with the checksum stored when it closed, by its counts and sums, or with `deep` by every line again.
+    `month` checks that month's lines alone, and a closed one against its full checksum.
+    """
+    if month is not None:
+        return await _verify_month(db, month)
     report = Report()
+    stored = await months.closed_checksums(db)
+    open_from = next((m for m in await months.ledger_months(db) if m not in stored), months.current_month())
+    since = None if deep else partitions.month_bounds(open_from)[0]
     async with db.session_scope() as session:
-        for check in ("transactions_balance", "account_balances", "earned_points", "standings", "period_totals",
-                      "community_totals", "attendance_postings", "attendance_posting_scopes", "request_postings",
-                      "claim_postings", "correction_postings"):
+        for check in CHECKS:
             report.passed(check)
-        rows = await session.execute(select(Entry.transaction_id, func.sum(Entry.amount))
-                                     .group_by(Entry.transaction_id).having(func.sum(Entry.amount) != 0))
-        for txn, total in rows.all():
-            report.add("transactions_balance", transaction_id=txn, sum=int(total))
+        await _verify_lines(session, report, lambda column: column >= since if since is not None else true())
+        for closed in sorted(stored):
+            await _verify_checksum(session, report, closed, stored[closed], deep=deep)
         sums = select(Entry.account_id, func.sum(Entry.amount).label("total")).group_by(Entry.account_id).subquery()
         rows = await session.execute(select(Account.id, Account.balance, func.coalesce(sums.c.total, 0))
                                      .outerjoin(sums, sums.c.account_id == Account.id)
                                      .where(Account.balance != func.coalesce(sums.c.total, 0)))
         for account_id, kept, summed in rows.all():
             report.add("account_balances", account_id=account_id, kept=int(kept), derived=int(summed))
-        credit_pts = (select(ServiceCredit.transaction_id, ServiceCredit.volunteer_id,
-                             func.sum(ServiceCredit.points).label("pts"))
-                      .group_by(ServiceCredit.transaction_id, ServiceCredit.volunteer_id).subquery())
-        entry_pts = (select(Entry.transaction_id, Account.owner_id, func.sum(Entry.amount).label("amt"))
-                     .join(Account, and_(Account.id == Entry.account_id, Account.kind == AccountKind.VOLUNTEER))
-                     .where(Entry.transaction_id.in_(select(ServiceCredit.transaction_id)))
-                     .group_by(Entry.transaction_id, Account.owner_id).subquery())
-        rows = await session.execute(
-            select(credit_pts.c.transaction_id, credit_pts.c.volunteer_id, credit_pts.c.pts, entry_pts.c.amt)
-            .outerjoin(entry_pts, and_(entry_pts.c.transaction_id == credit_pts.c.transaction_id,
-                                       entry_pts.c.owner_id == credit_pts.c.volunteer_id))
-            .where(credit_pts.c.pts != func.coalesce(entry_pts.c.amt, 0)))
-        for txn, vid, pts, amt in rows.all():
-            report.add("earned_points", transaction_id=txn, volunteer_id=vid, credited=int(pts), entered=int(amt or 0))
         derived: dict[tuple[int, str], tuple[int, int]] = {}
         for expr in period_expressions(db.dialect):
             for vid, period, minutes, points in (await session.execute(aggregate(expr))).all():
@@ -155,6 +157,60 @@ async def verify(db: Database) -> Report:
         if db.settings.redis_url:
             await _verify_redis(db, session, derived, report)
     return report
+
+
+async def _verify_month(db: Database, month: str) -> Report:
+    report = Report()
+    async with db.session_scope() as session:
+        for check in MONTH_CHECKS:
+            report.passed(check)
+        await _verify_lines(session, report, lambda column: months.in_month(column, month))
+        stored = await session.get(MonthChecksum, month)
+        if stored is not None:
+            await _verify_checksum(session, report, month, stored, deep=True)
+    return report
+
+
+async def _verify_lines(session: Any, report: Report, when: Callable[[Any], Any]) -> None:
+    """Per transaction, for the lines `when(created_at)` selects: entries sum to zero, credited points are
+    the points entered on the volunteer's account, every line is stamped with its transaction's month."""
+    rows = await session.execute(select(Entry.transaction_id, func.sum(Entry.amount)).where(when(Entry.created_at))
+                                 .group_by(Entry.transaction_id).having(func.sum(Entry.amount) != 0))
+    for txn, total in rows.all():
+        report.add("transactions_balance", transaction_id=txn, sum=int(total))
+    credit_pts = (select(ServiceCredit.transaction_id, ServiceCredit.volunteer_id,
+                         func.sum(ServiceCredit.points).label("pts"))
+                  .where(when(ServiceCredit.created_at))
+                  .group_by(ServiceCredit.transaction_id, ServiceCredit.volunteer_id).subquery())
+    entry_pts = (select(Entry.transaction_id, Account.owner_id, func.sum(Entry.amount).label("amt"))
+                 .join(Account, and_(Account.id == Entry.account_id, Account.kind == AccountKind.VOLUNTEER))
+                 .where(when(Entry.created_at), Entry.transaction_id.in_(
+                     select(ServiceCredit.transaction_id).where(when(ServiceCredit.created_at))))
+                 .group_by(Entry.transaction_id, Account.owner_id).subquery())
+    rows = await session.execute(
+        select(credit_pts.c.transaction_id, credit_pts.c.volunteer_id, credit_pts.c.pts, entry_pts.c.amt)
+        .outerjoin(entry_pts, and_(entry_pts.c.transaction_id == credit_pts.c.transaction_id,
+                                   entry_pts.c.owner_id == credit_pts.c.volunteer_id))
+        .where(credit_pts.c.pts != func.coalesce(entry_pts.c.amt, 0)))
+    for txn, vid, pts, amt in rows.all():
+        report.add("earned_points", transaction_id=txn, volunteer_id=vid, credited=int(pts), entered=int(amt or 0))
+    for line in (Entry, ServiceCredit):
+        rows = await session.execute(
+            select(line.id, line.transaction_id, line.created_at, Transaction.created_at)
+            .join(Transaction, Transaction.id == line.transaction_id)
+            .where(when(line.created_at), line.created_at != Transaction.created_at))
+        for line_id, txn, stamped, posted in rows.all():
+            report.add("line_months", table=line.__tablename__, id=line_id, transaction_id=txn,
+                       kept=str(stamped), derived=str(posted))
+
+
+async def _verify_checksum(session: Any, report: Report, month: str, stored: MonthChecksum, *, deep: bool) -> None:
+    """A closed month against its stored checksum: counts and sums, and with `deep` the digest of every line."""
+    kept = months.Figures.of(stored)
+    derived = await (months.month_figures if deep else months.month_sums)(session, month)
+    if kept.sums() != derived.sums() or (deep and kept.digest != derived.digest):
+        report.add("month_checksums", month=month, kept=kept.sums(), derived=derived.sums(),
+                   digest_differs=deep and kept.digest != derived.digest)
 
 
 async def _verify_request_postings(session: Any, report: Report) -> None:

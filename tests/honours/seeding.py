@@ -94,7 +94,8 @@ async def credit(session: AsyncSession, seeded: Seeded, *, volunteer_id: int, mi
     txn = Transaction(source_key=f"test:{next(_keys)}", kind="service", created_at=posted_at)
     session.add(txn)
     await session.flush()
-    session.add(ServiceCredit(transaction_id=txn.id, volunteer_id=volunteer_id, service_date=service_date,
+    session.add(ServiceCredit(transaction_id=txn.id, created_at=txn.created_at, volunteer_id=volunteer_id,
+                              service_date=service_date,
                               minutes=minutes, points=minutes, attendance_id=attendance_id))
     seeded.credits.append(CreditRecord(volunteer_id, minutes, posted_at, service_date, attendance_id))
 

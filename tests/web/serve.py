@@ -181,7 +181,8 @@ async def honour_months(session, community) -> dict[str, object]:  # noqa: ANN00
             txn = Transaction(source_key=f"web-honours:{back}:{volunteer.id}", kind="service", created_at=posted)
             session.add(txn)
             await session.flush()
-            session.add(ServiceCredit(transaction_id=txn.id, volunteer_id=volunteer.id, service_date=posted.date(),
+            session.add(ServiceCredit(transaction_id=txn.id, created_at=txn.created_at, volunteer_id=volunteer.id,
+                                      service_date=posted.date(),
                                       minutes=minutes, points=minutes))
     await session.commit()
     return {"honour_name": "刘桂芳", "honour_public_name": "刘*芳", "last_month": months[0],
