@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from servicebank.accounts import principal_cache
 from servicebank.accounts.models import AuthSession, Role, RoleGrant, User
 from servicebank.accounts.principal import Grant, Principal, account_state
 from servicebank.kernel import direct
@@ -90,14 +91,20 @@ def _principal_statement() -> Any:
 async def principal_for_token(session: AsyncSession, token: str) -> Principal | None:
     """The caller behind a live token, or None: the live session's user and load_principal in one query.
 
-    Every logged-in request starts here; the three ORM queries (login and user, grants, volunteer) cost more
+    Every logged-in request starts here, and is answered from this process's kept Principals when nothing they
+    were built from changed since (accounts/principal_cache.py). The three ORM queries (login and user, grants, volunteer) cost more
     than what many reads do themselves (bench/reads.md), and so did the one query through SQLAlchemy with the
     BEGIN it opened: it goes straight to asyncpg now, outside the request's transaction. One row per grant
     (one row without any).
     """
     if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 128:
         return None
-    rows = await direct.read(session, _principal_statement(), {"token_hash": hash_token(token)})
+    token_hash = hash_token(token)
+    cache = principal_cache.cache_for(session.info.get("db"))
+    if cache is not None and (kept := cache.get(token_hash)) is not None:
+        return kept
+    generation = cache.generation if cache is not None else 0  # before the read: a change meanwhile moves it
+    rows = await direct.read(session, _principal_statement(), {"token_hash": token_hash})
     if not rows:
         return None
     user_id, display_name, volunteer_id, is_active, expires_at, community_id, status = rows[0][:7]
@@ -107,8 +114,11 @@ async def principal_for_token(session: AsyncSession, token: str) -> Principal | 
         return None
     grants = tuple(Grant(role=role, street_id=street, community_id=community, team_id=team, store_id=store)
                    for *_, role, street, community, team, store in rows if role is not None)
-    return await _principal(session, user_id=user_id, display_name=display_name, volunteer_id=volunteer_id,
-                            grants=grants, volunteer_community_id=community_id, volunteer_status=status)
+    principal = await _principal(session, user_id=user_id, display_name=display_name, volunteer_id=volunteer_id,
+                                 grants=grants, volunteer_community_id=community_id, volunteer_status=status)
+    if cache is not None:
+        cache.put(token_hash, principal, generation=generation, expires_at=expires_at)
+    return principal
 
 
 def principal_without_grants(*, user_id: int, display_name: str, volunteer_id: int | None,
