@@ -98,3 +98,37 @@ class LeanClient:
 
     async def aclose(self) -> None:
         await self.connection.close()
+
+
+class LeanPool:
+    """httpx.AsyncClient's get/post for many requests in flight (the festival's open-loop arrivals): each request
+    takes an idle keep-alive connection or opens one, at most `size` at a time."""
+
+    def __init__(self, base_url: str, size: int = 200) -> None:
+        self.base_url = base_url
+        self._idle: list[LeanClient] = []
+        self._slots = asyncio.Semaphore(size)
+
+    async def get(self, path: str, **options: Any) -> Response:
+        return await self.request("GET", path, **options)
+
+    async def post(self, path: str, *, json: Any = None, **options: Any) -> Response:
+        return await self.request("POST", path, json_body=json, **options)
+
+    async def request(self, method: str, path: str, **options: Any) -> Response:
+        async with self._slots:
+            client = self._idle.pop() if self._idle else LeanClient(self.base_url)
+            try:
+                response = await client.request(method, path, **options)
+            except BaseException:
+                await client.aclose()  # a connection in an unknown state is never reused
+                raise
+            self._idle.append(client)
+            return response
+
+    async def __aenter__(self) -> LeanPool:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        while self._idle:
+            await self._idle.pop().aclose()
