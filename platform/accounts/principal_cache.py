@@ -26,6 +26,7 @@ remember to invalidate anything.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 import re
@@ -49,6 +50,7 @@ MAX_ENTRIES = 20_000
 WATCHED_TABLES = frozenset({"app_user", "auth_session", "role_grant", "volunteer", "community", "team"})
 # A volunteer row changes often for reasons no Principal depends on; these columns it does depend on.
 VOLUNTEER_COLUMNS = frozenset({"community_id", "status", "real_name"})
+_CHANGED = "principals_changed"
 _WRITE_SQL = re.compile(r"^\s*(?:with\b.*?\)\s*)?(update|delete\s+from|insert\s+into)\s+\"?(\w+)", re.I | re.S)
 
 
@@ -98,6 +100,14 @@ class PrincipalCache:
     def forget_all(self) -> None:
         self.generation += 1
         self._entries.clear()
+
+    def close(self) -> None:
+        """Stop polling (the Database is disposed)."""
+        if self._poller is not None:
+            with contextlib.suppress(RuntimeError):  # its event loop is closed already: so is the task
+                self._poller.cancel()
+            self._poller = None
+        self.synced_at = float("-inf")
 
     def _ensure_poller(self) -> None:
         loop = asyncio.get_running_loop()
@@ -166,12 +176,26 @@ class PrincipalsChanged(AfterCommit):
 
 
 def _mark(session: Session) -> None:
+    session.info[_CHANGED] = True
     uow = unit_of_work_of(session)
     if uow is not None:
-        uow.step(PrincipalsChanged).note(True)
-    else:  # not a session of ours (nothing keeps Principals for it): forget this process's caches anyway
-        for cache in list(_all_caches):
-            cache.forget_all()
+        uow.step(PrincipalsChanged).note(True)  # after the commit: tell the other processes (Redis)
+
+
+@event.listens_for(Session, "after_commit")
+def _committed(session: Session) -> None:
+    # This process forgets at the commit itself, whichever way the transaction was committed and before any
+    # other after-commit work: no request of this process is answered from a Principal the commit changed.
+    if not session.info.pop(_CHANGED, False):
+        return
+    cache = cache_for(session.info.get("db"))
+    for each in [cache] if cache is not None else list(_all_caches):
+        each.forget_all()
+
+
+@event.listens_for(Session, "after_rollback")
+def _rolled_back(session: Session) -> None:
+    session.info.pop(_CHANGED, None)
 
 
 def _touches_principal(obj: Any, deleted: bool) -> bool:

@@ -7,6 +7,7 @@ through asyncpg, is not seen), then makes a change the normal way and checks the
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 
 import pytest
@@ -39,6 +40,9 @@ async def _behind_sqlalchemys_back(db: Database, sql: str, *args: object) -> Non
         db.read_connections().release(connection)
 
 
+_renames = itertools.count()
+
+
 async def _kept(client, db: Database, headers: dict[str, str], user_id: int) -> None:  # noqa: ANN001
     """Make the login kept, then prove the next request is answered from what is kept."""
     assert (await client.get("/api/auth/me", headers=headers)).status_code == 200  # starts the poller
@@ -46,9 +50,10 @@ async def _kept(client, db: Database, headers: dict[str, str], user_id: int) -> 
     assert cache is not None and cache.enabled
     await _synced(cache)
     assert (await client.get("/api/auth/me", headers=headers)).status_code == 200  # read and kept
-    await _behind_sqlalchemys_back(db, "UPDATE app_user SET display_name = 'unseen' WHERE id = $1", user_id)
+    unseen = f"unseen {next(_renames)}"
+    await _behind_sqlalchemys_back(db, "UPDATE app_user SET display_name = $2 WHERE id = $1", user_id, unseen)
     me = await client.get("/api/auth/me", headers=headers)
-    assert me.status_code == 200 and me.json()["display_name"] != "unseen", "not served from the cache"
+    assert me.status_code == 200 and me.json()["display_name"] != unseen, "not served from the cache"
 
 
 async def test_logout_ends_a_kept_login_at_the_next_request(client, session, db) -> None:  # noqa: ANN001
@@ -109,10 +114,11 @@ async def test_changes_made_in_a_session_are_seen_by_the_next_request(client, se
     await session.commit()
     assert (await client.get(f"/api/users?community_id={org.community.id}", headers=organiser.headers)
             ).status_code in (403, 404)
-    user = await session.get(User, organiser.user.id)
-    assert user is not None
-    user.is_active = False
-    await session.commit()
+    await _kept(client, db, organiser.headers, organiser.user.id)
+    async with db.sessionmaker() as other, other.begin():  # committed past UnitOfWork.commit: the event still sees it
+        user = await other.get(User, organiser.user.id)
+        assert user is not None
+        user.is_active = False
     assert (await client.get("/api/auth/me", headers=organiser.headers)).status_code == 401
 
 
