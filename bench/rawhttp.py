@@ -98,3 +98,67 @@ class LeanClient:
 
     async def aclose(self) -> None:
         await self.connection.close()
+
+
+class LeanPool:
+    """httpx.AsyncClient's get/post for many requests in flight (the festival's open-loop arrivals): each request
+    takes an idle keep-alive connection or opens one, at most `size` at a time.
+
+    uvicorn closes a connection idle for 5 s: one idle for IDLE_SECONDS is closed here instead, and a request
+    whose reused connection turns out closed before any answer (the server had not read it) is sent once more
+    on a new one, as httpx does."""
+
+    IDLE_SECONDS = 2.0
+
+    def __init__(self, base_url: str, size: int = 200) -> None:
+        self.base_url = base_url
+        self._idle: list[tuple[LeanClient, float]] = []
+        self._slots = asyncio.Semaphore(size)
+
+    async def get(self, path: str, **options: Any) -> Response:
+        return await self.request("GET", path, **options)
+
+    async def post(self, path: str, *, json: Any = None, **options: Any) -> Response:
+        return await self.request("POST", path, json_body=json, **options)
+
+    async def request(self, method: str, path: str, **options: Any) -> Response:
+        async with self._slots:
+            client = await self._take()
+            reused = client is not None
+            client = client or LeanClient(self.base_url)
+            try:
+                response = await client.request(method, path, **options)
+            except (asyncio.IncompleteReadError, ConnectionError) as error:
+                await client.aclose()
+                if not reused or (isinstance(error, asyncio.IncompleteReadError) and error.partial):
+                    raise
+                client = LeanClient(self.base_url)  # the server had closed the idle connection: send it again
+                response = await self._send(client, method, path, options)
+            except BaseException:
+                await client.aclose()  # a connection in an unknown state is never reused
+                raise
+            self._idle.append((client, asyncio.get_running_loop().time()))
+            return response
+
+    async def _send(self, client: LeanClient, method: str, path: str, options: dict[str, Any]) -> Response:
+        try:
+            return await client.request(method, path, **options)
+        except BaseException:
+            await client.aclose()
+            raise
+
+    async def _take(self) -> LeanClient | None:
+        now = asyncio.get_running_loop().time()
+        while self._idle:
+            client, since = self._idle.pop()
+            if now - since < self.IDLE_SECONDS:
+                return client
+            await client.aclose()
+        return None
+
+    async def __aenter__(self) -> LeanPool:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        while self._idle:
+            await self._idle.pop()[0].aclose()

@@ -156,6 +156,10 @@ class Settings:
     # for this long, per process (edge/public_reads.py, web/public_pages.py); 0 switches it off (the tests, which
     # read back what they just wrote).
     public_read_cache_seconds: float = 1.0
+    # A login's Principal is kept per API process at most this long (accounts/principal_cache.py): forgotten at once
+    # in every process when anything it was built from changes (logout, password, grants, account state). Needs
+    # Redis; 0 switches it off.
+    principal_cache_seconds: float = 30.0
     # Monthly leaderboards Redis keeps, counting the current month; older months are read from the kept SQL
     # totals (leaderboards/retention.py). Yearly and all-time boards always stay in Redis.
     leaderboard_months: int = 13
@@ -280,6 +284,7 @@ class Settings:
             metrics_allow=_env_list("METRICS_ALLOW"),
             metrics_token=_env("METRICS_TOKEN") or None,
             public_read_cache_seconds=_env_float("PUBLIC_READ_CACHE_SECONDS", 1.0),
+            principal_cache_seconds=_env_float("PRINCIPAL_CACHE_SECONDS", 30.0),
             leaderboard_months=_env_int("LEADERBOARD_MONTHS", 13),
         )
 

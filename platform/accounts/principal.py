@@ -65,6 +65,8 @@ class Principal:
     # The community the volunteer is a member of; None while pending, suspended or left (see ACCOUNT_STATES).
     volunteer_community_id: int | None = None
     volunteer_status: str | None = None
+    # The volunteer's real name (their own rank shows it unmasked to them), read with the login.
+    volunteer_name: str | None = None
     managed_community_ids: frozenset[int] | None = frozenset()
     street_ids: frozenset[int] = frozenset()
     led_team_ids: frozenset[int] = frozenset()

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Select, bindparam, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from servicebank.accounts import principal_cache
 from servicebank.accounts.models import AuthSession, Role, RoleGrant, User
 from servicebank.accounts.principal import Grant, Principal, account_state
 from servicebank.kernel import direct
@@ -61,15 +62,15 @@ async def load_principal(session: AsyncSession, user: User) -> Principal:
         Grant(role=g.role, street_id=g.street_id, community_id=g.community_id, team_id=g.team_id, store_id=g.store_id)
         for g in (await session.scalars(select(RoleGrant).where(RoleGrant.user_id == user.id))).all()
     )
-    volunteer_community_id = volunteer_status = None
+    volunteer_community_id = volunteer_status = volunteer_name = None
     if user.volunteer_id is not None:
-        found = (await session.execute(select(Volunteer.community_id, Volunteer.status)
+        found = (await session.execute(select(Volunteer.community_id, Volunteer.status, Volunteer.real_name)
                                        .where(Volunteer.id == user.volunteer_id))).first()
         if found is not None:
-            volunteer_community_id, volunteer_status = found
+            volunteer_community_id, volunteer_status, volunteer_name = found
     return await _principal(session, user_id=user.id, display_name=user.display_name, volunteer_id=user.volunteer_id,
                             grants=grants, volunteer_community_id=volunteer_community_id,
-                            volunteer_status=volunteer_status)
+                            volunteer_status=volunteer_status, volunteer_name=volunteer_name)
 
 
 @lru_cache(maxsize=1)
@@ -77,7 +78,7 @@ def _principal_statement() -> Any:
     # Built once: sent straight to asyncpg (kernel/direct.py), every logged-in request starts with it.
     return (
         select(User.id, User.display_name, User.volunteer_id, User.is_active, AuthSession.expires_at,
-               Volunteer.community_id, Volunteer.status, RoleGrant.role, RoleGrant.street_id, RoleGrant.community_id,
+               Volunteer.community_id, Volunteer.status, Volunteer.real_name, RoleGrant.role, RoleGrant.street_id, RoleGrant.community_id,
                RoleGrant.team_id, RoleGrant.store_id)
         .select_from(AuthSession)
         .join(User, User.id == AuthSession.user_id)
@@ -117,45 +118,56 @@ def volunteer_of_login(row: Any) -> Principal:  # noqa: ANN401 - a row with live
 async def principal_for_token(session: AsyncSession, token: str) -> Principal | None:
     """The caller behind a live token, or None: the live session's user and load_principal in one query.
 
-    Every logged-in request starts here; the three ORM queries (login and user, grants, volunteer) cost more
+    Every logged-in request starts here, and is answered from this process's kept Principals when nothing they
+    were built from changed since (accounts/principal_cache.py). The three ORM queries (login and user, grants, volunteer) cost more
     than what many reads do themselves (bench/reads.md), and so did the one query through SQLAlchemy with the
     BEGIN it opened: it goes straight to asyncpg now, outside the request's transaction. One row per grant
     (one row without any).
     """
     if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 128:
         return None
-    rows = await direct.read(session, _principal_statement(), {"token_hash": hash_token(token)})
+    token_hash = hash_token(token)
+    cache = principal_cache.cache_for(session.info.get("db"))
+    if cache is not None and (kept := cache.get(token_hash)) is not None:
+        return kept
+    generation = cache.generation if cache is not None else 0  # before the read: a change meanwhile moves it
+    rows = await direct.read(session, _principal_statement(), {"token_hash": token_hash})
     if not rows:
         return None
-    user_id, display_name, volunteer_id, is_active, expires_at, community_id, status = rows[0][:7]
+    user_id, display_name, volunteer_id, is_active, expires_at, community_id, status, name = rows[0][:8]
     if expires_at.tzinfo is None:
         expires_at = expires_at.replace(tzinfo=dt.UTC)
     if expires_at <= _utcnow() or not is_active:
         return None
     grants = tuple(Grant(role=role, street_id=street, community_id=community, team_id=team, store_id=store)
                    for *_, role, street, community, team, store in rows if role is not None)
-    return await _principal(session, user_id=user_id, display_name=display_name, volunteer_id=volunteer_id,
-                            grants=grants, volunteer_community_id=community_id, volunteer_status=status)
+    principal = await _principal(session, user_id=user_id, display_name=display_name, volunteer_id=volunteer_id,
+                                 grants=grants, volunteer_community_id=community_id, volunteer_status=status,
+                                 volunteer_name=name)
+    if cache is not None:
+        cache.put(token_hash, principal, generation=generation, expires_at=expires_at)
+    return principal
 
 
 def principal_without_grants(*, user_id: int, display_name: str, volunteer_id: int | None,
-                             volunteer_community_id: int | None, volunteer_status: str | None) -> Principal:
+                             volunteer_community_id: int | None, volunteer_status: str | None,
+                             volunteer_name: str | None = None) -> Principal:
     """A login that holds no role: nothing to look up, so a caller that already read the login (the scan page's
     one statement) builds it without a query. The same Principal as principal_for_token's."""
     return Principal(user_id=user_id, display_name=display_name, grants=(), volunteer_id=volunteer_id,
                      volunteer_community_id=volunteer_community_id if account_state(volunteer_status).member else None,
-                     volunteer_status=volunteer_status)
+                     volunteer_status=volunteer_status, volunteer_name=volunteer_name)
 
 
 async def _principal(session: AsyncSession, *, user_id: int, display_name: str, volunteer_id: int | None,
                      grants: tuple[Grant, ...], volunteer_community_id: int | None,
-                     volunteer_status: str | None) -> Principal:
+                     volunteer_status: str | None, volunteer_name: str | None = None) -> Principal:
     """Grants and the volunteer's state turned into what the user may reach (a street admin's communities and a
     team leader's teams need one more query each)."""
     if not grants:
         return principal_without_grants(user_id=user_id, display_name=display_name, volunteer_id=volunteer_id,
                                         volunteer_community_id=volunteer_community_id,
-                                        volunteer_status=volunteer_status)
+                                        volunteer_status=volunteer_status, volunteer_name=volunteer_name)
     managed: set[int] | None = set()
     street_ids = frozenset(g.street_id for g in grants if g.role == Role.STREET_ADMIN and g.street_id)
     if any(g.role == Role.PLATFORM_ADMIN for g in grants):
@@ -184,6 +196,7 @@ async def _principal(session: AsyncSession, *, user_id: int, display_name: str, 
         volunteer_id=volunteer_id,
         volunteer_community_id=volunteer_community_id,
         volunteer_status=volunteer_status,
+        volunteer_name=volunteer_name,
         managed_community_ids=None if managed is None else frozenset(managed),
         street_ids=street_ids,
         led_team_ids=led_teams,

@@ -187,6 +187,9 @@ class Database:
     async def dispose(self) -> None:
         for connections in self.__dict__.pop("_read_connections", {}).values():
             connections.close()
+        kept_logins = self.__dict__.pop("_principal_cache", None)  # accounts/principal_cache.py: its poller
+        if kept_logins is not None:
+            kept_logins.close()
         if self.replica is not None:
             await self.replica.dispose()
         await self.engine.dispose()

@@ -12,12 +12,15 @@ rollback drops the steps, and a savepoint that rolls back forgets what was noted
 from __future__ import annotations
 
 import logging
+import weakref
 from types import TracebackType
 from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction
+from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
+_OWNER = "unit_of_work"
 
 
 class AfterCommit:
@@ -47,6 +50,8 @@ class UnitOfWork(AsyncSession):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._steps: dict[type[AfterCommit], AfterCommit] = {}
+        # SQLAlchemy's events see the sync session only; this finds the unit of work from there (unit_of_work_of).
+        self.sync_session.info[_OWNER] = weakref.ref(self)
 
     def step(self, kind: type[Step]) -> Step:
         """This transaction's step of `kind`, registered on first use."""
@@ -61,11 +66,15 @@ class UnitOfWork(AsyncSession):
 
     async def commit(self) -> None:
         """Prepare the registered steps, commit, then run them."""
+        await self.flush()  # steps that SQLAlchemy's events note for pending changes are noted before they are taken
         steps = list(self._steps.values())
         for step in steps:
             await step.prepare()
         self._steps.clear()
         await super().commit()
+        # Noted by such an event while the commit flushed what a `prepare` changed: run as well (nothing to prepare).
+        steps += self._steps.values()
+        self._steps.clear()
         for step in steps:
             try:
                 await step.run()
@@ -114,6 +123,12 @@ class _Savepoint:
         finally:
             if error is not None:
                 self.uow._forget_since(self.marks)  # noqa: SLF001
+
+
+def unit_of_work_of(sync_session: Session) -> UnitOfWork | None:
+    """The unit of work around a sync session (as SQLAlchemy's events give it), if it is one of ours."""
+    owner = sync_session.info.get(_OWNER)
+    return owner() if owner is not None else None
 
 
 def unit_of_work(session: AsyncSession) -> UnitOfWork:

@@ -46,7 +46,8 @@ class LeaderboardController(Controller):
         home = principal.volunteer_community_id
         scope = board or (f"community:{home}" if home else "city")
         return await service.leaderboard_view(db_session, scope=scope, period=period, by=by, limit=limit,
-                                              volunteer_id=volunteer_id, viewer_volunteer_id=volunteer_id)
+                                              volunteer_id=volunteer_id, viewer_volunteer_id=volunteer_id,
+                                              viewer_name=principal.volunteer_name)
 
 
 ROUTES = [LeaderboardController]

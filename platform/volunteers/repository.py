@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from functools import lru_cache
+from time import monotonic
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -45,6 +46,40 @@ async def public_names(session: AsyncSession, volunteer_ids: Iterable[int]) -> d
         return {}
     rows = await direct.read(session, _names_statement(direct.sends_direct(session)), {"ids": ids})
     return {vid: (name, bool(consent)) for vid, name, consent in rows}
+
+
+async def board_names(session: AsyncSession, volunteer_ids: Iterable[int]) -> dict[int, tuple[str, bool]]:
+    """public_names for leaderboards, each name kept in this process for `public_read_cache_seconds` (1 s).
+
+    The top of a board is the same few people for every member who asks for their own rank, thousands of times a
+    second during a festival: their names are read once a second, not once a request. A name or a withdrawn
+    consent shows on the boards at most that much later, as on the anonymous boards (edge/public_reads.py).
+    """
+    db = session.info.get("db")
+    seconds = getattr(getattr(db, "settings", None), "public_read_cache_seconds", 0)
+    if not seconds:
+        return await public_names(session, volunteer_ids)
+    kept: dict[int, tuple[str, bool, float]] = db.__dict__.setdefault("_board_names", {})
+    now = monotonic()
+    found: dict[int, tuple[str, bool]] = {}
+    missing = []
+    for vid in volunteer_ids:
+        hit = kept.get(vid)
+        if hit is not None and now - hit[2] < seconds:
+            found[vid] = (hit[0], hit[1])
+        else:
+            missing.append(vid)
+    if missing:
+        read = await public_names(session, missing)
+        if len(kept) > BOARD_NAMES_KEPT:
+            kept.clear()
+        for vid, (name, consent) in read.items():
+            kept[vid] = (name, consent, now)
+        found.update(read)
+    return found
+
+
+BOARD_NAMES_KEPT = 50_000
 
 
 @lru_cache(maxsize=2)

@@ -7,6 +7,7 @@ from servicebank.accounts.models import Role
 from servicebank.edge import public_reads
 from servicebank.kernel.db import Database
 from servicebank.ledger import transactions as ledger
+from servicebank.volunteers import repository as volunteers_repository
 from tests.factories import make_org, make_person, make_volunteer
 from tests.public_cache import Clock, settings  # noqa: F401 - the cache on in this module
 
@@ -64,3 +65,32 @@ class TestPublicReadCache:
         assert [r["minutes"] for r in (await client.get(board)).json()["rows"]] == [60]
         await _credit(session, wang, 30)
         assert [r["minutes"] for r in (await client.get(board)).json()["rows"]] == [90]
+
+
+class TestBoardNames:
+    async def test_own_rank_keeps_the_top_names_a_second_and_shows_the_viewers_own_name_at_once(
+            self, db: Database, session, client, monkeypatch) -> None:  # noqa: ANN001
+        clock = Clock()
+        monkeypatch.setattr(volunteers_repository, "monotonic", clock)
+        org = await make_org(session)
+        wang = await make_volunteer(session, org.community, name="王秀英", public_consent=True)
+        viewer = await make_person(session, Role.VOLUNTEER, community=org.community, name="赵小明")
+        await _credit(session, wang, 60)
+        await _credit(session, viewer.volunteer, 30)
+        mine = f"/api/leaderboards/me?scope=community:{org.community.id}&limit=10"
+
+        async def names() -> list[str]:
+            answer = await client.get(mine, headers=viewer.headers)
+            assert answer.status_code == 200
+            return [r["name"] for r in answer.json()["rows"]]
+
+        assert await names() == ["王*英", "赵小明"]
+        wang.real_name = "李秀英"
+        viewer.volunteer.real_name = "赵大明"
+        await session.commit()
+        clock.now += 0.9
+        # Another volunteer's name: kept up to a second. The viewer's own: read with their login, which the
+        # rename made every process forget (accounts/principal_cache.py).
+        assert await names() == ["王*英", "赵大明"]
+        clock.now += 0.2
+        assert await names() == ["李*英", "赵大明"]
