@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import ColumnElement, CompoundSelect
 
 from servicebank.kernel import redis_clients
+from servicebank.kernel.events import record_event
 from servicebank.kernel.unit_of_work import AfterCommit, unit_of_work
 from servicebank.leaderboards.retention import kept_in_redis, oldest_kept_month
 from servicebank.org.models import Community
@@ -209,6 +210,8 @@ def run_push(client: Any, args: list[Any]) -> None:
         start = end
 
 
+# A push Redis refused after its commit: {"pairs": [[volunteer_id, period], ...]}, pushed again from the kept totals.
+PUSH_MISSED = "leaderboards.push_missed"
 Change = tuple[tuple[int, str], tuple[int, int, int]]  # (volunteer, period) -> (version, minutes, points)
 
 
@@ -216,6 +219,7 @@ class LeaderboardPush(AfterCommit):
     """The leaderboard totals a transaction changed, pushed to Redis once it has committed."""
 
     args: list[Any] | None = None
+    pairs: list[tuple[int, str]] | None = None
 
     async def prepare(self) -> None:
         url = _redis_url(self.session)
@@ -231,6 +235,7 @@ class LeaderboardPush(AfterCommit):
         volunteer_ids = sorted({vid for vid, _ in latest})
         scopes = await self.session.run_sync(scopes_of, volunteer_ids)
         self.args = push_args(latest, scopes)
+        self.pairs = sorted(latest)
 
     async def run(self) -> None:
         url = _redis_url(self.session)
@@ -240,9 +245,23 @@ class LeaderboardPush(AfterCommit):
             # In a thread: a batch's push takes a while (thousands of ZADDs), and the event loop it
             # would block serves the other requests or actors of this process meanwhile.
             await asyncio.to_thread(run_push, sync_client(url), self.args)
-        except Exception:  # noqa: BLE001 - committed totals are the truth; `leaderboards rebuild` repairs Redis
-            log.warning("could not push leaderboard totals to Redis; run `servicebank leaderboards rebuild`",
-                        exc_info=True)
+        except Exception:  # noqa: BLE001 - committed totals are the truth: the push is sent again (below)
+            log.warning("could not push leaderboard totals to Redis; recorded to be pushed again", exc_info=True)
+            await self._record_missed()
+
+    async def _record_missed(self) -> None:
+        """Record the pairs whose push Redis refused as an outbox event (leaderboards/events.py sends their current
+        totals until Redis takes them). A board that stayed marked built would otherwise stay a change behind for
+        good: a cluster refuses every slot while one master is down, so the push could not even unmark its scopes."""
+        db = self.session.info.get("db")
+        if db is None or not self.pairs:
+            return
+        try:
+            async with db.session_scope() as session:
+                await record_event(session, PUSH_MISSED, {"pairs": [[vid, period] for vid, period in self.pairs]})
+        except Exception:  # noqa: BLE001 - PostgreSQL is away too: only `leaderboards rebuild` repairs this board
+            log.error("could not record the missed leaderboard push; run `servicebank leaderboards rebuild`",
+                      exc_info=True)
 
 
 def remember_changes(session: AsyncSession, changes: list[Change]) -> None:

@@ -163,18 +163,25 @@ async def push_again(db: Database, touched: set[tuple[int, str]]) -> int:
     """
     if not touched:
         return 0
-    ids = sorted({vid for vid, _ in touched})
-    latest: dict[tuple[int, str], tuple[int, int, int]] = {}
     async with db.session_scope() as session:
-        for start in range(0, len(ids), 1000):
-            rows = await session.execute(
-                select(PeriodTotal.volunteer_id, PeriodTotal.period, PeriodTotal.version, PeriodTotal.minutes,
-                       PeriodTotal.points).where(PeriodTotal.volunteer_id.in_(ids[start:start + 1000])))
-            latest.update({(vid, period): (version, minutes, points) for vid, period, version, minutes, points in rows
-                           if (vid, period) in touched})
-        scopes = await session.run_sync(lambda s: scopes_of(s, sorted({vid for vid, _ in latest})))
-    run_push(sync_client(db.settings.redis_url), push_args(latest, scopes))
-    return len(latest)
+        args = await current_push(session, touched)
+    run_push(sync_client(db.settings.redis_url), args)
+    return len(touched)
+
+
+async def current_push(session: AsyncSession, pairs: set[tuple[int, str]]) -> list[Any]:
+    """The push of the kept totals of these (volunteer, period) pairs as they are now, with their versions (a
+    later push still wins over it, an earlier one loses)."""
+    ids = sorted({vid for vid, _ in pairs})
+    latest: dict[tuple[int, str], tuple[int, int, int]] = {}
+    for start in range(0, len(ids), 1000):
+        rows = await session.execute(
+            select(PeriodTotal.volunteer_id, PeriodTotal.period, PeriodTotal.version, PeriodTotal.minutes,
+                   PeriodTotal.points).where(PeriodTotal.volunteer_id.in_(ids[start:start + 1000])))
+        latest.update({(vid, period): (version, minutes, points) for vid, period, version, minutes, points in rows
+                       if (vid, period) in pairs})
+    scopes = await session.run_sync(lambda s: scopes_of(s, sorted({vid for vid, _ in latest})))
+    return push_args(latest, scopes)
 
 
 async def current_scopes(db: Database) -> list[str]:
