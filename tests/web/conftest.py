@@ -115,6 +115,9 @@ def new_phone(browser, base: str, **options):  # noqa: ANN001, ANN003, ANN201
     """A fresh browser context sized like a phone (375 px wide); `options` for Playwright (a position...)."""
     options.setdefault("viewport", {"width": 375, "height": 740})
     context = browser.new_context(base_url=base, locale="zh-CN", **options)
+    # CI runs these beside the multi-process tests (the topology test starts a dozen servers on 2 cores): a login's
+    # password hash and page have waited past Playwright's 30 s there. A real hang still fails, at 60 s.
+    context.set_default_timeout(60_000)
     return context, context.new_page()
 
 
