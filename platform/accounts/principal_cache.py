@@ -38,6 +38,7 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from servicebank.accounts.principal import Principal
+from servicebank.kernel import redis_clients
 from servicebank.kernel.unit_of_work import AfterCommit, unit_of_work_of
 
 log = logging.getLogger(__name__)
@@ -119,9 +120,7 @@ class PrincipalCache:
         self._poller = loop.create_task(self._poll(), name="principal-cache-poll")
 
     async def _poll(self) -> None:
-        from servicebank.leaderboards.repository import async_client
-
-        client = async_client(self.redis_url or "")
+        client = redis_clients.loop_client(self.redis_url or "")
         while True:
             try:
                 self.observe(await client.get(GENERATION_KEY))
@@ -143,10 +142,8 @@ class PrincipalCache:
         self.forget_all()
         if not self.redis_url:
             return
-        from servicebank.leaderboards.repository import async_client
-
         try:
-            self.redis_generation = str(await async_client(self.redis_url).incr(GENERATION_KEY)).encode()
+            self.redis_generation = str(await redis_clients.loop_client(self.redis_url).incr(GENERATION_KEY)).encode()
         except Exception:  # noqa: BLE001 - the commit stands; stop trusting this process's cache until a poll
             self.synced_at = float("-inf")
             log.warning("principal cache: Redis refused the generation bump; other processes keep logins at "

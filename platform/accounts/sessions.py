@@ -33,6 +33,11 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def plausible_token(token: str | None) -> bool:
+    """Whether a bearer or cookie value could be one of our session tokens (cheap; spares a query for junk)."""
+    return token is not None and token.startswith(TOKEN_PREFIX) and len(token) <= 128
+
+
 async def open_session(session: AsyncSession, *, user_id: int, lifetime: dt.timedelta = SESSION_LIFETIME) -> str:
     """Create a login and return its token (shown once; only its hash is stored)."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -124,7 +129,7 @@ async def principal_for_token(session: AsyncSession, token: str) -> Principal | 
     BEGIN it opened: it goes straight to asyncpg now, outside the request's transaction. One row per grant
     (one row without any).
     """
-    if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 128:
+    if not plausible_token(token):
         return None
     token_hash = hash_token(token)
     cache = principal_cache.cache_for(session.info.get("db"))

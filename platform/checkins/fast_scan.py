@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from servicebank.accounts.sessions import hash_token
+from servicebank.accounts.sessions import hash_token, plausible_token
 from servicebank.checkins import repository as repo
 from servicebank.checkins.models import Attendance, AttendanceStatus
 from servicebank.checkins.self_scan import SELF_CHECK_IN, SELF_CHECK_OUT, sql_where
@@ -101,7 +101,7 @@ async def self_check_out(session: AsyncSession, *, bearer: str, activity_id: int
     Like the check-in, it runs in the session's transaction when one is open, otherwise as its own: the record
     is closed by this one statement, and nothing else in a plain check-out writes (no event until a decision).
     """
-    if not repo.plausible_bearer(bearer):
+    if not plausible_token(bearer):
         return None
     sql, names, carried = _check_out_statement()
     given = {**carried, "activity_id": activity_id, "token_hash": hash_token(bearer), "now": now, "at": now}
@@ -131,7 +131,7 @@ async def self_check_in(session: AsyncSession, *, bearer: str, activity_id: int,
     is a transaction of its own, which is enough: the attendance is written by this one statement, and
     nothing else in a plain scan writes.
     """
-    if not repo.plausible_bearer(bearer):
+    if not plausible_token(bearer):
         return None
     sql, names = _statement()
     given = {"activity_id": activity_id, "token_hash": hash_token(bearer), "now": now, "at": now,

@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.models import AuthSession, RoleGrant, User
-from servicebank.accounts.sessions import TOKEN_PREFIX, hash_token
+from servicebank.accounts.sessions import hash_token, plausible_token
 from servicebank.activities.models import Activity, ActivityKind, Signup, SignupStatus
 from servicebank.checkins.models import (
     Attendance,
@@ -107,15 +107,10 @@ async def self_scan_context(session: AsyncSession, *, bearer: str, activity_id: 
 
     None when the token matches no open login; activity columns are NULL when the activity is gone.
     """
-    if not plausible_bearer(bearer):
+    if not plausible_token(bearer):
         return None
     params = {"activity_id": activity_id, "token_hash": hash_token(bearer)}
     return (await session.execute(self_scan_statement(), params)).first()
-
-
-def plausible_bearer(bearer: str) -> bool:
-    """Whether a bearer could be one of our session tokens (cheap; spares a query for junk)."""
-    return bool(bearer) and bearer.startswith(TOKEN_PREFIX) and len(bearer) <= 128
 
 
 async def confirmed_signup_count(session: AsyncSession, *, activity_id: int) -> int:

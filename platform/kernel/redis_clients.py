@@ -12,6 +12,7 @@ Dramatiq broker's namespace (workers/broker.py), one rate limit's counter.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -69,6 +70,19 @@ def async_client(url: str, **options: Any) -> Any:
     import redis.asyncio as aioredis
 
     return aioredis.from_url(url, **options)
+
+
+_loop_clients: dict[tuple[str, int], Any] = {}
+
+
+def loop_client(url: str) -> Any:
+    """The asyncio client this event loop shares for `url` (an asyncio client is bound to the loop it first ran
+    on): made once per loop, with a 5 s socket timeout so a Redis that stops answering fails the call."""
+    key = (url, id(asyncio.get_running_loop()))
+    client = _loop_clients.get(key)
+    if client is None:
+        client = _loop_clients[key] = async_client(url, socket_timeout=5)
+    return client
 
 
 def is_cluster(client: Any) -> bool:

@@ -8,7 +8,6 @@ honour lists: a volunteer's rank is one more than the number of volunteers with 
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import re
 from typing import Any, Protocol
@@ -111,16 +110,6 @@ class SqlLeaderboards:
         return Ranked(int(count or 0) + 1, volunteer_id, minutes, points)
 
 
-_async_clients: dict[tuple[str, int], Any] = {}
-
-
-def async_client(url: str) -> Any:
-    """An asyncio Redis client for this event loop."""
-    key = (url, id(asyncio.get_running_loop()))
-    client = _async_clients.get(key)
-    if client is None:
-        client = _async_clients[key] = redis_clients.async_client(url, socket_timeout=5)
-    return client
 
 
 # One round trip for a whole board read: whether the boards are built, the top `limit` members with
@@ -199,7 +188,7 @@ async def read_board(session: AsyncSession, *, scope: str, period: str, by: str,
     settings = getattr(session.info.get("db"), "settings", None)
     url = getattr(settings, "redis_url", None)
     if settings is not None and url and kept_in_redis(period, oldest_kept_month(settings)):
-        client = async_client(url)
+        client = redis_clients.loop_client(url)
         try:
             built, top, mine = await RedisLeaderboards(client).read(scope=scope, period=period, by=by, limit=limit,
                                                                     volunteer_id=volunteer_id)

@@ -23,7 +23,7 @@ from sqlalchemy import TIMESTAMP, bindparam, cast, exists, func, literal, litera
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import ACTING_STATUSES, Principal
-from servicebank.accounts.sessions import TOKEN_PREFIX, hash_token, live_login, volunteer_of_login
+from servicebank.accounts.sessions import hash_token, live_login, plausible_token, volunteer_of_login
 from servicebank.kernel import direct
 from servicebank.kernel.dialect import is_asyncpg
 from servicebank.kernel.events import OUTBOX_TABLE, publish_after_commit
@@ -96,7 +96,7 @@ async def accept(session: AsyncSession, *, bearer: str, request_id: int,
 
     Runs in the session's transaction when one is open, otherwise as its own: the UPDATE and its outbox event are
     one statement either way. The event is sent once the session commits, like any recorded event."""
-    if not bearer.startswith(TOKEN_PREFIX) or len(bearer) > 128:
+    if not plausible_token(bearer):
         return None
     sql, names, carried = _statement()
     given = {**carried, "token_hash": hash_token(bearer), "request_id": request_id, "now": now}

@@ -8,7 +8,8 @@ import pytest
 
 from servicebank.kernel.db import Database
 from servicebank.kernel.errors import InvalidInput
-from servicebank.leaderboards.repository import RedisLeaderboards, SqlLeaderboards, async_client, check_query
+from servicebank.kernel.redis_clients import loop_client
+from servicebank.leaderboards.repository import RedisLeaderboards, SqlLeaderboards, check_query
 from servicebank.leaderboards.service import leaderboard_view
 from tests.factories import make_org, make_team, make_volunteer
 from tests.ledger.helpers import attend, make_activity, settle
@@ -17,7 +18,7 @@ from tests.ledger.helpers import attend, make_activity, settle
 async def _implementations(db: Database) -> list:
     impls = [SqlLeaderboards()]
     if db.settings.redis_url:
-        impls.append(RedisLeaderboards(async_client(db.settings.redis_url)))
+        impls.append(RedisLeaderboards(loop_client(db.settings.redis_url)))
     return impls
 
 
