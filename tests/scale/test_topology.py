@@ -46,7 +46,7 @@ from tests.reverse_proxy import RoundRobinProxy
 from tests.scale.conftest import postgres_with_schema
 from tests.servers import PgBouncerServer, PostgresServer, RedisClusterServer, ReplicaServer, free_port
 
-pytestmark = [pytest.mark.postgres_only, pytest.mark.slow]
+pytestmark = [pytest.mark.postgres_only, pytest.mark.slow, pytest.mark.alone]
 
 VOLUNTEERS = 300
 ARRIVALS_PER_SECOND = 8  # the stream lasts about 40 s, long enough for every fault to land in it
