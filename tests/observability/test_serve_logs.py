@@ -85,8 +85,10 @@ def test_serve_logs_json_with_request_ids_and_no_tokens(postgres_server, redis_s
     lines = _lines(text)
     for secret in secrets_in_urls:
         # The whole token, and its signature alone (after the last dot; after the id for a feed).
+        # A random signature may itself hold a "-" or a ".", leaving a piece of a letter or two that any log line
+        # holds (CI once found a "g"): only pieces long enough to identify the token count.
         for piece in (secret, secret.rpartition(".")[2], secret.partition("-")[2]):
-            assert not piece or piece not in text, f"a token reached the log: {piece}"
+            assert len(piece) < 12 or piece not in text, f"a token reached the log: {piece}"
     access = [line for line in lines if line["logger"] == "servicebank.access"]
     assert not [line for line in lines if line["logger"] == "uvicorn.access"]
     for round_ in range(3):

@@ -102,7 +102,10 @@ def test_organiser_imports_a_roster_records_service_issues_a_certificate_and_dow
     page.click("#certificate-found a.button")
     for _ in range(40):
         page.fill("#purpose", "评优")
-        page.click("#certificate-issue button")
+        # Wait for the answer page: read too early, the old page has no issued link yet, and the next round
+        # would wait for a form the success page no longer shows.
+        with page.expect_navigation():
+            page.click("#certificate-issue button")
         if page.locator("#certificates-issued a[href$='/pdf']").count():
             break
         time.sleep(0.5)  # the hour is not credited yet: bounded retry
