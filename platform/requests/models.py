@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from advanced_alchemy.types import DateTimeUTC, JsonB
-from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from servicebank.kernel.clock import utcnow
@@ -29,6 +29,7 @@ class RequestStatus:
     EXPIRED = "expired"  # 已超时: nobody accepted before the last preferred window ended
 
     UNACCEPTED = (AWAITING_DISPATCH, OPEN)
+    WAITING = (PENDING_REVIEW, *UNACCEPTED)  # for someone to take them: review, dispatch, the hall
     CANCELLABLE = (PENDING_REVIEW, AWAITING_DISPATCH, OPEN, ACCEPTED)
     # The assigned volunteer sees the address and phone in these states (and a few days after completion).
     CONTACT_VISIBLE = (ACCEPTED, IN_SERVICE, AWAITING_RATING, COMPLETED)
@@ -110,16 +111,28 @@ class RequestPolicy(PlainBase):
     geofence_metres: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
+def _only_states(states: tuple[str, ...]) -> dict[str, Any]:
+    """A partial index's predicate, on both databases: the request is in one of `states`."""
+    listed = ", ".join(f"'{state}'" for state in states)
+    return {"postgresql_where": text(f"status IN ({listed})"), "sqlite_where": text(f"status IN ({listed})")}
+
+
 class ServiceRequest(Base):
     """One request, its state and who did what; amounts in minutes and whole points."""
 
     __tablename__ = "service_request"
+    # Every change of state rewrites the row's entry in each index it enters (status is indexed, so no update is
+    # HOT): the indexes that serve one phase of a request are partial, so a request enters only those of its
+    # state. An accept thus writes five index entries, not eight (bench/requests_notes.md).
     __table_args__ = (
         Index("ix_service_request_volunteer", "volunteer_id", "status"),
         Index("ix_service_request_created", "community_id", "created_at"),
-        Index("ix_service_request_window", "status", "window_end"),
+        # The expiry's periodic query: waiting requests whose last window ended.
+        Index("ix_service_request_window", "window_end", **_only_states(RequestStatus.WAITING)),
         # The visit reminders' periodic query: accepted requests whose visit comes within a day.
-        Index("ix_service_request_visit", "status", "visit_at"),
+        Index("ix_service_request_visit", "visit_at", **_only_states((RequestStatus.ACCEPTED,))),
+        Index("ix_service_request_team_id", "team_id", postgresql_where=text("team_id IS NOT NULL"),
+              sqlite_where=text("team_id IS NOT NULL")),
     )
 
     community_id: Mapped[int] = mapped_column(ForeignKey("community.id"))
@@ -163,18 +176,20 @@ class ServiceRequest(Base):
     reminder_sent_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
     hour_reminder_sent_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
     # Dispatched to a team: any member may accept it in the hall, exactly one wins.
-    team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"), default=None, index=True)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"), default=None)
     # How the service was started and finished (ServedVia): the task's button, the 门牌码, or the volunteer's card.
     started_via: Mapped[str | None] = mapped_column(String(8), default=None)
     finished_via: Mapped[str | None] = mapped_column(String(8), default=None)
 
 
 
-# The 派单台 queue and the 接单大厅: a community's requests in a state, most urgent and oldest first. The index
-# runs in the lists' order (urgency descending, then oldest), so a page of 50 stops after 50 rows instead of
+# The 派单台 queue and the 接单大厅: a community's waiting requests in a state, most urgent and oldest first. The
+# index runs in the lists' order (urgency descending, then oldest), so a page of 50 stops after 50 rows instead of
 # sorting every open request of the community (measured: 2.9 ms of PostgreSQL CPU per hall page, 600 open).
+# Only waiting requests enter it; its queries name their states as literals (repository.py), since PostgreSQL
+# uses a partial index only where it can prove the query's state is one of the index's.
 Index("ix_service_request_queue", ServiceRequest.community_id, ServiceRequest.status, ServiceRequest.urgency.desc(),
-      ServiceRequest.created_at, ServiceRequest.id)
+      ServiceRequest.created_at, ServiceRequest.id, **_only_states(RequestStatus.WAITING))
 
 class RequestRating(Base):
     """评单: one rating per request (unique), by the resident or a 网格员 on their behalf."""

@@ -100,8 +100,7 @@ async def hall_json(session: AsyncSession, *, principal: Principal, limit: int =
 
 def _queue_states(principal: Principal, community_id: int, statuses: list[str] | None) -> list[str]:
     principal.require_manager(community_id)
-    return [s for s in (statuses or []) if s in RequestStatus.ALL] or [
-        RequestStatus.PENDING_REVIEW, RequestStatus.AWAITING_DISPATCH, RequestStatus.OPEN]
+    return [s for s in (statuses or []) if s in RequestStatus.ALL] or list(RequestStatus.WAITING)
 
 
 async def queue(session: AsyncSession, *, principal: Principal, community_id: int, statuses: list[str] | None = None,
