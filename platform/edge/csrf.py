@@ -28,7 +28,13 @@ def expected_token(connection: Any) -> str | None:
     """The token this browser's forms must carry, or None when it has none yet."""
     session_token = connection.cookies.get(SESSION_COOKIE)
     if session_token:
-        return token_for_session(connection.app.state.settings.secret_key, session_token)
+        # Kept for the request: a form's POST checks it and its answer page writes it again (one keyed hash).
+        state = connection.scope.setdefault("state", {})
+        kept = state.get("csrf_expected")
+        if kept is None or kept[0] != session_token:
+            kept = state["csrf_expected"] = (session_token,
+                                             token_for_session(connection.app.state.settings.secret_key, session_token))
+        return str(kept[1])
     anonymous = connection.cookies.get(CSRF_COOKIE) or ""
     return anonymous if len(anonymous) >= MIN_ANONYMOUS_TOKEN else None
 
