@@ -358,6 +358,16 @@ MESSAGES = {
     "invalid_format": "The output file must end in .xlsx or .csv.",
     "bad_month": "Give the month as YYYY-MM, for example 2026-11.",
     "month_open": "This month has not ended yet, so it cannot be closed.",
+    "partitions_need_postgresql": "Only a PostgreSQL ledger has month partitions to detach or attach.",
+    "year_too_recent": "This year may not be detached yet: the current year and the one before stay in the ledger.",
+    "year_already_detached": "This year is already detached.",
+    "year_not_oldest": "Years are detached oldest first: detach the older years first.",
+    "year_not_closed": "Every month of this year must be closed first. Run `servicebank ledger partitions ensure`.",
+    "year_checksum_mismatch": "Some months of this year differ from their stored checksums. Check them with `ledger verify --month`.",
+    "year_empty": "This year is before the ledger's first transaction: there is nothing to detach.",
+    "year_not_detached": "This year is not detached.",
+    "year_not_newest_detached": "Detached years are attached newest first: attach the newer years first.",
+    "year_archive_missing": "The detached tables of this year are no longer in the database. Restore them from the archive first.",
     # Codes of the page-level refusals added with the CSRF check, honour corrections, short codes and the till.
     "cross_origin_refused": "This change came from another website and was refused. Please use the Service Bank "
                             "pages.",

@@ -23,6 +23,8 @@ from servicebank.kernel.dialect import POSTGRESQL, is_postgres
 # First key of the two-key advisory lock taken while a table's partitions change ("SBPM").
 LOCK_SPACE = 0x5342504D
 _PARTITION_SUFFIX = re.compile(r"_(\d{4}_\d{2}|default)$")
+# A month partition detached from its table keeps its rows under this suffix, for the operator to archive.
+DETACHED_SUFFIX = "_detached"
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
@@ -56,7 +58,7 @@ def _key_with_partition_column(constraint: PrimaryKeyConstraint, compiler: Any, 
 
 def is_partition(table_name: str) -> bool:
     """A partition of a month-partitioned table (Alembic must not take it for a table of its own)."""
-    parent = _PARTITION_SUFFIX.sub("", table_name)
+    parent = _PARTITION_SUFFIX.sub("", table_name.removesuffix(DETACHED_SUFFIX))
     return parent != table_name and partition_column(parent) is not None
 
 
@@ -89,6 +91,10 @@ def partition_name(table: str, month: str) -> str:
     return f"{table}_{month.replace('-', '_')}"
 
 
+def detached_name(table: str, month: str) -> str:
+    return partition_name(table, month) + DETACHED_SUFFIX
+
+
 def default_partition(table: str) -> str:
     return f"{table}_default"
 
@@ -119,6 +125,12 @@ async def partitions(session: Any, table: str) -> list[Partition]:
     return sorted(found, key=lambda p: (p.month is None, p.month or ""))
 
 
+async def lock_partitions(session: Any, table: str) -> None:
+    """Until the transaction ends, nobody else changes `table`'s partitions (upkeep, detach, attach)."""
+    await session.execute(text("SELECT pg_advisory_xact_lock(:space, hashtext(:table))"),
+                          {"space": LOCK_SPACE, "table": table})
+
+
 async def ensure_month(session: Any, table: str, month: str) -> bool:
     """Give `table` a partition for `month` unless it has one; True when one was made (never on SQLite).
 
@@ -128,20 +140,12 @@ async def ensure_month(session: Any, table: str, month: str) -> bool:
     if not is_postgres(session):
         return False
     # Two upkeeps at once (the scheduler's and an operator's) take turns: the second finds the partition made.
-    await session.execute(text("SELECT pg_advisory_xact_lock(:space, hashtext(:table))"),
-                          {"space": LOCK_SPACE, "table": table})
+    await lock_partitions(session, table)
     name = partition_name(table, month)
     if any(p.name == name for p in await partitions(session, table)):
         return False
-    start, end = month_bounds(month)
-    column = partition_column(table)
-    bounds = {"start": start, "end": end}
     await session.execute(text(f'CREATE TABLE "{name}" (LIKE "{table}" INCLUDING DEFAULTS)'))
-    await session.execute(text(
-        f'WITH moved AS (DELETE FROM "{default_partition(table)}" WHERE "{column}" >= :start AND "{column}" < :end '
-        f'RETURNING *) INSERT INTO "{name}" SELECT * FROM moved'), bounds)
-    await session.execute(text(f"""ALTER TABLE "{table}" ATTACH PARTITION "{name}" """
-                               f"""FOR VALUES FROM ('{start.isoformat()}') TO ('{end.isoformat()}')"""))
+    await _move_in_and_attach(session, table, name, month)
     return True
 
 
@@ -152,3 +156,46 @@ async def partition_of_rows(session: Any, table: str, ids: list[int]) -> dict[in
     rows = await session.execute(text(f'SELECT id, tableoid::regclass::text FROM "{table}" '
                                       "WHERE id = ANY(CAST(:ids AS bigint[]))"), {"ids": ids})
     return {int(i): str(name) for i, name in rows.all()}
+
+
+async def table_exists(session: Any, name: str) -> bool:
+    return bool(await session.scalar(text("SELECT to_regclass(:name) IS NOT NULL"), {"name": f'"{name}"'}))
+
+
+async def estimated_rows(session: Any, names: list[str]) -> dict[str, int]:
+    """PostgreSQL's row estimate of each of these tables that exists (pg_class.reltuples)."""
+    rows = await session.execute(text("SELECT relname, greatest(reltuples, 0)::bigint FROM pg_class "
+                                      "WHERE relname = ANY(CAST(:names AS text[])) AND relkind = 'r'"), {"names": names})
+    return {str(name): int(estimate) for name, estimate in rows.all()}
+
+
+async def detach_month(session: Any, table: str, month: str) -> bool:
+    """Detach a month's partition and rename it `<partition>_detached`; False when the month has none.
+
+    The rows stay, in a plain table of their own (with its indexes and foreign keys) for the operator to dump.
+    """
+    name = partition_name(table, month)
+    if not any(p.name == name for p in await partitions(session, table)):
+        return False
+    await session.execute(text(f'ALTER TABLE "{table}" DETACH PARTITION "{name}"'))
+    await session.execute(text(f'ALTER TABLE "{name}" RENAME TO "{detached_name(table, month)}"'))
+    return True
+
+
+async def attach_month(session: Any, table: str, month: str) -> None:
+    """Attach a detached month's table again (rows of that month the DEFAULT partition took meanwhile join it)."""
+    name = partition_name(table, month)
+    await session.execute(text(f'ALTER TABLE "{detached_name(table, month)}" RENAME TO "{name}"'))
+    await _move_in_and_attach(session, table, name, month)
+
+
+async def _move_in_and_attach(session: Any, table: str, name: str, month: str) -> None:
+    """Move the month's rows out of DEFAULT into `name` (PostgreSQL refuses to attach a month while DEFAULT
+    holds rows of it), then attach `name` as the month's partition."""
+    start, end = month_bounds(month)
+    column = partition_column(table)
+    await session.execute(text(
+        f'WITH moved AS (DELETE FROM "{default_partition(table)}" WHERE "{column}" >= :start AND "{column}" < :end '
+        f'RETURNING *) INSERT INTO "{name}" SELECT * FROM moved'), {"start": start, "end": end})
+    await session.execute(text(f"""ALTER TABLE "{table}" ATTACH PARTITION "{name}" """
+                               f"""FOR VALUES FROM ('{start.isoformat()}') TO ('{end.isoformat()}')"""))

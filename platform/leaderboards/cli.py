@@ -28,10 +28,16 @@ def register(cli: click.Group) -> None:
                   help="With --parallel: how many batches the scopes other than the city are dealt into.")
     @click.option("--timeout", type=click.IntRange(1), default=3600, show_default=True,
                   help="With --parallel: seconds to wait for the workers.")
+    @click.option("--month", default=None, help="Only this service month (YYYY-MM): its period and community "
+                                                "totals, and the years, all time and standings they add up to.")
     @json_option
-    def rebuild_command(parallel: bool, batches: int, timeout: int, as_json: bool) -> None:
+    def rebuild_command(parallel: bool, batches: int, timeout: int, month: str | None, as_json: bool) -> None:
         """Recreate the period totals, the community totals and the Redis leaderboards from the ledger."""
         from servicebank.leaderboards.rebuild import rebuild_leaderboards, rebuild_totals
+
+        if month is not None:
+            _rebuild_month(month, as_json=as_json)
+            return
 
         async def work(db: Database) -> dict:
             if not parallel:
@@ -68,6 +74,18 @@ def register(cli: click.Group) -> None:
 
         emit(run_with_db(work, publish=False), as_json=as_json,
              human=lambda d: f"deleted {d['keys_deleted']} Redis keys of months before {d['oldest_kept_month']}")
+
+
+def _rebuild_month(month: str, *, as_json: bool) -> None:
+    from servicebank.kernel.partitions import parse_month
+    from servicebank.leaderboards.rebuild_month import rebuild_month
+
+    try:
+        parse_month(month)
+    except ValueError:
+        fail(f"Not a month: {month!r} (YYYY-MM).", code="bad_month", as_json=as_json, exit_code=2)
+    data = run_with_db(lambda db: rebuild_month(db, month), publish=False)
+    emit(data, as_json=as_json, human=lambda d: f"rebuilt {d['month']}: {d['volunteers']} volunteers' totals changed")
 
 
 async def _follow_parallel(db: Database, *, batches: int, timeout: int, as_json: bool) -> dict:

@@ -16,8 +16,6 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    and_,
-    case,
     cast,
     delete,
     func,
@@ -26,10 +24,8 @@ from sqlalchemy import (
     literal_column,
     select,
     text,
-    update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from servicebank.kernel.db import Database
 from servicebank.kernel.dialect import is_postgres, month_text, year_text
@@ -54,9 +50,10 @@ from servicebank.leaderboards.push import (
     sync_client,
 )
 from servicebank.leaderboards.retention import kept_in_redis, oldest_kept_month
-from servicebank.ledger import community_totals
-from servicebank.ledger.levels import ALL_TIME, STAR_THRESHOLDS_MINUTES
-from servicebank.ledger.models import PeriodTotal, ServiceCredit, VolunteerStanding
+from servicebank.leaderboards.totals import refresh_standings, roll_up
+from servicebank.ledger import carry, community_totals
+from servicebank.ledger.levels import ALL_TIME
+from servicebank.ledger.models import PeriodTotal, ServiceCredit
 
 Advance = Callable[[int], None]
 
@@ -85,36 +82,14 @@ async def rebuild_totals(db: Database, advance: Advance | None = None) -> dict[s
         await session.execute(delete(PeriodTotal))
         # One pass over the credits for the months; years and all time are summed from the month rows.
         month = period_expressions(db.dialect)[0]
+        # Detached years' lines count through what they carried (ledger/carry.py).
+        per_month = carry.with_carried(aggregate(month)) if await carry.any_carried(session) else aggregate(month)
         await session.execute(insert(PeriodTotal).from_select(
-            ["volunteer_id", "period", "minutes", "points", "version"], aggregate(month).add_columns(literal(version))))
+            ["volunteer_id", "period", "minutes", "points", "version"], per_month.add_columns(literal(version))))
         if advance:
             advance(1)
-        months = select(PeriodTotal.volunteer_id, PeriodTotal.period, PeriodTotal.minutes, PeriodTotal.points).where(
-            func.length(PeriodTotal.period) == 7).subquery()
-        for label in (func.substr(months.c.period, 1, 4), literal(ALL_TIME)):
-            await session.execute(insert(PeriodTotal).from_select(
-                ["volunteer_id", "period", "minutes", "points", "version"],
-                select(months.c.volunteer_id, label, func.sum(months.c.minutes), func.sum(months.c.points),
-                       literal(version)).group_by(months.c.volunteer_id, label)))
-            if advance:
-                advance(1)
-        all_time = select(PeriodTotal).where(PeriodTotal.period == ALL_TIME).subquery()
-        missing = select(all_time.c.volunteer_id, literal(0), literal(0), literal(0), literal(0)).where(
-            ~all_time.c.volunteer_id.in_(select(VolunteerStanding.volunteer_id)))
-        await session.execute(insert(VolunteerStanding).from_select(
-            ["volunteer_id", "service_minutes", "points_earned", "star_level", "highest_star_level"], missing))
-        # Every standing joined once to its all-time total (none: zero). Correlated subqueries ran once
-        # per column and once more per star threshold of the CASE, for every volunteer.
-        standing = aliased(VolunteerStanding)
-        own = (select(standing.volunteer_id, func.coalesce(PeriodTotal.minutes, 0).label("minutes"),
-                      func.coalesce(PeriodTotal.points, 0).label("points"))
-               .outerjoin(PeriodTotal, and_(PeriodTotal.volunteer_id == standing.volunteer_id,
-                                            PeriodTotal.period == ALL_TIME)).subquery())
-        level = case(*[(own.c.minutes >= t, i + 1) for i, t in reversed(list(enumerate(STAR_THRESHOLDS_MINUTES)))],
-                     else_=0)
-        await session.execute(update(VolunteerStanding).where(VolunteerStanding.volunteer_id == own.c.volunteer_id)
-                              .values(service_minutes=own.c.minutes, points_earned=own.c.points, star_level=level)
-                              .execution_options(synchronize_session=False))
+        await roll_up(session, version, advance=advance)
+        await refresh_standings(session)
         # The dashboard's per-community sums follow the totals just rebuilt, in the same transaction.
         communities = await community_totals.replace_all(session)
         rows = int(await session.scalar(select(func.count()).select_from(PeriodTotal)) or 0)

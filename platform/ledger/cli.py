@@ -1,9 +1,10 @@
-"""`servicebank ledger verify` and `servicebank ledger partitions ensure|list`."""
+"""`servicebank ledger verify` and `servicebank ledger partitions ensure|list|close|detach|attach`."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 import click
@@ -136,6 +137,53 @@ def register(cli: click.Group) -> None:
         emit(data, as_json=as_json, human=lambda d: (
             f"{d['month']} closed: {d['transactions']} transactions, {d['entries']} entries, {d['credits']} credits, "
             f"digest {d['digest'][:16]}…"))
+
+    _register_years(partitions_group)
+
+
+def _register_years(partitions_group: click.Group) -> None:
+    """`partitions detach|attach --year`: old years out of the ledger tables and back (ledger/detach.py)."""
+
+    @partitions_group.command("detach")
+    @click.option("--year", type=int, required=True, help="The year (UTC) whose month partitions to detach.")
+    @json_option
+    def detach_command(year: int, as_json: bool) -> None:
+        """Carry an old year's figures forward and detach its month partitions (PostgreSQL).
+
+        The year must be over with the one after it (the current year and the one before stay attached), every
+        month of it closed, and no older year attached. Its month tables stay in the database as
+        `<partition>_detached`, to dump and drop, or to attach again. Exit 2 with a code when refused."""
+        from servicebank.ledger import detach
+
+        _change_year(detach.detach_year, year, as_json=as_json, done="detached")
+
+    @partitions_group.command("attach")
+    @click.option("--year", type=int, required=True, help="The detached year to attach again (newest first).")
+    @json_option
+    def attach_command(year: int, as_json: bool) -> None:
+        """Attach a detached year's month tables again and drop what it carried (PostgreSQL)."""
+        from servicebank.ledger import detach
+
+        _change_year(detach.attach_year, year, as_json=as_json, done="attached")
+
+
+def _change_year(change: Callable[..., Awaitable[dict]], year: int, *, as_json: bool, done: str) -> None:
+    from servicebank.kernel.errors import DomainError
+
+    def say(message: str) -> None:
+        click.echo(json.dumps({"progress": message}) if as_json else message, err=True)
+
+    async def work(db: Database) -> dict:
+        async with db.session_scope() as session:  # one transaction: a refusal or a failure changes nothing
+            return await change(session, year, progress=say)
+
+    try:
+        data = run_with_db(work, publish=False)
+    except DomainError as exc:
+        fail(exc.message, code=exc.code, as_json=as_json, exit_code=2)
+        return
+    emit(data, as_json=as_json, human=lambda d: (
+        f"{d['year']} {done}: {d['entries']} entries, {d['credits']} credits, {len(d['tables'])} month tables"))
 
 
 def _human_listing(rows: list[dict]) -> str:

@@ -121,6 +121,34 @@ class MonthChecksum(PlainBase):
     computed_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True), default=_now)
 
 
+class DetachedYear(PlainBase):
+    """A year whose month partitions were detached (PostgreSQL): its lines sit in `*_detached` tables for the
+    operator to archive, and what they added up to is kept in `YearCarry` (ledger/detach.py)."""
+
+    __tablename__ = "ledger_detached_year"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    entries: Mapped[int] = mapped_column(BigInteger)
+    credits: Mapped[int] = mapped_column(BigInteger)
+    detached_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True), default=_now)
+
+
+class YearCarry(PlainBase):
+    """What a detached year's lines contributed to a whole-history figure, which verify and the totals rebuild add
+    to the lines still attached. `kind` says which figure and what `subject_id` is (ledger/carry.py)."""
+
+    __tablename__ = "ledger_year_carry"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    subject_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    # The service month of a volunteer's minutes and points ("2026-11"); "" for the other kinds.
+    period: Mapped[str] = mapped_column(String(7), primary_key=True, default="")
+    minutes: Mapped[int] = mapped_column(BigInteger, default=0)
+    points: Mapped[int] = mapped_column(BigInteger, default=0)
+    amount: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
 class VolunteerStanding(PlainBase):
     """A volunteer's kept totals: service minutes, points earned by service, star level."""
 

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 
 from servicebank.kernel import partitions
 from servicebank.kernel.db import Database, table_of
+from servicebank.ledger import carry
 from servicebank.ledger.models import Entry, MonthChecksum, ServiceCredit, Transaction
 
 MONTHS_AHEAD = 3
@@ -136,6 +137,11 @@ async def closed_checksums(db: Database) -> dict[str, MonthChecksum]:
         return {row.month: row for row in (await session.scalars(select(MonthChecksum))).all()}
 
 
+async def detached_years(db: Database) -> set[int]:
+    async with db.session_scope() as session:
+        return set(await carry.detached_years(session))
+
+
 async def ensure(db: Database, *, months_ahead: int = MONTHS_AHEAD, progress: Progress = _quiet) -> dict[str, Any]:
     """Partitions for every month with transactions and the next ones (PostgreSQL), and checksums for the
     months that closed.
@@ -147,6 +153,9 @@ async def ensure(db: Database, *, months_ahead: int = MONTHS_AHEAD, progress: Pr
     # DEFAULT, and move into their month's partition here.
     wanted = await ledger_months(db)
     month = wanted[-1]
+    # A detached year's months keep their tables apart (ledger/detach.py): no new partition takes their place.
+    detached = await detached_years(db)
+    wanted = [m for m in wanted if int(m[:4]) not in detached]
     for _ in range(months_ahead):
         month = partitions.next_month(month)
         wanted.append(month)
@@ -169,16 +178,22 @@ async def ensure(db: Database, *, months_ahead: int = MONTHS_AHEAD, progress: Pr
 async def listing(db: Database) -> list[dict[str, Any]]:
     """Per month: its partitions (estimated rows), closed or open, the stored checksum's figures."""
     known = await closed_checksums(db)
+    detached = await detached_years(db)
     attached: dict[str | None, dict[str, int]] = {}
     async with db.session_scope() as session:
         for table in LINE_TABLES:
             for part in await partitions.partitions(session, table):
                 attached.setdefault(part.month, {})[part.name] = part.rows
+        if detached:
+            names = {partitions.detached_name(t, m): m for t in LINE_TABLES for m in known if int(m[:4]) in detached}
+            for name, rows_estimate in (await partitions.estimated_rows(session, sorted(names))).items():
+                attached.setdefault(names[name], {})[name] = rows_estimate
     months = sorted(set(await ledger_months(db)) | set(known) | {m for m in attached if m})
     rows = []
     for month in months:
         stored = known.get(month)
-        rows.append({"month": month, "state": "closed" if stored else ("open" if not is_closed(month) else "to close"),
+        state = "closed" if stored else ("open" if not is_closed(month) else "to close")
+        rows.append({"month": month, "state": "detached" if int(month[:4]) in detached else state,
                      "partitions": attached.get(month, {}),
                      "checksum": dataclasses.asdict(Figures.of(stored)) if stored else None})
     if None in attached:

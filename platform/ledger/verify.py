@@ -20,8 +20,10 @@ from servicebank.leaderboards.push import (
     sync_client,
 )
 from servicebank.leaderboards.rebuild import aggregate, period_expressions, scopes_to_rebuild
+from servicebank.leaderboards.rebuild_month import month_credits
 from servicebank.leaderboards.retention import kept_in_redis, oldest_kept_month
-from servicebank.ledger import community_totals, months
+from servicebank.ledger import carry, community_totals, detach, months
+from servicebank.ledger.carry import REQUEST_TRANSACTION_KIND
 from servicebank.ledger.levels import star_level
 from servicebank.ledger.models import (
     Account,
@@ -37,9 +39,6 @@ from servicebank.ledger.models import (
 from servicebank.ledger.verify_records import verify_claim_postings, verify_correction_reversals
 from servicebank.requests.models import ServiceRequest
 from servicebank.volunteers.models import Volunteer
-
-# A served request's posting (requests/posting.py); named here so verify imports no more of that domain.
-REQUEST_TRANSACTION_KIND = "request_service"
 
 MAX_REPORTED = 50
 LEADERBOARDS_NOT_USED, LEADERBOARDS_NOT_BUILT, LEADERBOARDS_REBUILDING = "not_used", "not_built", "rebuilding"
@@ -86,7 +85,8 @@ class Report:
 CHECKS = ("transactions_balance", "account_balances", "earned_points", "standings", "period_totals",
           "community_totals", "attendance_postings", "attendance_posting_scopes", "request_postings",
           "claim_postings", "correction_postings", "line_months", "month_checksums")
-MONTH_CHECKS = ("transactions_balance", "earned_points", "line_months", "month_checksums")
+MONTH_CHECKS = ("transactions_balance", "earned_points", "line_months", "month_checksums", "period_totals",
+                "community_totals")
 
 
 async def verify(db: Database, *, month: str | None = None, deep: bool = False) -> Report:
@@ -106,18 +106,16 @@ async def verify(db: Database, *, month: str | None = None, deep: bool = False) 
         for check in CHECKS:
             report.passed(check)
         await _verify_lines(session, report, lambda column: column >= since if since is not None else true())
-        for closed in sorted(stored):
+        # A detached year's months were compared with their checksums when they detached (ledger/detach.py).
+        detached = {str(year) for year in await carry.detached_years(session)}
+        for closed in sorted(m for m in stored if m[:4] not in detached):
             await _verify_checksum(session, report, closed, stored[closed], deep=deep)
-        sums = select(Entry.account_id, func.sum(Entry.amount).label("total")).group_by(Entry.account_id).subquery()
-        rows = await session.execute(select(Account.id, Account.balance, func.coalesce(sums.c.total, 0))
-                                     .outerjoin(sums, sums.c.account_id == Account.id)
-                                     .where(Account.balance != func.coalesce(sums.c.total, 0)))
-        for account_id, kept, summed in rows.all():
-            report.add("account_balances", account_id=account_id, kept=int(kept), derived=int(summed))
-        derived: dict[tuple[int, str], tuple[int, int]] = {}
+        await _verify_balances(session, report)
+        derived: dict[tuple[int, str], tuple[int, int]] = await carry.carried_periods(session)
         for expr in period_expressions(db.dialect):
             for vid, period, minutes, points in (await session.execute(aggregate(expr))).all():
-                derived[(vid, period)] = (int(minutes), int(points))
+                have = derived.get((vid, period), (0, 0))
+                derived[(vid, period)] = (have[0] + int(minutes), have[1] + int(points))
         kept = {(r.volunteer_id, r.period): (r.minutes, r.points)
                 for r in (await session.execute(select(PeriodTotal.volunteer_id, PeriodTotal.period,
                                                        PeriodTotal.minutes, PeriodTotal.points))).all()}
@@ -135,13 +133,16 @@ async def verify(db: Database, *, month: str | None = None, deep: bool = False) 
                                  func.sum(ServiceCredit.points).label("p"))
                           .where(ServiceCredit.attendance_id.is_not(None))
                           .group_by(ServiceCredit.attendance_id).subquery())
+        carried = carry.sums(carry.ATTENDANCE)
         rows = await session.execute(
             select(AttendancePosting.attendance_id, AttendancePosting.minutes, AttendancePosting.points,
-                   per_attendance.c.m, per_attendance.c.p)
-            .outerjoin(per_attendance, per_attendance.c.attendance_id == AttendancePosting.attendance_id))
-        for aid, m, p, dm, dp in rows.all():
-            if (m, p) != (int(dm or 0), int(dp or 0)):
-                report.add("attendance_postings", attendance_id=aid, kept=[m, p], derived=[int(dm or 0), int(dp or 0)])
+                   per_attendance.c.m, per_attendance.c.p, carried.c.minutes, carried.c.points)
+            .outerjoin(per_attendance, per_attendance.c.attendance_id == AttendancePosting.attendance_id)
+            .outerjoin(carried, carried.c.subject == AttendancePosting.attendance_id))
+        for aid, m, p, dm, dp, cm, cp in rows.all():
+            derived_here = [int(dm or 0) + int(cm or 0), int(dp or 0) + int(cp or 0)]
+            if [m, p] != derived_here:
+                report.add("attendance_postings", attendance_id=aid, kept=[m, p], derived=derived_here)
         # The 台账 finds a scope's postings by the community and day they carry: they must be the attendance's.
         rows = await session.execute(
             select(AttendancePosting.attendance_id, AttendancePosting.community_id, AttendancePosting.service_date,
@@ -152,11 +153,24 @@ async def verify(db: Database, *, month: str | None = None, deep: bool = False) 
         for aid, pc, pd, ac, ad in rows.all():
             report.add("attendance_posting_scopes", attendance_id=aid, kept=[pc, str(pd)], derived=[ac, str(ad)])
         await _verify_request_postings(session, report)
-        await verify_claim_postings(session, report)
+        await verify_claim_postings(session, report, await carry.attached_from(session))
         await verify_correction_reversals(session, report)
         if db.settings.redis_url:
             await _verify_redis(db, session, derived, report)
     return report
+
+
+async def _verify_balances(session: Any, report: Report) -> None:
+    """Each account's balance against the sum of its entries and what detached years carried."""
+    sums = select(Entry.account_id, func.sum(Entry.amount).label("total")).group_by(Entry.account_id).subquery()
+    carried = carry.sums(carry.ACCOUNT)
+    derived = func.coalesce(sums.c.total, 0) + func.coalesce(carried.c.amount, 0)
+    rows = await session.execute(select(Account.id, Account.balance, derived)
+                                 .outerjoin(sums, sums.c.account_id == Account.id)
+                                 .outerjoin(carried, carried.c.subject == Account.id)
+                                 .where(Account.balance != derived))
+    for account_id, kept, summed in rows.all():
+        report.add("account_balances", account_id=account_id, kept=int(kept), derived=int(summed))
 
 
 async def _verify_month(db: Database, month: str) -> Report:
@@ -164,11 +178,41 @@ async def _verify_month(db: Database, month: str) -> Report:
     async with db.session_scope() as session:
         for check in MONTH_CHECKS:
             report.passed(check)
-        await _verify_lines(session, report, lambda column: months.in_month(column, month))
+        await _verify_month_totals(session, report, month, db.dialect)
         stored = await session.get(MonthChecksum, month)
+        if stored is not None and int(month[:4]) in await carry.detached_years(session):
+            await _verify_archived(session, report, month, stored)
+            return report
+        await _verify_lines(session, report, lambda column: months.in_month(column, month))
         if stored is not None:
             await _verify_checksum(session, report, month, stored, deep=True)
     return report
+
+
+async def _verify_month_totals(session: Any, report: Report, month: str, dialect: str) -> None:
+    """The month's period and community totals against the credits for service in it (what
+    `leaderboards rebuild --month` writes)."""
+    derived = {(vid, period): (int(m), int(p))
+               for vid, period, m, p in (await session.execute(month_credits(month, dialect))).all()}
+    kept = {(vid, month): (m, p) for vid, m, p in (await session.execute(
+        select(PeriodTotal.volunteer_id, PeriodTotal.minutes, PeriodTotal.points)
+        .where(PeriodTotal.period == month))).all()}
+    for key in sorted(set(derived) | set(kept)):
+        want, have = derived.get(key, (0, 0)), kept.get(key, (0, 0))
+        if want != have:
+            report.add("period_totals", volunteer_id=key[0], period=month, kept=list(have), derived=list(want))
+    await _verify_community_totals(session, derived, report, period=month)
+
+
+async def _verify_archived(session: Any, report: Report, month: str, stored: MonthChecksum) -> None:
+    """A detached month: its `_detached` tables (while the operator keeps them) against its checksum."""
+    kept = months.Figures.of(stored)
+    if not all([await partitions.table_exists(session, partitions.detached_name(t, month)) for t in months.LINE_TABLES]):
+        report.add("month_checksums", month=month, kept=kept.sums(), derived="detached, tables no longer in the database")
+        return
+    derived = await detach.archived_month_sums(session, month)
+    if kept.sums() != derived.sums():
+        report.add("month_checksums", month=month, kept=kept.sums(), derived=derived.sums(), detached=True)
 
 
 async def _verify_lines(session: Any, report: Report, when: Callable[[Any], Any]) -> None:
@@ -225,14 +269,20 @@ async def _verify_request_postings(session: Any, report: Report) -> None:
              .join(Account, Account.id == Entry.account_id)
              .where(Account.kind.in_((AccountKind.VOLUNTEER, AccountKind.POOL)), Entry.amount < 0)
              .group_by(Entry.transaction_id).subquery())
+    carried, carried_paid = carry.sums(carry.REQUEST), carry.sums(carry.REQUEST_PAID)
     rows = await session.execute(
         select(ServiceRequest.id, ServiceRequest.transaction_id, ServiceRequest.posted_minutes,
-               ServiceRequest.posted_points, ServiceRequest.paid_by_payer, credits.c.m, credits.c.p, payer.c.paid)
+               ServiceRequest.posted_points, ServiceRequest.paid_by_payer,
+               func.coalesce(credits.c.m, 0) + func.coalesce(carried.c.minutes, 0),
+               func.coalesce(credits.c.p, 0) + func.coalesce(carried.c.points, 0),
+               func.coalesce(payer.c.paid, 0) + func.coalesce(carried_paid.c.amount, 0))
         .outerjoin(credits, credits.c.transaction_id == ServiceRequest.transaction_id)
         .outerjoin(payer, payer.c.transaction_id == ServiceRequest.transaction_id)
+        .outerjoin(carried, carried.c.subject == ServiceRequest.transaction_id)
+        .outerjoin(carried_paid, carried_paid.c.subject == ServiceRequest.transaction_id)
         .where(ServiceRequest.transaction_id.is_not(None)))
     for rid, txn, m, p, paid, dm, dp, dpaid in rows.all():
-        derived = [int(dm or 0), int(dp or 0), -int(dpaid or 0)]
+        derived = [int(dm), int(dp), -int(dpaid)]
         if [m, p, paid] != derived:
             report.add("request_postings", request_id=rid, transaction_id=txn, kept=[m, p, paid], derived=derived)
     orphans = await session.scalars(select(Transaction.id).where(
@@ -243,11 +293,13 @@ async def _verify_request_postings(session: Any, report: Report) -> None:
 
 
 async def _verify_community_totals(session: Any, derived: dict[tuple[int, str], tuple[int, int]],
-                                   report: Report) -> None:
+                                   report: Report, period: str | None = None) -> None:
     """The per-community sums against the volunteers' totals derived from the credits."""
     communities = dict((await session.execute(select(Volunteer.id, Volunteer.community_id))).all())
     want_all = community_totals.derive(derived, communities)
     have_all = await community_totals.kept(session)
+    if period is not None:
+        have_all = {key: figures for key, figures in have_all.items() if key[1] == period}
     for key in sorted(set(want_all) | set(have_all)):
         want, have = want_all.get(key, (0, 0, 0)), have_all.get(key, (0, 0, 0))
         if want != have:
