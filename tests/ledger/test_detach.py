@@ -8,7 +8,7 @@ import json
 from collections.abc import AsyncIterator
 
 import pytest
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, select, text, update
 
 from servicebank.kernel.db import Database
 from servicebank.leaderboards.rebuild import rebuild_leaderboards, rebuild_totals
@@ -173,3 +173,40 @@ async def test_sqlite_has_no_partitions_to_detach(db: Database, monkeypatch) -> 
     for command in ("detach", "attach"):
         result = await _run(monkeypatch, db, ["ledger", "partitions", command, "--year", str(YEAR), "--json"])
         assert (result.exit_code, _error(result)) == (2, "partitions_need_postgresql")
+
+
+async def test_one_months_totals_rebuilt_alone(db: Database, session, clock: Clock, monkeypatch) -> None:  # noqa: ANN001, F811
+    """A month's period and community totals drifted: verify --month finds it, rebuilding that month alone sets
+    them right, and no other month's row is touched."""
+    org = await make_org(session)
+    a, b = await make_volunteer(session, org.community), await make_volunteer(session, org.community)
+    accounts = {v.id: await _accounts(db, v.id, org.community.id) for v in (a, b)}
+    await _post(db, _service("m:1", a.id, accounts[a.id], 60, dt.date(2026, 9, 3)),
+                _service("m:2", b.id, accounts[b.id], 30, dt.date(2026, 9, 4)),
+                _service("m:3", a.id, accounts[a.id], 90, dt.date(2026, 10, 5)),
+                _service("m:4", b.id, accounts[b.id], 15, dt.date(2025, 12, 5)))
+    assert (await verify(db)).ok
+    async with db.session_scope() as session_:
+        untouched = sorted((await session_.execute(select(PeriodTotal.__table__).where(
+            PeriodTotal.period.not_in(("2026-09", "2026", "all"))))).all())
+        await session_.execute(update(PeriodTotal).where(PeriodTotal.period == "2026-09", PeriodTotal.volunteer_id == a.id)
+                               .values(minutes=PeriodTotal.minutes + 5, points=7))
+        await session_.execute(delete(PeriodTotal).where(PeriodTotal.period == "2026-09", PeriodTotal.volunteer_id == b.id))
+        await session_.execute(update(CommunityPeriodTotal).where(CommunityPeriodTotal.period == "2026-09")
+                               .values(volunteers=9))
+    result = await _run(monkeypatch, db, ["ledger", "verify", "--month", "2026-09", "--json"])
+    assert result.exit_code == 1, result.output
+    found = json.loads(result.stdout)["differences"]
+    assert (found["period_totals"], found["community_totals"]) == (2, 1)
+    assert not (await verify(db, month="2026-10")).differs
+
+    result = await _run(monkeypatch, db, ["leaderboards", "rebuild", "--month", "2026-09", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["volunteers"] == 2
+    report = await verify(db)
+    assert report.ok, report.as_dict()
+    async with db.session_scope() as session_:
+        assert sorted((await session_.execute(select(PeriodTotal.__table__).where(
+            PeriodTotal.period.not_in(("2026-09", "2026", "all"))))).all()) == untouched
+    result = await _run(monkeypatch, db, ["leaderboards", "rebuild", "--month", "2026-9", "--json"])
+    assert (result.exit_code, _error(result)) == (2, "bad_month")
