@@ -37,8 +37,10 @@ def upgrade() -> None:
     sa.Column('amount', sa.BigInteger(), nullable=False),
     sa.PrimaryKeyConstraint('year', 'kind', 'subject_id', 'period', name=op.f('pk_ledger_year_carry'))
     )
+    op.create_index('ix_ledger_year_carry_subject', 'ledger_year_carry', ['kind', 'subject_id'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index('ix_ledger_year_carry_subject', table_name='ledger_year_carry')
     op.drop_table('ledger_year_carry')
     op.drop_table('ledger_detached_year')

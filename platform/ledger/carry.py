@@ -96,6 +96,14 @@ def with_carried(lines: Any, period: str | None = None) -> Any:
     return select(columns[0], columns[1], func.sum(columns[2]), func.sum(columns[3])).group_by(columns[0], columns[1])
 
 
+async def carried_for(session: Any, kind: str, subject_id: int) -> tuple[int, int]:
+    """(minutes, points) detached years carried for one record (an attendance or a late claim)."""
+    minutes, points = (await session.execute(
+        select(func.coalesce(func.sum(YearCarry.minutes), 0), func.coalesce(func.sum(YearCarry.points), 0))
+        .where(YearCarry.kind == kind, YearCarry.subject_id == subject_id))).one()
+    return int(minutes), int(points)
+
+
 async def any_carried(session: Any) -> bool:
     return await session.scalar(select(func.count()).select_from(DetachedYear)) != 0
 

@@ -138,6 +138,8 @@ class YearCarry(PlainBase):
     to the lines still attached. `kind` says which figure and what `subject_id` is (ledger/carry.py)."""
 
     __tablename__ = "ledger_year_carry"
+    # One record's carry (a correction of a claim posted in a detached year) without reading every year's rows.
+    __table_args__ = (Index("ix_ledger_year_carry_subject", "kind", "subject_id"),)
 
     year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     kind: Mapped[str] = mapped_column(String(16), primary_key=True)

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.activities.models import Activity
+from servicebank.ledger import carry
 from servicebank.ledger.accounts import account_ids
 from servicebank.ledger.models import AccountKind, ServiceCredit, Transaction
 from servicebank.ledger.posting import Credit, Posting, post_many
@@ -97,6 +98,10 @@ async def post_correction(session: AsyncSession, claim: ServiceClaim, correction
         .where(ServiceCredit.claim_id == claim.id).group_by(ServiceCredit.service_date)
         .order_by(ServiceCredit.service_date))).all()
     back = [Credit(claim.volunteer_id, day, -int(m), -int(p), claim_id=claim.id) for day, m, p in counted if m or p]
+    # A claim posted in a year since detached from the ledger: its credits are archived, what they counted carried.
+    carried_minutes, carried_points = await carry.carried_for(session, carry.CLAIM, claim.id)
+    if carried_minutes or carried_points:
+        back.append(Credit(claim.volunteer_id, claim.service_date, -carried_minutes, -carried_points, claim_id=claim.id))
     reversal = Posting(source_key=f"correction:{correction.id}:reversal", kind=CORRECTION_REVERSAL_KIND,
                        memo=f"correction #{correction.id} of late claim #{claim.id}: reversed",
                        reverses_id=claim.transaction_id, entries=await _entries(session, claim, -claim.posted_points),
