@@ -1,8 +1,8 @@
 """Ledger partitions (issue #23): old years detachable. The years detached, and what their lines contributed to
 the whole-history figures (balances, period totals, per-attendance, per-claim and per-request postings)
 
-Revision ID: 0023_ledger_year_carry
-Revises: 0022_ledger_partitions
+Revision ID: 0024_ledger_year_carry
+Revises: 0023_request_partial_indexes
 Create Date: 2026-12-06 21:45:00
 """
 from __future__ import annotations
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from advanced_alchemy.types import DateTimeUTC
 from alembic import op
 
-revision: str = '0023_ledger_year_carry'
-down_revision: str | None = '0022_ledger_partitions'
+revision: str = '0024_ledger_year_carry'
+down_revision: str | None = '0023_request_partial_indexes'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
