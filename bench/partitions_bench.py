@@ -145,6 +145,7 @@ async def _detach_rounds(db: object, pid: int, month: str, rounds: int) -> str:
               lambda: rebuild_month(db, month)),  # type: ignore[arg-type]
              (f"`leaderboards rebuild --month {month}`, nothing to change", nothing,
               lambda: rebuild_month(db, month)),  # type: ignore[arg-type]
+             ("full verify, every year attached", nothing, verify_ok),
              (f"`partitions detach --year {year}`", nothing, detach_year),
              (f"full verify, {year} detached (carried figures)", nothing, verify_ok),
              (f"`partitions attach --year {year}`", nothing, attach_year)]

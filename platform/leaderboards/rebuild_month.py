@@ -9,6 +9,7 @@ as they are. Redis gets the new figures pushed after the commit. `ledger verify`
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, text
@@ -24,13 +25,22 @@ from servicebank.ledger import carry, community_totals
 from servicebank.ledger.levels import ALL_TIME
 from servicebank.ledger.models import CommunityPeriodTotal, PeriodTotal, ServiceCredit
 
+# A credit is posted after the service it counts: never earlier than this before the UTC start of its service
+# month (service dates are local dates, at most 14 hours ahead of UTC; two days leave room for a clock).
+POSTED_BEFORE_SERVICE = dt.timedelta(days=2)
+
 
 def month_credits(month: str, dialect: str) -> Any:
     """(volunteer_id, period, minutes, points) of the credits for service in `month`, with what detached years
-    carried for it."""
+    carried for it.
+
+    Only the month partitions posted since the month began are read (the bound on `created_at`): a province
+    keeps years of them. The full `ledger verify` sums every credit, so a credit posted earlier would show.
+    """
     start, end = partitions.month_bounds(month)
     lines = aggregate(period_expressions(dialect)[0]).where(ServiceCredit.service_date >= start.date(),
-                                                            ServiceCredit.service_date < end.date())
+                                                            ServiceCredit.service_date < end.date(),
+                                                            ServiceCredit.created_at >= start - POSTED_BEFORE_SERVICE)
     return carry.with_carried(lines, period=month)
 
 
