@@ -127,6 +127,18 @@ async def test_a_detached_year_keeps_every_figure_and_attaches_again(
     assert (await verify(db)).ok
     after = await _figures(db)
 
+    result = await _run(monkeypatch, db, ["ledger", "partitions", "detach", "--year", str(YEAR), "--json"])
+    assert (result.exit_code, _error(result)) == (2, "year_already_detached")
+    # A detached table the operator dropped (here: moved aside): the month cannot be checked, nor the year attached.
+    async with db.session_scope() as session_:
+        await session_.execute(text(f"ALTER TABLE ledger_entry_{YEAR}_07_detached RENAME TO aside"))
+    month = await verify(db, month=f"{YEAR}-07")
+    assert month.checks["month_checksums"] == 1 and "no longer" in month.problems[0]["derived"]
+    result = await _run(monkeypatch, db, ["ledger", "partitions", "attach", "--year", str(YEAR), "--json"])
+    assert (result.exit_code, _error(result)) == (2, "year_archive_missing")
+    async with db.session_scope() as session_:
+        await session_.execute(text(f"ALTER TABLE aside RENAME TO ledger_entry_{YEAR}_07_detached"))
+
     result = await _run(monkeypatch, db, ["ledger", "partitions", "attach", "--year", str(YEAR), "--json"])
     assert result.exit_code == 0, result.output
     async with db.session_scope() as session_:
@@ -166,6 +178,14 @@ async def test_refusals_give_their_codes_and_change_nothing(
     assert (result.exit_code, _error(result)) == (2, "year_checksum_mismatch")
     async with db.session_scope() as session_:
         assert await session_.scalar(select(func.count()).select_from(DetachedYear)) == 0
+    # Lines of an older year still attached: that year goes first.
+    clock.now = dt.datetime(YEAR - 1, 12, 5, tzinfo=dt.UTC)
+    volunteer = await make_volunteer(session, (await make_org(session)).community)
+    await _post(db, _service("older", volunteer.id, await _accounts(db, volunteer.id), 5, dt.date(YEAR - 1, 12, 5)))
+    clock.now = dt.datetime.now(dt.UTC)
+    await months.ensure(db)
+    result = await _run(monkeypatch, db, ["ledger", "partitions", "detach", "--year", str(YEAR), "--json"])
+    assert (result.exit_code, _error(result)) == (2, "year_not_oldest")
 
 
 @pytest.mark.sqlite_only
