@@ -22,6 +22,7 @@ from servicebank.edge.middleware import edge_checks
 from servicebank.edge.read_after_write import stick_writers_to_primary
 from servicebank.kernel.db import Database, end_failed
 from servicebank.kernel.errors import exception_handlers
+from servicebank.kernel.publish_gather import GatheredPublisher
 from servicebank.kernel.replica import STICKY_COOKIE, read_session
 from servicebank.observability import routes as metrics_routes
 from servicebank.observability.middleware import request_id_and_metrics
@@ -57,7 +58,10 @@ def _publisher(settings: Settings):  # noqa: ANN202
         return None
     from servicebank.workers.runtime import publish_event_ids
 
-    return publish_event_ids
+    if settings.outbox_gather_ms <= 0:
+        return publish_event_ids
+    # Many requests' events in one message, sent off the event loop (kernel/publish_gather.py).
+    return GatheredPublisher(publish_event_ids, seconds=settings.outbox_gather_ms / 1000)
 
 
 @contextlib.asynccontextmanager
@@ -91,6 +95,8 @@ async def _database_lifespan(app: Litestar) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        if isinstance(app.state.db.publisher, GatheredPublisher):
+            await app.state.db.publisher.drain()  # what the last requests committed goes out now, not at the sweep
         await app.state.db.dispose()
 
 

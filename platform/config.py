@@ -103,6 +103,9 @@ class Settings:
     redemption_code_seconds: int = 600
     outbox_sweep_after_seconds: int = 30
     outbox_batch_size: int = 500
+    # How long the API gathers the event ids its requests commit before sending them as one message (0: each
+    # request sends its own; kernel/publish_gather.py).
+    outbox_gather_ms: int = 50
     # How long an idle worker consumer sleeps at most between looks at its queue (Dramatiq's worker timeout).
     worker_poll_ms: int = 100
     db_pool_size: int = 10
@@ -257,6 +260,7 @@ class Settings:
             redemption_code_seconds=_env_int("REDEMPTION_CODE_SECONDS", 600),
             outbox_sweep_after_seconds=_env_int("OUTBOX_SWEEP_AFTER_SECONDS", 30),
             outbox_batch_size=_env_int("OUTBOX_BATCH_SIZE", 500),
+            outbox_gather_ms=_env_int("OUTBOX_GATHER_MS", 50),
             worker_poll_ms=_env_int("WORKER_POLL_MS", 100),
             db_pool_size=_env_int("DB_POOL_SIZE", 10),
             database_replica_url=_env("DATABASE_REPLICA_URL") or None,

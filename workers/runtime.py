@@ -6,7 +6,9 @@ actor runs handlers on the worker's database, whose commits publish to the actor
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import weakref
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -32,7 +34,27 @@ async def dispatch(event_ids: list[int]) -> None:
     in big batches instead of one message at a time.
     """
     db = worker_db()
-    await events.process_events(db, event_ids, limit=max(len(event_ids), 1), fill_to=db.settings.outbox_batch_size)
+    async with _one_batch_at_a_time():
+        await events.process_events(db, event_ids, limit=max(len(event_ids), 1), fill_to=db.settings.outbox_batch_size)
+
+
+_batch_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+
+def _one_batch_at_a_time() -> asyncio.Lock:
+    """The lock the dispatches of this process take turns on (all of its async actors share one event loop).
+
+    Under a wave of check-outs the worker threads each took a message at once and ran small batches side by side,
+    which then queued on the same community account's row lock, each paying a transaction, a posting and a
+    leaderboard push for a handful of events. Taking turns, the next dispatch takes along everything that arrived
+    meanwhile (process_events' fill), and the messages behind it find their events done. Other worker processes
+    still run their batches beside this one (FOR UPDATE SKIP LOCKED keeps them apart).
+    """
+    loop = asyncio.get_running_loop()  # one lock per loop: a lock serves the loop it was first waited on
+    lock = _batch_locks.get(loop)
+    if lock is None:
+        lock = _batch_locks[loop] = asyncio.Lock()
+    return lock
 
 
 def publish_event_ids(event_ids: Sequence[int]) -> None:

@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from servicebank.activities.models import ActivityStatus, SignupStatus
-from servicebank.checkins.models import DEFAULT_OPENS_MINUTES_BEFORE, AttendanceStatus
+from servicebank.checkins.models import DEFAULT_OPENS_MINUTES_BEFORE, AttendanceFlag, AttendanceStatus
 from servicebank.checkins.rules import aware
 from servicebank.kernel.errors import Conflict, DomainError, Forbidden, NotFound, Unauthenticated
 from servicebank.volunteers.models import VolunteerStatus
@@ -122,15 +122,31 @@ PLAIN = (
 CHECK_IN = (FIRST_SCAN, *WINDOW)
 SELF_CHECK_IN = (*LOGIN, *ACTIVITY, *VOLUNTEER, *CHECK_IN, *PLAIN)
 
-# The check-out the one statement closes by itself (repository.self_check_out_statement's row): an open record of
-# a kind an organiser reviews. Otherwise the service decides: nothing to close, already closed, or approved at once.
+# The check-out the one statement closes by itself (repository.self_check_out_statement's row): an open record.
+# Otherwise the service decides: nothing to close, or closed already (a second scan, a race).
 PLAIN_CHECK_OUT = (
     Condition("record_open", lambda ctx, _now, _at: ctx.attendance_status == AttendanceStatus.CHECKED_IN,
               f"ctx.attendance_status = '{AttendanceStatus.CHECKED_IN}'", codes=("not_checked_in",)),
-    Condition("kind_reviewed", lambda ctx, _now, _at: not ctx.kind_auto_approves,
-              "NOT COALESCE(ctx.kind_auto_approves, false)"),
 )
 SELF_CHECK_OUT = (*LOGIN, *ACTIVITY, *VOLUNTEER, *PLAIN_CHECK_OUT)
+
+
+def approved_at_once(*, kind_auto_approves: bool | None, flags: Sequence[str] | None) -> bool:
+    """Whether a check-out is approved without review: the activity's kind auto-approves, and the record carries
+    no flag an organiser must look at first (AttendanceFlag.NEEDS_REVIEW)."""
+    return bool(kind_auto_approves) and not AttendanceFlag.NEEDS_REVIEW.intersection(flags or [])
+
+
+# What an approval at check-out records, on either path: the history row's reason and the ledger's cue.
+AUTO_APPROVE_REASON = "The activity kind is approved automatically."
+APPROVED_EVENT = "attendance.approved"
+
+# approved_at_once in SQL, for the record being closed (`attendance`) in the context `ctx`: both paths of a check-out
+# decide with it (tests/checkins/test_fast_check_out.py compares them).
+APPROVED_AT_ONCE_SQL = (
+    "(COALESCE(ctx.kind_auto_approves, false)"
+    f" AND NOT (COALESCE(attendance.flags, '[]'::jsonb) ?| ARRAY[{_quoted(sorted(AttendanceFlag.NEEDS_REVIEW))}]))"
+)
 
 
 def enforce(conditions: Sequence[Condition], ctx: Any, *, now: dt.datetime, at: dt.datetime) -> Condition | None:

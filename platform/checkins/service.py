@@ -21,7 +21,17 @@ from servicebank.checkins.models import (
     AttendanceStatus,
     GeofenceMode,
 )
-from servicebank.checkins.self_scan import ACTIVITY, CHECK_IN, FIRST_SCAN, LOGIN, VOLUNTEER, enforce
+from servicebank.checkins.self_scan import (
+    ACTIVITY,
+    APPROVED_EVENT,
+    AUTO_APPROVE_REASON,
+    CHECK_IN,
+    FIRST_SCAN,
+    LOGIN,
+    VOLUNTEER,
+    approved_at_once,
+    enforce,
+)
 from servicebank.config import Settings
 from servicebank.kernel.errors import (
     Conflict,
@@ -244,14 +254,15 @@ async def check_out(session: AsyncSession, *, settings: Settings, token: str, no
     activity_id = tokens.verify_kiosk_token(token, secret_key=settings.signing_keys(now), purpose=tokens.CHECK_OUT,
                                             rotation_seconds=settings.qr_rotation_seconds, now=at)
     if scanner is None and scanned_at is None and fast_scan.available(session):
-        # One round trip: the statement closes the plain case itself (self_scan.SELF_CHECK_OUT) and returns the
-        # context either way. The checks are the general path's; anything but a plain close (nothing to close, an
-        # auto-approving kind, a record closed meanwhile) goes on below with what was read.
+        # One round trip: the statement closes an open record itself (self_scan.SELF_CHECK_OUT), approving it when
+        # its kind approves at once, and returns the context either way. The checks are the general path's; anything
+        # else (nothing to close, a record closed already or meanwhile) goes on below with what was read.
         _check_expected(activity_id, expected_activity_id)
         found = await fast_scan.self_check_out(session, bearer=bearer or "", activity_id=activity_id, now=now)
         ctx, scanner = _self_scan(found[0] if found else None, now=now, at=at)
         if found is not None and found[1] is not None:
-            return ScanResult(found[1], True, "Checked out.", ctx)
+            approved = found[1].status == AttendanceStatus.APPROVED
+            return ScanResult(found[1], True, "Checked out and approved." if approved else "Checked out.", ctx)
         if ctx.attendance_id is None:
             raise _not_checked_in()
     else:
@@ -267,8 +278,7 @@ async def check_out(session: AsyncSession, *, settings: Settings, token: str, no
         return ScanResult(current, False, "Already checked out.", ctx)
     values = _closing_values(ctx, checked_in_at=current.checked_in_at, flags=current.flags, at=at,
                              proxy=scanner.proxy)
-    flags = values["flags"]
-    auto = not AttendanceFlag.NEEDS_REVIEW.intersection(flags) and current.kind_auto_approves
+    auto = approved_at_once(kind_auto_approves=current.kind_auto_approves, flags=values["flags"])
     if auto:
         values.update(status=AttendanceStatus.APPROVED, revision=current.revision + 1, decided_at=now)
     row = await repo.close_open(session, attendance_id=current.id, values=values)
@@ -279,10 +289,10 @@ async def check_out(session: AsyncSession, *, settings: Settings, token: str, no
                  "checked_in_at": current.checked_in_at, "checked_out_at": at}
         session.add(AttendanceAdjustment(attendance_id=current.id, at=now, action="auto_approve",
                                          before=None, after=snapshot_times(after), revision=values["revision"],
-                                         reason="The activity kind is approved automatically."))
+                                         reason=AUTO_APPROVE_REASON))
         # The ledger's cue; a check-out that waits for review has no event (the organiser's decision will).
-        await insert_events(session, [("attendance.approved", {"attendance_id": current.id,
-                                                               "revision": values["revision"]})], now=now)
+        await insert_events(session, [(APPROVED_EVENT, {"attendance_id": current.id,
+                                                        "revision": values["revision"]})], now=now)
     if scanner.proxy is not None:
         await record_audit(session, actor=scanner.proxy, action="attendance.proxy_check_out",
                            entity_type="attendance", entity_id=current.id, community_id=ctx.community_id,

@@ -233,7 +233,9 @@ async def process_events(db: Database, event_ids: Sequence[int] | None = None, *
     """
     async with db.session_scope() as session:
         events = await _claim(session, event_ids, limit)
-        if fill_to > len(events):
+        # A message whose events another batch took along (or is running) has nothing to add: the events still
+        # waiting have messages of their own, so it ends here instead of starting a batch of stragglers.
+        if fill_to > len(events) and (events or event_ids is None):
             events = sorted(events + await _claim_more(session, events, fill_to - len(events)), key=lambda e: e.id)
         if not events:
             return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,6 +14,7 @@ from servicebank.activities.kinds import TRAINING_KINDS
 from servicebank.activities.models import Activity
 from servicebank.checkins.models import Attendance, AttendanceStatus
 from servicebank.kernel.clock import utcnow
+from servicebank.kernel.db import among
 from servicebank.kernel.dialect import upsert
 from servicebank.records.models import TrainingRecord, TrainingRule
 from servicebank.volunteers.models import Volunteer
@@ -33,19 +35,17 @@ class Attended:
     paid_service: bool
 
 
-async def attended(session: AsyncSession, attendance_id: int) -> Attended | None:
-    """The attendance as the training record needs it (None if gone)."""
-    row = (await session.execute(
+async def attended_trainings(session: AsyncSession, attendance_ids: Sequence[int]) -> dict[int, Attended]:
+    """Those of these attendances that are at a training activity, as the training record needs them, by id."""
+    rows = (await session.execute(
         select(Attendance.id, Attendance.volunteer_id, Attendance.status, Attendance.served_minutes,
                Attendance.service_date, Activity.id, Activity.community_id, Activity.kind, Activity.title,
                Activity.hours_rule_override, Volunteer.paid_service)
         .join(Activity, Activity.id == Attendance.activity_id).join(Volunteer, Volunteer.id == Attendance.volunteer_id)
-        .where(Attendance.id == attendance_id))).one_or_none()
-    if row is None:
-        return None
-    aid, vid, status, served, day, activity_id, community_id, kind, title, override, paid = row
-    return Attended(aid, vid, status == AttendanceStatus.APPROVED, int(served or 0), day, activity_id, community_id,
-                    kind, title, override, bool(paid))
+        .where(among(session, Attendance.id, attendance_ids), Activity.kind.in_(sorted(TRAINING_KINDS))))).all()
+    return {aid: Attended(aid, vid, status == AttendanceStatus.APPROVED, int(served or 0), day, activity_id,
+                          community_id, kind, title, override, bool(paid))
+            for aid, vid, status, served, day, activity_id, community_id, kind, title, override, paid in rows}
 
 
 async def earns_points(session: AsyncSession, community_id: int) -> bool:

@@ -74,7 +74,7 @@ async def test_points_only_when_the_rule_says_so_and_exactly_once_under_redelive
         event = (await s.scalars(select(OutboxEvent).where(OutboxEvent.type == "attendance.approved"))).one()
         # The same event delivered again, twice, straight to the consumer: nothing more.
         for _ in range(2):
-            await training_activities.record_training(s, event)
+            await training_activities.record_trainings(s, [event])
     # And again through the outbox, as after a worker died before marking it processed.
     async with db.session_scope() as s:
         await s.execute(update(OutboxEvent).where(OutboxEvent.id == event.id).values(processed_at=None))
