@@ -16,7 +16,21 @@ import json
 from functools import cache
 from typing import Any
 
-from sqlalchemy import BigInteger, String, bindparam, cast, distinct, func, literal, null, select, true, union_all
+from sqlalchemy import (
+    BigInteger,
+    String,
+    bindparam,
+    case,
+    cast,
+    distinct,
+    func,
+    literal,
+    literal_column,
+    null,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.activities.models import Activity, ActivityKind
@@ -25,6 +39,7 @@ from servicebank.kernel import direct
 from servicebank.ledger.models import AttendancePosting
 from servicebank.org.models import Community, Street
 from servicebank.records import service_rows
+from servicebank.reports.insured import covered
 from servicebank.reports.periods import Period
 from servicebank.volunteers.models import Team, Volunteer, VolunteerStatus
 
@@ -40,6 +55,7 @@ class AttendanceFigures:
     volunteers_by_kind: dict[str, int]  # distinct volunteers per activity kind
     volunteers_by_community: dict[int, int]  # distinct volunteers per community (street scopes only)
     volunteers: int  # distinct volunteers in all
+    insured: int = 0  # participations of approved attendance insured on their day (reports/insured.py)
     # Approved late claims of a service elsewhere, per confirming community: (participations, credited minutes).
     elsewhere: dict[int, tuple[int, int]] = dataclasses.field(default_factory=dict)
 
@@ -66,15 +82,18 @@ def _attendance_statement(by_community: bool, array: bool) -> Any:  # noqa: ANN4
     posted = (select(AttendancePosting.attendance_id, AttendancePosting.minutes)
               .where(communities(AttendancePosting.community_id), AttendancePosting.service_date >= start,
                      AttendancePosting.service_date < end).subquery("posted"))
+    # Insured participations (参保服务人次) are counted over the same rows: attendance only, never a claim.
     attended = (select(Attendance.activity_id, Attendance.volunteer_id, Attendance.community_id,
-                       func.coalesce(posted.c.minutes, 0).label("minutes"))
+                       func.coalesce(posted.c.minutes, 0).label("minutes"),
+                       case((covered(), literal_column("1")), else_=literal_column("0")).label("insured"))
                 .outerjoin(posted, posted.c.attendance_id == Attendance.id)
                 .where(Attendance.status == AttendanceStatus.APPROVED, communities(Attendance.community_id),
                        Attendance.service_date >= start, Attendance.service_date < end))
     # Approved late claims count beside attendance (docs/honours-and-reports.md): one of our activities as a
     # participation of it, a service elsewhere (no activity) in the confirming community; as they count now.
     claims = service_rows.claims_now().subquery("claim_now")
-    claimed = (select(claims.c.activity_id, claims.c.volunteer_id, claims.c.community_id, claims.c.minutes)
+    claimed = (select(claims.c.activity_id, claims.c.volunteer_id, claims.c.community_id, claims.c.minutes,
+                      literal_column("0").label("insured"))
                .where(communities(claims.c.community_id), claims.c.service_date >= start,
                       claims.c.service_date < end))
     att = union_all(attended, claimed).cte("att")
@@ -92,7 +111,8 @@ def _attendance_statement(by_community: bool, array: bool) -> Any:  # noqa: ANN4
                per.c.n.label("n"), per.c.m.label("m")),
         select(literal("kind"), no_id, kinds.c.kind, volunteers, no_id)
         .select_from(att.join(kinds, kinds.c.activity_id == att.c.activity_id)).group_by(kinds.c.kind),
-        select(literal("all"), no_id, no_key, volunteers, no_id).select_from(att),
+        select(literal("all"), no_id, no_key, volunteers, func.coalesce(func.sum(att.c.insured), literal_column("0")))
+        .select_from(att),
         # Late claims of a service elsewhere: per confirming community, and their volunteers as one kind.
         select(literal("elsewhere"), att.c.community_id, no_key, func.count(), func.sum(att.c.minutes))
         .where(att.c.activity_id.is_(None)).group_by(att.c.community_id),
@@ -121,7 +141,7 @@ async def attendance_figures(session: AsyncSession, community_ids: list[int], pe
         elif part == "community":
             figures.volunteers_by_community[int(row_id)] = int(n)
         else:
-            figures.volunteers = int(n)
+            figures.volunteers, figures.insured = int(n), int(m or 0)
     figures.per_activity.sort()
     return figures
 
