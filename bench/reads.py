@@ -7,6 +7,7 @@ the last whole month of the history (the busiest a board or report can be).
 
 from __future__ import annotations
 
+import asyncio
 import random
 from typing import Any
 
@@ -49,12 +50,17 @@ async def run_reads(*, base_url: str, city: City, logins: Logins, requests: int,
             "scope": f"community:{picks_c[i]}", "period": month}, headers=bearer(logins.organiser_tokens[picks_c[i]])),
     }
     results = []
+    # Warm-up with as many requests in flight as the measurement: each pool (the primary's, the replica's, the
+    # direct reads' connections) then holds the connections the measurement uses. With one request at a time the
+    # first requests measured opened them: the slowest three of 300, so the p99, were the first (issue 18's
+    # community board at 57 ms against a p50 of 9; bench/reads_notes.md). A long-running API keeps its pools.
     async with httpx.AsyncClient(base_url=base_url, timeout=60) as warm:
         for name, make in scenarios.items():
-            for i in range(3):
-                r = await make(warm, i)
-                if r.status_code >= 400:
-                    raise RuntimeError(f"{name}: {r.status_code} {r.text[:300]}")
+            for first in (0, concurrency):
+                answers = await asyncio.gather(*(make(warm, i) for i in range(first, first + concurrency)))
+                for r in answers:
+                    if r.status_code >= 400:
+                        raise RuntimeError(f"{name}: {r.status_code} {r.text[:300]}")
     for name, make in scenarios.items():
         progress(f"reads: {name} ({requests} requests, {concurrency} in flight)")
         results.append(await run_lean_load(name, make, total=requests, concurrency=concurrency, base_url=base_url,

@@ -1,7 +1,7 @@
 """The benchmark harness: a city's data, the festival and the city-size reads, on throwaway servers.
 
     python -m bench.run [--scenario festival|city|all] [--size tiny|small|full] [--festival tiny|small|full]
-                        [--json] [--no-docs]
+                        [--json] [--no-docs] [--keep]
 
 Starts PostgreSQL and Redis (tests/servers.py, loopback only), loads the city with COPY, starts the
 API (uvicorn, one process, production mode) and a Dramatiq worker as separate processes, runs the
@@ -79,7 +79,7 @@ def _read_processes(api: Any, pg: Any, redis: Any, standby: Any = None) -> dict[
 async def run(scenario: str, size: str, progress: Progress, *, pg: Any = None, redis: Any = None,
               after: Callable[[str, str], Awaitable[None]] | None = None,
               festival_size: str | None = None, window_s: float | None = None, replica: bool = False,
-              redis_cluster: bool = False) -> dict[str, Any]:
+              redis_cluster: bool = False, keep: bool = False) -> dict[str, Any]:
     """Load the city and run the scenarios; servers given by the caller are left running for it.
 
     `replica`: a streaming replica of the loaded city (`pg_basebackup -R`) serves the read-only pages and reports, as
@@ -157,6 +157,9 @@ async def run(scenario: str, size: str, progress: Progress, *, pg: Any = None, r
                                                        cpu_of=_read_processes(api, pg, redis, standby))}
             out["reads"]["seconds"] = round(time.perf_counter() - mark, 1)
             out["memory_after_reads"] = {"api_peak_mb": peak_rss_mb(api.pid)}
+            if keep:
+                api, worker = await _kept(out, env=env, api=api, worker=worker, url=url, redis=redis, standby=standby,
+                                          pg=pg, city=city, logins=reads_logins, progress=progress)
         out["scenarios_s"] = round(time.perf_counter() - scenarios_started, 1)
         stop(worker)
         stop(api)
@@ -175,6 +178,36 @@ async def run(scenario: str, size: str, progress: Progress, *, pg: Any = None, r
     return out
 
 
+async def _kept(out: dict[str, Any], *, env: dict[str, str], api: Any, worker: Any, url: str, redis: Any,
+                standby: Any, pg: Any, city: Any, logins: Any, progress: Progress) -> tuple[Any, Any]:
+    """--keep: run the reads again on the same city whenever standard input says `reads`, until `quit`."""
+    from bench.common import table
+    from bench.reads import run_reads
+
+    requests, concurrency = READS[out["size"]]
+    while True:
+        progress(f"kept: primary {url}, replica {standby.url('servicebank_bench') if standby else '-'}, "
+                 f"redis {redis.url}, API pid {api.pid}; type `reads` or `quit`")
+        command = (await asyncio.to_thread(sys.stdin.readline)).strip()
+        if command in ("", "quit"):
+            return api, worker
+        if command != "reads":
+            progress(f"kept: unknown command {command!r}")
+            continue
+        stop(worker)
+        stop(api)
+        api, base = start_api(env, app="bench.apps:make_app")
+        worker = start_worker(env)
+        results = await run_reads(base_url=base, city=city, logins=logins, requests=requests,
+                                  concurrency=concurrency, progress=progress,
+                                  cpu_of=_read_processes(api, pg, redis, standby))
+        print(table(results), flush=True)
+        for r in results:  # where the slowest requests fell: a tail at the start is a cold pool, not the read
+            slowest = sorted(range(len(r.latencies_ms)), key=lambda i: -r.latencies_ms[i])[:4]
+            print(f"{r.name}: cpu ms {r.cpu_ms}; slowest (position: ms) "
+                  + ", ".join(f"{i}: {r.latencies_ms[i]:.0f}" for i in slowest), flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Service Bank benchmark harness (loopback only).")
     parser.add_argument("--scenario", choices=("festival", "city", "all"), default="all")
@@ -188,12 +221,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-docs", action="store_true", help="do not rewrite docs/benchmarks.md")
     parser.add_argument("--replica", action="store_true", help="read-only pages and reports on a streaming replica")
     parser.add_argument("--redis-cluster", action="store_true", help="a 3-master Redis Cluster instead of one Redis")
+    parser.add_argument("--keep", action="store_true",
+                        help="after the reads, keep the city and its servers and run the reads again on `reads` from "
+                             "standard input (restarting the API), until `quit`; nothing is saved")
     args = parser.parse_args(argv)
     from bench.report import as_json, render_summary, write_docs
 
     results = asyncio.run(run(args.scenario, args.size, Progress(quiet=False), festival_size=args.festival,
-                              window_s=args.window, replica=args.replica, redis_cluster=args.redis_cluster))
+                              window_s=args.window, replica=args.replica, redis_cluster=args.redis_cluster,
+                              keep=args.keep))
     data = as_json(results)
+    if args.keep:  # a study of changes on a kept city: the figures printed are the record
+        return 0
     print(json.dumps(data, indent=1, ensure_ascii=False) if args.json else render_summary(data))
     if args.replica or args.redis_cluster:  # the scale-out topology: kept beside the size's figures, docs untouched
         RESULTS.mkdir(exist_ok=True)

@@ -12,6 +12,7 @@ from servicebank.accounts.principal import Principal
 from servicebank.activities import hooks
 from servicebank.activities import repository as repo
 from servicebank.activities.access import STAFF_ONLY_STATUSES, eligibility_problem, volunteer_team_ids
+from servicebank.activities.kinds import BUILTIN_KINDS
 from servicebank.activities.models import Activity, ActivityStatus, Signup, SignupStatus
 from servicebank.activities.schemas import ActivityOut, SignupOut
 from servicebank.volunteers.models import Volunteer
@@ -178,9 +179,23 @@ async def activities_by_kind(session: AsyncSession, *, community_id: int, since:
 
 
 async def community_activities(session: AsyncSession, *, community_id: int, since: dt.datetime,
-                               limit: int = 50) -> list[Activity]:
+                               limit: int = 50) -> list[repo.ActivityLine]:
     """The community's activities that end after `since` (drafts included), soonest first; for its staff."""
     return await repo.ending_after(session, community_id=community_id, since=since, limit=limit)
+
+
+async def awaiting_approval(session: AsyncSession, *, principal: Principal, community_id: int,
+                            limit: int = 20) -> list[repo.ActivityLine]:
+    """The community's proposals waiting for the street office, by start time; for its staff."""
+    principal.require_staff(community_id)
+    return await repo.in_status(session, community_id=community_id, status=ActivityStatus.PENDING_APPROVAL,
+                                limit=limit)
+
+
+async def community_kind_names(session: AsyncSession, *, community_id: int) -> dict[str, str]:
+    """Kind code -> name as the community's pages show it: the built-in kinds (their built-in names where no row
+    exists yet) and the community's own; read without creating any kind (the dashboard reads from a replica)."""
+    return {**BUILTIN_KINDS, **await repo.kind_names_of(session, community_id)}
 
 
 async def my_activities(session: AsyncSession, *, principal: Principal, since: dt.datetime | None,

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Sequence
+from functools import cache
+from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import BigInteger, Integer, Select, String, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.activities.models import Activity, ActivityKind, ActivityProposal, ActivitySeries, Signup, SignupStatus
+from servicebank.kernel import direct
 
 
 async def get_activity(session: AsyncSession, activity_id: int) -> Activity | None:
@@ -147,21 +151,89 @@ async def kind_names(session: AsyncSession) -> dict[str, str]:
     return {code: name for code, name in rows}
 
 
+# The dashboard's reads (every view of /manage/) are built once and sent through kernel/direct.py, as plain rows:
+# loading Activity objects and SQLAlchemy's per-statement work were most of the page's CPU (bench/reads_notes.md).
+
+
+@dataclasses.dataclass(frozen=True)
+class ActivityLine:
+    """What a list of activities on the dashboard shows of each."""
+
+    id: int
+    title: str
+    status: str
+    kind: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+
+
+def _community() -> Any:  # noqa: ANN401
+    return bindparam("community_id", type_=BigInteger)
+
+
+def _moment(name: str) -> Any:  # noqa: ANN401
+    return bindparam(name, type_=Activity.starts_at.type)
+
+
+@cache
+def _count_by_kind_statement(leave_out: tuple[str, ...]) -> Any:  # noqa: ANN401
+    return (select(Activity.kind, func.count())
+            .where(Activity.community_id == _community(), Activity.starts_at >= _moment("since"),
+                   *(Activity.status != status for status in leave_out))
+            .group_by(Activity.kind).order_by(func.count().desc(), Activity.kind))
+
+
 async def count_by_kind(session: AsyncSession, *, community_id: int, since: dt.datetime,
                         leave_out: Sequence[str]) -> list[tuple[str, int]]:
     """How many of the community's activities of each kind started since `since`, most first."""
-    rows = await session.execute(
-        select(Activity.kind, func.count()).where(
-            Activity.community_id == community_id, Activity.starts_at >= since, Activity.status.notin_(leave_out))
-        .group_by(Activity.kind).order_by(func.count().desc()))
-    return [(kind, int(n)) for kind, n in rows.all()]
+    rows = await direct.read(session, _count_by_kind_statement(tuple(leave_out)),
+                             {"community_id": community_id, "since": since})
+    return [(kind, int(n)) for kind, n in rows]
 
 
-async def ending_after(session: AsyncSession, *, community_id: int, since: dt.datetime, limit: int) -> list[Activity]:
+def _lines(rows: Sequence[tuple[Any, ...]]) -> list[ActivityLine]:
+    return [ActivityLine(*row) for row in rows]
+
+
+@cache
+def _ending_after_statement() -> Any:  # noqa: ANN401
+    return (select(Activity.id, Activity.title, Activity.status, Activity.kind, Activity.starts_at, Activity.ends_at)
+            .where(Activity.community_id == _community(), Activity.ends_at >= _moment("since"))
+            .order_by(Activity.starts_at).limit(bindparam("limit", type_=Integer)))
+
+
+async def ending_after(session: AsyncSession, *, community_id: int, since: dt.datetime,
+                       limit: int) -> list[ActivityLine]:
     """The community's activities (any status) that end after `since`, soonest first."""
-    query = (select(Activity).where(Activity.community_id == community_id, Activity.ends_at >= since)
-             .order_by(Activity.starts_at).limit(limit))
-    return list((await session.scalars(query)).all())
+    return _lines(await direct.read(session, _ending_after_statement(),
+                                    {"community_id": community_id, "since": since, "limit": limit}))
+
+
+@cache
+def _in_status_statement() -> Any:  # noqa: ANN401
+    return (select(Activity.id, Activity.title, Activity.status, Activity.kind, Activity.starts_at, Activity.ends_at)
+            .where(Activity.community_id == _community(), Activity.status == bindparam("status", type_=String))
+            .order_by(Activity.starts_at, Activity.id).limit(bindparam("limit", type_=Integer)))
+
+
+async def in_status(session: AsyncSession, *, community_id: int, status: str, limit: int) -> list[ActivityLine]:
+    """The community's activities in one status, by start time (the dashboard's proposals awaiting the street)."""
+    return _lines(await direct.read(session, _in_status_statement(),
+                                    {"community_id": community_id, "status": status, "limit": limit}))
+
+
+@cache
+def _kind_names_statement() -> Any:  # noqa: ANN401
+    # Built-in kinds first, then the community's own by id: a later row's name wins in the dict.
+    return (select(ActivityKind.code, ActivityKind.name)
+            .where(or_(ActivityKind.community_id.is_(None), ActivityKind.community_id == _community()))
+            .order_by(ActivityKind.community_id.is_not(None), ActivityKind.id))
+
+
+async def kind_names_of(session: AsyncSession, community_id: int) -> dict[str, str]:
+    """Kind code -> name for the community: the built-in kinds, then its own (its name for a code wins)."""
+    rows = await direct.read(session, _kind_names_statement(), {"community_id": community_id})
+    return {code: name for code, name in rows}
 
 
 async def series_of_community(session: AsyncSession, community_id: int) -> list[ActivitySeries]:

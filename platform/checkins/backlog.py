@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import BigInteger, Integer, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.principal import Principal
 from servicebank.activities.models import Activity
 from servicebank.checkins.access import require_reviewer
 from servicebank.checkins.models import Attendance, AttendanceStatus
+from servicebank.kernel import direct
 
 
 @dataclass(frozen=True)
@@ -27,12 +30,16 @@ async def awaiting_review(session: AsyncSession, *, principal: Principal, commun
     """Activities of the community with closed records nobody approved or declined yet, oldest first:
     ended activities leave the upcoming list, so without this their records were reachable only by URL."""
     require_reviewer(principal, community_id)
-    waiting = func.count(Attendance.id)
-    rows = await session.execute(
-        select(Activity.id, Activity.title, Activity.starts_at, waiting)
-        .join(Attendance, Attendance.activity_id == Activity.id)
-        .where(Activity.community_id == community_id,
-               Attendance.status.in_(AttendanceStatus.AWAITING_REVIEW))
-        .group_by(Activity.id, Activity.title, Activity.starts_at)
-        .order_by(Activity.starts_at, Activity.id).limit(limit))
-    return [AwaitingReview(activity_id=a, title=t, starts_at=s, records=int(n)) for a, t, s, n in rows.all()]
+    rows = await direct.read(session, _awaiting_statement(), {"community_id": community_id, "limit": limit})
+    return [AwaitingReview(activity_id=a, title=t, starts_at=s, records=int(n)) for a, t, s, n in rows]
+
+
+@cache
+def _awaiting_statement() -> Any:  # noqa: ANN401
+    # Built once and sent through kernel/direct.py: the dashboard reads it on every view.
+    return (select(Activity.id, Activity.title, Activity.starts_at, func.count(Attendance.id))
+            .join(Attendance, Attendance.activity_id == Activity.id)
+            .where(Activity.community_id == bindparam("community_id", type_=BigInteger),
+                   or_(*(Attendance.status == status for status in AttendanceStatus.AWAITING_REVIEW)))
+            .group_by(Activity.id, Activity.title, Activity.starts_at)
+            .order_by(Activity.starts_at, Activity.id).limit(bindparam("limit", type_=Integer)))

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Sequence
+from functools import cache
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import BigInteger, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.honours.models import HonourEntry, HonourList, HonourObjection, ListStatus, ObjectionStatus, Scope
+from servicebank.kernel import direct
 from servicebank.org.models import Community, Street
 
 
@@ -88,12 +92,26 @@ async def objections_of(session: AsyncSession, list_id: int) -> list[HonourObjec
     return list(rows.all())
 
 
-async def lists_with_open_objections(session: AsyncSession, community_id: int) -> list[tuple[HonourList, int]]:
-    """The community's lists with unanswered objections, and how many each has."""
-    waiting = func.count(HonourObjection.id)
-    rows = await session.execute(
-        select(HonourList, waiting).join(HonourObjection, HonourObjection.list_id == HonourList.id)
-        .where(HonourList.scope_kind == Scope.COMMUNITY, HonourList.scope_id == community_id,
-               HonourObjection.status == ObjectionStatus.OPEN)
-        .group_by(HonourList.id).order_by(HonourList.id))
-    return [(honour_list, int(n)) for honour_list, n in rows.all()]
+@dataclasses.dataclass(frozen=True)
+class ListTitle:
+    """What the dashboard's 待处理 shows of an honour list."""
+
+    id: int
+    title: str
+
+
+async def lists_with_open_objections(session: AsyncSession, community_id: int) -> list[tuple[ListTitle, int]]:
+    """The community's lists with unanswered objections, and how many each has (plain rows through
+    kernel/direct.py: the dashboard reads it on every view)."""
+    rows = await direct.read(session, _open_objections_statement(), {"community_id": community_id})
+    return [(ListTitle(list_id, title), int(n)) for list_id, title, n in rows]
+
+
+@cache
+def _open_objections_statement() -> Any:  # noqa: ANN401
+    return (select(HonourList.id, HonourList.title, func.count(HonourObjection.id))
+            .join(HonourObjection, HonourObjection.list_id == HonourList.id)
+            .where(HonourList.scope_kind == Scope.COMMUNITY,
+                   HonourList.scope_id == bindparam("community_id", type_=BigInteger),
+                   HonourObjection.status == ObjectionStatus.OPEN)
+            .group_by(HonourList.id, HonourList.title).order_by(HonourList.id))

@@ -259,7 +259,7 @@ async def resolve_objection(session: AsyncSession, *, principal: Principal, obje
 
 
 async def lists_with_open_objections(session: AsyncSession, *, principal: Principal,
-                                     community_id: int) -> list[tuple[HonourList, int]]:
+                                     community_id: int) -> list[tuple[repository.ListTitle, int]]:
     """The community's honour lists with objections nobody answered yet, and how many (the dashboard's 待处理)."""
     require_community_manager(principal, community_id)
     return await repository.lists_with_open_objections(session, community_id)

@@ -73,11 +73,12 @@ def driver(connection: Any) -> Any:  # noqa: ANN401
     return found
 
 
-def among_ids(column: Any, name: str = "ids", *, array: bool) -> Any:
-    """`column IN :name` for a statement built once and given a list of integer ids at each call: one array
-    parameter (`= ANY`) when sent straight to asyncpg (`array`, see `sends_direct`), an expanding IN otherwise."""
+def among_ids(column: Any, name: str = "ids", *, array: bool, item: Any = BigInteger) -> Any:
+    """`column IN :name` for a statement built once and given a list of integer ids (or of `item`s) at each call:
+    one array parameter (`= ANY`) when sent straight to asyncpg (`array`, see `sends_direct`), an expanding IN
+    otherwise."""
     if array:
-        return column == any_(bindparam(name, type_=ARRAY(BigInteger)))
+        return column == any_(bindparam(name, type_=ARRAY(item)))
     return column.in_(bindparam(name, expanding=True))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import TypeVar
 
 import msgspec
 from sqlalchemy import select
@@ -174,13 +175,25 @@ async def workplaces(session: AsyncSession, *, actor: Principal) -> list[Communi
 async def pick_workplace(session: AsyncSession, *, actor: Principal,
                          community_id: int | None) -> tuple[Community, list[Community]]:
     """The community asked for (or the first one the caller works in), with the caller's list to switch."""
-    choices = await workplaces(session, actor=actor)
+    return _pick(await workplaces(session, actor=actor), actor, community_id)
+
+
+_Choice = TypeVar("_Choice", Community, repository.CommunityName)
+
+
+def _pick(choices: list[_Choice], actor: Principal, community_id: int | None) -> tuple[_Choice, list[_Choice]]:
     if not choices:
         # A clerk or a volunteer who opens /manage: say whose pages these are (the error page links their own).
         raise Forbidden("This part is for community staff.", code="community_staff_only")
     chosen = next((c for c in choices if c.id == community_id), choices[0])
     actor.require_staff(chosen.id)
     return chosen, choices
+
+
+async def pick_workplace_name(session: AsyncSession, *, actor: Principal,
+                              community_id: int | None) -> tuple[repository.CommunityName, list[repository.CommunityName]]:
+    """pick_workplace with plain (id, name) rows, for a page that shows no more of them (the dashboard)."""
+    return _pick(await repository.community_names(session, workplace_ids(actor)), actor, community_id)
 
 
 async def supervised_streets(session: AsyncSession, *, actor: Principal) -> list[Street]:

@@ -1,27 +1,45 @@
 """The 台账's queries: one pass over a period's approved attendance, and the registers' counts.
 
-Statements are built once with bound parameters (no per-request construction or cache-key work).
-A period's approved attendance is read once into a CTE (PostgreSQL materialises a CTE used more than
-once) and every figure is aggregated from it; the activities are looked up by id, never joined as a
-whole table, so the cost follows the scope's attendance and not the size of the city.
+Statements are built once with bound parameters and sent through kernel/direct.py: on PostgreSQL straight to
+asyncpg, past SQLAlchemy's per-statement work, which cost the API more CPU than the queries cost the database
+(bench/reads_notes.md); on SQLite through the session as before. A period's approved attendance is read once
+into a CTE (PostgreSQL materialises a CTE used more than once) and every figure is aggregated from it; the
+activities are looked up by id, never joined as a whole table, so the cost follows the scope's attendance and
+not the size of the city.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 from functools import cache
 from typing import Any
 
-from sqlalchemy import BigInteger, String, bindparam, cast, distinct, func, literal, null, select, true, union_all
+from sqlalchemy import (
+    BigInteger,
+    String,
+    bindparam,
+    case,
+    cast,
+    distinct,
+    func,
+    literal,
+    literal_column,
+    null,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.activities.models import Activity, ActivityKind
 from servicebank.checkins.models import Attendance, AttendanceStatus
-from servicebank.kernel.db import among
+from servicebank.kernel import direct
 from servicebank.ledger.models import AttendancePosting
 from servicebank.org.models import Community, Street
 from servicebank.records import service_rows
+from servicebank.reports.insured import covered
 from servicebank.reports.periods import Period
 from servicebank.volunteers.models import Team, Volunteer, VolunteerStatus
 
@@ -37,6 +55,7 @@ class AttendanceFigures:
     volunteers_by_kind: dict[str, int]  # distinct volunteers per activity kind
     volunteers_by_community: dict[int, int]  # distinct volunteers per community (street scopes only)
     volunteers: int  # distinct volunteers in all
+    insured: int = 0  # participations of approved attendance insured on their day (reports/insured.py)
     # Approved late claims of a service elsewhere, per confirming community: (participations, credited minutes).
     elsewhere: dict[int, tuple[int, int]] = dataclasses.field(default_factory=dict)
 
@@ -50,8 +69,10 @@ class ActivityFacts:
 
 
 @cache
-def _attendance_statement(by_community: bool) -> Any:  # noqa: ANN401
-    communities: Any = bindparam("communities", expanding=True)
+def _attendance_statement(by_community: bool, array: bool) -> Any:  # noqa: ANN401
+    def communities(column: Any) -> Any:  # noqa: ANN401
+        return direct.among_ids(column, "communities", array=array)
+
     start = bindparam("start", type_=Attendance.service_date.type)
     end = bindparam("end", type_=Attendance.service_date.type)
     # What the ledger posted for the scope's attendance of the period, read as one index range: a posting
@@ -59,18 +80,21 @@ def _attendance_statement(by_community: bool) -> Any:  # noqa: ANN401
     # checks it), so this is every posting the attendance below can match. Looking each one up by
     # attendance id instead cost ~4 index and heap pages per attendance, most of the report's time.
     posted = (select(AttendancePosting.attendance_id, AttendancePosting.minutes)
-              .where(AttendancePosting.community_id.in_(communities), AttendancePosting.service_date >= start,
+              .where(communities(AttendancePosting.community_id), AttendancePosting.service_date >= start,
                      AttendancePosting.service_date < end).subquery("posted"))
+    # Insured participations (参保服务人次) are counted over the same rows: attendance only, never a claim.
     attended = (select(Attendance.activity_id, Attendance.volunteer_id, Attendance.community_id,
-                       func.coalesce(posted.c.minutes, 0).label("minutes"))
+                       func.coalesce(posted.c.minutes, 0).label("minutes"),
+                       case((covered(), literal_column("1")), else_=literal_column("0")).label("insured"))
                 .outerjoin(posted, posted.c.attendance_id == Attendance.id)
-                .where(Attendance.status == AttendanceStatus.APPROVED, Attendance.community_id.in_(communities),
+                .where(Attendance.status == AttendanceStatus.APPROVED, communities(Attendance.community_id),
                        Attendance.service_date >= start, Attendance.service_date < end))
     # Approved late claims count beside attendance (docs/honours-and-reports.md): one of our activities as a
     # participation of it, a service elsewhere (no activity) in the confirming community; as they count now.
     claims = service_rows.claims_now().subquery("claim_now")
-    claimed = (select(claims.c.activity_id, claims.c.volunteer_id, claims.c.community_id, claims.c.minutes)
-               .where(claims.c.community_id.in_(communities), claims.c.service_date >= start,
+    claimed = (select(claims.c.activity_id, claims.c.volunteer_id, claims.c.community_id, claims.c.minutes,
+                      literal_column("0").label("insured"))
+               .where(communities(claims.c.community_id), claims.c.service_date >= start,
                       claims.c.service_date < end))
     att = union_all(attended, claimed).cte("att")
     per = (select(att.c.activity_id, func.count().label("n"), func.sum(att.c.minutes).label("m"))
@@ -87,7 +111,8 @@ def _attendance_statement(by_community: bool) -> Any:  # noqa: ANN401
                per.c.n.label("n"), per.c.m.label("m")),
         select(literal("kind"), no_id, kinds.c.kind, volunteers, no_id)
         .select_from(att.join(kinds, kinds.c.activity_id == att.c.activity_id)).group_by(kinds.c.kind),
-        select(literal("all"), no_id, no_key, volunteers, no_id).select_from(att),
+        select(literal("all"), no_id, no_key, volunteers, func.coalesce(func.sum(att.c.insured), literal_column("0")))
+        .select_from(att),
         # Late claims of a service elsewhere: per confirming community, and their volunteers as one kind.
         select(literal("elsewhere"), att.c.community_id, no_key, func.count(), func.sum(att.c.minutes))
         .where(att.c.activity_id.is_(None)).group_by(att.c.community_id),
@@ -104,9 +129,9 @@ async def attendance_figures(session: AsyncSession, community_ids: list[int], pe
                              by_community: bool) -> AttendanceFigures:
     """Participations and credited minutes per activity, and distinct volunteers, in one statement."""
     figures = AttendanceFigures([], {}, {}, 0)
-    rows = await session.execute(_attendance_statement(by_community),
-                                 {"communities": community_ids, "start": period.start, "end": period.end})
-    for part, row_id, key, n, m in rows.all():
+    rows = await direct.read(session, _attendance_statement(by_community, direct.sends_direct(session)),
+                             {"communities": community_ids, "start": period.start, "end": period.end})
+    for part, row_id, key, n, m in rows:
         if part == "activity":
             figures.per_activity.append((int(row_id), int(n), int(m or 0)))
         elif part == "kind":
@@ -116,7 +141,7 @@ async def attendance_figures(session: AsyncSession, community_ids: list[int], pe
         elif part == "community":
             figures.volunteers_by_community[int(row_id)] = int(n)
         else:
-            figures.volunteers = int(n)
+            figures.volunteers, figures.insured = int(n), int(m or 0)
     figures.per_activity.sort()
     return figures
 
@@ -125,26 +150,39 @@ async def activity_facts(session: AsyncSession, activity_ids: set[int]) -> dict[
     """Kind, community, beneficiary groups and beneficiaries of these activities."""
     if not activity_ids:
         return {}
-    rows = await session.execute(
-        select(Activity.id, Activity.kind, Activity.community_id, Activity.beneficiary_groups,
-               Activity.beneficiaries_count).where(among(session, Activity.id, sorted(activity_ids))))
-    return {r.id: ActivityFacts(r.kind, r.community_id, r.beneficiary_groups, int(r.beneficiaries_count or 0))
-            for r in rows.all()}
+    rows = await direct.read(session, _facts_statement(direct.sends_direct(session)), {"ids": sorted(activity_ids)})
+    return {activity_id: ActivityFacts(kind, community_id, _groups(groups), int(beneficiaries or 0))
+            for activity_id, kind, community_id, groups, beneficiaries in rows}
+
+
+def _groups(value: Any) -> list[str] | None:  # noqa: ANN401
+    """A JSON column's list: decoded by SQLAlchemy through the session, JSON text when sent straight to asyncpg."""
+    return json.loads(value) if isinstance(value, str) else value
 
 
 @cache
-def _registers_statement() -> Any:  # noqa: ANN401
+def _facts_statement(array: bool) -> Any:  # noqa: ANN401
+    return (select(Activity.id, Activity.kind, Activity.community_id, Activity.beneficiary_groups,
+                   Activity.beneficiaries_count).where(direct.among_ids(Activity.id, array=array)))
+
+
+@cache
+def _registers_statement(array: bool) -> Any:  # noqa: ANN401
     # One statement for both periods: each register is read once, counted twice.
-    ids: Any = bindparam("communities", expanding=True)
+    def ids_of(column: Any) -> Any:  # noqa: ANN401
+        return direct.among_ids(column, "communities", array=array)
+
     first = bindparam("first_end", type_=Team.created_at.type)
     second = bindparam("second_end", type_=Team.created_at.type)
     teams = (select(func.count().filter(Team.created_at < first).label("first"),
                     func.count().filter(Team.created_at < second).label("second"))
-             .where(Team.community_id.in_(ids)).subquery())
+             .where(ids_of(Team.community_id)).subquery())
     registered = (select(func.count().filter(Volunteer.created_at < first).label("first"),
                          func.count().filter(Volunteer.created_at < second).label("second"))
-                  .where(Volunteer.community_id.in_(ids),
-                         Volunteer.status.not_in((VolunteerStatus.PENDING, VolunteerStatus.LEFT))).subquery())
+                  .where(ids_of(Volunteer.community_id),
+                         # Two comparisons, not NOT IN of a list: a list is expanded per call, never compiled once.
+                         Volunteer.status != VolunteerStatus.PENDING, Volunteer.status != VolunteerStatus.LEFT)
+                  .subquery())
     return (select(teams.c.first, teams.c.second, registered.c.first, registered.c.second)
             .select_from(teams.join(registered, true())))
 
@@ -155,25 +193,45 @@ async def register_counts(session: AsyncSession, community_ids: list[int], first
 
     Registered volunteers are neither pending nor left (their status today).
     """
-    row = (await session.execute(_registers_statement(), {"communities": community_ids, "first_end": first_end,
-                                                           "second_end": second_end})).one()
+    (row,) = await direct.read(session, _registers_statement(direct.sends_direct(session)),
+                               {"communities": community_ids, "first_end": first_end, "second_end": second_end})
     return (int(row[0] or 0), int(row[2] or 0)), (int(row[1] or 0), int(row[3] or 0))
 
 
 async def kind_names(session: AsyncSession, community_ids: list[int]) -> dict[str, str]:
     """Activity kind code -> name; a community's own name for a built-in kind wins."""
-    return dict((await session.execute(
-        select(ActivityKind.code, ActivityKind.name)
-        .where((ActivityKind.community_id.is_(None)) | (ActivityKind.community_id.in_(community_ids)))
-        .order_by(ActivityKind.community_id.is_(None).desc()))).tuples().all())
+    rows = await direct.read(session, _kind_names_statement(direct.sends_direct(session)),
+                             {"communities": community_ids})
+    return {code: name for code, name in rows}
+
+
+@cache
+def _kind_names_statement(array: bool) -> Any:  # noqa: ANN401
+    # Built-in kinds first, so a community's own name for one wins in the dict.
+    return (select(ActivityKind.code, ActivityKind.name)
+            .where(ActivityKind.community_id.is_(None)
+                   | direct.among_ids(ActivityKind.community_id, "communities", array=array))
+            .order_by(ActivityKind.community_id.is_(None).desc()))
+
+
+@cache
+def _community_statement() -> Any:  # noqa: ANN401
+    return select(Community.id, Community.name).where(Community.id == bindparam("scope_id", type_=BigInteger))
+
+
+@cache
+def _street_statement() -> Any:  # noqa: ANN401
+    # The street's name on every row, and one row with no community for a street that has none.
+    scope_id = bindparam("scope_id", type_=BigInteger)
+    return (select(Street.name, Community.id, Community.name)
+            .outerjoin(Community, Community.street_id == Street.id).where(Street.id == scope_id)
+            .order_by(Community.id))
 
 
 async def scope_communities(session: AsyncSession, scope_kind: str, scope_id: int) -> tuple[str, dict[int, str]]:
     """(scope name, {community id: name}) of a community or street; empty name when it does not exist."""
     if scope_kind == "community":
-        row = (await session.execute(select(Community.id, Community.name).where(Community.id == scope_id))).first()
-        return (row.name, {row.id: row.name}) if row else ("", {})
-    name = await session.scalar(select(Street.name).where(Street.id == scope_id))
-    rows = (await session.execute(select(Community.id, Community.name).where(Community.street_id == scope_id)
-                                  .order_by(Community.id))).all()
-    return name or "", {r.id: r.name for r in rows}
+        rows = await direct.read(session, _community_statement(), {"scope_id": scope_id})
+        return (rows[0][1], {rows[0][0]: rows[0][1]}) if rows else ("", {})
+    rows = await direct.read(session, _street_statement(), {"scope_id": scope_id})
+    return (rows[0][0] if rows else "") or "", {cid: name for _, cid, name in rows if cid is not None}

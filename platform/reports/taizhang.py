@@ -24,7 +24,6 @@ from collections import defaultdict
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.reports import repository as repo
-from servicebank.reports.insured import insured_participations
 from servicebank.reports.periods import Period
 from servicebank.reports.schemas import BreakdownRow, Figures, TaizhangOut
 
@@ -89,7 +88,8 @@ async def period_data(session: AsyncSession, community_ids: list[int], period: P
     figures = Figures(teams=teams, volunteers_registered=registered,
                       volunteers_served=found.volunteers, activities=total.activities,
                       participations=total.participations, service_minutes=total.minutes,
-                      service_hours=hours(total.minutes), beneficiaries=total.beneficiaries)
+                      service_hours=hours(total.minutes), beneficiaries=total.beneficiaries,
+                      insured_participations=found.insured)
     return _PeriodData(figures, dict(by_kind), dict(by_group), by_community_)
 
 
@@ -117,8 +117,6 @@ async def build(session: AsyncSession, *, scope_kind: str, scope_id: int, scope_
         session, ids, period.utc_bounds(timezone)[1], before.utc_bounds(timezone)[1])
     current = await period_data(session, ids, period, by_community=street, registers=now_registers)
     last = await period_data(session, ids, before, by_community=street, registers=before_registers)
-    current.figures.insured_participations, last.figures.insured_participations = await insured_participations(
-        session, ids, [period, before])
     kind_names = {repo.ELSEWHERE_KIND: ELSEWHERE_NAME, **await repo.kind_names(session, ids)}
     groups = {g: g for g in set(current.by_group) | set(last.by_group)}
     return TaizhangOut(

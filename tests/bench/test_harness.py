@@ -86,3 +86,17 @@ async def test_tiny_city_reads_on_the_scale_out_topology(postgres_server) -> Non
     assert len(reads) == 7 and all(r["errors"] == 0 and r["requests"] == 20 for r in reads.values())
     assert "replica" in reads["community dashboard /manage/ (HTML)"]["cpu_ms"]
     assert "on a streaming replica" in render_summary(results)
+
+
+async def test_a_kept_tiny_city_runs_the_reads_again_until_quit(servers, monkeypatch, capsys) -> None:  # noqa: ANN001
+    """`bench.run --keep`: after the reads the city stays; `reads` on standard input restarts the API and runs them
+    again (their table printed, with where the slowest requests fell), an unknown command is refused, `quit` ends."""
+    import io
+    import sys
+
+    pg, redis = servers
+    monkeypatch.setattr(sys, "stdin", io.StringIO("reads\nagain\nquit\n"))
+    results = as_json(await run("city", "tiny", Progress(quiet=True), pg=pg, redis=redis, keep=True))
+    printed = capsys.readouterr().out
+    assert printed.count("| baseline: bare GET |") == 1 and printed.count("slowest (position: ms)") == 7
+    assert len(results["reads"]["results"]) == 7  # the first round, as without --keep

@@ -15,7 +15,6 @@ from servicebank.activities import browse
 from servicebank.activities import service as activities
 from servicebank.activities.browse import list_activities, staff_signups
 from servicebank.activities.kinds import kinds_for
-from servicebank.activities.models import ActivityStatus
 from servicebank.activities.schemas import ActivityCreate
 from servicebank.checkins import access as checkins_access
 from servicebank.checkins import backlog, kiosk, records, review
@@ -48,11 +47,13 @@ class ManagePages(Controller):
         """This month's hours and active volunteers, upcoming activities, charts."""
         principal = require_login(optional_principal)
         _ = i18n.translator(lang_of(request))
-        chosen, choices = await org.pick_workplace(read_session, actor=principal, community_id=community)
+        # Plain rows through kernel/direct.py, read without creating anything: the page is on every organiser's
+        # screen, and its ORM statements were most of its CPU (bench/reads_notes.md).
+        chosen, choices = await org.pick_workplace_name(read_session, actor=principal, community_id=community)
         months = charts.last_months(_today(request), 6)
         minutes, active, hours = await dashboard_figures(read_session, community_id=chosen.id,
                                                                      months=months)
-        kinds = {k.code: k.name for k in await kinds_for(read_session, community_id=chosen.id)}
+        kinds = await browse.community_kind_names(read_session, community_id=chosen.id)
         by_kind = await browse.activities_by_kind(read_session, community_id=chosen.id,
                                                        since=utcnow() - dt.timedelta(days=365))
         listed = await browse.community_activities(read_session, community_id=chosen.id, since=utcnow())
@@ -220,8 +221,7 @@ async def _todo(session: AsyncSession, principal: Principal, community_id: int) 
     """The dashboard's 待处理: records to approve, objections to answer, proposals waiting for the street."""
     if not principal.manages(community_id):
         return None
-    proposals, _total = await list_activities(session, principal=principal, community_id=community_id,
-                                              status=[ActivityStatus.PENDING_APPROVAL], limit=20)
+    proposals = await browse.awaiting_approval(session, principal=principal, community_id=community_id)
     return {"review": await backlog.awaiting_review(session, principal=principal, community_id=community_id),
             "objections": await honours.lists_with_open_objections(session, principal=principal,
                                                                    community_id=community_id),
