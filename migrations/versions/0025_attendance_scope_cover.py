@@ -2,8 +2,8 @@
 includes status, activity_id, volunteer_id and id, so a community's approved attendance of a period is read from
 the index alone (an index-only scan) instead of one heap page per row
 
-Revision ID: 0023_attendance_scope_cover
-Revises: 0022_ledger_partitions
+Revision ID: 0025_attendance_scope_cover
+Revises: 0024_ledger_year_carry
 Create Date: 2026-12-06 22:00:00
 
 SQLite has no INCLUDE: nothing changes there. The new index is built before the old one is dropped, so the
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = '0023_attendance_scope_cover'
-down_revision: str | None = '0022_ledger_partitions'
+revision: str = '0025_attendance_scope_cover'
+down_revision: str | None = '0024_ledger_year_carry'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
