@@ -22,8 +22,9 @@ def _human_report(data: dict) -> str:
     if any(data["differences"].values()):
         lines.append("ledger verification FAILED")
     elif data.get("month"):
-        lines.append(f"ledger month {data['month']} verified: its transactions balance and its lines match"
-                     + (" the checksum stored when it closed" if data.get("closed") else " (an open month)"))
+        lines.append(f"ledger month {data['month']} verified: its transactions balance, its lines match"
+                     + (" the checksum stored when it closed" if data.get("closed") else " (an open month)")
+                     + ", its period and community totals match the credits for service in it")
     elif data["leaderboards"] in PENDING_MESSAGES:
         lines.append(PENDING_MESSAGES[data["leaderboards"]])
     else:

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import func, select, text
 
 from servicebank.kernel import partitions
-from servicebank.kernel.dialect import is_postgres, month_text
+from servicebank.kernel.dialect import POSTGRESQL, is_postgres, month_text
 from servicebank.kernel.errors import InvalidInput
 from servicebank.ledger import carry, months
 from servicebank.ledger.models import DetachedYear, Entry, MonthChecksum, ServiceCredit, Transaction
@@ -56,6 +56,24 @@ async def _lock(session: Any) -> None:
 async def detach_year(session: Any, year: int, *, today: dt.date | None = None,
                       progress: Progress = _quiet) -> dict[str, Any]:
     """Carry the year's figures forward and detach its month partitions; refuse with a code when it may not."""
+    stored = await _checked_months(session, year, today, progress)
+    progress(f"carrying {year}'s figures forward")
+    await carry.store(session, year, month_text(ServiceCredit.service_date, POSTGRESQL))
+    detached = []
+    for table in months.LINE_TABLES:
+        for month in year_months(year):
+            if await partitions.detach_month(session, table, month):
+                detached.append(partitions.detached_name(table, month))
+                progress(f"detached {partitions.partition_name(table, month)}")
+    # The months' lines matched their checksums: these are the year's counts.
+    entries, credits = sum(row.entries for row in stored), sum(row.credits for row in stored)
+    session.add(DetachedYear(year=year, entries=entries, credits=credits, detached_at=dt.datetime.now(dt.UTC)))
+    return {"year": year, "entries": entries, "credits": credits, "tables": detached}
+
+
+async def _checked_months(session: Any, year: int, today: dt.date | None, progress: Progress) -> list[MonthChecksum]:
+    """The year's months with history, their lines matching their stored checksums; InvalidInput when the year
+    may not detach. Every month of the year has its partition afterwards (rows DEFAULT took moved into it)."""
     await _require_postgres(session)
     if year > latest_detachable(today):
         raise InvalidInput(f"{year} may not be detached yet: the current year and the one before stay attached "
@@ -84,7 +102,7 @@ async def detach_year(session: Any, year: int, *, today: dt.date | None = None,
                            code="year_not_closed", year=year, months=unclosed)
     for table in months.LINE_TABLES:
         for month in year_months(year):
-            await partitions.ensure_month(session, table, month)  # rows DEFAULT took move into their month
+            await partitions.ensure_month(session, table, month)
     differing = []
     for month in to_check:
         progress(f"checking {month} against its checksum")
@@ -94,20 +112,7 @@ async def detach_year(session: Any, year: int, *, today: dt.date | None = None,
         raise InvalidInput(f"Months of {year} differ from their stored checksums: {', '.join(differing)}; run "
                            "`servicebank ledger verify --month` on them.", code="year_checksum_mismatch",
                            year=year, months=differing)
-    progress(f"carrying {year}'s figures forward")
-    await carry.store(session, year, month_text(ServiceCredit.service_date, "postgresql"))
-    entries = int(await session.scalar(select(func.count()).select_from(Entry).where(
-        carry.in_year(Entry.created_at, year))) or 0)
-    credits = int(await session.scalar(select(func.count()).select_from(ServiceCredit).where(
-        carry.in_year(ServiceCredit.created_at, year))) or 0)
-    detached = []
-    for table in months.LINE_TABLES:
-        for month in year_months(year):
-            if await partitions.detach_month(session, table, month):
-                detached.append(partitions.detached_name(table, month))
-                progress(f"detached {partitions.partition_name(table, month)}")
-    session.add(DetachedYear(year=year, entries=entries, credits=credits, detached_at=dt.datetime.now(dt.UTC)))
-    return {"year": year, "entries": entries, "credits": credits, "tables": detached}
+    return [stored[month] for month in to_check]
 
 
 async def _months_with_history(session: Any, year: int) -> list[str]:

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 
 from servicebank.kernel import partitions
 from servicebank.kernel.db import Database, table_of
+from servicebank.kernel.dialect import is_postgres
 from servicebank.ledger import carry
 from servicebank.ledger.models import Entry, MonthChecksum, ServiceCredit, Transaction
 
@@ -153,15 +154,17 @@ async def ensure(db: Database, *, months_ahead: int = MONTHS_AHEAD, progress: Pr
     # DEFAULT, and move into their month's partition here.
     wanted = await ledger_months(db)
     month = wanted[-1]
-    # A detached year's months keep their tables apart (ledger/detach.py): no new partition takes their place.
-    detached = await detached_years(db)
-    wanted = [m for m in wanted if int(m[:4]) not in detached]
     for _ in range(months_ahead):
         month = partitions.next_month(month)
         wanted.append(month)
     async with db.session_scope() as session:
+        if is_postgres(session):
+            for table in LINE_TABLES:  # taken before reading the detached years: a detach under way finishes first
+                await partitions.lock_partitions(session, table)
+        # A detached year's months keep their tables apart (ledger/detach.py): no new partition takes their place.
+        detached = set(await carry.detached_years(session))
         for table in LINE_TABLES:
-            for month in wanted:
+            for month in (m for m in wanted if int(m[:4]) not in detached):
                 if await partitions.ensure_month(session, table, month):
                     created.append(partitions.partition_name(table, month))
                     progress(f"created {partitions.partition_name(table, month)}")

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import delete, func, select, text, update
 
 from servicebank.kernel.db import Database
+from servicebank.kernel.errors import InvalidInput
 from servicebank.leaderboards.rebuild import rebuild_leaderboards, rebuild_totals
 from servicebank.ledger import detach, months
 from servicebank.ledger.models import (
@@ -186,6 +187,26 @@ async def test_refusals_give_their_codes_and_change_nothing(
     await months.ensure(db)
     result = await _run(monkeypatch, db, ["ledger", "partitions", "detach", "--year", str(YEAR), "--json"])
     assert (result.exit_code, _error(result)) == (2, "year_not_oldest")
+
+    # Two years detached, oldest first; attached again newest first; every figure verifies throughout.
+    await months.close_month(db, f"{YEAR}-07")  # the lines as they are now (an operator's repair)
+    await rebuild_totals(db)
+    async with db.session_scope() as session_:
+        await session_.execute(text("UPDATE ledger_account a SET balance = (SELECT coalesce(sum(amount), 0) "
+                                    "FROM ledger_entry e WHERE e.account_id = a.id)"))
+    assert (await verify(db)).ok
+    for year in (YEAR - 1, YEAR):
+        async with db.session_scope() as session_:
+            await detach.detach_year(session_, year)
+    assert (await verify(db)).ok
+    async with db.session_scope() as session_:
+        with pytest.raises(InvalidInput) as refused:
+            await detach.attach_year(session_, YEAR - 1)
+    assert refused.value.code == "year_not_newest_detached"
+    for year in (YEAR, YEAR - 1):
+        async with db.session_scope() as session_:
+            await detach.attach_year(session_, year)
+        assert (await verify(db)).ok
 
 
 @pytest.mark.sqlite_only
