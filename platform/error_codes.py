@@ -326,6 +326,8 @@ MESSAGES = {
     "poster_rate_limited": "Too many posters at once. Please wait a moment and try again.",
     "certificate_request_pending": "You already have a certificate request waiting for your organiser.",
     "certificate_not_issued": "This certificate has not been issued yet.",
+    "period_archived": "Service in this period is archived. Choose a period in the recent years, or ask the "
+                       "system administrator to restore the archived year first.",
     "certificate_number_busy": "We could not give a certificate number just now. Please try again.",
     "cjk_font_missing": "The server has no Chinese font, so this file cannot be made. Please tell the "
                         "administrator.",

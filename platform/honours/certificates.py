@@ -25,6 +25,7 @@ from servicebank.honours.schemas import CertificateCheckOut, ContentOut
 from servicebank.kernel.errors import Conflict, InvalidInput, NotFound
 from servicebank.kernel.events import record_event
 from servicebank.kernel.text import mask_name
+from servicebank.ledger import carry
 from servicebank.ledger.models import ServiceCredit
 from servicebank.org.models import Community
 from servicebank.requests import ratings
@@ -46,6 +47,15 @@ def check_period(start: dt.date, end: dt.date, *, today: dt.date) -> None:
         raise InvalidInput("The period starts after it ends.", code="invalid_period")
     if end > today:
         raise InvalidInput("A certificate can only cover service up to today.", code="invalid_period")
+
+
+async def refuse_archived_days(session: AsyncSession, start: dt.date) -> None:
+    """A period reaching into a year whose ledger lines were detached (ledger/detach.py) would be certified short:
+    its credits are no longer in the ledger tables, so it is refused until the operator attaches the year again."""
+    attached_from = await carry.attached_from(session)
+    if attached_from is not None and start < attached_from.date():
+        raise InvalidInput(f"Service before {attached_from.year} is archived and cannot be certified now.",
+                           code="period_archived")
 
 
 async def service_figures(session: AsyncSession, *, volunteer_id: int, community_id: int, start: dt.date,
@@ -116,6 +126,7 @@ async def _fill(session: AsyncSession, cert: Certificate, *, principal: Principa
     community = await session.get(Community, cert.community_id)
     volunteer = await _volunteer_in(session, cert.volunteer_id, cert.community_id)
     assert community is not None
+    await refuse_archived_days(session, cert.period_start)  # also a request made before its year was detached
     total, count, content = await service_figures(session, volunteer_id=volunteer.id, community_id=community.id,
                                                   start=cert.period_start, end=cert.period_end)
     if total <= 0:
@@ -175,6 +186,7 @@ async def request(session: AsyncSession, *, principal: Principal, period_start: 
     assert volunteer is not None
     now = now or dt.datetime.now(dt.UTC)
     check_period(period_start, period_end, today=now.astimezone(ZoneInfo(timezone)).date())
+    await refuse_archived_days(session, period_start)
     open_request = await session.scalar(select(Certificate.id).where(
         Certificate.volunteer_id == volunteer_id, Certificate.status == CertificateStatus.REQUESTED))
     if open_request is not None:

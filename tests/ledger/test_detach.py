@@ -251,3 +251,31 @@ async def test_one_months_totals_rebuilt_alone(db: Database, session, clock: Clo
             PeriodTotal.period.not_in(("2026-09", "2026", "all"))))).all()) == untouched
     result = await _run(monkeypatch, db, ["leaderboards", "rebuild", "--month", "2026-9", "--json"])
     assert (result.exit_code, _error(result)) == (2, "bad_month")
+
+
+@pytest.mark.postgres_only
+async def test_a_certificate_over_a_detached_year_is_refused_until_it_is_attached(
+        db: Database, session, clock: Clock, monkeypatch, no_leftovers) -> None:  # noqa: ANN001, F811
+    """A certificate sums the period's credits; a detached year's are out of the tables, so it would come out short."""
+    from servicebank.accounts.models import Role
+    from servicebank.accounts.sessions import load_principal
+    from servicebank.honours import certificates
+    from tests.factories import make_person
+
+    await _history(db, session, clock)
+    result = await _run(monkeypatch, db, ["ledger", "partitions", "detach", "--year", str(YEAR), "--json"])
+    assert result.exit_code == 0, result.output
+    org = await make_org(session)
+    person = await make_person(session, Role.VOLUNTEER, community=org.community)
+    principal = await load_principal(session, person.user)
+    with pytest.raises(InvalidInput) as refused:
+        await certificates.request(session, principal=principal, period_start=dt.date(YEAR, 12, 1),
+                                   period_end=dt.date(YEAR + 1, 1, 31), purpose=None, timezone="UTC")
+    assert refused.value.code == "period_archived"
+    await certificates.refuse_archived_days(session, dt.date(YEAR + 1, 1, 1))  # the attached years: allowed
+    await session.rollback()
+
+    result = await _run(monkeypatch, db, ["ledger", "partitions", "attach", "--year", str(YEAR), "--json"])
+    assert result.exit_code == 0, result.output
+    async with db.session_scope() as fresh:
+        await certificates.refuse_archived_days(fresh, dt.date(YEAR, 1, 1))
