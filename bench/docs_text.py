@@ -110,7 +110,10 @@ READING = """## Reading the figures (full run of 2026-11-23, quiet machine)
   per request the API spends 3–11 ms of CPU and PostgreSQL 0.6–14 ms (the 台账). Since then the public
   reads that phones refresh (leaderboard, honour list, community page) are answered from a one-second
   cache per process, and the login, a board's names and the account page are read straight through
-  asyncpg (bench/reads.md); the city run has not been repeated since.
+  asyncpg (bench/reads.md); the city run has not been repeated since on one server. On the scale-out topology
+  (replica, Redis Cluster, partitions: docs/scale.md, bench/results/full-scaleout.json) the dashboard and the 台账
+  now cost half or less of the CPU they did (bench/reads_notes.md), but the runs shared the machine and their
+  p99s do not show the 50 ms goal met.
 - **Loading the city**: 290 s, was 1,072 s: COPY with the unique keys dropped and re-added after,
   period totals and standings derived by one join each, `VACUUM ANALYZE` and a `CHECKPOINT` after
   the load, and the Redis rebuild grouped by PostgreSQL and written as prepared Redis protocol
