@@ -199,7 +199,16 @@ async def test_a_duplicate_posting_is_refused_across_partitions_under_concurrenc
         await post_many(first, [posting])
         clock.now = DECEMBER_START
         racing = asyncio.create_task(post_many(second, [posting]))
-        await asyncio.sleep(0.3)
+        # Until the second session waits on the first one's source key: on a busy machine it may not even have
+        # sent its insert after a fixed pause, and would then find the committed posting instead of racing it.
+        for _ in range(600):
+            async with db.session_scope() as watcher:
+                waiting = await watcher.scalar(text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                    "AND datname = current_database()"))
+            if waiting or racing.done():
+                break
+            await asyncio.sleep(0.05)
         assert not racing.done(), "the second insert waits on the first one's source key"
         await first.commit()
         with pytest.raises(IntegrityError):
