@@ -84,3 +84,14 @@ async def test_a_message_takes_waiting_events_along_but_not_failed_ones(db: Data
     async with db.session_scope() as s:
         pending = (await s.scalars(select(OutboxEvent.id).where(OutboxEvent.processed_at.is_(None)))).all()
     assert pending == [ids[3]]
+
+
+async def test_a_message_whose_events_were_taken_along_starts_no_batch_of_others(db: Database) -> None:
+    CALLS.clear()
+    async with db.session_scope() as s:
+        first, later = [(await record_event(s, "test.batch", {})).id for _ in range(2)]
+    assert await events.process_events(db, [first], limit=1) == 1
+    # `first`'s message again (a re-delivery): done, so `later` is left to its own message.
+    assert await events.process_events(db, [first], limit=1, fill_to=10) == 0
+    assert CALLS == [[first]]
+    assert await events.process_events(db, [later], limit=1, fill_to=10) == 1
