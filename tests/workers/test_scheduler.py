@@ -129,7 +129,9 @@ async def test_a_standby_takes_over_when_the_leaders_connection_is_killed(db: Da
     first, second = two_schedulers
     [pid] = await _lock_holders(db)
     async with db.engine.connect() as conn:
-        await conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        # With a timeout PostgreSQL waits until the backend has exited, its advisory lock with it: without one the
+        # standby could ask while the ending backend still held the lock (CI saw that once).
+        await conn.execute(text("SELECT pg_terminate_backend(:pid, 10000)"), {"pid": pid})
         await conn.commit()
     assert await first.still_held() is False
     assert await second.acquire() is True
