@@ -195,7 +195,7 @@ async def awaiting_approval(session: AsyncSession, *, principal: Principal, comm
 async def community_kind_names(session: AsyncSession, *, community_id: int) -> dict[str, str]:
     """Kind code -> name as the community's pages show it: the built-in kinds (their built-in names where no row
     exists yet) and the community's own; read without creating any kind (the dashboard reads from a replica)."""
-    return {**BUILTIN_KINDS, **await repo.kind_names_of(session, community_id)}
+    return {**BUILTIN_KINDS, **await repo.kind_names_of(session, [community_id])}
 
 
 async def my_activities(session: AsyncSession, *, principal: Principal, since: dt.datetime | None,

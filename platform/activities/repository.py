@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer, Select, String, bindparam, func, or_, select
+from sqlalchemy import BigInteger, Integer, Select, String, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.activities.models import Activity, ActivityKind, ActivityProposal, ActivitySeries, Signup, SignupStatus
@@ -167,6 +167,10 @@ class ActivityLine:
     ends_at: dt.datetime
 
 
+# ActivityLine's fields, in its order.
+_LINE_COLUMNS = (Activity.id, Activity.title, Activity.status, Activity.kind, Activity.starts_at, Activity.ends_at)
+
+
 def _community() -> Any:  # noqa: ANN401
     return bindparam("community_id", type_=BigInteger)
 
@@ -197,7 +201,7 @@ def _lines(rows: Sequence[tuple[Any, ...]]) -> list[ActivityLine]:
 
 @cache
 def _ending_after_statement() -> Any:  # noqa: ANN401
-    return (select(Activity.id, Activity.title, Activity.status, Activity.kind, Activity.starts_at, Activity.ends_at)
+    return (select(*_LINE_COLUMNS)
             .where(Activity.community_id == _community(), Activity.ends_at >= _moment("since"))
             .order_by(Activity.starts_at).limit(bindparam("limit", type_=Integer)))
 
@@ -211,7 +215,7 @@ async def ending_after(session: AsyncSession, *, community_id: int, since: dt.da
 
 @cache
 def _in_status_statement() -> Any:  # noqa: ANN401
-    return (select(Activity.id, Activity.title, Activity.status, Activity.kind, Activity.starts_at, Activity.ends_at)
+    return (select(*_LINE_COLUMNS)
             .where(Activity.community_id == _community(), Activity.status == bindparam("status", type_=String))
             .order_by(Activity.starts_at, Activity.id).limit(bindparam("limit", type_=Integer)))
 
@@ -222,18 +226,20 @@ async def in_status(session: AsyncSession, *, community_id: int, status: str, li
                                     {"community_id": community_id, "status": status, "limit": limit}))
 
 
-@cache
-def _kind_names_statement() -> Any:  # noqa: ANN401
-    # Built-in kinds first, then the community's own by id: a later row's name wins in the dict.
-    return (select(ActivityKind.code, ActivityKind.name)
-            .where(or_(ActivityKind.community_id.is_(None), ActivityKind.community_id == _community()))
-            .order_by(ActivityKind.community_id.is_not(None), ActivityKind.id))
-
-
-async def kind_names_of(session: AsyncSession, community_id: int) -> dict[str, str]:
-    """Kind code -> name for the community: the built-in kinds, then its own (its name for a code wins)."""
-    rows = await direct.read(session, _kind_names_statement(), {"community_id": community_id})
+async def kind_names_of(session: AsyncSession, community_ids: list[int]) -> dict[str, str]:
+    """Kind code -> name for these communities: the built-in kinds, then their own (their name for a code wins)."""
+    rows = await direct.read(session, _kind_names_statement(direct.sends_direct(session)),
+                             {"communities": community_ids})
     return {code: name for code, name in rows}
+
+
+@cache
+def _kind_names_statement(array: bool) -> Any:  # noqa: ANN401
+    # Built-in kinds first, so a community's own name for one wins in the dict.
+    return (select(ActivityKind.code, ActivityKind.name)
+            .where(ActivityKind.community_id.is_(None)
+                   | direct.among_ids(ActivityKind.community_id, "communities", array=array))
+            .order_by(ActivityKind.community_id.is_(None).desc()))
 
 
 async def series_of_community(session: AsyncSession, community_id: int) -> list[ActivitySeries]:

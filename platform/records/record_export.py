@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.models import User
 from servicebank.accounts.principal import Principal
+from servicebank.activities import repository as activity_repo
 from servicebank.kernel.errors import InvalidInput
 from servicebank.org.models import Community
 from servicebank.records import service_rows
@@ -34,7 +35,6 @@ from servicebank.records.record_export_fields import (
     TRAINING_NAMES,
     mapping_rows,
 )
-from servicebank.reports import repository as report_repo
 from servicebank.reports import service as reports
 from servicebank.reports.periods import parse_month
 from servicebank.reports.taizhang import ELSEWHERE_NAME
@@ -147,7 +147,7 @@ def _training_record(row: Any, tz: ZoneInfo) -> dict[str, Any]:  # noqa: ANN401
 async def records(session: AsyncSession, export: ExportScope, *, timezone: str) -> AsyncIterator[dict[str, Any]]:
     """Every service record of the scope and months (oldest first), then the trainings, one dict at a time."""
     tz = ZoneInfo(timezone)
-    kinds = await report_repo.kind_names(session, list(export.communities))
+    kinds = await activity_repo.kind_names_of(session, list(export.communities))
     statement = service_rows.records_statement(communities=list(export.communities), start=export.start,
                                                end=export.end).execution_options(yield_per=BATCH)
     async for row in await session.stream(statement):

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.accounts.models import User
 from servicebank.accounts.principal import Principal
+from servicebank.activities import repository as activity_repo
 from servicebank.activities.models import Activity
 from servicebank.checkins.models import Attendance
 from servicebank.ledger.models import ServiceCredit, Transaction
@@ -28,7 +29,6 @@ from servicebank.records.access import readable_volunteer
 from servicebank.records.models import CorrectionStatus, ServiceClaim, ServiceCorrection
 from servicebank.records.record_export import masked_id_number, service_record
 from servicebank.records.schemas import TrainingSummaryOut
-from servicebank.reports import repository as report_repo
 from servicebank.requests import ratings
 
 REVERSAL_KINDS = ("service_reversal", "correction_reversal")
@@ -154,7 +154,7 @@ async def gather(session: AsyncSession, *, principal: Principal, volunteer_id: i
     tz = ZoneInfo(timezone)
     community = await session.get(Community, volunteer.community_id)
     rows = (await session.execute(service_rows.records_statement(volunteer_id=volunteer.id))).all()
-    kinds = await report_repo.kind_names(session, sorted({r.community_id for r in rows} | {volunteer.community_id}))
+    kinds = await activity_repo.kind_names_of(session, sorted({r.community_id for r in rows} | {volunteer.community_id}))
     records = [service_record(r, tz, kinds) for r in rows]
     rated = await ratings.received(session, volunteer_id=volunteer.id)
     identity = {"姓名": volunteer.real_name, "证件类型": volunteer.id_type or "—",

@@ -33,7 +33,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from servicebank.activities.models import Activity, ActivityKind
+from servicebank.activities.models import Activity
 from servicebank.checkins.models import Attendance, AttendanceStatus
 from servicebank.kernel import direct
 from servicebank.ledger.models import AttendancePosting
@@ -196,22 +196,6 @@ async def register_counts(session: AsyncSession, community_ids: list[int], first
     (row,) = await direct.read(session, _registers_statement(direct.sends_direct(session)),
                                {"communities": community_ids, "first_end": first_end, "second_end": second_end})
     return (int(row[0] or 0), int(row[2] or 0)), (int(row[1] or 0), int(row[3] or 0))
-
-
-async def kind_names(session: AsyncSession, community_ids: list[int]) -> dict[str, str]:
-    """Activity kind code -> name; a community's own name for a built-in kind wins."""
-    rows = await direct.read(session, _kind_names_statement(direct.sends_direct(session)),
-                             {"communities": community_ids})
-    return {code: name for code, name in rows}
-
-
-@cache
-def _kind_names_statement(array: bool) -> Any:  # noqa: ANN401
-    # Built-in kinds first, so a community's own name for one wins in the dict.
-    return (select(ActivityKind.code, ActivityKind.name)
-            .where(ActivityKind.community_id.is_(None)
-                   | direct.among_ids(ActivityKind.community_id, "communities", array=array))
-            .order_by(ActivityKind.community_id.is_(None).desc()))
 
 
 @cache

@@ -23,6 +23,7 @@ from collections import defaultdict
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from servicebank.activities import repository as activity_repo
 from servicebank.reports import repository as repo
 from servicebank.reports.periods import Period
 from servicebank.reports.schemas import BreakdownRow, Figures, TaizhangOut
@@ -117,7 +118,7 @@ async def build(session: AsyncSession, *, scope_kind: str, scope_id: int, scope_
         session, ids, period.utc_bounds(timezone)[1], before.utc_bounds(timezone)[1])
     current = await period_data(session, ids, period, by_community=street, registers=now_registers)
     last = await period_data(session, ids, before, by_community=street, registers=before_registers)
-    kind_names = {repo.ELSEWHERE_KIND: ELSEWHERE_NAME, **await repo.kind_names(session, ids)}
+    kind_names = {repo.ELSEWHERE_KIND: ELSEWHERE_NAME, **await activity_repo.kind_names_of(session, ids)}
     groups = {g: g for g in set(current.by_group) | set(last.by_group)}
     return TaizhangOut(
         scope=f"{scope_kind}:{scope_id}", scope_name=scope_name, period=period.label, period_name=period.chinese,
