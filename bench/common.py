@@ -120,6 +120,9 @@ class LoadResult:
     statuses: dict[int, int] = field(default_factory=dict)
     # CPU milliseconds per request of the client and of the measured processes (lean loads only).
     cpu_ms: dict[str, float] = field(default_factory=dict)
+    # Open-loop runs: the slowest 1% as (seconds from the run's start when it was due, ms), by time: whether
+    # the tail is one stall (due together) or spread out.
+    slowest: list[tuple[float, float]] = field(default_factory=list)
 
     @property
     def rate(self) -> float:

@@ -20,6 +20,7 @@ from servicebank.accounts.dependencies import provide_optional_principal, provid
 from servicebank.config import Settings, get_settings
 from servicebank.edge.middleware import edge_checks
 from servicebank.edge.read_after_write import stick_writers_to_primary
+from servicebank.kernel.collector import freeze_startup_heap
 from servicebank.kernel.db import Database, end_failed
 from servicebank.kernel.errors import exception_handlers
 from servicebank.kernel.publish_gather import GatheredPublisher
@@ -100,6 +101,14 @@ async def _database_lifespan(app: Litestar) -> AsyncIterator[None]:
         await app.state.db.dispose()
 
 
+@contextlib.asynccontextmanager
+async def _frozen_startup_heap(app: Litestar) -> AsyncIterator[None]:
+    """Last at start-up: what starting made is kept out of later collections' walks (kernel/collector.py)."""
+    if app.state.settings.freeze_startup_heap:
+        freeze_startup_heap()
+    yield
+
+
 def create_app(settings: Settings | None = None, *, db: Database | None = None) -> Litestar:
     """Build the application for these settings (read from the environment when omitted)."""
     settings = (settings or get_settings()).validate()
@@ -116,7 +125,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         dependencies=dependencies,
         exception_handlers=with_page_for_unknown_addresses(exception_handlers()),
         state=State({"db": db, "settings": settings}),
-        lifespan=[_database_lifespan, _embedded_runtime],
+        lifespan=[_database_lifespan, _embedded_runtime, _frozen_startup_heap],
         openapi_config=OpenAPIConfig(
             title="Service Bank API",
             version="0.1.0",

@@ -15,6 +15,9 @@ import tempfile
 for _name in [n for n in os.environ if n.startswith("SERVICEBANK_") and not n.startswith("SERVICEBANK_TEST")]:
     if _name not in {"SERVICEBANK_PG_BIN", "SERVICEBANK_REQUIRE_SERVICES"}:
         os.environ.pop(_name)
+# A test process starts hundreds of apps and workers: freezing each one's heap would cost a collection
+# apiece and keep every test's leftovers (tests/kernel/test_collector.py tests the freeze itself).
+os.environ["SERVICEBANK_FREEZE_STARTUP_HEAP"] = "0"
 # Settings read from the environment in embedded mode keep their keys file here, not in the checkout.
 os.environ["SERVICEBANK_DATA_DIR"] = tempfile.mkdtemp(prefix="servicebank-test-data-")
 
@@ -168,7 +171,7 @@ def postgres_url(postgres_server: PostgresServer) -> str:
 def make_settings(**overrides: object) -> Settings:
     base = Settings(secret_key=TEST_SECRET, data_key=TEST_DATA_KEY, publish_events=False, embedded_worker=False,
                     public_url="http://testserver", public_read_cache_seconds=0,
-                    data_dir=os.environ["SERVICEBANK_DATA_DIR"])
+                    freeze_startup_heap=False, data_dir=os.environ["SERVICEBANK_DATA_DIR"])
     return base.replace(**overrides)
 
 

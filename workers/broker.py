@@ -8,6 +8,7 @@ from dramatiq.middleware.asyncio import AsyncIO
 
 from servicebank.config import Settings, get_settings
 from servicebank.kernel import redis_clients
+from servicebank.kernel.collector import FreezeAfterBoot
 
 BROKER_CLUSTER_NAMESPACE = "{dramatiq}"
 # Dramatiq gives the messages a killed worker had fetched back to their queue only during its "maintenance", run on a
@@ -34,6 +35,7 @@ def make_broker(settings: Settings) -> dramatiq.Broker:
     else:
         broker = StubBroker()
     broker.add_middleware(AsyncIO())
+    broker.add_middleware(FreezeAfterBoot())
     return broker
 
 

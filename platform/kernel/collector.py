@@ -1,0 +1,39 @@
+"""Keep Python's cyclic garbage collector off the objects a process made while starting.
+
+A started API or worker holds a few hundred thousand long-lived objects (modules, the app, mappers,
+compiled statements). A full collection walks all of them: 110-160 ms in the festival benchmark, during
+which the process answers nobody. Frozen after start-up, they are out of every later collection's walk,
+so a full collection costs what the requests' own objects cost. (The technique Instagram described
+for its Django servers; CPython's `gc.freeze` exists for it.)
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import time
+
+import dramatiq
+
+log = logging.getLogger(__name__)
+
+
+def freeze_startup_heap() -> int:
+    """Collect once, then move every surviving object to the permanent generation; returns how many."""
+    started = time.perf_counter()
+    gc.collect()
+    gc.freeze()
+    frozen = gc.get_freeze_count()
+    log.info("start-up heap frozen: %d objects out of the collector's walks (%.0f ms)", frozen,
+             (time.perf_counter() - started) * 1000)
+    return frozen
+
+
+class FreezeAfterBoot(dramatiq.Middleware):
+    """A worker process freezes its start-up heap once its actors and threads are up."""
+
+    def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        from servicebank.config import get_settings
+
+        if get_settings().freeze_startup_heap:
+            freeze_startup_heap()
