@@ -165,8 +165,6 @@ async def _scan_wave(client: httpx.AsyncClient, festival: Festival, logins: Logi
 
         wave = await run_paced(purpose, scan, total=len(people), seconds=shape.window_s, client=client,
                                ok=lambda r: r.status_code == 201, on_done=note)
-    print(f"{purpose}: slowest 1% (due at s: ms) " + ", ".join(f"{at:.2f}: {ms:.0f}" for at, ms in wave.slowest),
-          flush=True)
     wave.kiosk = kiosks.fetches  # type: ignore[attr-defined]
     return wave
 
@@ -230,24 +228,30 @@ async def run_festival(*, base_url: str, db_url: str, city: City, logins: Logins
         results["baseline_insert"] = await run_paced("baseline: one-insert POST",
                                                      lambda cl, i: cl.post("/bench/baseline"),
                                                      total=rate_n, seconds=shape.baseline_s, client=client)
+
+        async def wave(purpose: str, key: str, announce: str) -> dict[int, float]:
+            """One measured wave; returns when each volunteer's scan was answered."""
+            done_at: dict[int, float] = {}
+            progress(announce)
+            mark, client_mark = meter.start(), time.process_time()
+            results[key] = await _scan_wave(client, festival, logins, purpose=purpose, shape=shape,
+                                            done_at=done_at)
+            per_scan[key] = meter.per_unit(mark, total) | _client_cpu(client_mark, total)
+            # Where the tail fell: due together is one stall, spread out is the requests themselves.
+            progress(f"{purpose}: slowest 1% (due at s: ms) "
+                     + ", ".join(f"{at:.2f}: {ms:.0f}" for at, ms in results[key].slowest))
+            return done_at
+
         # From the readers' start to the lag's end no collection in this process delays a send (bench/load.py).
         with no_collector_pauses():
             readers = _readers(client, festival, logins, month, shape.reads_per_second)
             readers.start()
-            checked_in: dict[int, float] = {}
-            progress(f"festival: {total} check-ins over {shape.window_s:.0f} s across {shape.activities} activities")
-            mark, client_mark = meter.start(), time.process_time()
-            results["check_in"] = await _scan_wave(client, festival, logins, purpose="check-in", shape=shape,
-                                                   done_at=checked_in)
-            per_scan["check_in"] = meter.per_unit(mark, total) | _client_cpu(client_mark, total)
+            await wave("check-in", "check_in",
+                       f"festival: {total} check-ins over {shape.window_s:.0f} s across {shape.activities} activities")
             await conn.execute("UPDATE attendance SET checked_in_at = checked_in_at - $2::interval "
                                "WHERE activity_id = ANY($1::bigint[])", list(festival.activity_ids.values()), SERVED)
-            checked_out: dict[int, float] = {}
-            progress(f"festival: {total} check-outs (auto-approved) over {shape.window_s:.0f} s")
-            mark, client_mark = meter.start(), time.process_time()
-            results["check_out"] = await _scan_wave(client, festival, logins, purpose="check-out", shape=shape,
-                                                    done_at=checked_out)
-            per_scan["check_out"] = meter.per_unit(mark, total) | _client_cpu(client_mark, total)
+            checked_out = await wave("check-out", "check_out",
+                                     f"festival: {total} check-outs (auto-approved) over {shape.window_s:.0f} s")
             progress("festival: waiting until the ledger and the leaderboards show every volunteer")
             results["lag"] = await _lag(conn, client, festival, month, max(checked_out.values(), default=time.time()))
             results["readers"] = await readers.stop()

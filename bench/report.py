@@ -25,7 +25,8 @@ def _load(result: LoadResult) -> dict[str, Any]:
             "rate": round(result.rate, 1), "p50_ms": round(result.p50, 1), "p99_ms": round(result.p99, 1),
             "max_ms": round(max(result.latencies_ms), 1) if result.latencies_ms else 0.0, "errors": result.errors,
             "statuses": {str(k): v for k, v in sorted(result.statuses.items())},
-            "samples": getattr(result, "samples", [])[:3], "cpu_ms": dict(result.cpu_ms)}
+            "samples": getattr(result, "samples", [])[:3], "cpu_ms": dict(result.cpu_ms),
+            "slowest": [list(pair) for pair in result.slowest]}
 
 
 def as_json(value: Any) -> Any:

@@ -16,7 +16,7 @@ for _name in [n for n in os.environ if n.startswith("SERVICEBANK_") and not n.st
     if _name not in {"SERVICEBANK_PG_BIN", "SERVICEBANK_REQUIRE_SERVICES"}:
         os.environ.pop(_name)
 # A test process starts hundreds of apps and workers: freezing each one's heap would cost a collection
-# apiece and keep every test's leftovers (tests/kernel/test_collector.py tests the freeze itself).
+# apiece and keep every test's leftovers (tests/test_collector.py tests the freeze itself).
 os.environ["SERVICEBANK_FREEZE_STARTUP_HEAP"] = "0"
 # Settings read from the environment in embedded mode keep their keys file here, not in the checkout.
 os.environ["SERVICEBANK_DATA_DIR"] = tempfile.mkdtemp(prefix="servicebank-test-data-")

@@ -35,7 +35,8 @@ def make_broker(settings: Settings) -> dramatiq.Broker:
     else:
         broker = StubBroker()
     broker.add_middleware(AsyncIO())
-    broker.add_middleware(FreezeAfterBoot())
+    if settings.freeze_startup_heap:
+        broker.add_middleware(FreezeAfterBoot())
     return broker
 
 

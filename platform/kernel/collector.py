@@ -16,10 +16,17 @@ import time
 import dramatiq
 
 log = logging.getLogger(__name__)
+_frozen = False
 
 
 def freeze_startup_heap() -> int:
-    """Collect once, then move every surviving object to the permanent generation; returns how many."""
+    """Collect once, then move every surviving object to the permanent generation; returns how many.
+
+    Once per process: the embedded mode boots its worker inside the API, and both ask."""
+    global _frozen
+    if _frozen:
+        return gc.get_freeze_count()
+    _frozen = True
     started = time.perf_counter()
     gc.collect()
     gc.freeze()
@@ -30,10 +37,8 @@ def freeze_startup_heap() -> int:
 
 
 class FreezeAfterBoot(dramatiq.Middleware):
-    """A worker process freezes its start-up heap once its actors and threads are up."""
+    """A worker process freezes its start-up heap once its actors and threads are up (added to the broker
+    when the settings ask for the freeze, workers/broker.py)."""
 
     def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
-        from servicebank.config import get_settings
-
-        if get_settings().freeze_startup_heap:
-            freeze_startup_heap()
+        freeze_startup_heap()
