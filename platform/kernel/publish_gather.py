@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,10 @@ class GatheredPublisher:
         self._waiting: list[int] = []
         self._timer: asyncio.TimerHandle | None = None
         self._sending: set[asyncio.Future[None]] = set()
+        # Its own thread, one message at a time: in the loop's default pool a send could wait behind an e-mail, a
+        # push or a leaderboard write (asyncio.to_thread), and a Redis that stopped answering would tie up every
+        # thread of that pool.
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-send")
 
     def __call__(self, event_ids: Sequence[int]) -> None:
         try:
@@ -44,7 +49,7 @@ class GatheredPublisher:
     def _flush(self, loop: asyncio.AbstractEventLoop) -> None:
         ids, self._waiting, self._timer = self._waiting, [], None
         if ids:
-            sending = loop.run_in_executor(None, self._send_or_log, ids)
+            sending = loop.run_in_executor(self._thread, self._send_or_log, ids)
             self._sending.add(sending)
             sending.add_done_callback(self._sending.discard)
 
