@@ -42,7 +42,7 @@ def check_api_write(request: Request) -> None:
 
     Bearer-token clients send no cookie for us to trust, so a page elsewhere cannot borrow their rights.
     """
-    if not request.url.path.startswith("/api/") or not uses_session_cookie(request):
+    if not request.scope["path"].startswith("/api/") or not uses_session_cookie(request):
         return
     if request.route_handler.opt.get("exclude_from_auth"):
         return  # logging in: the cookie is not what authenticates the request

@@ -26,6 +26,7 @@ from servicebank.leaderboards.push import (
     member_for,
     volunteer_for,
 )
+from servicebank.leaderboards.rank_reads import rank_reads
 from servicebank.leaderboards.retention import kept_in_redis, oldest_kept_month
 from servicebank.ledger.levels import is_period
 from servicebank.ledger.models import PeriodTotal
@@ -114,12 +115,14 @@ class SqlLeaderboards:
 
 # One round trip for a whole board read: whether the boards are built, the top `limit` members with
 # their scores on the ranked board and on the other one, and optionally one member's rank and scores.
+# A limit of 0 reads no top at all (ZREVRANGE 0 -1 would be the whole board): own rank alone.
 # The member's rank counts the members with a strictly larger score (ZCOUNT "(score" .. +inf), so ties
 # share a rank; ZREVRANK would give each of them a different one.
 # (Three to five separate commands used to cost more Python and loopback time than Redis's work.)
 _READ_SCRIPT = """
 local built = redis.call('EXISTS', KEYS[3])
-local top = redis.call('ZREVRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1, 'WITHSCORES')
+local top = {}
+if tonumber(ARGV[1]) > 0 then top = redis.call('ZREVRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1, 'WITHSCORES') end
 local members = {}
 for i = 1, #top, 2 do members[#members + 1] = top[i] end
 local other = {}
@@ -154,10 +157,15 @@ class RedisLeaderboards:
                    volunteer_id: int | None) -> tuple[bool, list[Ranked], Ranked | None]:
         """(boards built, the top `limit`, the volunteer's own rank or None), in one call."""
         other = "points" if by == "hours" else "hours"
-        built, top, other_scores, mine = await self._script(
-            keys=[board_key(period, scope, by), board_key(period, scope, other),
-                  scope_built_key(scope) if self._cluster else BUILT_MARKER],
-            args=[limit, member_for(volunteer_id) if volunteer_id is not None else ""])
+        keys = (board_key(period, scope, by), board_key(period, scope, other),
+                scope_built_key(scope) if self._cluster else BUILT_MARKER)
+        if limit == 0 and volunteer_id is not None:
+            # Own rank alone (the top kept by service.leaderboard_view): coalesced with the others of this turn.
+            built, mine = await rank_reads(self.client).rank(keys, member_for(volunteer_id))
+            top, other_scores = [], []
+        else:
+            built, top, other_scores, mine = await self._script(
+                keys=list(keys), args=[limit, member_for(volunteer_id) if volunteer_id is not None else ""])
 
         def ranked(rank: int, vid: int, score: Any, other_score: Any) -> Ranked:
             value, other_value = int(float(score)), int(float(other_score or 0))
@@ -175,12 +183,12 @@ class RedisLeaderboards:
 
     async def rank_of(self, session: AsyncSession, *, scope: str, period: str, by: str,
                       volunteer_id: int) -> Ranked | None:
-        return (await self.read(scope=scope, period=period, by=by, limit=1, volunteer_id=volunteer_id))[2]
+        return (await self.read(scope=scope, period=period, by=by, limit=0, volunteer_id=volunteer_id))[2]
 
 
 async def read_board(session: AsyncSession, *, scope: str, period: str, by: str, limit: int,
                      volunteer_id: int | None) -> tuple[list[Ranked], Ranked | None]:
-    """The top of a board and, with `volunteer_id`, that volunteer's rank.
+    """The top of a board and, with `volunteer_id`, that volunteer's rank; `limit=0` reads the rank alone.
 
     Redis when configured and built (one call); SQL otherwise, while Redis is being rebuilt after a restart,
     and for a month older than the months Redis keeps (retention.py): the same ranking and ties either way.
@@ -201,7 +209,7 @@ async def read_board(session: AsyncSession, *, scope: str, period: str, by: str,
             # new since the last rebuild, or those of a master that restarted empty. Not all of them.
             await _request_rebuild(client)
     sql = SqlLeaderboards()
-    top = await sql.top(session, scope=scope, period=period, by=by, limit=limit)
+    top = await sql.top(session, scope=scope, period=period, by=by, limit=limit) if limit else []
     mine = None
     if volunteer_id is not None:
         mine = await sql.rank_of(session, scope=scope, period=period, by=by, volunteer_id=volunteer_id)

@@ -47,7 +47,7 @@ class LeaderboardController(Controller):
         scope = board or (f"community:{home}" if home else "city")
         return await service.leaderboard_view(db_session, scope=scope, period=period, by=by, limit=limit,
                                               volunteer_id=volunteer_id, viewer_volunteer_id=volunteer_id,
-                                              viewer_name=principal.volunteer_name)
+                                              viewer_name=principal.volunteer_name, keep_top=True)
 
 
 ROUTES = [LeaderboardController]

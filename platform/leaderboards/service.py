@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from time import monotonic
+
+from msgspec.structs import replace
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.kernel.text import mask_name
@@ -9,30 +12,80 @@ from servicebank.leaderboards.repository import Ranked, check_query, read_board
 from servicebank.leaderboards.schemas import LeaderboardOut, LeaderboardRow
 from servicebank.volunteers.repository import board_names
 
+# Board tops kept per process (scope, period, ranking, length): every community's, street's and team's board
+# fits; a caller walking scopes cannot grow the process without bound (all are dropped when full).
+TOPS_KEPT = 4096
+UNNAMED = "志愿者"  # a ranked volunteer whose row is gone (erased on request) still holds the place
+HIDDEN = "匿名志愿者"  # did not consent to their name on public boards
+
 
 async def leaderboard_view(session: AsyncSession, *, scope: str, period: str, by: str, limit: int,
                            volunteer_id: int | None, viewer_volunteer_id: int | None,
-                           viewer_name: str | None = None) -> LeaderboardOut:
+                           viewer_name: str | None = None, keep_top: bool = False) -> LeaderboardOut:
     """A leaderboard with names masked by each volunteer's consent; `volunteer_id` adds that volunteer's rank.
 
-    `viewer_name`, the viewer's own name as their login already read it, saves reading it again: with the
-    board's top names kept a second (volunteers.repository.board_names), own rank needs no database read."""
+    The viewer sees their own name unmasked, in the top and in `me`; `viewer_name`, their name as their login
+    already read it, saves reading it again.
+
+    `keep_top`: the top of a board, with its names masked, is the same for every member who asks for their own
+    rank. It is then kept in this process for `public_read_cache_seconds` (1 s), like the anonymous boards
+    (edge/public_reads.py), and each own-rank request asks Redis for that one rank only. A rank is always
+    current; the top beside it may be that much older. A caller whose answer is itself kept that long (the
+    anonymous board) leaves it off: the two would add up.
+    """
     check_query(scope=scope, period=period, by=by, limit=limit)
-    top, mine = await read_board(session, scope=scope, period=period, by=by, limit=limit, volunteer_id=volunteer_id)
-    wanted = {r.volunteer_id for r in top} | ({mine.volunteer_id} if mine else set())
-    known = {viewer_volunteer_id: (viewer_name, True)} if viewer_name and viewer_volunteer_id in wanted else {}
-    people = known | await board_names(session, wanted - known.keys())
+    seconds, kept = _kept_tops(session) if keep_top else (0, None)
+    key = (scope, period, by, limit)
+    hit = kept.get(key) if kept is not None else None
+    now = monotonic()
+    names: dict[int, tuple[str, bool]] = {}
+    if hit is not None and now - hit[1] < seconds:
+        rows = hit[0]
+        mine = (await read_board(session, scope=scope, period=period, by=by, limit=0,
+                                 volunteer_id=volunteer_id))[1] if volunteer_id is not None else None
+    else:
+        top, mine = await read_board(session, scope=scope, period=period, by=by, limit=limit,
+                                     volunteer_id=volunteer_id)
+        names = await board_names(session, {r.volunteer_id for r in top} | ({mine.volunteer_id} if mine else set()))
+        rows = [_row(r, _public_name(names.get(r.volunteer_id))) for r in top]
+        if kept is not None:
+            if len(kept) >= TOPS_KEPT:
+                kept.clear()
+            kept[key] = (rows, now)
 
-    def row(r: Ranked) -> LeaderboardRow:
-        person = people.get(r.volunteer_id)
+    async def own_name(vid: int) -> str:
+        if vid == viewer_volunteer_id and viewer_name:
+            return viewer_name
+        if vid not in names:
+            names.update(await board_names(session, [vid]))
+        person = names.get(vid)
         if person is None:
-            name = "志愿者"
-        elif r.volunteer_id == viewer_volunteer_id:
-            name = person[0]
-        else:
-            name = mask_name(person[0]) if person[1] else "匿名志愿者"
-        return LeaderboardRow(rank=r.rank, volunteer_id=r.volunteer_id, name=name, hours=round(r.minutes / 60, 2),
-                              minutes=r.minutes, points=r.points)
+            return UNNAMED
+        return person[0] if vid == viewer_volunteer_id else _public_name(person)
 
-    return LeaderboardOut(scope=scope, period=period, by=by, rows=[row(r) for r in top],
-                          me=row(mine) if mine else None)
+    if viewer_volunteer_id is not None:
+        # The kept rows are shared by every request: the viewer's own row is a copy with their name.
+        rows = [replace(r, name=await own_name(r.volunteer_id)) if r.volunteer_id == viewer_volunteer_id else r
+                for r in rows]
+    me = _row(mine, await own_name(mine.volunteer_id)) if mine else None
+    return LeaderboardOut(scope=scope, period=period, by=by, rows=rows, me=me)
+
+
+def _kept_tops(session: AsyncSession) -> tuple[float, dict | None]:
+    """(seconds a top is kept, this process's kept tops), or (0, None) when the public read cache is off."""
+    db = session.info.get("db")
+    seconds = getattr(getattr(db, "settings", None), "public_read_cache_seconds", 0)
+    if not seconds:
+        return 0, None
+    return seconds, db.__dict__.setdefault("_board_tops", {})
+
+
+def _public_name(person: tuple[str, bool] | None) -> str:
+    if person is None:
+        return UNNAMED
+    return mask_name(person[0]) if person[1] else HIDDEN
+
+
+def _row(r: Ranked, name: str) -> LeaderboardRow:
+    return LeaderboardRow(rank=r.rank, volunteer_id=r.volunteer_id, name=name, hours=round(r.minutes / 60, 2),
+                          minutes=r.minutes, points=r.points)

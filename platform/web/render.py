@@ -16,6 +16,7 @@ from servicebank.accounts.principal import Principal
 from servicebank.edge import csrf
 from servicebank.edge.csrf import CSRF_COOKIE
 from servicebank.web import i18n
+from servicebank.web.pretranslate import PreTranslated
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -33,11 +34,8 @@ SECURITY_HEADERS = {
     "Permissions-Policy": "camera=(self), geolocation=(self), microphone=()",
 }
 
-# auto_reload off: the templates ship with the code and change only with a restart, and checking every template's
-# file time on each render cost a few per cent of a page (the scan page's POST, bench/checkin.md).
-env = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=select_autoescape(["html", "svg"]),
-                  undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, enable_async=False,
-                  auto_reload=False)
+# What every page carries unless it says otherwise: the security headers, and no caching of personal pages.
+PAGE_HEADERS = {**SECURITY_HEADERS, "Cache-Control": "no-store"}
 
 
 def hours(minutes: int | None) -> str:
@@ -46,7 +44,20 @@ def hours(minutes: int | None) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".") if value else "0"
 
 
-env.filters["hours"] = hours
+def _environment(lang: str) -> Environment:
+    # auto_reload off: the templates ship with the code and change only with a restart, and checking every
+    # template's file time on each render cost a few per cent of a page (the scan page's POST, bench/checkin.md).
+    made = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=select_autoescape(["html", "svg"]),
+                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, enable_async=False,
+                       auto_reload=False, extensions=[PreTranslated])
+    made.catalogue = i18n.catalogue(lang)  # type: ignore[attr-defined]  # what PreTranslated puts in
+    made.filters["hours"] = hours
+    return made
+
+
+# One environment per language: each compiles the templates with their literal messages already translated
+# (web/pretranslate.py).
+ENVIRONMENTS = {lang: _environment(lang) for lang in i18n.LANGS}
 
 
 def lang_of(request: Request) -> str:
@@ -83,6 +94,9 @@ def local_time(request: Request, value: dt.datetime | None, fmt: str = "%Y-%m-%d
 def context(request: Request, principal: Principal | None, **values: Any) -> dict[str, Any]:
     """What every template may use."""
     lang = lang_of(request)
+    # The path and query straight from the ASGI scope, as request.url has them, without building the whole URL.
+    path = request.scope.get("root_path", "") + request.scope["path"]
+    query = request.scope.get("query_string", b"").decode()
     return {
         "request": request,
         "me": principal,
@@ -90,8 +104,8 @@ def context(request: Request, principal: Principal | None, **values: Any) -> dic
         "_": i18n.translator(lang),
         "big_text": request.cookies.get(BIG_TEXT_COOKIE) == "1",
         "csrf_token": csrf_token(request),
-        "path": request.url.path,
-        "here": quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""), safe="/?=&"),
+        "path": path,
+        "here": quote(f"{path}?{query}" if query else path, safe="/?=&"),
         "when": lambda value, fmt="%Y-%m-%d %H:%M": local_time(request, value, fmt),
         "roles": principal.roles if principal else frozenset(),
         **values,
@@ -100,9 +114,8 @@ def context(request: Request, principal: Principal | None, **values: Any) -> dic
 
 def finish(request: Request, response: Response) -> Response:
     """Security headers, no caching of personal pages, and the CSRF cookie when it is new."""
-    for name, value in SECURITY_HEADERS.items():
+    for name, value in PAGE_HEADERS.items():
         response.headers.setdefault(name, value)
-    response.headers.setdefault("Cache-Control", "no-store")
     state = request.scope.get("state", {})
     if state.get("csrf_new"):
         response.set_cookie(Cookie(key=CSRF_COOKIE, value=state["csrf_token"], httponly=True, samesite="lax",
@@ -114,8 +127,10 @@ def finish(request: Request, response: Response) -> Response:
 def render(request: Request, template: str, principal: Principal | None = None, *, status_code: int = 200,
            **values: Any) -> Response:
     """The page `template` as an HTML response."""
-    html = env.get_template(template).render(context(request, principal, **values))
-    return finish(request, Response(html, media_type="text/html", status_code=status_code))
+    page = context(request, principal, **values)
+    html = ENVIRONMENTS[page["lang"]].get_template(template).render(page)
+    # The headers given whole: finish() then only checks that each is there.
+    return finish(request, Response(html, media_type="text/html", status_code=status_code, headers=PAGE_HEADERS))
 
 
 def redirect(request: Request, url: str, *, cookies: list[Cookie] | None = None) -> Response:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from servicebank.accounts.models import Role
 from servicebank.edge import public_reads
 from servicebank.kernel.db import Database
+from servicebank.leaderboards import service as leaderboards_service
 from servicebank.ledger import transactions as ledger
 from servicebank.volunteers import repository as volunteers_repository
 from tests.factories import make_org, make_person, make_volunteer
@@ -72,6 +73,7 @@ class TestBoardNames:
             self, db: Database, session, client, monkeypatch) -> None:  # noqa: ANN001
         clock = Clock()
         monkeypatch.setattr(volunteers_repository, "monotonic", clock)
+        monkeypatch.setattr(leaderboards_service, "monotonic", clock)  # the board's top is kept as long
         org = await make_org(session)
         wang = await make_volunteer(session, org.community, name="王秀英", public_consent=True)
         viewer = await make_person(session, Role.VOLUNTEER, community=org.community, name="赵小明")

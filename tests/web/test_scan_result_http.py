@@ -100,3 +100,23 @@ async def test_a_refused_scan_says_why_and_still_names_the_person(app, client, s
     assert "取消" in page and "吴大爷" in page and "我的" in _menu(refused.text)
     async with db.session_scope() as s:
         assert await s.scalar(select(Attendance).where(Attendance.activity_id == activity.id)) is None
+
+
+async def test_the_scan_page_has_the_apis_scan_limit_per_login(app, client, session) -> None:  # noqa: ANN001
+    """A script holding one login cannot hammer the page's POST past the limit the API's scan has."""
+    from servicebank.checkins.routes import SCAN_LIMIT
+    from servicebank.web.pages.checkins.scan import ScanPages
+
+    assert SCAN_LIMIT in ScanPages.scan.guards
+    org = await make_org(session)
+    me = await make_person(session, Role.VOLUNTEER, community=org.community, name="钱叔叔")
+    await log_in(client, me)
+    allowed = 0
+    for _ in range(300):
+        answer = await post(client, "/c/i.not-a-code", {"latitude": "", "longitude": ""})
+        if answer.status_code == 429:
+            break
+        allowed += 1
+    assert answer.status_code == 429
+    assert "尝试次数太多，请稍等一会儿再试" in text_of(answer.text)
+    assert 120 <= allowed <= 240

@@ -13,6 +13,7 @@ from servicebank.accounts.principal import Principal
 from servicebank.accounts.sessions import principal_without_grants
 from servicebank.activities import browse
 from servicebank.checkins import tokens
+from servicebank.checkins.routes import SCAN_LIMIT
 from servicebank.checkins.service import check_in, check_out
 from servicebank.kernel.clock import utcnow
 from servicebank.kernel.errors import DomainError, Unauthenticated
@@ -46,7 +47,8 @@ class ScanPages(Controller):
             response.set_cookie(cookie)
         return response
 
-    @post("/c/{token:str}")
+    # The API's scan limit, per login: the page posts the same scan, so a script cannot hammer it here instead.
+    @post("/c/{token:str}", guards=[SCAN_LIMIT])
     async def scan(self, request: Request, token: str, db_session: AsyncSession) -> Response:
         """Check in or out with the code (at the remembered scan time, if any), then say plainly what happened.
 

@@ -38,7 +38,7 @@ class LeaderboardPages(Controller):
         by = by if by in ("hours", "points") else "hours"
         viewer = optional_principal.volunteer_id if optional_principal else None
         board = await leaderboard_view(read_session, scope=scope, period=_period(request, period), by=by, limit=50,
-                                       volunteer_id=viewer, viewer_volunteer_id=viewer)
+                                       volunteer_id=viewer, viewer_volunteer_id=viewer, keep_top=viewer is not None)
         return render(request, "leaderboards/leaderboard.html", optional_principal, title=_("Leaderboard"), board=board,
                       communities=await org.all_communities(read_session), community=community, period=period,
                       by=by)

@@ -53,7 +53,8 @@ class VolunteerPages(Controller):
         home = principal.volunteer_community_id  # None while pending or suspended: they see the public city board
         board = await leaderboard_view(db_session, scope=f"community:{home}" if home else "city",
                                        period="all", by="hours", limit=1, volunteer_id=volunteer_id,
-                                       viewer_volunteer_id=volunteer_id, viewer_name=principal.volunteer_name)
+                                       viewer_volunteer_id=volunteer_id, viewer_name=principal.volunteer_name,
+                                       keep_top=True)
         today = dt.datetime.now(ZoneInfo(request.app.state.settings.timezone)).date()
         months = await sections.month_hours(db_session, volunteer_id=volunteer_id, today=today)
         signup_rows = await sections.my_signups(db_session, principal=principal)
