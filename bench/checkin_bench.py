@@ -4,8 +4,8 @@ Starts a throwaway PostgreSQL (tests/servers.py), seeds one activity with signed
 already checked in, for the check-outs), serves the real app plus a baseline endpoint (one ORM insert
 in the same request transaction) from one uvicorn process on 127.0.0.1, and drives them in interleaved
 rounds with the lean client (bench/rawhttp.py): the API check-in, the web check-in (the form the kiosk
-QR's page /c/<token> posts, with the session cookie and CSRF token a browser sends) and the API
-check-out. Prints a markdown table and writes it to bench/checkin.md.
+QR's page /c/<token> posts, with the session cookie and CSRF token a browser sends: as its script sends it,
+asking for the answer's main part, and as a browser without scripts posts it) and the API check-out. Prints a markdown table and writes it to bench/checkin.md.
 
     python bench/checkin_bench.py [--requests 3000] [--concurrency 32] [--rounds 2]
 """
@@ -191,7 +191,7 @@ async def _drive(port: int, make_request, count: int, concurrency: int,  # noqa:
             "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000, **cpu}
 
 
-ENDPOINTS = ("baseline", "check-in", "web check-in", "check-out")
+ENDPOINTS = ("baseline", "check-in", "web check-in", "web check-in (no script)", "check-out")
 
 
 async def _profile(port: int, requests_of: dict, *, api_pid: int, count: int, concurrency: int,  # noqa: ANN001
@@ -230,14 +230,14 @@ async def run(requests: int, concurrency: int, rounds: int, paced_share: float, 
         # Every check-in and check-out is a volunteer's first: capacity and paced rounds plus a warm-up.
         profiled = requests if profile_dir is not None else 0
         per_endpoint = (requests + paced_requests) * rounds + 100 + profiled
-        activity_id, session_tokens = await _seed(url, 3 * per_endpoint,
-                                                  checked_in=range(2 * per_endpoint, 3 * per_endpoint))
+        activity_id, session_tokens = await _seed(url, 4 * per_endpoint,
+                                                  checked_in=range(3 * per_endpoint, 4 * per_endpoint))
         port = free_port()
         uvicorn = _serve(url, port, concurrency)
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
             await _wait_ready(client, time.monotonic() + 60)
         logins = {name: iter(session_tokens[k * per_endpoint:(k + 1) * per_endpoint])
-                  for k, name in enumerate(("check-in", "web check-in", "check-out"))}
+                  for k, name in enumerate(("check-in", "web check-in", "web check-in (no script)", "check-out"))}
         kiosk: dict[str, qr.KioskToken] = {}
 
         def current_code(purpose: str) -> str:
@@ -252,16 +252,25 @@ async def run(requests: int, concurrency: int, rounds: int, paced_share: float, 
             return ("POST", "/api/check-ins", {"json": {"token": current_code(qr.CHECK_IN)},
                     "headers": {"Authorization": f"Bearer {next(logins['check-in'])}"}}, 201)
 
-        def web_check_in(_i: int):  # noqa: ANN202
+        def web_form(login_of: str, headers: dict[str, str]):  # noqa: ANN202
             # What the phone's browser posts from /c/<token>: the form with its CSRF token and an empty position
             # (no geofence here), the session cookie; the answer is the page saying what happened.
-            login = next(logins["web check-in"])
+            login = next(logins[login_of])
             # The CSRF cookie too: the page's GET set it, so the answer need not set it again.
             csrf = token_for_session(SECRET, login)
             form = urlencode({"csrf_token": csrf, "latitude": "", "longitude": ""})
             return ("POST", f"/c/{current_code(qr.CHECK_IN)}", {"body": form.encode(), "headers": {
                 "Cookie": f"{SESSION_COOKIE}={login}; {CSRF_COOKIE}={csrf}",
-                "Content-Type": "application/x-www-form-urlencoded"}}, 200)
+                "Content-Type": "application/x-www-form-urlencoded", **headers}}, 200)
+
+        def web_check_in(_i: int):  # noqa: ANN202
+            # The page's script (static/offline-scan.js) sends the form with fetch and asks for the answer's
+            # main part only, which is all it shows: what a phone with scripts on sends.
+            return web_form("web check-in", {"X-Page-Part": "main"})
+
+        def web_check_in_no_script(_i: int):  # noqa: ANN202
+            # A browser with scripts off posts the form itself and gets the whole page.
+            return web_form("web check-in (no script)", {})
 
         def check_out(_i: int):  # noqa: ANN202
             return ("POST", "/api/check-outs", {"json": {"token": current_code(qr.CHECK_OUT)},
@@ -270,7 +279,7 @@ async def run(requests: int, concurrency: int, rounds: int, paced_share: float, 
         def base(_i: int):  # noqa: ANN202
             return ("POST", "/bench/baseline", {}, 201)
 
-        requests_of = dict(zip(ENDPOINTS, (base, check_in, web_check_in, check_out), strict=True))
+        requests_of = dict(zip(ENDPOINTS, (base, check_in, web_check_in, web_check_in_no_script, check_out), strict=True))
         for make in requests_of.values():  # warm-up: connections, caches, first compilations
             await _drive(port, make, 50, concurrency)
         if profile_dir is not None:
@@ -332,14 +341,19 @@ def _table(results: dict[str, list[dict[str, float]]], paced: dict[str, list[dic
     def best_ratio(name: str) -> float:
         return max(r["rps"] for r in results[name]) / max(r["rps"] for r in results["baseline"])
 
-    web_cpu = _least(results["web check-in"], "cpu_api") / _least(results["check-in"], "cpu_api")
-    web_cpu_rounds = ", ".join(format(w["cpu_api"] / c["cpu_api"], ".2f")
-                               for c, w in zip(results["check-in"], results["web check-in"], strict=True))
+    def cpu_ratio(name: str) -> tuple[float, str]:
+        least = _least(results[name], "cpu_api") / _least(results["check-in"], "cpu_api")
+        return least, ", ".join(format(w["cpu_api"] / c["cpu_api"], ".2f")
+                                for c, w in zip(results["check-in"], results[name], strict=True))
+
+    web_cpu, web_cpu_rounds = cpu_ratio("web check-in")
+    bare_cpu, bare_cpu_rounds = cpu_ratio("web check-in (no script)")
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     lines += ["",
               "| ratio (issue 18's goal) | value | per interleaved round |", "|---|---:|---|",
               f"| check-in req/s ÷ baseline | {best_ratio('check-in'):.2f} | {per_round('check-in')} |",
               f"| web check-in API CPU ÷ API check-in API CPU (goal ≤ 1.2) | {web_cpu:.2f} | {web_cpu_rounds} |",
+              f"| the same without script (whole page) | {bare_cpu:.2f} | {bare_cpu_rounds} |",
               f"| check-out req/s ÷ baseline (goal ≥ 1.0) | {best_ratio('check-out'):.2f} | {per_round('check-out')} |",
               f"| check-in API CPU ÷ baseline's | "
               f"{_least(results['check-in'], 'cpu_api') / _least(results['baseline'], 'cpu_api'):.2f} | |",
@@ -365,7 +379,9 @@ NOTES = """
   (`accounts.sessions.principal_without_grants`, the same Principal the login query would build); staff
   scanning for themselves, and refused scans (which return no row), load it as any page does. Around
   the statement, what a page needs: the CSRF check and form parse, the template (Jinja no longer checks
-  the template files' times at every render). An ended login is sent to log in, as before.
+  the template files' times at every render). An ended login is sent to log in, as before. The page's script
+  asks for the answer's `<main>` only (`X-Page-Part: main`, the row *web check-in*); a browser without scripts
+  posts the form itself and gets the whole page (the row *no script*).
 - **Check-out** (`POST /api/check-outs`, own scan): one statement sent straight to asyncpg, like the check-in:
   the context with the record's state and the kind's auto-approval, and a data-modifying CTE that closes
   the record when every condition of `self_scan.SELF_CHECK_OUT` holds (served minutes computed in SQL).

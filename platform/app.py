@@ -105,7 +105,7 @@ async def _database_lifespan(app: Litestar) -> AsyncIterator[None]:
 async def _frozen_startup_heap(app: Litestar) -> AsyncIterator[None]:
     """Last at start-up: what starting made is kept out of later collections' walks (kernel/collector.py)."""
     if app.state.settings.freeze_startup_heap:
-        freeze_startup_heap()
+        freeze_startup_heap(app.state.settings.gc_young_threshold)
     yield
 
 

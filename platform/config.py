@@ -111,6 +111,8 @@ class Settings:
     db_pool_size: int = 10
     # After start-up, keep what starting made out of the garbage collector's walks (kernel/collector.py).
     freeze_startup_heap: bool = True
+    # With the freeze, the youngest generation's collection threshold (Python's default is 700; 0 keeps it).
+    gc_young_threshold: int = 20_000
     # A PostgreSQL streaming replica for reads that may be a moment old (台账, dashboard, exports, public pages);
     # kernel/replica.py says when reads fall back to the primary.
     database_replica_url: str | None = None
@@ -266,6 +268,7 @@ class Settings:
             worker_poll_ms=_env_int("WORKER_POLL_MS", 100),
             db_pool_size=_env_int("DB_POOL_SIZE", 10),
             freeze_startup_heap=_env_bool("FREEZE_STARTUP_HEAP", True),
+            gc_young_threshold=_env_int("GC_YOUNG_THRESHOLD", 20_000),
             database_replica_url=_env("DATABASE_REPLICA_URL") or None,
             replica_max_lag_seconds=_env_float("REPLICA_MAX_LAG_SECONDS", 5.0),
             replica_retry_seconds=_env_float("REPLICA_RETRY_SECONDS", 10.0),

@@ -36,7 +36,7 @@ def make_broker(settings: Settings) -> dramatiq.Broker:
         broker = StubBroker()
     broker.add_middleware(AsyncIO())
     if settings.freeze_startup_heap:
-        broker.add_middleware(FreezeAfterBoot())
+        broker.add_middleware(FreezeAfterBoot(settings.gc_young_threshold))
     return broker
 
 

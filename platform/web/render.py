@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, pass_context, select_autoescape
 from litestar import Request, Response
 from litestar.datastructures import Cookie
 
@@ -21,6 +22,9 @@ from servicebank.web.pretranslate import PreTranslated
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
 BIG_TEXT_COOKIE = "sb_big"
+# Sent by a page's own script that shows only the answer's <main> (static/offline-scan.js): a template that
+# extends `"main_only.html" if main_only else "base.html"` then leaves out the menu, preferences and footer.
+PAGE_PART_HEADER = "x-page-part"
 
 SECURITY_HEADERS = {
     # Everything comes from us: no inline script or style, no third party, never framed.
@@ -44,14 +48,40 @@ def hours(minutes: int | None) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".") if value else "0"
 
 
+@pass_context
+def _when(page: Any, value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """`{{ x | when }}`, `{{ x | when("%H:%M") }}`: a UTC time in the platform's timezone (the page's `zone`).
+
+    A filter, not a function of the page: Jinja calls a filter directly, and a function through its context's
+    call machinery, which cost more than the formatting on the scan page's answer."""
+    return in_zone(value, page["zone"], fmt)
+
+
+class _PageEnvironment(Environment):
+    """Loaded templates kept in a plain dict. Jinja's own cache moves a template to the front of a queue on every
+    lookup, at a cost that grows with the templates loaded: about 10 µs for each of a page's template and the
+    layout it extends, a tenth of the scan page's answer. The templates never change while the process runs
+    (auto_reload off), so nothing needs evicting either."""
+
+    def _load_template(self, name: str, globals: Any) -> Template:  # noqa: A002  # Jinja's own signature
+        if globals:
+            return super()._load_template(name, globals)
+        loaded: dict[str, Template] = self.__dict__.setdefault("_loaded", {})
+        template = loaded.get(name)
+        if template is None:
+            template = loaded[name] = super()._load_template(name, None)
+        return template
+
+
 def _environment(lang: str) -> Environment:
     # auto_reload off: the templates ship with the code and change only with a restart, and checking every
     # template's file time on each render cost a few per cent of a page (the scan page's POST, bench/checkin.md).
-    made = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=select_autoescape(["html", "svg"]),
-                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, enable_async=False,
-                       auto_reload=False, extensions=[PreTranslated])
+    made = _PageEnvironment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=select_autoescape(["html", "svg"]),
+                            undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, enable_async=False,
+                            auto_reload=False, extensions=[PreTranslated])
     made.catalogue = i18n.catalogue(lang)  # type: ignore[attr-defined]  # what PreTranslated puts in
     made.filters["hours"] = hours
+    made.filters["when"] = _when
     return made
 
 
@@ -82,13 +112,30 @@ def rotate_csrf(request: Request, session_token: str) -> None:
     state["csrf_new"] = True
 
 
-def local_time(request: Request, value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """A UTC time shown in the platform's timezone."""
+@lru_cache(maxsize=8)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def in_zone(value: dt.datetime | None, zone: dt.tzinfo, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A UTC time shown in `zone` (a time without a zone is UTC, as the database keeps it)."""
     if value is None:
         return ""
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
-    return value.astimezone(ZoneInfo(request.app.state.settings.timezone)).strftime(fmt)
+    return _formatted(value, zone, fmt)
+
+
+@lru_cache(maxsize=4096)
+def _formatted(value: dt.datetime, zone: dt.tzinfo, fmt: str) -> str:
+    # strftime is the dearest step of a page's times (3 µs); pages show the same few times again and again
+    # (an activity's start and end on every volunteer's answer, a list's dates on every refresh).
+    return value.astimezone(zone).strftime(fmt)
+
+
+def local_time(request: Request, value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A UTC time shown in the platform's timezone."""
+    return in_zone(value, _zone(request.app.state.settings.timezone), fmt)
 
 
 def context(request: Request, principal: Principal | None, **values: Any) -> dict[str, Any]:
@@ -97,6 +144,8 @@ def context(request: Request, principal: Principal | None, **values: Any) -> dic
     # The path and query straight from the ASGI scope, as request.url has them, without building the whole URL.
     path = request.scope.get("root_path", "") + request.scope["path"]
     query = request.scope.get("query_string", b"").decode()
+    # The zone looked up once per page, not at each of the times it shows.
+    zone = _zone(request.app.state.settings.timezone)
     return {
         "request": request,
         "me": principal,
@@ -106,8 +155,9 @@ def context(request: Request, principal: Principal | None, **values: Any) -> dic
         "csrf_token": csrf_token(request),
         "path": path,
         "here": quote(f"{path}?{query}" if query else path, safe="/?=&"),
-        "when": lambda value, fmt="%Y-%m-%d %H:%M": local_time(request, value, fmt),
+        "zone": zone,
         "roles": principal.roles if principal else frozenset(),
+        "main_only": request.headers.get(PAGE_PART_HEADER) == "main",
         **values,
     }
 

@@ -120,3 +120,29 @@ async def test_the_scan_page_has_the_apis_scan_limit_per_login(app, client, sess
     assert answer.status_code == 429
     assert "尝试次数太多，请稍等一会儿再试" in text_of(answer.text)
     assert 120 <= allowed <= 240
+
+
+async def test_the_page_script_gets_the_answer_main_part_only(app, client, session) -> None:  # noqa: ANN001
+    """offline-scan.js shows only the answer's <main> and the title, and asks for just that (X-Page-Part: main):
+    the same words and the same check-in, without the menu, preferences and footer. A refusal comes the same way."""
+    org = await make_org(session)
+    me = await make_person(session, Role.VOLUNTEER, community=org.community, name="孙阿姨")
+    activity = await _activity(session, org.community)
+    await log_in(client, me)
+    code = _code(app, activity, tokens.CHECK_IN)
+
+    done = await post(client, f"/c/{code}", {"latitude": "", "longitude": ""}, headers={"X-Page-Part": "main"})
+    assert done.status_code == 200 and done.headers["content-type"].startswith("text/html")
+    assert done.text.lstrip().startswith("<title>签到 · 志愿服务银行</title>")
+    assert '<main id="main">' in done.text and "签到成功" in text_of(done.text) and "楼道清扫" in text_of(done.text)
+    assert '<nav class="nav"' not in done.text and "/logout" not in done.text and "<footer" not in done.text
+    assert done.headers["content-security-policy"].startswith("default-src 'self'")
+
+    again = await post(client, f"/c/{code}", {"latitude": "", "longitude": ""}, headers={"X-Page-Part": "main"})
+    assert again.status_code == 200 and "您已经签到过了" in text_of(again.text) and "<nav" not in again.text
+
+    refused = await post(client, f"/c/{_code(app, activity, tokens.CHECK_OUT)}x", headers={"X-Page-Part": "main"})
+    assert refused.status_code == 409 and 'class="result bad"' in refused.text and "<nav" not in refused.text
+
+    whole = await post(client, f"/c/{code}", {"latitude": "", "longitude": ""})
+    assert '<nav class="nav"' in whole.text and "孙阿姨" in text_of(whole.text)

@@ -24,7 +24,8 @@
   function post(item) {
     return fetch(item.action, {
       method: "POST", credentials: "same-origin", body: item.body,
-      headers: { "Content-Type": "application/x-www-form-urlencoded" }
+      // Only the answer's main part is shown (show below), so only that is asked for (render.py PAGE_PART_HEADER).
+      headers: { "Content-Type": "application/x-www-form-urlencoded", "X-Page-Part": "main" }
     }).then(function (response) { return response.text(); });
   }
 
