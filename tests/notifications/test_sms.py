@@ -23,7 +23,16 @@ from tests.notifications.fake_gateway import (  # noqa: F401 - gateway and setti
     settings,
 )
 
-SHANGHAI_NOON = dt.datetime(2026, 12, 7, 4, 0, tzinfo=dt.UTC)
+
+def _next_shanghai_noon() -> dt.datetime:
+    """The next noon in Shanghai (as UTC), after now: the texts queued now are due by then, and it is daytime.
+    A fixed date would pass, and every text queued after it would no longer be due "then"."""
+    now = dt.datetime.now(dt.UTC)
+    noon = dt.datetime.combine((now + dt.timedelta(hours=8)).date(), dt.time(4, 0), tzinfo=dt.UTC)  # 12:00 at UTC+8
+    return noon if noon > now else noon + dt.timedelta(days=1)
+
+
+SHANGHAI_NOON = _next_shanghai_noon()
 
 
 async def remind(client, world, db) -> int:  # noqa: ANN001
@@ -133,10 +142,10 @@ async def test_quiet_hours_delay_all_but_urgent_texts(client, world, db, gateway
     (row,) = await deliveries(db)
     async with db.session_scope() as s:
         await s.execute(ChannelDelivery.__table__.update().values(not_before=SHANGHAI_NOON))
-    late_evening = dt.datetime(2026, 12, 7, 15, 30, tzinfo=dt.UTC)  # 23:30 in Shanghai
+    late_evening = SHANGHAI_NOON + dt.timedelta(hours=11, minutes=30)  # 23:30 in Shanghai
     assert await send_due_sms(db, db.settings, now=late_evening) == 0
     (row,) = await deliveries(db)
-    assert row.status == "pending" and row.not_before == dt.datetime(2026, 12, 8, 0, 0, tzinfo=dt.UTC)  # 08:00
+    assert row.status == "pending" and row.not_before == SHANGHAI_NOON + dt.timedelta(hours=20)  # 08:00 next morning
     assert row.last_error == "quiet_hours"
     # An urgent kind goes at once, even at night.
     async with db.session_scope() as s:
