@@ -9,6 +9,7 @@ from servicebank.clientip import client_ip
 from servicebank.config import Settings
 from servicebank.kernel import redis_clients
 from servicebank.kernel.errors import TooManyRequests
+from servicebank.kernel.kept import one_per
 
 _DECR_IF_POSITIVE = "if tonumber(redis.call('get', KEYS[1]) or '0') > 0 then return redis.call('decr', KEYS[1]) end return 0"
 
@@ -69,17 +70,10 @@ class RateLimiter:
             await self._redis.aclose()
 
 
-# The settings object is kept with its limiter: a freed object's id could be reused by the next app's settings,
-# which would then inherit the old app's counts.
-_limiters: dict[int, tuple[Settings, RateLimiter]] = {}
-
-
 def limiter_for(settings: Settings) -> RateLimiter:
-    """One limiter per settings object (per app)."""
-    key = id(settings)
-    if key not in _limiters:
-        _limiters[key] = (settings, RateLimiter(settings))
-    return _limiters[key][1]
+    """One limiter per settings object (per app; kernel/kept.py keeps a new app's settings from inheriting an
+    old app's counts through a reused id)."""
+    return one_per(settings, "rate_limiter", RateLimiter)
 
 
 def rate_limit_guard(name: str, *, limit: int, window_seconds: int, what: str):  # noqa: ANN201

@@ -15,7 +15,7 @@ def settings(settings):  # noqa: ANN001, ANN201
 
 
 class Clock:
-    """Stands in for `monotonic` in public_reads: time moves only when the test says so."""
+    """Stands in for `monotonic` in kernel/kept.py: time moves only when the test says so."""
 
     def __init__(self) -> None:
         self.now = 1000.0

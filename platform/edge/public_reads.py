@@ -15,7 +15,6 @@ language and text size too and writes each visitor's own CSRF token into the kep
 
 from __future__ import annotations
 
-from time import monotonic
 from typing import Any
 
 from litestar import Request, Response
@@ -23,22 +22,20 @@ from litestar.enums import MediaType
 from litestar.serialization import encode_json
 
 from servicebank.accounts.dependencies import token_from_request
+from servicebank.kernel.kept import ShortMemory, short_memory
 
 # Distinct addresses kept per process: boards of every scope, period and ranking fit; a crawler walking ids
-# cannot grow the process without bound (the oldest half is dropped when full).
+# cannot grow the process without bound (kernel/kept.py drops the older half when full).
 MAX_ENTRIES = 4096
 
 
-def _entries(request: Request) -> tuple[float, dict[str, tuple[float, bytes]]] | None:
-    """(seconds an answer is kept, this app's kept answers), or None when the cache is off (0 seconds)."""
+def _memory(request: Request) -> ShortMemory | None:
+    """This app's kept answers, or None when the cache is off (0 seconds)."""
     state = request.app.state
     seconds = state.settings.public_read_cache_seconds
     if seconds <= 0:
         return None
-    entries = state.get("public_reads")
-    if entries is None:
-        entries = state["public_reads"] = {}
-    return seconds, entries
+    return short_memory(state, "public_reads", seconds, MAX_ENTRIES)
 
 
 def address(request: Request) -> str | None:
@@ -48,26 +45,19 @@ def address(request: Request) -> str | None:
     return f"{request.scope['path']}?{request.scope['query_string'].decode('latin-1')}"
 
 
-def kept(request: Request, key: str | None) -> Any:
+def kept(request: Request, key: str | None) -> Any:  # noqa: ANN401
     """What was stored under `key` if still fresh; None when there is none, it is too old or the cache is off."""
-    cache = _entries(request)
-    if cache is None or key is None:
+    memory = _memory(request)
+    if memory is None or key is None:
         return None
-    found = cache[1].get(key)
-    if found is None or found[0] <= monotonic():
-        return None
-    return found[1]
+    return memory.get(key)
 
 
-def store(request: Request, key: str | None, value: Any) -> None:
+def store(request: Request, key: str | None, value: Any) -> None:  # noqa: ANN401
     """Keep `value` under `key` for the configured seconds (nothing when the cache is off or `key` is None)."""
-    cache = _entries(request)
-    if cache is not None and key is not None:
-        seconds, entries = cache
-        if len(entries) >= MAX_ENTRIES:
-            for old in list(entries)[: MAX_ENTRIES // 2]:
-                del entries[old]
-        entries[key] = (monotonic() + seconds, value)
+    memory = _memory(request)
+    if memory is not None and key is not None:
+        memory.put(key, value)
 
 
 async def serve_cached(request: Request) -> Response[bytes] | None:

@@ -17,6 +17,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from servicebank.kernel.kept import one_per
+
 # KEYS: the ranked board, the other board (hours/points), the mark that the boards are built.
 # ARGV: the members. Returns {built, {{ahead, score, other score} or {} per member, in order}}.
 _RANKS_SCRIPT = """
@@ -80,12 +82,6 @@ class RankReads:
                 future.set_result((bool(built), mine))
 
 
-_per_client: dict[int, RankReads] = {}
-
-
-def rank_reads(client: Any) -> RankReads:
+def rank_reads(client: Any) -> RankReads:  # noqa: ANN401
     """The coalescer of `client` (made on first use)."""
-    found = _per_client.get(id(client))
-    if found is None:
-        found = _per_client[id(client)] = RankReads(client)
-    return found
+    return one_per(client, "rank_reads", RankReads)

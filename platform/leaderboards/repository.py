@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicebank.kernel import redis_clients
 from servicebank.kernel.errors import InvalidInput
+from servicebank.kernel.kept import one_per
 from servicebank.leaderboards.cluster import scope_built_key
 from servicebank.leaderboards.push import (
     BUILT_MARKER,
@@ -137,7 +138,6 @@ if ARGV[2] ~= '' then
 end
 return {built, top, other, mine}
 """
-_read_scripts: dict[int, Any] = {}
 
 
 class RedisLeaderboards:
@@ -145,11 +145,8 @@ class RedisLeaderboards:
 
     def __init__(self, client: Any) -> None:
         self.client = client
-        script = _read_scripts.get(id(client))
-        if script is None:
-            # EVALSHA, loading the script again by itself after a Redis restart.
-            script = _read_scripts[id(client)] = client.register_script(_READ_SCRIPT)
-        self._script = script
+        # EVALSHA, loading the script again by itself after a Redis restart.
+        self._script = one_per(client, "leaderboard_read_script", lambda c: c.register_script(_READ_SCRIPT))
         # On a cluster the boards and the mark that they are built must share the scope's slot (cluster.py).
         self._cluster = redis_clients.is_cluster(client)
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from time import monotonic
-
 from msgspec.structs import replace
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from servicebank.kernel.kept import ShortMemory, short_memory
 from servicebank.kernel.text import mask_name
 from servicebank.leaderboards.repository import Ranked, check_query, read_board
 from servicebank.leaderboards.schemas import LeaderboardOut, LeaderboardRow
@@ -34,13 +33,11 @@ async def leaderboard_view(session: AsyncSession, *, scope: str, period: str, by
     anonymous board) leaves it off: the two would add up.
     """
     check_query(scope=scope, period=period, by=by, limit=limit)
-    seconds, kept = _kept_tops(session) if keep_top else (0, None)
+    kept = _kept_tops(session) if keep_top else None
     key = (scope, period, by, limit)
-    hit = kept.get(key) if kept is not None else None
-    now = monotonic()
+    rows = kept.get(key) if kept is not None else None
     names: dict[int, tuple[str, bool]] = {}
-    if hit is not None and now - hit[1] < seconds:
-        rows = hit[0]
+    if rows is not None:
         mine = (await read_board(session, scope=scope, period=period, by=by, limit=0,
                                  volunteer_id=volunteer_id))[1] if volunteer_id is not None else None
     else:
@@ -49,9 +46,7 @@ async def leaderboard_view(session: AsyncSession, *, scope: str, period: str, by
         names = await board_names(session, {r.volunteer_id for r in top} | ({mine.volunteer_id} if mine else set()))
         rows = [_row(r, _public_name(names.get(r.volunteer_id))) for r in top]
         if kept is not None:
-            if len(kept) >= TOPS_KEPT:
-                kept.clear()
-            kept[key] = (rows, now)
+            kept.put(key, rows)
 
     async def own_name(vid: int) -> str:
         if vid == viewer_volunteer_id and viewer_name:
@@ -71,13 +66,13 @@ async def leaderboard_view(session: AsyncSession, *, scope: str, period: str, by
     return LeaderboardOut(scope=scope, period=period, by=by, rows=rows, me=me)
 
 
-def _kept_tops(session: AsyncSession) -> tuple[float, dict | None]:
-    """(seconds a top is kept, this process's kept tops), or (0, None) when the public read cache is off."""
+def _kept_tops(session: AsyncSession) -> ShortMemory | None:
+    """This process's kept tops, or None when the public read cache is off."""
     db = session.info.get("db")
     seconds = getattr(getattr(db, "settings", None), "public_read_cache_seconds", 0)
     if not seconds:
-        return 0, None
-    return seconds, db.__dict__.setdefault("_board_tops", {})
+        return None
+    return short_memory(db.__dict__, "_board_tops", seconds, TOPS_KEPT)
 
 
 def _public_name(person: tuple[str, bool] | None) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from functools import lru_cache
-from time import monotonic
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from servicebank.accounts.models import Role, RoleGrant, User
 from servicebank.kernel import direct
 from servicebank.kernel.dialect import json_list_holds
+from servicebank.kernel.kept import short_memory
 from servicebank.volunteers.models import Team, TeamMember, Volunteer
 
 
@@ -59,22 +59,19 @@ async def board_names(session: AsyncSession, volunteer_ids: Iterable[int]) -> di
     seconds = getattr(getattr(db, "settings", None), "public_read_cache_seconds", 0)
     if not seconds:
         return await public_names(session, volunteer_ids)
-    kept: dict[int, tuple[str, bool, float]] = db.__dict__.setdefault("_board_names", {})
-    now = monotonic()
+    kept = short_memory(db.__dict__, "_board_names", seconds, BOARD_NAMES_KEPT)
     found: dict[int, tuple[str, bool]] = {}
     missing = []
     for vid in volunteer_ids:
         hit = kept.get(vid)
-        if hit is not None and now - hit[2] < seconds:
-            found[vid] = (hit[0], hit[1])
+        if hit is not None:
+            found[vid] = hit
         else:
             missing.append(vid)
     if missing:
         read = await public_names(session, missing)
-        if len(kept) > BOARD_NAMES_KEPT:
-            kept.clear()
-        for vid, (name, consent) in read.items():
-            kept[vid] = (name, consent, now)
+        for vid, person in read.items():
+            kept.put(vid, person)
         found.update(read)
     return found
 

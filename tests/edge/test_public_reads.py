@@ -4,11 +4,9 @@ readers and errors never go through it."""
 from __future__ import annotations
 
 from servicebank.accounts.models import Role
-from servicebank.edge import public_reads
+from servicebank.kernel import kept as short_memories
 from servicebank.kernel.db import Database
-from servicebank.leaderboards import service as leaderboards_service
 from servicebank.ledger import transactions as ledger
-from servicebank.volunteers import repository as volunteers_repository
 from tests.factories import make_org, make_person, make_volunteer
 from tests.public_cache import Clock, settings  # noqa: F401 - the cache on in this module
 
@@ -26,7 +24,7 @@ class TestPublicReadCache:
     async def test_anonymous_repeats_share_one_answer_for_a_second(self, db: Database, session, client,
                                                                    monkeypatch) -> None:  # noqa: ANN001
         clock = Clock()
-        monkeypatch.setattr(public_reads, "monotonic", clock)
+        monkeypatch.setattr(short_memories, "monotonic", clock)
         org = await make_org(session)
         wang = await make_volunteer(session, org.community, name="王秀英")
         await _credit(session, wang, 60)
@@ -43,7 +41,7 @@ class TestPublicReadCache:
 
     async def test_logged_in_readers_and_errors_are_not_cached(self, db: Database, session, client,
                                                               monkeypatch) -> None:  # noqa: ANN001
-        monkeypatch.setattr(public_reads, "monotonic", Clock())
+        monkeypatch.setattr(short_memories, "monotonic", Clock())
         org = await make_org(session)
         me = await make_person(session, Role.VOLUNTEER, community=org.community, name="张建国")
         await _credit(session, me.volunteer, 60)
@@ -72,8 +70,7 @@ class TestBoardNames:
     async def test_own_rank_keeps_the_top_names_a_second_and_shows_the_viewers_own_name_at_once(
             self, db: Database, session, client, monkeypatch) -> None:  # noqa: ANN001
         clock = Clock()
-        monkeypatch.setattr(volunteers_repository, "monotonic", clock)
-        monkeypatch.setattr(leaderboards_service, "monotonic", clock)  # the board's top is kept as long
+        monkeypatch.setattr(short_memories, "monotonic", clock)  # the names and the board's top alike
         org = await make_org(session)
         wang = await make_volunteer(session, org.community, name="王秀英", public_consent=True)
         viewer = await make_person(session, Role.VOLUNTEER, community=org.community, name="赵小明")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from servicebank.kernel import kept as short_memories
 from servicebank.kernel.db import Database
 from servicebank.leaderboards import service
 from servicebank.leaderboards.service import leaderboard_view
@@ -16,7 +17,7 @@ from tests.public_cache import Clock, settings  # noqa: F401 - the cache on in t
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     clock = Clock()
-    monkeypatch.setattr(service, "monotonic", clock)
+    monkeypatch.setattr(short_memories, "monotonic", clock)
     return clock
 
 

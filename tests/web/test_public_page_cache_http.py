@@ -8,7 +8,7 @@ import datetime as dt
 
 from servicebank.accounts.models import Role
 from servicebank.activities.models import Activity
-from servicebank.edge import public_reads
+from servicebank.kernel import kept as short_memories
 from tests.factories import make_org, make_person
 from tests.public_cache import Clock, settings  # noqa: F401 - the cache on in this module
 from tests.web.pages import text_of
@@ -30,7 +30,7 @@ def _anonymous(client, token: str, **cookies: str) -> None:  # noqa: ANN001
 
 async def test_anonymous_visits_share_the_page_with_their_own_token(session, client, monkeypatch) -> None:  # noqa: ANN001
     clock = Clock()
-    monkeypatch.setattr(public_reads, "monotonic", clock)
+    monkeypatch.setattr(short_memories, "monotonic", clock)
     org = await make_org(session)
     await _activity(session, org.community, "楼道清扫")
     page = f"/public/communities/{org.community.id}"
@@ -60,7 +60,7 @@ async def test_anonymous_visits_share_the_page_with_their_own_token(session, cli
 
 async def test_a_new_visitor_gets_a_token_cookie_and_a_logged_in_one_a_fresh_page(session, client,
                                                                                   monkeypatch) -> None:  # noqa: ANN001
-    monkeypatch.setattr(public_reads, "monotonic", Clock())
+    monkeypatch.setattr(short_memories, "monotonic", Clock())
     org = await make_org(session)
     me = await make_person(session, Role.VOLUNTEER, community=org.community, name="林阿婆")
     page = f"/public/communities/{org.community.id}"
