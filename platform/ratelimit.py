@@ -22,6 +22,7 @@ class RateLimiter:
         if settings.redis_url:
             self._redis = redis_clients.async_client(settings.redis_url)
         self._memory: dict[str, tuple[int, int]] = {}
+        self._gaps: dict[str, float] = {}  # spaced(): key -> the time the next one may go
 
     async def count(self, key: str, window_seconds: int) -> tuple[int, int]:
         """Add one hit; returns (hits in the current window, seconds until it resets)."""
@@ -44,6 +45,28 @@ class RateLimiter:
         if len(self._memory) > 100_000:
             self._memory = {k: v for k, v in self._memory.items() if v[0] == window}
         return hits, reset
+
+    async def spaced(self, key: str, seconds: int) -> int:
+        """At most one per `seconds` for `key`, measured from the last one allowed (not a fixed window, which
+        lets two through either side of its edge): 0 when this one may go (and it is noted), else the seconds
+        to wait."""
+        if self._redis is not None:
+            try:
+                pipe = self._redis.pipeline()
+                pipe.set(f"sb:gap:{key}", 1, nx=True, ex=seconds)
+                pipe.ttl(f"sb:gap:{key}")
+                allowed, left = await pipe.execute()
+                return 0 if allowed else max(int(left), 1)
+            except Exception:  # noqa: BLE001 - as in count(): fall back to memory
+                pass
+        now = time.time()
+        until = self._gaps.get(key, 0.0)
+        if until > now:
+            return max(int(until - now + 0.999), 1)
+        if len(self._gaps) > 100_000:
+            self._gaps = {k: v for k, v in self._gaps.items() if v > now}
+        self._gaps[key] = now + seconds
+        return 0
 
     async def forgive(self, key: str, window_seconds: int) -> None:
         """Take back one hit of the current window (an attempt that turned out legitimate); never below zero."""

@@ -35,7 +35,9 @@ CODE_DIGITS = 6
 VALID_MINUTES = 5
 MAX_TRIES = 5
 # (what is counted, how many, per how many seconds)
-PHONE_LIMITS = (("minute", 1, 60), ("hour", 5, 3600))
+# One code a minute per phone, a minute from the last one (spaced, not a fixed window), and five an hour.
+PHONE_GAP_SECONDS = 60
+PHONE_LIMITS = (("hour", 5, 3600),)
 ADDRESS_LIMIT = (20, 3600)
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 # A code row is kept this long after it expired, so a late try still hears `otp_expired` (not "ask for a code
@@ -75,6 +77,10 @@ def check_purpose(purpose: str, *, allowed: tuple[str, ...] = PURPOSES) -> None:
 async def count_request(settings: Settings, *, phone: str, client_address: str | None) -> None:
     """Count one request for a code; 429 otp_rate_limited past the limits of the phone or the address."""
     limiter = limiter_for(settings)
+    wait = await limiter.spaced(f"otp:phone:gap:{phone}", PHONE_GAP_SECONDS)
+    if wait:
+        raise TooManyRequests(f"Too many codes asked for. Please wait {wait} seconds.", code="otp_rate_limited",
+                              retry_after=wait)
     checks = [(f"otp:phone:{name}:{phone}", limit, seconds) for name, limit, seconds in PHONE_LIMITS]
     checks.append((f"otp:address:{client_address or 'unknown'}", *ADDRESS_LIMIT))
     for key, limit, seconds in checks:

@@ -20,6 +20,28 @@ async def test_limiter_refuses_past_the_limit_with_retry_after(settings) -> None
     await limiter.close()
 
 
+async def test_one_per_gap_holds_across_a_fixed_windows_edge(settings, monkeypatch) -> None:  # noqa: ANN001
+    """A fixed window of a minute lets one through at 119.5 s and another at 120.2 s; a gap does not."""
+    from types import SimpleNamespace
+
+    from servicebank import ratelimit
+
+    clock = SimpleNamespace(now=119.5)
+    monkeypatch.setattr(ratelimit, "time", SimpleNamespace(time=lambda: clock.now))
+    limiter = RateLimiter(settings.replace(redis_url=None))
+    assert await limiter.spaced("otp:probe", 60) == 0
+    clock.now = 120.2
+    assert await limiter.spaced("otp:probe", 60) == 60  # 59.3 s, rounded up: never asked back too early
+    assert await limiter.spaced("otp:other", 60) == 0  # other keys unaffected
+    clock.now = 179.5
+    assert await limiter.spaced("otp:probe", 60) == 0
+    if settings.redis_url:  # the same rule in Redis, where the gap is the key's time to live
+        shared = RateLimiter(settings)
+        assert await shared.spaced("otp:probe-redis", 60) == 0
+        assert 1 <= await shared.spaced("otp:probe-redis", 60) <= 60
+        await shared.close()
+
+
 async def test_check_in_endpoint_is_rate_limited_per_login(client, monkeypatch) -> None:  # noqa: ANN001
     from servicebank.checkins import routes
 
