@@ -150,19 +150,28 @@ async def record_event(session: AsyncSession, type: str, payload: dict[str, Any]
 
 
 async def insert_events(session: AsyncSession, events: Sequence[tuple[str, dict[str, Any]]], *,
-                        now: dt.datetime) -> list[int]:
+                        now: dt.datetime, publish: bool = True) -> list[int]:
     """The one way an event enters the outbox: (type, payload) pairs in one INSERT, each published after commit.
 
     A plain Core statement, not the ORM unit of work: the busiest writes (check-out) call it directly.
+    `publish=False` writes a safety net instead: work the writer does itself after the commit, and marks done
+    (`mark_processed`); if its process dies first, the outbox sweep sends the event and a handler does it.
     """
     ids = list((await session.execute(
         _OUTBOX.insert().values([{"type": type_, "payload": payload, "created_at": now, "attempts": 0, "dead": False}
                                  for type_, payload in events])
         .returning(_OUTBOX.c.id)
     )).scalars())
-    for event_id in ids:
-        publish_after_commit(session, event_id)
+    if publish:
+        for event_id in ids:
+            publish_after_commit(session, event_id)
     return ids
+
+
+async def mark_processed(session: AsyncSession, event_ids: Sequence[int]) -> None:
+    """The work of these safety-net events was done by their writer (insert_events with publish=False)."""
+    await session.execute(_OUTBOX.update().where(_OUTBOX.c.id.in_(list(event_ids)),
+                                                _OUTBOX.c.processed_at.is_(None)).values(processed_at=utcnow()))
 
 
 async def _claim(session: AsyncSession, event_ids: Sequence[int] | None, limit: int,

@@ -6,6 +6,9 @@ commit the volunteers' scopes (community, street, city, teams) are looked up; af
 Lua call per transaction (per few thousand totals) writes
 the absolute values with ZADD, skipping any total whose version Redis has already seen a newer
 value of. Redelivered or late pushes therefore never make a leaderboard wrong, only never staler.
+
+The transaction also writes a `leaderboards.push_missed` event that is not sent (its safety net): the push marks
+it done, a refused push sends it at once, and if the process dies in between the outbox sweep sends it.
 """
 
 from __future__ import annotations
@@ -22,7 +25,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import ColumnElement, CompoundSelect
 
 from servicebank.kernel import redis_clients
-from servicebank.kernel.events import record_event
+from servicebank.kernel.clock import utcnow
+from servicebank.kernel.events import insert_events, mark_processed
 from servicebank.kernel.unit_of_work import AfterCommit, unit_of_work
 from servicebank.leaderboards.retention import kept_in_redis, oldest_kept_month
 from servicebank.org.models import Community
@@ -220,6 +224,7 @@ class LeaderboardPush(AfterCommit):
 
     args: list[Any] | None = None
     pairs: list[tuple[int, str]] | None = None
+    net_event_id: int = 0
 
     async def prepare(self) -> None:
         url = _redis_url(self.session)
@@ -236,6 +241,15 @@ class LeaderboardPush(AfterCommit):
         scopes = await self.session.run_sync(scopes_of, volunteer_ids)
         self.args = push_args(latest, scopes)
         self.pairs = sorted(latest)
+        # The safety net, in the transaction: a PUSH_MISSED event not sent now. The push below marks it done;
+        # a process killed between the commit and that mark leaves it to the outbox sweep, which sends it, and
+        # leaderboards/events.py pushes the pairs' current totals. A board that stayed marked built would
+        # otherwise stay a change behind for good.
+        (self.net_event_id,) = await insert_events(self.session, [(PUSH_MISSED, self._payload())], now=utcnow(),
+                                                   publish=False)
+
+    def _payload(self) -> dict[str, Any]:
+        return {"pairs": [[vid, period] for vid, period in self.pairs or ()]}
 
     async def run(self) -> None:
         url = _redis_url(self.session)
@@ -246,22 +260,31 @@ class LeaderboardPush(AfterCommit):
             # would block serves the other requests or actors of this process meanwhile.
             await asyncio.to_thread(run_push, sync_client(url), self.args)
         except Exception:  # noqa: BLE001 - committed totals are the truth: the push is sent again (below)
-            log.warning("could not push leaderboard totals to Redis; recorded to be pushed again", exc_info=True)
-            await self._record_missed()
+            log.warning("could not push leaderboard totals to Redis; its safety net sends it again", exc_info=True)
+            self._send_net()
+            return
+        await self._net_done()
 
-    async def _record_missed(self) -> None:
-        """Record the pairs whose push Redis refused as an outbox event (leaderboards/events.py sends their current
-        totals until Redis takes them). A board that stayed marked built would otherwise stay a change behind for
-        good: a cluster refuses every slot while one master is down, so the push could not even unmark its scopes."""
+    async def _net_done(self) -> None:
         db = self.session.info.get("db")
-        if db is None or not self.pairs:
+        if db is None:
             return
         try:
             async with db.session_scope() as session:
-                await record_event(session, PUSH_MISSED, {"pairs": [[vid, period] for vid, period in self.pairs]})
-        except Exception:  # noqa: BLE001 - PostgreSQL is away too: only `leaderboards rebuild` repairs this board
-            log.error("could not record the missed leaderboard push; run `servicebank leaderboards rebuild`",
-                      exc_info=True)
+                await mark_processed(session, [self.net_event_id])
+        except Exception:  # noqa: BLE001 - left unmarked, the sweep sends it: one more push of the same totals
+            log.warning("could not mark the leaderboard push done; the sweep will push it again", exc_info=True)
+
+    def _send_net(self) -> None:
+        """Redis refused the push (restarting, or a cluster refusing every slot while one master is down): send
+        the safety net now rather than at the sweep; its handler retries with the outbox's backoff."""
+        db = self.session.info.get("db")
+        if db is None or db.publisher is None:
+            return
+        try:
+            db.publisher([self.net_event_id])
+        except Exception:  # noqa: BLE001 - the sweep sends it
+            log.warning("could not send the missed leaderboard push; the sweep will", exc_info=True)
 
 
 def remember_changes(session: AsyncSession, changes: list[Change]) -> None:
