@@ -4,9 +4,10 @@ The period totals in PostgreSQL are the truth and the boards their copy. A push 
 unreachable, a cluster refusing every slot while one of its masters is down) would leave a board that still
 says it is built one change behind, for good; so would a process killed between the commit and its push.
 LeaderboardPush writes `leaderboards.push_missed` naming the (volunteer, period) pairs in the posting's own
-transaction, unsent, and marks it done once its push went through; otherwise it is sent, and this handler pushes their totals as they are now, version-checked like
-every push (a later posting's push still wins). Until Redis takes it the handler fails, and the outbox retries
-it with its backoff; sent twice, it writes the same values.
+transaction, unsent, and marks it done once its push went through. Otherwise it is sent (at once when Redis
+refused the push, by the outbox sweep when the process died), and this handler pushes their totals as they are
+now, version-checked like every push (a later posting's push still wins). Until Redis takes it the handler
+fails, and the outbox retries it with its backoff; sent twice, it writes the same values.
 """
 
 from __future__ import annotations
