@@ -122,14 +122,18 @@ class PublishEvents(AfterCommit):
     """
 
     async def run(self) -> None:
-        db = self.session.info.get("db")
-        if not self.items or db is None or db.publisher is None:
-            return
-        try:
-            db.publisher(list(self.items))
-        except Exception:  # noqa: BLE001 - the sweep is the safety net, never fail a committed request
-            log.warning("could not publish %d outbox events; the sweep will resend them", len(self.items),
-                        exc_info=True)
+        if self.items:
+            publish_now(self.session.info.get("db"), list(self.items))
+
+
+def publish_now(db: Any, event_ids: list[int]) -> None:  # noqa: ANN401 - a Database, or None outside one
+    """Send committed events' ids to the broker now; if that fails, the outbox sweep sends them later."""
+    if db is None or db.publisher is None:
+        return
+    try:
+        db.publisher(event_ids)
+    except Exception:  # noqa: BLE001 - the sweep is the safety net, never fail a committed request
+        log.warning("could not publish %d outbox events; the sweep will resend them", len(event_ids), exc_info=True)
 
 
 def publish_after_commit(session: AsyncSession, event_id: int) -> None:

@@ -26,7 +26,7 @@ from sqlalchemy.sql.expression import ColumnElement, CompoundSelect
 
 from servicebank.kernel import redis_clients
 from servicebank.kernel.clock import utcnow
-from servicebank.kernel.events import insert_events, mark_processed
+from servicebank.kernel.events import insert_events, mark_processed, publish_now
 from servicebank.kernel.unit_of_work import AfterCommit, unit_of_work
 from servicebank.leaderboards.retention import kept_in_redis, oldest_kept_month
 from servicebank.org.models import Community
@@ -245,11 +245,9 @@ class LeaderboardPush(AfterCommit):
         # a process killed between the commit and that mark leaves it to the outbox sweep, which sends it, and
         # leaderboards/events.py pushes the pairs' current totals. A board that stayed marked built would
         # otherwise stay a change behind for good.
-        (self.net_event_id,) = await insert_events(self.session, [(PUSH_MISSED, self._payload())], now=utcnow(),
+        payload = {"pairs": [[vid, period] for vid, period in self.pairs]}
+        (self.net_event_id,) = await insert_events(self.session, [(PUSH_MISSED, payload)], now=utcnow(),
                                                    publish=False)
-
-    def _payload(self) -> dict[str, Any]:
-        return {"pairs": [[vid, period] for vid, period in self.pairs or ()]}
 
     async def run(self) -> None:
         url = _redis_url(self.session)
@@ -261,7 +259,8 @@ class LeaderboardPush(AfterCommit):
             await asyncio.to_thread(run_push, sync_client(url), self.args)
         except Exception:  # noqa: BLE001 - committed totals are the truth: the push is sent again (below)
             log.warning("could not push leaderboard totals to Redis; its safety net sends it again", exc_info=True)
-            self._send_net()
+            # Sent now rather than at the sweep; its handler retries with the outbox's backoff.
+            publish_now(self.session.info.get("db"), [self.net_event_id])
             return
         await self._net_done()
 
@@ -275,16 +274,6 @@ class LeaderboardPush(AfterCommit):
         except Exception:  # noqa: BLE001 - left unmarked, the sweep sends it: one more push of the same totals
             log.warning("could not mark the leaderboard push done; the sweep will push it again", exc_info=True)
 
-    def _send_net(self) -> None:
-        """Redis refused the push (restarting, or a cluster refusing every slot while one master is down): send
-        the safety net now rather than at the sweep; its handler retries with the outbox's backoff."""
-        db = self.session.info.get("db")
-        if db is None or db.publisher is None:
-            return
-        try:
-            db.publisher([self.net_event_id])
-        except Exception:  # noqa: BLE001 - the sweep sends it
-            log.warning("could not send the missed leaderboard push; the sweep will", exc_info=True)
 
 
 def remember_changes(session: AsyncSession, changes: list[Change]) -> None:
