@@ -252,25 +252,27 @@ async def run(requests: int, concurrency: int, rounds: int, paced_share: float, 
             return ("POST", "/api/check-ins", {"json": {"token": current_code(qr.CHECK_IN)},
                     "headers": {"Authorization": f"Bearer {next(logins['check-in'])}"}}, 201)
 
-        def web_form(login_of: str, headers: dict[str, str]):  # noqa: ANN202
+        def web_form(login_of: str, *, script: bool):  # noqa: ANN202
             # What the phone's browser posts from /c/<token>: the form with its CSRF token and an empty position
-            # (no geofence here), the session cookie; the answer is the page saying what happened.
+            # (no geofence here), the session cookie; the answer says what happened.
             login = next(logins[login_of])
             # The CSRF cookie too: the page's GET set it, so the answer need not set it again.
             csrf = token_for_session(SECRET, login)
             form = urlencode({"csrf_token": csrf, "latitude": "", "longitude": ""})
+            # The page's script (static/offline-scan.js) sends the token as a header too and asks for the answer's
+            # words as JSON, which it puts in place of the page's main part.
+            headers = {"Accept": "application/json", "X-CSRF-Token": csrf} if script else {}
             return ("POST", f"/c/{current_code(qr.CHECK_IN)}", {"body": form.encode(), "headers": {
                 "Cookie": f"{SESSION_COOKIE}={login}; {CSRF_COOKIE}={csrf}",
                 "Content-Type": "application/x-www-form-urlencoded", **headers}}, 200)
 
         def web_check_in(_i: int):  # noqa: ANN202
-            # The page's script (static/offline-scan.js) sends the form with fetch and asks for the answer's
-            # main part only, which is all it shows: what a phone with scripts on sends.
-            return web_form("web check-in", {"X-Page-Part": "main"})
+            # What a phone with scripts on sends (nearly all).
+            return web_form("web check-in", script=True)
 
         def web_check_in_no_script(_i: int):  # noqa: ANN202
             # A browser with scripts off posts the form itself and gets the whole page.
-            return web_form("web check-in (no script)", {})
+            return web_form("web check-in (no script)", script=False)
 
         def check_out(_i: int):  # noqa: ANN202
             return ("POST", "/api/check-outs", {"json": {"token": current_code(qr.CHECK_OUT)},
@@ -380,8 +382,9 @@ NOTES = """
   scanning for themselves, and refused scans (which return no row), load it as any page does. Around
   the statement, what a page needs: the CSRF check and form parse, the template (Jinja no longer checks
   the template files' times at every render). An ended login is sent to log in, as before. The page's script
-  asks for the answer's `<main>` only (`X-Page-Part: main`, the row *web check-in*); a browser without scripts
-  posts the form itself and gets the whole page (the row *no script*).
+  sends the CSRF token as a header and asks for the answer's words as JSON (`Accept: application/json`,
+  `web/pages/checkins/scan_answer.py`), which it puts in place of the page's main part (the row *web
+  check-in*); a browser without scripts posts the form itself and gets the whole page (the row *no script*).
 - **Check-out** (`POST /api/check-outs`, own scan): one statement sent straight to asyncpg, like the check-in:
   the context with the record's state and the kind's auto-approval, and a data-modifying CTE that closes
   the record when every condition of `self_scan.SELF_CHECK_OUT` holds (served minutes computed in SQL).

@@ -69,6 +69,18 @@ def json_may_hold_refused(body: bytes) -> bool:
     return _MAYBE_REFUSED.search(body) is not None
 
 
+# A URL-encoded form can carry a NUL or a long number past this check only through a percent escape (of the NUL,
+# of a digit, or of a letter that counts as a digit in another script) or a run of 19 or more ASCII digits; a
+# body without `%`, without raw NUL and beyond-ASCII bytes, and without such a run decodes to fields that pass
+# check_pairs. The scan page's form is such a body: it is parsed once, by its handler, instead of here too.
+_FORM_MAY_HOLD_REFUSED = re.compile(rb"[%\x00\x80-\xff]|\d{19}")
+
+
+def form_may_hold_refused(body: bytes) -> bool:
+    """Whether a raw URL-encoded body could hold a NUL or an out-of-range number (then check_pairs decides)."""
+    return _FORM_MAY_HOLD_REFUSED.search(body) is not None
+
+
 def check_json(value: Any, depth: int = 0) -> None:
     """Every string and key of a decoded JSON body, every integer in 64 bits."""
     if depth > MAX_DEPTH:

@@ -73,7 +73,8 @@ async def check_body(request: Request) -> None:
             return  # the handler answers with its own clear validation error
         inputs.check_json(decoded)
     elif content_type == RequestEncodingType.URL_ENCODED:
-        inputs.check_pairs((await request.form()).multi_items(), numeric=True)
+        if inputs.form_may_hold_refused(await request.body()):
+            inputs.check_pairs((await request.form()).multi_items(), numeric=True)
     elif content_type == RequestEncodingType.MULTI_PART:
         inputs.check_pairs((await request.form()).multi_items(), numeric=False)  # files are not str: left alone
 

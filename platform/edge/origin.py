@@ -27,18 +27,24 @@ def normal_origin(url: str) -> str | None:
     return f"{parts.scheme}://{host.lower()}{port_part}"
 
 
-def own_origins(connection: Any) -> set[str]:
+def own_origins(connection: Any) -> frozenset[str]:
     """The configured public address and the address this request was sent to (scheme and Host header).
 
     Another port of the same host is another origin: in embedded mode any other service on the machine is
     "same-site" for the browser (cookies go along) but never same-origin.
     """
-    found = {normal_origin(connection.app.state.settings.public_url)}
-    host = connection.headers.get("host")
+    return _origins(connection.app.state.settings.public_url, connection.scope.get("scheme", "http"),
+                    connection.headers.get("host"))
+
+
+@lru_cache(maxsize=512)
+def _origins(public_url: str, scheme: str, host: str | None) -> frozenset[str]:
+    # Kept like normal_origin: a site is reached at a few addresses, and every form post asks.
+    found = {normal_origin(public_url)}
     if host:
-        found.add(normal_origin(f"{connection.scope.get('scheme', 'http')}://{host}"))
+        found.add(normal_origin(f"{scheme}://{host}"))
     found.discard(None)
-    return found  # type: ignore[return-value]
+    return frozenset(found)  # type: ignore[arg-type]
 
 
 def is_same_origin(connection: Any, *, required: bool) -> bool:

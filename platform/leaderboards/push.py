@@ -275,7 +275,6 @@ class LeaderboardPush(AfterCommit):
             log.warning("could not mark the leaderboard push done; the sweep will push it again", exc_info=True)
 
 
-
 def remember_changes(session: AsyncSession, changes: list[Change]) -> None:
     """Note changed (volunteer, period) -> (version, minutes, points) totals for the push after commit."""
     unit_of_work(session).step(LeaderboardPush).note(*changes)

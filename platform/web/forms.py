@@ -9,12 +9,17 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from litestar import Request
+from litestar.enums import RequestEncodingType
+
 from servicebank.kernel.errors import InvalidInput
 from servicebank.web.i18n import N_
 
 LIST_SPLIT = re.compile(r"[、，,;；\s]+")
 SKILL_SUGGESTIONS = ("医疗", "法律", "理发", "维修", "文艺", "心理疏导", "电脑", "摄影")
 ROUNDINGS = ("nearest", "down", "up")
+# Fields that are lists even when sent once (checkboxes).
+LIST_FIELDS = ("team_ids", "weekday")
 FIELDS = ("kind", "title", "description", "beneficiary_groups", "address", "latitude", "longitude", "capacity",
           "team_ids", "required_skill", "hours_rule_override", "beneficiaries_count")
 
@@ -24,8 +29,29 @@ def values(form: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key in form:
         many = form.getall(key) if hasattr(form, "getall") else [form[key]]
-        out[key] = many if len(many) > 1 or key in ("team_ids", "weekday") else many[0]
+        out[key] = many if len(many) > 1 or key in LIST_FIELDS else many[0]
     return out
+
+
+async def posted(request: Request) -> dict[str, Any]:
+    """The posted form as `values` gives it. A URL-encoded body holding no escape (`%`, `+`) and only ASCII, as
+    the scan page's form is, is split here: the framework's parser unquotes every name and value and builds two
+    multi-dicts, a tenth of the scan page's own cost (issue 18); every other body goes through it."""
+    if request.content_type[0] == RequestEncodingType.URL_ENCODED:
+        body = await request.body()
+        if body.isascii() and b"%" not in body and b"+" not in body:
+            return _split(body.decode("ascii"))
+    return values(await request.form())
+
+
+def _split(text: str) -> dict[str, Any]:
+    """`a=1&b=&b=2` as {"a": "1", "b": ["", "2"]}: what parse_qsl and `values` make of a body without escapes."""
+    found: dict[str, list[str]] = {}
+    for pair in text.split("&"):
+        if pair:
+            key, _, value = pair.partition("=")
+            found.setdefault(key, []).append(value)
+    return {key: many if len(many) > 1 or key in LIST_FIELDS else many[0] for key, many in found.items()}
 
 
 def text(form: dict[str, Any], name: str) -> str:

@@ -22,9 +22,6 @@ from servicebank.web.pretranslate import PreTranslated
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
 BIG_TEXT_COOKIE = "sb_big"
-# Sent by a page's own script that shows only the answer's <main> (static/offline-scan.js): a template that
-# extends `"main_only.html" if main_only else "base.html"` then leaves out the menu, preferences and footer.
-PAGE_PART_HEADER = "x-page-part"
 
 SECURITY_HEADERS = {
     # Everything comes from us: no inline script or style, no third party, never framed.
@@ -133,9 +130,14 @@ def _formatted(value: dt.datetime, zone: dt.tzinfo, fmt: str) -> str:
     return value.astimezone(zone).strftime(fmt)
 
 
+def zone_of(request: Request) -> ZoneInfo:
+    """The platform's timezone, in which pages show times."""
+    return _zone(request.app.state.settings.timezone)
+
+
 def local_time(request: Request, value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     """A UTC time shown in the platform's timezone."""
-    return in_zone(value, _zone(request.app.state.settings.timezone), fmt)
+    return in_zone(value, zone_of(request), fmt)
 
 
 def context(request: Request, principal: Principal | None, **values: Any) -> dict[str, Any]:
@@ -145,7 +147,7 @@ def context(request: Request, principal: Principal | None, **values: Any) -> dic
     path = request.scope.get("root_path", "") + request.scope["path"]
     query = request.scope.get("query_string", b"").decode()
     # The zone looked up once per page, not at each of the times it shows.
-    zone = _zone(request.app.state.settings.timezone)
+    zone = zone_of(request)
     return {
         "request": request,
         "me": principal,
@@ -157,14 +159,13 @@ def context(request: Request, principal: Principal | None, **values: Any) -> dic
         "here": quote(f"{path}?{query}" if query else path, safe="/?=&"),
         "zone": zone,
         "roles": principal.roles if principal else frozenset(),
-        "main_only": request.headers.get(PAGE_PART_HEADER) == "main",
         **values,
     }
 
 
-def finish(request: Request, response: Response) -> Response:
+def finish(request: Request, response: Response, *, headers: dict[str, str] = PAGE_HEADERS) -> Response:
     """Security headers, no caching of personal pages, and the CSRF cookie when it is new."""
-    for name, value in PAGE_HEADERS.items():
+    for name, value in headers.items():
         response.headers.setdefault(name, value)
     state = request.scope.get("state", {})
     if state.get("csrf_new"):

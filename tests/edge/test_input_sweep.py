@@ -91,3 +91,24 @@ async def test_nul_in_a_header_gets_400(client) -> None:  # noqa: ANN001
 async def test_the_largest_bigint_is_still_an_ordinary_not_found(client) -> None:  # noqa: ANN001
     response = await client.get(f"/api/public/honours/{2**63 - 1}")
     assert response.status_code == 404
+
+
+async def test_a_form_body_is_read_whole_whenever_an_escape_could_hide_a_refused_field(client, session) -> None:  # noqa: ANN001
+    """A plain form body (no `%`, no byte past ASCII, no run of 19 digits) is not parsed at the edge
+    (inputs.form_may_hold_refused); every way of writing a NUL or a huge number still is, and is refused."""
+    from servicebank.edge.inputs import form_may_hold_refused
+
+    assert not form_may_hold_refused(b"csrf_token=ab12&latitude=31.2&longitude=121.47&n=922337203685477580")
+    org = await make_org(session)
+    organiser = await make_person(session, Role.ORGANISER, community=org.community)
+    await session.commit()
+    await log_in(client, organiser)
+    token = client.cookies.get("sb_csrf")
+    escaped_digits = "".join(f"%{ord(c):x}" for c in BIG)  # 9223372036854775808 written %39%32…
+    fullwidth = "".join(chr(0xFF10 + int(c)) for c in BIG).encode()  # ９２２… counts as digits for int()
+    for month in (f"2026-10&community_id={BIG}", f"2026-10&community_id={escaped_digits}",
+                  "2026-10%00", "2026-10&community_id=" + "".join(f"%{b:02X}" for b in fullwidth)):
+        body = f"csrf_token={token}&month={month}".encode()
+        assert form_may_hold_refused(body)
+        _refused(await client.post("/manage/honours/generate", content=body,
+                                   headers={"Content-Type": "application/x-www-form-urlencoded"}))

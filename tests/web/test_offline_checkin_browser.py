@@ -60,9 +60,13 @@ def test_a_check_in_without_signal_is_sent_when_the_signal_returns(browser, web_
     # The same scan sent again (a second phone tab, a retry after a lost answer): still one check-in.
     page.goto(f"/c/{token}")
     page.click("form button.huge")
-    # The answer's main part in place (the script asks for only that): the menu and the name stay from the page.
+    # The answer's words in place (the script asks for them as JSON): the menu and the name stay from the page.
     expect(page.locator("#main .result")).to_contain_text("已经签到")
     expect(page).to_have_title("签到 · 志愿服务银行")
+    expect(page.locator("#main h1")).to_have_text("签到")
+    expect(page.locator("#main p").nth(2)).to_contain_text("时间: ")
+    expect(page.locator("#main a.button")).to_have_attribute("href", "/me")
+    expect(page.locator("#main a.button")).to_have_text("回到我的主页")
     expect(page.locator("header nav")).to_contain_text("我的")
     expect(page.locator("#main main")).to_have_count(0)
     page.screenshot(path=shots / "offline-checkin-again.png", full_page=True)

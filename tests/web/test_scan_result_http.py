@@ -122,27 +122,55 @@ async def test_the_scan_page_has_the_apis_scan_limit_per_login(app, client, sess
     assert 120 <= allowed <= 240
 
 
-async def test_the_page_script_gets_the_answer_main_part_only(app, client, session) -> None:  # noqa: ANN001
-    """offline-scan.js shows only the answer's <main> and the title, and asks for just that (X-Page-Part: main):
-    the same words and the same check-in, without the menu, preferences and footer. A refusal comes the same way."""
+async def test_the_page_script_gets_the_answers_words_as_json(app, client, session, db) -> None:  # noqa: ANN001
+    """offline-scan.js asks for the answer's words (Accept: application/json, the CSRF token as a header) and
+    shows them in place: the same sentences in Chinese and the same check-in as the page, a refusal with its
+    stable code, and neither a page nor its menu around them."""
     org = await make_org(session)
     me = await make_person(session, Role.VOLUNTEER, community=org.community, name="孙阿姨")
     activity = await _activity(session, org.community)
     await log_in(client, me)
     code = _code(app, activity, tokens.CHECK_IN)
+    script = {"Accept": "application/json", "X-CSRF-Token": client.cookies.get("sb_csrf")}
 
-    done = await post(client, f"/c/{code}", {"latitude": "", "longitude": ""}, headers={"X-Page-Part": "main"})
-    assert done.status_code == 200 and done.headers["content-type"].startswith("text/html")
-    assert done.text.lstrip().startswith("<title>签到 · 志愿服务银行</title>")
-    assert '<main id="main">' in done.text and "签到成功" in text_of(done.text) and "楼道清扫" in text_of(done.text)
-    assert '<nav class="nav"' not in done.text and "/logout" not in done.text and "<footer" not in done.text
-    assert done.headers["content-security-policy"].startswith("default-src 'self'")
+    done = await client.post(f"/c/{code}", content=b"latitude=&longitude=", headers={
+        **script, "Content-Type": "application/x-www-form-urlencoded"})
+    assert done.status_code == 200 and done.headers["content-type"].startswith("application/json")
+    assert done.headers["cache-control"] == "no-store" and done.headers["x-content-type-options"] == "nosniff"
+    words = done.json()
+    assert words["ok"] is True and words["created"] is True and words["code"] is None
+    assert words["title"] == "签到" and words["document_title"] == "签到 · 志愿服务银行"
+    assert words["message"] == "签到成功。" and words["meta"].startswith("楼道清扫 · ")
+    assert words["details"][0].startswith("时间: ") and words["home"] == {"href": "/me", "text": "回到我的主页"}
+    async with db.session_scope() as s:
+        record = await s.scalar(select(Attendance).where(Attendance.activity_id == activity.id))
+        assert record is not None and record.volunteer_id == me.volunteer.id
+        assert dt.datetime.fromisoformat(words["at"]) == record.checked_in_at.replace(tzinfo=dt.UTC)
 
-    again = await post(client, f"/c/{code}", {"latitude": "", "longitude": ""}, headers={"X-Page-Part": "main"})
-    assert again.status_code == 200 and "您已经签到过了" in text_of(again.text) and "<nav" not in again.text
+    again = await post(client, f"/c/{code}", {"latitude": "", "longitude": ""}, headers=script)
+    assert again.status_code == 200 and again.json()["message"].startswith("您已经签到过了") and again.json()["created"] is False
 
-    refused = await post(client, f"/c/{_code(app, activity, tokens.CHECK_OUT)}x", headers={"X-Page-Part": "main"})
-    assert refused.status_code == 409 and 'class="result bad"' in refused.text and "<nav" not in refused.text
+    out = await post(client, f"/c/{_code(app, activity, tokens.CHECK_OUT)}", headers=script)
+    assert out.status_code == 200 and out.json()["message"].startswith("签退成功") and out.json()["minutes"] == 0
+    assert out.json()["details"][1] == "计入时长: 0 分钟"
+
+    refused = await post(client, f"/c/{_code(app, activity, tokens.CHECK_OUT)}x", headers=script)
+    assert refused.status_code == 409 and refused.json()["ok"] is False
+    assert refused.json()["code"] == "qr_token_invalid" and refused.json()["message"]
 
     whole = await post(client, f"/c/{code}", {"latitude": "", "longitude": ""})
-    assert '<nav class="nav"' in whole.text and "孙阿姨" in text_of(whole.text)
+    assert whole.headers["content-type"].startswith("text/html") and '<nav class="nav"' in whole.text
+
+
+async def test_the_scripts_csrf_header_must_be_the_sessions(app, client, session, db) -> None:  # noqa: ANN001
+    """The token may come as a header instead of the form field, but a wrong one is refused and writes nothing."""
+    org = await make_org(session)
+    me = await make_person(session, Role.VOLUNTEER, community=org.community)
+    activity = await _activity(session, org.community)
+    await log_in(client, me)
+    refused = await client.post(f"/c/{_code(app, activity, tokens.CHECK_IN)}", content=b"latitude=&longitude=",
+                                headers={"Accept": "application/json", "X-CSRF-Token": "0" * 64,
+                                         "Content-Type": "application/x-www-form-urlencoded"})
+    assert refused.status_code == 403
+    async with db.session_scope() as s:
+        assert await s.scalar(select(Attendance).where(Attendance.activity_id == activity.id)) is None

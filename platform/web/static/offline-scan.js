@@ -21,21 +21,51 @@
     note.textContent = (note.dataset[name] || "") + (extra ? " " + extra : "");
   }
 
+  // The answer's words as JSON (web/pages/checkins/scan_answer.py) when the server gives them; any other answer (the
+  // login page after a login ended, a refusal page) as the page it is. The CSRF token goes as a header as well,
+  // so the server need not read the form for it.
   function post(item) {
+    var token = new URLSearchParams(item.body).get("csrf_token") || "";
     return fetch(item.action, {
       method: "POST", credentials: "same-origin", body: item.body,
-      // Only the answer's main part is shown (show below), so only that is asked for (render.py PAGE_PART_HEADER).
-      headers: { "Content-Type": "application/x-www-form-urlencoded", "X-Page-Part": "main" }
-    }).then(function (response) { return response.text(); });
+      headers: { "Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json",
+                 "X-CSRF-Token": token }
+    }).then(function (response) {
+      var type = response.headers.get("Content-Type") || "";
+      if (type.indexOf("application/json") === 0) { return response.json(); }
+      return response.text().then(function (html) { return { page: html }; });
+    });
   }
 
-  // The server's answer page in place of this page's main part (what a normal form post would have shown).
-  function show(html) {
-    var answer = new DOMParser().parseFromString(html, "text/html");
-    var main = answer.getElementById("main"), here = document.getElementById("main");
-    if (main && here) { here.innerHTML = main.innerHTML; document.title = answer.title; }
-    var result = answer.querySelector("#main .result");
-    return result ? result.textContent.trim() : "";
+  function add(parent, tag, text, className) {
+    var made = document.createElement(tag);
+    made.textContent = text;
+    if (className) { made.className = className; }
+    parent.appendChild(made);
+    return made;
+  }
+
+  // The answer in place of this page's main part (what a normal form post would have shown); its sentence back.
+  function show(answer) {
+    var here = document.getElementById("main");
+    if (answer.page !== undefined) {
+      var page = new DOMParser().parseFromString(answer.page, "text/html"), main = page.getElementById("main");
+      if (main && here) { here.innerHTML = main.innerHTML; document.title = page.title; }
+      var found = page.querySelector("#main .result");
+      return found ? found.textContent.trim() : "";
+    }
+    if (here) {
+      here.textContent = "";
+      add(here, "h1", answer.title);
+      if (answer.meta) { add(here, "p", answer.meta, "meta"); }
+      add(here, "p", answer.message, "result " + (answer.ok ? "ok" : "bad"))
+        .setAttribute("role", answer.ok ? "status" : "alert");
+      answer.details.forEach(function (line) { add(here, "p", line); });
+      var home = add(add(here, "p", ""), "a", answer.home.text, "button big secondary");
+      home.href = answer.home.href;
+      document.title = answer.document_title;
+    }
+    return answer.message;
   }
 
   function keep(item) {
@@ -70,9 +100,9 @@
     if (!list.length || sending || navigator.onLine === false) { return; }
     sending = true;
     var item = list[0];
-    post(item).then(function (html) {
+    post(item).then(function (answer) {
       save(KEY, load(KEY).filter(function (i) { return i.action !== item.action; }));
-      var words = location.pathname === item.action ? show(html) : "";
+      var words = location.pathname === item.action ? show(answer) : answer.page === undefined ? answer.message : "";
       say("sent", words, true);
     }, function () { /* still no signal: the next round tries again */ }).then(function () {
       sending = false;

@@ -19,6 +19,7 @@ from servicebank.kernel.clock import utcnow
 from servicebank.kernel.errors import DomainError, Unauthenticated
 from servicebank.web import forms, friendly, i18n, scan_pass
 from servicebank.web.guard import LoginRequired, on_login_required, require_login
+from servicebank.web.pages.checkins import scan_answer
 from servicebank.web.render import lang_of, render
 
 
@@ -64,6 +65,7 @@ class ScanPages(Controller):
         title = _("Check in") if purpose == tokens.CHECK_IN else _("Check out")
         values: dict[str, Any] = {"token": token, "purpose": purpose, "activity": None, "result": None,
                                   "error": None}
+        code = None
         now = utcnow()
         scanned_at = scan_pass.remembered_scan(request, token, settings=settings, now=now)
         try:
@@ -73,7 +75,7 @@ class ScanPages(Controller):
                 result = await check_out(db_session, settings=settings, token=token, now=now, bearer=bearer,
                                          scanned_at=scanned_at)
             else:
-                latitude, longitude = forms.position(forms.values(await request.form())) or (None, None)
+                latitude, longitude = forms.position(await forms.posted(request)) or (None, None)
                 result = await check_in(db_session, settings=settings, token=token, now=now, bearer=bearer,
                                         scanned_at=scanned_at, latitude=latitude, longitude=longitude)
             values["activity"] = result.activity  # the scan's context: title and times
@@ -85,10 +87,14 @@ class ScanPages(Controller):
             raise LoginRequired() from None
         except DomainError as exc:
             await db_session.rollback()
-            values["error"] = friendly.explain(exc, _)
-        principal = await _who(request, db_session, values["activity"])
-        response = render(request, "checkins/scan.html", principal, status_code=200 if values["error"] is None else 409,
-                          title=title, **values)
+            values["error"], code = friendly.explain(exc, _), exc.code
+        if scan_answer.wants_answer(request):  # the page's script: the answer's words, no page around them
+            response = scan_answer.answer(request, _, title=title, purpose=purpose, activity=values["activity"],
+                                          result=values["result"], error=values["error"], code=code)
+        else:
+            principal = await _who(request, db_session, values["activity"])
+            response = render(request, "checkins/scan.html", principal,
+                              status_code=200 if values["error"] is None else 409, title=title, **values)
         if values["error"] is None and scanned_at is not None:
             response.set_cookie(scan_pass.used_pass(settings))  # one check-in or check-out per remembered scan
         return response
