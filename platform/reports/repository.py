@@ -20,12 +20,10 @@ from sqlalchemy import (
     BigInteger,
     String,
     bindparam,
-    case,
     cast,
     distinct,
     func,
     literal,
-    literal_column,
     null,
     select,
     true,
@@ -39,7 +37,7 @@ from servicebank.kernel import direct
 from servicebank.ledger.models import AttendancePosting
 from servicebank.org.models import Community, Street
 from servicebank.records import service_rows
-from servicebank.reports.insured import covered
+from servicebank.reports.insured import insured_count
 from servicebank.reports.periods import Period
 from servicebank.volunteers.models import Team, Volunteer, VolunteerStatus
 
@@ -82,10 +80,11 @@ def _attendance_statement(by_community: bool, array: bool) -> Any:  # noqa: ANN4
     posted = (select(AttendancePosting.attendance_id, AttendancePosting.minutes)
               .where(communities(AttendancePosting.community_id), AttendancePosting.service_date >= start,
                      AttendancePosting.service_date < end).subquery("posted"))
-    # Insured participations (参保服务人次) are counted over the same rows: attendance only, never a claim.
+    # Insured participations (参保服务人次) are counted over the same rows (reports/insured.py): attendance only,
+    # never a claim, which carries no attendance id.
     attended = (select(Attendance.activity_id, Attendance.volunteer_id, Attendance.community_id,
                        func.coalesce(posted.c.minutes, 0).label("minutes"),
-                       case((covered(), literal_column("1")), else_=literal_column("0")).label("insured"))
+                       Attendance.id.label("attendance_id"), Attendance.service_date)
                 .outerjoin(posted, posted.c.attendance_id == Attendance.id)
                 .where(Attendance.status == AttendanceStatus.APPROVED, communities(Attendance.community_id),
                        Attendance.service_date >= start, Attendance.service_date < end))
@@ -93,7 +92,7 @@ def _attendance_statement(by_community: bool, array: bool) -> Any:  # noqa: ANN4
     # participation of it, a service elsewhere (no activity) in the confirming community; as they count now.
     claims = service_rows.claims_now().subquery("claim_now")
     claimed = (select(claims.c.activity_id, claims.c.volunteer_id, claims.c.community_id, claims.c.minutes,
-                      literal_column("0").label("insured"))
+                      cast(null(), BigInteger).label("attendance_id"), claims.c.service_date)
                .where(communities(claims.c.community_id), claims.c.service_date >= start,
                       claims.c.service_date < end))
     att = union_all(attended, claimed).cte("att")
@@ -111,8 +110,7 @@ def _attendance_statement(by_community: bool, array: bool) -> Any:  # noqa: ANN4
                per.c.n.label("n"), per.c.m.label("m")),
         select(literal("kind"), no_id, kinds.c.kind, volunteers, no_id)
         .select_from(att.join(kinds, kinds.c.activity_id == att.c.activity_id)).group_by(kinds.c.kind),
-        select(literal("all"), no_id, no_key, volunteers, func.coalesce(func.sum(att.c.insured), literal_column("0")))
-        .select_from(att),
+        select(literal("all"), no_id, no_key, volunteers, insured_count(att)).select_from(att),
         # Late claims of a service elsewhere: per confirming community, and their volunteers as one kind.
         select(literal("elsewhere"), att.c.community_id, no_key, func.count(), func.sum(att.c.minutes))
         .where(att.c.activity_id.is_(None)).group_by(att.c.community_id),

@@ -136,3 +136,19 @@ async def test_old_codes_are_pruned_a_day_after_they_expired(client, world, db, 
         assert await prune_codes(s, now=now + dt.timedelta(hours=2)) == 1
         assert await prune_codes(s, now=now + dt.timedelta(hours=2)) == 0
         assert (await s.scalars(select(OneTimeCode.phone))).all() == ["13900000009"]
+
+
+async def test_many_asks_at_once_for_one_phone_send_one_text(client, world, db, gateway) -> None:  # noqa: ANN001, F811
+    """Every code is a paid text: ten asks for the same phone in flight together (a double tap, a script) get one
+    code and nine refusals, with the shared limiter in Redis on PostgreSQL runs and in memory on SQLite."""
+    import asyncio
+
+    phone = world.volunteer.user.phone
+    answers = await asyncio.gather(*(client.post("/api/auth/codes", json={"phone": phone, "purpose": "login"})
+                                     for _ in range(10)))
+    assert sorted(a.status_code for a in answers) == [202] + [429] * 9
+    assert {a.json()["code"] for a in answers if a.status_code == 429} == {"otp_rate_limited"}
+    await send_due_sms(db, db.settings)
+    assert [sent["phone"] for sent in gateway.received] == [phone]
+    async with db.session_scope() as s:
+        assert len((await s.scalars(select(OneTimeCode).where(OneTimeCode.phone == phone))).all()) == 1
