@@ -35,16 +35,19 @@ def client_for(base_url: str, connections: int = 200) -> Any:
 
 
 def _record(result: LoadResult, started: float, response: httpx.Response | None,
-            ok: Callable[[httpx.Response], bool]) -> None:
-    result.latencies_ms.append((time.perf_counter() - started) * 1000)
+            ok: Callable[[httpx.Response], bool]) -> float:
+    """Count one answer (or its failure) in `result`; its latency in ms back."""
+    latency = (time.perf_counter() - started) * 1000
+    result.latencies_ms.append(latency)
     if response is None:
         result.errors += 1
-        return
+        return latency
     result.statuses[response.status_code] = result.statuses.get(response.status_code, 0) + 1
     if not ok(response):
         result.errors += 1
         if len(result.samples) < 5:
             result.samples.append(f"{response.status_code} {response.text[:300]}")
+    return latency
 
 
 _quiet_depth = 0
@@ -91,8 +94,7 @@ async def run_paced(name: str, make_request: Request, *, total: int, seconds: fl
         except TRANSPORT_ERRORS as exc:
             if len(result.samples) < 5:  # type: ignore[attr-defined]
                 result.samples.append(repr(exc))  # type: ignore[attr-defined]
-        _record(result, scheduled, response, ok)
-        by_position[i] = result.latencies_ms[-1]
+        by_position[i] = _record(result, scheduled, response, ok)
         if on_done is not None:
             on_done(i, response)
 
