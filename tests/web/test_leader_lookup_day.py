@@ -16,6 +16,8 @@ def test_leader_finds_a_volunteer_by_name_and_checks_them_in_and_out(browser, we
     row = page.locator("#today li").filter(has_text="长者食堂帮厨")
     assert row.count() == 1, page.inner_text("#today")
     row.get_by_role("link", name="凭卡代签").click()
+    # The click returns once the new page has committed; a screenshot before its first paint fails in chromium.
+    page.wait_for_load_state("load")
     assert f"/manage/activities/{web_server['kitchen_activity_id']}" in page.url
     assert page.locator("#proxy-box").get_attribute("open") is not None
     page.screenshot(path=shots / "lookup-01-box-open.png", full_page=True)
