@@ -223,7 +223,6 @@ class LeaderboardPush(AfterCommit):
     """The leaderboard totals a transaction changed, pushed to Redis once it has committed."""
 
     args: list[Any] | None = None
-    pairs: list[tuple[int, str]] | None = None
     net_event_id: int = 0
 
     async def prepare(self) -> None:
@@ -240,12 +239,11 @@ class LeaderboardPush(AfterCommit):
         volunteer_ids = sorted({vid for vid, _ in latest})
         scopes = await self.session.run_sync(scopes_of, volunteer_ids)
         self.args = push_args(latest, scopes)
-        self.pairs = sorted(latest)
         # The safety net, in the transaction: a PUSH_MISSED event not sent now. The push below marks it done;
         # a process killed between the commit and that mark leaves it to the outbox sweep, which sends it, and
         # leaderboards/events.py pushes the pairs' current totals. A board that stayed marked built would
         # otherwise stay a change behind for good.
-        payload = {"pairs": [[vid, period] for vid, period in self.pairs]}
+        payload = {"pairs": [[vid, period] for vid, period in sorted(latest)]}
         (self.net_event_id,) = await insert_events(self.session, [(PUSH_MISSED, payload)], now=utcnow(),
                                                    publish=False)
 

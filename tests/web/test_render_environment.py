@@ -18,7 +18,7 @@ def test_a_template_and_the_layout_it_extends_are_loaded_once_and_kept() -> None
     env = ENVIRONMENTS["zh"]
     first = env.get_template("checkins/scan.html")
     assert env.get_template("checkins/scan.html") is first
-    first.render({**_page(), "token": "i.x", "purpose": "check-in", "activity": None,
+    first.render({**_page(), "token": "i.x", "purpose": "check-in", "activity": None, "meta": None, "details": [],
                   "result": None, "error": "无效", "title": "签到"})
     assert env.get_template("base.html") is env.get_template("base.html")
 

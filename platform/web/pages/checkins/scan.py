@@ -88,13 +88,16 @@ class ScanPages(Controller):
         except DomainError as exc:
             await db_session.rollback()
             values["error"], code = friendly.explain(exc, _), exc.code
+        meta = scan_answer.meta_line(request, values["activity"])
+        details = scan_answer.details(request, _, purpose=purpose, result=values["result"])
         if scan_answer.wants_answer(request):  # the page's script: the answer's words, no page around them
-            response = scan_answer.answer(request, _, title=title, purpose=purpose, activity=values["activity"],
+            response = scan_answer.answer(request, _, title=title, purpose=purpose, meta=meta, details=details,
                                           result=values["result"], error=values["error"], code=code)
         else:
             principal = await _who(request, db_session, values["activity"])
             response = render(request, "checkins/scan.html", principal,
-                              status_code=200 if values["error"] is None else 409, title=title, **values)
+                              status_code=200 if values["error"] is None else 409, title=title, meta=meta,
+                              details=details, **values)
         if values["error"] is None and scanned_at is not None:
             response.set_cookie(scan_pass.used_pass(settings))  # one check-in or check-out per remembered scan
         return response
@@ -132,4 +135,5 @@ async def _scan_form(request: Request, token: str, db_session: AsyncSession, pri
         error = friendly.explain(exc, _)
     title = _("Check in") if purpose == tokens.CHECK_IN else _("Check out")
     return render(request, "checkins/scan.html", principal, title=title, token=token, purpose=purpose,
-                  activity=activity, error=error, result=None)
+                  activity=activity, meta=scan_answer.meta_line(request, activity), details=[], error=error,
+                  result=None)
