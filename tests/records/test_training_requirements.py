@@ -83,7 +83,7 @@ async def test_a_kind_requiring_a_training_refuses_sign_up_until_a_course_is_rec
     r = await client.put(url, json={"kind": "patrol", "category": "pre_service", "required": False}, headers=o)
     assert r.status_code == 200 and r.json() == []
     async with db.session_scope() as s:
-        actions = [a for a in (await s.scalars(select(AuditEntry.action))).all() if a.startswith("training_req")]
+        actions = [a for a in (await s.scalars(select(AuditEntry.action).order_by(AuditEntry.id))).all() if a.startswith("training_req")]
     assert actions == ["training_requirement.require", "training_requirement.lift"]
 
 
